@@ -1,0 +1,84 @@
+"""The one table that maps domain errors to HTTP status and code, and the wrapper that applies it."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.domain import errors as e
+
+logger = logging.getLogger("cet.api")
+
+STATUS: dict[type[e.DomainError], int] = {
+    e.InvalidRequest: 400,
+    e.InvalidCaptcha: 400,
+    e.InvalidLogin: 400,
+    e.WeakPassword: 400,
+    e.UnsupportedIdType: 400,
+    e.InvalidIdNumber: 400,
+    e.Unauthenticated: 401,
+    e.BadCredentials: 401,
+    e.Forbidden: 403,
+    e.AgreementRequired: 403,
+    e.RegistrationClosed: 403,
+    e.NotQualified: 403,
+    e.CampusNotOpen: 403,
+    e.ExternalNotAllowed: 403,
+    e.WrittenRequired: 403,
+    e.NotFound: 404,
+    e.CandidateNotFound: 404,
+    e.LoginTaken: 409,
+    e.ReviewNotOffered: 409,
+    e.ReviewExists: 409,
+    e.ReviewLocked: 409,
+    e.ReviewNotPending: 409,
+    e.AccountAlreadyBound: 409,
+    e.CandidateAlreadyBound: 409,
+    e.LevelTaken: 409,
+    e.SubjectTaken: 409,
+    e.CampusFull: 409,
+    e.SubjectPaid: 409,
+    e.OralDepends: 409,
+    e.ReviewNoMatch: 422,
+    e.ReviewBefore2005: 422,
+    e.TooManyAttempts: 429,
+}
+
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False)
+    return Response(body=text, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+
+
+def error_response(error: e.DomainError) -> Response:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    headers: dict[str, str] = {}
+    if isinstance(error, e.InvalidRequest):
+        body["field"] = error.field
+    if isinstance(error, e.TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
+    return json_response(body, STATUS.get(type(error), 400), headers)
+
+
+def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Chalice middleware never sees a view's exception, so each view is wrapped here."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except e.DomainError as error:
+            return error_response(error)
+        except Exception:
+            logger.exception("unhandled error in %s", view.__name__)
+            body = {"code": "INTERNAL_ERROR", "message": "系统繁忙，请稍后重试；您的报名信息不会丢失。"}
+            return json_response(body, 500)
+
+    return wrapper

@@ -1,0 +1,37 @@
+"""Health, and the test controls that exist only when the stage sets TEST_MODE=1."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.api.deps import CLOCK
+from chalicelib.api.errors import handles_errors, json_response
+from chalicelib.api.requests import json_body
+from chalicelib.config import settings
+from chalicelib.domain.clock import iso
+from chalicelib.domain.errors import InvalidRequest, NotFound
+
+bp = Blueprint(__name__)
+MAX_ADVANCE_SECONDS = 400 * 24 * 3600
+
+
+@bp.route("/health", methods=["GET"])
+def health() -> Response:
+    return json_response({"status": "ok"})
+
+
+def _require_test_mode() -> None:
+    if not settings().test_mode:
+        raise NotFound()
+
+
+@bp.route("/_test/clock", methods=["POST"])
+@handles_errors
+def advance_clock() -> Response:
+    _require_test_mode()
+    request = bp.current_request
+    assert request is not None
+    seconds = json_body(request).get("advance_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
+        raise InvalidRequest("advance_seconds", "应为 0 到 34560000 之间的秒数")
+    return json_response({"now": iso(CLOCK.advance(seconds))})

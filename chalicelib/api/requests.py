@@ -1,0 +1,66 @@
+"""Reading requests: JSON bodies, typed fields, the bearer token and the client address."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice.app import Request
+
+from chalicelib.domain.errors import InvalidRequest
+
+MAX_TEXT = 256
+
+
+def json_body(request: Request) -> dict[str, Any]:
+    raw = request.raw_body or b""
+    try:
+        decoded = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        body = json.loads(decoded) if decoded.strip() else {}
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("body", "不是有效的 JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("body", "应为 JSON 对象")
+    return body
+
+
+def text(body: dict[str, Any], name: str, max_length: int = MAX_TEXT) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRequest(name)
+    if len(value) > max_length:
+        raise InvalidRequest(name, "过长")
+    return value
+
+
+def optional_text(body: dict[str, Any], name: str, max_length: int = MAX_TEXT) -> str | None:
+    return None if body.get(name) is None else text(body, name, max_length)
+
+
+def flag(body: dict[str, Any], name: str) -> bool:
+    value = body.get(name)
+    if not isinstance(value, bool):
+        raise InvalidRequest(name, "应为 true 或 false")
+    return value
+
+
+def confirmed(body: dict[str, Any], name: str = "confirm") -> None:
+    if body.get(name) is not True:
+        raise InvalidRequest(name, "须勾选确认")
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def client_address(request: Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def query_param(request: Request, name: str) -> str | None:  # query_params may be a MultiDict
+    params: Any = request.query_params or {}
+    value = params.get(name)
+    return value if isinstance(value, str) else None

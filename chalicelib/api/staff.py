@@ -1,0 +1,50 @@
+"""School staff: pending CET6 reviews of their own school (R-REV-3 rule 2)."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.api import render
+from chalicelib.api.accounts import signed_in
+from chalicelib.api.deps import services
+from chalicelib.api.errors import handles_errors, json_response
+from chalicelib.api.requests import flag, json_body, query_param
+from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.reviews import ReviewStatus
+from chalicelib.services import qualification as q
+from chalicelib.services.accounts import require_staff
+
+bp = Blueprint(__name__)
+MAX_NOTE = 500
+
+
+def _request() -> Request:
+    request = bp.current_request
+    assert request is not None
+    return request
+
+
+@bp.route("/staff/cet6-reviews", methods=["GET"])
+@handles_errors
+def list_reviews() -> Response:
+    school_id = require_staff(signed_in())
+    raw = query_param(_request(), "status") or ReviewStatus.PENDING.value
+    try:
+        status = ReviewStatus(raw)
+    except ValueError:
+        raise InvalidRequest("status", "应为 pending、approved 或 rejected") from None
+    reviews = q.pending_reviews(services().registration, school_id, status)
+    return json_response([render.staff_review(r) for r in reviews])
+
+
+@bp.route("/staff/cet6-reviews/{review_id}/decision", methods=["POST"])
+@handles_errors
+def decide(review_id: str) -> Response:
+    school_id = require_staff(signed_in())
+    body = json_body(_request())
+    approve = flag(body, "approve")
+    note = body.get("note", "")
+    if not isinstance(note, str) or len(note) > MAX_NOTE:
+        raise InvalidRequest("note", "应为 500 字以内的文字")
+    decided = q.decide_review(services().registration, school_id, review_id, approve, note)
+    return json_response(render.staff_review(decided))

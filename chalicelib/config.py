@@ -1,0 +1,33 @@
+"""Settings read from the environment when asked for, never at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    region: str
+    dynamodb_endpoint: str | None
+    test_mode: bool
+    session_seconds: int
+    captcha_seconds: int
+    argon2_memory_kib: int
+    argon2_time_cost: int
+
+
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_name=env.get("TABLE_NAME", "cet-registration-dev"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        dynamodb_endpoint=env.get("AWS_ENDPOINT_URL_DYNAMODB") or None,
+        test_mode=env.get("TEST_MODE") == "1",
+        session_seconds=int(env.get("SESSION_SECONDS", "7200")),
+        captcha_seconds=int(env.get("CAPTCHA_SECONDS", "300")),
+        # R-ACC-2: argon2id; the defaults follow RFC 9106's second recommended option.
+        argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", "65536")),
+        argon2_time_cost=int(env.get("ARGON2_TIME_COST", "3")),
+    )

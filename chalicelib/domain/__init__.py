@@ -1,0 +1,1 @@
+"""The registration rules of the product, as plain Python: no I/O, no framework."""

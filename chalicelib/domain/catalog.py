@@ -1,0 +1,110 @@
+"""What a province loads: subjects, schools, campuses, oral offerings and windows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SubjectKind(StrEnum):
+    WRITTEN = "written"
+    ORAL = "oral"
+
+
+class Capacity(StrEnum):
+    """R-ORAL-3: green above half of the set capacity left, yellow half or less, none when full."""
+
+    GREEN = "green"
+    YELLOW = "yellow"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Subject:
+    code: str
+    name: str
+    kind: SubjectKind
+    level: int
+    fee: int  # fen
+
+    @property
+    def requires(self) -> str | None:
+        """R-ORAL-4: an oral subject needs the English written subject of its level."""
+        return f"CET{self.level}" if self.kind is SubjectKind.ORAL else None
+
+
+@dataclass(frozen=True)
+class OralOffering:
+    campus_id: str
+    subject: str
+    capacity: int
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+@dataclass(frozen=True)
+class Campus:
+    id: str
+    name: str
+    school_id: str
+    written_subjects: tuple[str, ...]
+    oral: tuple[OralOffering, ...] = ()
+
+    def offering(self, subject: str) -> OralOffering | None:
+        return next((o for o in self.oral if o.subject == subject), None)
+
+
+@dataclass(frozen=True)
+class School:
+    id: str
+    name: str
+    notice: str
+    allow_external_oral: bool
+
+
+@dataclass(frozen=True)
+class Window:
+    school_id: str
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name: str
+    notice: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    province: Province
+    subjects: dict[str, Subject] = field(default_factory=dict)
+    schools: dict[str, School] = field(default_factory=dict)
+    campuses: dict[str, Campus] = field(default_factory=dict)
+    windows: dict[str, tuple[Window, ...]] = field(default_factory=dict)
+
+    def window_open(self, school_id: str, now: datetime) -> bool:
+        return any(w.is_open(now) for w in self.windows.get(school_id, ()))
+
+    def campuses_offering(self, subject: str) -> list[tuple[Campus, OralOffering]]:
+        found = []
+        for campus in self.campuses.values():
+            offering = campus.offering(subject)
+            if offering is not None:
+                found.append((campus, offering))
+        return found
+
+
+def capacity_colour(capacity: int, taken: int) -> Capacity:
+    remaining = capacity - taken
+    if remaining <= 0:
+        return Capacity.NONE
+    return Capacity.GREEN if remaining * 2 > capacity else Capacity.YELLOW

@@ -1,0 +1,186 @@
+"""Domain errors: each carries the contract's code and a message a student can act on.
+
+The API layer maps each class to its HTTP status in one table (chalicelib/api/errors.py).
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "DOMAIN_ERROR"
+    message = "请求未能完成。"
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or type(self).message
+        super().__init__(self.message)
+
+
+class InvalidRequest(DomainError):
+    code = "INVALID_REQUEST"
+
+    def __init__(self, field: str, problem: str = "缺失或格式不正确") -> None:
+        self.field = field
+        super().__init__(f"字段 {field} {problem}，请检查后重新提交。")
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+    message = "登录已失效，请重新登录。"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+    message = "无权访问该数据。"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    message = "未找到相应的记录。"
+
+
+class TooManyAttempts(DomainError):
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(f"登录失败次数过多，请在 {self.retry_after} 秒后再试。")
+
+
+# Accounts (R-ACC)
+class InvalidCaptcha(DomainError):
+    code = "INVALID_CAPTCHA"
+    message = "验证码错误或已过期，请点击图片换一张后重新输入。"
+
+
+class InvalidLogin(DomainError):
+    code = "INVALID_LOGIN"
+    message = "请输入有效的电子邮箱或中国大陆手机号码。"
+
+
+class WeakPassword(DomainError):
+    code = "WEAK_PASSWORD"
+    message = "密码需为 8 至 64 位，且同时包含字母和数字，不能与账号相同。"
+
+
+class LoginTaken(DomainError):
+    code = "LOGIN_TAKEN"
+    message = "该邮箱或手机号已注册，请直接登录。"
+
+
+class BadCredentials(DomainError):
+    code = "BAD_CREDENTIALS"
+    message = "账号或密码错误。"
+
+
+# Agreement and qualification (R-QUAL)
+class AgreementRequired(DomainError):
+    code = "AGREEMENT_REQUIRED"
+    message = "请先阅读并同意报名协议。"
+
+
+class UnsupportedIdType(DomainError):
+    code = "UNSUPPORTED_ID_TYPE"
+    message = "本系统不支持军官证报名，请使用其他有效证件查询。"
+
+
+class InvalidIdNumber(DomainError):
+    code = "INVALID_ID_NUMBER"
+    message = "证件号码格式不正确，请核对后重新输入。"
+
+
+class CandidateNotFound(DomainError):
+    code = "CANDIDATE_NOT_FOUND"
+    message = "学籍库中没有找到与证件号码和姓名相符的考生，请核对信息或联系学校负责老师。"
+
+
+# CET6 review (R-REV)
+class ReviewNotOffered(DomainError):
+    code = "REVIEW_NOT_OFFERED"
+    message = "您的情况不需要或不能申请 CET6 资格复核。"
+
+
+class ReviewExists(DomainError):
+    code = "REVIEW_EXISTS"
+    message = "该账号已有一条 CET6 资格复核申请，请查看其状态。"
+
+
+class ReviewNoMatch(DomainError):
+    code = "REVIEW_NO_MATCH"
+    message = "准考证号与证件号码、姓名均不对应通过的 CET4 成绩记录，无法提交，请核对准考证号。"
+
+
+class ReviewBefore2005(DomainError):
+    code = "REVIEW_BEFORE_2005"
+    message = "2005 年以前的 CET4 成绩无法在线复核，请联系学校负责老师手动审核。"
+
+
+class ReviewLocked(DomainError):
+    code = "REVIEW_LOCKED"
+    message = "复核申请未复核或已通过，不能修改或取消。"
+
+
+class ReviewNotPending(DomainError):
+    code = "REVIEW_NOT_PENDING"
+    message = "该复核申请不是未复核状态，不能再作决定。"
+
+
+# Registration (R-BIND)
+class RegistrationClosed(DomainError):
+    code = "REGISTRATION_CLOSED"
+    message = "现在不在您所在学校的网上报名时间内，请关注学校通知。"
+
+
+class AccountAlreadyBound(DomainError):
+    code = "ACCOUNT_ALREADY_BOUND"
+    message = "该账号已绑定一名考生的报名信息，一个账号只能绑定一名考生。"
+
+
+class CandidateAlreadyBound(DomainError):
+    code = "CANDIDATE_ALREADY_BOUND"
+    message = "该考生的报名信息已绑定到其他账号，请使用原账号登录。"
+
+
+# Subjects (R-WRIT, R-ORAL, R-PAY)
+class NotQualified(DomainError):
+    code = "NOT_QUALIFIED"
+    message = "您没有该科目的报考资格。"
+
+
+class CampusNotOpen(DomainError):
+    code = "CAMPUS_NOT_OPEN"
+    message = "该校区的口试报名当前未开放，请关注学校通知。"
+
+
+class ExternalNotAllowed(DomainError):
+    code = "EXTERNAL_NOT_ALLOWED"
+    message = "您的笔试校区不允许报考外校口试，请在笔试校区报考。"
+
+
+class WrittenRequired(DomainError):
+    code = "WRITTEN_REQUIRED"
+    message = "报考口试前，请先报考同级别的英语笔试科目。"
+
+
+class LevelTaken(DomainError):
+    code = "LEVEL_TAKEN"
+    message = "同一级别只能报考一个科目，如需更换请先删除已选科目。"
+
+
+class SubjectTaken(DomainError):
+    code = "SUBJECT_TAKEN"
+    message = "您已报考该科目。"
+
+
+class CampusFull(DomainError):
+    code = "CAMPUS_FULL"
+    message = "该校区此科目考位已满，请选择其他校区。"
+
+
+class SubjectPaid(DomainError):
+    code = "SUBJECT_PAID"
+    message = "已缴费的科目不能更改或取消。"
+
+
+class OralDepends(DomainError):
+    code = "ORAL_DEPENDS"
+    message = "请先删除依赖该笔试科目的口试科目。"

@@ -1,0 +1,74 @@
+"""Identity documents and the candidate key (R-QUAL-2, R-QUAL-4)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from chalicelib.domain.errors import InvalidIdNumber, InvalidRequest, UnsupportedIdType
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"
+    HK_MACAO_PERMIT = "hk_macao_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    PASSPORT = "passport"
+    HMT_RESIDENCE_PERMIT = "hmt_residence_permit"
+    FOREIGN_PERMANENT_RESIDENT = "foreign_permanent_resident"
+
+
+MILITARY_OFFICER = "military_officer"
+
+_GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_GB11643_CHECK = "10X98765432"
+
+# Shapes of the other documents; the check digit exists only for the resident ID (R-QUAL-4).
+_SHAPES: dict[IdType, re.Pattern[str]] = {
+    IdType.HK_MACAO_PERMIT: re.compile(r"[HM]\d{8,10}"),
+    IdType.TAIWAN_PERMIT: re.compile(r"\d{8}|\d{10}"),
+    IdType.PASSPORT: re.compile(r"[A-Z0-9]{5,17}"),
+    IdType.HMT_RESIDENCE_PERMIT: re.compile(r"8[123]\d{15}[\dX]"),
+    IdType.FOREIGN_PERMANENT_RESIDENT: re.compile(r"[A-Z]{3}\d{12}|9\d{16}[\dX]"),
+}
+
+
+def gb11643_check_digit(first17: str) -> str:
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _GB11643_WEIGHTS, strict=True))
+    return _GB11643_CHECK[total % 11]
+
+
+def is_valid_resident_id(number: str) -> bool:
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        return False
+    return gb11643_check_digit(number[:17]) == number[17]
+
+
+def parse_id_type(value: object) -> IdType:
+    if value == MILITARY_OFFICER:
+        raise UnsupportedIdType()
+    try:
+        return IdType(str(value)) if isinstance(value, str) else IdType("")
+    except ValueError:
+        raise InvalidRequest("id_type", "不是支持的证件类型") from None
+
+
+def normalize_id_number(id_type: IdType, raw: str) -> str:
+    number = raw.strip().upper()
+    if id_type is IdType.RESIDENT_ID:
+        if not is_valid_resident_id(number):
+            raise InvalidIdNumber("身份证号码应为 18 位且校验位正确，请核对后重新输入。")
+        return number
+    if not _SHAPES[id_type].fullmatch(number):
+        raise InvalidIdNumber()
+    return number
+
+
+def mask_id_number(number: str) -> str:
+    """Never show a whole ID number: keep the first and last four characters."""
+    if len(number) <= 8:
+        return number[:2] + "*" * max(0, len(number) - 2)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def candidate_key(id_type: IdType, id_number: str) -> str:
+    return f"{id_type.value}#{id_number}"

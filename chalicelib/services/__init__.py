@@ -1,0 +1,1 @@
+"""Use cases: each takes its stores, clock and gateways as arguments and returns domain objects."""

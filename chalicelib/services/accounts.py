@@ -1,0 +1,162 @@
+"""Captchas, accounts, sessions and login throttling (R-ACC-1, R-ACC-2)."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.domain.accounts import Account, Role, check_password_policy, normalize_login
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.errors import (
+    BadCredentials,
+    Forbidden,
+    InvalidCaptcha,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from chalicelib.services.ports import (
+    AccountStore,
+    Captcha,
+    CaptchaStore,
+    Session,
+    SessionStore,
+    ThrottleStore,
+)
+from chalicelib.services.security import (
+    Argon2Passwords,
+    CaptchaPainter,
+    digest,
+    new_token,
+    random_captcha_text,
+)
+
+THROTTLE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_LOGIN = 5
+MAX_FAILURES_PER_CLIENT = 30
+
+
+@dataclass(frozen=True)
+class IssuedCaptcha:
+    captcha_id: str
+    image_data_url: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountsContext:
+    accounts: AccountStore
+    sessions: SessionStore
+    captchas: CaptchaStore
+    throttle: ThrottleStore
+    passwords: Argon2Passwords
+    painter: CaptchaPainter
+    clock: Clock
+    captcha_seconds: int
+    session_seconds: int
+
+
+def issue_captcha(ctx: AccountsContext) -> IssuedCaptcha:
+    text = random_captcha_text()
+    captcha_id = secrets.token_urlsafe(16)
+    expires_at = ctx.clock.now() + timedelta(seconds=ctx.captcha_seconds)
+    ctx.captchas.save(Captcha(captcha_id, digest(text), expires_at))
+    image = base64.b64encode(ctx.painter.paint(text)).decode()
+    return IssuedCaptcha(captcha_id, f"data:image/png;base64,{image}", text)
+
+
+def redeem_captcha(ctx: AccountsContext, captcha_id: str, answer: str) -> None:
+    """R-ACC-2: single use (taken even when wrong) and short-lived."""
+    captcha = ctx.captchas.take(captcha_id)
+    if captcha is None or ctx.clock.now() >= captcha.expires_at:
+        raise InvalidCaptcha()
+    if not secrets.compare_digest(captcha.answer_digest, digest(answer.strip().upper())):
+        raise InvalidCaptcha()
+
+
+def register(ctx: AccountsContext, login: str, password: str, captcha_id: str, answer: str) -> str:
+    normalized = normalize_login(login)
+    check_password_policy(password, normalized)
+    redeem_captcha(ctx, captcha_id, answer)
+    account = Account(
+        account_id=uuid.uuid4().hex,
+        login=normalized,
+        password_hash=ctx.passwords.hash(password),
+        created_at=ctx.clock.now(),
+    )
+    ctx.accounts.create(account)
+    return account.account_id
+
+
+def _window_ends(now: datetime) -> datetime:
+    window = int(THROTTLE_WINDOW.total_seconds())
+    start = int(now.timestamp()) // window * window
+    return datetime.fromtimestamp(start + window, tz=now.tzinfo)
+
+
+def _check_throttle(ctx: AccountsContext, keys: dict[str, int], now: datetime) -> datetime:
+    window_ends = _window_ends(now)
+    for key, limit in keys.items():
+        if ctx.throttle.failures(key, window_ends) >= limit:
+            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1)
+    return window_ends
+
+
+def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, answer: str, client: str) -> IssuedSession:
+    """R-ACC-2: failed logins are counted per account and per client and throttled."""
+    now = ctx.clock.now()
+    normalized = login.strip().lower()
+    keys = {f"login#{normalized}": MAX_FAILURES_PER_LOGIN, f"client#{client}": MAX_FAILURES_PER_CLIENT}
+    window_ends = _check_throttle(ctx, keys, now)
+    redeem_captcha(ctx, captcha_id, answer)
+    account = ctx.accounts.by_login(normalized)
+    if account is None:
+        ctx.passwords.spend_time(password)
+    if account is None or not ctx.passwords.verify(account.password_hash, password):
+        for key in keys:
+            ctx.throttle.add_failure(key, window_ends)
+        raise BadCredentials()
+    token = new_token()
+    expires_at = now + timedelta(seconds=ctx.session_seconds)
+    ctx.sessions.save(Session(digest(token), account.account_id, expires_at))
+    return IssuedSession(token, expires_at)
+
+
+def authenticate(ctx: AccountsContext, token: str | None) -> Account:
+    if not token:
+        raise Unauthenticated()
+    session = ctx.sessions.get(digest(token))
+    if session is None or ctx.clock.now() >= session.expires_at:
+        raise Unauthenticated()
+    account = ctx.accounts.get(session.account_id)
+    if account is None:
+        raise Unauthenticated()
+    return account
+
+
+def log_out(ctx: AccountsContext, token: str) -> None:
+    ctx.sessions.revoke(digest(token))
+
+
+def accept_agreement(ctx: AccountsContext, account: Account) -> None:
+    """R-QUAL-1."""
+    ctx.accounts.accept_agreement(account.account_id, ctx.clock.now())
+
+
+def require_staff(account: Account) -> str:
+    if account.role is not Role.STAFF or account.school_id is None:
+        raise Forbidden("该功能仅限学校负责老师使用。")
+    return account.school_id
+
+
+def require_student(account: Account) -> None:
+    if account.role is not Role.STUDENT:
+        raise Forbidden("学校负责老师账号不能报名。")

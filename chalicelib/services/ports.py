@@ -1,0 +1,135 @@
+"""What the services need from storage and the outside, as protocols.
+
+DynamoDB repositories (chalicelib/storage) and the in-memory fakes of the tests both fill them;
+the storage contract suite keeps the two honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.identity import IdType
+from chalicelib.domain.province import ProvinceData
+from chalicelib.domain.registration import ChosenSubject, Registration
+from chalicelib.domain.reviews import Cet6Review, ReviewStatus
+from chalicelib.domain.roll import Cet4Record, RollEntry
+
+
+@dataclass(frozen=True)
+class Session:
+    token_digest: str
+    account_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Captcha:
+    captcha_id: str
+    answer_digest: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class SeatGrab:
+    """An oral seat to hold: the counter at `campus_id` + `subject` must stay within capacity."""
+
+    campus_id: str
+    subject: str
+
+
+class CatalogStore(Protocol):
+    def catalog(self) -> Catalog: ...
+
+    def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]: ...
+
+
+class RollStore(Protocol):
+    def candidate(self, id_type: IdType, id_number: str) -> RollEntry | None: ...
+
+    def cet4_record(self, ticket_number: str) -> Cet4Record | None: ...
+
+
+class ProvinceStore(Protocol):
+    def load_province(self, data: ProvinceData, staff: list[Account]) -> None: ...
+
+
+class AccountStore(Protocol):
+    def create(self, account: Account) -> None:
+        """Raises LoginTaken when the login is in use."""
+
+    def by_login(self, login: str) -> Account | None: ...
+
+    def get(self, account_id: str) -> Account | None: ...
+
+    def accept_agreement(self, account_id: str, at: datetime) -> None: ...
+
+
+class SessionStore(Protocol):
+    def save(self, session: Session) -> None: ...
+
+    def get(self, token_digest: str) -> Session | None: ...
+
+    def revoke(self, token_digest: str) -> None: ...
+
+
+class CaptchaStore(Protocol):
+    def save(self, captcha: Captcha) -> None: ...
+
+    def take(self, captcha_id: str) -> Captcha | None:
+        """Remove and return the captcha: whoever takes it first is the only one to see it."""
+
+
+class ThrottleStore(Protocol):
+    def add_failure(self, key: str, window_ends: datetime) -> int:
+        """Count one failure in the window ending at `window_ends`; returns the new count."""
+
+    def failures(self, key: str, window_ends: datetime) -> int: ...
+
+
+class ReviewStore(Protocol):
+    def get(self, account_id: str) -> Cet6Review | None: ...
+
+    def create(self, review: Cet6Review) -> None:
+        """Raises ReviewExists: one review per account (R-REV-4)."""
+
+    def replace_rejected(self, review: Cet6Review) -> None:
+        """Raises ReviewLocked unless the stored review is rejected."""
+
+    def delete_rejected(self, account_id: str) -> None:
+        """Raises ReviewLocked unless the stored review is rejected; NotFound if none."""
+
+    def decide(self, review: Cet6Review) -> None:
+        """Store a decision; raises ReviewNotPending unless the stored review is pending."""
+
+    def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]: ...
+
+
+class RegistrationStore(Protocol):
+    def get(self, account_id: str) -> Registration | None: ...
+
+    def bound_account(self, candidate_key: str) -> str | None: ...
+
+    def bind(self, registration: Registration) -> None:
+        """Raises AccountAlreadyBound or CandidateAlreadyBound (R-BIND-2)."""
+
+    def add_subject(
+        self,
+        registration: Registration,
+        chosen: ChosenSubject,
+        replacing: ChosenSubject | None,
+    ) -> None:
+        """Hold the slot (and the seat for an oral subject) in one transaction.
+
+        Raises CampusFull when the seat counter is at capacity, LevelTaken when the slot was
+        taken meanwhile. `replacing` is an expired hold in the same slot, released here.
+        """
+
+    def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
+        """Delete an unpaid subject and release its seat; raises SubjectPaid if it was paid."""
+
+    def delete_registration(self, registration: Registration, now: datetime) -> None:
+        """Delete the registration, both sides of its binding and its unpaid holds."""

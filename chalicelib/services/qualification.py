@@ -1,0 +1,153 @@
+"""Qualification lookup against the school roll (R-QUAL-1..4) and the CET6 review (R-REV)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.clock import Clock
+from chalicelib.domain.errors import (
+    AgreementRequired,
+    CandidateNotFound,
+    Forbidden,
+    NotFound,
+    ReviewExists,
+    ReviewNotPending,
+)
+from chalicelib.domain.identity import normalize_id_number, parse_id_type
+from chalicelib.domain.registration import qualified_subjects
+from chalicelib.domain.reviews import (
+    Cet6Review,
+    ReviewStatus,
+    check_ticket_shape,
+    ensure_offered,
+    ensure_unlocked,
+    judge_review,
+    review_offered,
+)
+from chalicelib.domain.roll import RollEntry
+from chalicelib.services.ports import CatalogStore, RegistrationStore, ReviewStore, RollStore
+
+
+@dataclass(frozen=True)
+class RegistrationContext:
+    catalogs: CatalogStore
+    roll: RollStore
+    reviews: ReviewStore
+    registrations: RegistrationStore
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class Qualification:
+    candidate: RollEntry
+    qualified_subjects: tuple[str, ...]
+    review: Cet6Review | None
+    review_offered: bool
+
+
+def find_candidate(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> RollEntry:
+    """R-QUAL-1/2/4: agreement first, then the document, then the roll."""
+    if account.agreement_accepted_at is None:
+        raise AgreementRequired()
+    kind = parse_id_type(id_type)
+    number = normalize_id_number(kind, id_number)
+    entry = ctx.roll.candidate(kind, number)
+    if entry is None or entry.name != name.strip():
+        raise CandidateNotFound()
+    return entry
+
+
+def qualification_of(entry: RollEntry, catalog: Catalog, review: Cet6Review | None) -> Qualification:
+    codes = qualified_subjects(entry, review)
+    offered = review_offered(entry, catalog) and (review is None or not review.grants_cet6_to(entry))
+    return Qualification(entry, codes, review, offered)
+
+
+def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
+    entry = find_candidate(ctx, account, id_type, id_number, name)
+    return qualification_of(entry, ctx.catalogs.catalog(), ctx.reviews.get(account.account_id))
+
+
+def submit_review(
+    ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str, ticket: str
+) -> Cet6Review:
+    """R-REV-1..4: offered only when it can help; judged against the CET4 score records."""
+    entry = find_candidate(ctx, account, id_type, id_number, name)
+    ensure_offered(entry, ctx.catalogs.catalog())
+    if ctx.reviews.get(account.account_id) is not None:
+        raise ReviewExists()
+    ticket_number = check_ticket_shape(ticket)
+    status = judge_review(entry, ctx.roll.cet4_record(ticket_number))
+    now = ctx.clock.now()
+    review = Cet6Review(
+        review_id=account.account_id,  # one review per account (R-REV-4)
+        account_id=account.account_id,
+        school_id=entry.school_id,
+        id_type=entry.id_type,
+        id_number=entry.id_number,
+        name=entry.name,
+        ticket_number=ticket_number,
+        status=status,
+        submitted_at=now,
+        decided_at=now if status is ReviewStatus.APPROVED else None,
+    )
+    ctx.reviews.create(review)
+    return review
+
+
+def current_review(ctx: RegistrationContext, account: Account) -> Cet6Review:
+    review = ctx.reviews.get(account.account_id)
+    if review is None:
+        raise NotFound("您还没有提交 CET6 资格复核申请。")
+    return review
+
+
+def modify_review(ctx: RegistrationContext, account: Account, ticket: str) -> Cet6Review:
+    """R-REV-3: only a rejected review may be modified and resubmitted."""
+    review = current_review(ctx, account)
+    ensure_unlocked(review)
+    entry = ctx.roll.candidate(review.id_type, review.id_number)
+    if entry is None:
+        raise CandidateNotFound()
+    ticket_number = check_ticket_shape(ticket)
+    status = judge_review(entry, ctx.roll.cet4_record(ticket_number))
+    now = ctx.clock.now()
+    updated = Cet6Review(
+        review_id=review.review_id,
+        account_id=account.account_id,
+        school_id=entry.school_id,
+        id_type=entry.id_type,
+        id_number=entry.id_number,
+        name=entry.name,
+        ticket_number=ticket_number,
+        status=status,
+        submitted_at=now,
+        decided_at=now if status is ReviewStatus.APPROVED else None,
+    )
+    ctx.reviews.replace_rejected(updated)
+    return updated
+
+
+def delete_review(ctx: RegistrationContext, account: Account) -> None:
+    ensure_unlocked(current_review(ctx, account))
+    ctx.reviews.delete_rejected(account.account_id)
+
+
+def pending_reviews(ctx: RegistrationContext, school_id: str, status: ReviewStatus) -> list[Cet6Review]:
+    return ctx.reviews.list_for_school(school_id, status)
+
+
+def decide_review(ctx: RegistrationContext, school_id: str, review_id: str, approve: bool, note: str) -> Cet6Review:
+    """R-REV-3 rule 2: school staff decide pending reviews of their own school only."""
+    review = ctx.reviews.get(review_id)
+    if review is None:
+        raise NotFound("没有该复核申请。")
+    if review.school_id != school_id:
+        raise Forbidden("该复核申请不属于本校。")
+    if review.status is not ReviewStatus.PENDING:
+        raise ReviewNotPending()
+    decided = review.decided(approve, note, ctx.clock.now())
+    ctx.reviews.decide(decided)
+    return decided

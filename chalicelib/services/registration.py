@@ -1,0 +1,185 @@
+"""Saving and binding the registration, choosing and removing subjects (R-BIND, R-WRIT, R-ORAL)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Campus, Capacity, Subject, SubjectKind, capacity_colour
+from chalicelib.domain.errors import (
+    AccountAlreadyBound,
+    CandidateAlreadyBound,
+    InvalidRequest,
+    LevelTaken,
+    NotFound,
+    RegistrationClosed,
+)
+from chalicelib.domain.registration import (
+    PAY_WITHIN,
+    ChosenSubject,
+    Registration,
+    SubjectStatus,
+    check_oral_choice,
+    check_removal,
+    check_slot_free,
+    check_written_choice,
+    oral_campus_choices,
+    qualified_subjects,
+    slot_of,
+    subject_qualification,
+)
+from chalicelib.domain.reviews import Cet6Review
+from chalicelib.services.ports import SeatGrab
+from chalicelib.services.qualification import RegistrationContext, find_candidate
+
+
+@dataclass(frozen=True)
+class SubjectOption:
+    subject: Subject
+    qualified: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class OralCampus:
+    campus: Campus
+    school_name: str
+    remaining: Capacity
+    notice: str
+
+
+def save_registration(
+    ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str
+) -> Registration:
+    """R-BIND-1/2/3: inside the school's window, a snapshot of the roll bound to the account."""
+    entry = find_candidate(ctx, account, id_type, id_number, name)
+    now = ctx.clock.now()
+    if not ctx.catalogs.catalog().window_open(entry.school_id, now):
+        raise RegistrationClosed()
+    registration = Registration(account.account_id, entry, now)
+    try:
+        ctx.registrations.bind(registration)
+    except (AccountAlreadyBound, CandidateAlreadyBound) as conflict:
+        # R-BIND-4: a registration that is already gone must not block a new one.
+        if not _purge_blocking(ctx, registration, conflict, now):
+            raise
+        ctx.registrations.bind(registration)
+    return registration
+
+
+def _purge_blocking(ctx: RegistrationContext, wanted: Registration, conflict: Exception, now: datetime) -> bool:
+    holder = wanted.account_id
+    if isinstance(conflict, CandidateAlreadyBound):
+        holder = ctx.registrations.bound_account(wanted.candidate.key) or ""
+    blocking = ctx.registrations.get(holder)
+    if blocking is None or not blocking.is_gone(now):
+        return False
+    ctx.registrations.delete_registration(blocking, now)
+    return True
+
+
+def current_registration(ctx: RegistrationContext, account: Account) -> Registration:
+    registration = ctx.registrations.get(account.account_id)
+    if registration is None or registration.is_gone(ctx.clock.now()):
+        raise NotFound("您还没有保存报名信息，请先查询资格并保存。")
+    return registration
+
+
+def registration_or_none(ctx: RegistrationContext, account: Account) -> Registration | None:
+    registration = ctx.registrations.get(account.account_id)
+    if registration is None or registration.is_gone(ctx.clock.now()):
+        return None
+    return registration
+
+
+def _qualified(ctx: RegistrationContext, registration: Registration) -> tuple[str, ...]:
+    review: Cet6Review | None = ctx.reviews.get(registration.account_id)
+    return qualified_subjects(registration.candidate, review)
+
+
+def subject_options(ctx: RegistrationContext, account: Account) -> list[SubjectOption]:
+    registration = current_registration(ctx, account)
+    qualified = _qualified(ctx, registration)
+    options = []
+    for subject in ctx.catalogs.catalog().subjects.values():
+        ok, reason = subject_qualification(subject, qualified)
+        options.append(SubjectOption(subject, ok, reason))
+    return options
+
+
+def _subject(ctx: RegistrationContext, code: object) -> Subject:
+    subject = ctx.catalogs.catalog().subjects.get(code) if isinstance(code, str) else None
+    if subject is None:
+        raise InvalidRequest("subject", "不是本省开考的科目")
+    return subject
+
+
+def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[OralCampus]:
+    """R-ORAL-1/2/3: open campuses only, the external rule, capacity as a colour."""
+    registration = current_registration(ctx, account)
+    subject = _subject(ctx, code)
+    if subject.kind is not SubjectKind.ORAL:
+        raise InvalidRequest("subject", "不是口试科目")
+    catalog = ctx.catalogs.catalog()
+    now = ctx.clock.now()
+    campuses = [
+        c
+        for c in oral_campus_choices(registration.candidate, catalog, subject.code)
+        if (offering := c.offering(subject.code)) is not None and offering.is_open(now)
+    ]
+    taken = ctx.catalogs.seats_taken([SeatGrab(c.id, subject.code) for c in campuses])
+    result = []
+    for campus in campuses:
+        offering = campus.offering(subject.code)
+        assert offering is not None
+        school = catalog.schools[campus.school_id]
+        colour = capacity_colour(offering.capacity, taken.get(SeatGrab(campus.id, subject.code), 0))
+        result.append(OralCampus(campus, school.name, colour, school.notice))
+    return result
+
+
+def choose_subject(ctx: RegistrationContext, account: Account, code: object, campus_id: object) -> Registration:
+    """R-WRIT-1/2, R-ORAL-1..4, R-PAY-1: hold the subject (and a seat) until `pay_by`."""
+    registration = current_registration(ctx, account)
+    subject = _subject(ctx, code)
+    qualified = _qualified(ctx, registration)
+    now = ctx.clock.now()
+    campus: Campus | None = None
+    if subject.kind is SubjectKind.WRITTEN:
+        check_written_choice(registration, subject, qualified, now)
+    else:
+        catalog = ctx.catalogs.catalog()
+        campus = catalog.campuses.get(campus_id) if isinstance(campus_id, str) else None
+        if campus is None:
+            raise InvalidRequest("campus_id", "缺失或不是本省的校区")
+        check_oral_choice(registration, subject, campus, catalog, qualified, now)
+    chosen = ChosenSubject(
+        code=subject.code,
+        kind=subject.kind,
+        level=subject.level,
+        fee=subject.fee,
+        status=SubjectStatus.UNPAID,
+        chosen_at=now,
+        pay_by=now + PAY_WITHIN,
+        hold_id=uuid.uuid4().hex,
+        campus_id=campus.id if campus else None,
+    )
+    stale = registration.stale_in_slot(slot_of(subject.kind, subject.level), now)
+    try:
+        ctx.registrations.add_subject(registration, chosen, stale)
+    except LevelTaken:
+        # Someone else (a second tab) filled the slot meanwhile: say precisely what holds it.
+        check_slot_free(current_registration(ctx, account), subject, now)
+        raise
+    return current_registration(ctx, account)
+
+
+def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Registration:
+    """R-PAY-3, R-ORAL-5: an unpaid subject goes, and its seat with it."""
+    registration = current_registration(ctx, account)
+    now = ctx.clock.now()
+    chosen = check_removal(registration, code, now)
+    ctx.registrations.remove_subject(account.account_id, chosen, now)
+    return current_registration(ctx, account)

@@ -1,0 +1,276 @@
+"""Turning domain objects into items and back."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.accounts import Account, Role
+from chalicelib.domain.catalog import (
+    Campus,
+    Catalog,
+    OralOffering,
+    Province,
+    School,
+    Subject,
+    SubjectKind,
+    Window,
+)
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.identity import IdType
+from chalicelib.domain.registration import ChosenSubject, SubjectStatus
+from chalicelib.domain.reviews import Cet6Review, ReviewStatus
+from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.storage.models import (
+    AccountItem,
+    CatalogPartItem,
+    Cet4ScoreItem,
+    ReviewItem,
+    RollItem,
+    SubjectItem,
+)
+
+# Expired holds linger this long before TTL may collect them: the expiry job goes first.
+TTL_GRACE = timedelta(hours=1)
+
+
+def account_pk(account_id: str) -> str:
+    return f"ACCOUNT#{account_id}"
+
+
+def seats_pk(campus_id: str, subject: str) -> str:
+    return f"SEATS#{campus_id}#{subject}"
+
+
+def subject_sk(chosen: ChosenSubject) -> str:
+    return f"SUBJECT#{chosen.slot}"
+
+
+def optional_time(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
+
+def optional_iso(moment: datetime | None) -> str | None:
+    return iso(moment) if moment else None
+
+
+# Accounts
+def account_from_item(item: AccountItem) -> Account:
+    return Account(
+        account_id=item.account_id,
+        login=item.login,
+        password_hash=item.password_hash,
+        role=Role(item.role),
+        school_id=item.school_id,
+        agreement_accepted_at=optional_time(item.agreement_accepted_at),
+        created_at=optional_time(item.created_at),
+    )
+
+
+def account_item(account: Account) -> AccountItem:
+    return AccountItem(
+        account_pk(account.account_id),
+        "ACCOUNT",
+        account_id=account.account_id,
+        login=account.login,
+        password_hash=account.password_hash,
+        role=account.role.value,
+        school_id=account.school_id,
+        agreement_accepted_at=optional_iso(account.agreement_accepted_at),
+        created_at=optional_iso(account.created_at),
+    )
+
+
+# Roll and scores
+def roll_pk(id_type: IdType, id_number: str) -> str:
+    return f"ROLL#{id_type.value}#{id_number}"
+
+
+def roll_to_json(entry: RollEntry) -> dict[str, Any]:
+    return {
+        "id_type": entry.id_type.value,
+        "id_number": entry.id_number,
+        "name": entry.name,
+        "school_id": entry.school_id,
+        "campus_id": entry.campus_id,
+        "student_no": entry.student_no,
+        "qualified_subjects": list(entry.qualified_subjects),
+        "cet6_barred": entry.cet6_barred,
+    }
+
+
+def roll_from_json(data: dict[str, Any]) -> RollEntry:
+    return RollEntry(
+        id_type=IdType(data["id_type"]),
+        id_number=data["id_number"],
+        name=data["name"],
+        school_id=data["school_id"],
+        campus_id=data["campus_id"],
+        student_no=data["student_no"],
+        qualified_subjects=tuple(data["qualified_subjects"]),
+        cet6_barred=bool(data["cet6_barred"]),
+    )
+
+
+def roll_item(entry: RollEntry) -> RollItem:
+    fields = roll_to_json(entry)
+    return RollItem(roll_pk(entry.id_type, entry.id_number), "ROLL", **fields)
+
+
+def roll_from_item(item: RollItem) -> RollEntry:
+    return roll_from_json({name: getattr(item, name) for name in roll_to_json_fields()})
+
+
+def roll_to_json_fields() -> tuple[str, ...]:
+    return ("id_type", "id_number", "name", "school_id", "campus_id", "student_no", "qualified_subjects", "cet6_barred")
+
+
+def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
+    return Cet4ScoreItem(
+        f"TICKET#{record.ticket_number}",
+        "CET4",
+        ticket_number=record.ticket_number,
+        id_number=record.id_number,
+        name=record.name,
+        score=record.score,
+        year=record.year,
+    )
+
+
+def cet4_from_item(item: Cet4ScoreItem) -> Cet4Record:
+    return Cet4Record(item.ticket_number, item.id_number, item.name, int(item.score), int(item.year))
+
+
+# Catalog
+def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
+    def part(sk: str, body: dict[str, Any]) -> CatalogPartItem:
+        return CatalogPartItem("CATALOG", sk, body=json.dumps(body, ensure_ascii=False))
+
+    parts = [part("PROVINCE", vars(catalog.province))]
+    parts += [part(f"SUBJECT#{s.code}", {**vars(s), "kind": s.kind.value}) for s in catalog.subjects.values()]
+    parts += [part(f"SCHOOL#{s.id}", vars(s)) for s in catalog.schools.values()]
+    parts += [part(f"CAMPUS#{c.id}", campus_to_json(c)) for c in catalog.campuses.values()]
+    for school_id, windows in catalog.windows.items():
+        parts += [
+            part(
+                f"WINDOW#{school_id}#{i}",
+                {"school_id": school_id, "opens_at": iso(w.opens_at), "closes_at": iso(w.closes_at)},
+            )
+            for i, w in enumerate(windows)
+        ]
+    return parts
+
+
+def campus_to_json(campus: Campus) -> dict[str, Any]:
+    return {
+        "id": campus.id,
+        "name": campus.name,
+        "school_id": campus.school_id,
+        "written_subjects": list(campus.written_subjects),
+        "oral": [
+            {"subject": o.subject, "capacity": o.capacity, "opens_at": iso(o.opens_at), "closes_at": iso(o.closes_at)}
+            for o in campus.oral
+        ],
+    }
+
+
+def campus_from_json(data: dict[str, Any]) -> Campus:
+    oral = tuple(
+        OralOffering(data["id"], o["subject"], int(o["capacity"]), parse_iso(o["opens_at"]), parse_iso(o["closes_at"]))
+        for o in data["oral"]
+    )
+    return Campus(data["id"], data["name"], data["school_id"], tuple(data["written_subjects"]), oral)
+
+
+def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
+    bodies = {p.sk: json.loads(p.body) for p in parts}
+    province = Province(**bodies.get("PROVINCE", {"code": "", "name": "", "notice": ""}))
+    catalog = Catalog(province)
+    windows: dict[str, list[Window]] = {}
+    for sk, body in bodies.items():
+        kind = sk.split("#", 1)[0]
+        if kind == "SUBJECT":
+            catalog.subjects[body["code"]] = Subject(**{**body, "kind": SubjectKind(body["kind"])})
+        elif kind == "SCHOOL":
+            catalog.schools[body["id"]] = School(**body)
+        elif kind == "CAMPUS":
+            catalog.campuses[body["id"]] = campus_from_json(body)
+        elif kind == "WINDOW":
+            window = Window(body["school_id"], parse_iso(body["opens_at"]), parse_iso(body["closes_at"]))
+            windows.setdefault(window.school_id, []).append(window)
+    catalog.windows.update({k: tuple(v) for k, v in windows.items()})
+    return catalog
+
+
+# Reviews
+def review_item(review: Cet6Review) -> ReviewItem:
+    return ReviewItem(
+        account_pk(review.account_id),
+        "REVIEW",
+        gsi1pk=f"REVIEWS#{review.school_id}#{review.status.value}",
+        gsi1sk=f"{iso(review.submitted_at)}#{review.review_id}",
+        review_id=review.review_id,
+        account_id=review.account_id,
+        school_id=review.school_id,
+        id_type=review.id_type.value,
+        id_number=review.id_number,
+        name=review.name,
+        ticket_number=review.ticket_number,
+        status=review.status.value,
+        submitted_at=iso(review.submitted_at),
+        decided_at=optional_iso(review.decided_at),
+        note=review.note,
+    )
+
+
+def review_from_item(item: ReviewItem) -> Cet6Review:
+    return Cet6Review(
+        review_id=item.review_id,
+        account_id=item.account_id,
+        school_id=item.school_id,
+        id_type=IdType(item.id_type),
+        id_number=item.id_number,
+        name=item.name,
+        ticket_number=item.ticket_number,
+        status=ReviewStatus(item.status),
+        submitted_at=parse_iso(item.submitted_at),
+        decided_at=optional_time(item.decided_at),
+        note=item.note or "",
+    )
+
+
+# Subjects
+def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
+    oral = chosen.campus_id is not None
+    return SubjectItem(
+        account_pk(account_id),
+        subject_sk(chosen),
+        gsi1pk=f"HOLDS#{chosen.campus_id}#{chosen.code}" if oral else None,
+        gsi1sk=f"{optional_iso(chosen.pay_by)}#{chosen.hold_id}" if oral else None,
+        expires=(chosen.pay_by + TTL_GRACE) if chosen.pay_by and chosen.status is SubjectStatus.UNPAID else None,
+        account_id=account_id,
+        code=chosen.code,
+        subject_kind=chosen.kind.value,
+        level=chosen.level,
+        fee=chosen.fee,
+        status=chosen.status.value,
+        chosen_at=iso(chosen.chosen_at),
+        pay_by=optional_iso(chosen.pay_by),
+        hold_id=chosen.hold_id,
+        campus_id=chosen.campus_id,
+    )
+
+
+def subject_from_item(item: SubjectItem) -> ChosenSubject:
+    return ChosenSubject(
+        code=item.code,
+        kind=SubjectKind(item.subject_kind),
+        level=int(item.level),
+        fee=int(item.fee),
+        status=SubjectStatus(item.status),
+        chosen_at=parse_iso(item.chosen_at),
+        pay_by=optional_time(item.pay_by),
+        hold_id=item.hold_id,
+        campus_id=item.campus_id,
+    )

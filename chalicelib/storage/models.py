@@ -1,0 +1,182 @@
+"""One table per province stack; every item type is a subclass told apart by `kind`.
+
+Keys and the reason for each are in docs/data-model.md. Nothing here opens a connection:
+`chalicelib.storage.tables.bind_table` points the models at a table before first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+UNBOUND_TABLE = "cet-registration-unbound"
+
+
+class ByGroupIndex(GlobalSecondaryIndex["TableItem"]):  # type: ignore[no-untyped-call]
+    """GSI1: reviews by school and status (staff); oral holds by campus and subject."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class TableItem(Model):
+    class Meta:
+        table_name = UNBOUND_TABLE
+        region: str | None = None
+        host: str | None = None
+        max_pool_connections = 64
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    expires = TTLAttribute(null=True)
+    by_group = ByGroupIndex()
+
+
+class CatalogPartItem(TableItem, discriminator="catalog"):
+    """A province, subject, school, campus or window: small JSON bodies under one partition."""
+
+    body = UnicodeAttribute()
+
+
+class SeatCounterItem(TableItem, discriminator="seats"):
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    capacity = NumberAttribute()
+    taken = NumberAttribute(default=0)
+
+
+class SeatReleaseItem(TableItem, discriminator="seat_release"):
+    """Proof that a hold's seat went back: written once, in the transaction that releases it."""
+
+    hold_id = UnicodeAttribute()
+    released_at = UnicodeAttribute()
+
+
+class RollItem(TableItem, discriminator="roll"):
+    id_type = UnicodeAttribute()
+    id_number = UnicodeAttribute()
+    name = UnicodeAttribute()
+    school_id = UnicodeAttribute()
+    campus_id = UnicodeAttribute()
+    student_no = UnicodeAttribute()
+    qualified_subjects = ListAttribute(of=UnicodeAttribute, default=list)
+    cet6_barred = BooleanAttribute(default=False)
+
+
+class Cet4ScoreItem(TableItem, discriminator="cet4"):
+    ticket_number = UnicodeAttribute()
+    id_number = UnicodeAttribute()
+    name = UnicodeAttribute()
+    score = NumberAttribute()
+    year = NumberAttribute()
+
+
+class AccountItem(TableItem, discriminator="account"):
+    account_id = UnicodeAttribute()
+    login = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    role = UnicodeAttribute()
+    school_id = UnicodeAttribute(null=True)
+    agreement_accepted_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+
+
+class LoginItem(TableItem, discriminator="login"):
+    account_id = UnicodeAttribute()
+
+
+class SessionItem(TableItem, discriminator="session"):
+    account_id = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+
+
+class CaptchaItem(TableItem, discriminator="captcha"):
+    answer_digest = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+
+
+class ThrottleItem(TableItem, discriminator="throttle"):
+    failures = NumberAttribute(default=0)
+
+
+class ReviewItem(TableItem, discriminator="review"):
+    review_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    school_id = UnicodeAttribute()
+    id_type = UnicodeAttribute()
+    id_number = UnicodeAttribute()
+    name = UnicodeAttribute()
+    ticket_number = UnicodeAttribute()
+    status = UnicodeAttribute()
+    submitted_at = UnicodeAttribute()
+    decided_at = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(default="")
+
+
+class RegistrationItem(TableItem, discriminator="registration"):
+    account_id = UnicodeAttribute()
+    candidate_key = UnicodeAttribute()
+    candidate = UnicodeAttribute()  # the roll snapshot as JSON (R-BIND-3)
+    saved_at = UnicodeAttribute()
+    version = NumberAttribute(default=0)
+
+
+class BindingItem(TableItem, discriminator="binding"):
+    account_id = UnicodeAttribute()
+
+
+class SubjectItem(TableItem, discriminator="subject"):
+    account_id = UnicodeAttribute()
+    code = UnicodeAttribute()
+    subject_kind = UnicodeAttribute()
+    level = NumberAttribute()
+    fee = NumberAttribute()
+    status = UnicodeAttribute()
+    chosen_at = UnicodeAttribute()
+    pay_by = UnicodeAttribute(null=True)
+    hold_id = UnicodeAttribute()
+    campus_id = UnicodeAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[TableItem], ...] = (
+    TableItem,
+    CatalogPartItem,
+    SeatCounterItem,
+    SeatReleaseItem,
+    RollItem,
+    Cet4ScoreItem,
+    AccountItem,
+    LoginItem,
+    SessionItem,
+    CaptchaItem,
+    ThrottleItem,
+    ReviewItem,
+    RegistrationItem,
+    BindingItem,
+    SubjectItem,
+)
+
+
+def model_meta(**changes: Any) -> None:
+    """Point every model at a table (see tables.bind_table)."""
+    for model in ALL_MODELS:
+        for name, value in changes.items():
+            setattr(model.Meta, name, value)
+        model._connection = None

@@ -1,0 +1,406 @@
+"""DynamoDB repositories: conditional writes and transactions, failures turned into domain errors."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timedelta
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.errors import (
+    AccountAlreadyBound,
+    CampusFull,
+    CandidateAlreadyBound,
+    LevelTaken,
+    LoginTaken,
+    NotFound,
+    ReviewExists,
+    ReviewLocked,
+    ReviewNotPending,
+    SubjectPaid,
+)
+from chalicelib.domain.identity import IdType
+from chalicelib.domain.province import ProvinceData
+from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
+from chalicelib.domain.reviews import Cet6Review, ReviewStatus
+from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.services.ports import Captcha, SeatGrab, Session
+from chalicelib.storage import codec
+from chalicelib.storage.models import (
+    AccountItem,
+    BindingItem,
+    CaptchaItem,
+    CatalogPartItem,
+    Cet4ScoreItem,
+    LoginItem,
+    RegistrationItem,
+    ReviewItem,
+    RollItem,
+    SeatCounterItem,
+    SeatReleaseItem,
+    SessionItem,
+    SubjectItem,
+    TableItem,
+    ThrottleItem,
+)
+from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+
+CATALOG_CACHE_SECONDS = 30.0
+RELEASE_PROOF_KEPT = timedelta(days=40)
+
+
+def _connection() -> Connection:
+    meta = TableItem.Meta
+    return Connection(region=meta.region, host=meta.host, max_pool_connections=meta.max_pool_connections)
+
+
+class DynamoCatalog:
+    def __init__(self) -> None:
+        self._cached: tuple[float, Catalog] | None = None
+
+    def catalog(self) -> Catalog:
+        if self._cached and time.monotonic() - self._cached[0] < CATALOG_CACHE_SECONDS:
+            return self._cached[1]
+        catalog = codec.catalog_from_parts(list(CatalogPartItem.query("CATALOG")))
+        self._cached = (time.monotonic(), catalog)
+        return catalog
+
+    def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]:
+        keys = {(codec.seats_pk(s.campus_id, s.subject), "SEATS"): s for s in seats}
+        found = SeatCounterItem.batch_get(list(keys)) if keys else []
+        return {keys[(item.pk, item.sk)]: int(item.taken) for item in found}
+
+
+class DynamoProvince:
+    def load_province(self, data: ProvinceData, staff: list[Account]) -> None:
+        with CatalogPartItem.batch_write() as batch:
+            for part in codec.catalog_parts(data.catalog):
+                batch.save(part)
+            for entry in data.roll:
+                batch.save(codec.roll_item(entry))
+            for record in data.cet4_scores:
+                batch.save(codec.cet4_item(record))
+        for campus in data.catalog.campuses.values():
+            for offering in campus.oral:
+                self._set_capacity(offering.campus_id, offering.subject, offering.capacity)
+        accounts = DynamoAccounts()
+        for account in staff:
+            if accounts.by_login(account.login) is None:
+                accounts.create(account)
+
+    @staticmethod
+    def _set_capacity(campus_id: str, subject: str, capacity: int) -> None:
+        """A reload changes capacity but never forgets the seats already taken."""
+        counter = SeatCounterItem(codec.seats_pk(campus_id, subject), "SEATS")
+        counter.update(
+            actions=[
+                SeatCounterItem.kind.set(SeatCounterItem),
+                SeatCounterItem.campus_id.set(campus_id),
+                SeatCounterItem.subject.set(subject),
+                SeatCounterItem.capacity.set(capacity),
+                SeatCounterItem.taken.set(SeatCounterItem.taken | 0),
+            ]
+        )
+
+
+class DynamoRoll:
+    def candidate(self, id_type: IdType, id_number: str) -> RollEntry | None:
+        try:
+            return codec.roll_from_item(RollItem.get(codec.roll_pk(id_type, id_number), "ROLL"))
+        except DoesNotExist:
+            return None
+
+    def cet4_record(self, ticket_number: str) -> Cet4Record | None:
+        try:
+            return codec.cet4_from_item(Cet4ScoreItem.get(f"TICKET#{ticket_number}", "CET4"))
+        except DoesNotExist:
+            return None
+
+
+class DynamoAccounts:
+    def create(self, account: Account) -> None:
+        login = LoginItem(f"LOGIN#{account.login}", "LOGIN", account_id=account.account_id)
+
+        def build(txn: Txn) -> None:
+            txn.put("login", login, LoginItem.pk.does_not_exist())
+            txn.put("account", codec.account_item(account), AccountItem.pk.does_not_exist())
+
+        try:
+            run(_connection(), build)
+        except ConditionsFailed:
+            raise LoginTaken() from None
+
+    def by_login(self, login: str) -> Account | None:
+        try:
+            pointer = LoginItem.get(f"LOGIN#{login}", "LOGIN")
+        except DoesNotExist:
+            return None
+        return self.get(pointer.account_id)
+
+    def get(self, account_id: str) -> Account | None:
+        try:
+            return codec.account_from_item(AccountItem.get(codec.account_pk(account_id), "ACCOUNT"))
+        except DoesNotExist:
+            return None
+
+    def accept_agreement(self, account_id: str, at: datetime) -> None:
+        item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
+        item.update(actions=[AccountItem.agreement_accepted_at.set(iso(at))], condition=AccountItem.pk.exists())
+
+
+class DynamoSessions:
+    def save(self, session: Session) -> None:
+        SessionItem(
+            f"SESSION#{session.token_digest}",
+            "SESSION",
+            account_id=session.account_id,
+            expires_at=iso(session.expires_at),
+            expires=session.expires_at,
+        ).save()
+
+    def get(self, token_digest: str) -> Session | None:
+        try:
+            item = SessionItem.get(f"SESSION#{token_digest}", "SESSION")
+        except DoesNotExist:
+            return None
+        return Session(token_digest, item.account_id, parse_iso(item.expires_at))
+
+    def revoke(self, token_digest: str) -> None:
+        SessionItem(f"SESSION#{token_digest}", "SESSION").delete()
+
+
+class DynamoCaptchas:
+    def save(self, captcha: Captcha) -> None:
+        CaptchaItem(
+            f"CAPTCHA#{captcha.captcha_id}",
+            "CAPTCHA",
+            answer_digest=captcha.answer_digest,
+            expires_at=iso(captcha.expires_at),
+            expires=captcha.expires_at,
+        ).save()
+
+    def take(self, captcha_id: str) -> Captcha | None:
+        try:
+            item = CaptchaItem.get(f"CAPTCHA#{captcha_id}", "CAPTCHA")
+            item.delete(condition=CaptchaItem.pk.exists())
+        except (DoesNotExist, DeleteError):
+            return None  # unknown, or another request took it first
+        return Captcha(captcha_id, item.answer_digest, parse_iso(item.expires_at))
+
+
+class DynamoThrottle:
+    def add_failure(self, key: str, window_ends: datetime) -> int:
+        item = ThrottleItem(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")
+        item.update(
+            actions=[
+                ThrottleItem.kind.set(ThrottleItem),
+                ThrottleItem.failures.add(1),
+                ThrottleItem.expires.set(window_ends + timedelta(hours=1)),
+            ]
+        )
+        return int(item.failures)
+
+    def failures(self, key: str, window_ends: datetime) -> int:
+        try:
+            item = ThrottleItem.get(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")
+        except DoesNotExist:
+            return 0
+        return int(item.failures)
+
+
+class DynamoReviews:
+    def get(self, account_id: str) -> Cet6Review | None:
+        try:
+            return codec.review_from_item(ReviewItem.get(codec.account_pk(account_id), "REVIEW"))
+        except DoesNotExist:
+            return None
+
+    def create(self, review: Cet6Review) -> None:
+        try:
+            codec.review_item(review).save(condition=ReviewItem.pk.does_not_exist())
+        except PutError:
+            raise ReviewExists() from None
+
+    def replace_rejected(self, review: Cet6Review) -> None:
+        try:
+            codec.review_item(review).save(condition=ReviewItem.status == ReviewStatus.REJECTED.value)
+        except PutError:
+            raise ReviewLocked() from None
+
+    def delete_rejected(self, account_id: str) -> None:
+        if self.get(account_id) is None:
+            raise NotFound("您还没有提交 CET6 资格复核申请。")
+        try:
+            ReviewItem(codec.account_pk(account_id), "REVIEW").delete(
+                condition=ReviewItem.status == ReviewStatus.REJECTED.value
+            )
+        except DeleteError:
+            raise ReviewLocked() from None
+
+    def decide(self, review: Cet6Review) -> None:
+        try:
+            codec.review_item(review).save(condition=ReviewItem.status == ReviewStatus.PENDING.value)
+        except PutError:
+            raise ReviewNotPending() from None
+
+    def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]:
+        items = ReviewItem.by_group.query(f"REVIEWS#{school_id}#{status.value}")
+        return [codec.review_from_item(item) for item in items if isinstance(item, ReviewItem)]
+
+
+class DynamoRegistrations:
+    def get(self, account_id: str) -> Registration | None:
+        registration: RegistrationItem | None = None
+        subjects: list[ChosenSubject] = []
+        for item in TableItem.query(codec.account_pk(account_id)):
+            if isinstance(item, RegistrationItem):
+                registration = item
+            elif isinstance(item, SubjectItem):
+                subjects.append(codec.subject_from_item(item))
+        if registration is None:
+            return None
+        return Registration(
+            account_id=account_id,
+            candidate=codec.roll_from_json(json.loads(registration.candidate)),
+            saved_at=parse_iso(registration.saved_at),
+            subjects=tuple(sorted(subjects, key=lambda s: (s.kind.value != "written", s.level))),
+            version=int(registration.version),
+        )
+
+    def bound_account(self, candidate_key: str) -> str | None:
+        try:
+            return BindingItem.get(f"CANDIDATE#{candidate_key}", "BINDING").account_id
+        except DoesNotExist:
+            return None
+
+    def bind(self, registration: Registration) -> None:
+        """R-BIND-2: both sides of the binding in one transaction, each conditioned on absence."""
+        account_id = registration.account_id
+        snapshot = json.dumps(codec.roll_to_json(registration.candidate), ensure_ascii=False)
+        saved = RegistrationItem(
+            codec.account_pk(account_id),
+            "REGISTRATION",
+            account_id=account_id,
+            candidate_key=registration.candidate.key,
+            candidate=snapshot,
+            saved_at=iso(registration.saved_at),
+            version=0,
+        )
+        binding = BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING", account_id=account_id)
+
+        def build(txn: Txn) -> None:
+            txn.put("account", saved, RegistrationItem.pk.does_not_exist())
+            txn.put("candidate", binding, BindingItem.pk.does_not_exist())
+
+        try:
+            run(_connection(), build)
+        except ConditionsFailed as failed:
+            if "account" in failed.labels:
+                raise AccountAlreadyBound() from None
+            raise CandidateAlreadyBound() from None
+
+    def add_subject(
+        self,
+        registration: Registration,
+        chosen: ChosenSubject,
+        replacing: ChosenSubject | None,
+    ) -> None:
+        now = chosen.chosen_at
+
+        def build(txn: Txn) -> None:
+            _touch_registration(txn, registration.account_id)
+            slot_free = (
+                SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
+            )
+            txn.put("slot", codec.subject_item(registration.account_id, chosen), slot_free)
+            same_counter = replacing is not None and (replacing.campus_id, replacing.code) == (
+                chosen.campus_id,
+                chosen.code,
+            )
+            if chosen.campus_id is not None and not same_counter:
+                counter = SeatCounterItem(codec.seats_pk(chosen.campus_id, chosen.code), "SEATS")
+                # R-ORAL-4: the seat is held in the same transaction, never beyond capacity.
+                txn.update(
+                    "seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity
+                )
+            if replacing is not None and replacing.campus_id is not None:
+                _release_seat(txn, replacing, now, count=not same_counter)
+
+        try:
+            run(_connection(), build)
+        except ConditionsFailed as failed:
+            if "registration" in failed.labels:
+                raise NotFound("报名信息已不存在，请重新查询资格并保存。") from None
+            if "slot" in failed.labels:
+                raise LevelTaken() from None
+            raise CampusFull() from None
+
+    def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
+        def build(txn: Txn) -> None:
+            _touch_registration(txn, account_id)
+            _drop_hold(txn, account_id, chosen)
+            if chosen.campus_id is not None:
+                _release_seat(txn, chosen, now)
+
+        try:
+            run(_connection(), build)
+        except ConditionsFailed:
+            raise SubjectPaid() from None
+
+    def delete_registration(self, registration: Registration, now: datetime) -> None:
+        """R-BIND-4: the registration, both sides of the binding and its unpaid holds, at once."""
+        account_id = registration.account_id
+
+        def build(txn: Txn) -> None:
+            txn.delete(
+                "registration",
+                RegistrationItem(codec.account_pk(account_id), "REGISTRATION"),
+                RegistrationItem.version == registration.version,
+            )
+            txn.delete(
+                "binding",
+                BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING"),
+                BindingItem.account_id == account_id,
+            )
+            for chosen in registration.subjects:
+                _drop_hold(txn, account_id, chosen)
+                if chosen.campus_id is not None:
+                    _release_seat(txn, chosen, now)
+
+        try:
+            run(_connection(), build)
+        except ConditionsFailed:
+            raise NotFound("报名信息已变化，请刷新后重试。") from None
+
+
+def _touch_registration(txn: Txn, account_id: str) -> None:
+    """Every change of subjects bumps the version, so a stale deletion cannot go through."""
+    item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
+    txn.update("registration", item, [RegistrationItem.version.add(1)], RegistrationItem.pk.exists())
+
+
+def _drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject) -> None:
+    item = SubjectItem(codec.account_pk(account_id), codec.subject_sk(chosen))
+    unpaid_same_hold = (SubjectItem.hold_id == chosen.hold_id) & (SubjectItem.status == SubjectStatus.UNPAID.value)
+    txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
+
+
+def _release_seat(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
+    """A seat goes back at most once: the release proof is written only if absent."""
+    assert hold.campus_id is not None
+    proof = SeatReleaseItem(
+        f"RELEASE#{hold.hold_id}",
+        "RELEASE",
+        hold_id=hold.hold_id,
+        released_at=iso(now),
+        expires=now + RELEASE_PROOF_KEPT,
+    )
+    txn.put(f"release:{hold.hold_id}", proof, SeatReleaseItem.pk.does_not_exist())
+    if count:
+        counter = SeatCounterItem(codec.seats_pk(hold.campus_id, hold.code), "SEATS")
+        txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)

@@ -1,0 +1,59 @@
+"""Binding the models to a table, and creating that table where the stack makes its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from chalicelib.config import Settings
+from chalicelib.storage.models import TableItem, model_meta
+
+
+def bind_table(settings: Settings) -> None:
+    model_meta(table_name=settings.table_name, region=settings.region, host=settings.dynamodb_endpoint)
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """The table as docs/data-model.md describes it; deploy templates use the same shape."""
+    string_keys = ("pk", "sk", "gsi1pk", "gsi1sk")
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": k, "AttributeType": "S"} for k in string_keys],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [
+                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    }
+
+
+def create_table(settings: Settings) -> None:
+    """Create the table (with TTL on `expires`) unless it exists; for local stacks and tests."""
+    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    existing = client.list_tables().get("TableNames", [])
+    if settings.table_name not in existing:
+        client.create_table(**table_definition(settings.table_name))
+        client.get_waiter("table_exists").wait(TableName=settings.table_name)
+        client.update_time_to_live(
+            TableName=settings.table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+        )
+    bind_table(settings)
+
+
+def drop_table(settings: Settings) -> None:
+    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    client.delete_table(TableName=settings.table_name)
+    TableItem._connection = None

@@ -1,0 +1,92 @@
+"""Transactions that report which of their conditions failed, by label, and retry conflicts."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+MAX_ATTEMPTS = 12
+
+
+class ConditionsFailed(Exception):
+    def __init__(self, labels: set[str]) -> None:
+        self.labels = labels
+        super().__init__(", ".join(sorted(labels)))
+
+
+class Txn:
+    """A TransactWrite whose items carry labels in the order DynamoDB reports reasons."""
+
+    def __init__(self, connection: Connection, token: str | None = None) -> None:
+        self._write = TransactWrite(connection=connection, client_request_token=token)
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def check(self, label: str, model: type[Model], pk: str, sk: str, condition: Condition) -> None:
+        self._write.condition_check(model, pk, sk, condition=condition)
+        self._labels["check"].append(label)
+
+    def delete(self, label: str, item: Model, condition: Condition | None = None) -> None:
+        self._write.delete(item, condition=condition)
+        self._labels["delete"].append(label)
+
+    def put(self, label: str, item: Model, condition: Condition | None = None) -> None:
+        self._write.save(item, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(self, label: str, item: Model, actions: list[Action], condition: Condition | None = None) -> None:
+        self._write.update(item, actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def commit(self) -> None:
+        self._write._commit()
+
+    def labels_in_order(self) -> list[str]:
+        return [label for group in ("check", "delete", "put", "update") for label in self._labels[group]]
+
+
+def _reasons(error: TransactWriteError) -> list[str]:
+    return [(reason.code if reason else "None") for reason in error.cancellation_reasons]
+
+
+def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
+    """Build and commit a transaction; conflicts with other transactions are retried with backoff.
+
+    Raises ConditionsFailed naming the labels whose conditions did not hold.
+    """
+    for attempt in range(MAX_ATTEMPTS):
+        txn = Txn(connection)
+        build(txn)
+        try:
+            txn.commit()
+            return
+        except TransactWriteError as error:
+            codes = _reasons(error)
+            labels = txn.labels_in_order()
+            failed = {label for label, code in zip(labels, codes, strict=False) if code == "ConditionalCheckFailed"}
+            if failed:
+                raise ConditionsFailed(failed) from error
+            if not _retryable(error, codes) or attempt == MAX_ATTEMPTS - 1:
+                raise
+        time.sleep(
+            random.uniform(  # noqa: S311 (jitter, not a secret)
+                0, 0.01 * 2 ** min(attempt, 6)
+            )
+        )
+
+
+def _retryable(error: TransactWriteError, codes: list[str]) -> bool:
+    conflict = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+    return bool(conflict.intersection(codes)) or error.cause_response_code in (
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "ThrottlingException",
+    )

@@ -1,0 +1,46 @@
+"""Shared fixtures: AWS settings that never reach AWS, moto tables, a loaded test province."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    # moto's streams with botocore >= 1.40 (architecture notes)
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    # cheap argon2 in tests; the stage default stays memory-hard
+    "ARGON2_MEMORY_KIB": "1024",
+    "ARGON2_TIME_COST": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in FAKE_AWS.items():
+        monkeypatch.setenv(name, value)
+    if not os.environ.get("CET_REAL_AWS"):
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+@pytest.fixture
+def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from moto import mock_aws
+
+    from chalicelib.api.deps import reset_services
+    from chalicelib.config import settings
+    from chalicelib.storage.tables import create_table
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.setenv("TABLE_NAME", "cet-test")
+    with mock_aws():
+        create_table(settings())
+        reset_services()
+        yield
+        reset_services()

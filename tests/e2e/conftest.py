@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from chalice.test import Client
+
+from chalicelib.api.deps import CLOCK, services
+from chalicelib.services.province import load_province
+from tests import factories
+
+
+@pytest.fixture
+def client(moto_table: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    monkeypatch.setenv("TEST_MODE", "1")
+    from app import app
+
+    built = services()
+    load_province(built.province, built.accounts.passwords, factories.province(capacity=3), CLOCK.now())
+    with Client(app) as test_client:
+        yield test_client

@@ -1,0 +1,133 @@
+"""A small province for tests: two schools, three campuses, a few students and score records."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.domain.catalog import (
+    Campus,
+    Catalog,
+    OralOffering,
+    Province,
+    School,
+    Subject,
+    SubjectKind,
+    Window,
+)
+from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.identity import IdType, gb11643_check_digit
+from chalicelib.domain.province import ProvinceData, StaffMember
+from chalicelib.domain.roll import Cet4Record, RollEntry
+
+NOW = datetime(2026, 9, 1, 10, 0, tzinfo=SHANGHAI)
+LONG_AGO = datetime(2024, 1, 1, tzinfo=SHANGHAI)
+FAR_AHEAD = datetime(2099, 12, 31, tzinfo=SHANGHAI)
+STAFF_PASSWORD = "Staff2026pass"
+
+
+def resident_id(serial: int, region: str = "320102", birth: str = "20050101") -> str:
+    first17 = f"{region}{birth}{serial % 1000:03d}"
+    return first17 + gb11643_check_digit(first17)
+
+
+def subjects() -> dict[str, Subject]:
+    written = [("CET4", "英语四级", 4), ("CET6", "英语六级", 6), ("CJT4", "日语四级", 4), ("CJT6", "日语六级", 6)]
+    found = {code: Subject(code, name, SubjectKind.WRITTEN, level, 3000) for code, name, level in written}
+    found["CET-SET4"] = Subject("CET-SET4", "英语四级口试", SubjectKind.ORAL, 4, 5000)
+    found["CET-SET6"] = Subject("CET-SET6", "英语六级口试", SubjectKind.ORAL, 6, 5000)
+    return found
+
+
+def offering(campus: str, subject: str, capacity: int, opens: datetime = LONG_AGO) -> OralOffering:
+    return OralOffering(campus, subject, capacity, opens, FAR_AHEAD)
+
+
+def catalog(capacity: int = 10) -> Catalog:
+    schools = {
+        "NJU": School("NJU", "南京大学", "南京大学口试须知：请携带身份证。", allow_external_oral=True),
+        "SEU": School("SEU", "东南大学", "东南大学只接受本校考生口试。", allow_external_oral=False),
+        "OLD": School("OLD", "已截止学院", "报名已截止。", allow_external_oral=True),
+    }
+    campuses = {
+        "NJU-GL": Campus(
+            "NJU-GL",
+            "鼓楼校区",
+            "NJU",
+            ("CET4", "CET6", "CJT4", "CJT6"),
+            (offering("NJU-GL", "CET-SET4", capacity), offering("NJU-GL", "CET-SET6", capacity)),
+        ),
+        "NJU-XL": Campus(
+            "NJU-XL",
+            "仙林校区",
+            "NJU",
+            ("CET4",),
+            (offering("NJU-XL", "CET-SET4", capacity, opens=FAR_AHEAD - timedelta(days=1)),),
+        ),
+        "SEU-SP": Campus("SEU-SP", "四牌楼校区", "SEU", ("CET4", "CET6"), (offering("SEU-SP", "CET-SET4", capacity),)),
+        "OLD-1": Campus("OLD-1", "主校区", "OLD", ("CET4",), ()),
+    }
+    windows = {
+        "NJU": (Window("NJU", LONG_AGO, FAR_AHEAD),),
+        "SEU": (Window("SEU", LONG_AGO, FAR_AHEAD),),
+        "OLD": (Window("OLD", LONG_AGO, LONG_AGO + timedelta(days=30)),),
+    }
+    province = Province("32", "示例省", "示例省通告：请在 24 小时内缴费。")
+    return Catalog(province, subjects(), schools, campuses, windows)
+
+
+def student(serial: int, name: str = "张三", campus: str = "NJU-GL", **changes: object) -> RollEntry:
+    school = campus.split("-")[0]
+    fields: dict[str, object] = {
+        "id_type": IdType.RESIDENT_ID,
+        "id_number": resident_id(serial),
+        "name": name,
+        "school_id": school,
+        "campus_id": campus,
+        "student_no": f"S{serial:06d}",
+        "qualified_subjects": ("CET4", "CJT4"),
+        "cet6_barred": False,
+    }
+    fields.update(changes)
+    return RollEntry(**fields)  # type: ignore[arg-type]
+
+
+# Named students used across tests.
+ZHANG = student(1, "张三")  # CET4 qualified, review offered
+LI = student(2, "李四", qualified_subjects=("CET4", "CET6"))  # already CET6 qualified
+WANG = student(3, "王五", campus="SEU-SP")  # school forbids external oral
+ZHAO = student(4, "赵六", campus="OLD-1")  # window closed
+QIAN = student(5, "钱七", cet6_barred=True)
+SUN = student(6, "孙八", campus="NJU-XL")  # campus does not offer CET6
+PASSPORT = student(7, "JOHN SMITH", id_type=IdType.PASSPORT, id_number="E12345678")
+
+TICKET_APPROVE = "320012161000001"  # ticket + ID number of ZHANG (R-REV-3 rule 1)
+TICKET_PENDING = "320012161000002"  # ticket + name of ZHANG, another ID number (rule 2)
+TICKET_LOW = "320012161000003"  # ZHANG's ID, score below 425
+TICKET_OLD = "320012161000004"  # ZHANG's ID, 2003 (R-REV-2)
+TICKET_NOBODY = "320012161000005"  # neither ID nor name match (rule 3)
+
+
+def scores() -> tuple[Cet4Record, ...]:
+    return (
+        Cet4Record(TICKET_APPROVE, ZHANG.id_number, "张叁", 520, 2025),
+        Cet4Record(TICKET_PENDING, resident_id(999), "张三", 480, 2025),
+        Cet4Record(TICKET_LOW, ZHANG.id_number, "张三", 400, 2025),
+        Cet4Record(TICKET_OLD, ZHANG.id_number, "张三", 500, 2003),
+        Cet4Record(TICKET_NOBODY, resident_id(998), "某某", 500, 2025),
+    )
+
+
+def many_students(count: int, start: int = 100) -> tuple[RollEntry, ...]:
+    return tuple(
+        student(start + i, f"考生{i}", id_number=resident_id(start + i, birth=f"2004{1 + i // 900:02d}01"))
+        for i in range(count)
+    )
+
+
+def province(capacity: int = 10, extra_students: int = 0) -> ProvinceData:
+    roll = (ZHANG, LI, WANG, ZHAO, QIAN, SUN, PASSPORT, *many_students(extra_students))
+    staff = (
+        StaffMember("staff@nju.edu.cn", STAFF_PASSWORD, "NJU"),
+        StaffMember("staff@seu.edu.cn", STAFF_PASSWORD, "SEU"),
+    )
+    return ProvinceData(catalog(capacity), roll, scores(), staff)
