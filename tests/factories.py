@@ -76,7 +76,7 @@ def catalog(capacity: int = 10) -> Catalog:
 
 
 def student(serial: int, name: str = "张三", campus: str = "NJU-GL", **changes: object) -> RollEntry:
-    school = campus.split("-")[0]
+    school = campus.split("-", maxsplit=1)[0]
     fields: dict[str, object] = {
         "id_type": IdType.RESIDENT_ID,
         "id_number": resident_id(serial),

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from chalicelib.config import Settings, settings
-from chalicelib.domain.clock import AdjustableClock
+from chalicelib.domain.clock import AdjustableClock, Clock
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.ports import ProvinceStore
 from chalicelib.services.qualification import RegistrationContext
@@ -40,7 +40,7 @@ def reset_services() -> None:
         _built.clear()
 
 
-def build_services(config: Settings) -> Services:
+def build_services(config: Settings, clock: Clock = CLOCK) -> Services:
     from chalicelib.storage import repositories as repo
     from chalicelib.storage.tables import bind_table
 
@@ -52,7 +52,7 @@ def build_services(config: Settings) -> Services:
         throttle=repo.DynamoThrottle(),
         passwords=Argon2Passwords(config.argon2_memory_kib, config.argon2_time_cost),
         painter=ImageCaptchas(),
-        clock=CLOCK,
+        clock=clock,
         captcha_seconds=config.captcha_seconds,
         session_seconds=config.session_seconds,
     )
@@ -61,6 +61,6 @@ def build_services(config: Settings) -> Services:
         roll=repo.DynamoRoll(),
         reviews=repo.DynamoReviews(),
         registrations=repo.DynamoRegistrations(),
-        clock=CLOCK,
+        clock=clock,
     )
     return Services(config, accounts, registration, repo.DynamoProvince())

@@ -32,10 +32,9 @@ class Account:
 def normalize_login(raw: str) -> str:
     """An e-mail address (case-insensitive) or a mainland mobile number (R-ACC-1)."""
     login = raw.strip()
-    if login.startswith("+86"):
-        login = login[3:]
-    if _MAINLAND_MOBILE.fullmatch(login):
-        return login
+    mobile = login.removeprefix("+86").replace(" ", "").replace("-", "")
+    if _MAINLAND_MOBILE.fullmatch(mobile):
+        return mobile
     if len(login) <= 254 and _EMAIL.fullmatch(login):
         return login.lower()
     raise InvalidLogin()

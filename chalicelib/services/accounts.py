@@ -14,6 +14,7 @@ from chalicelib.domain.errors import (
     BadCredentials,
     Forbidden,
     InvalidCaptcha,
+    InvalidLogin,
     TooManyAttempts,
     Unauthenticated,
 )
@@ -113,7 +114,10 @@ def _check_throttle(ctx: AccountsContext, keys: dict[str, int], now: datetime) -
 def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, answer: str, client: str) -> IssuedSession:
     """R-ACC-2: failed logins are counted per account and per client and throttled."""
     now = ctx.clock.now()
-    normalized = login.strip().lower()
+    try:
+        normalized = normalize_login(login)
+    except InvalidLogin:
+        normalized = login.strip().lower()  # no such account: fails below like a wrong password
     keys = {f"login#{normalized}": MAX_FAILURES_PER_LOGIN, f"client#{client}": MAX_FAILURES_PER_CLIENT}
     window_ends = _check_throttle(ctx, keys, now)
     redeem_captcha(ctx, captcha_id, answer)

@@ -131,5 +131,8 @@ class RegistrationStore(Protocol):
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
         """Delete an unpaid subject and release its seat; raises SubjectPaid if it was paid."""
 
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
+        """Release every unpaid hold on this seat counter past its `pay_by`; returns how many."""
+
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """Delete the registration, both sides of its binding and its unpaid holds."""

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Campus, Capacity, Subject, SubjectKind, capacity_colour
 from chalicelib.domain.errors import (
     AccountAlreadyBound,
+    CampusFull,
     CandidateAlreadyBound,
     InvalidRequest,
     LevelTaken,
@@ -59,14 +60,15 @@ def save_registration(
     if not ctx.catalogs.catalog().window_open(entry.school_id, now):
         raise RegistrationClosed()
     registration = Registration(account.account_id, entry, now)
-    try:
-        ctx.registrations.bind(registration)
-    except (AccountAlreadyBound, CandidateAlreadyBound) as conflict:
-        # R-BIND-4: a registration that is already gone must not block a new one.
-        if not _purge_blocking(ctx, registration, conflict, now):
-            raise
-        ctx.registrations.bind(registration)
-    return registration
+    for attempt in range(3):
+        try:
+            ctx.registrations.bind(registration)
+            return registration
+        except (AccountAlreadyBound, CandidateAlreadyBound) as conflict:
+            # R-BIND-4: a registration that is already gone blocks neither side of a new binding.
+            if attempt == 2 or not _purge_blocking(ctx, registration, conflict, now):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _purge_blocking(ctx: RegistrationContext, wanted: Registration, conflict: Exception, now: datetime) -> bool:
@@ -124,20 +126,27 @@ def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> l
         raise InvalidRequest("subject", "不是口试科目")
     catalog = ctx.catalogs.catalog()
     now = ctx.clock.now()
-    campuses = [
-        c
-        for c in oral_campus_choices(registration.candidate, catalog, subject.code)
-        if (offering := c.offering(subject.code)) is not None and offering.is_open(now)
+    offerings = [
+        (campus, offering)
+        for campus in oral_campus_choices(registration.candidate, catalog, subject.code)
+        if (offering := campus.offering(subject.code)) is not None and offering.is_open(now)
     ]
-    taken = ctx.catalogs.seats_taken([SeatGrab(c.id, subject.code) for c in campuses])
+    capacity = {SeatGrab(campus.id, subject.code): offering.capacity for campus, offering in offerings}
+    taken = _taken_by_live_holds(ctx, capacity, now)
     result = []
-    for campus in campuses:
-        offering = campus.offering(subject.code)
-        assert offering is not None
+    for campus, offering in offerings:
         school = catalog.schools[campus.school_id]
-        colour = capacity_colour(offering.capacity, taken.get(SeatGrab(campus.id, subject.code), 0))
+        colour = capacity_colour(offering.capacity, taken.get(SeatGrab(campus.id, subject.code), offering.capacity))
         result.append(OralCampus(campus, school.name, colour, school.notice))
     return result
+
+
+def _taken_by_live_holds(ctx: RegistrationContext, capacity: dict[SeatGrab, int], now: datetime) -> dict[SeatGrab, int]:
+    """Seats taken, after reclaiming expired holds wherever they could change the colour shown."""
+    taken = ctx.catalogs.seats_taken(list(capacity))
+    not_green = [s for s, n in taken.items() if capacity_colour(capacity[s], n) is not Capacity.GREEN]
+    reclaimed = [ctx.registrations.reclaim_expired_holds(seat, now) for seat in not_green]
+    return ctx.catalogs.seats_taken(list(capacity)) if any(reclaimed) else taken
 
 
 def choose_subject(ctx: RegistrationContext, account: Account, code: object, campus_id: object) -> Registration:
@@ -168,12 +177,29 @@ def choose_subject(ctx: RegistrationContext, account: Account, code: object, cam
     )
     stale = registration.stale_in_slot(slot_of(subject.kind, subject.level), now)
     try:
-        ctx.registrations.add_subject(registration, chosen, stale)
+        _hold(ctx, registration, chosen, stale, now)
     except LevelTaken:
         # Someone else (a second tab) filled the slot meanwhile: say precisely what holds it.
         check_slot_free(current_registration(ctx, account), subject, now)
         raise
     return current_registration(ctx, account)
+
+
+def _hold(
+    ctx: RegistrationContext,
+    registration: Registration,
+    chosen: ChosenSubject,
+    stale: ChosenSubject | None,
+    now: datetime,
+) -> None:
+    try:
+        ctx.registrations.add_subject(registration, chosen, stale)
+    except CampusFull:
+        # R-PAY-1: expired holds stop counting at once; reclaim them, then try once more.
+        seat = SeatGrab(chosen.campus_id or "", chosen.code)
+        if not ctx.registrations.reclaim_expired_holds(seat, now):
+            raise
+        ctx.registrations.add_subject(registration, chosen, stale)
 
 
 def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Registration:
@@ -182,4 +208,7 @@ def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Reg
     now = ctx.clock.now()
     chosen = check_removal(registration, code, now)
     ctx.registrations.remove_subject(account.account_id, chosen, now)
-    return current_registration(ctx, account)
+    # Not re-read: once its last subject is gone an old registration is gone too (R-BIND-4),
+    # and the student still deserves to see the removal succeed.
+    remaining = tuple(s for s in registration.subjects if s.hold_id != chosen.hold_id)
+    return replace(registration, subjects=remaining, version=registration.version + 1)

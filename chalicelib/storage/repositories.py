@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import datetime, timedelta
@@ -54,9 +55,15 @@ CATALOG_CACHE_SECONDS = 30.0
 RELEASE_PROOF_KEPT = timedelta(days=40)
 
 
+@functools.cache
+def _connection_to(region: str | None, host: str | None, pool: int) -> Connection:
+    return Connection(region=region, host=host, max_pool_connections=pool)
+
+
 def _connection() -> Connection:
+    """One connection (one botocore client) per endpoint: building a client costs milliseconds."""
     meta = TableItem.Meta
-    return Connection(region=meta.region, host=meta.host, max_pool_connections=meta.max_pool_connections)
+    return _connection_to(meta.region, meta.host, meta.max_pool_connections)
 
 
 class DynamoCatalog:
@@ -351,6 +358,27 @@ class DynamoRegistrations:
             run(_connection(), build)
         except ConditionsFailed:
             raise SubjectPaid() from None
+
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
+        """R-PAY-1: holds past `pay_by` stop counting; their seats go back before anyone is refused."""
+        expired = SubjectItem.by_group.query(
+            f"HOLDS#{seat.campus_id}#{seat.subject}",
+            SubjectItem.gsi1sk < iso(now),
+            filter_condition=SubjectItem.status == SubjectStatus.UNPAID.value,
+        )
+        released = 0
+        for item in expired:
+            if not isinstance(item, SubjectItem):
+                continue
+            hold = codec.subject_from_item(item)
+            if hold.is_live(now):
+                continue
+            try:
+                self.remove_subject(item.account_id, hold, now)
+            except SubjectPaid:
+                continue  # paid or released meanwhile
+            released += 1
+        return released
 
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """R-BIND-4: the registration, both sides of the binding and its unpaid holds, at once."""

@@ -19,10 +19,30 @@ def call(client: Client, method: str, path: str, body: object = None, token: str
 def test_flow(client: Client) -> None:
     status, captcha = call(client, "POST", "/captchas")
     assert status == 201, captcha
-    status, body = call(client, "POST", "/accounts", {"login": "a@b.cn", "password": "abc12345x", "captcha_id": captcha["captcha_id"], "captcha_answer": captcha["answer"]})
+    status, body = call(
+        client,
+        "POST",
+        "/accounts",
+        {
+            "login": "a@b.cn",
+            "password": "abc12345x",
+            "captcha_id": captcha["captcha_id"],
+            "captcha_answer": captcha["answer"],
+        },
+    )
     assert status == 201, body
     _, captcha = call(client, "POST", "/captchas")
-    status, session = call(client, "POST", "/sessions", {"login": "a@b.cn", "password": "abc12345x", "captcha_id": captcha["captcha_id"], "captcha_answer": captcha["answer"]})
+    status, session = call(
+        client,
+        "POST",
+        "/sessions",
+        {
+            "login": "a@b.cn",
+            "password": "abc12345x",
+            "captcha_id": captcha["captcha_id"],
+            "captcha_answer": captcha["answer"],
+        },
+    )
     assert status == 201, session
     token = session["token"]
     assert call(client, "POST", "/me/agreement", {"accepted": True}, token)[0] == 204

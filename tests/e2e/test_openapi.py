@@ -1,0 +1,224 @@
+"""docs/openapi.yaml, the machine-readable copy of the api.md contract, against the app itself.
+
+The api.md contract says the project keeps the HTTP contract as OpenAPI and "a test that fails when
+the app's routes and that file disagree": this is that test. It also ties every error code the
+file names to chalicelib/domain/errors.py and to the STATUS table of chalicelib/api/errors.py, so
+neither the table nor the file can drift from the other.
+"""
+
+from __future__ import annotations
+
+import inspect
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from chalicelib.api.errors import STATUS
+from chalicelib.domain import errors as domain_errors
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+# api.md contract, Conventions: the generic codes every route may speak.
+GENERIC_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "INVALID_REQUEST", "TOO_MANY_ATTEMPTS"}
+
+
+@cache
+def spec() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    assert isinstance(loaded, dict), "docs/openapi.yaml is not a YAML mapping"
+    return loaded
+
+
+def operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """(path, METHOD, operation) for every operation of the spec."""
+    found = []
+    for path, item in (spec().get("paths") or {}).items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                found.append((path, method.upper(), operation))
+    return found
+
+
+def operation_ids() -> list[str]:
+    return [f"{method} {path}" for path, method, _ in operations()]
+
+
+def error_codes(operation: dict[str, Any]) -> dict[str, list[str]]:
+    return {str(status): list(codes) for status, codes in (operation.get("x-error-codes") or {}).items()}
+
+
+def resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local `$ref` (`#/components/...`) to the object it names."""
+    while "$ref" in node:
+        target: Any = spec()
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def domain_codes() -> dict[str, type[domain_errors.DomainError]]:
+    """Every `code` of a class in chalicelib/domain/errors.py."""
+    return {
+        cls.code: cls
+        for _, cls in inspect.getmembers(domain_errors, inspect.isclass)
+        if issubclass(cls, domain_errors.DomainError) and cls is not domain_errors.DomainError
+    }
+
+
+def app_routes() -> set[tuple[str, str]]:
+    from app import app
+
+    return {(path, method.upper()) for path, methods in app.routes.items() for method in methods}
+
+
+# (d) structure
+
+
+def test_spec_is_openapi_3_structurally() -> None:
+    """The api.md contract's OpenAPI copy: an `openapi: 3.x` document with info, paths and responses."""
+    document = spec()
+    assert str(document.get("openapi", "")).startswith("3."), "openapi key missing or not 3.x"
+    assert document.get("info", {}).get("title"), "info.title missing"
+    assert document.get("info", {}).get("version"), "info.version missing"
+    assert isinstance(document.get("paths"), dict)
+    assert document["paths"], "no paths"
+    assert "bearer" in document.get("components", {}).get("securitySchemes", {})
+    for path, item in document["paths"].items():
+        assert path.startswith("/"), path
+        assert isinstance(item, dict), path
+        assert set(item) & HTTP_METHODS, f"{path} has no operation"
+    for path, method, operation in operations():
+        responses = operation.get("responses")
+        assert isinstance(responses, dict), f"{method} {path}: no responses"
+        assert responses, f"{method} {path}: no responses"
+        assert operation.get("summary"), f"{method} {path}: no summary"
+        assert any(str(status).startswith("2") for status in responses), f"{method} {path}: no success response"
+        for status, response in responses.items():
+            assert str(status).isdigit(), f"{method} {path}: status {status!r} is not a code"
+            assert resolve(response).get("description"), f"{method} {path} {status}: no description"
+
+
+def test_every_local_ref_resolves() -> None:
+    """The api.md contract's OpenAPI copy: no `$ref` points at a component that is not there."""
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                try:
+                    resolve(node)
+                except (KeyError, TypeError):
+                    pytest.fail(f"{where}: unresolved $ref {node['$ref']}")
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}/{index}")
+
+    walk(spec(), "#")
+
+
+# (a) routes
+
+
+def test_spec_routes_equal_app_routes() -> None:
+    """The api.md contract: the app's routes and docs/openapi.yaml list the same (path, method) pairs."""
+    in_spec = {(path, method) for path, method, _ in operations()}
+    in_app = app_routes()
+    assert in_spec - in_app == set(), "in docs/openapi.yaml but not registered in app.py"
+    assert in_app - in_spec == set(), "registered in app.py but missing from docs/openapi.yaml"
+
+
+# (b) codes exist
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), operations(), ids=operation_ids())
+def test_error_codes_exist(path: str, method: str, operation: dict[str, Any]) -> None:
+    """The api.md contract's error codes: each one named in x-error-codes is a real domain code."""
+    known = set(domain_codes()) | GENERIC_CODES
+    for status, codes in error_codes(operation).items():
+        assert codes, f"{method} {path} {status}: empty x-error-codes list"
+        unknown = set(codes) - known
+        assert not unknown, f"{method} {path} {status}: codes not in chalicelib/domain/errors.py: {unknown}"
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), operations(), ids=operation_ids())
+def test_error_codes_match_responses(path: str, method: str, operation: dict[str, Any]) -> None:
+    """The api.md contract: every error status has its codes, and every listed status is a response."""
+    responses = {str(status) for status in operation["responses"]}
+    error_statuses = {status for status in responses if status[0] in "45"}
+    listed = set(error_codes(operation))
+    assert listed - responses == set(), f"{method} {path}: x-error-codes statuses without a response"
+    assert error_statuses - listed == set(), f"{method} {path}: error responses without x-error-codes"
+    for status in error_statuses:
+        content = resolve(operation["responses"][status]).get("content", {})
+        schema = content.get("application/json", {}).get("schema", {})
+        assert schema.get("$ref") == "#/components/schemas/Error", f"{method} {path} {status}: body is not Error"
+
+
+# (c) the STATUS table and the spec agree
+
+
+def test_every_status_table_entry_appears_in_spec_under_its_status() -> None:
+    """The api.md contract's statuses: each STATUS code is documented somewhere, under STATUS's status."""
+    documented: dict[str, set[str]] = {}
+    for _, _, operation in operations():
+        for status, codes in error_codes(operation).items():
+            for code in codes:
+                documented.setdefault(code, set()).add(status)
+    missing = {cls.code: status for cls, status in STATUS.items() if str(status) not in documented.get(cls.code, set())}
+    assert not missing, f"STATUS codes not documented under their status in docs/openapi.yaml: {missing}"
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), operations(), ids=operation_ids())
+def test_spec_statuses_follow_status_table(path: str, method: str, operation: dict[str, Any]) -> None:
+    """The api.md contract's statuses: a code is never documented under a status STATUS does not give it."""
+    by_code = {cls.code: str(status) for cls, status in STATUS.items()}
+    for status, codes in error_codes(operation).items():
+        wrong = {code: by_code[code] for code in codes if code in by_code and by_code[code] != status}
+        assert not wrong, f"{method} {path}: under {status} but STATUS says {wrong}"
+
+
+def test_every_domain_code_is_unique() -> None:
+    """The api.md contract: one code, one meaning; two domain classes never share a code."""
+    classes = [
+        cls
+        for _, cls in inspect.getmembers(domain_errors, inspect.isclass)
+        if issubclass(cls, domain_errors.DomainError) and cls is not domain_errors.DomainError
+    ]
+    assert len({cls.code for cls in classes}) == len(classes)
+
+
+# the api.md contract's conventions, route by route
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), operations(), ids=operation_ids())
+def test_conventions(path: str, method: str, operation: dict[str, Any]) -> None:
+    """The api.md contract's conventions: 400 for inputs, 401 when authenticated, 403 for the wrong role."""
+    codes = error_codes(operation)
+    security = operation.get("security", spec().get("security", []))
+    authenticated = bool(security) and any(requirement for requirement in security)
+    if operation.get("requestBody") or operation.get("parameters"):
+        assert "INVALID_REQUEST" in codes.get("400", []), f"{method} {path}: takes input but no 400 INVALID_REQUEST"
+    if authenticated:
+        assert "UNAUTHENTICATED" in codes.get("401", []), f"{method} {path}: authenticated but no 401"
+        if set(operation.get("tags", [])) & {"students", "staff"}:
+            assert "FORBIDDEN" in codes.get("403", []), f"{method} {path}: role-bound but no 403 FORBIDDEN"
+
+
+def test_login_throttle_documents_retry_after() -> None:
+    """The api.md contract: POST /sessions answers 429 TOO_MANY_ATTEMPTS with Retry-After."""
+    operation = spec()["paths"]["/sessions"]["post"]
+    assert error_codes(operation).get("429") == ["TOO_MANY_ATTEMPTS"]
+    headers = resolve(operation["responses"]["429"]).get("headers", {})
+    assert "Retry-After" in headers
+
+
+def test_spec_passes_openapi_validator() -> None:
+    """The api.md contract's OpenAPI copy, checked by openapi-spec-validator when it is installed."""
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(spec())

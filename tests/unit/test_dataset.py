@@ -1,0 +1,446 @@
+"""The province dataset loader (api.md, "Province dataset") and the shipped demo province."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from chalicelib.domain.catalog import SubjectKind
+from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.errors import ReviewBefore2005, ReviewNoMatch
+from chalicelib.domain.identity import IdType, is_valid_resident_id, normalize_id_number
+from chalicelib.domain.province import ProvinceData
+from chalicelib.domain.registration import oral_campus_choices
+from chalicelib.domain.reviews import ReviewStatus, judge_review, review_offered
+from chalicelib.domain.roll import RollEntry
+from devstack import make_demo_province
+from devstack.dataset import DatasetError, Problem, dataset_problems, load_dataset, parse_dataset
+
+DEMO = Path(make_demo_province.__file__).parent / "demo_province.json"
+NOW = datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
+OPEN = "2024-01-01T00:00:00+08:00"
+CLOSE = "2099-12-31T23:59:59+08:00"
+
+
+@pytest.fixture(scope="module")
+def demo() -> ProvinceData:
+    return load_dataset(DEMO)
+
+
+@functools.cache
+def demo_scenarios() -> dict[str, make_demo_province.Scenario]:
+    """The identities listed in demo_identities.md, by key."""
+    return {scenario.key: scenario for scenario in make_demo_province.generate().scenarios}
+
+
+def demo_entry(demo: ProvinceData, key: str) -> RollEntry:
+    number = demo_scenarios()[key].student.id_number
+    return next(entry for entry in demo.roll if entry.id_number == number)
+
+
+def demo_ticket(key: str) -> str:
+    return demo_scenarios()[key].ticket
+
+
+def minimal() -> dict[str, object]:
+    """A small valid dataset: one school, one campus, two students, one CET4 record."""
+    roll = [
+        {
+            "id_type": "resident_id",
+            "id_number": "11010519491231002X",
+            "name": "张三",
+            "school_id": "s1",
+            "campus_id": "c1",
+            "student_no": "20240001",
+            "qualified_subjects": ["CET4"],
+            "cet6_barred": False,
+        },
+        {
+            "id_type": "passport",
+            "id_number": "E12345678",
+            "name": "李四",
+            "school_id": "s1",
+            "campus_id": "c1",
+            "student_no": "20240002",
+            "qualified_subjects": ["CET4", "CET6"],
+            "cet6_barred": False,
+        },
+    ]
+    return {
+        "province": {"code": "39", "name": "示例省", "notice": "报名须知"},
+        "subjects": [
+            {"code": "CET4", "name": "英语四级", "kind": "written", "level": 4, "fee": 3000},
+            {"code": "CET6", "name": "英语六级", "kind": "written", "level": 6, "fee": 3000},
+            {"code": "CET-SET4", "name": "英语四级口试", "kind": "oral", "level": 4, "fee": 5000},
+        ],
+        "schools": [
+            {
+                "id": "s1",
+                "name": "示例大学",
+                "notice": "",
+                "allow_external_oral": True,
+                "campuses": [
+                    {
+                        "id": "c1",
+                        "name": "本部",
+                        "written_subjects": ["CET4", "CET6"],
+                        "oral": [{"subject": "CET-SET4", "capacity": 10, "opens_at": OPEN, "closes_at": CLOSE}],
+                    }
+                ],
+            }
+        ],
+        "windows": [{"school_id": "s1", "opens_at": OPEN, "closes_at": CLOSE}],
+        "roll": roll,
+        "cet4_scores": [
+            {
+                "ticket_number": "390110251100101",
+                "id_number": "11010519491231002X",
+                "name": "张三",
+                "score": 450,
+                "year": 2025,
+            }
+        ],
+        "staff": [{"login": "staff@s1.edu.cn", "password": "Staff2026pass", "school_id": "s1"}],
+    }
+
+
+def dump(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def line_of(text: str, needle: str, after: str = "") -> int:
+    start = text.index(after) if after else 0
+    return text.count("\n", 0, text.index(needle, start)) + 1
+
+
+def problems_of(data: object) -> list[Problem]:
+    with pytest.raises(DatasetError) as raised:
+        parse_dataset(dump(data))
+    return raised.value.problems
+
+
+def fields(problems: list[Problem]) -> list[str]:
+    return [problem.field for problem in problems]
+
+
+def roll_of(data: dict[str, object]) -> list[dict[str, object]]:
+    roll = data["roll"]
+    assert isinstance(roll, list)
+    return roll
+
+
+def campus_of(data: dict[str, object]) -> dict[str, object]:
+    schools = data["schools"]
+    assert isinstance(schools, list)
+    campus: dict[str, object] = schools[0]["campuses"][0]
+    return campus
+
+
+# --- the demo province ------------------------------------------------------------------
+
+
+def test_demo_file_loads_whole_dataset_contract(demo: ProvinceData) -> None:
+    """dataset contract: the shipped demo file passes every check of the loader."""
+    assert len(demo.roll) >= 250
+    assert len(demo.catalog.schools) == 5
+    assert {staff.school_id for staff in demo.staff} == set(demo.catalog.schools)
+    assert dataset_problems(DEMO.read_text(encoding="utf-8")) == []
+
+
+def test_demo_file_is_what_the_generator_writes() -> None:
+    """dataset contract: `python devstack/make_demo_province.py` regenerates the file identically."""
+    generated = json.dumps(make_demo_province.dataset(make_demo_province.generate()), ensure_ascii=False, indent=2)
+    assert DEMO.read_text(encoding="utf-8") == generated + "\n"
+
+
+def test_demo_subjects_and_fees_r_writ_3(demo: ProvinceData) -> None:
+    """R-WRIT-3: the real subject codes; written 30 yuan, oral 50 yuan (in fen)."""
+    subjects = demo.catalog.subjects
+    written = {"CET4", "CET6", "CJT4", "CJT6", "PHS4", "PHS6", "CRT4", "CRT6", "TFU4"}
+    assert set(subjects) == written | {"CET-SET4", "CET-SET6"}
+    assert all(subjects[code].kind is SubjectKind.WRITTEN and subjects[code].fee == 3000 for code in written)
+    oral = {
+        code: (subject.kind, subject.level, subject.fee) for code, subject in subjects.items() if code not in written
+    }
+    assert oral == {"CET-SET4": (SubjectKind.ORAL, 4, 5000), "CET-SET6": (SubjectKind.ORAL, 6, 5000)}
+
+
+def test_demo_resident_ids_pass_the_check_digit_r_qual_4(demo: ProvinceData) -> None:
+    """R-QUAL-4: every resident ID passes GB 11643; other documents have their shape."""
+    residents = [entry for entry in demo.roll if entry.id_type is IdType.RESIDENT_ID]
+    assert len(residents) > 250
+    assert all(is_valid_resident_id(entry.id_number) for entry in residents)
+    others = [entry for entry in demo.roll if entry.id_type is not IdType.RESIDENT_ID]
+    assert {entry.id_type for entry in others} >= {IdType.PASSPORT, IdType.HK_MACAO_PERMIT}
+    assert all(normalize_id_number(entry.id_type, entry.id_number) == entry.id_number for entry in others)
+
+
+def test_demo_exactly_one_school_forbids_external_oral_r_oral_2(demo: ProvinceData) -> None:
+    """R-ORAL-2: one school keeps its students at their own campus for the oral exam."""
+    closed = [school for school in demo.catalog.schools.values() if not school.allow_external_oral]
+    assert len(closed) == 1
+    student = demo_entry(demo, "no-external-oral")
+    assert student.school_id == closed[0].id
+    choices = oral_campus_choices(student, demo.catalog, "CET-SET4")
+    assert [campus.id for campus in choices] == [student.campus_id]
+
+
+def test_demo_has_a_campus_whose_oral_opens_later_r_oral_1(demo: ProvinceData) -> None:
+    """R-ORAL-1: some campuses open later; the others are open now."""
+    offerings = [offering for campus in demo.catalog.campuses.values() for offering in campus.oral]
+    later = {offering.campus_id for offering in offerings if not offering.is_open(NOW)}
+    assert later == {demo_entry(demo, "oral-opens-later").campus_id}
+    assert all(offering.opens_at.year == 2099 for offering in offerings if offering.campus_id in later)
+
+
+def test_demo_has_a_nearly_full_campus_r_oral_3(demo: ProvinceData) -> None:
+    """R-ORAL-3: a campus so small that a couple of students fill it."""
+    student = demo_entry(demo, "nearly-full-1")
+    offering = demo.catalog.campuses[student.campus_id].offering("CET-SET4")
+    assert offering is not None
+    assert offering.capacity <= 2
+    capacities = [
+        o.capacity for c in demo.catalog.campuses.values() for o in c.oral if o.campus_id != student.campus_id
+    ]
+    assert min(capacities) >= 50
+
+
+def test_demo_one_campus_does_not_offer_cet6_r_rev_1(demo: ProvinceData) -> None:
+    """R-REV-1: the review is not offered where the written-exam campus has no CET6."""
+    without = [campus for campus in demo.catalog.campuses.values() if "CET6" not in campus.written_subjects]
+    assert without
+    assert not review_offered(demo_entry(demo, "campus-without-cet6"), demo.catalog)
+    assert not review_offered(demo_entry(demo, "cet6-barred"), demo.catalog)
+
+
+def test_demo_windows_one_school_closed_r_bind_1(demo: ProvinceData) -> None:
+    """R-BIND-1: every school has a window; only the demo's closed school is shut now."""
+    catalog = demo.catalog
+    assert set(catalog.windows) == set(catalog.schools)
+    shut = {school_id for school_id in catalog.schools if not catalog.window_open(school_id, NOW)}
+    assert shut == {demo_entry(demo, "window-closed").school_id}
+
+
+def test_demo_review_identities_cover_the_three_rules_r_rev_3(demo: ProvinceData) -> None:
+    """R-REV-2/3: approved on ticket + ID, pending on ticket + name, refused below 425 or before 2005."""
+    records = {record.ticket_number: record for record in demo.cet4_scores}
+
+    def judge(key: str) -> ReviewStatus:
+        entry = demo_entry(demo, key)
+        assert review_offered(entry, demo.catalog)
+        return judge_review(entry, records[demo_ticket(key)])
+
+    assert judge("review-approved") is ReviewStatus.APPROVED
+    assert judge("review-pending") is ReviewStatus.PENDING
+    with pytest.raises(ReviewNoMatch):
+        judge("review-low-score")
+    with pytest.raises(ReviewBefore2005):
+        judge("review-before-2005")
+
+
+# --- problems and their lines ------------------------------------------------------------
+
+
+def test_minimal_dataset_loads_dataset_contract() -> None:
+    """dataset contract: the parsed objects carry the file's values."""
+    data = parse_dataset(dump(minimal()))
+    assert data.catalog.campuses["c1"].school_id == "s1"
+    assert data.catalog.campuses["c1"].oral[0].capacity == 10
+    assert data.roll[1].id_type is IdType.PASSPORT
+    assert data.roll[1].qualified_subjects == ("CET4", "CET6")
+    assert data.catalog.windows["s1"][0].opens_at == datetime(2024, 1, 1, tzinfo=SHANGHAI)
+
+
+def test_bad_check_digit_is_reported_at_its_line_r_qual_4() -> None:
+    """R-QUAL-4: a wrong GB 11643 check digit names roll[1].id_number and its line."""
+    data = minimal()
+    roll_of(data)[1].update(id_type="resident_id", id_number="110105194912310021")
+    text = dump(data)
+    with pytest.raises(DatasetError) as raised:
+        parse_dataset(text)
+    [problem] = raised.value.problems
+    assert problem.field == "roll[1].id_number"
+    assert problem.line == line_of(text, '"110105194912310021"')
+    assert "X" in problem.message  # the expected check character is named
+
+
+def test_unknown_subject_in_campus_dataset_contract() -> None:
+    """dataset contract: campus written subjects reference defined written subjects."""
+    data = minimal()
+    campus_of(data)["written_subjects"] = ["CET4", "XYZ9", "CET-SET4"]
+    text = dump(data)
+    problems = problems_of(data)
+    assert fields(problems) == [
+        "schools[0].campuses[0].written_subjects[1]",
+        "schools[0].campuses[0].written_subjects[2]",
+    ]
+    assert problems[0].line == line_of(text, '"XYZ9"')
+    assert "XYZ9" in problems[0].message
+    assert "口试" in problems[1].message
+
+
+def test_missing_field_points_at_the_object_dataset_contract() -> None:
+    """dataset contract: a missing field is reported on the line where its object begins."""
+    data = minimal()
+    del roll_of(data)[0]["name"]
+    text = dump(data)
+    [problem] = problems_of(data)
+    assert problem.field == "roll[0].name"
+    assert problem.line == line_of(text, "{", after='"roll"')
+
+
+def test_invalid_json_is_one_problem_with_its_line_dataset_contract() -> None:
+    """dataset contract: text that is not JSON gives one problem at the line of the error."""
+    text = dump(minimal()).replace('"fee": 5000', '"fee": 5000,', 1)
+    problems = dataset_problems(text)
+    assert len(problems) == 1
+    assert problems[0].field == "$"
+    assert problems[0].line == line_of(text, '"fee": 5000,') + 1
+
+
+def test_military_officer_id_is_refused_r_qual_2() -> None:
+    """R-QUAL-2: the military officer ID is not supported, with a clear message."""
+    data = minimal()
+    roll_of(data)[0]["id_type"] = "military_officer"
+    [problem] = problems_of(data)
+    assert problem.field == "roll[0].id_type"
+    assert "军官证" in problem.message
+
+
+def test_references_between_sections_dataset_contract() -> None:
+    """dataset contract: windows, roll and staff refer to schools and campuses that exist."""
+    data = minimal()
+    data["windows"] = [{"school_id": "nowhere", "opens_at": OPEN, "closes_at": CLOSE}]
+    roll_of(data)[0]["campus_id"] = "c9"
+    roll_of(data)[1]["qualified_subjects"] = ["CET8"]
+    data["staff"] = [{"login": "staff@s1.edu.cn", "password": "", "school_id": "s2"}]
+    assert fields(problems_of(data)) == [
+        "windows[0].school_id",
+        "roll[0].campus_id",
+        "roll[1].qualified_subjects[0]",
+        "staff[0].password",
+        "staff[0].school_id",
+    ]
+
+
+def test_campus_must_belong_to_the_roll_school_dataset_contract() -> None:
+    """dataset contract: a student's campus belongs to the student's school."""
+    data = minimal()
+    schools = data["schools"]
+    assert isinstance(schools, list)
+    other = copy.deepcopy(schools[0])
+    other.update(id="s2")
+    other["campuses"][0]["id"] = "c2"
+    schools.append(other)
+    roll_of(data)[0]["campus_id"] = "c2"
+    [problem] = problems_of(data)
+    assert problem.field == "roll[0].campus_id"
+    assert "s2" in problem.message
+
+
+def test_duplicates_are_reported_with_the_first_place_dataset_contract() -> None:
+    """dataset contract: codes, ids, candidates and tickets are unique."""
+    data = minimal()
+    subjects = data["subjects"]
+    assert isinstance(subjects, list)
+    subjects.append(dict(subjects[0]))
+    roll_of(data).append(dict(roll_of(data)[0], student_no="20240003"))
+    scores = data["cet4_scores"]
+    assert isinstance(scores, list)
+    scores.append(dict(scores[0]))
+    problems = problems_of(data)
+    assert fields(problems) == ["subjects[3].code", "roll[2].id_number", "cet4_scores[1].ticket_number"]
+    assert "roll[0].id_number" in problems[1].message
+
+
+def test_types_kinds_levels_and_amounts_dataset_contract() -> None:
+    """dataset contract: ints (not bools) for fee/level/capacity, kind and level from their sets."""
+    data = minimal()
+    subjects = data["subjects"]
+    assert isinstance(subjects, list)
+    subjects[0].update(fee=-1, level=True)
+    subjects[1].update(kind="listening", level=8)
+    oral = campus_of(data)["oral"]
+    assert isinstance(oral, list)
+    oral[0]["capacity"] = "10"
+    roll_of(data)[0]["cet6_barred"] = "no"
+    assert fields(problems_of(data)) == [
+        "subjects[0].level",
+        "subjects[0].fee",
+        "subjects[1].kind",
+        "subjects[1].level",
+        "schools[0].campuses[0].oral[0].capacity",
+        "roll[0].cet6_barred",
+    ]
+
+
+def test_times_need_an_offset_and_an_order_dataset_contract() -> None:
+    """dataset contract: times are ISO 8601 with offset, and a period opens before it closes."""
+    data = minimal()
+    data["windows"] = [{"school_id": "s1", "opens_at": "2024-01-01T00:00:00", "closes_at": CLOSE}]
+    oral = campus_of(data)["oral"]
+    assert isinstance(oral, list)
+    oral[0].update(opens_at=CLOSE, closes_at=OPEN)
+    problems = problems_of(data)
+    assert fields(problems) == ["schools[0].campuses[0].oral[0].closes_at", "windows[0].opens_at"]
+    assert "+08:00" in problems[1].message
+
+
+def test_tickets_have_fifteen_digits_r_rev_2() -> None:
+    """R-REV-2: a CET4 admission ticket number is 15 digits."""
+    data = minimal()
+    scores = data["cet4_scores"]
+    assert isinstance(scores, list)
+    scores[0]["ticket_number"] = "39011025110010"
+    [problem] = problems_of(data)
+    assert problem.field == "cet4_scores[0].ticket_number"
+
+
+def test_all_problems_at_once_and_nothing_partial_dataset_contract(tmp_path: Path) -> None:
+    """dataset contract: every problem is listed, one per line, and no data is returned."""
+    data = minimal()
+    roll_of(data)[0]["id_number"] = "110105194912310021"
+    roll_of(data)[1]["school_id"] = "s9"
+    path = tmp_path / "province.json"
+    path.write_text(dump(data), encoding="utf-8")
+    with pytest.raises(DatasetError) as raised:
+        load_dataset(path)
+    error = raised.value
+    assert len(error.problems) == 2
+    assert str(error).splitlines() == [f"line {p.line}: {p.field}: {p.message}" for p in error.problems]
+
+
+def test_lines_follow_the_file_layout_dataset_contract() -> None:
+    """dataset contract: line numbers come from the text, however it is laid out."""
+    data = minimal()
+    roll_of(data)[1]["id_number"] = "e1234567"
+    compact = json.dumps({key: data[key] for key in data if key != "roll"}, ensure_ascii=False)
+    rows = ",\n    ".join(json.dumps(row, ensure_ascii=False) for row in roll_of(data))
+    text = compact[:-1] + ',\n  "roll": [\n    ' + rows + "\n  ]\n}"
+    [problem] = dataset_problems(text)
+    assert (problem.field, problem.line) == ("roll[1].id_number", 4)
+
+
+def test_top_level_must_be_an_object_dataset_contract() -> None:
+    """dataset contract: the file is one JSON object with the contract's sections."""
+    assert fields(dataset_problems("[]")) == ["$"]
+    assert fields(dataset_problems('{"province": {"code": "39", "name": "x", "notice": ""}}')) == [
+        "subjects",
+        "schools",
+        "windows",
+        "roll",
+        "cet4_scores",
+        "staff",
+    ]
+
+
+def test_load_dataset_accepts_a_byte_order_mark_dataset_contract(tmp_path: Path) -> None:
+    """dataset contract: UTF-8 files saved with a BOM (common on Windows) still load."""
+    path = tmp_path / "province.json"
+    path.write_bytes(b"\xef\xbb\xbf" + dump(minimal()).encode())
+    assert len(load_dataset(path).roll) == 2
