@@ -21,6 +21,7 @@ from typing import Any
 
 from devstack import ddb_local
 from devstack.dataset import DatasetError, load_dataset
+from devstack.load import show
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -69,7 +70,7 @@ def load(dataset: Path) -> None:
         f"{len(data.catalog.campuses)} 个校区，{len(data.roll)} 名考生，{len(data.cet4_scores)} 条四级成绩……",
         flush=True,
     )
-    load_province(built.province, built.accounts.passwords, data, CLOCK.now())
+    load_province(built.province, built.accounts.passwords, data, CLOCK.now(), show)
 
 
 class Handler(BaseHTTPRequestHandler):

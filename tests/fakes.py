@@ -107,7 +107,7 @@ class FakeProvince:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
 
-    def load_province(self, data: ProvinceData, staff: list[Account]) -> None:
+    def load_province(self, data: ProvinceData, staff: list[Account], progress: object = None) -> None:
         db = self.db
         with db.lock:
             catalog = data.catalog

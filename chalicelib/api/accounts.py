@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api import render
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import bearer_token, client_address, flag, json_body, text
+from chalicelib.api.requests import BODY_TYPES, bearer_token, client_address, flag, json_body, text
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest
@@ -27,7 +27,7 @@ def signed_in() -> Account:
     return accounts.authenticate(services().accounts, bearer_token(_request()))
 
 
-@bp.route("/captchas", methods=["POST"])
+@bp.route("/captchas", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def create_captcha() -> Response:
     issued = accounts.issue_captcha(services().accounts)
@@ -37,7 +37,7 @@ def create_captcha() -> Response:
     return json_response(body, 201)
 
 
-@bp.route("/accounts", methods=["POST"])
+@bp.route("/accounts", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def create_account() -> Response:
     body = json_body(_request())
@@ -51,7 +51,7 @@ def create_account() -> Response:
     return json_response({"account_id": account_id}, 201)
 
 
-@bp.route("/sessions", methods=["POST"])
+@bp.route("/sessions", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def create_session() -> Response:
     request = _request()
@@ -67,7 +67,7 @@ def create_session() -> Response:
     return json_response({"token": session.token, "expires_at": iso(session.expires_at)}, 201)
 
 
-@bp.route("/sessions/current", methods=["DELETE"])
+@bp.route("/sessions/current", methods=["DELETE"], content_types=BODY_TYPES)
 @handles_errors
 def delete_session() -> Response:
     signed_in()
@@ -96,7 +96,7 @@ def me() -> Response:
     return json_response(body)
 
 
-@bp.route("/me/agreement", methods=["POST"])
+@bp.route("/me/agreement", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def accept_agreement() -> Response:
     account = signed_in()

@@ -6,7 +6,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.deps import CLOCK
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import json_body
+from chalicelib.api.requests import BODY_TYPES, json_body
 from chalicelib.config import settings
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest, NotFound
@@ -25,7 +25,7 @@ def _require_test_mode() -> None:
         raise NotFound()
 
 
-@bp.route("/_test/clock", methods=["POST"])
+@bp.route("/_test/clock", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def advance_clock() -> Response:
     _require_test_mode()

@@ -8,7 +8,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import flag, json_body, query_param
+from chalicelib.api.requests import BODY_TYPES, flag, json_body, query_param
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.reviews import ReviewStatus
 from chalicelib.services import qualification as q
@@ -37,7 +37,7 @@ def list_reviews() -> Response:
     return json_response([render.staff_review(r) for r in reviews])
 
 
-@bp.route("/staff/cet6-reviews/{review_id}/decision", methods=["POST"])
+@bp.route("/staff/cet6-reviews/{review_id}/decision", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def decide(review_id: str) -> Response:
     school_id = require_staff(signed_in())

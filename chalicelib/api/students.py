@@ -8,7 +8,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import confirmed, json_body, optional_text, query_param, text
+from chalicelib.api.requests import BODY_TYPES, confirmed, json_body, optional_text, query_param, text
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.registration import Registration
 from chalicelib.services import qualification as q
@@ -35,7 +35,7 @@ def _registration_response(registration: Registration, status: int = 200) -> Res
     return json_response(render.registration(registration, ctx.catalogs.catalog(), ctx.clock.now()), status)
 
 
-@bp.route("/qualification", methods=["POST"])
+@bp.route("/qualification", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def look_up_qualification() -> Response:
     account = student()
@@ -52,7 +52,7 @@ def look_up_qualification() -> Response:
     )
 
 
-@bp.route("/cet6-reviews", methods=["POST"])
+@bp.route("/cet6-reviews", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def submit_review() -> Response:
     account = student()
@@ -70,7 +70,7 @@ def current_review() -> Response:
     return json_response(render.review(q.current_review(services().registration, student())))
 
 
-@bp.route("/cet6-reviews/current", methods=["PUT"])
+@bp.route("/cet6-reviews/current", methods=["PUT"], content_types=BODY_TYPES)
 @handles_errors
 def modify_review() -> Response:
     account = student()
@@ -80,14 +80,14 @@ def modify_review() -> Response:
     return json_response(render.review(q.modify_review(services().registration, account, ticket)))
 
 
-@bp.route("/cet6-reviews/current", methods=["DELETE"])
+@bp.route("/cet6-reviews/current", methods=["DELETE"], content_types=BODY_TYPES)
 @handles_errors
 def delete_review() -> Response:
     q.delete_review(services().registration, student())
     return Response(body="", status_code=204)
 
 
-@bp.route("/registration", methods=["POST"])
+@bp.route("/registration", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def save_registration() -> Response:
     account = student()
@@ -143,7 +143,7 @@ def list_oral_campuses() -> Response:
     )
 
 
-@bp.route("/registration/subjects", methods=["POST"])
+@bp.route("/registration/subjects", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def choose_subject() -> Response:
     account = student()
@@ -153,7 +153,7 @@ def choose_subject() -> Response:
     return _registration_response(reg.choose_subject(services().registration, account, code, campus_id), 201)
 
 
-@bp.route("/registration/subjects/{code}", methods=["DELETE"])
+@bp.route("/registration/subjects/{code}", methods=["DELETE"], content_types=BODY_TYPES)
 @handles_errors
 def remove_subject(code: str) -> Response:
     return _registration_response(reg.remove_subject(services().registration, student(), code))

@@ -6,6 +6,7 @@ the storage contract suite keeps the two honest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -53,8 +54,12 @@ class RollStore(Protocol):
     def cet4_record(self, ticket_number: str) -> Cet4Record | None: ...
 
 
+# Told after each chunk of a long load: what is being written, how many so far, how many in all.
+Progress = Callable[[str, int, int], None]
+
+
 class ProvinceStore(Protocol):
-    def load_province(self, data: ProvinceData, staff: list[Account]) -> None: ...
+    def load_province(self, data: ProvinceData, staff: list[Account], progress: Progress | None = None) -> None: ...
 
 
 class AccountStore(Protocol):

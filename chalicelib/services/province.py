@@ -7,7 +7,7 @@ from datetime import datetime
 
 from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.province import ProvinceData
-from chalicelib.services.ports import ProvinceStore
+from chalicelib.services.ports import Progress, ProvinceStore
 from chalicelib.services.security import PasswordHasher
 
 
@@ -26,5 +26,7 @@ def staff_accounts(data: ProvinceData, passwords: PasswordHasher, now: datetime)
     ]
 
 
-def load_province(store: ProvinceStore, passwords: PasswordHasher, data: ProvinceData, now: datetime) -> None:
-    store.load_province(data, staff_accounts(data, passwords, now))
+def load_province(
+    store: ProvinceStore, passwords: PasswordHasher, data: ProvinceData, now: datetime, progress: Progress | None = None
+) -> None:
+    store.load_province(data, staff_accounts(data, passwords, now), progress)

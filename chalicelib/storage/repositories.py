@@ -30,7 +30,7 @@ from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.services.ports import Captcha, SeatGrab, Session
+from chalicelib.services.ports import Captcha, Progress, SeatGrab, Session
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     AccountItem,
@@ -53,6 +53,7 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 CATALOG_CACHE_SECONDS = 30.0
 RELEASE_PROOF_KEPT = timedelta(days=40)
+LOAD_CHUNK = 500
 
 
 @functools.cache
@@ -84,14 +85,19 @@ class DynamoCatalog:
 
 
 class DynamoProvince:
-    def load_province(self, data: ProvinceData, staff: list[Account]) -> None:
-        with CatalogPartItem.batch_write() as batch:
-            for part in codec.catalog_parts(data.catalog):
-                batch.save(part)
-            for entry in data.roll:
-                batch.save(codec.roll_item(entry))
-            for record in data.cet4_scores:
-                batch.save(codec.cet4_item(record))
+    def load_province(self, data: ProvinceData, staff: list[Account], progress: Progress | None = None) -> None:
+        report = progress or (lambda _what, _done, _total: None)
+        groups: list[tuple[str, list[TableItem]]] = [
+            ("catalog", list(codec.catalog_parts(data.catalog))),
+            ("roll", [codec.roll_item(entry) for entry in data.roll]),
+            ("cet4_scores", [codec.cet4_item(record) for record in data.cet4_scores]),
+        ]
+        for what, items in groups:
+            for start in range(0, len(items), LOAD_CHUNK):
+                with TableItem.batch_write() as batch:
+                    for item in items[start : start + LOAD_CHUNK]:
+                        batch.save(item)
+                report(what, min(start + LOAD_CHUNK, len(items)), len(items))
         for campus in data.catalog.campuses.values():
             for offering in campus.oral:
                 self._set_capacity(offering.campus_id, offering.subject, offering.capacity)
