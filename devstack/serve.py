@@ -135,9 +135,18 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the browser went away before the answer: nothing to report
+        super().handle_error(request, client_address)
+
+
 def serve(port: int, dataset: Path) -> None:
     try:
-        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server = Server(("127.0.0.1", port), Handler)
     except OSError as error:
         print(f"端口 {port} 无法使用（{error.strerror}）：请换一个端口，例如 make run PORT=8080", file=sys.stderr)
         raise SystemExit(1) from None

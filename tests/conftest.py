@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack import ddb_local
+
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -44,3 +46,17 @@ def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         reset_services()
         yield
         reset_services()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint() -> Iterator[str]:
+    """`make test` starts DynamoDB Local and passes its endpoint; plain pytest starts its own."""
+    given = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+    if given:
+        yield given
+        return
+    try:
+        with ddb_local.running() as endpoint:
+            yield endpoint
+    except ddb_local.DynamoDBLocalMissing as missing:
+        pytest.fail(f"DynamoDB Local is required for these tests and is not available: {missing}")

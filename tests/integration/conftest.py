@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
@@ -10,21 +9,6 @@ import pytest
 
 from chalicelib.config import Settings, settings
 from chalicelib.storage.tables import create_table, drop_table
-from devstack import ddb_local
-
-
-@pytest.fixture(scope="session")
-def dynamodb_local_endpoint() -> Iterator[str]:
-    """`make test` starts DynamoDB Local and passes its endpoint; plain pytest starts its own."""
-    given = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
-    if given:
-        yield given
-        return
-    try:
-        with ddb_local.running() as endpoint:
-            yield endpoint
-    except ddb_local.DynamoDBLocalMissing as missing:
-        pytest.fail(f"DynamoDB Local is required for these tests and is not available: {missing}")
 
 
 def _fresh_table(monkeypatch: pytest.MonkeyPatch, endpoint: str | None) -> Settings:
