@@ -24,11 +24,15 @@ FAKE_AWS = {
 
 
 @pytest.fixture(autouse=True)
-def fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never reach AWS, except those marked real_aws (opt-in: `pytest -m real_aws`)."""
+    if request.node.get_closest_marker("real_aws"):
+        monkeypatch.setenv("ARGON2_MEMORY_KIB", FAKE_AWS["ARGON2_MEMORY_KIB"])
+        monkeypatch.setenv("ARGON2_TIME_COST", FAKE_AWS["ARGON2_TIME_COST"])
+        return
     for name, value in FAKE_AWS.items():
         monkeypatch.setenv(name, value)
-    if not os.environ.get("CET_REAL_AWS"):
-        monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
 @pytest.fixture

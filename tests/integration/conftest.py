@@ -29,7 +29,7 @@ def local_table(monkeypatch: pytest.MonkeyPatch, dynamodb_local_endpoint: str) -
     drop_table(config)
 
 
-@pytest.fixture(params=["moto", "dynamodb_local"])
+@pytest.fixture(params=["moto", "dynamodb_local", pytest.param("real_aws", marks=pytest.mark.real_aws)])
 def table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     """The same contract on both backends (style habit 6)."""
     if request.param == "moto":
@@ -38,7 +38,7 @@ def table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
         with mock_aws():
             yield _fresh_table(monkeypatch, None)
         return
-    endpoint = request.getfixturevalue("dynamodb_local_endpoint")
+    endpoint = None if request.param == "real_aws" else request.getfixturevalue("dynamodb_local_endpoint")
     config = _fresh_table(monkeypatch, endpoint)
     yield config
     drop_table(config)
