@@ -349,9 +349,10 @@ class DynamoRegistrations:
         except ConditionsFailed as failed:
             if "registration" in failed.labels:
                 raise NotFound("报名信息已不存在，请重新查询资格并保存。") from None
-            if "slot" in failed.labels:
-                raise LevelTaken() from None
-            raise CampusFull() from None
+            if "seat" in failed.labels and "slot" not in failed.labels:
+                raise CampusFull() from None
+            # the slot, or the expired hold it held, changed meanwhile: another tab got there first
+            raise LevelTaken() from None
 
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
         def build(txn: Txn) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
 from chalicelib.config import Settings
 from chalicelib.storage.models import TableItem, model_meta
 
@@ -41,9 +39,10 @@ def table_definition(table_name: str) -> dict[str, Any]:
 
 def create_table(settings: Settings) -> None:
     """Create the table (with TTL on `expires`) unless it exists; for local stacks and tests."""
+    import boto3  # admin and test use only: the Lambda never creates tables
+
     client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
-    existing = client.list_tables().get("TableNames", [])
-    if settings.table_name not in existing:
+    if not _exists(client, settings.table_name):
         client.create_table(**table_definition(settings.table_name))
         client.get_waiter("table_exists").wait(TableName=settings.table_name)
         client.update_time_to_live(
@@ -53,7 +52,17 @@ def create_table(settings: Settings) -> None:
     bind_table(settings)
 
 
+def _exists(client: Any, table_name: str) -> bool:
+    try:
+        client.describe_table(TableName=table_name)
+    except client.exceptions.ResourceNotFoundException:
+        return False
+    return True
+
+
 def drop_table(settings: Settings) -> None:
+    import boto3
+
     client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
     client.delete_table(TableName=settings.table_name)
     TableItem._connection = None

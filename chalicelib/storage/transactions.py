@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -63,7 +64,9 @@ def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
     Raises ConditionsFailed naming the labels whose conditions did not hold.
     """
     for attempt in range(MAX_ATTEMPTS):
-        txn = Txn(connection)
+        # A token per attempt: if botocore resends an attempt whose answer was lost, DynamoDB
+        # answers it as done instead of running it again and failing its own conditions.
+        txn = Txn(connection, token=uuid.uuid4().hex)
         build(txn)
         try:
             txn.commit()

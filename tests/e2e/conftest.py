@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from chalice.test import Client
@@ -11,11 +12,12 @@ from tests import factories
 
 
 @pytest.fixture
-def client(moto_table: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Client]:
     monkeypatch.setenv("TEST_MODE", "1")
     from app import app
 
     built = services()
     load_province(built.province, built.accounts.passwords, factories.province(capacity=3), CLOCK.now())
-    with Client(app) as test_client:
+    # No .chalice/config.json here: the deploy stages' variables (TEST_MODE=0) stay out of the tests.
+    with Client(app, project_dir=str(tmp_path)) as test_client:
         yield test_client
