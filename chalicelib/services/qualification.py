@@ -70,18 +70,12 @@ def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_numb
     return qualification_of(entry, ctx.catalogs.catalog(), ctx.reviews.get(account.account_id))
 
 
-def submit_review(
-    ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str, ticket: str
-) -> Cet6Review:
-    """R-REV-1..4: offered only when it can help; judged against the CET4 score records."""
-    entry = find_candidate(ctx, account, id_type, id_number, name)
-    ensure_offered(entry, ctx.catalogs.catalog())
-    if ctx.reviews.get(account.account_id) is not None:
-        raise ReviewExists()
+def _judged(ctx: RegistrationContext, account: Account, entry: RollEntry, ticket: str) -> Cet6Review:
+    """R-REV-2/3: the ticket checked against the CET4 score records; approved reviews decide at once."""
     ticket_number = check_ticket_shape(ticket)
     status = judge_review(entry, ctx.roll.cet4_record(ticket_number))
     now = ctx.clock.now()
-    review = Cet6Review(
+    return Cet6Review(
         review_id=account.account_id,  # one review per account (R-REV-4)
         account_id=account.account_id,
         school_id=entry.school_id,
@@ -93,6 +87,17 @@ def submit_review(
         submitted_at=now,
         decided_at=now if status is ReviewStatus.APPROVED else None,
     )
+
+
+def submit_review(
+    ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str, ticket: str
+) -> Cet6Review:
+    """R-REV-1..4: offered only when it can help; judged against the CET4 score records."""
+    entry = find_candidate(ctx, account, id_type, id_number, name)
+    ensure_offered(entry, ctx.catalogs.catalog())
+    if ctx.reviews.get(account.account_id) is not None:
+        raise ReviewExists()
+    review = _judged(ctx, account, entry, ticket)
     ctx.reviews.create(review)
     return review
 
@@ -111,21 +116,7 @@ def modify_review(ctx: RegistrationContext, account: Account, ticket: str) -> Ce
     entry = ctx.roll.candidate(review.id_type, review.id_number)
     if entry is None:
         raise CandidateNotFound()
-    ticket_number = check_ticket_shape(ticket)
-    status = judge_review(entry, ctx.roll.cet4_record(ticket_number))
-    now = ctx.clock.now()
-    updated = Cet6Review(
-        review_id=review.review_id,
-        account_id=account.account_id,
-        school_id=entry.school_id,
-        id_type=entry.id_type,
-        id_number=entry.id_number,
-        name=entry.name,
-        ticket_number=ticket_number,
-        status=status,
-        submitted_at=now,
-        decided_at=now if status is ReviewStatus.APPROVED else None,
-    )
+    updated = _judged(ctx, account, entry, ticket)
     ctx.reviews.replace_rejected(updated)
     return updated
 

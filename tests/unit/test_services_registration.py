@@ -874,3 +874,26 @@ def test_r_bind_4_deleting_a_registration_frees_both_sides_and_its_seats(
     assert ctx.registrations.bound_account(ZHANG.key) is None
     assert db.seats[GL_SET4] == 0
     assert db.holds[account.account_id] == {}
+
+
+def test_r_pay_1_an_expired_hold_does_not_keep_a_full_campus_full(clock: FixedClock) -> None:
+    """R-PAY-1, R-ORAL-4: a seat held past pay_by is free for the next student at once."""
+    world = fake_contexts(clock, capacity=1)
+    ctx = world.registration
+    first = saved_student(world, ZHANG, "CET4")
+    choose(ctx, first, "CET-SET4", "NJU-GL")
+    clock.advance(23 * HOUR)
+    second = saved_student(world, LI, "CET4")
+    with pytest.raises(CampusFull):
+        choose(ctx, second, "CET-SET4", "NJU-GL")
+    nju_gl = [c.remaining for c in reg.oral_campuses(ctx, second, "CET-SET4") if c.campus.id == "NJU-GL"]
+    assert nju_gl == [Capacity.NONE]
+
+    clock.advance(HOUR + 1)  # the first student's hold is past pay_by, nothing has swept it
+    nju_gl = [c.remaining for c in reg.oral_campuses(ctx, second, "CET-SET4") if c.campus.id == "NJU-GL"]
+    assert nju_gl == [Capacity.GREEN]
+    held = choose(ctx, second, "CET-SET4", "NJU-GL")
+
+    assert "CET-SET4" in codes(held, clock)
+    assert world.db.seats[GL_SET4] == 1
+    assert len(world.db.released) == 1
