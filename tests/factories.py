@@ -66,7 +66,7 @@ def catalog(capacity: int = 10) -> Catalog:
         "SEU-SP": Campus("SEU-SP", "四牌楼校区", "SEU", ("CET4", "CET6"), (offering("SEU-SP", "CET-SET4", capacity),)),
         "OLD-1": Campus("OLD-1", "主校区", "OLD", ("CET4",), ()),
     }
-    windows = {
+    windows: dict[str, tuple[Window, ...]] = {
         "NJU": (Window("NJU", LONG_AGO, FAR_AHEAD),),
         "SEU": (Window("SEU", LONG_AGO, FAR_AHEAD),),
         "OLD": (Window("OLD", LONG_AGO, LONG_AGO + timedelta(days=30)),),
