@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Response
 
 from chalicelib.domain import errors as e
-
-logger = logging.getLogger("cet.api")
+from chalicelib.logs import logger
 
 STATUS: dict[type[e.DomainError], int] = {
     e.InvalidRequest: 400,
@@ -75,9 +73,11 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return view(*args, **kwargs)
         except e.DomainError as error:
+            if isinstance(error, e.TooManyAttempts):
+                logger().warning("login throttled", extra={"view": view.__name__, "retry_after": error.retry_after})
             return error_response(error)
         except Exception:
-            logger.exception("unhandled error in %s", view.__name__)
+            logger().exception("unhandled error", extra={"view": view.__name__})
             body = {"code": "INTERNAL_ERROR", "message": "系统繁忙，请稍后重试；您的报名信息不会丢失。"}
             return json_response(body, 500)
 
