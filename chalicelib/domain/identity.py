@@ -64,10 +64,9 @@ def normalize_id_number(id_type: IdType, raw: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """Never show a whole ID number: keep the first and last four characters."""
-    if len(number) <= 8:
-        return number[:2] + "*" * max(0, len(number) - 2)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    """Never show a whole ID number: at most the first and last four, and never half of it."""
+    keep = min(4, len(number) // 4)
+    return number[:keep] + "*" * (len(number) - 2 * keep) + number[len(number) - keep :]
 
 
 def candidate_key(id_type: IdType, id_number: str) -> str:
