@@ -65,6 +65,16 @@ def error_response(error: e.DomainError) -> Response:
     return json_response(body, STATUS.get(type(error), 400), headers)
 
 
+def contract_shaped(response: Response) -> Response:
+    """The framework's own errors (405 for a wrong method) in the contract's shape."""
+    body = response.body
+    if response.status_code == 405 and isinstance(body, dict) and "Code" in body:
+        message = "该地址不支持这种请求方式。"
+        headers = {name: value for name, value in response.headers.items() if isinstance(value, str)}
+        return json_response({"code": "METHOD_NOT_ALLOWED", "message": message}, 405, headers)
+    return response
+
+
 def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
     """Chalice middleware never sees a view's exception, so each view is wrapped here."""
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.deps import CLOCK
-from chalicelib.api.errors import handles_errors, json_response
+from chalicelib.api.errors import contract_shaped, handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, json_body
 from chalicelib.config import settings
 from chalicelib.domain.clock import iso
@@ -13,6 +16,18 @@ from chalicelib.domain.errors import InvalidRequest, NotFound
 
 bp = Blueprint(__name__)
 MAX_ADVANCE_SECONDS = 400 * 24 * 3600
+
+
+@bp.middleware("http")
+def framework_errors(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    return contract_shaped(get_response(event))
+
+
+@bp.route("/{proxy+}", methods=["GET", "POST", "PUT", "DELETE"], content_types=BODY_TYPES)
+@handles_errors
+def no_such_route() -> Response:
+    """Any other path: the contract's 404, not the gateway's 403 "Missing Authentication Token"."""
+    raise NotFound("没有这个地址。")
 
 
 @bp.route("/health", methods=["GET"])

@@ -111,10 +111,10 @@ def subject_options(ctx: RegistrationContext, account: Account) -> list[SubjectO
     return options
 
 
-def _subject(ctx: RegistrationContext, code: object) -> Subject:
+def _subject(ctx: RegistrationContext, code: object, field: str = "subject") -> Subject:
     subject = ctx.catalogs.catalog().subjects.get(code) if isinstance(code, str) else None
     if subject is None:
-        raise InvalidRequest("subject", "不是本省开考的科目")
+        raise InvalidRequest(field, "不是本省开考的科目")
     return subject
 
 
@@ -205,6 +205,7 @@ def _hold(
 def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Registration:
     """R-PAY-3, R-ORAL-5: an unpaid subject goes, and its seat with it."""
     registration = current_registration(ctx, account)
+    _subject(ctx, code, field="code")
     now = ctx.clock.now()
     chosen = check_removal(registration, code, now)
     ctx.registrations.remove_subject(account.account_id, chosen, now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -75,6 +76,8 @@ def test_the_page_and_the_api_share_one_origin(stack: str) -> None:
     with urllib.request.urlopen(stack + "/", timeout=5) as page:
         assert page.status == 200
         assert "CET" in page.read().decode()
-    with pytest.raises(urllib.error.HTTPError) as missing:
-        urllib.request.urlopen(stack + "/api/no-such-route", timeout=5)
-    assert missing.value.code == 404
+    for path in ("/api/no-such-route", "/api/registration/subjects/CET4/extra"):
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(stack + path, timeout=5)
+        assert missing.value.code == 404
+        assert json.loads(missing.value.read())["code"] == "NOT_FOUND"

@@ -97,7 +97,8 @@ def test_spec_is_openapi_3_structurally() -> None:
         assert isinstance(responses, dict), f"{method} {path}: no responses"
         assert responses, f"{method} {path}: no responses"
         assert operation.get("summary"), f"{method} {path}: no summary"
-        assert any(str(status).startswith("2") for status in responses), f"{method} {path}: no success response"
+        if "{proxy+}" not in path:  # the catch-all only ever answers 404
+            assert any(str(status).startswith("2") for status in responses), f"{method} {path}: no success response"
         for status, response in responses.items():
             assert str(status).isdigit(), f"{method} {path}: status {status!r} is not a code"
             assert resolve(response).get("description"), f"{method} {path} {status}: no description"

@@ -1,0 +1,1349 @@
+"""The HTTP contract (api.md, docs/openapi.yaml), over HTTP, route by route and rule by rule.
+
+Every (route, status, code) of `x-error-codes` in docs/openapi.yaml is triggered here at least once
+through `expect(...)`; `test_zz_every_documented_error_is_exercised` (last in this file) fails when
+one is missing. Every reply also passes the checks of `tests.e2e.http.call`: no 5xx, and no whole
+ID number anywhere in any body.
+"""
+
+from __future__ import annotations
+
+import ast
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pynamodb.connection.base
+import pytest
+import yaml
+from chalice.test import Client
+
+from chalicelib.api.deps import CLOCK, services
+from chalicelib.domain.identity import IdType, gb11643_check_digit
+from chalicelib.domain.registration import Registration
+from chalicelib.domain.roll import RollEntry
+from chalicelib.services.ports import SeatGrab
+from chalicelib.storage import codec
+from chalicelib.storage.models import RollItem, SubjectItem, TableItem
+from tests import factories
+from tests.e2e.http import (
+    STUDENT_PASSWORD,
+    Reply,
+    agreed_student,
+    assert_error,
+    call,
+    captcha,
+    create_account,
+    credentials,
+    identity,
+    log_in,
+    new_login,
+    new_student,
+    registered,
+    staff,
+)
+
+SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+# The two routes with a path parameter, as docs/openapi.yaml names them.
+REMOVE = "DELETE /registration/subjects/{code}"
+DECIDE = "POST /staff/cet6-reviews/{review_id}/decision"
+NJU_STAFF = "staff@nju.edu.cn"
+SEU_STAFF = "staff@seu.edu.cn"
+DAY = 24 * 3600
+ZHANG, LI, WANG, ZHAO = factories.ZHANG, factories.LI, factories.WANG, factories.ZHAO
+QIAN, SUN, PASSPORT = factories.QIAN, factories.SUN, factories.PASSPORT
+NOT_ON_ROLL = factories.resident_id(555, birth="20030303")  # a well-formed resident ID nobody holds
+BAD_CHECK_DIGIT = ZHANG.id_number[:17] + ("0" if ZHANG.id_number[17] != "0" else "1")  # R-QUAL-4
+
+REGISTRATION_KEYS = {"candidate", "saved_at", "expires_at", "subjects", "amount_due"}
+CANDIDATE_KEYS = {"id_type", "id_number", "name", "school_id", "school", "campus_id", "campus", "student_no"}
+SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by"}
+REVIEW_KEYS = {"review_id", "status", "ticket_number", "submitted_at", "decided_at", "note"}
+STAFF_REVIEW_KEYS = REVIEW_KEYS | {"candidate"}
+
+
+# The registry: what the tests exercised, checked by the last test of this file.
+
+COVERED: set[tuple[str, str, int, str]] = set()
+SUCCEEDED: set[tuple[str, str, int]] = set()
+RAN: set[str] = set()
+
+
+@cache
+def spec() -> dict[str, Any]:
+    with SPEC_PATH.open(encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    assert isinstance(loaded, dict), "docs/openapi.yaml is not a YAML mapping"
+    return loaded
+
+
+@cache
+def documented_errors() -> frozenset[tuple[str, str, int, str]]:
+    """(METHOD, path, status, code) for every code of every operation's x-error-codes."""
+    found = set()
+    for path, item in spec()["paths"].items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                for status, codes in (operation.get("x-error-codes") or {}).items():
+                    found |= {(method.upper(), path, int(status), code) for code in codes}
+    return frozenset(found)
+
+
+def covers(method: str, path: str, status: int, code: str) -> None:
+    """Record that a test triggers this documented error of this route."""
+    triple = (method, path, status, code)
+    assert triple in documented_errors(), f"{method} {path} {status} {code} is not in docs/openapi.yaml x-error-codes"
+    COVERED.add(triple)
+
+
+def expect(reply: Reply, route: str, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+    """`route` ("METHOD /path/{template}") answered this documented error, in the contract's shape."""
+    method, path = route.split(" ", 1)
+    covers(method, path, status, code)
+    return assert_error(reply, status, code, field)
+
+
+def ok(reply: Reply, route: str, status: int = 200) -> Any:
+    """`route` succeeded with this status: its JSON body (a 204 has none)."""
+    method, path = route.split(" ", 1)
+    SUCCEEDED.add((method, path, status))
+    assert reply.status == status, f"{route}: expected {status}, got {reply.status}: {reply.text}"
+    if status == 204:
+        assert reply.text == "", f"{route}: a 204 carries no body, got {reply.text!r}"
+    return reply.body
+
+
+@cache
+def _shared_botocore_session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@pytest.fixture(autouse=True)
+def _track(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Note which tests ran, and put the service clock back after each test (it is process-wide).
+
+    Speed only: each PynamoDB model opens its own botocore session, which parses the service JSON
+    again (about 0.1 s, a dozen times per test); here they share one, so the file stays fast.
+    """
+    RAN.add(request.node.originalname)
+    monkeypatch.setattr(CLOCK, "_offset", CLOCK._offset)
+    monkeypatch.setattr(pynamodb.connection.base, "get_session", _shared_botocore_session)
+
+
+# Small helpers
+
+
+def advance(client: Client, seconds: float) -> datetime:
+    body = ok(call(client, "POST", "/_test/clock", {"advance_seconds": seconds}), "POST /_test/clock")
+    return parse_time(body["now"])
+
+
+def server_now(client: Client) -> datetime:
+    return advance(client, 0)
+
+
+def parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    assert moment.utcoffset() == timedelta(hours=8), f"{text}: not Asia/Shanghai (+08:00)"
+    return moment
+
+
+def choose(client: Client, token: str, subject: str, campus_id: str | None = None) -> Reply:
+    body = {"subject": subject} if campus_id is None else {"subject": subject, "campus_id": campus_id}
+    return call(client, "POST", "/registration/subjects", body, token)
+
+
+def chosen(client: Client, token: str, subject: str, campus_id: str | None = None) -> dict[str, Any]:
+    return ok(choose(client, token, subject, campus_id), "POST /registration/subjects", 201)
+
+
+def remove(client: Client, token: str, code: str) -> Reply:
+    return call(client, "DELETE", f"/registration/subjects/{code}", token=token)
+
+
+def codes(registration: dict[str, Any]) -> list[str]:
+    return [s["code"] for s in registration["subjects"]]
+
+
+def oral_campuses(client: Client, token: str, subject: str = "CET-SET4") -> list[dict[str, Any]]:
+    return ok(call(client, "GET", f"/oral-campuses?subject={subject}", token=token), "GET /oral-campuses")
+
+
+def colour(client: Client, token: str, campus_id: str) -> str | None:
+    return next((c["remaining"] for c in oral_campuses(client, token) if c["campus_id"] == campus_id), None)
+
+
+def subject_options(client: Client, token: str) -> dict[str, dict[str, Any]]:
+    return {o["code"]: o for o in ok(call(client, "GET", "/subjects", token=token), "GET /subjects")}
+
+
+def save(client: Client, token: str, entry: RollEntry, **changes: Any) -> Reply:
+    return call(client, "POST", "/registration", {**identity(entry), "confirm": True, **changes}, token)
+
+
+def look_up(client: Client, token: str, entry: RollEntry) -> dict[str, Any]:
+    return ok(call(client, "POST", "/qualification", identity(entry), token), "POST /qualification")
+
+
+def submit_review(client: Client, token: str, entry: RollEntry, ticket: str, **changes: Any) -> Reply:
+    body = {**identity(entry), "ticket_number": ticket, "confirm": True, **changes}
+    return call(client, "POST", "/cet6-reviews", body, token)
+
+
+def modify_review(client: Client, token: str, ticket: str) -> Reply:
+    return call(client, "PUT", "/cet6-reviews/current", {"ticket_number": ticket, "confirm": True}, token)
+
+
+def current_review(client: Client, token: str) -> dict[str, Any]:
+    return ok(call(client, "GET", "/cet6-reviews/current", token=token), "GET /cet6-reviews/current")
+
+
+def decide(client: Client, token: str, review_id: str, body: Any) -> Reply:
+    return call(client, "POST", f"/staff/cet6-reviews/{review_id}/decision", body, token)
+
+
+def staff_list(client: Client, token: str, query: str = "") -> list[dict[str, Any]]:
+    return ok(call(client, "GET", f"/staff/cet6-reviews{query}", token=token), "GET /staff/cet6-reviews")
+
+
+def pending_review(client: Client) -> tuple[str, str]:
+    """An account with a pending review for ZHANG (R-REV-3 rule 2): (student token, review_id)."""
+    token = agreed_student(client)
+    review = ok(submit_review(client, token, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 201)
+    assert review["status"] == "pending", review
+    return token, review["review_id"]
+
+
+def rejected_review(client: Client) -> str:
+    """An account whose review for ZHANG school staff rejected: the student's token."""
+    token, review_id = pending_review(client)
+    decided = ok(decide(client, staff(client, NJU_STAFF), review_id, {"approve": False, "note": "不符"}), DECIDE)
+    assert decided["status"] == "rejected", decided
+    return token
+
+
+def mark_paid(owner_account_id: str, code: str) -> None:
+    """No payment route exists yet: write the paid status where a payment notification would."""
+    for item in TableItem.query(codec.account_pk(owner_account_id)):
+        if isinstance(item, SubjectItem) and item.code == code:
+            item.update(actions=[SubjectItem.status.set("paid")])
+            return
+    raise AssertionError(f"no {code} held by {owner_account_id}")
+
+
+def assert_masked(masked: str, whole: str) -> None:
+    assert masked != whole, f"{masked}: the whole ID number is shown"
+    assert "*" in masked, f"{masked}: not masked"
+    assert len(masked) == len(whole), (masked, whole)
+
+
+def assert_registration(body: Any, entry: RollEntry) -> None:
+    """The contract's registration: its keys, and a masked snapshot of the roll entry."""
+    assert set(body) == REGISTRATION_KEYS, body
+    candidate = body["candidate"]
+    assert set(candidate) == CANDIDATE_KEYS, candidate
+    assert (candidate["name"], candidate["student_no"], candidate["school_id"], candidate["campus_id"]) == (
+        entry.name,
+        entry.student_no,
+        entry.school_id,
+        entry.campus_id,
+    )
+    assert_masked(candidate["id_number"], entry.id_number)
+    parse_time(body["saved_at"])
+    assert isinstance(body["amount_due"], int)
+    for subject in body["subjects"]:
+        assert set(subject) == SUBJECT_KEYS, subject
+        assert subject["status"] in {"unpaid", "paid"}, subject
+
+
+# Health and test controls (api.md)
+
+
+def test_api_health_and_notices_need_no_token(client: Client) -> None:
+    """api.md, Health and Student routes: GET /health is {"status": "ok"}; GET /notices is {province, schools}."""
+    assert ok(call(client, "GET", "/health"), "GET /health") == {"status": "ok"}
+    body = ok(call(client, "GET", "/notices"), "GET /notices")
+    assert set(body) == {"province", "schools"}, body
+    assert body["province"] == {"code": "32", "name": "示例省", "notice": "示例省通告：请在 24 小时内缴费。"}
+    schools = {school["id"]: school for school in body["schools"]}
+    assert set(schools) == {"NJU", "SEU", "OLD"}
+    assert all(set(s) == {"id", "name", "notice", "allow_external_oral"} for s in schools.values()), schools
+    assert (schools["NJU"]["allow_external_oral"], schools["SEU"]["allow_external_oral"]) == (True, False)
+
+
+def test_api_test_clock_moves_the_service_clock(client: Client) -> None:
+    """api.md, test controls: POST /_test/clock {advance_seconds: N} moves the service clock N seconds forward."""
+    before = server_now(client)
+    after = advance(client, 3 * 3600)
+    assert timedelta(hours=3) <= after - before < timedelta(hours=3, minutes=1), (before, after)
+    assert advance(client, 0.5) >= after
+
+
+def test_api_test_clock_bad_input_is_400_invalid_request(client: Client) -> None:
+    """api.md, test controls: advance_seconds is 0–34560000 seconds, in a JSON object."""
+    before = server_now(client)
+    cases: list[tuple[Any, str | None, str]] = [
+        ({"advance_seconds": -1}, None, "advance_seconds"),
+        ({"advance_seconds": 34560001}, None, "advance_seconds"),
+        ({"advance_seconds": "60"}, None, "advance_seconds"),
+        ({"advance_seconds": True}, None, "advance_seconds"),
+        ({}, None, "advance_seconds"),
+        (None, "advance_seconds=60", "body"),
+        (None, "[60]", "body"),
+    ]
+    for body, raw, field in cases:
+        expect(call(client, "POST", "/_test/clock", body, raw=raw), "POST /_test/clock", 400, "INVALID_REQUEST", field)
+    assert server_now(client) - before < timedelta(minutes=5), "a refused move moved the clock"
+
+
+def test_api_test_routes_are_404_not_found_without_test_mode(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """api.md, test controls: only when the stage sets TEST_MODE=1; 404 NOT_FOUND otherwise."""
+    before = CLOCK.now()
+    for mode in ("0", "", "true", None):
+        if mode is None:
+            monkeypatch.delenv("TEST_MODE")
+        else:
+            monkeypatch.setenv("TEST_MODE", mode)
+        reply = call(client, "POST", "/_test/clock", {"advance_seconds": DAY})
+        expect(reply, "POST /_test/clock", 404, "NOT_FOUND")
+    assert CLOCK.now() - before < timedelta(hours=1), "the clock moved although test mode is off"
+    monkeypatch.setenv("TEST_MODE", "1")
+    assert advance(client, DAY) - before > timedelta(hours=23), "TEST_MODE=1 again: the clock moves"
+
+
+def test_api_unknown_route_is_404_not_found(client: Client) -> None:
+    """api.md, Conventions: every error is {code, message}; 404 NOT_FOUND for what is not there.
+
+    The catch-all `/{proxy+}` is greedy on API Gateway; Chalice's local matcher takes one path
+    segment only, so deeper unknown paths are checked through the local stack instead
+    (tests/e2e/test_local_stack.py).
+    """
+    expect(call(client, "GET", "/no-such-route"), "GET /{proxy+}", 404, "NOT_FOUND")
+    expect(call(client, "POST", "/registrations"), "POST /{proxy+}", 404, "NOT_FOUND")
+    expect(call(client, "PUT", "/x"), "PUT /{proxy+}", 404, "NOT_FOUND")
+    expect(call(client, "DELETE", "/y"), "DELETE /{proxy+}", 404, "NOT_FOUND")
+
+
+def test_api_a_wrong_method_is_405_in_the_contract_shape(client: Client) -> None:
+    """api.md, Conventions: every error is {code, message}, the framework's own ones included."""
+    reply = call(client, "PUT", "/health")
+    assert_error(reply, 405, "METHOD_NOT_ALLOWED")
+
+
+# Request bodies (api.md, Conventions)
+
+
+def test_api_body_not_json_array_or_wrong_types_is_400_invalid_request(client: Client) -> None:
+    """api.md, Conventions: a body that is not JSON, a JSON array, a missing or mistyped field: 400, field named."""
+    cases: list[tuple[str | bytes, str]] = [
+        ("not json at all", "body"),
+        ('{"login": "a@b.cn",', "body"),
+        ("[]", "body"),
+        ('["a@b.cn", "Passw0rd2026"]', "body"),
+        ("null", "body"),
+        ('"a@b.cn"', "body"),
+        (b"\xff\xfe\x00", "body"),
+        ("{}", "login"),
+        ('{"login": 12345678901}', "login"),
+        ('{"login": "a@b.cn", "password": ["Passw0rd2026"]}', "password"),
+        ('{"login": "a@b.cn", "password": "Passw0rd2026", "captcha_id": null}', "captcha_id"),
+        ('{"login": "a@b.cn", "password": "Passw0rd2026", "captcha_id": "x", "captcha_answer": 1}', "captcha_answer"),
+        ('{"login": "a@b.cn", "password": "' + "a1" * 65 + '", "captcha_id": "x", "captcha_answer": "y"}', "password"),
+    ]
+    for raw, field in cases:
+        expect(call(client, "POST", "/accounts", raw=raw), "POST /accounts", 400, "INVALID_REQUEST", field)
+    json_utf8 = {"Content-Type": "application/json; charset=utf-8"}
+    reply = call(client, "POST", "/accounts", raw="[1]", headers=json_utf8)
+    expect(reply, "POST /accounts", 400, "INVALID_REQUEST", "body")
+
+
+def test_api_text_plain_json_body_is_accepted_and_non_json_is_400_not_415(client: Client) -> None:
+    """api.md, Conventions: bodies are read as JSON whatever the Content-Type; non-JSON is 400, never 415."""
+    plain = {"Content-Type": "text/plain"}
+    login = new_login()
+    reply = call(client, "POST", "/accounts", credentials(client, login, STUDENT_PASSWORD), headers=plain)
+    assert ok(reply, "POST /accounts", 201)["account_id"]
+    reply = call(client, "POST", "/sessions", credentials(client, login, STUDENT_PASSWORD), headers=plain)
+    token = ok(reply, "POST /sessions", 201)["token"]
+    ok(call(client, "POST", "/me/agreement", {"accepted": True}, token, headers=plain), "POST /me/agreement", 204)
+    reply = call(client, "POST", "/accounts", raw="login=a@b.cn&password=x", headers=plain)
+    expect(reply, "POST /accounts", 400, "INVALID_REQUEST", "body")
+    reply = call(client, "POST", "/sessions", raw="<login/>", headers=plain)
+    expect(reply, "POST /sessions", 400, "INVALID_REQUEST", "body")
+    reply = call(client, "POST", "/me/agreement", raw="accepted", token=token, headers=plain)
+    expect(reply, "POST /me/agreement", 400, "INVALID_REQUEST", "body")
+
+
+def test_api_xml_body_is_400_invalid_request_not_415(client: Client) -> None:
+    """api.md, Conventions: a body that is not JSON is 400 INVALID_REQUEST naming the field, whatever its type.
+
+    chalicelib/api/requests.py BODY_TYPES means to spare clients the framework's 415 "in another shape";
+    a Content-Type outside that list (application/xml) still gets it.
+    """
+    reply = call(client, "POST", "/accounts", raw="<login>a@b.cn</login>", headers={"Content-Type": "application/xml"})
+    assert reply.status == 400, (
+        f"POST /accounts with Content-Type application/xml: api.md wants 400 INVALID_REQUEST (field body), "
+        f"got {reply.status} {reply.text}"
+    )
+    assert_error(reply, 400, "INVALID_REQUEST", "body")
+
+
+# Accounts (R-ACC)
+
+
+def test_r_acc_1_register_and_log_in_are_201_with_the_contract_shapes(client: Client) -> None:
+    """R-ACC-1: captcha, account, session (e-mail or mainland mobile); then the home page (R-PAY-4)."""
+    issued = ok(call(client, "POST", "/captchas"), "POST /captchas", 201)
+    assert set(issued) == {"captcha_id", "image", "answer"}, issued
+    assert issued["image"].startswith("data:image/png;base64,"), issued["image"][:40]
+    login = "  NewStudent@Example.EDU.cn "
+    body = {
+        "login": login,
+        "password": STUDENT_PASSWORD,
+        "captcha_id": issued["captcha_id"],
+        "captcha_answer": issued["answer"].lower(),
+    }
+    created = ok(call(client, "POST", "/accounts", body), "POST /accounts", 201)
+    assert set(created) == {"account_id"}, created
+    session = ok(call(client, "POST", "/sessions", credentials(client, login, STUDENT_PASSWORD)), "POST /sessions", 201)
+    assert set(session) == {"token", "expires_at"}, session
+    assert parse_time(session["expires_at"]) > server_now(client)
+    me = ok(call(client, "GET", "/me", token=session["token"]), "GET /me")
+    assert me == {
+        "account_id": created["account_id"],
+        "login": "newstudent@example.edu.cn",
+        "role": "student",
+        "school_id": None,
+        "agreement_accepted": False,
+        "registration": None,
+        "cet6_review": None,
+    }
+    create_account(client, "+86 139-1234-5678")
+    assert ok(call(client, "GET", "/me", token=log_in(client, "13912345678")), "GET /me")["login"] == "13912345678"
+
+
+def test_r_acc_1_bad_login_is_400_invalid_login(client: Client) -> None:
+    """R-ACC-1: an account is an e-mail address or a mainland mobile number."""
+    for login in ("not-a-login", "12345678901", "zhang@", "+1 415 555 0100", "张三@大学", "a@b.c"):
+        reply = call(client, "POST", "/accounts", credentials(client, login, STUDENT_PASSWORD))
+        expect(reply, "POST /accounts", 400, "INVALID_LOGIN")
+
+
+def test_r_acc_2_weak_password_is_400_weak_password(client: Client) -> None:
+    """R-ACC-2 (decided): 8–64 characters with a letter and a digit, and not the login itself."""
+    for password in ("Ab1", "onlyletters", "1234567890", "x1" * 33):
+        reply = call(client, "POST", "/accounts", credentials(client, "weak@example.edu.cn", password))
+        expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")
+    for login, password in (("13912345678", "13912345678"), ("abc12345@qq.com", "ABC12345@QQ.COM")):
+        reply = call(client, "POST", "/accounts", credentials(client, login, password))
+        expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")
+
+
+def test_r_acc_2_wrong_reused_unknown_or_expired_captcha_is_400_invalid_captcha(client: Client) -> None:
+    """R-ACC-1/2: registering needs a captcha; single-use (even when answered wrongly) and short-lived."""
+    issued = captcha(client)
+    wrong = {
+        "login": new_login(),
+        "password": STUDENT_PASSWORD,
+        "captcha_id": issued["captcha_id"],
+        "captcha_answer": issued["captcha_answer"] + "X",
+    }
+    expect(call(client, "POST", "/accounts", wrong), "POST /accounts", 400, "INVALID_CAPTCHA")
+    retried = {**wrong, "captcha_answer": issued["captcha_answer"]}
+    expect(call(client, "POST", "/accounts", retried), "POST /accounts", 400, "INVALID_CAPTCHA")
+    unknown = {**wrong, "captcha_id": "no-such-captcha"}
+    expect(call(client, "POST", "/accounts", unknown), "POST /accounts", 400, "INVALID_CAPTCHA")
+    used = credentials(client, new_login(), STUDENT_PASSWORD)
+    ok(call(client, "POST", "/accounts", used), "POST /accounts", 201)
+    expect(call(client, "POST", "/accounts", {**used, "login": new_login()}), "POST /accounts", 400, "INVALID_CAPTCHA")
+    stale = credentials(client, new_login(), STUDENT_PASSWORD)
+    advance(client, 301)
+    expect(call(client, "POST", "/accounts", stale), "POST /accounts", 400, "INVALID_CAPTCHA")
+
+
+def test_r_acc_1_login_taken_is_409_login_taken(client: Client) -> None:
+    """R-ACC-1: one account per e-mail address (whatever its case) or mobile number (whatever its spelling)."""
+    create_account(client, "taken@example.edu.cn")
+    for login in ("taken@example.edu.cn", "TAKEN@Example.edu.CN"):
+        reply = call(client, "POST", "/accounts", credentials(client, login, "Another2026"))
+        expect(reply, "POST /accounts", 409, "LOGIN_TAKEN")
+    create_account(client, "13800138000")
+    reply = call(client, "POST", "/accounts", credentials(client, "+86 138 0013 8000", "Another2026"))
+    expect(reply, "POST /accounts", 409, "LOGIN_TAKEN")
+
+
+def test_r_acc_1_session_bad_input_or_captcha_is_400(client: Client) -> None:
+    """R-ACC-1: logging in takes the same fields, a captcha included."""
+    login = new_login()
+    create_account(client, login)
+    reply = call(client, "POST", "/sessions", {"login": login, **captcha(client)})
+    expect(reply, "POST /sessions", 400, "INVALID_REQUEST", "password")
+    reply = call(client, "POST", "/sessions", {"login": login, "password": 2026, **captcha(client)})
+    expect(reply, "POST /sessions", 400, "INVALID_REQUEST", "password")
+    expect(call(client, "POST", "/sessions", raw="[]"), "POST /sessions", 400, "INVALID_REQUEST", "body")
+    fields = credentials(client, login, STUDENT_PASSWORD)
+    reply = call(client, "POST", "/sessions", {**fields, "captcha_answer": "WRONG!"})
+    expect(reply, "POST /sessions", 400, "INVALID_CAPTCHA")
+    expect(call(client, "POST", "/sessions", fields), "POST /sessions", 400, "INVALID_CAPTCHA")  # single use
+
+
+def test_r_acc_1_wrong_password_or_unknown_login_is_401_bad_credentials(client: Client) -> None:
+    """R-ACC-1: a wrong password and an unknown login get the same answer."""
+    login = new_login()
+    create_account(client, login)
+    reply = call(client, "POST", "/sessions", credentials(client, login, "Wrong2026pass"))
+    body = expect(reply, "POST /sessions", 401, "BAD_CREDENTIALS")
+    reply = call(client, "POST", "/sessions", credentials(client, "nobody@example.edu.cn", STUDENT_PASSWORD))
+    assert expect(reply, "POST /sessions", 401, "BAD_CREDENTIALS") == body
+    reply = call(client, "POST", "/sessions", credentials(client, "not-a-login", STUDENT_PASSWORD))
+    expect(reply, "POST /sessions", 401, "BAD_CREDENTIALS")
+
+
+def test_r_acc_2_five_failed_logins_then_429_with_retry_after(client: Client) -> None:
+    """R-ACC-2: repeated failed logins are throttled: 429 TOO_MANY_ATTEMPTS with Retry-After."""
+    login = new_login()
+    create_account(client, login)
+    to_window_end = 900 - int(server_now(client).timestamp()) % 900  # failures count per 15-minute window
+    if to_window_end < 120:
+        advance(client, to_window_end + 1)
+    for _ in range(5):
+        reply = call(client, "POST", "/sessions", credentials(client, login, "Wrong2026pass"))
+        expect(reply, "POST /sessions", 401, "BAD_CREDENTIALS")
+    reply = call(client, "POST", "/sessions", credentials(client, login, STUDENT_PASSWORD))
+    expect(reply, "POST /sessions", 429, "TOO_MANY_ATTEMPTS")
+    retry_after = reply.header("Retry-After")
+    assert retry_after is not None, f"429 without Retry-After: {reply.headers}"
+    assert retry_after.isdigit(), retry_after
+    assert 1 <= int(retry_after) <= 901, retry_after
+    advance(client, int(retry_after))
+    log_in(client, login)
+
+
+def test_r_acc_2_logout_revokes_the_token_and_sessions_expire(client: Client) -> None:
+    """R-ACC-2: DELETE /sessions/current is 204 and revokes that token only; a session is short-lived (2 h)."""
+    login = new_login()
+    create_account(client, login)
+    token, other = log_in(client, login), log_in(client, login)
+    ok(call(client, "DELETE", "/sessions/current", token=token), "DELETE /sessions/current", 204)
+    expect(call(client, "GET", "/me", token=token), "GET /me", 401, "UNAUTHENTICATED")
+    expect(call(client, "DELETE", "/sessions/current", token=token), "DELETE /sessions/current", 401, "UNAUTHENTICATED")
+    ok(call(client, "GET", "/me", token=other), "GET /me")
+    advance(client, 7201)
+    expect(call(client, "GET", "/me", token=other), "GET /me", 401, "UNAUTHENTICATED")
+
+
+def test_api_every_authenticated_route_without_a_valid_token_is_401(client: Client) -> None:
+    """api.md, Conventions: 401 UNAUTHENTICATED for a missing, malformed or unknown token."""
+    a = {"accepted": True}
+    who = {**identity(ZHANG), "confirm": True}
+    review = {**who, "ticket_number": factories.TICKET_APPROVE}
+    for t in (None, "not-a-token"):
+        expect(call(client, "DELETE", "/sessions/current", token=t), "DELETE /sessions/current", 401, "UNAUTHENTICATED")
+        expect(call(client, "GET", "/me", token=t), "GET /me", 401, "UNAUTHENTICATED")
+        expect(call(client, "POST", "/me/agreement", a, t), "POST /me/agreement", 401, "UNAUTHENTICATED")
+        expect(call(client, "POST", "/qualification", who, t), "POST /qualification", 401, "UNAUTHENTICATED")
+        expect(call(client, "POST", "/cet6-reviews", review, t), "POST /cet6-reviews", 401, "UNAUTHENTICATED")
+        reply = call(client, "GET", "/cet6-reviews/current", token=t)
+        expect(reply, "GET /cet6-reviews/current", 401, "UNAUTHENTICATED")
+        reply = call(client, "PUT", "/cet6-reviews/current", review, t)
+        expect(reply, "PUT /cet6-reviews/current", 401, "UNAUTHENTICATED")
+        reply = call(client, "DELETE", "/cet6-reviews/current", token=t)
+        expect(reply, "DELETE /cet6-reviews/current", 401, "UNAUTHENTICATED")
+        expect(call(client, "POST", "/registration", who, t), "POST /registration", 401, "UNAUTHENTICATED")
+        expect(call(client, "GET", "/registration", token=t), "GET /registration", 401, "UNAUTHENTICATED")
+        expect(call(client, "GET", "/subjects", token=t), "GET /subjects", 401, "UNAUTHENTICATED")
+        reply = call(client, "GET", "/oral-campuses?subject=CET-SET4", token=t)
+        expect(reply, "GET /oral-campuses", 401, "UNAUTHENTICATED")
+        reply = call(client, "POST", "/registration/subjects", {"subject": "CET4"}, t)
+        expect(reply, "POST /registration/subjects", 401, "UNAUTHENTICATED")
+        expect(call(client, "DELETE", "/registration/subjects/CET4", token=t), REMOVE, 401, "UNAUTHENTICATED")
+        reply = call(client, "GET", "/staff/cet6-reviews", token=t)
+        expect(reply, "GET /staff/cet6-reviews", 401, "UNAUTHENTICATED")
+        reply = call(client, "POST", "/staff/cet6-reviews/x/decision", {"approve": True}, t)
+        expect(reply, DECIDE, 401, "UNAUTHENTICATED")
+    for header in ("Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", "token-without-scheme"):
+        expect(call(client, "GET", "/me", headers={"Authorization": header}), "GET /me", 401, "UNAUTHENTICATED")
+
+
+# Agreement and qualification (R-QUAL)
+
+
+def test_r_qual_1_agreement_is_204_and_comes_first(client: Client) -> None:
+    """R-QUAL-1: before anything else the student reads and accepts the agreement (`accepted: true` only)."""
+    token = new_student(client)
+    reply = call(client, "POST", "/qualification", identity(ZHANG), token)
+    expect(reply, "POST /qualification", 403, "AGREEMENT_REQUIRED")
+    reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE)
+    expect(reply, "POST /cet6-reviews", 403, "AGREEMENT_REQUIRED")
+    expect(save(client, token, ZHANG), "POST /registration", 403, "AGREEMENT_REQUIRED")
+    cases: list[tuple[Any, str]] = [
+        ({"accepted": False}, "accepted"),
+        ({"accepted": "true"}, "accepted"),
+        ({}, "accepted"),
+        ([True], "body"),
+    ]
+    for body, field in cases:
+        expect(call(client, "POST", "/me/agreement", body, token), "POST /me/agreement", 400, "INVALID_REQUEST", field)
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["agreement_accepted"] is False
+    ok(call(client, "POST", "/me/agreement", {"accepted": True}, token), "POST /me/agreement", 204)
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["agreement_accepted"] is True
+    look_up(client, token, ZHANG)
+
+
+def test_r_qual_3_lookup_is_200_with_roll_data_and_a_masked_id(client: Client) -> None:
+    """R-QUAL-3: the roll data and the qualified subjects; the ID number is masked (api.md)."""
+    token = agreed_student(client)
+    body = look_up(client, token, ZHANG)
+    assert set(body) == {"candidate", "qualified_subjects", "cet6_review", "cet6_review_offered"}, body
+    candidate = body["candidate"]
+    assert set(candidate) == CANDIDATE_KEYS, candidate
+    assert candidate["id_number"] == ZHANG.id_number[:4] + "*" * 10 + ZHANG.id_number[-4:], candidate
+    assert (candidate["school"], candidate["campus"], candidate["student_no"]) == ("南京大学", "鼓楼校区", "S000001")
+    assert (body["qualified_subjects"], body["cet6_review"], body["cet6_review_offered"]) == (
+        ["CET4", "CJT4"],
+        None,
+        True,
+    )
+    passport = {**identity(PASSPORT), "id_number": " e12345678 "}
+    body = ok(call(client, "POST", "/qualification", passport, token), "POST /qualification")
+    assert_masked(body["candidate"]["id_number"], PASSPORT.id_number)
+
+
+def test_r_qual_2_military_officer_id_is_400_unsupported_id_type(client: Client) -> None:
+    """R-QUAL-2: 军官证 is not supported: a clear error, not a silent miss."""
+    token = agreed_student(client)
+    officer = {"id_type": "military_officer", "id_number": "军字第123456号", "name": "张三"}
+    expect(call(client, "POST", "/qualification", officer, token), "POST /qualification", 400, "UNSUPPORTED_ID_TYPE")
+    reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE, **officer)
+    expect(reply, "POST /cet6-reviews", 400, "UNSUPPORTED_ID_TYPE")
+    reply = save(client, token, ZHANG, **officer)
+    expect(reply, "POST /registration", 400, "UNSUPPORTED_ID_TYPE")
+
+
+def test_r_qual_4_bad_check_digit_or_shape_is_400_invalid_id_number(client: Client) -> None:
+    """R-QUAL-4: a resident ID's GB 11643 check digit, the other documents' shape, before any lookup."""
+    token = agreed_student(client)
+    assert gb11643_check_digit(BAD_CHECK_DIGIT[:17]) != BAD_CHECK_DIGIT[17]
+    bad = {**identity(ZHANG), "id_number": BAD_CHECK_DIGIT}
+    expect(call(client, "POST", "/qualification", bad, token), "POST /qualification", 400, "INVALID_ID_NUMBER")
+    for kind, number in (("resident_id", "32010220050101001"), ("passport", "E-1234"), ("hk_macao_permit", "X1234")):
+        body = {"id_type": kind, "id_number": number, "name": "张三"}
+        expect(call(client, "POST", "/qualification", body, token), "POST /qualification", 400, "INVALID_ID_NUMBER")
+    reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE, id_number=BAD_CHECK_DIGIT)
+    expect(reply, "POST /cet6-reviews", 400, "INVALID_ID_NUMBER")
+    expect(save(client, token, ZHANG, id_number=BAD_CHECK_DIGIT), "POST /registration", 400, "INVALID_ID_NUMBER")
+
+
+def test_r_qual_2_missing_mistyped_or_unknown_field_is_400_invalid_request(client: Client) -> None:
+    """R-QUAL-2: ID type, ID number and name are required; an unknown value names its field (api.md)."""
+    token = agreed_student(client)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"id_type": "driving_licence"}, "id_type"),
+        ({"id_type": 1}, "id_type"),
+        ({"id_type": None}, "id_type"),
+        ({"id_number": 320102}, "id_number"),
+        ({"id_number": "  "}, "id_number"),
+        ({"id_number": "3" * 33}, "id_number"),
+        ({"name": None}, "name"),
+        ({"name": "张" * 65}, "name"),
+    ]
+    for change, field in cases:
+        body = {**identity(ZHANG), **change}
+        reply = call(client, "POST", "/qualification", body, token)
+        expect(reply, "POST /qualification", 400, "INVALID_REQUEST", field)
+    reply = call(client, "POST", "/qualification", raw="[]", token=token)
+    expect(reply, "POST /qualification", 400, "INVALID_REQUEST", "body")
+
+
+def test_r_qual_3_unknown_candidate_is_404_candidate_not_found(client: Client) -> None:
+    """R-QUAL-3: the lookup matches the school roll on document, ID number and name."""
+    token = agreed_student(client)
+    for who in (
+        {**identity(ZHANG), "id_number": NOT_ON_ROLL},
+        {**identity(ZHANG), "name": "张三丰"},
+        {**identity(ZHANG), "id_type": "hk_macao_permit", "id_number": "H12345678"},
+    ):
+        expect(call(client, "POST", "/qualification", who, token), "POST /qualification", 404, "CANDIDATE_NOT_FOUND")
+    reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE, id_number=NOT_ON_ROLL)
+    expect(reply, "POST /cet6-reviews", 404, "CANDIDATE_NOT_FOUND")
+    expect(save(client, token, ZHANG, name="张三丰"), "POST /registration", 404, "CANDIDATE_NOT_FOUND")
+
+
+def test_r_qual_3_whole_id_numbers_never_leave_the_service(client: Client) -> None:
+    """R-QUAL-3 / api.md: `candidate` never carries a whole ID number, in any response (see also http.call)."""
+    token = registered(client, ZHANG)
+    ok(submit_review(client, token, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 201)
+    chosen(client, token, "CET4")
+    nju = staff(client, NJU_STAFF)
+    other = registered(client, PASSPORT)
+    replies = [
+        call(client, "POST", "/qualification", identity(ZHANG), token),
+        call(client, "GET", "/registration", token=token),
+        call(client, "GET", "/me", token=token),
+        call(client, "GET", "/cet6-reviews/current", token=token),
+        call(client, "GET", "/staff/cet6-reviews", token=nju),
+        call(client, "GET", "/registration", token=other),
+        call(client, "POST", "/qualification", identity(PASSPORT), other),
+    ]
+    for reply in replies:
+        assert reply.status == 200, reply.text
+        assert ZHANG.id_number not in reply.text, reply.text
+        assert PASSPORT.id_number not in reply.text, reply.text
+    assert_masked(replies[4].body[0]["candidate"]["id_number"], ZHANG.id_number)
+    assert_masked(replies[5].body["candidate"]["id_number"], PASSPORT.id_number)
+
+
+# The CET6 review (R-REV)
+
+
+def test_r_rev_3_rule_1_ticket_and_id_number_match_is_201_approved_and_locked(client: Client) -> None:
+    """R-REV-3 rule 1: ticket + ID number (whatever the name): approved, CET6 qualified at once; R-REV-4: locked."""
+    token = registered(client, ZHANG)
+    review = ok(submit_review(client, token, ZHANG, factories.TICKET_APPROVE), "POST /cet6-reviews", 201)
+    assert set(review) == REVIEW_KEYS, review
+    assert (review["status"], review["ticket_number"]) == ("approved", factories.TICKET_APPROVE)
+    assert parse_time(review["decided_at"]) >= parse_time(review["submitted_at"])
+    assert current_review(client, token) == review
+    looked_up = look_up(client, token, ZHANG)
+    assert "CET6" in looked_up["qualified_subjects"]
+    assert (looked_up["cet6_review"], looked_up["cet6_review_offered"]) == (review, False)
+    assert subject_options(client, token)["CET6"]["qualified"] is True
+    assert codes(chosen(client, token, "CET6")) == ["CET6"]
+    expect(modify_review(client, token, factories.TICKET_PENDING), "PUT /cet6-reviews/current", 409, "REVIEW_LOCKED")
+    reply = call(client, "DELETE", "/cet6-reviews/current", token=token)
+    expect(reply, "DELETE /cet6-reviews/current", 409, "REVIEW_LOCKED")
+    assert current_review(client, token) == review
+
+
+def test_r_rev_3_rule_2_ticket_and_name_match_is_201_pending_and_locked(client: Client) -> None:
+    """R-REV-3 rule 2: ticket + name, another ID number: pending, and a pending review cannot change (R-REV-4)."""
+    token, _ = pending_review(client)
+    current = current_review(client, token)
+    assert set(current) == REVIEW_KEYS, current
+    assert (current["status"], current["decided_at"]) == ("pending", None)
+    expect(modify_review(client, token, factories.TICKET_APPROVE), "PUT /cet6-reviews/current", 409, "REVIEW_LOCKED")
+    reply = call(client, "DELETE", "/cet6-reviews/current", token=token)
+    expect(reply, "DELETE /cet6-reviews/current", 409, "REVIEW_LOCKED")
+    # R-REV-4: viewable from the qualification page and from the home page.
+    looked_up = look_up(client, token, ZHANG)
+    assert looked_up["cet6_review"] == current
+    assert "CET6" not in looked_up["qualified_subjects"]
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["cet6_review"] == current
+
+
+def test_r_rev_3_rule_3_no_matching_pass_is_422_review_no_match(client: Client) -> None:
+    """R-REV-3 rule 3: no passing record for ticket + ID number or ticket + name: cannot be submitted."""
+    token = agreed_student(client)
+    for ticket in (factories.TICKET_NOBODY, factories.TICKET_LOW, "999999999999999"):
+        expect(submit_review(client, token, ZHANG, ticket), "POST /cet6-reviews", 422, "REVIEW_NO_MATCH")
+    expect(call(client, "GET", "/cet6-reviews/current", token=token), "GET /cet6-reviews/current", 404, "NOT_FOUND")
+
+
+def test_r_rev_2_result_before_2005_is_422_review_before_2005(client: Client) -> None:
+    """R-REV-2: results before 2005 go to school staff by hand: a clear message."""
+    token = agreed_student(client)
+    expect(submit_review(client, token, ZHANG, factories.TICKET_OLD), "POST /cet6-reviews", 422, "REVIEW_BEFORE_2005")
+
+
+def test_r_rev_1_review_not_offered_is_409_review_not_offered(client: Client) -> None:
+    """R-REV-1: offered only when the campus offers CET6, the candidate is not barred and not yet CET6 qualified."""
+    token = agreed_student(client)
+    for entry in (LI, QIAN, SUN):  # CET6 already qualified; barred; written campus without CET6
+        assert look_up(client, token, entry)["cet6_review_offered"] is False, entry.name
+        reply = submit_review(client, token, entry, factories.TICKET_APPROVE)
+        expect(reply, "POST /cet6-reviews", 409, "REVIEW_NOT_OFFERED")
+
+
+def test_r_rev_4_one_review_per_account_is_409_review_exists(client: Client) -> None:
+    """R-REV-4: one account, at most one review."""
+    token, _ = pending_review(client)
+    expect(submit_review(client, token, ZHANG, factories.TICKET_APPROVE), "POST /cet6-reviews", 409, "REVIEW_EXISTS")
+
+
+def test_r_rev_2_review_bad_input_is_400_invalid_request(client: Client) -> None:
+    """R-REV-2: a 15-digit admission-ticket number, and the student confirms."""
+    token = agreed_student(client)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"ticket_number": "12345"}, "ticket_number"),
+        ({"ticket_number": "32001216100000A"}, "ticket_number"),
+        ({"ticket_number": 320012161000001}, "ticket_number"),
+        ({"confirm": False}, "confirm"),
+        ({"confirm": "true"}, "confirm"),
+        ({"confirm": None}, "confirm"),
+        ({"name": ""}, "name"),
+        ({"id_type": "student_card"}, "id_type"),
+    ]
+    for change, field in cases:
+        reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE, **change)
+        expect(reply, "POST /cet6-reviews", 400, "INVALID_REQUEST", field)
+    reply = call(client, "POST", "/cet6-reviews", raw="[]", token=token)
+    expect(reply, "POST /cet6-reviews", 400, "INVALID_REQUEST", "body")
+    expect(call(client, "GET", "/cet6-reviews/current", token=token), "GET /cet6-reviews/current", 404, "NOT_FOUND")
+
+
+def test_r_rev_4_no_review_yet_is_404_not_found(client: Client) -> None:
+    """R-REV-4: a review belongs to the account; without one there is nothing to view, change or cancel."""
+    token = agreed_student(client)
+    expect(call(client, "GET", "/cet6-reviews/current", token=token), "GET /cet6-reviews/current", 404, "NOT_FOUND")
+    expect(modify_review(client, token, factories.TICKET_APPROVE), "PUT /cet6-reviews/current", 404, "NOT_FOUND")
+    reply = call(client, "DELETE", "/cet6-reviews/current", token=token)
+    expect(reply, "DELETE /cet6-reviews/current", 404, "NOT_FOUND")
+
+
+def test_r_rev_3_rule_2_rejected_review_is_modified_and_resubmitted(client: Client) -> None:
+    """R-REV-3 rule 2: rejected → the student may modify and resubmit; the same rules judge it again."""
+    token = rejected_review(client)
+    cases: list[tuple[Any, str]] = [
+        ({"confirm": True}, "ticket_number"),
+        ({"ticket_number": factories.TICKET_APPROVE}, "confirm"),
+        ({"ticket_number": "1234", "confirm": True}, "ticket_number"),
+        ([], "body"),
+    ]
+    for body, field in cases:
+        reply = call(client, "PUT", "/cet6-reviews/current", body, token)
+        expect(reply, "PUT /cet6-reviews/current", 400, "INVALID_REQUEST", field)
+    expect(modify_review(client, token, factories.TICKET_NOBODY), "PUT /cet6-reviews/current", 422, "REVIEW_NO_MATCH")
+    expect(modify_review(client, token, factories.TICKET_OLD), "PUT /cet6-reviews/current", 422, "REVIEW_BEFORE_2005")
+    assert current_review(client, token)["status"] == "rejected"
+    again = ok(modify_review(client, token, factories.TICKET_PENDING), "PUT /cet6-reviews/current")
+    assert set(again) == REVIEW_KEYS, again
+    assert (again["status"], again["decided_at"], again["ticket_number"]) == ("pending", None, factories.TICKET_PENDING)
+    assert [r["review_id"] for r in staff_list(client, staff(client, NJU_STAFF))] == [again["review_id"]]
+    expect(modify_review(client, token, factories.TICKET_APPROVE), "PUT /cet6-reviews/current", 409, "REVIEW_LOCKED")
+
+
+def test_r_rev_3_rule_1_rejected_review_resubmitted_with_own_ticket_is_approved(client: Client) -> None:
+    """R-REV-3 rules 1 and 2: a rejected review resubmitted with the candidate's own ticket is approved at once."""
+    token = rejected_review(client)
+    review = ok(modify_review(client, token, factories.TICKET_APPROVE), "PUT /cet6-reviews/current")
+    assert review["status"] == "approved", review
+    assert "CET6" in look_up(client, token, ZHANG)["qualified_subjects"]
+
+
+def test_r_rev_3_rule_2_resubmitting_for_a_candidate_gone_from_the_roll_is_404(client: Client) -> None:
+    """R-REV-3 rule 2: a resubmission is judged against the roll; a candidate no longer on it: 404."""
+    token = rejected_review(client)
+    RollItem(codec.roll_pk(IdType.RESIDENT_ID, ZHANG.id_number), "ROLL").delete()  # the province reloads its roll
+    reply = modify_review(client, token, factories.TICKET_APPROVE)
+    expect(reply, "PUT /cet6-reviews/current", 404, "CANDIDATE_NOT_FOUND")
+
+
+def test_r_rev_3_rule_2_rejected_review_may_be_deleted(client: Client) -> None:
+    """R-REV-3 rule 2: rejected → the student may delete the review, and then submit a new one."""
+    token = rejected_review(client)
+    ok(call(client, "DELETE", "/cet6-reviews/current", token=token), "DELETE /cet6-reviews/current", 204)
+    expect(call(client, "GET", "/cet6-reviews/current", token=token), "GET /cet6-reviews/current", 404, "NOT_FOUND")
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["cet6_review"] is None
+    review = ok(submit_review(client, token, ZHANG, factories.TICKET_APPROVE), "POST /cet6-reviews", 201)
+    assert review["status"] == "approved", review
+
+
+# School staff (R-REV-3 rule 2)
+
+
+def test_r_rev_3_rule_2_staff_list_only_their_own_schools_reviews(client: Client) -> None:
+    """R-REV-3 rule 2: school staff see the reviews of their own school only, pending by default."""
+    _, review_id = pending_review(client)
+    nju, seu = staff(client, NJU_STAFF), staff(client, SEU_STAFF)
+    me = ok(call(client, "GET", "/me", token=nju), "GET /me")
+    assert (me["role"], me["school_id"], me["registration"], me["cet6_review"]) == ("staff", "NJU", None, None), me
+    listed = staff_list(client, nju)
+    assert [r["review_id"] for r in listed] == [review_id], listed
+    assert set(listed[0]) == STAFF_REVIEW_KEYS, listed[0]
+    assert (listed[0]["status"], listed[0]["ticket_number"]) == ("pending", factories.TICKET_PENDING)
+    assert listed[0]["candidate"]["name"] == ZHANG.name
+    assert_masked(listed[0]["candidate"]["id_number"], ZHANG.id_number)
+    assert staff_list(client, nju, "?status=pending") == listed
+    assert staff_list(client, seu) == []
+    assert staff_list(client, nju, "?status=approved") == []
+    assert staff_list(client, nju, "?status=rejected") == []
+    for status in ("bogus", "PENDING", "all"):
+        reply = call(client, "GET", f"/staff/cet6-reviews?status={status}", token=nju)
+        expect(reply, "GET /staff/cet6-reviews", 400, "INVALID_REQUEST", "status")
+
+
+def test_r_rev_3_rule_2_staff_approve_makes_cet6_qualified_and_decide_only_once(client: Client) -> None:
+    """R-REV-3 rule 2: staff approve → CET6 qualified; decided again → 409; another school's staff → 403."""
+    student, review_id = pending_review(client)
+    registered(client, ZHANG, student)
+    assert subject_options(client, student)["CET6"]["qualified"] is False
+    nju, seu = staff(client, NJU_STAFF), staff(client, SEU_STAFF)
+    expect(decide(client, seu, review_id, {"approve": True}), DECIDE, 403, "FORBIDDEN")
+    decided = ok(decide(client, nju, review_id, {"approve": True, "note": "核对无误"}), DECIDE)
+    assert set(decided) == STAFF_REVIEW_KEYS, decided
+    assert (decided["status"], decided["note"]) == ("approved", "核对无误")
+    assert parse_time(decided["decided_at"]) >= parse_time(decided["submitted_at"])
+    cet6 = subject_options(client, student)["CET6"]
+    assert (cet6["qualified"], cet6["reason"]) == (True, None), cet6
+    current = current_review(client, student)
+    assert (current["status"], current["note"]) == ("approved", "核对无误")
+    expect(decide(client, nju, review_id, {"approve": False}), DECIDE, 409, "REVIEW_NOT_PENDING")
+    expect(decide(client, seu, review_id, {"approve": True}), DECIDE, 403, "FORBIDDEN")
+    assert staff_list(client, nju) == []
+    assert [r["review_id"] for r in staff_list(client, nju, "?status=approved")] == [review_id]
+    assert codes(chosen(client, student, "CET6")) == ["CET6"]
+
+
+def test_r_rev_3_rule_2_staff_decision_bad_input_or_unknown_review(client: Client) -> None:
+    """R-REV-3 rule 2: a decision is {approve: bool, note: at most 500 characters}; an unknown review is 404."""
+    _, review_id = pending_review(client)
+    nju = staff(client, NJU_STAFF)
+    cases: list[tuple[Any, str]] = [
+        ({}, "approve"),
+        ({"approve": "yes"}, "approve"),
+        ({"approve": 1}, "approve"),
+        ({"approve": True, "note": 5}, "note"),
+        ({"approve": True, "note": "理" * 501}, "note"),
+        ([True], "body"),
+    ]
+    for body, field in cases:
+        expect(decide(client, nju, review_id, body), DECIDE, 400, "INVALID_REQUEST", field)
+    reply = call(client, "POST", f"/staff/cet6-reviews/{review_id}/decision", raw="approve=true", token=nju)
+    expect(reply, DECIDE, 400, "INVALID_REQUEST", "body")
+    expect(decide(client, nju, "no-such-review", {"approve": True}), DECIDE, 404, "NOT_FOUND")
+    assert ok(decide(client, nju, review_id, {"approve": True, "note": "理" * 500}), DECIDE)["status"] == "approved"
+
+
+def test_api_students_calling_staff_routes_is_403_forbidden(client: Client) -> None:
+    """api.md, Conventions: 403 FORBIDDEN for the wrong role: staff routes are for school staff only."""
+    student, review_id = pending_review(client)
+    expect(call(client, "GET", "/staff/cet6-reviews", token=student), "GET /staff/cet6-reviews", 403, "FORBIDDEN")
+    expect(decide(client, student, review_id, {"approve": True}), DECIDE, 403, "FORBIDDEN")
+    assert current_review(client, student)["status"] == "pending", "a student decided their own review"
+
+
+def test_api_staff_calling_student_routes_is_403_forbidden(client: Client) -> None:
+    """api.md, Conventions: 403 FORBIDDEN for the wrong role: staff cannot look up, be reviewed or register."""
+    t = staff(client, NJU_STAFF)
+    who = {**identity(ZHANG), "confirm": True}
+    review = {**who, "ticket_number": factories.TICKET_APPROVE}
+    expect(call(client, "POST", "/qualification", identity(ZHANG), t), "POST /qualification", 403, "FORBIDDEN")
+    expect(call(client, "POST", "/cet6-reviews", review, t), "POST /cet6-reviews", 403, "FORBIDDEN")
+    expect(call(client, "GET", "/cet6-reviews/current", token=t), "GET /cet6-reviews/current", 403, "FORBIDDEN")
+    expect(call(client, "PUT", "/cet6-reviews/current", review, t), "PUT /cet6-reviews/current", 403, "FORBIDDEN")
+    reply = call(client, "DELETE", "/cet6-reviews/current", token=t)
+    expect(reply, "DELETE /cet6-reviews/current", 403, "FORBIDDEN")
+    expect(call(client, "POST", "/registration", who, t), "POST /registration", 403, "FORBIDDEN")
+    expect(call(client, "GET", "/registration", token=t), "GET /registration", 403, "FORBIDDEN")
+    expect(call(client, "GET", "/subjects", token=t), "GET /subjects", 403, "FORBIDDEN")
+    reply = call(client, "GET", "/oral-campuses?subject=CET-SET4", token=t)
+    expect(reply, "GET /oral-campuses", 403, "FORBIDDEN")
+    reply = call(client, "POST", "/registration/subjects", {"subject": "CET4"}, t)
+    expect(reply, "POST /registration/subjects", 403, "FORBIDDEN")
+    expect(remove(client, t, "CET4"), REMOVE, 403, "FORBIDDEN")
+
+
+# Saving the registration (R-BIND)
+
+
+def test_r_bind_1_saving_is_201_with_a_masked_snapshot_of_the_roll(client: Client) -> None:
+    """R-BIND-1: save and continue stores the registration; R-BIND-3: a snapshot the roll no longer changes."""
+    token = agreed_student(client)
+    before = server_now(client)
+    saved = ok(save(client, token, ZHANG), "POST /registration", 201)
+    assert_registration(saved, ZHANG)
+    assert (saved["subjects"], saved["amount_due"]) == ([], 0)
+    saved_at = parse_time(saved["saved_at"])
+    assert before <= saved_at <= server_now(client)
+    assert parse_time(saved["expires_at"]) == saved_at + timedelta(hours=24)  # R-BIND-4: nothing chosen yet
+    assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == saved
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["registration"] == saved
+    roll = RollItem.get(codec.roll_pk(IdType.RESIDENT_ID, ZHANG.id_number), "ROLL")
+    roll.update(actions=[RollItem.student_no.set("S999999"), RollItem.campus_id.set("NJU-XL")])
+    assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == saved
+
+
+def test_r_bind_1_unconfirmed_or_bad_input_is_400_invalid_request(client: Client) -> None:
+    """R-BIND-1: only after confirming the roll and qualification data is the registration saved."""
+    token = agreed_student(client)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"confirm": False}, "confirm"),
+        ({"confirm": None}, "confirm"),
+        ({"id_type": "id_card"}, "id_type"),
+        ({"id_number": None}, "id_number"),
+    ]
+    for change, field in cases:
+        expect(save(client, token, ZHANG, **change), "POST /registration", 400, "INVALID_REQUEST", field)
+    reply = call(client, "POST", "/registration", raw="{", token=token)
+    expect(reply, "POST /registration", 400, "INVALID_REQUEST", "body")
+    expect(call(client, "GET", "/registration", token=token), "GET /registration", 404, "NOT_FOUND")
+
+
+def test_r_bind_1_outside_the_window_is_403_registration_closed(client: Client) -> None:
+    """R-BIND-1: only inside the candidate's online registration window."""
+    token = agreed_student(client)
+    look_up(client, token, ZHAO)
+    expect(save(client, token, ZHAO), "POST /registration", 403, "REGISTRATION_CLOSED")
+
+
+def test_r_bind_2_one_account_one_candidate_is_409_already_bound(client: Client) -> None:
+    """R-BIND-2: one account binds at most one candidate, one candidate binds to at most one account."""
+    token = registered(client, ZHANG)
+    for entry in (LI, ZHANG):
+        expect(save(client, token, entry), "POST /registration", 409, "ACCOUNT_ALREADY_BOUND")
+    other = agreed_student(client)
+    expect(save(client, other, ZHANG), "POST /registration", 409, "CANDIDATE_ALREADY_BOUND")
+    expect(call(client, "GET", "/registration", token=other), "GET /registration", 404, "NOT_FOUND")
+    saved = ok(call(client, "GET", "/registration", token=token), "GET /registration")
+    assert saved["candidate"]["name"] == ZHANG.name
+
+
+def test_r_bind_4_empty_registration_goes_after_24_hours_and_frees_both_sides(client: Client) -> None:
+    """R-BIND-4: no subject 24 hours after saving: deleted; both sides of the binding are free again."""
+    login = new_login()
+    token = registered(client, ZHANG, agreed_student(client, login))
+    advance(client, DAY + 1)
+    token = log_in(client, login)
+    expect(call(client, "GET", "/registration", token=token), "GET /registration", 404, "NOT_FOUND")
+    expect(call(client, "GET", "/subjects", token=token), "GET /subjects", 404, "NOT_FOUND")
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["registration"] is None
+    registered(client, ZHANG)  # the candidate is free
+    registered(client, LI, token)  # and so is the account
+
+
+def test_r_bind_4_stale_registration_changing_during_its_cleanup_is_404_not_found(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-BIND-4: clearing a gone registration that changes meanwhile: 404 NOT_FOUND (retry), then it binds."""
+    old = registered(client, ZHANG)
+    chosen(client, old, "CET4")
+    chosen(client, old, "CET-SET4", "NJU-GL")
+    advance(client, DAY + 1)
+    store = services().registration.registrations
+    original = store.delete_registration
+    raced: list[str] = []
+
+    def racing_delete(registration: Registration, now: datetime) -> None:
+        if not raced:  # meanwhile another request reclaims the expired oral seat (R-PAY-1)
+            raced.append(registration.account_id)
+            assert store.reclaim_expired_holds(SeatGrab("NJU-GL", "CET-SET4"), now) == 1
+        original(registration, now)
+
+    monkeypatch.setattr(store, "delete_registration", racing_delete)
+    token = agreed_student(client)
+    reply = save(client, token, ZHANG)
+    assert raced, "the gone registration was never cleared"
+    expect(reply, "POST /registration", 404, "NOT_FOUND")
+    assert ok(save(client, token, ZHANG), "POST /registration", 201)["subjects"] == []
+
+
+def test_r_bind_1_no_registration_yet_is_404_not_found(client: Client) -> None:
+    """R-BIND-1: subjects come after saving the registration; before it, 404 NOT_FOUND."""
+    t = agreed_student(client)
+    expect(call(client, "GET", "/registration", token=t), "GET /registration", 404, "NOT_FOUND")
+    expect(call(client, "GET", "/subjects", token=t), "GET /subjects", 404, "NOT_FOUND")
+    reply = call(client, "GET", "/oral-campuses?subject=CET-SET4", token=t)
+    expect(reply, "GET /oral-campuses", 404, "NOT_FOUND")
+    expect(choose(client, t, "CET4"), "POST /registration/subjects", 404, "NOT_FOUND")
+    expect(remove(client, t, "CET4"), REMOVE, 404, "NOT_FOUND")
+
+
+# Subjects (R-WRIT, R-ORAL) and payment deadlines (R-PAY)
+
+
+def test_r_writ_1_subject_list_shows_qualification(client: Client) -> None:
+    """R-WRIT-1: the province's subjects, each with whether this candidate may take it and why not."""
+    token = registered(client, ZHANG)
+    options = ok(call(client, "GET", "/subjects", token=token), "GET /subjects")
+    assert all(set(o) == {"code", "name", "kind", "level", "fee", "qualified", "reason"} for o in options), options
+    by_code = {o["code"]: o for o in options}
+    assert set(by_code) == {"CET4", "CET6", "CJT4", "CJT6", "CET-SET4", "CET-SET6"}
+    assert by_code["CET4"] == {
+        "code": "CET4",
+        "name": "英语四级",
+        "kind": "written",
+        "level": 4,
+        "fee": 3000,
+        "qualified": True,
+        "reason": None,
+    }
+    assert (by_code["CET-SET4"]["qualified"], by_code["CET-SET4"]["fee"]) == (True, 5000)
+    for code in ("CET6", "CJT6", "CET-SET6"):
+        assert by_code[code]["qualified"] is False, by_code[code]
+        assert by_code[code]["reason"], by_code[code]
+
+
+def test_r_pay_1_a_chosen_subject_is_201_and_due_24_hours_later(client: Client) -> None:
+    """R-PAY-1: every chosen subject must be paid within 24 hours of being chosen: pay_by = chosen + 24 h."""
+    token = registered(client, ZHANG)
+    advance(client, 3600)  # chosen an hour after saving
+    before = server_now(client)
+    body = chosen(client, token, "CET4")
+    after = server_now(client)
+    assert_registration(body, ZHANG)
+    [subject] = body["subjects"]
+    assert {k: v for k, v in subject.items() if k != "pay_by"} == {
+        "code": "CET4",
+        "name": "英语四级",
+        "kind": "written",
+        "level": 4,
+        "campus_id": None,
+        "campus": None,
+        "fee": 3000,
+        "status": "unpaid",
+    }
+    pay_by = parse_time(subject["pay_by"])
+    assert before <= pay_by - timedelta(hours=24) <= after, (before, subject["pay_by"], after)
+    assert (body["amount_due"], parse_time(body["expires_at"])) == (3000, pay_by)
+    oral = chosen(client, token, "CET-SET4", "NJU-GL")
+    assert codes(oral) == ["CET4", "CET-SET4"]
+    assert {k: oral["subjects"][1][k] for k in ("kind", "level", "campus_id", "campus", "fee", "status")} == {
+        "kind": "oral",
+        "level": 4,
+        "campus_id": "NJU-GL",
+        "campus": "鼓楼校区",
+        "fee": 5000,
+        "status": "unpaid",
+    }
+    assert oral["amount_due"] == 8000
+    assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == oral
+
+
+def test_r_pay_1_unpaid_subject_past_pay_by_disappears_at_once(client: Client) -> None:
+    """R-PAY-1: an unpaid subject past pay_by is gone from GET /registration at once, no job needed."""
+    login = new_login()
+    token = registered(client, LI, agreed_student(client, login))
+    cet4 = chosen(client, token, "CET4")["subjects"][0]
+    advance(client, 12 * 3600)
+    token = log_in(client, login)
+    both = chosen(client, token, "CET6")
+    assert (codes(both), both["amount_due"]) == (["CET4", "CET6"], 6000)
+    advance(client, (parse_time(cet4["pay_by"]) - server_now(client)).total_seconds() + 1)
+    token = log_in(client, login)
+    left = ok(call(client, "GET", "/registration", token=token), "GET /registration")
+    assert (codes(left), left["amount_due"]) == (["CET6"], 3000), left
+    assert ok(call(client, "GET", "/me", token=token), "GET /me")["registration"] == left
+    expect(remove(client, token, "CET4"), REMOVE, 404, "NOT_FOUND")
+    again = chosen(client, token, "CET4")  # the level is free again, with a new deadline
+    assert codes(again) == ["CET4", "CET6"]
+    assert parse_time(again["subjects"][0]["pay_by"]) > parse_time(cet4["pay_by"])
+
+
+def test_r_writ_1_unqualified_subject_is_403_not_qualified(client: Client) -> None:
+    """R-WRIT-1: subjects are picked from the candidate's qualified subjects (an oral one needs its written one's)."""
+    token = registered(client, ZHANG)
+    for subject, campus in (("CET6", None), ("CJT6", None), ("CET-SET6", "NJU-GL")):
+        expect(choose(client, token, subject, campus), "POST /registration/subjects", 403, "NOT_QUALIFIED")
+
+
+def test_r_writ_2_one_subject_per_level_409_level_taken_and_subject_taken(client: Client) -> None:
+    """R-WRIT-2: at most one subject per level (CET4 and CJT4 not both), and a subject only once."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CJT4")
+    expect(choose(client, token, "CET4"), "POST /registration/subjects", 409, "LEVEL_TAKEN")
+    expect(choose(client, token, "CJT4"), "POST /registration/subjects", 409, "SUBJECT_TAKEN")
+    assert codes(ok(remove(client, token, "CJT4"), REMOVE)) == []
+    chosen(client, token, "CET4")
+    chosen(client, token, "CET-SET4", "NJU-GL")
+    expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 409, "SUBJECT_TAKEN")
+    expect(choose(client, token, "CET4"), "POST /registration/subjects", 409, "SUBJECT_TAKEN")
+    expect(choose(client, token, "CJT4"), "POST /registration/subjects", 409, "LEVEL_TAKEN")
+
+
+def test_r_oral_1_bad_subject_or_campus_is_400_invalid_request(client: Client) -> None:
+    """R-ORAL-1 / api.md: a subject of the province; an oral subject at a campus that offers it."""
+    token = registered(client, LI)
+    chosen(client, token, "CET4")
+    chosen(client, token, "CET6")
+    cases: list[tuple[Any, str]] = [
+        ({}, "subject"),
+        ({"subject": 4}, "subject"),
+        ({"subject": "XYZ9"}, "subject"),
+        ({"subject": "cet4"}, "subject"),
+        ({"subject": "CET-SET4"}, "campus_id"),
+        ({"subject": "CET-SET4", "campus_id": 7}, "campus_id"),
+        ({"subject": "CET-SET4", "campus_id": "NOWHERE"}, "campus_id"),
+        ({"subject": "CET-SET6", "campus_id": "SEU-SP"}, "campus_id"),
+        (["CET4"], "body"),
+    ]
+    for body, field in cases:
+        reply = call(client, "POST", "/registration/subjects", body, token)
+        expect(reply, "POST /registration/subjects", 400, "INVALID_REQUEST", field)
+
+
+def test_r_oral_1_campus_list_shows_open_campuses_for_an_oral_subject(client: Client) -> None:
+    """R-ORAL-1/3: open campuses only, with school, notice and remaining capacity; `subject` is an oral subject."""
+    token = registered(client, ZHANG)
+    campuses = oral_campuses(client, token)
+    assert all(set(c) == {"campus_id", "name", "school_id", "school", "remaining", "notice"} for c in campuses)
+    by_id = {c["campus_id"]: c for c in campuses}
+    assert "NJU-XL" not in by_id, "NJU-XL opens in 2099 (R-ORAL-1)"
+    assert by_id["NJU-GL"] == {
+        "campus_id": "NJU-GL",
+        "name": "鼓楼校区",
+        "school_id": "NJU",
+        "school": "南京大学",
+        "remaining": "green",
+        "notice": "南京大学口试须知：请携带身份证。",
+    }
+    assert oral_campuses(client, token, "CET-SET6") == [by_id["NJU-GL"]]
+    for query in ("", "?subject=", "?subject=CET4", "?subject=NOPE", "?other=CET-SET4"):
+        reply = call(client, "GET", f"/oral-campuses{query}", token=token)
+        expect(reply, "GET /oral-campuses", 400, "INVALID_REQUEST", "subject")
+
+
+def test_r_oral_1_campus_not_open_yet_is_403_campus_not_open(client: Client) -> None:
+    """R-ORAL-1: some campuses open later than others; choosing one before it opens is refused."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    expect(choose(client, token, "CET-SET4", "NJU-XL"), "POST /registration/subjects", 403, "CAMPUS_NOT_OPEN")
+
+
+def test_r_oral_2_external_campus_is_403_external_not_allowed(client: Client) -> None:
+    """R-ORAL-2: the written-exam campus does not allow external oral: only that campus is shown and taken."""
+    token = registered(client, WANG)
+    chosen(client, token, "CET4")
+    campuses = oral_campuses(client, token)
+    assert [c["campus_id"] for c in campuses] == ["SEU-SP"], campuses
+    assert campuses[0]["notice"] == "东南大学只接受本校考生口试。"
+    expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "EXTERNAL_NOT_ALLOWED")
+    assert chosen(client, token, "CET-SET4", "SEU-SP")["subjects"][1]["campus_id"] == "SEU-SP"
+
+
+def test_r_oral_4_oral_without_its_written_subject_is_403_written_required(client: Client) -> None:
+    """R-ORAL-4: CET-SET4 needs CET4 in the same registration; another level-4 written subject is not enough."""
+    token = registered(client, ZHANG)
+    expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "WRITTEN_REQUIRED")
+    chosen(client, token, "CJT4")
+    expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "WRITTEN_REQUIRED")
+
+
+def test_r_oral_3_capacity_colours_and_campus_full_is_409_campus_full(client: Client) -> None:
+    """R-ORAL-3/4: green above half left, yellow half or less, none when full; never beyond the capacity (3)."""
+    observer = registered(client, SUN)
+    seen = [colour(client, observer, "NJU-GL")]
+    tokens = []
+    for entry in (ZHANG, LI, QIAN):
+        token = registered(client, entry)
+        chosen(client, token, "CET4")
+        chosen(client, token, "CET-SET4", "NJU-GL")
+        tokens.append(token)
+        seen.append(colour(client, observer, "NJU-GL"))
+    assert seen == ["green", "green", "yellow", "none"], seen
+    late = registered(client, PASSPORT)
+    chosen(client, late, "CET4")
+    expect(choose(client, late, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 409, "CAMPUS_FULL")
+    assert codes(ok(remove(client, tokens[1], "CET-SET4"), REMOVE)) == ["CET4"]
+    assert colour(client, observer, "NJU-GL") == "yellow"
+    chosen(client, late, "CET-SET4", "NJU-GL")
+    assert colour(client, observer, "NJU-GL") == "none"
+
+
+def test_r_pay_1_expired_oral_holds_release_their_seats(client: Client) -> None:
+    """R-PAY-1: an unpaid subject past pay_by is deleted and its oral seat released."""
+    for entry in (ZHANG, LI, QIAN):
+        token = registered(client, entry)
+        chosen(client, token, "CET4")
+        chosen(client, token, "CET-SET4", "NJU-GL")
+    advance(client, DAY + 1)
+    late = registered(client, PASSPORT)
+    assert colour(client, late, "NJU-GL") == "green"
+    chosen(client, late, "CET4")
+    assert chosen(client, late, "CET-SET4", "NJU-GL")["amount_due"] == 8000
+
+
+def test_r_oral_5_removing_a_written_subject_under_its_oral_is_409_oral_depends(client: Client) -> None:
+    """R-ORAL-5: removing CET4 while CET-SET4 is held is refused until the oral subject is removed."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    chosen(client, token, "CET-SET4", "NJU-GL")
+    expect(remove(client, token, "CET4"), REMOVE, 409, "ORAL_DEPENDS")
+    left = ok(remove(client, token, "CET-SET4"), REMOVE)
+    assert_registration(left, ZHANG)
+    assert (codes(left), left["amount_due"]) == (["CET4"], 3000)
+    left = ok(remove(client, token, "CET4"), REMOVE)
+    assert (codes(left), left["amount_due"]) == ([], 0)
+
+
+def test_r_pay_3_paid_subject_is_409_subject_paid(client: Client) -> None:
+    """R-PAY-3: a paid subject can be neither changed nor cancelled; a paid registration no longer expires."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    mark_paid(str(ok(call(client, "GET", "/me", token=token), "GET /me")["account_id"]), "CET4")
+    expect(remove(client, token, "CET4"), REMOVE, 409, "SUBJECT_PAID")
+    body = ok(call(client, "GET", "/registration", token=token), "GET /registration")
+    assert [(s["code"], s["status"]) for s in body["subjects"]] == [("CET4", "paid")]
+    assert (body["expires_at"], body["amount_due"]) == (None, 0)
+    expect(choose(client, token, "CJT4"), "POST /registration/subjects", 409, "LEVEL_TAKEN")
+
+
+def test_r_pay_3_removing_a_subject_not_chosen_is_404_not_found(client: Client) -> None:
+    """R-PAY-3: only a chosen, unpaid subject can be removed; a province subject not chosen: 404 NOT_FOUND."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    expect(remove(client, token, "CJT4"), REMOVE, 404, "NOT_FOUND")
+    expect(remove(client, token, "CET-SET4"), REMOVE, 404, "NOT_FOUND")
+
+
+def test_api_removing_an_unknown_subject_code_is_400_invalid_request(client: Client) -> None:
+    """api.md, Conventions ("an unknown field value: 400 INVALID_REQUEST naming the field") and openapi x-error-codes.
+
+    docs/openapi.yaml documents 400 INVALID_REQUEST for DELETE /registration/subjects/{code} (its own description
+    admits the implementation answers 404 for any code): chalicelib/domain/registration.py check_removal raises
+    NotFound before anything checks that the code is a subject of the province.
+    """
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    reply = remove(client, token, "NO-SUCH-SUBJECT")
+    covers("DELETE", "/registration/subjects/{code}", 400, "INVALID_REQUEST")
+    assert reply.status == 400, (
+        "DELETE /registration/subjects/NO-SUCH-SUBJECT: docs/openapi.yaml documents 400 INVALID_REQUEST (field code) "
+        f"for a code that is no subject of the province; got {reply.status} {reply.text}"
+    )
+    expect(reply, REMOVE, 400, "INVALID_REQUEST", "code")
+
+
+# The registry, checked last
+
+
+def _expect_calls_in_this_file() -> set[tuple[str, str, int, str]]:
+    """Every `expect(reply, "METHOD /path", status, "CODE", ...)` written in this file."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    constants = {  # module-level NAME = "literal", such as REMOVE and DECIDE
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+    def literal(arg: ast.expr) -> object:
+        if isinstance(arg, ast.Constant):
+            return arg.value
+        return constants.get(arg.id) if isinstance(arg, ast.Name) else None
+
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "expect":
+            values = [literal(arg) for arg in node.args[1:4]]
+            route, status, code = values if len(values) == 3 else (None, None, None)
+            if isinstance(route, str) and isinstance(status, int) and isinstance(code, str):
+                method, path = route.split(" ", 1)
+                found.add((method, path, status, code))
+    return found
+
+
+def test_zz_every_documented_error_is_exercised() -> None:
+    """api.md, docs/openapi.yaml: every app.py route, and every (status, code) of its x-error-codes, is exercised."""
+    from app import app
+
+    routes = {(method.upper(), path) for path, methods in app.routes.items() for method in methods}
+    in_spec = {(m.upper(), p) for p, item in spec()["paths"].items() for m in item if m in HTTP_METHODS}
+    assert sorted(routes - in_spec) == [], "app.py routes missing from docs/openapi.yaml"
+    documented = documented_errors()
+    written = _expect_calls_in_this_file()
+    assert sorted(written - documented) == [], "this file expects errors docs/openapi.yaml does not document"
+    missing = sorted(documented - written)
+    assert missing == [], f"documented errors that no test of this file triggers: {missing}"
+    others = {
+        name for name in globals() if name.startswith("test_") and name != "test_zz_every_documented_error_is_exercised"
+    }
+    if others <= RAN:  # the whole file ran (in any order): the registry filled at run time must agree
+        not_run = sorted(documented - COVERED)
+        assert not_run == [], f"documented errors not exercised at run time: {not_run}"
+        succeeded = {(method, path) for method, path, _ in SUCCEEDED}
+        only_errors = {(method, path) for method, path in routes if "{proxy+}" in path}  # the catch-all
+        assert sorted(routes - succeeded - only_errors) == [], "app.py routes never seen succeeding"
