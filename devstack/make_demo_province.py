@@ -99,7 +99,7 @@ SCHOOLS = (
         name="江临师范学院",
         number=2,
         domain="jlnu.edu.cn",
-        notice="本校口试只接受本校考生：本校考生的口试考点固定为笔试所在校区，不接受外校考生报考本校口试。",
+        notice="本校考生不能报考外校口试：口试考点固定为本人笔试所在校区，请在本校区报考。",
         allow_external_oral=False,
         campuses=(
             CampusPlan(

@@ -19,7 +19,9 @@ from chalicelib.domain.identity import IdType, gb11643_check_digit
 from chalicelib.domain.province import ProvinceData, StaffMember
 from chalicelib.domain.roll import Cet4Record, RollEntry
 
-NOW = datetime(2026, 9, 1, 10, 0, tzinfo=SHANGHAI)
+# Ahead of the real clock on purpose: DynamoDB Local's TTL deletes items whose `expires` is in the
+# real past within seconds, which would race the tests that hold a fixed clock.
+NOW = datetime(2098, 9, 1, 10, 0, tzinfo=SHANGHAI)
 LONG_AGO = datetime(2024, 1, 1, tzinfo=SHANGHAI)
 FAR_AHEAD = datetime(2099, 12, 31, tzinfo=SHANGHAI)
 STAFF_PASSWORD = "Staff2026pass"
@@ -45,7 +47,7 @@ def offering(campus: str, subject: str, capacity: int, opens: datetime = LONG_AG
 def catalog(capacity: int = 10) -> Catalog:
     schools = {
         "NJU": School("NJU", "南京大学", "南京大学口试须知：请携带身份证。", allow_external_oral=True),
-        "SEU": School("SEU", "东南大学", "东南大学只接受本校考生口试。", allow_external_oral=False),
+        "SEU": School("SEU", "东南大学", "东南大学考生只能在本校参加口试。", allow_external_oral=False),
         "OLD": School("OLD", "已截止学院", "报名已截止。", allow_external_oral=True),
     }
     campuses = {

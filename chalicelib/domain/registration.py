@@ -170,6 +170,16 @@ def check_oral_choice(
     return offering
 
 
+def pay_by_for(registration: Registration, subject: Subject, now: datetime) -> datetime:
+    """R-PAY-1: 24 hours from choosing. decided (R-ORAL-4): an oral subject never outlives the
+    unpaid written subject it depends on, so an expiry cannot leave an oral subject alone."""
+    pay_by = now + PAY_WITHIN
+    written = registration.live_code(subject.requires, now) if subject.requires else None
+    if written is not None and written.status is SubjectStatus.UNPAID and written.pay_by is not None:
+        return min(pay_by, written.pay_by)
+    return pay_by
+
+
 def check_removal(registration: Registration, code: str, now: datetime) -> ChosenSubject:
     """R-PAY-3: paid subjects stay; R-ORAL-5: a written subject under a held oral one stays."""
     chosen = registration.live_code(code, now)

@@ -18,7 +18,6 @@ from chalicelib.domain.errors import (
     RegistrationClosed,
 )
 from chalicelib.domain.registration import (
-    PAY_WITHIN,
     ChosenSubject,
     Registration,
     SubjectStatus,
@@ -27,6 +26,7 @@ from chalicelib.domain.registration import (
     check_slot_free,
     check_written_choice,
     oral_campus_choices,
+    pay_by_for,
     qualified_subjects,
     slot_of,
     subject_qualification,
@@ -171,7 +171,7 @@ def choose_subject(ctx: RegistrationContext, account: Account, code: object, cam
         fee=subject.fee,
         status=SubjectStatus.UNPAID,
         chosen_at=now,
-        pay_by=now + PAY_WITHIN,
+        pay_by=pay_by_for(registration, subject, now),
         hold_id=uuid.uuid4().hex,
         campus_id=campus.id if campus else None,
     )

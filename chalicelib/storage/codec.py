@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Role
@@ -30,9 +30,6 @@ from chalicelib.storage.models import (
     RollItem,
     SubjectItem,
 )
-
-# Expired holds linger this long before TTL may collect them: the expiry job goes first.
-TTL_GRACE = timedelta(hours=1)
 
 
 def account_pk(account_id: str) -> str:
@@ -248,7 +245,8 @@ def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
         subject_sk(chosen),
         gsi1pk=f"HOLDS#{chosen.campus_id}#{chosen.code}" if oral else None,
         gsi1sk=f"{optional_iso(chosen.pay_by)}#{chosen.hold_id}" if oral else None,
-        expires=(chosen.pay_by + TTL_GRACE) if chosen.pay_by and chosen.status is SubjectStatus.UNPAID else None,
+        # No TTL on holds until a stream handler releases the seat of a hold TTL deletes: an
+        # expired hold is reclaimed by the next grab that needs its seat (repositories.py).
         account_id=account_id,
         code=chosen.code,
         subject_kind=chosen.kind.value,

@@ -180,3 +180,7 @@ def model_meta(**changes: Any) -> None:
         for name, value in changes.items():
             setattr(model.Meta, name, value)
         model._connection = None
+    # One table, one connection: a botocore client per model class would cost ~0.1 s each.
+    shared = TableItem._get_connection()
+    for model in ALL_MODELS:
+        model._connection = shared

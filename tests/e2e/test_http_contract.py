@@ -1198,7 +1198,7 @@ def test_r_oral_2_external_campus_is_403_external_not_allowed(client: Client) ->
     chosen(client, token, "CET4")
     campuses = oral_campuses(client, token)
     assert [c["campus_id"] for c in campuses] == ["SEU-SP"], campuses
-    assert campuses[0]["notice"] == "东南大学只接受本校考生口试。"
+    assert campuses[0]["notice"] == "东南大学考生只能在本校参加口试。"
     expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "EXTERNAL_NOT_ALLOWED")
     assert chosen(client, token, "CET-SET4", "SEU-SP")["subjects"][1]["campus_id"] == "SEU-SP"
 

@@ -719,7 +719,7 @@ def test_r_oral_2_without_external_oral_only_the_written_campus_is_listed(
 ) -> None:
     campuses = reg.oral_campuses(ctx, saved_student(world, WANG), "CET-SET4")
     assert [c.campus.id for c in campuses] == ["SEU-SP"]
-    assert campuses[0].notice == "东南大学只接受本校考生口试。"
+    assert campuses[0].notice == "东南大学考生只能在本校参加口试。"
 
 
 def test_oral_campuses_of_a_written_subject_is_an_invalid_request(
@@ -897,3 +897,17 @@ def test_r_pay_1_an_expired_hold_does_not_keep_a_full_campus_full(clock: FixedCl
     assert "CET-SET4" in codes(held, clock)
     assert world.db.seats[GL_SET4] == 1
     assert len(world.db.released) == 1
+
+
+def test_r_oral_4_an_oral_subject_never_outlives_its_unpaid_written_subject(
+    world: FakeContexts, ctx: RegistrationContext, clock: FixedClock
+) -> None:
+    """R-ORAL-4 with R-PAY-1: chosen 30 minutes after CET4, CET-SET4 is still due when CET4 is."""
+    account = saved_student(world, ZHANG, "CET4")
+    clock.advance(HOUR // 2)
+    registration = choose(ctx, account, "CET-SET4", "NJU-GL")
+    written, oral = registration.subjects
+    assert oral.pay_by == written.pay_by == NOW + PAY_WITHIN
+
+    clock.advance(PAY_WITHIN.total_seconds() - HOUR // 2 + 1)
+    assert codes(world.registration.registrations.get(account.account_id), clock) == []  # type: ignore[arg-type]
