@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.catalog import Campus, Catalog, Province, School, Subject, SubjectKind, Window
+from chalicelib.domain.catalog import Campus, Catalog, Province, School, Subject, Window
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.errors import (
     AccountAlreadyBound,
@@ -29,7 +29,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.province import ProvinceData
-from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
+from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus, in_order
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
@@ -282,8 +282,7 @@ class FakeRegistrations:
             if registration is None:
                 return None
             holds = self.db.holds.get(account_id, {}).values()
-            subjects = sorted(holds, key=lambda s: (s.kind.value != SubjectKind.WRITTEN.value, s.level))
-            return replace(registration, subjects=tuple(subjects))
+            return replace(registration, subjects=in_order(list(holds)))
 
     def bound_account(self, candidate_key: str) -> str | None:
         with self.db.lock:

@@ -6,7 +6,7 @@ per level), R-ORAL-2/4/5, R-PAY-1 (unpaid subjects are gone at `pay_by`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -59,6 +59,11 @@ class ChosenSubject:
         return now < self.pay_by
 
 
+def in_order(subjects: list[ChosenSubject]) -> tuple[ChosenSubject, ...]:
+    """Written before oral, level 4 before 6: the order the page lists them in."""
+    return tuple(sorted(subjects, key=lambda s: (s.kind is not SubjectKind.WRITTEN, s.level)))
+
+
 def slot_of(kind: SubjectKind, level: int) -> str:
     return f"{kind.value}#{level}"
 
@@ -97,6 +102,15 @@ class Registration:
     def is_gone(self, now: datetime) -> bool:
         expires_at = self.expires_at()
         return expires_at is not None and now >= expires_at
+
+    def with_subject(self, chosen: ChosenSubject) -> Registration:
+        """The registration as stored once `chosen` holds its slot (what it replaced is gone)."""
+        kept = [s for s in self.subjects if s.slot != chosen.slot]
+        return replace(self, subjects=in_order([*kept, chosen]), version=self.version + 1)
+
+    def without_subject(self, chosen: ChosenSubject) -> Registration:
+        kept = tuple(s for s in self.subjects if s.hold_id != chosen.hold_id)
+        return replace(self, subjects=kept, version=self.version + 1)
 
     def amount_due(self, now: datetime) -> int:
         return sum(s.fee for s in self.live_subjects(now) if s.status is SubjectStatus.UNPAID)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.accounts import Account
@@ -182,7 +182,7 @@ def choose_subject(ctx: RegistrationContext, account: Account, code: object, cam
         # Someone else (a second tab) filled the slot meanwhile: say precisely what holds it.
         check_slot_free(current_registration(ctx, account), subject, now)
         raise
-    return current_registration(ctx, account)
+    return registration.with_subject(chosen)
 
 
 def _hold(
@@ -211,5 +211,4 @@ def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Reg
     ctx.registrations.remove_subject(account.account_id, chosen, now)
     # Not re-read: once its last subject is gone an old registration is gone too (R-BIND-4),
     # and the student still deserves to see the removal succeed.
-    remaining = tuple(s for s in registration.subjects if s.hold_id != chosen.hold_id)
-    return replace(registration, subjects=remaining, version=registration.version + 1)
+    return registration.without_subject(chosen)

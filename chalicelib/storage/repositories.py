@@ -27,7 +27,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.province import ProvinceData
-from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
+from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus, in_order
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.ports import Captcha, Progress, SeatGrab, Session
@@ -281,7 +281,7 @@ class DynamoRegistrations:
             account_id=account_id,
             candidate=codec.roll_from_json(json.loads(registration.candidate)),
             saved_at=parse_iso(registration.saved_at),
-            subjects=tuple(sorted(subjects, key=lambda s: (s.kind.value != "written", s.level))),
+            subjects=in_order(subjects),
             version=int(registration.version),
         )
 
