@@ -164,7 +164,7 @@ def serve(port: int, dataset: Path) -> None:
     Handler.gateway = LocalGateway(app, Config())
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
-    print(f"API: http://127.0.0.1:{port}{API_PREFIX}/health  （Ctrl-C 停止）", flush=True)
+    print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
