@@ -1,0 +1,90 @@
+"""The interface every payment provider fills, and the values that cross it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+# Sends a request to the provider's server and returns the raw answer body:
+# (url, form fields) -> bytes. Production uses HTTPS; tests and the local sandbox plug in their own.
+Transport = Callable[[str, Mapping[str, str]], bytes]
+
+
+class TradeState(StrEnum):
+    OPEN = "open"  # created, waiting for the student
+    PAID = "paid"
+    CLOSED = "closed"  # closed or expired unpaid: the provider will not take money for it
+    REFUNDED = "refunded"
+    UNKNOWN = "unknown"  # the provider has never seen this trade
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    order_id: str  # our out_trade_no
+    amount: int  # fen
+    title: str  # what the student sees on the provider's page
+    expires_at: datetime  # the provider must not take money after this (never past the earliest pay_by)
+    notify_url: str
+    return_url: str
+    bank: str | None = None  # the bank the student chose, for the bank gateway
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified asynchronous notification: the provider says this trade is in this state."""
+
+    order_id: str
+    amount: int  # fen
+    state: TradeState
+    provider_trade_no: str
+    paid_at: datetime | None = None
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TradeStatus:
+    order_id: str
+    state: TradeState
+    amount: int | None = None
+    provider_trade_no: str | None = None
+
+
+class NotificationRejected(Exception):
+    """Bad signature, wrong merchant/app id, malformed: nothing may change; answer the failure reply."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ProviderError(Exception):
+    """The provider could not be reached or answered something unverifiable."""
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def pay_url(self, request: PaymentRequest) -> str:
+        """The signed URL the student's browser is sent to."""
+
+    def parse_notification(self, body: bytes, content_type: str) -> Notification:
+        """Verify and parse; raises NotificationRejected."""
+
+    def acknowledge(self, accepted: bool) -> Acknowledgement:
+        """The reply the provider expects (Alipay: `success` / `fail`)."""
+
+    def query(self, order_id: str) -> TradeStatus: ...
+
+    def close(self, order_id: str) -> TradeStatus:
+        """Ask the provider to close an unpaid trade; returns the state it ends in."""
+
+    def refund(self, order_id: str, amount: int, reason: str) -> TradeStatus: ...
