@@ -15,6 +15,7 @@ import mimetypes
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,26 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
+def run_jobs_forever(every_seconds: float) -> None:
+    """What AWS does for a deployed stack: the schedules, and the stream feeding its handler."""
+    from chalicelib.config import settings
+    from chalicelib.jobs.expiry import handle_removed, run_expiry
+    from devstack.streams import StreamPoller
+
+    config = settings()
+    poller = StreamPoller(config.dynamodb_endpoint, config.region, config.table_name)
+    next_run = 0.0
+    while True:
+        try:
+            poller.poll_once(handle_removed)
+            if time.monotonic() >= next_run:
+                run_expiry()
+                next_run = time.monotonic() + every_seconds
+        except Exception as error:  # keep the local stack up; the next round tries again
+            print(f"定时任务出错（稍后重试）：{error!r}", file=sys.stderr, flush=True)
+        time.sleep(2)
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -165,6 +186,8 @@ def serve(port: int, dataset: Path) -> None:
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
     print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)
+    jobs_every = float(os.environ.get("DEVSTACK_JOB_SECONDS") or 30)
+    threading.Thread(target=run_jobs_forever, args=(jobs_every,), daemon=True).start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Campus, Catalog, Province, School, Subject, Window
@@ -29,7 +29,13 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.province import ProvinceData
-from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus, in_order
+from chalicelib.domain.registration import (
+    EMPTY_REGISTRATION_LIFETIME,
+    ChosenSubject,
+    Registration,
+    SubjectStatus,
+    in_order,
+)
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
@@ -71,6 +77,7 @@ class FakeDatabase:
     bindings: dict[str, str] = field(default_factory=dict)  # candidate key -> account id
     holds: dict[str, dict[str, ChosenSubject]] = field(default_factory=dict)  # account -> slot -> hold
     released: set[str] = field(default_factory=set)  # hold ids whose seat went back (release proofs)
+    due: dict[str, datetime | None] = field(default_factory=dict)  # account -> registration's place in the queue
 
 
 class FakeCatalog:
@@ -299,6 +306,7 @@ class FakeRegistrations:
                 raise CandidateAlreadyBound()
             db.registrations[registration.account_id] = replace(registration, subjects=(), version=0)
             db.bindings[key] = registration.account_id
+            db.due[registration.account_id] = registration.saved_at + EMPTY_REGISTRATION_LIFETIME
 
     def add_subject(self, registration: Registration, chosen: ChosenSubject, replacing: ChosenSubject | None) -> None:
         db = self.db
@@ -366,6 +374,42 @@ class FakeRegistrations:
             released += 1
         return released
 
+    def overdue(self, now: datetime) -> list[str]:
+        with self.db.lock:
+            late_registrations = {a for a, due in self.db.due.items() if due is not None and due < now}
+            late_holds = {
+                account_id
+                for account_id, holds in self.db.holds.items()
+                for hold in holds.values()
+                if hold.status is SubjectStatus.UNPAID and hold.pay_by is not None and hold.pay_by < now
+            }
+            return sorted(late_registrations | late_holds)
+
+    def reschedule(self, registration: Registration, due: datetime | None) -> None:
+        with self.db.lock:
+            if registration.account_id in self.db.registrations:
+                self.db.due[registration.account_id] = due
+
+    def release_seat(self, hold: ChosenSubject, now: datetime) -> bool:
+        with self.db.lock:
+            if self._release_failures(hold, count=True):
+                return False
+            self._release(hold, count=True)
+            return True
+
+    def removed_hold(self, old_image: dict[str, Any]) -> ChosenSubject | None:
+        """The fake's stream images carry the hold itself under "hold"."""
+        hold = old_image.get("hold")
+        if not isinstance(hold, ChosenSubject) or hold.status is not SubjectStatus.UNPAID or hold.campus_id is None:
+            return None
+        return hold
+
+    def expire_by_ttl(self, account_id: str, hold: ChosenSubject) -> dict[str, Any]:
+        """What DynamoDB's TTL does: the item goes, nothing else; returns the stream's old image."""
+        with self.db.lock:
+            del self.db.holds[account_id][hold.slot]
+        return {"hold": hold}
+
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """R-BIND-4: the registration, both sides of the binding and its unpaid holds, at once."""
         db = self.db
@@ -383,6 +427,7 @@ class FakeRegistrations:
                 raise NotFound("报名信息已变化，请刷新后重试。")
             del db.registrations[account_id]
             del db.bindings[key]
+            db.due.pop(account_id, None)
             for chosen in registration.subjects:
                 del db.holds[account_id][chosen.slot]
                 if chosen.campus_id is not None:

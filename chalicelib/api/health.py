@@ -13,6 +13,7 @@ from chalicelib.api.requests import BODY_TYPES, json_body
 from chalicelib.config import settings
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.jobs.expiry import run_expiry
 
 bp = Blueprint(__name__)
 MAX_ADVANCE_SECONDS = 400 * 24 * 3600
@@ -38,6 +39,19 @@ def health() -> Response:
 def _require_test_mode() -> None:
     if not settings().test_mode:
         raise NotFound()
+
+
+JOBS: dict[str, Callable[[], dict[str, int]]] = {"expire": run_expiry}
+
+
+@bp.route("/_test/jobs/{name}", methods=["POST"], content_types=BODY_TYPES)
+@handles_errors
+def run_job(name: str) -> Response:
+    _require_test_mode()
+    job = JOBS.get(name)
+    if job is None:
+        raise InvalidRequest("name", f"不是已有的任务（{'、'.join(JOBS)}）")
+    return json_response(job())
 
 
 @bp.route("/_test/clock", methods=["POST"], content_types=BODY_TYPES)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
@@ -141,3 +141,15 @@ class RegistrationStore(Protocol):
 
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """Delete the registration, both sides of its binding and its unpaid holds."""
+
+    # The expiry queue and the seats of holds removed behind our back (TTL)
+    def overdue(self, now: datetime) -> list[str]:
+        """Accounts with a hold or a registration due before `now`."""
+
+    def reschedule(self, registration: Registration, due: datetime | None) -> None: ...
+
+    def release_seat(self, hold: ChosenSubject, now: datetime) -> bool:
+        """Release a removed hold's seat unless already released; True if this call did."""
+
+    def removed_hold(self, old_image: dict[str, Any]) -> ChosenSubject | None:
+        """The unpaid oral hold a stream REMOVE record carried (DynamoDB JSON), if any."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import zlib
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Role
@@ -30,6 +31,19 @@ from chalicelib.storage.models import (
     RollItem,
     SubjectItem,
 )
+
+# Expired holds linger this long before TTL may collect them: the expiry job goes first, and the
+# stream handler releases the seat of any hold TTL deletes (services/expiry.py).
+TTL_GRACE = timedelta(hours=1)
+DUE_SHARDS = 16
+
+
+def due_keys(account_id: str, due: datetime | None, what: str) -> tuple[str | None, str | None]:
+    """GSI2, the expiry queue: sharded by account so the opening minute spreads over partitions."""
+    if due is None:
+        return None, None
+    shard = zlib.crc32(account_id.encode()) % DUE_SHARDS
+    return f"DUE#{shard}", f"{iso(due)}#{account_id}#{what}"
 
 
 def account_pk(account_id: str) -> str:
@@ -240,13 +254,15 @@ def review_from_item(item: ReviewItem) -> Cet6Review:
 # Subjects
 def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
     oral = chosen.campus_id is not None
+    due = chosen.pay_by if chosen.status is SubjectStatus.UNPAID else None
     return SubjectItem(
         account_pk(account_id),
         subject_sk(chosen),
         gsi1pk=f"HOLDS#{chosen.campus_id}#{chosen.code}" if oral else None,
         gsi1sk=f"{optional_iso(chosen.pay_by)}#{chosen.hold_id}" if oral else None,
-        # No TTL on holds until a stream handler releases the seat of a hold TTL deletes: an
-        # expired hold is reclaimed by the next grab that needs its seat (repositories.py).
+        expires=(due + TTL_GRACE) if due else None,
+        gsi2pk=due_keys(account_id, due, chosen.slot)[0],
+        gsi2sk=due_keys(account_id, due, chosen.slot)[1],
         account_id=account_id,
         code=chosen.code,
         subject_kind=chosen.kind.value,

@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 UNBOUND_TABLE = "cet-registration-unbound"
@@ -33,6 +33,17 @@ class ByGroupIndex(GlobalSecondaryIndex["TableItem"]):  # type: ignore[no-untype
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
+class DueIndex(GlobalSecondaryIndex["TableItem"]):  # type: ignore[no-untyped-call]
+    """GSI2, sparse: what falls due when (unpaid holds, registrations), sharded by account."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = IncludeProjection(["kind"])  # keys, and the discriminator PynamoDB filters on
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
 class TableItem(Model):
     class Meta:
         table_name = UNBOUND_TABLE
@@ -45,8 +56,11 @@ class TableItem(Model):
     kind = DiscriminatorAttribute()
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
     expires = TTLAttribute(null=True)
     by_group = ByGroupIndex()
+    by_due = DueIndex()
 
 
 class CatalogPartItem(TableItem, discriminator="catalog"):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
@@ -27,7 +30,13 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.province import ProvinceData
-from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus, in_order
+from chalicelib.domain.registration import (
+    EMPTY_REGISTRATION_LIFETIME,
+    ChosenSubject,
+    Registration,
+    SubjectStatus,
+    in_order,
+)
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.ports import Captcha, Progress, SeatGrab, Session
@@ -295,6 +304,7 @@ class DynamoRegistrations:
         """R-BIND-2: both sides of the binding in one transaction, each conditioned on absence."""
         account_id = registration.account_id
         snapshot = json.dumps(codec.roll_to_json(registration.candidate), ensure_ascii=False)
+        due = codec.due_keys(account_id, registration.saved_at + EMPTY_REGISTRATION_LIFETIME, "REGISTRATION")
         saved = RegistrationItem(
             codec.account_pk(account_id),
             "REGISTRATION",
@@ -303,6 +313,8 @@ class DynamoRegistrations:
             candidate=snapshot,
             saved_at=iso(registration.saved_at),
             version=0,
+            gsi2pk=due[0],
+            gsi2sk=due[1],
         )
         binding = BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING", account_id=account_id)
 
@@ -386,6 +398,43 @@ class DynamoRegistrations:
                 continue  # paid or released meanwhile
             released += 1
         return released
+
+    def overdue(self, now: datetime) -> list[str]:
+        """Accounts with a hold or a registration due before `now` (GSI2), oldest first."""
+        accounts: dict[str, None] = {}
+        for shard in range(codec.DUE_SHARDS):
+            for item in TableItem.by_due.query(f"DUE#{shard}", TableItem.gsi2sk < iso(now)):
+                accounts[item.pk.removeprefix("ACCOUNT#")] = None
+        return list(accounts)
+
+    def reschedule(self, registration: Registration, due: datetime | None) -> None:
+        """Move the registration's place in the expiry queue; `None` takes it out (paid)."""
+        item = RegistrationItem(codec.account_pk(registration.account_id), "REGISTRATION")
+        pk, sk = codec.due_keys(registration.account_id, due, "REGISTRATION")
+        actions: list[Action] = (
+            [RegistrationItem.gsi2pk.remove(), RegistrationItem.gsi2sk.remove()]
+            if pk is None or sk is None
+            else [RegistrationItem.gsi2pk.set(pk), RegistrationItem.gsi2sk.set(sk)]
+        )
+        with contextlib.suppress(UpdateError):  # deleted meanwhile: nothing to schedule
+            item.update(actions=actions, condition=RegistrationItem.pk.exists())
+
+    def release_seat(self, hold: ChosenSubject, now: datetime) -> bool:
+        """Release a removed hold's seat unless someone already did; True if this call did."""
+        try:
+            run(_connection(), lambda txn: _release_seat(txn, hold, now))
+        except ConditionsFailed:
+            return False
+        return True
+
+    def removed_hold(self, old_image: dict[str, Any]) -> ChosenSubject | None:
+        """The unpaid oral hold a stream REMOVE record carried, if that is what it was."""
+        if old_image.get("kind", {}).get("S") != "subject":
+            return None
+        hold = codec.subject_from_item(SubjectItem.from_raw_data(old_image))
+        if hold.status is not SubjectStatus.UNPAID or hold.campus_id is None:
+            return None
+        return hold
 
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """R-BIND-4: the registration, both sides of the binding and its unpaid holds, at once."""

@@ -14,7 +14,7 @@ def bind_table(settings: Settings) -> None:
 
 def table_definition(table_name: str) -> dict[str, Any]:
     """The table as docs/data-model.md describes it; deploy templates use the same shape."""
-    string_keys = ("pk", "sk", "gsi1pk", "gsi1sk")
+    string_keys = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
     return {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
@@ -31,7 +31,15 @@ def table_definition(table_name: str) -> dict[str, Any]:
                     {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                "IndexName": "gsi2",
+                "KeySchema": [
+                    {"AttributeName": "gsi2pk", "KeyType": "HASH"},
+                    {"AttributeName": "gsi2sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind"]},
+            },
         ],
         "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     }

@@ -314,6 +314,21 @@ def test_api_test_routes_are_404_not_found_without_test_mode(client: Client, mon
     assert advance(client, DAY) - before > timedelta(hours=23), "TEST_MODE=1 again: the clock moves"
 
 
+def test_r_pay_1_the_expiry_job_runs_on_demand_in_test_mode(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """R-PAY-1, R-BIND-4 over HTTP: past pay_by the job deletes subjects and the empty registration;
+    the candidate can be bound again. Test controls: unknown job 400, test mode off 404."""
+    token = registered(client, factories.ZHANG)
+    ok(call(client, "POST", "/registration/subjects", {"subject": "CET4"}, token), "POST /registration/subjects", 201)
+    advance(client, DAY + 60)
+    report = ok(call(client, "POST", "/_test/jobs/expire"), "POST /_test/jobs/{name}")
+    assert report["deleted_registrations"] >= 1
+    assert report["expired_subjects"] >= 1
+    registered(client, factories.ZHANG)  # both sides of the binding were freed
+    expect(call(client, "POST", "/_test/jobs/nothing"), "POST /_test/jobs/{name}", 400, "INVALID_REQUEST", "name")
+    monkeypatch.setenv("TEST_MODE", "0")
+    expect(call(client, "POST", "/_test/jobs/expire"), "POST /_test/jobs/{name}", 404, "NOT_FOUND")
+
+
 def test_api_unknown_route_is_404_not_found(client: Client) -> None:
     """api.md, Conventions: every error is {code, message}; 404 NOT_FOUND for what is not there.
 

@@ -1,0 +1,1 @@
+"""Scheduled and stream handlers: thin, like the views."""
