@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -16,6 +17,9 @@ class Settings:
     captcha_seconds: int
     argon2_memory_kib: int
     argon2_time_cost: int
+    public_api_url: str
+    alipay: dict[str, str]
+    bank: dict[str, str]
 
 
 def settings() -> Settings:
@@ -30,4 +34,14 @@ def settings() -> Settings:
         # R-ACC-2: argon2id; the defaults follow RFC 9106's second recommended option.
         argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", "65536")),
         argon2_time_cost=int(env.get("ARGON2_TIME_COST", "3")),
+        public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:8000/api").rstrip("/"),
+        # Keys come from the stage's secret store into the environment; never committed for a real stage.
+        alipay=_configured(env, "ALIPAY_", ("APP_ID", "APP_PRIVATE_KEY", "PUBLIC_KEY", "GATEWAY_URL")),
+        bank=_configured(env, "BANK_", ("MERCHANT_ID", "MERCHANT_KEY", "GATEWAY_URL")),
     )
+
+
+def _configured(env: Mapping[str, str], prefix: str, names: tuple[str, ...]) -> dict[str, str]:
+    """All of a provider's settings, or none: a half-configured provider is not offered."""
+    values = {name.lower(): env.get(prefix + name, "") for name in names}
+    return values if all(values.values()) else {}

@@ -74,8 +74,20 @@ def load(dataset: Path) -> None:
     load_province(built.province, built.accounts.passwords, data, CLOCK.now(), show)
 
 
+SANDBOX_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>模拟支付平台</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
+button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:1rem}}</style></head><body>
+<h1>模拟{provider}（本地沙箱）</h1><p>订单号：{order_id}</p><p>金额：<strong>{amount} 元</strong></p>
+<p>请在 {expires} 前完成支付。</p>
+<form method="post" action="/sandbox/{order_id}/pay" style="display:inline"><button>支付</button></form>
+<form method="post" action="/sandbox/{order_id}/cancel" style="display:inline"><button>取消</button></form>
+</body></html>"""
+
+
 class Handler(BaseHTTPRequestHandler):
     gateway: Any = None
+    sandbox: Any = None
     server_version = "cet-devstack"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -83,7 +95,9 @@ class Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
     def _any(self) -> None:
-        if self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
+        if self.path.startswith("/sandbox/"):
+            self._sandbox()
+        elif self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
             self._api(self.path[len(API_PREFIX) :] or "/")
         elif self.command in ("GET", "HEAD"):
             self._static(self.path.split("?", 1)[0])
@@ -114,6 +128,38 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _sandbox(self) -> None:
+        """The provider's page at `pay_url`: 支付 or 取消, then back to the site (R-PAY-2)."""
+        from chalicelib.api.deps import CLOCK
+        from devstack.payment_sandbox import SandboxRefused, UnknownTrade
+
+        driver = self.sandbox
+        parts = self.path.split("?", 1)[0].strip("/").split("/")
+        try:
+            if self.command == "GET":
+                trade = driver.sandbox.open_trade(f"http://127.0.0.1{self.path}", CLOCK.now())
+                page = SANDBOX_PAGE.format(
+                    provider="支付宝" if trade.provider == "alipay" else "首信易支付（网上银行）",
+                    order_id=trade.order_id,
+                    amount=f"{trade.amount / 100:.2f}",
+                    expires=trade.expires_at.strftime("%Y-%m-%d %H:%M"),
+                )
+                self._send(200, page.encode(), "text/html; charset=utf-8")
+                return
+            order_id, action = parts[1], parts[2]
+            trade = driver.sandbox.trade(order_id)
+            if action == "pay":
+                driver.sandbox.pay(order_id, CLOCK.now())
+                threading.Thread(
+                    target=driver.deliver_until_acknowledged, args=(order_id, trade.provider), daemon=True
+                ).start()
+            self.send_response(303)
+            self.send_header("Location", trade.return_url or "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        except (SandboxRefused, UnknownTrade, IndexError) as refused:
+            self._send(409, f"支付平台拒绝：{refused}".encode(), "text/plain; charset=utf-8")
+
     def _static(self, path: str) -> None:
         relative = path.lstrip("/") or "index.html"
         target = (WEB / relative).resolve()
@@ -140,6 +186,7 @@ def run_jobs_forever(every_seconds: float) -> None:
     """What AWS does for a deployed stack: the schedules, and the stream feeding its handler."""
     from chalicelib.config import settings
     from chalicelib.jobs.expiry import handle_removed, run_expiry
+    from chalicelib.jobs.payments import run_reconcile
     from devstack.streams import StreamPoller
 
     config = settings()
@@ -150,6 +197,7 @@ def run_jobs_forever(every_seconds: float) -> None:
             poller.poll_once(handle_removed)
             if time.monotonic() >= next_run:
                 run_expiry()
+                run_reconcile()
                 next_run = time.monotonic() + every_seconds
         except Exception as error:  # keep the local stack up; the next round tries again
             print(f"定时任务出错（稍后重试）：{error!r}", file=sys.stderr, flush=True)
@@ -172,6 +220,12 @@ def serve(port: int, dataset: Path) -> None:
         print(f"端口 {port} 无法使用（{error.strerror}）：请换一个端口，例如 make run PORT=8080", file=sys.stderr)
         raise SystemExit(1) from None
     prepare_environment()
+    from chalicelib.api.deps import CLOCK
+    from devstack.payments_local import install_sandbox
+
+    os.environ.setdefault("PUBLIC_API_URL", f"http://127.0.0.1:{port}{API_PREFIX}")
+    Handler.sandbox, payment_settings = install_sandbox(CLOCK, f"http://127.0.0.1:{port}/sandbox")
+    os.environ.update(payment_settings)
     try:
         load(dataset)
     except DatasetError as problems:

@@ -11,6 +11,7 @@ import argparse
 import json
 import secrets
 import sys
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -52,7 +53,9 @@ class Api:
         return {"captcha_id": issued["captcha_id"], "captcha_answer": issued["answer"]}
 
 
-def walk(base: str, student: dict[str, str] = DEMO_STUDENT, campus: str = DEMO_CAMPUS) -> dict[str, Any]:
+def walk(
+    base: str, student: dict[str, str] = DEMO_STUDENT, campus: str = DEMO_CAMPUS, pay: bool = False
+) -> dict[str, Any]:
     api = Api(base)
     api.expect(200, "GET", "/health")
     login = {"login": f"demo-{secrets.token_hex(4)}@example.cn", "password": "Cet2026demo"}
@@ -69,13 +72,44 @@ def walk(base: str, student: dict[str, str] = DEMO_STUDENT, campus: str = DEMO_C
     registration = api.expect(201, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": campus})
     home = api.expect(200, "GET", "/me")
     print(json.dumps(home["registration"], ensure_ascii=False, indent=1))
+    if pay:
+        order = pay_in_sandbox(api)
+        print(f"order {order['order_id']}: {order['status']}")
     return dict(registration)
+
+
+class _Stay(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # noqa: ARG002
+        return None  # the sandbox sends the browser back to the page: stay to read the answer
+
+
+def pay_in_sandbox(api: Api) -> dict[str, Any]:
+    """R-PAY-2 on the local stack: the order, the sandbox's page, 支付, until the order is paid."""
+    order = api.expect(201, "POST", "/orders", {"provider": "alipay"})
+    with urllib.request.urlopen(order["pay_url"], timeout=30) as page:
+        if "支付" not in page.read().decode():
+            raise SystemExit("the sandbox's payment page did not show")
+    site = order["pay_url"].split("/sandbox/", 1)[0]
+    press = urllib.request.Request(f"{site}/sandbox/{order['order_id']}/pay", data=b"", method="POST")
+    try:
+        urllib.request.build_opener(_Stay).open(press, timeout=30)
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            raise SystemExit(f"the sandbox refused the payment: {answer.code}") from None
+    for _ in range(50):
+        order = api.expect(200, "GET", f"/orders/{order['order_id']}")
+        if order["status"] == "paid":
+            return dict(order)
+        time.sleep(0.2)
+    raise SystemExit(f"the order is still {order['status']}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", default="http://127.0.0.1:8000/api")
-    walk(parser.parse_args().base)
+    parser.add_argument("--pay", action="store_true", help="then pay through the local payment sandbox")
+    args = parser.parse_args()
+    walk(args.base, pay=args.pay)
     return 0
 
 

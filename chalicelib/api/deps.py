@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from chalicelib.config import Settings, settings
 from chalicelib.domain.clock import AdjustableClock, Clock
+from chalicelib.domain.orders import Order
+from chalicelib.payments.base import Transport
 from chalicelib.services.accounts import AccountsContext
+from chalicelib.services.payments import PaymentsContext
 from chalicelib.services.ports import ProvinceStore
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
@@ -16,12 +20,35 @@ from chalicelib.services.security import Argon2Passwords, ImageCaptchas
 CLOCK = AdjustableClock()
 
 
+class TestGateway(Protocol):
+    """The local payment sandbox, driven by `POST /_test/gateway/{order_id}/pay` (test mode only)."""
+
+    def pay(self, order: Order, deliveries: int, parallel: bool) -> list[str]:
+        """Take the payment as a student would, deliver the notification; the acknowledgements."""
+
+
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     accounts: AccountsContext
     registration: RegistrationContext
     province: ProvinceStore
+    payments: PaymentsContext
+
+
+# Plugged in by the local stack and the tests (devstack/payments_local.py); never set on AWS.
+_plugged: dict[str, Any] = {}
+
+
+def plug_payment_sandbox(transport: Transport, gateway: TestGateway) -> None:
+    with _lock:
+        _plugged.update(transport=transport, gateway=gateway)
+        _built.clear()
+
+
+def test_gateway() -> TestGateway | None:
+    gateway: TestGateway | None = _plugged.get("gateway")
+    return gateway
 
 
 _built: dict[str, Services] = {}
@@ -63,4 +90,15 @@ def build_services(config: Settings, clock: Clock = CLOCK) -> Services:
         registrations=repo.DynamoRegistrations(),
         clock=clock,
     )
-    return Services(config, accounts, registration, repo.DynamoProvince())
+    from chalicelib.payments.gateways import build_providers, https_transport
+    from chalicelib.storage.orders import DynamoOrders
+
+    transport = _plugged.get("transport", https_transport)
+    payments = PaymentsContext(
+        orders=DynamoOrders(),
+        registrations=registration.registrations,
+        providers=build_providers(config, transport, clock),
+        clock=clock,
+        public_url=config.public_api_url,
+    )
+    return Services(config, accounts, registration, repo.DynamoProvince(), payments)

@@ -14,6 +14,7 @@ from chalicelib.config import settings
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.jobs.expiry import run_expiry
+from chalicelib.jobs.payments import run_reconcile
 
 bp = Blueprint(__name__)
 MAX_ADVANCE_SECONDS = 400 * 24 * 3600
@@ -41,7 +42,7 @@ def _require_test_mode() -> None:
         raise NotFound()
 
 
-JOBS: dict[str, Callable[[], dict[str, int]]] = {"expire": run_expiry}
+JOBS: dict[str, Callable[[], dict[str, int]]] = {"expire": run_expiry, "reconcile": run_reconcile}
 
 
 @bp.route("/_test/jobs/{name}", methods=["POST"], content_types=BODY_TYPES)

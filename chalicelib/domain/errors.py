@@ -181,6 +181,21 @@ class SubjectPaid(DomainError):
     message = "已缴费的科目不能更改或取消。"
 
 
+class NothingToPay(DomainError):
+    code = "NOTHING_TO_PAY"
+    message = "没有待缴费的科目。"
+
+
+class OrderOpen(DomainError):
+    code = "ORDER_OPEN"
+    message = "您已有一笔未完成的订单：请先完成支付，或点击“更新”查询支付结果。"
+
+
+class PaymentRefused(DomainError):
+    code = "PAYMENT_REFUSED"
+    message = "支付平台拒绝了这笔支付：交易已关闭、已过期或已支付。"
+
+
 class OralDepends(DomainError):
     code = "ORAL_DEPENDS"
     message = "请先删除依赖该笔试科目的口试科目。"

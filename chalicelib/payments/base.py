@@ -60,6 +60,10 @@ class NotificationRejected(Exception):
         super().__init__(reason)
 
 
+class GatewayRefused(Exception):
+    """The local payment sandbox refuses to take a payment (trade closed, expired or paid)."""
+
+
 class ProviderError(Exception):
     """The provider could not be reached or answered something unverifiable."""
 

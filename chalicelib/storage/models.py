@@ -169,6 +169,39 @@ class SubjectItem(TableItem, discriminator="subject"):
     campus_id = UnicodeAttribute(null=True)
 
 
+class OrderItem(TableItem, discriminator="order"):
+    order_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    school_id = UnicodeAttribute()
+    provider = UnicodeAttribute()
+    bank = UnicodeAttribute(null=True)
+    subjects = UnicodeAttribute()  # JSON: the holds the order pays for
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    pay_url = UnicodeAttribute(default="")
+    paid_at = UnicodeAttribute(null=True)
+    provider_trade_no = UnicodeAttribute(null=True)
+    late = UnicodeAttribute(null=True)
+    candidate = UnicodeAttribute(null=True)  # JSON snapshot of the roll entry
+
+
+class OpenOrderItem(TableItem, discriminator="open_order"):
+    """One open order per account: this item exists while it is open."""
+
+    order_id = UnicodeAttribute()
+
+
+class LatePaymentItem(TableItem, discriminator="late_payment"):
+    order_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    candidate_name = UnicodeAttribute()
+    candidate_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    outcome = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[TableItem], ...] = (
     TableItem,
     CatalogPartItem,
@@ -185,6 +218,9 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     RegistrationItem,
     BindingItem,
     SubjectItem,
+    OrderItem,
+    OpenOrderItem,
+    LatePaymentItem,
 )
 
 

@@ -70,7 +70,7 @@ def _connection_to(region: str | None, host: str | None, pool: int) -> Connectio
     return Connection(region=region, host=host, max_pool_connections=pool)
 
 
-def _connection() -> Connection:
+def connection() -> Connection:
     """One connection (one botocore client) per endpoint: building a client costs milliseconds."""
     meta = TableItem.Meta
     return _connection_to(meta.region, meta.host, meta.max_pool_connections)
@@ -153,7 +153,7 @@ class DynamoAccounts:
             txn.put("account", codec.account_item(account), AccountItem.pk.does_not_exist())
 
         try:
-            run(_connection(), build)
+            run(connection(), build)
         except ConditionsFailed:
             raise LoginTaken() from None
 
@@ -323,7 +323,7 @@ class DynamoRegistrations:
             txn.put("candidate", binding, BindingItem.pk.does_not_exist())
 
         try:
-            run(_connection(), build)
+            run(connection(), build)
         except ConditionsFailed as failed:
             if "account" in failed.labels:
                 raise AccountAlreadyBound() from None
@@ -338,7 +338,7 @@ class DynamoRegistrations:
         now = chosen.chosen_at
 
         def build(txn: Txn) -> None:
-            _touch_registration(txn, registration.account_id)
+            touch_registration(txn, registration.account_id)
             slot_free = (
                 SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
             )
@@ -354,10 +354,10 @@ class DynamoRegistrations:
                     "seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity
                 )
             if replacing is not None and replacing.campus_id is not None:
-                _release_seat(txn, replacing, now, count=not same_counter)
+                release_seat_ops(txn, replacing, now, count=not same_counter)
 
         try:
-            run(_connection(), build)
+            run(connection(), build)
         except ConditionsFailed as failed:
             if "registration" in failed.labels:
                 raise NotFound("报名信息已不存在，请重新查询资格并保存。") from None
@@ -368,13 +368,13 @@ class DynamoRegistrations:
 
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
         def build(txn: Txn) -> None:
-            _touch_registration(txn, account_id)
-            _drop_hold(txn, account_id, chosen)
+            touch_registration(txn, account_id)
+            drop_hold(txn, account_id, chosen)
             if chosen.campus_id is not None:
-                _release_seat(txn, chosen, now)
+                release_seat_ops(txn, chosen, now)
 
         try:
-            run(_connection(), build)
+            run(connection(), build)
         except ConditionsFailed:
             raise SubjectPaid() from None
 
@@ -422,7 +422,7 @@ class DynamoRegistrations:
     def release_seat(self, hold: ChosenSubject, now: datetime) -> bool:
         """Release a removed hold's seat unless someone already did; True if this call did."""
         try:
-            run(_connection(), lambda txn: _release_seat(txn, hold, now))
+            run(connection(), lambda txn: release_seat_ops(txn, hold, now))
         except ConditionsFailed:
             return False
         return True
@@ -452,29 +452,29 @@ class DynamoRegistrations:
                 BindingItem.account_id == account_id,
             )
             for chosen in registration.subjects:
-                _drop_hold(txn, account_id, chosen)
+                drop_hold(txn, account_id, chosen)
                 if chosen.campus_id is not None:
-                    _release_seat(txn, chosen, now)
+                    release_seat_ops(txn, chosen, now)
 
         try:
-            run(_connection(), build)
+            run(connection(), build)
         except ConditionsFailed:
             raise NotFound("报名信息已变化，请刷新后重试。") from None
 
 
-def _touch_registration(txn: Txn, account_id: str) -> None:
+def touch_registration(txn: Txn, account_id: str) -> None:
     """Every change of subjects bumps the version, so a stale deletion cannot go through."""
     item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
     txn.update("registration", item, [RegistrationItem.version.add(1)], RegistrationItem.pk.exists())
 
 
-def _drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject) -> None:
+def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject) -> None:
     item = SubjectItem(codec.account_pk(account_id), codec.subject_sk(chosen))
     unpaid_same_hold = (SubjectItem.hold_id == chosen.hold_id) & (SubjectItem.status == SubjectStatus.UNPAID.value)
     txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
 
 
-def _release_seat(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
+def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
     """A seat goes back at most once: the release proof is written only if absent."""
     assert hold.campus_id is not None
     proof = SeatReleaseItem(

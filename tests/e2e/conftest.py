@@ -8,6 +8,7 @@ from chalice.test import Client
 
 from chalicelib.api.deps import CLOCK, services
 from chalicelib.services.province import load_province
+from devstack.payments_local import install_sandbox
 from tests import factories
 
 
@@ -15,6 +16,10 @@ from tests import factories
 def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Client]:
     monkeypatch.setenv("TEST_MODE", "1")
     from app import app
+
+    _, payment_settings = install_sandbox(CLOCK, "https://sandbox.invalid")
+    for name, value in payment_settings.items():
+        monkeypatch.setenv(name, value)
 
     built = services()
     load_province(built.province, built.accounts.passwords, factories.province(capacity=3), CLOCK.now())

@@ -66,8 +66,9 @@ def stack(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def test_the_student_flow_through_written_and_oral_subjects(stack: str) -> None:
     """R-BIND-1, R-WRIT-1, R-ORAL-3/4 end to end: the demo student holds CET4 and an oral seat."""
-    registration = walk(stack + "/api")
+    registration = walk(stack + "/api", pay=True)
     assert [(s["code"], s["status"]) for s in registration["subjects"]] == [("CET4", "unpaid"), ("CET-SET4", "unpaid")]
+    # then paid through the sandbox's page (walk raises unless the order ends paid): R-PAY-2
     assert registration["amount_due"] == sum(s["fee"] for s in registration["subjects"])
     assert "**" in registration["candidate"]["id_number"]
 

@@ -1,0 +1,131 @@
+"""Orders, provider notifications, late payments for staff, and the sandbox test control (R-PAY)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Blueprint, Request, Response
+
+from chalicelib.api import render
+from chalicelib.api.accounts import signed_in
+from chalicelib.api.deps import services, test_gateway
+from chalicelib.api.errors import handles_errors, json_response
+from chalicelib.api.requests import BODY_TYPES, json_body, optional_text, query_param
+from chalicelib.config import settings
+from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
+from chalicelib.domain.orders import Order
+from chalicelib.payments.base import GatewayRefused
+from chalicelib.services import payments
+from chalicelib.services.accounts import require_staff, require_student
+
+bp = Blueprint(__name__)
+MAX_DELIVERIES = 20
+
+
+def _request() -> Request:
+    request = bp.current_request
+    assert request is not None
+    return request
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    catalog = services().registration.catalogs.catalog()
+    return {
+        "order_id": order.order_id,
+        "status": order.status.value,
+        "provider": order.provider,
+        "bank": order.bank,
+        "amount": order.amount,
+        "subjects": [render.chosen_subject(s, catalog) for s in order.subjects],
+        "pay_url": order.pay_url,
+        "created_at": render.optional_iso(order.created_at),
+        "expires_at": render.optional_iso(order.expires_at),
+        "paid_at": render.optional_iso(order.paid_at),
+        "late": order.late.value if order.late else None,
+    }
+
+
+@bp.route("/orders", methods=["POST"], content_types=BODY_TYPES)
+@handles_errors
+def place_order() -> Response:
+    account = signed_in()
+    require_student(account)
+    body = json_body(_request())
+    order = payments.place_order(services().payments, account, body.get("provider"), optional_text(body, "bank", 16))
+    return json_response(order_json(order), 201)
+
+
+@bp.route("/orders/{order_id}", methods=["GET"])
+@handles_errors
+def get_order(order_id: str) -> Response:
+    return json_response(order_json(payments.order_of(services().payments, signed_in(), order_id)))
+
+
+@bp.route("/orders/{order_id}/refresh", methods=["POST"], content_types=BODY_TYPES)
+@handles_errors
+def refresh_order(order_id: str) -> Response:
+    ctx = services().payments
+    order = payments.order_of(ctx, signed_in(), order_id)
+    return json_response(order_json(payments.refresh_order(ctx, order)))
+
+
+def _notify(provider_name: str) -> Response:
+    request = _request()
+    raw = request.raw_body or b""
+    body = raw if isinstance(raw, bytes) else raw.encode()
+    content_type = request.headers.get("content-type", "")
+    ack = payments.handle_notification(services().payments, provider_name, body, content_type)
+    return Response(body=ack.body, status_code=200, headers={"Content-Type": ack.content_type})
+
+
+@bp.route("/payments/alipay/notify", methods=["POST"], content_types=BODY_TYPES)
+def alipay_notify() -> Response:
+    return _notify("alipay")
+
+
+@bp.route("/payments/bank/notify", methods=["POST"], content_types=BODY_TYPES)
+def bank_notify() -> Response:
+    return _notify("bank")
+
+
+@bp.route("/staff/late-payments", methods=["GET"])
+@handles_errors
+def late_payments() -> Response:
+    school_id = require_staff(signed_in())
+    found = payments.late_payments(services().payments, school_id)
+    return json_response(
+        [
+            {
+                "order_id": late.order_id,
+                "candidate": {"name": late.candidate_name, "id_number": late.candidate_id},
+                "amount": late.amount,
+                "outcome": late.outcome.value,
+                "recorded_at": render.optional_iso(late.recorded_at),
+            }
+            for late in found
+        ]
+    )
+
+
+def _deliveries(request: Request) -> tuple[int, bool]:
+    raw = query_param(request, "deliveries") or "1"
+    if not raw.isdigit() or int(raw) > MAX_DELIVERIES:
+        raise InvalidRequest("deliveries", f"应为 0 到 {MAX_DELIVERIES} 的整数")
+    return int(raw), (query_param(request, "parallel") or "false") == "true"
+
+
+@bp.route("/_test/gateway/{order_id}/pay", methods=["POST"], content_types=BODY_TYPES)
+@handles_errors
+def sandbox_pay(order_id: str) -> Response:
+    gateway = test_gateway()
+    if not settings().test_mode or gateway is None:
+        raise NotFound()
+    deliveries, parallel = _deliveries(_request())
+    order = services().payments.orders.get(order_id)
+    if order is None:
+        raise NotFound("没有这笔订单。")
+    try:
+        acknowledgements = gateway.pay(order, deliveries, parallel)
+    except GatewayRefused as refused:
+        raise PaymentRefused(f"支付平台拒绝了这笔支付：{refused}") from None
+    return json_response({"order_id": order_id, "acknowledgements": acknowledgements})

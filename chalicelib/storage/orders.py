@@ -1,0 +1,304 @@
+"""Orders, their settlement and late payments: each state change is one conditional transaction."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.catalog import SubjectKind
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.errors import OrderOpen
+from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus
+from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
+from chalicelib.storage import codec
+from chalicelib.storage.models import (
+    LatePaymentItem,
+    OpenOrderItem,
+    OrderItem,
+    SeatCounterItem,
+    SubjectItem,
+)
+from chalicelib.storage.repositories import connection, release_seat_ops, touch_registration
+from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+
+OPEN_SHARDS = 16
+SETTLEABLE = (OrderStatus.OPEN.value, OrderStatus.CLOSED.value)
+
+
+class Settlement(StrEnum):
+    PAID = "paid"  # the holds were there: they are paid now
+    ALREADY = "already"  # someone settled this order first
+    HOLDS_CHANGED = "holds_changed"  # a hold expired and went: the late-payment path
+
+
+def _hold_json(hold: ChosenSubject) -> dict[str, Any]:
+    return {
+        "code": hold.code,
+        "kind": hold.kind.value,
+        "level": hold.level,
+        "fee": hold.fee,
+        "chosen_at": iso(hold.chosen_at),
+        "pay_by": iso(hold.pay_by) if hold.pay_by else None,
+        "hold_id": hold.hold_id,
+        "campus_id": hold.campus_id,
+    }
+
+
+def _hold_from_json(data: dict[str, Any]) -> ChosenSubject:
+    return ChosenSubject(
+        code=data["code"],
+        kind=SubjectKind(data["kind"]),
+        level=int(data["level"]),
+        fee=int(data["fee"]),
+        status=SubjectStatus.UNPAID,
+        chosen_at=parse_iso(data["chosen_at"]),
+        pay_by=parse_iso(data["pay_by"]) if data["pay_by"] else None,
+        hold_id=data["hold_id"],
+        campus_id=data["campus_id"],
+    )
+
+
+def _open_keys(order: Order) -> tuple[str, str]:
+    shard = zlib.crc32(order.order_id.encode()) % OPEN_SHARDS
+    return f"OPENORDERS#{shard}", f"{iso(order.created_at)}#{order.order_id}"
+
+
+def order_item(order: Order) -> OrderItem:
+    gsi1pk, gsi1sk = _open_keys(order) if order.status is OrderStatus.OPEN else (None, None)
+    return OrderItem(
+        f"ORDER#{order.order_id}",
+        "ORDER",
+        gsi1pk=gsi1pk,
+        gsi1sk=gsi1sk,
+        order_id=order.order_id,
+        account_id=order.account_id,
+        school_id=order.school_id,
+        provider=order.provider,
+        bank=order.bank,
+        subjects=json.dumps([_hold_json(s) for s in order.subjects]),
+        status=order.status.value,
+        created_at=iso(order.created_at),
+        expires_at=iso(order.expires_at),
+        pay_url=order.pay_url,
+        paid_at=iso(order.paid_at) if order.paid_at else None,
+        provider_trade_no=order.provider_trade_no,
+        late=order.late.value if order.late else None,
+        candidate=json.dumps(codec.roll_to_json(order.candidate), ensure_ascii=False) if order.candidate else None,
+    )
+
+
+def order_from_item(item: OrderItem) -> Order:
+    return Order(
+        order_id=item.order_id,
+        account_id=item.account_id,
+        school_id=item.school_id,
+        provider=item.provider,
+        bank=item.bank,
+        subjects=tuple(_hold_from_json(s) for s in json.loads(item.subjects)),
+        status=OrderStatus(item.status),
+        created_at=parse_iso(item.created_at),
+        expires_at=parse_iso(item.expires_at),
+        pay_url=item.pay_url or "",
+        paid_at=parse_iso(item.paid_at) if item.paid_at else None,
+        provider_trade_no=item.provider_trade_no,
+        late=LateOutcome(item.late) if item.late else None,
+        candidate=codec.roll_from_json(json.loads(item.candidate)) if item.candidate else None,
+    )
+
+
+class DynamoOrders:
+    def create(self, order: Order) -> None:
+        """One open order per account (R-PAY-2): the lock and the order go in together."""
+        lock = OpenOrderItem(codec.account_pk(order.account_id), "OPENORDER", order_id=order.order_id)
+
+        def build(txn: Txn) -> None:
+            txn.put("order", order_item(order), OrderItem.pk.does_not_exist())
+            txn.put("lock", lock, OpenOrderItem.pk.does_not_exist())
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            raise OrderOpen() from None
+
+    def get(self, order_id: str) -> Order | None:
+        try:
+            return order_from_item(OrderItem.get(f"ORDER#{order_id}", "ORDER"))
+        except DoesNotExist:
+            return None
+
+    def open_order_of(self, account_id: str) -> str | None:
+        try:
+            return OpenOrderItem.get(codec.account_pk(account_id), "OPENORDER").order_id
+        except DoesNotExist:
+            return None
+
+    def set_pay_url(self, order: Order) -> None:
+        item = OrderItem(f"ORDER#{order.order_id}", "ORDER")
+        item.update(actions=[OrderItem.pay_url.set(order.pay_url)], condition=OrderItem.pk.exists())
+
+    def close(self, order: Order) -> bool:
+        """An unpaid order ends: the account may open another. False if it was not open."""
+
+        def build(txn: Txn) -> None:
+            actions: list[Action] = [
+                OrderItem.status.set(OrderStatus.CLOSED.value),
+                OrderItem.gsi1pk.remove(),
+                OrderItem.gsi1sk.remove(),
+            ]
+            txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, OrderItem.status == "open")
+            _unlock(txn, order)
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            return False
+        return True
+
+    def settle(self, order: Order, trade_no: str, now: datetime) -> str:
+        """R-PAY-3: the order's holds become paid subjects, once, in one transaction."""
+
+        def build(txn: Txn) -> None:
+            _mark_order(txn, order, OrderStatus.PAID, trade_no, now, None)
+            for hold in order.subjects:
+                item = SubjectItem(codec.account_pk(order.account_id), codec.subject_sk(hold))
+                same_unpaid = (SubjectItem.hold_id == hold.hold_id) & (SubjectItem.status == "unpaid")
+                txn.update(f"hold:{hold.hold_id}", item, _paid_actions(), same_unpaid)
+            _registration_paid(txn, order.account_id)
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed as failed:
+            return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
+        return Settlement.PAID
+
+    def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> str:
+        """R-PAY-5: a late payment takes its subjects again if their slots and seats are free."""
+
+        def build(txn: Txn) -> None:
+            _mark_order(txn, order, OrderStatus.PAID, trade_no, now, LateOutcome.RE_RESERVED)
+            for hold in order.subjects:
+                stale = registration.stale_in_slot(hold.slot, now)
+                paid = ChosenSubject(
+                    hold.code, hold.kind, hold.level, hold.fee, SubjectStatus.PAID, now, None,
+                    f"{hold.hold_id}-late", hold.campus_id,
+                )  # fmt: skip
+                free = SubjectItem.pk.does_not_exist() if stale is None else SubjectItem.hold_id == stale.hold_id
+                txn.put(f"slot:{hold.slot}", codec.subject_item(order.account_id, paid), free)
+                same_counter = stale is not None and (stale.campus_id, stale.code) == (hold.campus_id, hold.code)
+                if hold.campus_id is not None and not same_counter:
+                    counter = SeatCounterItem(codec.seats_pk(hold.campus_id, hold.code), "SEATS")
+                    txn.update(
+                        f"seat:{hold.slot}",
+                        counter,
+                        [SeatCounterItem.taken.add(1)],
+                        SeatCounterItem.taken < SeatCounterItem.capacity,
+                    )
+                if stale is not None and stale.campus_id is not None:
+                    release_seat_ops(txn, stale, now, count=not same_counter)
+            _registration_paid(txn, order.account_id)
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed as failed:
+            return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
+        return Settlement.PAID
+
+    def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool:
+        """Before asking the provider to refund: only one delivery may claim it."""
+
+        def build(txn: Txn) -> None:
+            _mark_order(txn, order, OrderStatus.REFUNDED, trade_no, now, LateOutcome.REFUND_PENDING)
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            return False
+        return True
+
+    def set_late_outcome(self, order: Order, outcome: LateOutcome) -> None:
+        OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=[OrderItem.late.set(outcome.value)])
+
+    def record_late(self, late: LatePayment) -> None:
+        LatePaymentItem(
+            f"LATE#{late.school_id}",
+            f"{iso(late.recorded_at)}#{late.order_id}",
+            order_id=late.order_id,
+            account_id=late.account_id,
+            candidate_name=late.candidate_name,
+            candidate_id=late.candidate_id,
+            amount=late.amount,
+            outcome=late.outcome.value,
+            recorded_at=iso(late.recorded_at),
+        ).save()
+
+    def late_payments(self, school_id: str) -> list[LatePayment]:
+        return [
+            LatePayment(
+                item.order_id,
+                school_id,
+                item.account_id,
+                item.candidate_name,
+                item.candidate_id,
+                int(item.amount),
+                LateOutcome(item.outcome),
+                parse_iso(item.recorded_at),
+            )
+            for item in LatePaymentItem.query(f"LATE#{school_id}", scan_index_forward=False)
+            if isinstance(item, LatePaymentItem)
+        ]
+
+    def open_orders_before(self, moment: datetime) -> list[Order]:
+        """Open orders created before `moment` (GSI1, sharded): for the reconcile job."""
+        found: list[Order] = []
+        for shard in range(OPEN_SHARDS):
+            for item in OrderItem.by_group.query(f"OPENORDERS#{shard}", OrderItem.gsi1sk < iso(moment)):
+                if isinstance(item, OrderItem):
+                    found.append(order_from_item(item))
+        return found
+
+
+def _unlock(txn: Txn, order: Order) -> None:
+    lock = OpenOrderItem(codec.account_pk(order.account_id), "OPENORDER")
+    txn.delete("lock", lock, OpenOrderItem.order_id == order.order_id)
+
+
+def _mark_order(
+    txn: Txn, order: Order, status: OrderStatus, trade_no: str, now: datetime, late: LateOutcome | None
+) -> None:
+    actions: list[Action] = [
+        OrderItem.status.set(status.value),
+        OrderItem.paid_at.set(iso(now)),
+        OrderItem.provider_trade_no.set(trade_no),
+        OrderItem.gsi1pk.remove(),
+        OrderItem.gsi1sk.remove(),
+    ]
+    if late is not None:
+        actions.append(OrderItem.late.set(late.value))
+    settleable = OrderItem.status.is_in(*SETTLEABLE)
+    txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, settleable)
+    if order.status is OrderStatus.OPEN:
+        _unlock(txn, order)
+
+
+def _paid_actions() -> list[Action]:
+    return [
+        SubjectItem.status.set(SubjectStatus.PAID.value),
+        SubjectItem.expires.remove(),  # never collected by TTL once paid
+        SubjectItem.gsi2pk.remove(),
+        SubjectItem.gsi2sk.remove(),
+    ]
+
+
+def _registration_paid(txn: Txn, account_id: str) -> None:
+    """The registration must still exist, and its version moves so no stale deletion goes through.
+
+    With a paid subject it is never deleted (R-BIND-4); the expiry job takes it out of its queue
+    the next time it comes due.
+    """
+    touch_registration(txn, account_id)
