@@ -17,6 +17,14 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+class Settlement(StrEnum):
+    """What one attempt to settle a paid order found."""
+
+    PAID = "paid"  # the holds were there: they are paid now
+    ALREADY = "already"  # someone settled this order first: nothing changes
+    HOLDS_CHANGED = "holds_changed"  # a hold expired and went: the late-payment path (R-PAY-5)
+
+
 class LateOutcome(StrEnum):
     """R-PAY-5: what became of a payment that arrived after its subjects expired."""
 

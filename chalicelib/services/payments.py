@@ -22,7 +22,15 @@ from chalicelib.domain.errors import (
     NotFound,
     NothingToPay,
 )
-from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, order_deadline, payable
+from chalicelib.domain.orders import (
+    LateOutcome,
+    LatePayment,
+    Order,
+    OrderStatus,
+    Settlement,
+    order_deadline,
+    payable,
+)
 from chalicelib.domain.registration import Registration
 from chalicelib.logs import logger
 from chalicelib.payments.base import (
@@ -36,8 +44,6 @@ from chalicelib.payments.base import (
 from chalicelib.services.ports import RegistrationStore
 
 RECONCILE_AFTER = timedelta(minutes=5)
-SETTLED = "paid"
-ALREADY = "already"
 
 
 class OrderStore(Protocol):
@@ -45,8 +51,8 @@ class OrderStore(Protocol):
     def get(self, order_id: str) -> Order | None: ...
     def open_order_of(self, account_id: str) -> str | None: ...
     def close(self, order: Order) -> bool: ...
-    def settle(self, order: Order, trade_no: str, now: datetime) -> str: ...
-    def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> str: ...
+    def settle(self, order: Order, trade_no: str, now: datetime) -> Settlement: ...
+    def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> Settlement: ...
     def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool: ...
     def set_late_outcome(self, order: Order, outcome: LateOutcome) -> None: ...
     def record_late(self, late: LatePayment) -> None: ...
@@ -185,7 +191,7 @@ def apply_trade(ctx: PaymentsContext, order: Order, state: TradeState, trade_no:
         return
     now = ctx.clock.now()
     outcome = ctx.orders.settle(order, trade_no, now)
-    if outcome != "holds_changed":
+    if outcome is not Settlement.HOLDS_CHANGED:
         return
     _late_payment(ctx, order, trade_no, now)
 
@@ -196,13 +202,13 @@ def _late_payment(ctx: PaymentsContext, order: Order, trade_no: str, now: dateti
     registration = existing or _saved_again(ctx, order, now)
     if registration is not None:
         outcome = ctx.orders.re_reserve(order, registration, trade_no, now)
-        if outcome == SETTLED:
+        if outcome is Settlement.PAID:
             _record_late(ctx, order, registration, LateOutcome.RE_RESERVED, now)
             return
         if existing is None:  # saved again only for this payment: undone
             with contextlib.suppress(NotFound):
                 ctx.registrations.delete_registration(registration, now)
-        if outcome == ALREADY:
+        if outcome is Settlement.ALREADY:
             return
     if not ctx.orders.claim_refund(order, trade_no, now):
         return  # another delivery is handling it

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import zlib
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
@@ -14,7 +13,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import OrderOpen
-from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus
+from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, Settlement
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
@@ -29,12 +28,6 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 OPEN_SHARDS = 16
 SETTLEABLE = (OrderStatus.OPEN.value, OrderStatus.CLOSED.value)
-
-
-class Settlement(StrEnum):
-    PAID = "paid"  # the holds were there: they are paid now
-    ALREADY = "already"  # someone settled this order first
-    HOLDS_CHANGED = "holds_changed"  # a hold expired and went: the late-payment path
 
 
 def _hold_json(hold: ChosenSubject) -> dict[str, Any]:
@@ -160,7 +153,7 @@ class DynamoOrders:
             return False
         return True
 
-    def settle(self, order: Order, trade_no: str, now: datetime) -> str:
+    def settle(self, order: Order, trade_no: str, now: datetime) -> Settlement:
         """R-PAY-3: the order's holds become paid subjects, once, in one transaction."""
 
         def build(txn: Txn) -> None:
@@ -177,7 +170,7 @@ class DynamoOrders:
             return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
         return Settlement.PAID
 
-    def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> str:
+    def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> Settlement:
         """R-PAY-5: a late payment takes its subjects again if their slots and seats are free."""
 
         def build(txn: Txn) -> None:
