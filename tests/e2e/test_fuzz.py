@@ -15,7 +15,7 @@ from tests import factories
 
 KNOWN_FIELDS = [
     "login", "password", "captcha_id", "captcha_answer", "accepted", "id_type", "id_number", "name",
-    "ticket_number", "confirm", "subject", "campus_id", "approve", "note", "advance_seconds",
+    "ticket_number", "confirm", "subject", "campus_id", "approve", "note", "advance_seconds", "provider", "bank",
 ]  # fmt: skip
 
 scalars = st.one_of(
@@ -49,6 +49,11 @@ ROUTES = [
     ("POST", "/registration/subjects"),
     ("POST", "/staff/cet6-reviews/x/decision"),
     ("POST", "/_test/clock"),
+    ("POST", "/orders"),
+    ("POST", "/orders/x/refresh"),
+    ("POST", "/payments/alipay/notify"),
+    ("POST", "/payments/bank/notify"),
+    ("POST", "/_test/gateway/x/pay"),
 ]
 
 
