@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -20,10 +22,9 @@ from chalicelib.storage.models import (
     LatePaymentItem,
     OpenOrderItem,
     OrderItem,
-    SeatCounterItem,
     SubjectItem,
 )
-from chalicelib.storage.repositories import connection, release_seat_ops, touch_registration
+from chalicelib.storage.repositories import connection, take_slot_ops, touch_registration
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 OPEN_SHARDS = 16
@@ -164,11 +165,7 @@ class DynamoOrders:
                 txn.update(f"hold:{hold.hold_id}", item, _paid_actions(), same_unpaid)
             _registration_paid(txn, order.account_id)
 
-        try:
-            run(connection(), build)
-        except ConditionsFailed as failed:
-            return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
-        return Settlement.PAID
+        return _settled_by(build)
 
     def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> Settlement:
         """R-PAY-5: a late payment takes its subjects again if their slots and seats are free."""
@@ -176,31 +173,13 @@ class DynamoOrders:
         def build(txn: Txn) -> None:
             _mark_order(txn, order, OrderStatus.PAID, trade_no, now, LateOutcome.RE_RESERVED)
             for hold in order.subjects:
-                stale = registration.stale_in_slot(hold.slot, now)
-                paid = ChosenSubject(
-                    hold.code, hold.kind, hold.level, hold.fee, SubjectStatus.PAID, now, None,
-                    f"{hold.hold_id}-late", hold.campus_id,
-                )  # fmt: skip
-                free = SubjectItem.pk.does_not_exist() if stale is None else SubjectItem.hold_id == stale.hold_id
-                txn.put(f"slot:{hold.slot}", codec.subject_item(order.account_id, paid), free)
-                same_counter = stale is not None and (stale.campus_id, stale.code) == (hold.campus_id, hold.code)
-                if hold.campus_id is not None and not same_counter:
-                    counter = SeatCounterItem(codec.seats_pk(hold.campus_id, hold.code), "SEATS")
-                    txn.update(
-                        f"seat:{hold.slot}",
-                        counter,
-                        [SeatCounterItem.taken.add(1)],
-                        SeatCounterItem.taken < SeatCounterItem.capacity,
-                    )
-                if stale is not None and stale.campus_id is not None:
-                    release_seat_ops(txn, stale, now, count=not same_counter)
+                paid = replace(
+                    hold, status=SubjectStatus.PAID, chosen_at=now, pay_by=None, hold_id=f"{hold.hold_id}-late"
+                )
+                take_slot_ops(txn, order.account_id, paid, registration.stale_in_slot(hold.slot, now), now)
             _registration_paid(txn, order.account_id)
 
-        try:
-            run(connection(), build)
-        except ConditionsFailed as failed:
-            return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
-        return Settlement.PAID
+        return _settled_by(build)
 
     def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool:
         """Before asking the provider to refund: only one delivery may claim it."""
@@ -254,6 +233,14 @@ class DynamoOrders:
                 if isinstance(item, OrderItem):
                     found.append(order_from_item(item))
         return found
+
+
+def _settled_by(build: Callable[[Txn], None]) -> Settlement:
+    try:
+        run(connection(), build)
+    except ConditionsFailed as failed:
+        return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
+    return Settlement.PAID
 
 
 def _unlock(txn: Txn, order: Order) -> None:

@@ -339,22 +339,7 @@ class DynamoRegistrations:
 
         def build(txn: Txn) -> None:
             touch_registration(txn, registration.account_id)
-            slot_free = (
-                SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
-            )
-            txn.put("slot", codec.subject_item(registration.account_id, chosen), slot_free)
-            same_counter = replacing is not None and (replacing.campus_id, replacing.code) == (
-                chosen.campus_id,
-                chosen.code,
-            )
-            if chosen.campus_id is not None and not same_counter:
-                counter = SeatCounterItem(codec.seats_pk(chosen.campus_id, chosen.code), "SEATS")
-                # R-ORAL-4: the seat is held in the same transaction, never beyond capacity.
-                txn.update(
-                    "seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity
-                )
-            if replacing is not None and replacing.campus_id is not None:
-                release_seat_ops(txn, replacing, now, count=not same_counter)
+            take_slot_ops(txn, registration.account_id, chosen, replacing, now)
 
         try:
             run(connection(), build)
@@ -466,6 +451,21 @@ def touch_registration(txn: Txn, account_id: str) -> None:
     """Every change of subjects bumps the version, so a stale deletion cannot go through."""
     item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
     txn.update("registration", item, [RegistrationItem.version.add(1)], RegistrationItem.pk.exists())
+
+
+def take_slot_ops(
+    txn: Txn, account_id: str, chosen: ChosenSubject, replacing: ChosenSubject | None, now: datetime
+) -> None:
+    """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject its
+    seat, never beyond capacity (R-ORAL-4); the replaced hold's seat goes back (labels slot, seat)."""
+    slot_free = SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
+    txn.put("slot", codec.subject_item(account_id, chosen), slot_free)
+    same_counter = replacing is not None and (replacing.campus_id, replacing.code) == (chosen.campus_id, chosen.code)
+    if chosen.campus_id is not None and not same_counter:
+        counter = SeatCounterItem(codec.seats_pk(chosen.campus_id, chosen.code), "SEATS")
+        txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
+    if replacing is not None and replacing.campus_id is not None:
+        release_seat_ops(txn, replacing, now, count=not same_counter)
 
 
 def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject) -> None:
