@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api import render
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, bearer_token, client_address, flag, json_body, text
+from chalicelib.api.requests import BODY_TYPES, bearer_token, client_address, current_request, flag, json_body, text
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest
@@ -18,9 +18,7 @@ bp = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
+    return current_request(bp)
 
 
 def signed_in() -> Account:

@@ -10,7 +10,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services, test_gateway
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, json_body, optional_text, query_param
+from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, query_param
 from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
 from chalicelib.domain.orders import Order
@@ -23,9 +23,7 @@ MAX_DELIVERIES = 20
 
 
 def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
+    return current_request(bp)
 
 
 def order_json(order: Order) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalice.app import Request
+from chalice.app import Blueprint, Request
 
 from chalicelib.domain.errors import InvalidRequest
 
@@ -13,6 +13,13 @@ MAX_TEXT = 256
 # Bodies are parsed here, whatever the client claims, so a wrong Content-Type gets the contract's
 # 400 INVALID_REQUEST instead of the framework's own 415 in another shape.
 BODY_TYPES = ["*/*"]
+
+
+def current_request(blueprint: Blueprint) -> Request:
+    """The request being served (a view runs only while there is one)."""
+    request = blueprint.current_request
+    assert request is not None
+    return request
 
 
 def json_body(request: Request) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, flag, json_body, query_param
+from chalicelib.api.requests import BODY_TYPES, current_request, flag, json_body, query_param
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.reviews import ReviewStatus
 from chalicelib.services import qualification as q
@@ -19,9 +19,7 @@ MAX_NOTE = 500
 
 
 def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
+    return current_request(bp)
 
 
 @bp.route("/staff/cet6-reviews", methods=["GET"])

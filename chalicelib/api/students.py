@@ -8,7 +8,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, confirmed, json_body, optional_text, query_param, text
+from chalicelib.api.requests import BODY_TYPES, confirmed, current_request, json_body, optional_text, query_param, text
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.registration import Registration
 from chalicelib.services import qualification as q
@@ -19,9 +19,7 @@ bp = Blueprint(__name__)
 
 
 def _request() -> Request:
-    request = bp.current_request
-    assert request is not None
-    return request
+    return current_request(bp)
 
 
 def student() -> Account:
