@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
@@ -14,6 +15,7 @@ from chalicelib.api.requests import BODY_TYPES, current_request, json_body, opti
 from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
 from chalicelib.domain.orders import Order
+from chalicelib.logs import logger
 from chalicelib.payments.base import GatewayRefused
 from chalicelib.services import payments
 from chalicelib.services.accounts import require_staff, require_student
@@ -72,7 +74,12 @@ def _notify(provider_name: str) -> Response:
     raw = request.raw_body or b""
     body = raw if isinstance(raw, bytes) else raw.encode()
     content_type = request.headers.get("content-type", "")
-    ack = payments.handle_notification(services().payments, provider_name, body, content_type)
+    try:
+        ack = payments.handle_notification(services().payments, provider_name, body, content_type)
+    except Exception:
+        # The provider reads anything but its success reply as "deliver again later": nothing is lost.
+        logger().exception("notification not handled", extra={"provider": provider_name})
+        return Response(body="fail", status_code=500, headers={"Content-Type": "text/plain; charset=utf-8"})
     return Response(body=ack.body, status_code=200, headers={"Content-Type": ack.content_type})
 
 
@@ -107,9 +114,12 @@ def late_payments() -> Response:
 
 def _deliveries(request: Request) -> tuple[int, bool]:
     raw = query_param(request, "deliveries") or "1"
-    if not raw.isdigit() or int(raw) > MAX_DELIVERIES:
+    if not re.fullmatch(r"[0-9]{1,2}", raw) or int(raw) > MAX_DELIVERIES:
         raise InvalidRequest("deliveries", f"应为 0 到 {MAX_DELIVERIES} 的整数")
-    return int(raw), (query_param(request, "parallel") or "false") == "true"
+    parallel = query_param(request, "parallel") or "false"
+    if parallel not in ("true", "false"):
+        raise InvalidRequest("parallel", "应为 true 或 false")
+    return int(raw), parallel == "true"
 
 
 @bp.route("/_test/gateway/{order_id}/pay", methods=["POST"], content_types=BODY_TYPES)

@@ -97,7 +97,7 @@ def place_order(ctx: PaymentsContext, account: Account, provider_name: object, b
         account_id=account.account_id,
         school_id=registration.candidate.school_id,
         provider=gateway.name,
-        bank=bank,
+        bank=bank if gateway.name == "bank" else None,  # only the bank gateway asks for a bank
         subjects=subjects,
         status=OrderStatus.OPEN,
         created_at=now,
