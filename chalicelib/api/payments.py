@@ -11,7 +11,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services, test_gateway
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, query_param
+from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id, query_param
 from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
 from chalicelib.domain.orders import Order
@@ -58,14 +58,15 @@ def place_order() -> Response:
 @bp.route("/orders/{order_id}", methods=["GET"])
 @handles_errors
 def get_order(order_id: str) -> Response:
-    return json_response(order_json(payments.order_of(services().payments, signed_in(), order_id)))
+    account = signed_in()
+    return json_response(order_json(payments.order_of(services().payments, account, path_id(order_id, "订单"))))
 
 
 @bp.route("/orders/{order_id}/refresh", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def refresh_order(order_id: str) -> Response:
     ctx = services().payments
-    order = payments.order_of(ctx, signed_in(), order_id)
+    order = payments.order_of(ctx, signed_in(), path_id(order_id, "订单"))
     return json_response(order_json(payments.refresh_order(ctx, order)))
 
 
@@ -129,7 +130,7 @@ def sandbox_pay(order_id: str) -> Response:
     if not settings().test_mode or gateway is None:
         raise NotFound()
     deliveries, parallel = _deliveries(_request())
-    order = services().payments.orders.get(order_id)
+    order = services().payments.orders.get(path_id(order_id, "订单"))
     if order is None:
         raise NotFound("没有这笔订单。")
     try:

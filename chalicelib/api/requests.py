@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from chalice.app import Blueprint, Request
 
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.errors import InvalidRequest, NotFound
 
 MAX_TEXT = 256
 # Bodies are parsed here, whatever the client claims, so a wrong Content-Type gets the contract's
@@ -57,6 +58,17 @@ def flag(body: dict[str, Any], name: str) -> bool:
 def confirmed(body: dict[str, Any], name: str = "confirm") -> None:
     if body.get(name) is not True:
         raise InvalidRequest(name, "须勾选确认")
+
+
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def path_id(value: str, what: str) -> str:
+    """An id from the path; one that cannot exist is not looked up (DynamoDB refuses keys over
+    2 KB with a ValidationException: that would be a 500, not the 404 it deserves)."""
+    if not _ID.fullmatch(value):
+        raise NotFound(f"没有这个{what}。")
+    return value
 
 
 def bearer_token(request: Request) -> str | None:

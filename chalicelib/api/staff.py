@@ -8,7 +8,7 @@ from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, current_request, flag, json_body, query_param
+from chalicelib.api.requests import BODY_TYPES, current_request, flag, json_body, path_id, query_param
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.reviews import ReviewStatus
 from chalicelib.services import qualification as q
@@ -44,5 +44,5 @@ def decide(review_id: str) -> Response:
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise InvalidRequest("note", "应为 500 字以内的文字")
-    decided = q.decide_review(services().registration, school_id, review_id, approve, note)
+    decided = q.decide_review(services().registration, school_id, path_id(review_id, "复核申请"), approve, note)
     return json_response(render.staff_review(decided))

@@ -138,13 +138,20 @@ def order_of(ctx: PaymentsContext, account: Account, order_id: str) -> Order:
     return order
 
 
+def _gateway(ctx: PaymentsContext, order: Order) -> PaymentProvider:
+    """The order's provider; one the stage stopped offering is unreachable like any outage."""
+    gateway = ctx.providers.get(order.provider)
+    if gateway is None:
+        raise ProviderError(f"{order.provider} is not configured on this stage")
+    return gateway
+
+
 def refresh_order(ctx: PaymentsContext, order: Order) -> Order:
     """R-PAY-3 "更新": ask the provider now instead of paying again."""
     if order.status is not OrderStatus.OPEN:
         return order
-    gateway = ctx.providers[order.provider]
     try:
-        status = gateway.query(order.order_id)
+        status = _gateway(ctx, order).query(order.order_id)
     except ProviderError as error:
         logger().warning("provider query failed", extra={"order_id": order.order_id, "error": str(error)})
         return order
@@ -157,7 +164,7 @@ def refresh_order(ctx: PaymentsContext, order: Order) -> Order:
 def _close(ctx: PaymentsContext, order: Order) -> None:
     """Close with the provider first, so it cannot take money for an order we call closed."""
     try:
-        state = ctx.providers[order.provider].close(order.order_id).state
+        state = _gateway(ctx, order).close(order.order_id).state
     except ProviderError:
         return  # the next refresh or reconcile tries again
     if state is TradeState.PAID:
@@ -168,7 +175,10 @@ def _close(ctx: PaymentsContext, order: Order) -> None:
 
 def handle_notification(ctx: PaymentsContext, provider_name: str, body: bytes, content_type: str) -> Acknowledgement:
     """R-PAY-3/5: a verified notification changes state at most once; anything else changes nothing."""
-    gateway = ctx.providers[provider_name]
+    gateway = ctx.providers.get(provider_name)
+    if gateway is None:
+        _security_event("notification for a provider this stage does not offer", provider_name, "")
+        return Acknowledgement("fail")
     try:
         notification = gateway.parse_notification(body, content_type)
     except NotificationRejected as rejected:
@@ -228,7 +238,7 @@ def _saved_again(ctx: PaymentsContext, order: Order, now: datetime) -> Registrat
 
 def _refund(ctx: PaymentsContext, order: Order, registration: Registration | None, now: datetime) -> None:
     try:
-        state = ctx.providers[order.provider].refund(order.order_id, order.amount, "报名科目已过期，名额已满").state
+        state = _gateway(ctx, order).refund(order.order_id, order.amount, "报名科目已过期，名额已满").state
     except ProviderError:
         state = TradeState.UNKNOWN
     outcome = LateOutcome.REFUNDED if state is TradeState.REFUNDED else LateOutcome.REFUND_PENDING

@@ -132,10 +132,6 @@ class DynamoOrders:
         except DoesNotExist:
             return None
 
-    def set_pay_url(self, order: Order) -> None:
-        item = OrderItem(f"ORDER#{order.order_id}", "ORDER")
-        item.update(actions=[OrderItem.pay_url.set(order.pay_url)], condition=OrderItem.pk.exists())
-
     def close(self, order: Order) -> bool:
         """An unpaid order ends: the account may open another. False if it was not open."""
 

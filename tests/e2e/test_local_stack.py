@@ -73,6 +73,16 @@ def test_the_student_flow_through_written_and_oral_subjects(stack: str) -> None:
     assert "**" in registration["candidate"]["id_number"]
 
 
+def test_an_id_no_key_could_hold_is_404_not_500(stack: str) -> None:
+    """api.md conventions: no input yields a 500. DynamoDB (Local here, unlike moto) refuses keys
+    over 2 KB: such an id must never reach a lookup."""
+    request = urllib.request.Request(f"{stack}/api/_test/gateway/{'a' * 3000}/pay", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(request, timeout=5)
+    assert missing.value.code == 404
+    assert json.loads(missing.value.read())["code"] == "NOT_FOUND"
+
+
 def test_the_page_and_the_api_share_one_origin(stack: str) -> None:
     with urllib.request.urlopen(stack + "/", timeout=5) as page:
         assert page.status == 200
