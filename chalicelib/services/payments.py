@@ -58,6 +58,7 @@ class OrderStore(Protocol):
     def record_late(self, late: LatePayment) -> None: ...
     def late_payments(self, school_id: str) -> list[LatePayment]: ...
     def open_orders_before(self, moment: datetime) -> list[Order]: ...
+    def refunds_pending(self, moment: datetime) -> list[Order]: ...
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ def _late_payment(ctx: PaymentsContext, order: Order, trade_no: str, now: dateti
     if registration is not None:
         outcome = ctx.orders.re_reserve(order, registration, trade_no, now)
         if outcome is Settlement.PAID:
-            _record_late(ctx, order, registration, LateOutcome.RE_RESERVED, now)
+            _record_late(ctx, order, LateOutcome.RE_RESERVED, now)
             return
         if existing is None:  # saved again only for this payment: undone
             with contextlib.suppress(NotFound):
@@ -222,7 +223,7 @@ def _late_payment(ctx: PaymentsContext, order: Order, trade_no: str, now: dateti
             return
     if not ctx.orders.claim_refund(order, trade_no, now):
         return  # another delivery is handling it
-    _refund(ctx, order, registration, now)
+    _refund(ctx, order, now)
 
 
 def _saved_again(ctx: PaymentsContext, order: Order, now: datetime) -> Registration | None:
@@ -236,21 +237,21 @@ def _saved_again(ctx: PaymentsContext, order: Order, now: datetime) -> Registrat
     return ctx.registrations.get(order.account_id)
 
 
-def _refund(ctx: PaymentsContext, order: Order, registration: Registration | None, now: datetime) -> None:
+def _refund(ctx: PaymentsContext, order: Order, now: datetime) -> None:
+    """Ask the provider to refund (idempotent on its side); until it confirms, the order stays in
+    the refunds queue and the reconcile job asks again."""
     try:
         state = _gateway(ctx, order).refund(order.order_id, order.amount, "报名科目已过期，名额已满").state
     except ProviderError:
         state = TradeState.UNKNOWN
     outcome = LateOutcome.REFUNDED if state is TradeState.REFUNDED else LateOutcome.REFUND_PENDING
     ctx.orders.set_late_outcome(order, outcome)
-    _record_late(ctx, order, registration, outcome, now)
+    _record_late(ctx, order, outcome, now)
 
 
-def _record_late(
-    ctx: PaymentsContext, order: Order, registration: Registration | None, outcome: LateOutcome, now: datetime
-) -> None:
-    name = registration.candidate.name if registration else ""
-    masked = registration.candidate.masked_id if registration else ""
+def _record_late(ctx: PaymentsContext, order: Order, outcome: LateOutcome, now: datetime) -> None:
+    name = order.candidate.name if order.candidate else ""
+    masked = order.candidate.masked_id if order.candidate else ""
     late = LatePayment(order.order_id, order.school_id, order.account_id, name, masked, order.amount, outcome, now)
     ctx.orders.record_late(late)
     logger().info("late payment", extra={"order_id": order.order_id, "outcome": outcome.value})
@@ -261,6 +262,7 @@ class ReconcileReport:
     checked: int = 0
     paid: int = 0
     closed: int = 0
+    refunds_retried: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -275,6 +277,9 @@ def reconcile(ctx: PaymentsContext) -> ReconcileReport:
         after = refresh_order(ctx, order)
         report.paid += after.status is OrderStatus.PAID
         report.closed += after.status is OrderStatus.CLOSED
+    for order in ctx.orders.refunds_pending(now):
+        report.refunds_retried += 1
+        _refund(ctx, order, now)
     return report
 
 

@@ -58,13 +58,14 @@ def _hold_from_json(data: dict[str, Any]) -> ChosenSubject:
     )
 
 
-def _open_keys(order: Order) -> tuple[str, str]:
+def _queue_keys(order: Order, queue: str) -> tuple[str, str]:
+    """GSI1 queues of orders still needing the provider: OPENORDERS (reconcile), REFUNDS (retries)."""
     shard = zlib.crc32(order.order_id.encode()) % OPEN_SHARDS
-    return f"OPENORDERS#{shard}", f"{iso(order.created_at)}#{order.order_id}"
+    return f"{queue}#{shard}", f"{iso(order.created_at)}#{order.order_id}"
 
 
 def order_item(order: Order) -> OrderItem:
-    gsi1pk, gsi1sk = _open_keys(order) if order.status is OrderStatus.OPEN else (None, None)
+    gsi1pk, gsi1sk = _queue_keys(order, "OPENORDERS") if order.status is OrderStatus.OPEN else (None, None)
     return OrderItem(
         f"ORDER#{order.order_id}",
         "ORDER",
@@ -190,12 +191,15 @@ class DynamoOrders:
         return True
 
     def set_late_outcome(self, order: Order, outcome: LateOutcome) -> None:
-        OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=[OrderItem.late.set(outcome.value)])
+        actions: list[Action] = [OrderItem.late.set(outcome.value)]
+        if outcome is not LateOutcome.REFUND_PENDING:  # done: out of the refunds queue
+            actions += [OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
+        OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
 
     def record_late(self, late: LatePayment) -> None:
-        LatePaymentItem(
+        LatePaymentItem(  # one record per order: a retried refund updates it
             f"LATE#{late.school_id}",
-            f"{iso(late.recorded_at)}#{late.order_id}",
+            f"ORDER#{late.order_id}",
             order_id=late.order_id,
             account_id=late.account_id,
             candidate_name=late.candidate_name,
@@ -206,7 +210,7 @@ class DynamoOrders:
         ).save()
 
     def late_payments(self, school_id: str) -> list[LatePayment]:
-        return [
+        found = [
             LatePayment(
                 item.order_id,
                 school_id,
@@ -217,18 +221,27 @@ class DynamoOrders:
                 LateOutcome(item.outcome),
                 parse_iso(item.recorded_at),
             )
-            for item in LatePaymentItem.query(f"LATE#{school_id}", scan_index_forward=False)
+            for item in LatePaymentItem.query(f"LATE#{school_id}")
             if isinstance(item, LatePaymentItem)
         ]
+        return sorted(found, key=lambda late: late.recorded_at, reverse=True)
 
     def open_orders_before(self, moment: datetime) -> list[Order]:
         """Open orders created before `moment` (GSI1, sharded): for the reconcile job."""
-        found: list[Order] = []
-        for shard in range(OPEN_SHARDS):
-            for item in OrderItem.by_group.query(f"OPENORDERS#{shard}", OrderItem.gsi1sk < iso(moment)):
-                if isinstance(item, OrderItem):
-                    found.append(order_from_item(item))
-        return found
+        return _queued("OPENORDERS", moment)
+
+    def refunds_pending(self, moment: datetime) -> list[Order]:
+        """Late payments whose refund the provider has not confirmed yet (R-PAY-5)."""
+        return _queued("REFUNDS", moment)
+
+
+def _queued(queue: str, before: datetime) -> list[Order]:
+    found: list[Order] = []
+    for shard in range(OPEN_SHARDS):
+        for item in OrderItem.by_group.query(f"{queue}#{shard}", OrderItem.gsi1sk < iso(before)):
+            if isinstance(item, OrderItem):
+                found.append(order_from_item(item))
+    return found
 
 
 def _settled_by(build: Callable[[Txn], None]) -> Settlement:
@@ -251,9 +264,12 @@ def _mark_order(
         OrderItem.status.set(status.value),
         OrderItem.paid_at.set(iso(now)),
         OrderItem.provider_trade_no.set(trade_no),
-        OrderItem.gsi1pk.remove(),
-        OrderItem.gsi1sk.remove(),
     ]
+    if late is LateOutcome.REFUND_PENDING:  # from the open-orders queue to the refunds queue
+        pk, sk = _queue_keys(order, "REFUNDS")
+        actions += [OrderItem.gsi1pk.set(pk), OrderItem.gsi1sk.set(sk)]
+    else:
+        actions += [OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
     if late is not None:
         actions.append(OrderItem.late.set(late.value))
     settleable = OrderItem.status.is_in(*SETTLEABLE)

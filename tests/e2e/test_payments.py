@@ -125,7 +125,12 @@ def test_r_pay_3_a_lost_notification_is_found_by_the_reconcile_job(client: Clien
     pay(client, placed["order_id"], deliveries=0)
     assert call(client, "POST", "/_test/jobs/reconcile").body["checked"] == 0  # too recent to ask
     call(client, "POST", "/_test/clock", {"advance_seconds": 600})
-    assert call(client, "POST", "/_test/jobs/reconcile").body == {"checked": 1, "paid": 1, "closed": 0}
+    assert call(client, "POST", "/_test/jobs/reconcile").body == {
+        "checked": 1,
+        "paid": 1,
+        "closed": 0,
+        "refunds_retried": 0,
+    }
     assert statuses(client, student.token) == [("CET4", "paid"), ("CET-SET4", "paid")]
 
 
@@ -207,3 +212,44 @@ def test_r_pay_4_after_logging_in_again_the_home_page_shows_what_is_left_to_do(c
     home = call(client, "GET", "/me", token=student.again()).body
     assert home["registration"]["amount_due"] == 0
     assert home["registration"]["expires_at"] is None  # paid: never deleted (R-BIND-4)
+
+
+def test_r_pay_5_a_refund_the_provider_did_not_confirm_is_asked_again(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-PAY-5 "nothing is silently lost": a refund that failed stays pending, visible to staff,
+    and the reconcile job asks the provider again until it is done."""
+    from chalicelib.api.deps import services
+    from chalicelib.payments.base import ProviderError
+
+    student = holding(client)
+    placed = order(client, student.token)
+    pay(client, placed["order_id"], deliveries=0)
+    call(client, "POST", "/_test/clock", {"advance_seconds": DAY + 60})
+    call(client, "POST", "/_test/jobs/expire")
+    for entry in (factories.LI, factories.QIAN, factories.SUN):
+        other = registered(client, entry)
+        call(client, "POST", "/registration/subjects", {"subject": "CET4"}, other)
+        call(client, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "NJU-GL"}, other)
+    alipay = services().payments.providers["alipay"]
+    real_refund = alipay.refund
+
+    def unreachable(*_: object) -> object:
+        raise ProviderError("gateway unreachable")
+
+    monkeypatch.setattr(alipay, "refund", unreachable)
+    call(client, "POST", "/_test/jobs/reconcile")
+    nju = staff(client, "staff@nju.edu.cn")
+    late = call(client, "GET", "/staff/late-payments", token=nju).body
+    assert [(p["order_id"], p["outcome"]) for p in late] == [(placed["order_id"], "refund_pending")]
+
+    monkeypatch.setattr(alipay, "refund", real_refund)
+    report = call(client, "POST", "/_test/jobs/reconcile").body
+    assert report["refunds_retried"] == 1
+    late = call(client, "GET", "/staff/late-payments", token=nju).body
+    assert [(p["order_id"], p["outcome"], p["candidate"]["name"]) for p in late] == [
+        (placed["order_id"], "refunded", "张三")
+    ]
+    assert call(client, "POST", "/_test/jobs/reconcile").body["refunds_retried"] == 0
+    order_now = call(client, "GET", f"/orders/{placed['order_id']}", token=student.again()).body
+    assert (order_now["status"], order_now["late"]) == ("refunded", "refunded")
