@@ -82,6 +82,8 @@ def test_r_pay_2_an_order_gathers_every_unpaid_subject_and_never_outlives_pay_by
     assert placed["expires_at"] == min(s["pay_by"] for s in registration["subjects"])
     assert placed["status"] == "open"
     assert_error(call(client, "POST", "/orders", {"provider": "alipay"}, token), 409, "ORDER_OPEN")
+    # R-PAY-3: the home state names the open order, so another device finds it to pay or 更新
+    assert call(client, "GET", "/me", token=token).body["open_order_id"] == placed["order_id"]
 
 
 def test_r_pay_3_paid_once_although_the_notification_comes_eight_times(client: Client) -> None:
@@ -96,6 +98,7 @@ def test_r_pay_3_paid_once_although_the_notification_comes_eight_times(client: C
     assert_error(call(client, "DELETE", "/registration/subjects/CET4", token=token), 409, "SUBJECT_PAID")
     assert_error(call(client, "POST", "/orders", {"provider": "alipay"}, token), 409, "NOTHING_TO_PAY")
     assert_error(pay(client, placed["order_id"]), 409, "PAYMENT_REFUSED")  # the sandbox: already paid
+    assert call(client, "GET", "/me", token=token).body["open_order_id"] is None
 
 
 def test_r_pay_2_the_bank_gateway_with_a_chosen_bank(client: Client) -> None:
