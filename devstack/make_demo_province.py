@@ -464,6 +464,23 @@ def identities_markdown(gen: Generator) -> str:
     return "\n".join(lines) + "\n"
 
 
+def demo_guide(gen: Generator) -> dict[str, object]:
+    """What the local stack's page offers a newcomer: the demo identities and staff accounts."""
+    students = [
+        {
+            "title": item.title,
+            "id_type": item.student.id_type,
+            "id_number": item.student.id_number,
+            "name": item.student.name,
+            "ticket_number": item.ticket,
+            "expect": item.expect,
+        }
+        for item in gen.scenarios
+    ]
+    staff = [{"login": staff_login(plan), "password": STAFF_PASSWORD, "school": plan.name} for plan in SCHOOLS]
+    return {"students": students, "staff": staff}
+
+
 def generate() -> Generator:
     gen = Generator(random.Random(SEED))
     add_demo_students(gen)

@@ -18,7 +18,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from devstack import ddb_local
 from devstack.dataset import DatasetError, load_dataset
@@ -75,7 +75,8 @@ def load(dataset: Path) -> None:
 
 
 SANDBOX_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>模拟支付平台</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<title>模拟支付平台</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
 button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:1rem}}</style></head><body>
 <h1>模拟{provider}（本地沙箱）</h1><p>订单号：{order_id}</p><p>金额：<strong>{amount} 元</strong></p>
@@ -88,6 +89,7 @@ button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:1rem}}</style></head>
 class Handler(BaseHTTPRequestHandler):
     gateway: Any = None
     sandbox: Any = None
+    page_config: ClassVar[dict[str, Any]] = {"api_base": API_PREFIX}
     server_version = "cet-devstack"
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -153,6 +155,10 @@ class Handler(BaseHTTPRequestHandler):
                 threading.Thread(
                     target=driver.deliver_until_acknowledged, args=(order_id, trade.provider), daemon=True
                 ).start()
+            elif action == "cancel":
+                driver.sandbox.cancel(order_id)
+            else:
+                raise IndexError(action)
             self.send_response(303)
             self.send_header("Location", trade.return_url or "/")
             self.send_header("Content-Length", "0")
@@ -161,6 +167,11 @@ class Handler(BaseHTTPRequestHandler):
             self._send(409, f"支付平台拒绝：{refused}".encode(), "text/plain; charset=utf-8")
 
     def _static(self, path: str) -> None:
+        if path == "/config.json":
+            self._send(
+                200, json.dumps(self.page_config, ensure_ascii=False).encode(), "application/json; charset=utf-8"
+            )
+            return
         relative = path.lstrip("/") or "index.html"
         target = (WEB / relative).resolve()
         if target.is_dir():
@@ -180,6 +191,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+
+def page_config(dataset: Path) -> dict[str, Any]:
+    """web/config.json as this stack serves it: on the demo province, a guide for newcomers too."""
+    config: dict[str, Any] = json.loads((WEB / "config.json").read_text(encoding="utf-8"))
+    config["api_base"] = API_PREFIX
+    if dataset.resolve() == DEFAULT_DATASET.resolve():
+        from devstack.make_demo_province import demo_guide, generate
+
+        config["demo"] = demo_guide(generate())
+    return config
 
 
 def run_jobs_forever(every_seconds: float) -> None:
@@ -237,6 +259,7 @@ def serve(port: int, dataset: Path) -> None:
     from app import app
 
     Handler.gateway = LocalGateway(app, Config())
+    Handler.page_config = page_config(dataset)
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
     print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)

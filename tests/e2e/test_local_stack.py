@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from devstack import ddb_local
 from devstack.walkthrough import walk
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_stack(extra_env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    port = ddb_local.free_port()
-    env = {**os.environ, "TEST_MODE": "1", "PORT": str(port), "DEVSTACK_QUIET": "1", **extra_env}
-    env.pop("TABLE_NAME", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devstack.serve"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the stack exited: {process.stdout.read() if process.stdout else ''}")
-        try:
-            with urllib.request.urlopen(base + "/api/health", timeout=1):
-                return process, base
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise AssertionError("the stack did not answer within 90 s")
-
-
-def stop(process: subprocess.Popen[str]) -> str:
-    process.terminate()
-    output, _ = process.communicate(timeout=20)
-    return output
+from tests.stack import start_stack, stop
 
 
 @pytest.fixture(params=["embedded", "dynamodb_local"])
