@@ -1,0 +1,80 @@
+// Money in yuan, times in Beijing time, and the countdown to a deadline.
+
+const BEIJING = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
+
+/** 3000 (fen) → "30.00 元". */
+export function yuan(fen) {
+  return `${(fen / 100).toFixed(2)} 元`;
+}
+
+/** An ISO time → "2026/11/28 19:40"（北京时间）. */
+export function when(iso) {
+  if (!iso) return "—";
+  return BEIJING.format(new Date(iso));
+}
+
+/** Time left until `iso`, in words: "23 小时 05 分 09 秒", or null once it has passed. */
+export function timeLeft(iso, now = Date.now()) {
+  const left = Math.floor((Date.parse(iso) - now) / 1000);
+  if (left <= 0) return null;
+  const hours = Math.floor(left / 3600);
+  const minutes = String(Math.floor((left % 3600) / 60)).padStart(2, "0");
+  const seconds = String(left % 60).padStart(2, "0");
+  return `${hours} 小时 ${minutes} 分 ${seconds} 秒`;
+}
+
+/** Every element with data-deadline shows the time left, refreshed each second. */
+export function startCountdowns(root) {
+  const tick = () => {
+    for (const node of root.querySelectorAll("[data-deadline]")) {
+      const left = timeLeft(node.dataset.deadline);
+      node.textContent = left ? `剩余 ${left}` : "已超过缴费期限，科目将被删除";
+      node.classList.toggle("overdue", !left);
+    }
+  };
+  tick();
+  const timer = setInterval(() => {
+    if (!root.isConnected) clearInterval(timer);
+    else tick();
+  }, 1000);
+}
+
+export const SUBJECT_NAMES = {
+  CET4: "英语四级",
+  CET6: "英语六级",
+  CJT4: "日语四级",
+  CJT6: "日语六级",
+  PHS4: "德语四级",
+  PHS6: "德语六级",
+  CRT4: "俄语四级",
+  CRT6: "俄语六级",
+  TFU4: "法语四级",
+  "CET-SET4": "英语四级口试",
+  "CET-SET6": "英语六级口试",
+};
+
+export function subjectName(code) {
+  return SUBJECT_NAMES[code] ?? code;
+}
+
+export const ID_TYPES = [
+  ["resident_id", "中华人民共和国居民身份证"],
+  ["hk_macao_permit", "港澳居民来往内地通行证"],
+  ["taiwan_permit", "台湾居民来往大陆通行证"],
+  ["passport", "护照"],
+  ["hmt_residence_permit", "港澳台居民居住证"],
+  ["foreign_permanent_resident", "外国人永久居留身份证"],
+  ["military_officer", "军官证（不支持）"],
+];
+
+export function idTypeName(code) {
+  return ID_TYPES.find(([value]) => value === code)?.[1] ?? code;
+}

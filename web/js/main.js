@@ -1,0 +1,166 @@
+// The page: one route per step (#/login … #/pay), the account bar, and one place errors land.
+import { ApiError, configure, del, get, token } from "./api.js";
+import { h, showMessage } from "./dom.js";
+import { describe } from "./messages.js";
+import { loginView, registerView } from "./views/account.js";
+import { agreementView, confirmView, lookupView } from "./views/enrol.js";
+import { homeView } from "./views/home.js";
+import { payView } from "./views/payment.js";
+import { reviewView } from "./views/review.js";
+import { staffView } from "./views/staff.js";
+import { oralView, registrationView, writtenView } from "./views/subjects.js";
+
+const ROUTES = {
+  login: [loginView, "登录"],
+  register: [registerView, "注册通行证"],
+  home: [homeView, "报名首页"],
+  agreement: [agreementView, "报名协议"],
+  lookup: [lookupView, "资格信息查询"],
+  confirm: [confirmView, "资格信息确认"],
+  review: [reviewView, "CET6资格复核"],
+  registration: [registrationView, "报名信息"],
+  written: [writtenView, "笔试报考"],
+  oral: [oralView, "口试报考"],
+  pay: [payView, "缴费"],
+  staff: [staffView, "CET6资格复核（学校负责老师）"],
+};
+const PUBLIC = new Set(["login", "register"]);
+const SITE = "全国大学英语四、六级考试（CET）网上报名";
+
+const main = document.getElementById("main");
+const account = document.getElementById("account");
+const state = {};
+let pendingFlash = null;
+let renderCount = 0;
+
+function currentRoute() {
+  const name = window.location.hash.replace(/^#\/?/, "");
+  return ROUTES[name] ? name : token.get() ? "home" : "login";
+}
+
+function go(name) {
+  if (window.location.hash === `#/${name}`) render();
+  else window.location.hash = `#/${name}`;
+}
+
+const REDIRECT = Symbol("redirect");
+
+const ctx = {
+  state,
+  me: null,
+  go,
+  reload: () => render(),
+  /** A view that does not apply now sends the student where they belong. */
+  redirect(name) {
+    setTimeout(() => go(name));
+    return REDIRECT;
+  },
+  flash(text, kind = "info") {
+    pendingFlash = { text, kind };
+  },
+  /** Runs one call; an API refusal lands in `box` (undefined returned), anything else goes up. */
+  async attempt(box, work) {
+    showMessage(box, "");
+    try {
+      const result = await work();
+      return result ?? true;
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") throw error;
+      showMessage(box, describe(error));
+      return undefined;
+    }
+  },
+};
+
+/** Nothing of one student stays in the tab for the next one: identity, lookup, notices. */
+function forget() {
+  token.clear();
+  ctx.me = null;
+  for (const key of Object.keys(state)) delete state[key];
+}
+
+function accountBar(me) {
+  if (!me) return [];
+  const logout = h("button", { type: "button", class: "link-button" }, "退出");
+  logout.addEventListener("click", async () => {
+    await del("/sessions/current").catch(() => null);
+    forget();
+    ctx.flash("您已安全退出。", "info");
+    go("login");
+  });
+  const home = me.role === "staff" ? "#/staff" : "#/home";
+  return [h("span", {}, `通行证：${me.login}`), h("a", { href: home }, me.role === "staff" ? "复核列表" : "报名首页"), logout];
+}
+
+function flashNode() {
+  if (!pendingFlash) return null;
+  const { text, kind } = pendingFlash;
+  pendingFlash = null;
+  return h("p", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+}
+
+function failure(error) {
+  if (error instanceof ApiError && error.code === "UNAUTHENTICATED") {
+    forget();
+    ctx.flash(describe(error), "error");
+    go("login");
+    return null;
+  }
+  const text = error instanceof ApiError ? describe(error) : describe({ code: "UNEXPECTED" });
+  if (!(error instanceof ApiError)) console.warn(error);
+  return h(
+    "section",
+    { class: "card narrow" },
+    h("h1", {}, "页面暂时无法显示"),
+    h("p", { class: "message error", role: "alert" }, text),
+    h("div", { class: "actions" }, h("button", { type: "button", class: "primary", onclick: () => render() }, "重试"), h("a", { class: "button", href: "#/home" }, "返回报名首页")),
+  );
+}
+
+async function render() {
+  const name = currentRoute();
+  const mine = ++renderCount;
+  const [view, title] = ROUTES[name];
+  if (!PUBLIC.has(name) && !token.get()) return go("login");
+  document.title = `${title} - ${SITE}`;
+  main.setAttribute("aria-busy", "true");
+  let node;
+  try {
+    ctx.me = PUBLIC.has(name) ? null : await get("/me");
+    if (ctx.me?.role === "staff" && name !== "staff") return go("staff");
+    if (ctx.me && ctx.me.role !== "staff" && name === "staff") return go("home");
+    node = await view(ctx);
+  } catch (error) {
+    node = failure(error);
+  }
+  if (mine !== renderCount || node === REDIRECT || node === null) return undefined;
+  account.replaceChildren(...accountBar(ctx.me));
+  main.replaceChildren(...[flashNode(), node].filter(Boolean));
+  main.removeAttribute("aria-busy");
+  const heading = main.querySelector("h1");
+  heading?.setAttribute("tabindex", "-1");
+  heading?.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+  return undefined;
+}
+
+/** A refusal that escaped a button's handler: an expired session goes to 登录, the rest is shown. */
+function escaped(event) {
+  const error = event.reason;
+  event.preventDefault();
+  const shown = failure(error);
+  if (shown) {
+    const message = shown.querySelector(".message");
+    main.prepend(message);
+    message.scrollIntoView({ block: "nearest" });
+  }
+}
+
+async function boot() {
+  await configure();
+  window.addEventListener("unhandledrejection", escaped);
+  window.addEventListener("hashchange", () => render());
+  await render();
+}
+
+boot();

@@ -1,0 +1,62 @@
+// What the student reads for each error code of the contract: what happened and what to do next.
+// tests/unit/test_web_messages.py checks that every code the API can answer has an entry here.
+
+export const MESSAGES = {
+  // conventions
+  INVALID_REQUEST: "填写的内容有误，请按提示检查后重新提交。",
+  UNAUTHENTICATED: "登录已失效，请重新登录。",
+  FORBIDDEN: "您无权查看或修改这条信息。如果使用了他人的账号，请退出后用本人通行证登录。",
+  NOT_FOUND: "没有找到这条信息，它可能已被删除。请返回报名首页查看最新状态。",
+  METHOD_NOT_ALLOWED: "页面版本过旧，请刷新页面后重试。",
+  TOO_MANY_ATTEMPTS: "尝试次数过多，请稍后再试。",
+  // accounts (R-ACC)
+  INVALID_CAPTCHA: "验证码错误或已过期。已为您换了一张新的验证码，请重新输入。",
+  INVALID_LOGIN: "请输入有效的电子邮箱或中国大陆手机号码作为通行证账号。",
+  WEAK_PASSWORD: "密码需为 8 至 64 位，同时包含字母和数字，且不能与账号相同。请换一个密码。",
+  LOGIN_TAKEN: "该邮箱或手机号已注册通行证，请直接登录；忘记密码请联系学校负责老师。",
+  BAD_CREDENTIALS: "账号或密码错误，请核对后重新输入（注意大小写）。",
+  // agreement and qualification (R-QUAL)
+  AGREEMENT_REQUIRED: "请先阅读并同意报名协议，再查询资格信息。",
+  UNSUPPORTED_ID_TYPE: "本系统不支持军官证报名，请选择其他有效证件类型后查询。",
+  INVALID_ID_NUMBER: "证件号码格式不正确（居民身份证为 18 位，最后一位可能是 X），请核对后重新输入。",
+  CANDIDATE_NOT_FOUND: "学籍库中没有与该证件号码和姓名相符的考生。请核对证件类型、号码和姓名，仍有问题请联系学校负责老师。",
+  // CET6 review (R-REV)
+  REVIEW_NOT_OFFERED: "您的情况不需要或不能申请 CET6 资格复核，如有疑问请联系学校负责老师。",
+  REVIEW_EXISTS: "该通行证账号已有一条 CET6 资格复核申请，一个账号只能有一条。请查看它的复核状态。",
+  REVIEW_NO_MATCH: "该准考证号与您的证件号码、姓名都对应不上通过的 CET4 成绩记录，无法提交。请核对准考证号；忘记准考证号请联系学校负责老师。",
+  REVIEW_BEFORE_2005: "2005 年以前的 CET4 成绩不能在线复核，请联系学校负责老师手动审核。",
+  REVIEW_LOCKED: "复核申请处于“未复核”或“已通过”状态，不能修改或删除。未复核的申请请联系学校负责老师处理。",
+  REVIEW_NOT_PENDING: "该复核申请已经处理过，请刷新列表。",
+  // saving the registration (R-BIND)
+  REGISTRATION_CLOSED: "现在不在您所在学校的网上报名时间内，不能保存报名信息。请关注学校通知的报名时间。",
+  ACCOUNT_ALREADY_BOUND: "该通行证账号已绑定一名考生的报名信息，一个账号只能绑定一名考生。请返回报名首页查看。",
+  CANDIDATE_ALREADY_BOUND: "该考生的报名信息已绑定到另一个通行证账号，请用原账号登录；如非本人操作，请联系学校负责老师。",
+  // subjects (R-WRIT, R-ORAL)
+  NOT_QUALIFIED: "您没有该科目的报考资格，请选择资格信息中列出的科目。",
+  CAMPUS_NOT_OPEN: "该校区的口试报名现在未开放，请选择其他校区，或关注学校通知在开放后报考。",
+  EXTERNAL_NOT_ALLOWED: "您的笔试校区不允许报考外校口试，请在本人笔试校区报考口试。",
+  WRITTEN_REQUIRED: "报考口试前，请先报考同级别的英语笔试（四级口试需先报英语四级，六级口试需先报英语六级）。",
+  LEVEL_TAKEN: "同一级别只能报考一个科目，您已报考了该级别的科目。如需更换，请先在报名信息中删除已选科目。",
+  SUBJECT_TAKEN: "您已报考该科目，无需重复报考。",
+  CAMPUS_FULL: "该校区此科目的考位刚刚报满，请选择其他校区（列表已更新）。",
+  SUBJECT_PAID: "已缴费的科目不能更改或取消。",
+  ORAL_DEPENDS: "请先删除依赖该笔试科目的口试科目，再删除笔试科目。",
+  // payment (R-PAY)
+  NOTHING_TO_PAY: "没有待缴费的科目，请返回报名首页查看。",
+  ORDER_OPEN: "您已有一笔未完成的订单：请点击“继续支付”完成支付；若已付款但仍显示未缴费，请点击“更新”查询，不要重复付款。",
+  PAYMENT_REFUSED: "支付平台拒绝了这笔支付（交易已关闭、已过期或已支付），请返回报名首页点击“更新”查看状态。",
+  INTERNAL_ERROR: "系统繁忙，请稍后重试；您已保存的报名信息不会丢失。",
+  // the page's own
+  NETWORK: "网络连接失败，请检查网络后重试。报名高峰期请耐心等待，不要反复刷新。",
+  UNEXPECTED: "系统繁忙，请稍后重试。如多次失败，请联系学校负责老师。",
+};
+
+/** The sentence for an ApiError: the page's own words, plus the server's detail where it helps. */
+export function describe(error) {
+  const code = error?.code ?? "UNEXPECTED";
+  if (code === "INVALID_REQUEST" && error.serverMessage) return error.serverMessage;
+  if (code === "TOO_MANY_ATTEMPTS" && error.retryAfter) {
+    return `尝试次数过多，请在 ${error.retryAfter} 秒后再试。`;
+  }
+  return MESSAGES[code] ?? error.serverMessage ?? MESSAGES.UNEXPECTED;
+}

@@ -1,0 +1,156 @@
+// 通行证: register and log in, each with a single-use captcha (R-ACC-1).
+import { ApiError, post, siteConfig, token } from "../api.js";
+import { busy, field, h, messageBox, showMessage } from "../dom.js";
+import { describe } from "../messages.js";
+
+function captchaField() {
+  const input = h("input", {
+    name: "captcha",
+    required: true,
+    autocomplete: "off",
+    autocapitalize: "characters",
+    spellcheck: "false",
+    maxlength: 8,
+    class: "captcha-input",
+  });
+  const image = h("img", { class: "captcha-image", alt: "验证码图片（看不清请点“换一张”）", width: 160, height: 60 });
+  const refresh = h("button", { type: "button", class: "link-button" }, "换一张");
+  let captchaId = null;
+  const load = async () => {
+    input.value = "";
+    const issued = await post("/captchas");
+    captchaId = issued.captcha_id;
+    image.src = issued.image;
+  };
+  refresh.addEventListener("click", () => load().catch(() => {}));
+  image.addEventListener("click", () => load().catch(() => {}));
+  const node = h("div", { class: "captcha" }, field("验证码", input, "请输入图片中的 4 个字符，不区分大小写"), image, refresh);
+  return { node, input, load, answer: () => ({ captcha_id: captchaId, captcha_answer: input.value.trim() }) };
+}
+
+function credentialFields(kind, login = "") {
+  const loginInput = h("input", {
+    name: "login",
+    required: true,
+    autocomplete: "username",
+    inputmode: "email",
+    value: login,
+  });
+  const password = h("input", {
+    name: "password",
+    type: "password",
+    required: true,
+    autocomplete: kind === "register" ? "new-password" : "current-password",
+    minlength: kind === "register" ? 8 : null,
+  });
+  return {
+    loginInput,
+    password,
+    nodes: [
+      field("通行证账号（电子邮箱或手机号）", loginInput),
+      field("密码", password, kind === "register" ? "8 至 64 位，需同时包含字母和数字" : null),
+    ],
+  };
+}
+
+/** 登录 */
+export async function loginView(ctx) {
+  const box = messageBox();
+  const creds = credentialFields("login", ctx.state.lastLogin ?? "");
+  const captcha = captchaField();
+  const submit = h("button", { type: "submit", class: "primary" }, "登录");
+  const form = h("form", { novalidate: true }, creds.nodes, captcha.node, box, h("div", { class: "actions" }, submit));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      if (!form.reportValidity()) return;
+      try {
+        const session = await post("/sessions", {
+          login: creds.loginInput.value.trim(),
+          password: creds.password.value,
+          ...captcha.answer(),
+        });
+        token.set(session.token);
+        ctx.go("home");
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        showMessage(box, describe(error));
+        await captcha.load().catch(() => {});
+        (error.code === "INVALID_CAPTCHA" ? captcha.input : creds.password).focus();
+      }
+    });
+  });
+  await captcha.load();
+  return h(
+    "section",
+    { class: "card narrow" },
+    h("h1", {}, "登录报名系统"),
+    h("p", {}, "请输入通行证账号（邮箱或手机号）、密码和验证码。"),
+    form,
+    h("p", {}, "还没有通行证？", h("a", { href: "#/register" }, "点击注册")),
+    demoStaff(),
+  );
+}
+
+/** Only the local demo stack's config.json lists these: the demo schools' staff accounts. */
+function demoStaff() {
+  const staff = siteConfig.demo?.staff;
+  if (!staff?.length) return null;
+  return h(
+    "details",
+    { class: "demo" },
+    h("summary", {}, "学校负责老师演示账号（仅本地演示站点）"),
+    h("ul", {}, staff.map((s) => h("li", {}, `${s.school}：${s.login}，密码 ${s.password}`))),
+  );
+}
+
+/** 注册通行证 */
+export async function registerView(ctx) {
+  const box = messageBox();
+  const creds = credentialFields("register");
+  const again = h("input", { name: "password2", type: "password", required: true, autocomplete: "new-password" });
+  const captcha = captchaField();
+  const submit = h("button", { type: "submit", class: "primary" }, "注册");
+  const form = h(
+    "form",
+    { novalidate: true },
+    creds.nodes,
+    field("再次输入密码", again),
+    captcha.node,
+    box,
+    h("div", { class: "actions" }, submit),
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      if (!form.reportValidity()) return;
+      if (again.value !== creds.password.value) {
+        showMessage(box, "两次输入的密码不一致，请重新输入。");
+        again.focus();
+        return;
+      }
+      const login = creds.loginInput.value.trim();
+      try {
+        await post("/accounts", { login, password: creds.password.value, ...captcha.answer() });
+        ctx.state.lastLogin = login;
+        ctx.flash("注册成功，请登录。", "success");
+        ctx.go("login");
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        showMessage(box, describe(error));
+        await captcha.load().catch(() => {});
+        const focus = { INVALID_CAPTCHA: captcha.input, WEAK_PASSWORD: creds.password };
+        (focus[error.code] ?? creds.loginInput).focus();
+      }
+    });
+  });
+  await captcha.load();
+  return h(
+    "section",
+    { class: "card narrow" },
+    h("h1", {}, "注册通行证"),
+    h("p", {}, "通行证账号用于报名、缴费和查看报名信息，请使用本人常用的邮箱或手机号。"),
+    form,
+    h("p", {}, "已有通行证？", h("a", { href: "#/login" }, "返回登录")),
+  );
+}
