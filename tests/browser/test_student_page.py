@@ -16,13 +16,18 @@ from tests.browser.flows import DEMO, Identity, Student, api_student, new_login,
 Opener = Callable[..., Browsing]
 
 
-def test_a_new_student_registers_chooses_written_and_oral_and_pays(open_page: Opener) -> None:
-    """R-ACC-1, R-QUAL-1..3, R-BIND-1, R-WRIT-1, R-ORAL-3/4, R-PAY-2/4: the whole flow to "paid"."""
-    browsing = open_page()
-    student = Student(browsing)
+def signed_up(browsing: Browsing, keyboard: bool = False) -> tuple[Browsing, Student, str]:
+    """A new student on the page: 注册 with the captcha, then 登录."""
+    student = Student(browsing, keyboard=keyboard)
     login = new_login()
     student.register(login)
     student.log_in(login)
+    return browsing, student, login
+
+
+def test_a_new_student_registers_chooses_written_and_oral_and_pays(open_page: Opener) -> None:
+    """R-ACC-1, R-QUAL-1..3, R-BIND-1, R-WRIT-1, R-ORAL-3/4, R-PAY-2/4: the whole flow to "paid"."""
+    browsing, student, _login = signed_up(open_page())
     student.enrol(roll_entry("贺鑫阳"), demo="普通四级考生")
     student.choose_written("英语四级（CET4）")
     student.heading("报名信息")
@@ -76,14 +81,10 @@ def test_r_pay_3_update_finds_a_payment_whose_notification_was_lost(open_page: O
 
 def test_the_whole_flow_at_phone_width_by_keyboard_through_the_bank_gateway(open_page: Opener) -> None:
     """360 px, keys only: nothing wider than the screen, every control reachable (R-PAY-2 bank)."""
-    browsing = open_page(360, 740, is_mobile=True, has_touch=True)
-    student = Student(browsing, keyboard=True)
+    browsing, student, _ = signed_up(open_page(360, 740, is_mobile=True, has_touch=True), keyboard=True)
     page = student.page
     overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    login = new_login()
-    student.register(login)
     assert page.evaluate(overflow) <= 0
-    student.log_in(login)
     student.enrol(unused_student(school="dcu", campus="dcu-main", qualified=["CET4"], skip=2))
     assert page.evaluate(overflow) <= 0
     student.choose_written("英语四级（CET4）")
@@ -148,11 +149,7 @@ def test_r_oral_3_a_campus_filled_while_the_student_looked_shows_none(open_page:
     """R-ORAL-3/4: dcu-beihu has 2 seats; two others take them while the page shows the list."""
     first, second, third = (roll_entry(name) for name in ("夏俊龙", "杜娜雪", "潘波"))
     others = [api_student(site, first)[0], api_student(site, second)[0]]
-    browsing = open_page()
-    student = Student(browsing)
-    login = new_login()
-    student.register(login)
-    student.log_in(login)
+    browsing, student, _login = signed_up(open_page())
     student.enrol(third)
     student.choose_written("英语四级（CET4）")
     student.open_oral("英语四级口试（CET-SET4）")
@@ -174,11 +171,7 @@ def test_r_oral_3_a_campus_filled_while_the_student_looked_shows_none(open_page:
 def test_r_writ_2_a_level_taken_from_another_device_is_refused(open_page: Opener, site: str) -> None:
     """R-WRIT-2: the page still offers 日语四级 after CET4 was chosen elsewhere; one per level holds."""
     identity = unused_student(school="dcu", campus="dcu-main", qualified=["CET4", "CJT4"])
-    browsing = open_page()
-    student = Student(browsing)
-    login = new_login()
-    student.register(login)
-    student.log_in(login)
+    browsing, student, _login = signed_up(open_page())
     student.enrol(identity)
     elsewhere = Api(site + "/api")
     elsewhere.token = student.page.evaluate("sessionStorage.getItem('cet.token')")
@@ -196,11 +189,7 @@ def test_r_writ_2_a_level_taken_from_another_device_is_refused(open_page: Opener
 def test_r_rev_3_a_pending_review_is_rejected_modified_and_approved_by_school_staff(open_page: Opener) -> None:
     """R-REV-3 ②, R-REV-4: ticket + name match, ID differs: pending (未复核); staff reject with a
     note; the student modifies and resubmits; staff approve; the student sees 已通过."""
-    browsing = open_page()
-    student = Student(browsing)
-    login = new_login()
-    student.register(login)
-    student.log_in(login)
+    browsing, student, login = signed_up(open_page())
     student.enrol(roll_entry("梁博睿"), save=False)
     student.press(student.link("CET6资格复核"))
     student.heading("CET6资格复核")
@@ -255,11 +244,7 @@ def decide_as_staff(staff: Student, approve: bool) -> None:
 
 def test_an_expired_session_sends_the_student_to_log_in_again(open_page: Opener, site: str) -> None:
     """api.md conventions: 401 UNAUTHENTICATED; the page says so in Chinese and asks to log in."""
-    browsing = open_page()
-    student = Student(browsing)
-    login = new_login()
-    student.register(login)
-    student.log_in(login)
+    browsing, student, login = signed_up(open_page())
     student.heading("报名首页")
     student.press(student.link("开始报名"))
     student.heading("报名协议")
@@ -304,11 +289,7 @@ def test_r_oral_2_a_school_without_external_oral_shows_no_choice(open_page: Open
 
 def test_r_bind_1_saving_outside_the_school_window_is_refused(open_page: Opener) -> None:
     """R-BIND-1: 海川学院's window closed in 2024: the lookup works, saving is refused in Chinese."""
-    browsing = open_page()
-    student = Student(browsing)
-    login = new_login()
-    student.register(login)
-    student.log_in(login)
+    browsing, student, _login = signed_up(open_page())
     student.enrol(roll_entry("朱磊伟"), save=False)
     student.tick("我已核对以上学籍信息与资格信息，确认无误")
     student.press(student.button("保存并继续"))

@@ -70,6 +70,24 @@ export async function busy(button, work) {
   }
 }
 
+/** The form's submit (button or Enter): the browser's own checks first, then `work`, once at a time. */
+export function onSubmit(form, button, work) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(button, async () => {
+      if (form.reportValidity()) await work();
+    });
+  });
+}
+
+/** A box the student must tick: false, with a message naming it and the focus on it, when not ticked. */
+export function ticked(box, checkbox) {
+  if (checkbox.checked) return true;
+  showMessage(box, `请先勾选“${checkbox.labels?.[0]?.textContent ?? ""}”。`);
+  checkbox.focus();
+  return false;
+}
+
 /** A modal question; resolves true when the student presses the confirm button. */
 export function confirmDialog({ title, body, confirm = "确定", cancel = "取消" }) {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 // 通行证: register and log in, each with a single-use captcha (R-ACC-1).
 import { ApiError, post, siteConfig, token } from "../api.js";
-import { busy, field, h, messageBox, showMessage } from "../dom.js";
+import { field, h, messageBox, onSubmit, showMessage } from "../dom.js";
 import { describe } from "../messages.js";
 
 function captchaField() {
@@ -60,25 +60,21 @@ export async function loginView(ctx) {
   const captcha = captchaField();
   const submit = h("button", { type: "submit", class: "primary" }, "登录");
   const form = h("form", { novalidate: true }, creds.nodes, captcha.node, box, h("div", { class: "actions" }, submit));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      if (!form.reportValidity()) return;
-      try {
-        const session = await post("/sessions", {
-          login: creds.loginInput.value.trim(),
-          password: creds.password.value,
-          ...captcha.answer(),
-        });
-        token.set(session.token);
-        ctx.go("home");
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        showMessage(box, describe(error));
-        await captcha.load().catch(() => {});
-        (error.code === "INVALID_CAPTCHA" ? captcha.input : creds.password).focus();
-      }
-    });
+  onSubmit(form, submit, async () => {
+    try {
+      const session = await post("/sessions", {
+        login: creds.loginInput.value.trim(),
+        password: creds.password.value,
+        ...captcha.answer(),
+      });
+      token.set(session.token);
+      ctx.go("home");
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      showMessage(box, describe(error));
+      await captcha.load().catch(() => {});
+      (error.code === "INVALID_CAPTCHA" ? captcha.input : creds.password).focus();
+    }
   });
   await captcha.load();
   return h(
@@ -120,29 +116,25 @@ export async function registerView(ctx) {
     box,
     h("div", { class: "actions" }, submit),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      if (!form.reportValidity()) return;
-      if (again.value !== creds.password.value) {
-        showMessage(box, "两次输入的密码不一致，请重新输入。");
-        again.focus();
-        return;
-      }
-      const login = creds.loginInput.value.trim();
-      try {
-        await post("/accounts", { login, password: creds.password.value, ...captcha.answer() });
-        ctx.state.lastLogin = login;
-        ctx.flash("注册成功，请登录。", "success");
-        ctx.go("login");
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        showMessage(box, describe(error));
-        await captcha.load().catch(() => {});
-        const focus = { INVALID_CAPTCHA: captcha.input, WEAK_PASSWORD: creds.password };
-        (focus[error.code] ?? creds.loginInput).focus();
-      }
-    });
+  onSubmit(form, submit, async () => {
+    if (again.value !== creds.password.value) {
+      showMessage(box, "两次输入的密码不一致，请重新输入。");
+      again.focus();
+      return;
+    }
+    const login = creds.loginInput.value.trim();
+    try {
+      await post("/accounts", { login, password: creds.password.value, ...captcha.answer() });
+      ctx.state.lastLogin = login;
+      ctx.flash("注册成功，请登录。", "success");
+      ctx.go("login");
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      showMessage(box, describe(error));
+      await captcha.load().catch(() => {});
+      const focus = { INVALID_CAPTCHA: captcha.input, WEAK_PASSWORD: creds.password };
+      (focus[error.code] ?? creds.loginInput).focus();
+    }
   });
   await captcha.load();
   return h(

@@ -1,6 +1,6 @@
 // 开始报名: the agreement (R-QUAL-1), the qualification lookup (R-QUAL-2/3) and saving (R-BIND-1).
 import { post, siteConfig } from "../api.js";
-import { busy, confirmDialog, field, h, messageBox, showMessage } from "../dom.js";
+import { confirmDialog, field, h, messageBox, onSubmit, ticked } from "../dom.js";
 import { ID_TYPES, idTypeName, subjectName } from "../format.js";
 import { describe } from "../messages.js";
 import { reviewStatus } from "./review.js";
@@ -19,7 +19,7 @@ const AGREEMENT = [
 export async function agreementView(ctx) {
   if (ctx.me.registration) return ctx.redirect("registration");
   const box = messageBox();
-  const accept = h("input", { type: "checkbox", name: "accept", id: "accept-agreement", required: true });
+  const accept = h("input", { type: "checkbox", name: "accept", id: "accept-agreement" });
   const submit = h("button", { type: "submit", class: "primary" }, "同意");
   const form = h(
     "form",
@@ -28,17 +28,10 @@ export async function agreementView(ctx) {
     box,
     h("div", { class: "actions" }, submit, h("a", { class: "button", href: "#/home" }, "返回")),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      if (!accept.checked) {
-        showMessage(box, "请先勾选“我已阅读并同意以上报名协议”。");
-        accept.focus();
-        return;
-      }
-      if ((await ctx.attempt(box, () => post("/me/agreement", { accepted: true }))) === undefined) return;
-      ctx.go("lookup");
-    });
+  onSubmit(form, submit, async () => {
+    if (!ticked(box, accept)) return;
+    if ((await ctx.attempt(box, () => post("/me/agreement", { accepted: true }))) === undefined) return;
+    ctx.go("lookup");
   });
   return h(
     "section",
@@ -79,17 +72,13 @@ export async function lookupView(ctx) {
     box,
     h("div", { class: "actions" }, submit),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      if (!form.reportValidity()) return;
-      const identity = { id_type: idType.value, id_number: idNumber.value.trim().toUpperCase(), name: name.value.trim() };
-      const found = await ctx.attempt(box, () => post("/qualification", identity));
-      if (found === undefined) return;
-      ctx.state.identity = identity;
-      ctx.state.qualification = found;
-      ctx.go("confirm");
-    });
+  onSubmit(form, submit, async () => {
+    const identity = { id_type: idType.value, id_number: idNumber.value.trim().toUpperCase(), name: name.value.trim() };
+    const found = await ctx.attempt(box, () => post("/qualification", identity));
+    if (found === undefined) return;
+    ctx.state.identity = identity;
+    ctx.state.qualification = found;
+    ctx.go("confirm");
   });
   const fill = (student) => {
     idType.value = student.id_type;
@@ -163,34 +152,27 @@ export async function confirmView(ctx) {
     box,
     h("div", { class: "actions" }, save, h("a", { class: "button", href: "#/lookup" }, "重新查询")),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(save, async () => {
-      if (!checked.checked) {
-        showMessage(box, "请先勾选“我已核对以上学籍信息与资格信息，确认无误”。");
-        checked.focus();
-        return;
-      }
-      const sure = await confirmDialog({
-        title: "保存报名信息",
-        body: [
-          h("p", {}, "保存后，报名信息将与当前通行证账号绑定，不能更改："),
-          h("ul", {}, [
-            h("li", {}, "学籍库信息以后的修改不会影响已保存的报名信息；"),
-            h("li", {}, "一个通行证账号只能绑定一名考生，一名考生只能绑定一个账号；"),
-            h("li", {}, "保存 24 小时后如仍未报考任何科目，报名信息将被自动删除。"),
-          ]),
-        ],
-        confirm: "确定保存",
-        cancel: "再检查一下",
-      });
-      if (!sure) return;
-      const saved = await ctx.attempt(box, () => post("/registration", { ...ctx.state.identity, confirm: true }));
-      if (saved === undefined) return;
-      ctx.state.qualification = null;
-      ctx.flash("保存成功：报名信息已与您的通行证账号绑定。请选择笔试科目。", "success");
-      ctx.go("written");
+  onSubmit(form, save, async () => {
+    if (!ticked(box, checked)) return;
+    const sure = await confirmDialog({
+      title: "保存报名信息",
+      body: [
+        h("p", {}, "保存后，报名信息将与当前通行证账号绑定，不能更改："),
+        h("ul", {}, [
+          h("li", {}, "学籍库信息以后的修改不会影响已保存的报名信息；"),
+          h("li", {}, "一个通行证账号只能绑定一名考生，一名考生只能绑定一个账号；"),
+          h("li", {}, "保存 24 小时后如仍未报考任何科目，报名信息将被自动删除。"),
+        ]),
+      ],
+      confirm: "确定保存",
+      cancel: "再检查一下",
     });
+    if (!sure) return;
+    const saved = await ctx.attempt(box, () => post("/registration", { ...ctx.state.identity, confirm: true }));
+    if (saved === undefined) return;
+    ctx.state.qualification = null;
+    ctx.flash("保存成功：报名信息已与您的通行证账号绑定。请选择笔试科目。", "success");
+    ctx.go("written");
   });
   const review = found.cet6_review;
   const reviewPart = review

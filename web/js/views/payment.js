@@ -1,6 +1,6 @@
 // 缴费 (R-PAY): the order, confirmed twice, the payment platform, and 更新 on the way back.
 import { ApiError, get, post } from "../api.js";
-import { busy, confirmDialog, field, h, messageBox, showMessage } from "../dom.js";
+import { busy, confirmDialog, field, h, messageBox, onSubmit, showMessage } from "../dom.js";
 import { when, yuan } from "../format.js";
 import { describe } from "../messages.js";
 
@@ -58,32 +58,29 @@ export async function payView(ctx) {
     box,
     h("div", { class: "actions" }, submit, h("a", { class: "button", href: "#/registration" }, "返回报名信息")),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      const first = await confirmDialog({
-        title: "确认报考信息",
-        body: [h("p", {}, "请确认以下报考科目与金额："), ...summary(unpaid, registration.amount_due)],
-        confirm: "确认无误",
-        cancel: "返回修改",
-      });
-      if (!first) return;
-      const second = await confirmDialog({
-        title: "再次确认",
-        body: h("p", {}, "缴费后科目不能更改或取消。确定前往支付平台缴费吗？"),
-        confirm: "确定",
-        cancel: "取消",
-      });
-      if (!second) return;
-      const chosen = bank.checked ? { provider: "bank", bank: bankSelect.value } : { provider: "alipay" };
-      try {
-        leaveFor(await post("/orders", chosen));
-      } catch (error) {
-        if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") throw error;
-        showMessage(box, describe(error));
-        if (error.code === "ORDER_OPEN") ctx.reload();
-      }
+  onSubmit(form, submit, async () => {
+    const first = await confirmDialog({
+      title: "确认报考信息",
+      body: [h("p", {}, "请确认以下报考科目与金额："), ...summary(unpaid, registration.amount_due)],
+      confirm: "确认无误",
+      cancel: "返回修改",
     });
+    if (!first) return;
+    const second = await confirmDialog({
+      title: "再次确认",
+      body: h("p", {}, "缴费后科目不能更改或取消。确定前往支付平台缴费吗？"),
+      confirm: "确定",
+      cancel: "取消",
+    });
+    if (!second) return;
+    const chosen = bank.checked ? { provider: "bank", bank: bankSelect.value } : { provider: "alipay" };
+    try {
+      leaveFor(await post("/orders", chosen));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") throw error;
+      showMessage(box, describe(error));
+      if (error.code === "ORDER_OPEN") ctx.reload();
+    }
   });
   return h(
     "section",

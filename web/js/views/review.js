@@ -1,6 +1,6 @@
 // CET6资格复核 (R-REV): submit a CET4 ticket number, see the status, modify or delete when rejected.
 import { del, post, put } from "../api.js";
-import { busy, confirmDialog, field, h, messageBox, showMessage } from "../dom.js";
+import { busy, confirmDialog, field, h, messageBox, onSubmit, ticked } from "../dom.js";
 import { ID_TYPES, when } from "../format.js";
 
 const STATUS = {
@@ -21,7 +21,7 @@ const NOTES = [
   "复核申请与通行证账号绑定，一个账号只能有一条复核申请；一旦复核通过，将不能更改和取消。",
 ];
 
-function ticketForm(ctx, { identityNeeded, submitLabel, onSubmit }) {
+function ticketForm(ctx, { identityNeeded, submitLabel, send }) {
   const box = messageBox();
   const ticket = h("input", {
     name: "ticket_number",
@@ -43,17 +43,9 @@ function ticketForm(ctx, { identityNeeded, submitLabel, onSubmit }) {
     box,
     h("div", { class: "actions" }, submit),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      if (!form.reportValidity()) return;
-      if (!sure.checked) {
-        showMessage(box, "请先勾选确认准考证号。");
-        sure.focus();
-        return;
-      }
-      await onSubmit(box, { ticket_number: ticket.value.trim(), ...(identity ? identity.values() : {}) });
-    });
+  onSubmit(form, submit, async () => {
+    if (!ticked(box, sure)) return;
+    await send(box, { ticket_number: ticket.value.trim(), ...(identity ? identity.values() : {}) });
   });
   return form;
 }
@@ -97,7 +89,7 @@ export async function reviewView(ctx) {
       ticketForm(ctx, {
         identityNeeded: true,
         submitLabel: "保存并提交复核",
-        onSubmit: async (box, values) => {
+        send: async (box, values) => {
           const made = await ctx.attempt(box, () => post("/cet6-reviews", { ...values, confirm: true }));
           if (made !== undefined) await afterDecision(ctx, made.status);
         },
@@ -144,7 +136,7 @@ function rejectedActions(ctx) {
     ticketForm(ctx, {
       identityNeeded: false,
       submitLabel: "修改并重新提交",
-      onSubmit: async (formBox, values) => {
+      send: async (formBox, values) => {
         const changed = await ctx.attempt(formBox, () => put("/cet6-reviews/current", { ...values, confirm: true }));
         if (changed !== undefined) await afterDecision(ctx, changed.status);
       },

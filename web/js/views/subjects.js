@@ -1,6 +1,6 @@
 // 报名信息, 笔试报考 (R-WRIT) and 口试报考 (R-ORAL): the chosen subjects and how to add more.
 import { del, get, post } from "../api.js";
-import { busy, confirmDialog, h, messageBox, showMessage } from "../dom.js";
+import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, ticked } from "../dom.js";
 import { startCountdowns, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
 import { reviewStatus } from "./review.js";
@@ -156,34 +156,27 @@ export async function writtenView(ctx) {
     box,
     h("div", { class: "actions" }, submit, h("a", { class: "button", href: "#/registration" }, "返回报名信息")),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      if (!read.checked) {
-        showMessage(box, "请先阅读报考须知及省通告，并勾选“我已阅读报考须知及省通告”。");
-        read.focus();
+  onSubmit(form, submit, async () => {
+    if (!ticked(box, read)) return;
+    const picks = levels.map((l) => l.value()).filter(Boolean);
+    if (!picks.length) {
+      showMessage(box, "请至少选择一个笔试科目。");
+      return;
+    }
+    const done = [];
+    for (const code of picks) {
+      try {
+        await post("/registration/subjects", { subject: code });
+        done.push(code);
+      } catch (error) {
+        if (error?.code === "UNAUTHENTICATED") throw error;
+        const ok = done.length ? `已报考 ${done.join("、")}。` : "";
+        showMessage(box, `${ok}${describe(error)}`);
         return;
       }
-      const picks = levels.map((l) => l.value()).filter(Boolean);
-      if (!picks.length) {
-        showMessage(box, "请至少选择一个笔试科目。");
-        return;
-      }
-      const done = [];
-      for (const code of picks) {
-        try {
-          await post("/registration/subjects", { subject: code });
-          done.push(code);
-        } catch (error) {
-          if (error?.code === "UNAUTHENTICATED") throw error;
-          const ok = done.length ? `已报考 ${done.join("、")}。` : "";
-          showMessage(box, `${ok}${describe(error)}`);
-          return;
-        }
-      }
-      ctx.flash("笔试科目已报考。请在 24 小时内缴费；如需报考口试，请点击“口试报考”。", "success");
-      ctx.go("registration");
-    });
+    }
+    ctx.flash("笔试科目已报考。请在 24 小时内缴费；如需报考口试，请点击“口试报考”。", "success");
+    ctx.go("registration");
   });
   return h(
     "section",
@@ -287,23 +280,20 @@ export async function oralView(ctx) {
     box,
     h("div", { class: "actions" }, submit, h("a", { class: "button", href: "#/registration" }, "返回报名信息")),
   );
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(submit, async () => {
-      const campus = form.querySelector('input[name="campus"]:checked');
-      if (!subject) return showMessage(box, "请先选择口试科目。");
-      if (!campus) return showMessage(box, "请选择口试报名校区（余量为“无”的校区不能选择）。");
-      try {
-        await post("/registration/subjects", { subject, campus_id: campus.value });
-      } catch (error) {
-        if (error?.code === "UNAUTHENTICATED") throw error;
-        showMessage(box, describe(error));
-        if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN"].includes(error?.code)) await loadCampuses().catch(() => {});
-        return;
-      }
-      ctx.flash("口试科目已报考，考位已为您保留。请在 24 小时内缴费。", "success");
-      ctx.go("registration");
-    });
+  onSubmit(form, submit, async () => {
+    const campus = form.querySelector('input[name="campus"]:checked');
+    if (!subject) return showMessage(box, "请先选择口试科目。");
+    if (!campus) return showMessage(box, "请选择口试报名校区（余量为“无”的校区不能选择）。");
+    try {
+      await post("/registration/subjects", { subject, campus_id: campus.value });
+    } catch (error) {
+      if (error?.code === "UNAUTHENTICATED") throw error;
+      showMessage(box, describe(error));
+      if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN"].includes(error?.code)) await loadCampuses().catch(() => {});
+      return;
+    }
+    ctx.flash("口试科目已报考，考位已为您保留。请在 24 小时内缴费。", "success");
+    ctx.go("registration");
   });
   return h(
     "section",
