@@ -445,6 +445,7 @@ def test_r_acc_1_register_and_log_in_are_201_with_the_contract_shapes(client: Cl
         "agreement_accepted": False,
         "registration": None,
         "cet6_review": None,
+        "open_order_id": None,
     }
     create_account(client, "+86 139-1234-5678")
     assert ok(call(client, "GET", "/me", token=log_in(client, "13912345678")), "GET /me")["login"] == "13912345678"
