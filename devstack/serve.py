@@ -88,6 +88,9 @@ button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:1rem}}</style></head>
 
 class Handler(BaseHTTPRequestHandler):
     gateway: Any = None
+    # Chalice keeps the request being served in one attribute of the app: like a Lambda container,
+    # the app serves one request at a time (static files and the sandbox's page stay concurrent).
+    one_at_a_time = threading.Lock()
     sandbox: Any = None
     page_config: ClassVar[dict[str, Any]] = {"api_base": API_PREFIX}
     server_version = "cet-devstack"
@@ -115,7 +118,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
-            response = self.gateway.handle_request(self.command, path, headers, body)
+            with self.one_at_a_time:
+                response = self.gateway.handle_request(self.command, path, headers, body)
         except (ForbiddenError, NotAuthorizedError):
             self._send(404, json.dumps(NOT_FOUND, ensure_ascii=False).encode(), "application/json; charset=utf-8")
             return

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import secrets
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from devstack.walkthrough import walk
-from tests.stack import start_stack, stop
+from devstack.walkthrough import Api, walk
+from tests.stack import ROOT, start_stack, stop
 
 
 @pytest.fixture(params=["embedded", "dynamodb_local"])
@@ -53,3 +56,34 @@ def test_the_page_and_the_api_share_one_origin(stack: str) -> None:
             urllib.request.urlopen(stack + path, timeout=5)
         assert missing.value.code == 404
         assert json.loads(missing.value.read())["code"] == "NOT_FOUND"
+
+
+def test_concurrent_requests_each_get_their_own_answer(stack: str) -> None:
+    """A Lambda container serves one request at a time; the local stack's threaded server must not
+    let one student's request run with another's body (Chalice keeps the request being served in
+    one attribute of the app). Each student looks up a different candidate, all at once."""
+    roll = json.loads((ROOT / "devstack" / "demo_province.json").read_text(encoding="utf-8"))["roll"]
+    people = [e for e in roll if e["id_type"] == "resident_id"][20:26]
+    students = []
+    for person in people:
+        api = Api(stack + "/api")
+        login = {"login": f"parallel-{secrets.token_hex(4)}@example.cn", "password": "Cet2026demo"}
+        api.expect(201, "POST", "/accounts", {**login, **api.captcha()})
+        api.token = api.expect(201, "POST", "/sessions", {**login, **api.captcha()})["token"]
+        api.expect(204, "POST", "/me/agreement", {"accepted": True})
+        students.append((api, person))
+    barrier = threading.Barrier(len(students))
+
+    def look_up(student: tuple[Api, dict[str, str]]) -> list[bool]:
+        api, person = student
+        body = {k: person[k] for k in ("id_type", "id_number", "name")}
+        answers = []
+        for _ in range(10):
+            barrier.wait()
+            status, found = api.call("POST", "/qualification", body)
+            answers.append(status == 200 and found["candidate"]["name"] == person["name"])
+        return answers
+
+    with ThreadPoolExecutor(len(students)) as pool:
+        results = [ok for answers in pool.map(look_up, students) for ok in answers]
+    assert all(results), f"{results.count(False)} of {len(results)} answers were for someone else"
