@@ -147,7 +147,9 @@ def open_page(browser: Browser, site: str, request: pytest.FixtureRequest) -> It
         return browsing
 
     yield opener
-    for context, _ in opened:
+    for context, browsing in opened:
+        if request.session.testsfailed != failed_before:
+            browsing.shot("failed")  # where the page stood when the test gave up
         context.close()
     if request.session.testsfailed == failed_before:  # a failed test has said enough already
         assert all(b.checked for _, b in opened), "every page must end with browsing.check([...])"

@@ -146,21 +146,24 @@ def test_r_acc_1_a_wrong_captcha_is_refused_and_a_new_one_shown(open_page: Opene
 
 
 def test_r_oral_3_a_campus_filled_while_the_student_looked_shows_none(open_page: Opener, site: str) -> None:
-    """R-ORAL-3/4: dcu-beihu has 2 seats; two others take them while the page shows the list."""
+    """R-ORAL-3/4: dcu-beihu has 2 seats; one is taken (紧张), the other goes while the page shows it."""
     first, second, third = (roll_entry(name) for name in ("夏俊龙", "杜娜雪", "潘波"))
     others = [api_student(site, first)[0], api_student(site, second)[0]]
     browsing, student, _login = signed_up(open_page())
     student.enrol(third)
     student.choose_written("英语四级（CET4）")
+    student.heading("报名信息")
+    others[0].expect(201, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "dcu-beihu"})
     student.open_oral("英语四级口试（CET-SET4）")
     beihu = student.page.get_by_label("东川大学北湖校区")
+    row = student.page.locator(".option.campus", has=beihu)
     expect(beihu).to_be_enabled()
-    for api in others:
-        api.expect(201, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "dcu-beihu"})
+    expect(row).to_contain_text("余量：紧张")  # 1 of 2 seats left: half or less is yellow, in words too
+    browsing.shot("campus-yellow")
+    others[1].expect(201, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "dcu-beihu"})
     student.choose_campus("东川大学北湖校区")
     expect(student.error()).to_contain_text("考位刚刚报满")
     expect(beihu).to_be_disabled()  # the list came again: the campus is now "无"
-    row = student.page.locator(".option.campus", has=beihu)
     expect(row).to_contain_text("余量：无")
     browsing.shot("campus-full")
     student.choose_campus("东川大学本部校区")
