@@ -87,6 +87,9 @@ def test_the_whole_flow_at_phone_width_by_keyboard_through_the_bank_gateway(open
     assert page.evaluate(overflow) <= 0
     student.enrol(unused_student(school="dcu", campus="dcu-main", qualified=["CET4"], skip=2))
     assert page.evaluate(overflow) <= 0
+    student.press(page.get_by_role("link", name="跳到正文"))  # the skip link stays on this step
+    student.heading("笔试报考")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
     student.choose_written("英语四级（CET4）")
     student.heading("报名信息")
     assert page.evaluate(overflow) <= 0
@@ -238,7 +241,7 @@ def decide_as_staff(staff: Student, approve: bool) -> None:
     staff.browsing.shot("staff-pending")
     who = "梁博睿（390310242102424）"
     if not approve:
-        staff.type_into("备注", "请携带 CET4 成绩报告单到教务处复核")
+        staff.type_into(f"备注：{who}", "请携带 CET4 成绩报告单到教务处复核")
     staff.press(staff.page.get_by_role("button", name=f"{'通过' if approve else '不通过'} {who}", exact=True))
     expect(staff.page.get_by_role("status")).to_contain_text("已通过" if approve else "已驳回")
     expect(staff.page.get_by_text("目前没有待复核的申请")).to_be_visible()

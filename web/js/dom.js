@@ -67,7 +67,18 @@ export async function busy(button, work) {
     button.disabled = false;
     button.removeAttribute("aria-busy");
     button.textContent = label;
+    // a dialog closed while the button was disabled leaves the focus nowhere: give it back
+    if (button.isConnected && (document.activeElement === document.body || !document.activeElement)) button.focus();
   }
+}
+
+/** Tables keep their meaning for screen readers when the phone layout makes their cells blocks. */
+export function tableRoles(table) {
+  const roles = { thead: "rowgroup", tbody: "rowgroup", tr: "row", td: "cell" };
+  table.setAttribute("role", "table");
+  for (const [tag, role] of Object.entries(roles)) for (const node of table.querySelectorAll(tag)) node.setAttribute("role", role);
+  for (const cell of table.querySelectorAll("th")) cell.setAttribute("role", cell.scope === "row" ? "rowheader" : "columnheader");
+  return table;
 }
 
 /** The form's submit (button or Enter): the browser's own checks first, then `work`, once at a time. */
@@ -89,10 +100,10 @@ export function ticked(box, checkbox) {
 }
 
 /** A modal question; resolves true when the student presses the confirm button. */
-export function confirmDialog({ title, body, confirm = "确定", cancel = "取消" }) {
+export function confirmDialog({ title, body, confirm = "确定", cancel = "取消", danger = false }) {
   return new Promise((resolve) => {
     const titleId = `d-${Math.random().toString(36).slice(2, 9)}`;
-    const yes = h("button", { type: "button", class: "primary", value: "yes" }, confirm);
+    const yes = h("button", { type: "button", class: danger ? "danger" : "primary", value: "yes" }, confirm);
     const no = h("button", { type: "button", value: "no" }, cancel);
     const dialog = h(
       "dialog",
@@ -114,6 +125,6 @@ export function confirmDialog({ title, body, confirm = "确定", cancel = "取�
     });
     document.body.append(dialog);
     dialog.showModal();
-    yes.focus();
+    (danger ? no : yes).focus(); // Enter alone never deletes
   });
 }

@@ -41,8 +41,10 @@ export function startCountdowns(root) {
     }
   };
   tick();
+  let shown = false; // the table may be built before the page shows it
   const timer = setInterval(() => {
-    if (!root.isConnected) clearInterval(timer);
+    if (root.isConnected) shown = true;
+    if (shown && !root.isConnected) clearInterval(timer);
     else tick();
   }, 1000);
 }

@@ -29,12 +29,13 @@ const SITE = "全国大学英语四、六级考试（CET）网上报名";
 
 const main = document.getElementById("main");
 const account = document.getElementById("account");
+const announcer = document.getElementById("announce");
 const state = {};
 let pendingFlash = null;
 let renderCount = 0;
 
 function currentRoute() {
-  const name = window.location.hash.replace(/^#\/?/, "");
+  const name = window.location.hash.replace(/^#\//, "");
   return ROUTES[name] ? name : token.get() ? "home" : "login";
 }
 
@@ -58,6 +59,11 @@ const ctx = {
   flash(text, kind = "info") {
     pendingFlash = { text, kind };
   },
+  /** A new session: whatever the tab held for an earlier one goes first. */
+  signIn(newToken) {
+    forget();
+    token.set(newToken);
+  },
   /** Runs one call; an API refusal lands in `box` (undefined returned), anything else goes up. */
   async attempt(box, work) {
     showMessage(box, "");
@@ -72,11 +78,12 @@ const ctx = {
   },
 };
 
-/** Nothing of one student stays in the tab for the next one: identity, lookup, notices. */
+/** Nothing of one student stays in the tab for the next one: identity, lookup, an order on its way. */
 function forget() {
   token.clear();
   ctx.me = null;
   for (const key of Object.keys(state)) delete state[key];
+  sessionStorage.removeItem("cet.paying");
 }
 
 function accountBar(me) {
@@ -92,11 +99,17 @@ function accountBar(me) {
   return [h("span", {}, `通行证：${me.login}`), h("a", { href: home }, me.role === "staff" ? "复核列表" : "报名首页"), logout];
 }
 
-function flashNode() {
-  if (!pendingFlash) return null;
+/** The message of the last action, under the new page's heading, and read out by screen readers. */
+function showFlash(node) {
+  announcer.textContent = "";
+  if (!pendingFlash) return;
   const { text, kind } = pendingFlash;
   pendingFlash = null;
-  return h("p", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
+  const shown = h("p", { class: `message ${kind}` }, text);
+  const heading = node.querySelector("h1");
+  if (heading) heading.after(shown);
+  else node.prepend(shown);
+  setTimeout(() => (announcer.textContent = text), 50);
 }
 
 function failure(error) {
@@ -135,7 +148,8 @@ async function render() {
   }
   if (mine !== renderCount || node === REDIRECT || node === null) return undefined;
   account.replaceChildren(...accountBar(ctx.me));
-  main.replaceChildren(...[flashNode(), node].filter(Boolean));
+  showFlash(node);
+  main.replaceChildren(node);
   main.removeAttribute("aria-busy");
   const heading = main.querySelector("h1");
   heading?.setAttribute("tabindex", "-1");
@@ -159,7 +173,13 @@ function escaped(event) {
 async function boot() {
   await configure();
   window.addEventListener("unhandledrejection", escaped);
-  window.addEventListener("hashchange", () => render());
+  window.addEventListener("hashchange", () => {
+    if (!window.location.hash || window.location.hash.startsWith("#/")) render();
+  });
+  document.querySelector("a.skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    (main.querySelector("h1") ?? main).focus();
+  });
   await render();
 }
 

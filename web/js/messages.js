@@ -51,12 +51,37 @@ export const MESSAGES = {
   UNEXPECTED: "系统繁忙，请稍后重试。如多次失败，请联系学校负责老师。",
 };
 
+/** The contract's field names as the form calls them, for INVALID_REQUEST's "字段 x …". */
+const FIELDS = {
+  login: "通行证账号",
+  password: "密码",
+  captcha_id: "验证码",
+  captcha_answer: "验证码",
+  id_type: "证件类型",
+  id_number: "证件号码",
+  name: "姓名",
+  ticket_number: "准考证号",
+  confirm: "确认勾选",
+  subject: "科目",
+  campus_id: "口试校区",
+  provider: "支付方式",
+  bank: "支付银行",
+  note: "备注",
+};
+
+function waitWords(seconds) {
+  const value = Number(seconds);
+  return value >= 60 ? `${Math.ceil(value / 60)} 分钟` : `${value} 秒`;
+}
+
 /** The sentence for an ApiError: the page's own words, plus the server's detail where it helps. */
 export function describe(error) {
   const code = error?.code ?? "UNEXPECTED";
-  if (code === "INVALID_REQUEST" && error.serverMessage) return error.serverMessage;
+  if (code === "INVALID_REQUEST" && error.serverMessage) {
+    return error.serverMessage.replace(/字段 ([a-z_]+) ?/g, (whole, field) => (FIELDS[field] ? `“${FIELDS[field]}”` : whole));
+  }
   if (code === "TOO_MANY_ATTEMPTS" && error.retryAfter) {
-    return `尝试次数过多，请在 ${error.retryAfter} 秒后再试。`;
+    return `尝试次数过多，请在 ${waitWords(error.retryAfter)}后再试。`;
   }
   return MESSAGES[code] ?? error.serverMessage ?? MESSAGES.UNEXPECTED;
 }

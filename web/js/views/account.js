@@ -1,9 +1,9 @@
 // 通行证: register and log in, each with a single-use captcha (R-ACC-1).
-import { ApiError, post, siteConfig, token } from "../api.js";
+import { ApiError, post, siteConfig } from "../api.js";
 import { field, h, messageBox, onSubmit, showMessage } from "../dom.js";
 import { describe } from "../messages.js";
 
-function captchaField() {
+function captchaField(box) {
   const input = h("input", {
     name: "captcha",
     required: true,
@@ -18,12 +18,18 @@ function captchaField() {
   let captchaId = null;
   const load = async () => {
     input.value = "";
-    const issued = await post("/captchas");
-    captchaId = issued.captcha_id;
-    image.src = issued.image;
+    captchaId = null;
+    try {
+      const issued = await post("/captchas");
+      captchaId = issued.captcha_id;
+      image.src = issued.image;
+    } catch (error) {
+      image.removeAttribute("src");
+      showMessage(box, `验证码加载失败，请点击“换一张”重试。${error?.code === "NETWORK" ? describe(error) : ""}`);
+    }
   };
-  refresh.addEventListener("click", () => load().catch(() => {}));
-  image.addEventListener("click", () => load().catch(() => {}));
+  refresh.addEventListener("click", () => load());
+  image.addEventListener("click", () => load());
   const node = h("div", { class: "captcha" }, field("验证码", input, "请输入图片中的 4 个字符，不区分大小写"), image, refresh);
   return { node, input, load, answer: () => ({ captcha_id: captchaId, captcha_answer: input.value.trim() }) };
 }
@@ -57,7 +63,7 @@ function credentialFields(kind, login = "") {
 export async function loginView(ctx) {
   const box = messageBox();
   const creds = credentialFields("login", ctx.state.lastLogin ?? "");
-  const captcha = captchaField();
+  const captcha = captchaField(box);
   const submit = h("button", { type: "submit", class: "primary" }, "登录");
   const form = h("form", { novalidate: true }, creds.nodes, captcha.node, box, h("div", { class: "actions" }, submit));
   onSubmit(form, submit, async () => {
@@ -67,12 +73,12 @@ export async function loginView(ctx) {
         password: creds.password.value,
         ...captcha.answer(),
       });
-      token.set(session.token);
+      ctx.signIn(session.token);
       ctx.go("home");
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      await captcha.load();
       showMessage(box, describe(error));
-      await captcha.load().catch(() => {});
       (error.code === "INVALID_CAPTCHA" ? captcha.input : creds.password).focus();
     }
   });
@@ -105,7 +111,7 @@ export async function registerView(ctx) {
   const box = messageBox();
   const creds = credentialFields("register");
   const again = h("input", { name: "password2", type: "password", required: true, autocomplete: "new-password" });
-  const captcha = captchaField();
+  const captcha = captchaField(box);
   const submit = h("button", { type: "submit", class: "primary" }, "注册");
   const form = h(
     "form",
@@ -130,8 +136,8 @@ export async function registerView(ctx) {
       ctx.go("login");
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
+      await captcha.load();
       showMessage(box, describe(error));
-      await captcha.load().catch(() => {});
       const focus = { INVALID_CAPTCHA: captcha.input, WEAK_PASSWORD: creds.password };
       (focus[error.code] ?? creds.loginInput).focus();
     }

@@ -37,7 +37,7 @@ export async function agreementView(ctx) {
     "section",
     { class: "card" },
     h("h1", {}, "报名协议"),
-    h("div", { class: "agreement", tabindex: 0, "aria-label": "报名协议全文" }, AGREEMENT.map((line) => h("p", {}, line))),
+    h("div", { class: "agreement", role: "region", tabindex: 0, "aria-label": "报名协议全文" }, AGREEMENT.map((line) => h("p", {}, line))),
     form,
   );
 }

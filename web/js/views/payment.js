@@ -78,8 +78,9 @@ export async function payView(ctx) {
       leaveFor(await post("/orders", chosen));
     } catch (error) {
       if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") throw error;
-      showMessage(box, describe(error));
-      if (error.code === "ORDER_OPEN") ctx.reload();
+      if (error.code !== "ORDER_OPEN") return showMessage(box, describe(error));
+      ctx.flash(describe(error), "warn");
+      ctx.go("home"); // where the open order is, with 继续支付 and 更新
     }
   });
   return h(

@@ -124,7 +124,12 @@ function rejectedActions(ctx) {
   const remove = h("button", { type: "button", class: "danger" }, "删除复核申请");
   remove.addEventListener("click", () =>
     busy(remove, async () => {
-      const sure = await confirmDialog({ title: "删除复核申请", body: h("p", {}, "确定删除这条 CET6 资格复核申请吗？"), confirm: "删除" });
+      const sure = await confirmDialog({
+        title: "删除复核申请",
+        body: h("p", {}, "确定删除这条 CET6 资格复核申请吗？"),
+        confirm: "删除",
+        danger: true,
+      });
       if (!sure) return;
       if ((await ctx.attempt(box, () => del("/cet6-reviews/current"))) === undefined) return;
       ctx.flash("复核申请已删除。", "info");

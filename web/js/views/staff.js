@@ -1,12 +1,13 @@
 // 学校负责老师: pending CET6 reviews of the school (R-REV-3 ②), and late payments (R-PAY-5).
 import { get, post } from "../api.js";
-import { busy, h, messageBox, showMessage } from "../dom.js";
+import { busy, h, messageBox, showMessage, tableRoles } from "../dom.js";
 import { when, yuan } from "../format.js";
 
 const LATE = { re_reserved: "已重新保留科目", refunded: "已原路退款", refund_pending: "退款处理中" };
 
 function reviewRow(ctx, review, box) {
-  const note = h("input", { name: "note", maxlength: 200, id: `note-${review.review_id}` });
+  const who = `${review.candidate.name}（${review.ticket_number}）`;
+  const note = h("input", { name: "note", maxlength: 200, id: `note-${review.review_id}`, "aria-label": `备注：${who}` });
   const decide = (approve, button) =>
     busy(button, async () => {
       if (!approve && !note.value.trim()) {
@@ -21,7 +22,7 @@ function reviewRow(ctx, review, box) {
       ctx.flash(`已${approve ? "通过" : "驳回"} ${review.candidate.name} 的复核申请。`, "success");
       ctx.reload();
     });
-  const who = `${review.candidate.name}（${review.ticket_number}）`;
+
   return h(
     "tr",
     {},
@@ -51,12 +52,14 @@ export async function staffView(ctx) {
     ? h(
         "div",
         { class: "table-wrap" },
-        h(
-          "table",
-          { class: "subjects" },
+        tableRoles(
+          h(
+            "table",
+            { class: "subjects" },
           h("caption", {}, `待人工复核的申请（${pending.length} 条）`),
           h("thead", {}, h("tr", {}, ["姓名", "证件号码", "准考证号", "提交时间", "处理"].map((t) => h("th", { scope: "col" }, t)))),
-          h("tbody", {}, pending.map((review) => reviewRow(ctx, review, box))),
+            h("tbody", {}, pending.map((review) => reviewRow(ctx, review, box))),
+          ),
         ),
       )
     : h("p", { class: "empty" }, "目前没有待复核的申请。");

@@ -1,7 +1,7 @@
 // 报名信息, 笔试报考 (R-WRIT) and 口试报考 (R-ORAL): the chosen subjects and how to add more.
 import { del, get, post } from "../api.js";
-import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, ticked } from "../dom.js";
-import { startCountdowns, when, yuan } from "../format.js";
+import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, tableRoles, ticked } from "../dom.js";
+import { startCountdowns, subjectName, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
 import { reviewStatus } from "./review.js";
 
@@ -64,7 +64,7 @@ export function subjectTable(registration, onRemove = null) {
     h("tbody", {}, rows),
   );
   startCountdowns(table);
-  return h("div", { class: "table-wrap" }, table);
+  return h("div", { class: "table-wrap" }, tableRoles(table));
 }
 
 function progress(registration) {
@@ -95,6 +95,7 @@ export async function registrationView(ctx) {
         title: "删除科目",
         body: h("p", {}, `确定删除“${subject.name}”吗？${subject.kind === "oral" ? "口试考位将被释放。" : ""}`),
         confirm: "删除",
+        danger: true,
       });
       if (!sure) return;
       if ((await ctx.attempt(box, () => del(`/registration/subjects/${encodeURIComponent(subject.code)}`))) === undefined) return;
@@ -170,9 +171,10 @@ export async function writtenView(ctx) {
         done.push(code);
       } catch (error) {
         if (error?.code === "UNAUTHENTICATED") throw error;
-        const ok = done.length ? `已报考 ${done.join("、")}。` : "";
-        showMessage(box, `${ok}${describe(error)}`);
-        return;
+        if (!done.length) return showMessage(box, describe(error));
+        // part of the choice went through: show the registration as it now is
+        ctx.flash(`已报考${done.map(subjectName).join("、")}；${subjectName(code)}未能报考：${describe(error)}`, "error");
+        return ctx.go("registration");
       }
     }
     ctx.flash("笔试科目已报考。请在 24 小时内缴费；如需报考口试，请点击“口试报考”。", "success");
@@ -222,7 +224,7 @@ function levelChoice(level, subjects, chosen) {
 
 const REMAINING = {
   green: ["充足", "green", "剩余考位超过一半"],
-  yellow: ["紧张", "yellow", "剩余考位不到一半"],
+  yellow: ["紧张", "yellow", "剩余考位一半或以下"],
   none: ["无", "none", "已报满，不能选择"],
 };
 
@@ -248,9 +250,15 @@ export async function oralView(ctx) {
 
   const loadCampuses = async () => {
     campusArea.replaceChildren();
-    if (!subject) return;
-    const campuses = await get(`/oral-campuses?subject=${encodeURIComponent(subject)}`);
+    const asked = subject;
+    if (!asked) return;
+    const campuses = await get(`/oral-campuses?subject=${encodeURIComponent(asked)}`);
+    if (asked !== subject) return; // the student chose another subject meanwhile
     campusArea.replaceChildren(campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null));
+  };
+  const shown = (error) => {
+    if (error?.code === "UNAUTHENTICATED") throw error;
+    showMessage(box, describe(error));
   };
   const subjectOptions = orals.map((s) => {
     const writtenCode = `CET${s.level}`;
@@ -261,7 +269,7 @@ export async function oralView(ctx) {
     radio.addEventListener("change", () => {
       subject = s.code;
       showMessage(box, "");
-      loadCampuses().catch((error) => showMessage(box, describe(error)));
+      loadCampuses().catch(shown);
     });
     const why = already ? "已报考" : !s.qualified ? (s.reason ?? "无报考资格") : needsWritten ? `请先报考英语${s.level === 4 ? "四" : "六"}级笔试` : null;
     return h(
@@ -289,7 +297,7 @@ export async function oralView(ctx) {
     } catch (error) {
       if (error?.code === "UNAUTHENTICATED") throw error;
       showMessage(box, describe(error));
-      if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN"].includes(error?.code)) await loadCampuses().catch(() => {});
+      if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN"].includes(error?.code)) await loadCampuses().catch(shown);
       return;
     }
     ctx.flash("口试科目已报考，考位已为您保留。请在 24 小时内缴费。", "success");
