@@ -162,7 +162,8 @@ class Handler(BaseHTTPRequestHandler):
             elif action == "cancel":
                 driver.sandbox.cancel(order_id)
             else:
-                raise IndexError(action)
+                self._send(404, "页面不存在。".encode(), "text/plain; charset=utf-8")
+                return
             self.send_response(303)
             self.send_header("Location", trade.return_url or "/")
             self.send_header("Content-Length", "0")
