@@ -3,71 +3,25 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.clock import SHANGHAI, FixedClock
 from chalicelib.payments.alipay import AlipayProvider
 from chalicelib.payments.bank import BankGatewayProvider
-from chalicelib.payments.base import PaymentRequest, TradeState
+from chalicelib.payments.base import TradeState
 from devstack.payment_sandbox import PaymentSandbox, SandboxRefused, UnknownTrade, new_rsa_key_pair
-
-APP_ID = "2021000000000001"
-MERCHANT = "3201"
-BANK_KEY = b"merchant-key"
-NOW = datetime(2098, 9, 1, 10, 0, tzinfo=SHANGHAI)
-EXPIRES = NOW + timedelta(hours=24)
-
-
-@pytest.fixture(scope="module")
-def app_keys() -> tuple[bytes, bytes]:
-    return new_rsa_key_pair()
-
-
-@pytest.fixture(scope="module")
-def alipay_private_key() -> bytes:
-    return new_rsa_key_pair()[0]
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
-
-
-@pytest.fixture
-def sandbox(app_keys: tuple[bytes, bytes], alipay_private_key: bytes, clock: FixedClock) -> PaymentSandbox:
-    return PaymentSandbox(
-        app_id=APP_ID,
-        app_public_key_pem=app_keys[1],
-        bank_merchant_id=MERCHANT,
-        bank_merchant_key=BANK_KEY,
-        clock=clock,
-        alipay_private_key_pem=alipay_private_key,
-    )
-
-
-@pytest.fixture
-def alipay(app_keys: tuple[bytes, bytes], sandbox: PaymentSandbox, clock: FixedClock) -> AlipayProvider:
-    gateway = "https://openapi.alipay.com/gateway.do"
-    return AlipayProvider(APP_ID, app_keys[0], sandbox.alipay_public_key_pem, gateway, sandbox.transport, clock=clock)
-
-
-@pytest.fixture
-def bank(sandbox: PaymentSandbox, clock: FixedClock) -> BankGatewayProvider:
-    return BankGatewayProvider(MERCHANT, BANK_KEY, "https://pay.bank.example.com", sandbox.transport, clock=clock)
-
-
-def pay_request(order_id: str = "O-1", amount: int = 8000, bank: str | None = None) -> PaymentRequest:
-    return PaymentRequest(
-        order_id=order_id,
-        amount=amount,
-        title="CET报名费",
-        expires_at=EXPIRES,
-        notify_url="https://api.example.com/payments/notify",
-        return_url="https://cet.example.com/",
-        bank=bank,
-    )
+from tests.unit.payments.world import (
+    ALIPAY_GATEWAY,
+    APP_ID,
+    BANK_GATEWAY,
+    BANK_KEY,
+    EXPIRES,
+    MERCHANT,
+    NOW,
+    Keys,
+    pay_request,
+)
 
 
 @pytest.fixture(params=["alipay", "bank"])
@@ -184,13 +138,11 @@ def test_a_pay_url_that_is_not_properly_signed_is_refused(sandbox: PaymentSandbo
         sandbox.open_trade(url, NOW)
 
 
-def test_a_pay_url_of_another_app_is_refused(sandbox: PaymentSandbox, app_keys: tuple[bytes, bytes]) -> None:
-    other_app = AlipayProvider(
-        "2021999999999999", app_keys[0], app_keys[1], "https://openapi.alipay.com/gateway.do", sandbox.transport
-    )
+def test_a_pay_url_of_another_app_is_refused(sandbox: PaymentSandbox, keys: Keys) -> None:
+    other_app = AlipayProvider("2021999999999999", keys.app_private, keys.app_public, ALIPAY_GATEWAY, sandbox.transport)
     with pytest.raises(SandboxRefused, match="app_id"):
         sandbox.open_trade(other_app.pay_url(pay_request()), NOW)
-    other_merchant = BankGatewayProvider("9999", BANK_KEY, "https://pay.bank.example.com", sandbox.transport)
+    other_merchant = BankGatewayProvider("9999", BANK_KEY, BANK_GATEWAY, sandbox.transport)
     with pytest.raises(SandboxRefused, match="merchant"):
         sandbox.open_trade(other_merchant.pay_url(pay_request(bank="ICBC")), NOW)
 
