@@ -8,7 +8,7 @@ The RSA2 protocol, as the open platform documents it:
 - A synchronous answer is `{"<method_with_underscores>_response": {...}, "sign": "..."}`; the signature covers the
   exact JSON text of the response node as sent, so that text is cut out of the body, never re-serialised.
 
-Money crosses this module in fen; Alipay speaks yuan with exactly two decimals.
+Money crosses this module in fen; Alipay speaks yuan with exactly two decimals (`forms.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import re
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Final
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -37,13 +37,9 @@ from chalicelib.payments.base import (
     TradeStatus,
     Transport,
 )
+from chalicelib.payments.forms import fen_to_yuan, notification_form, shanghai, yuan_to_fen
 
 ALIPAY_TIME: Final = "%Y-%m-%d %H:%M:%S"
-FORM_CONTENT_TYPE: Final = "application/x-www-form-urlencoded"
-MAX_FORM_FIELDS: Final = 200
-
-# ASCII digits only: `\d` would also accept other scripts' digits.
-_YUAN = re.compile(r"(0|[1-9][0-9]{0,11})\.([0-9]{2})")
 
 TRADE_STATES: Final[Mapping[str, TradeState]] = {
     "WAIT_BUYER_PAY": TradeState.OPEN,
@@ -58,48 +54,7 @@ TRADE_NOT_EXIST: Final = "ACQ.TRADE_NOT_EXIST"
 NOT_ALLOWED_NOW: Final = frozenset({"ACQ.TRADE_STATUS_ERROR", "ACQ.TRADE_HAS_CLOSE", "ACQ.TRADE_HAS_FINISHED"})
 
 
-# --- money -----------------------------------------------------------------------------------------
-
-
-def fen_to_yuan(fen: int) -> str:
-    """8000 -> "80.00", 1 -> "0.01"."""
-    if fen < 0:
-        raise ValueError(f"negative amount: {fen}")
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def yuan_to_fen(text: str) -> int:
-    """ "80.00" -> 8000, exactly; anything but a plain two-decimal yuan amount is a ValueError."""
-    match = _YUAN.fullmatch(text)
-    if match is None:
-        raise ValueError(f"not a yuan amount with two decimals: {text!r}")
-    return int(match[1]) * 100 + int(match[2])
-
-
-# --- forms and times ---------------------------------------------------------------------------------
-
-
-def parse_form(body: bytes, content_type: str = "") -> dict[str, str]:
-    """A UTF-8 form-encoded body as a dict; ValueError on another media type, bad encoding or a repeated field."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type not in ("", FORM_CONTENT_TYPE):
-        raise ValueError(f"not a form body: {content_type}")
-    text = body.decode("utf-8")
-    pairs = parse_qsl(
-        text, keep_blank_values=True, strict_parsing=bool(text), errors="strict", max_num_fields=MAX_FORM_FIELDS
-    )
-    fields: dict[str, str] = {}
-    for key, value in pairs:
-        if key in fields:
-            raise ValueError(f"repeated field: {key}")
-        fields[key] = value
-    return fields
-
-
-def shanghai(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"time without offset: {moment}")
-    return moment.astimezone(SHANGHAI)
+# --- times ---------------------------------------------------------------------------------
 
 
 def alipay_time(moment: datetime) -> str:
@@ -240,10 +195,7 @@ class AlipayProvider:
     # notifications -----------------------------------------------------------------------------------
 
     def parse_notification(self, body: bytes, content_type: str) -> Notification:
-        try:
-            fields = parse_form(body, content_type)
-        except ValueError as exc:  # UnicodeDecodeError is one
-            raise NotificationRejected(f"malformed body: {exc}") from exc
+        fields = notification_form(body, content_type)
         signature = fields.get("sign", "")
         if not signature:
             raise NotificationRejected("missing sign")

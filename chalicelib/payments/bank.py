@@ -27,7 +27,6 @@ from typing import Final
 from urllib.parse import urlencode
 
 from chalicelib.domain.clock import Clock, SystemClock
-from chalicelib.payments.alipay import fen_to_yuan, parse_form, shanghai, yuan_to_fen
 from chalicelib.payments.base import (
     Acknowledgement,
     Notification,
@@ -38,6 +37,7 @@ from chalicelib.payments.base import (
     TradeStatus,
     Transport,
 )
+from chalicelib.payments.forms import fen_to_yuan, notification_form, parse_form, shanghai, yuan_to_fen
 
 BANKS: Final[Mapping[str, str]] = {
     "ICBC": "中国工商银行",
@@ -143,10 +143,7 @@ class BankGatewayProvider:
         return f"{self._gateway_url}/pay?{urlencode(fields)}"
 
     def parse_notification(self, body: bytes, content_type: str) -> Notification:
-        try:
-            fields = parse_form(body, content_type)
-        except ValueError as exc:  # UnicodeDecodeError is one
-            raise NotificationRejected(f"malformed body: {exc}") from exc
+        fields = notification_form(body, content_type)
         missing = [name for name in NOTIFICATION_FIELDS if name not in fields]
         if missing:
             raise NotificationRejected(f"missing {', '.join(missing)}")

@@ -13,11 +13,9 @@ from chalicelib.domain.clock import SHANGHAI, FixedClock
 from chalicelib.payments.alipay import (
     AlipayProvider,
     canonical_string,
-    fen_to_yuan,
     json_members,
     load_private_key,
     rsa2_sign,
-    yuan_to_fen,
 )
 from chalicelib.payments.base import NotificationRejected, ProviderError, TradeState
 from devstack.payment_sandbox import PaymentSandbox, SandboxRefused
@@ -59,19 +57,7 @@ def paid_notification(provider: AlipayProvider, sandbox: PaymentSandbox) -> dict
     return form_of(body)
 
 
-# --- money, canonical strings, JSON answers -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(("fen", "yuan"), [(8000, "80.00"), (1, "0.01"), (99, "0.99"), (100, "1.00"), (3050, "30.50")])
-def test_amounts_in_fen_round_trip_exactly(fen: int, yuan: str) -> None:
-    assert fen_to_yuan(fen) == yuan
-    assert yuan_to_fen(yuan) == fen
-
-
-@pytest.mark.parametrize("text", ["80", "80.0", "80.000", "-1.00", "1e2", "080.00", " 80.00", "８０.００", "", "80,00"])
-def test_an_amount_without_exactly_two_decimals_is_not_money(text: str) -> None:
-    with pytest.raises(ValueError, match="two decimals"):
-        yuan_to_fen(text)
+# --- canonical strings, JSON answers -----------------------------------------------------------
 
 
 def test_the_canonical_string_sorts_keys_and_drops_sign_and_empty_values() -> None:
