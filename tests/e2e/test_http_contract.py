@@ -17,7 +17,6 @@ from typing import Any
 import botocore.session
 import pynamodb.connection.base
 import pytest
-import yaml
 from chalice.test import Client
 
 from chalicelib.api.deps import CLOCK, services
@@ -45,8 +44,8 @@ from tests.e2e.http import (
     registered,
     staff,
 )
+from tests.spec import spec
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # The routes with a path parameter, as docs/openapi.yaml names them.
 REMOVE = "DELETE /registration/subjects/{code}"
@@ -80,14 +79,6 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 COVERED: set[tuple[str, str, int, str]] = set()
 SUCCEEDED: set[tuple[str, str, int]] = set()
 RAN: set[str] = set()
-
-
-@cache
-def spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
-    assert isinstance(loaded, dict), "docs/openapi.yaml is not a YAML mapping"
-    return loaded
 
 
 @cache

@@ -9,28 +9,17 @@ neither the table nor the file can drift from the other.
 from __future__ import annotations
 
 import inspect
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from chalicelib.api.errors import STATUS
 from chalicelib.domain import errors as domain_errors
+from tests.spec import spec
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # api.md contract, Conventions: the generic codes every route may speak.
 GENERIC_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "INVALID_REQUEST", "TOO_MANY_ATTEMPTS"}
-
-
-@cache
-def spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as handle:
-        loaded = yaml.safe_load(handle)
-    assert isinstance(loaded, dict), "docs/openapi.yaml is not a YAML mapping"
-    return loaded
 
 
 def operations() -> list[tuple[str, str, dict[str, Any]]]:

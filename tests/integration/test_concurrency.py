@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from typing import TypeVar
 
 import pytest
 
 from chalicelib.api.deps import Services, build_services
 from chalicelib.config import Settings
-from chalicelib.domain import errors
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import Registration
@@ -22,25 +18,10 @@ from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import SubjectItem
 from tests import factories
+from tests.race import all_at_once
 
 pytestmark = pytest.mark.dynamodb_local
-T = TypeVar("T")
 NOW = factories.NOW
-
-
-def all_at_once(tasks: list[Callable[[], T]]) -> list[T | Exception]:
-    """Run every task on its own thread, released together by a barrier."""
-    barrier = threading.Barrier(len(tasks))
-
-    def run(task: Callable[[], T]) -> T | Exception:
-        barrier.wait()
-        try:
-            return task()
-        except errors.DomainError as error:
-            return error
-
-    with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
-        return list(pool.map(run, tasks))
 
 
 def outcome(result: object) -> str:

@@ -32,11 +32,6 @@ WRONG_ANSWER = "0000"  # "0" is not in the captcha alphabet
 
 
 @pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
-
-
-@pytest.fixture
 def ctx(clock: FixedClock) -> AccountsContext:
     return fake_contexts(clock).accounts
 

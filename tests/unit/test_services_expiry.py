@@ -10,22 +10,9 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import PAY_WITHIN, Registration, SubjectStatus
 from chalicelib.services import expiry
 from chalicelib.services import registration as reg
-from tests.factories import LI, NOW, ZHANG
-from tests.fakes import FakeContexts, fake_contexts
-from tests.unit.test_services_registration import choose, saved_student, student
-
-HOUR = 3600
-GL_SET4 = ("NJU-GL", "CET-SET4")
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
-
-
-@pytest.fixture
-def world(clock: FixedClock) -> FakeContexts:
-    return fake_contexts(clock)
+from tests.factories import LI, ZHANG
+from tests.fakes import FakeContexts
+from tests.unit.test_services_registration import GL_SET4, HOUR, choose, saved_student, student
 
 
 def run(world: FakeContexts, clock: FixedClock) -> dict[str, int]:

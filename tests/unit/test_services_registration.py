@@ -5,7 +5,6 @@ R-QUAL, R-REV, R-BIND, R-WRIT, R-ORAL, R-PAY-1.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -53,20 +52,11 @@ from chalicelib.services.qualification import RegistrationContext
 from tests import factories
 from tests.factories import LI, NOW, QIAN, SUN, WANG, ZHANG, ZHAO
 from tests.fakes import FakeContexts, FakeDatabase, FakeProvince, fake_contexts
+from tests.race import all_at_once
 
 HOUR = 3600
 GL_SET4 = ("NJU-GL", "CET-SET4")
 SP_SET4 = ("SEU-SP", "CET-SET4")
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(NOW)
-
-
-@pytest.fixture
-def world(clock: FixedClock) -> FakeContexts:
-    return fake_contexts(clock)
 
 
 @pytest.fixture
@@ -392,22 +382,8 @@ def test_r_bind_2_one_candidate_binds_to_one_account(world: FakeContexts, ctx: R
 
 def test_r_bind_2_concurrent_saves_of_one_candidate_bind_once(world: FakeContexts, ctx: RegistrationContext) -> None:
     accounts = [student(world) for _ in range(12)]
-    outcomes: list[str] = []
-    start = threading.Barrier(len(accounts))
-
-    def attempt(account: Account) -> None:
-        start.wait()
-        try:
-            save(ctx, account, ZHANG)
-            outcomes.append("bound")
-        except DomainError as error:
-            outcomes.append(error.code)
-
-    threads = [threading.Thread(target=attempt, args=(a,)) for a in accounts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once([lambda a=a: save(ctx, a, ZHANG) for a in accounts])
+    outcomes = [r.code if isinstance(r, DomainError) else "bound" for r in results]
     assert sorted(outcomes) == ["CANDIDATE_ALREADY_BOUND"] * 11 + ["bound"]
 
 
@@ -661,22 +637,8 @@ def test_r_oral_4_capacity_holds_under_concurrent_choices(clock: FixedClock) -> 
     world = fake_contexts(clock, capacity=3, extra_students=10)
     ctx = world.registration
     accounts = [saved_student(world, entry, "CET4") for entry in factories.many_students(10)]
-    outcomes: list[str] = []
-    start = threading.Barrier(len(accounts))
-
-    def attempt(account: Account) -> None:
-        start.wait()
-        try:
-            choose(ctx, account, "CET-SET4", "NJU-GL")
-            outcomes.append("held")
-        except DomainError as error:
-            outcomes.append(error.code)
-
-    threads = [threading.Thread(target=attempt, args=(a,)) for a in accounts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = all_at_once([lambda a=a: choose(ctx, a, "CET-SET4", "NJU-GL") for a in accounts])
+    outcomes = [r.code if isinstance(r, DomainError) else "held" for r in results]
     assert sorted(outcomes) == ["CAMPUS_FULL"] * 7 + ["held"] * 3
     assert world.db.seats[GL_SET4] == 3
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import yaml
-
 from chalicelib.domain import errors
+from tests.spec import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = ROOT / "web" / "js" / "messages.js"
@@ -29,9 +28,8 @@ def domain_codes() -> set[str]:
 
 
 def contract_codes() -> set[str]:
-    spec = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
     codes: set[str] = set()
-    for path in spec["paths"].values():
+    for path in spec()["paths"].values():
         for operation in (op for op in path.values() if isinstance(op, dict)):
             for listed in (operation.get("x-error-codes") or {}).values():
                 codes.update(listed)
