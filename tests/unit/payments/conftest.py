@@ -17,6 +17,7 @@ from tests.unit.payments.world import (
     NOW,
     Keys,
     new_keys,
+    new_sandbox,
 )
 
 
@@ -33,14 +34,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def sandbox(keys: Keys, clock: FixedClock) -> PaymentSandbox:
-    return PaymentSandbox(
-        app_id=APP_ID,
-        app_public_key_pem=keys.app_public,
-        bank_merchant_id=MERCHANT,
-        bank_merchant_key=BANK_KEY,
-        clock=clock,
-        alipay_private_key_pem=keys.alipay_private,
-    )
+    return new_sandbox(keys, clock)
 
 
 @pytest.fixture

@@ -22,16 +22,15 @@ from devstack.payment_sandbox import PaymentSandbox, SandboxRefused
 from tests.unit.payments.world import (
     ALIPAY_GATEWAY,
     APP_ID,
-    BANK_KEY,
     EXPIRES,
     FORM,
-    MERCHANT,
     NOTIFY_URL,
     NOW,
     RETURN_URL,
     TITLE,
     Keys,
     form_of,
+    new_sandbox,
     opened,
     pay_request,
     query_of,
@@ -222,14 +221,7 @@ def test_r_pay_2_a_wrong_signature_is_rejected(
 def test_r_pay_2_a_signature_by_another_key_is_rejected(
     keys: Keys, provider: AlipayProvider, sandbox: PaymentSandbox, clock: FixedClock
 ) -> None:
-    impostor = PaymentSandbox(
-        app_id=APP_ID,
-        app_public_key_pem=keys.app_public,
-        bank_merchant_id=MERCHANT,
-        bank_merchant_key=BANK_KEY,
-        clock=clock,
-        alipay_private_key_pem=keys.other_private,
-    )
+    impostor = new_sandbox(keys, clock, alipay_private=keys.other_private)
     impostor.open_trade(provider.pay_url(pay_request()), NOW)
     impostor.pay("O-1", NOW)
     with pytest.raises(NotificationRejected, match="bad signature"):

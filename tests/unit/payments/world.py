@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
-from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.clock import SHANGHAI, Clock
 from chalicelib.payments.base import PaymentProvider, PaymentRequest
 from devstack.payment_sandbox import PaymentSandbox, new_rsa_key_pair
 
@@ -35,6 +35,18 @@ class Keys:
 
 def new_keys() -> Keys:
     return Keys(*new_rsa_key_pair(), *new_rsa_key_pair(), *new_rsa_key_pair())
+
+
+def new_sandbox(keys: Keys, clock: Clock, alipay_private: bytes | None = None) -> PaymentSandbox:
+    """The providers' servers for our merchant; another `alipay_private` plays an impostor signing as Alipay."""
+    return PaymentSandbox(
+        app_id=APP_ID,
+        app_public_key_pem=keys.app_public,
+        bank_merchant_id=MERCHANT,
+        bank_merchant_key=BANK_KEY,
+        clock=clock,
+        alipay_private_key_pem=alipay_private or keys.alipay_private,
+    )
 
 
 def pay_request(
