@@ -61,8 +61,9 @@ def _answers(endpoint: str) -> bool:
 
 
 @contextlib.contextmanager
-def running(port: int | None = None) -> Iterator[str]:
-    """Start DynamoDB Local in memory on a loopback port; yield its endpoint; stop it after."""
+def running(port: int | None = None, log: Path | None = None) -> Iterator[str]:
+    """Start DynamoDB Local in memory on a loopback port; yield its endpoint; stop it after.
+    With `log`, what it prints (its background jobs' errors among it) goes to that file."""
     jar = find_jar()
     port = port or free_port()
     command = [
@@ -74,8 +75,13 @@ def running(port: int | None = None) -> Iterator[str]:
         "-port",
         str(port),
     ]
-    process = subprocess.Popen(command, cwd=jar.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    endpoint = f"http://127.0.0.1:{port}"
+    with contextlib.ExitStack() as files:
+        output = files.enter_context(log.open("ab")) if log else subprocess.DEVNULL
+        process = subprocess.Popen(command, cwd=jar.parent, stdout=output, stderr=output if log else subprocess.PIPE)
+        yield from _serve(process, f"http://127.0.0.1:{port}")
+
+
+def _serve(process: subprocess.Popen[bytes], endpoint: str) -> Iterator[str]:
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while not _answers(endpoint):

@@ -45,19 +45,30 @@ def table_definition(table_name: str) -> dict[str, Any]:
     }
 
 
-def create_table(settings: Settings) -> None:
-    """Create the table (with TTL on `expires`) unless it exists; for local stacks and tests."""
+def create_table(settings: Settings, *, ttl: bool = True) -> None:
+    """Create the table (with TTL on `expires` unless `ttl` is false) unless it exists; for local
+    stacks and tests."""
     import boto3  # admin and test use only: the Lambda never creates tables
 
     client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
     if not _exists(client, settings.table_name):
         client.create_table(**table_definition(settings.table_name))
         client.get_waiter("table_exists").wait(TableName=settings.table_name)
-        client.update_time_to_live(
-            TableName=settings.table_name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
-        )
+        if ttl:
+            enable_ttl(settings)
     bind_table(settings)
+
+
+def enable_ttl(settings: Settings) -> None:
+    """TTL on `expires`. On DynamoDB Local this starts the table's TTL sweeper (see
+    docs/decisions/0011-dynamodb-local-ttl-in-tests.md)."""
+    import boto3
+
+    client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    client.update_time_to_live(
+        TableName=settings.table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"},
+    )
 
 
 def _exists(client: Any, table_name: str) -> bool:
