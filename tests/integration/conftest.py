@@ -9,16 +9,17 @@ import pytest
 
 from chalicelib.config import Settings, settings
 from chalicelib.storage.tables import create_table, drop_table
+from devstack import ddb_local
 
 
-def _fresh_table(monkeypatch: pytest.MonkeyPatch, endpoint: str | None) -> Settings:
+def _fresh_table(monkeypatch: pytest.MonkeyPatch, endpoint: str | None, *, ttl: bool = True) -> Settings:
     monkeypatch.setenv("TABLE_NAME", f"cet-test-{uuid.uuid4().hex[:12]}")
     if endpoint:
         monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", endpoint)
     else:
         monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     config = settings()
-    create_table(config)
+    create_table(config, ttl=ttl)
     return config
 
 
@@ -27,6 +28,19 @@ def local_table(monkeypatch: pytest.MonkeyPatch, dynamodb_local_endpoint: str) -
     config = _fresh_table(monkeypatch, dynamodb_local_endpoint)
     yield config
     drop_table(config)
+
+
+@pytest.fixture
+def lone_table_without_ttl(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """A table alone on a DynamoDB Local of its own, TTL not yet on: the test turns TTL on when its
+    data is in place, so DynamoDB Local's TTL sweeper starts a pass from the table's first item with
+    no other table's background jobs in its pool (docs/decisions/0011-dynamodb-local-ttl-in-tests.md)."""
+    try:
+        with ddb_local.running() as endpoint:
+            config = _fresh_table(monkeypatch, endpoint, ttl=False)
+            yield config
+    except ddb_local.DynamoDBLocalMissing as missing:
+        pytest.fail(f"DynamoDB Local is required for this test and is not available: {missing}")
 
 
 @pytest.fixture(params=["moto", "dynamodb_local", pytest.param("real_aws", marks=pytest.mark.real_aws)])
