@@ -40,9 +40,9 @@ REFUSAL_LINE = "Failed to load resource: the server responded with a status of "
 @pytest.fixture(scope="session")
 def site() -> Iterator[str]:
     """`make run` in test mode on moto: the demo province, the page at /, the API at /api."""
-    process, base = start_stack({"AWS_ENDPOINT_URL_DYNAMODB": "", "DEVSTACK_JOB_SECONDS": "3600"})
-    yield base
-    output = stop(process)
+    stack = start_stack({"AWS_ENDPOINT_URL_DYNAMODB": "", "DEVSTACK_JOB_SECONDS": "3600"})
+    yield stack.base
+    output = stop(stack)
     assert "Traceback" not in output, output
 
 

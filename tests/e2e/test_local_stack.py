@@ -22,9 +22,9 @@ def stack(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "dynamodb_local":
         endpoint = request.getfixturevalue("dynamodb_local_endpoint")
         extra = {"AWS_ENDPOINT_URL_DYNAMODB": endpoint}
-    process, base = start_stack(extra)
-    yield base
-    output = stop(process)
+    stack = start_stack(extra)
+    yield stack.base
+    output = stop(stack)
     assert "Traceback" not in output, output
 
 
