@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.api.deps import build_services
+from chalicelib.bootstrap import build_services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock

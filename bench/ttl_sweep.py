@@ -58,7 +58,7 @@ def one_try(scenario: str, cap: float) -> dict[str, Any]:
 
 
 def _measure(scenario: str, cap: float) -> dict[str, float]:
-    from chalicelib.api.deps import build_services
+    from chalicelib.bootstrap import build_services
     from chalicelib.config import settings
     from chalicelib.domain.clock import SHANGHAI, FixedClock
     from chalicelib.services.province import load_province
@@ -102,7 +102,7 @@ def _measure(scenario: str, cap: float) -> dict[str, float]:
 def _leave_the_suites_table(now: datetime) -> None:
     """What tests/e2e/test_local_stack.py leaves on the suite's DynamoDB Local: the local stack's
     table with the demo province loaded, TTL on."""
-    from chalicelib.api.deps import build_services
+    from chalicelib.bootstrap import build_services
     from chalicelib.config import settings
     from chalicelib.domain.clock import FixedClock
     from chalicelib.services.province import load_province

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.dataset}: 无法读取（{error.strerror}）", file=sys.stderr)
         return 1
 
-    from chalicelib.api.deps import CLOCK, services
+    from chalicelib.bootstrap import CLOCK, services
     from chalicelib.config import settings
     from chalicelib.services.province import load_province
     from chalicelib.storage.tables import bind_table, create_table

@@ -12,7 +12,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.api.deps import plug_payment_sandbox, services
+from chalicelib.bootstrap import plug_payment_sandbox, services
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.orders import Order
 from chalicelib.payments.base import GatewayRefused

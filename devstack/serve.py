@@ -58,7 +58,7 @@ def prepare_environment() -> None:
 
 
 def load(dataset: Path) -> None:
-    from chalicelib.api.deps import CLOCK, services
+    from chalicelib.bootstrap import CLOCK, services
     from chalicelib.config import settings
     from chalicelib.services.province import load_province
     from chalicelib.storage.tables import create_table
@@ -136,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _sandbox(self) -> None:
         """The provider's page at `pay_url`: 支付 or 取消, then back to the site (R-PAY-2)."""
-        from chalicelib.api.deps import CLOCK
+        from chalicelib.bootstrap import CLOCK
         from devstack.payment_sandbox import SandboxRefused, UnknownTrade
 
         driver = self.sandbox
@@ -247,7 +247,7 @@ def serve(port: int, dataset: Path) -> None:
         print(f"端口 {port} 无法使用（{error.strerror}）：请换一个端口，例如 make run PORT=8080", file=sys.stderr)
         raise SystemExit(1) from None
     prepare_environment()
-    from chalicelib.api.deps import CLOCK
+    from chalicelib.bootstrap import CLOCK
     from devstack.payments_local import install_sandbox
 
     os.environ.setdefault("PUBLIC_API_URL", f"http://127.0.0.1:{port}{API_PREFIX}")

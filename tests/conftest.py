@@ -39,7 +39,7 @@ def fake_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from moto import mock_aws
 
-    from chalicelib.api.deps import reset_services
+    from chalicelib.bootstrap import reset_services
     from chalicelib.config import settings
     from chalicelib.storage.tables import create_table
 

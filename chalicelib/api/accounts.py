@@ -5,9 +5,9 @@ from __future__ import annotations
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
-from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, bearer_token, client_address, current_request, flag, json_body, text
+from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest

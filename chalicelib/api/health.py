@@ -7,9 +7,9 @@ from typing import Any
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.api.deps import CLOCK
 from chalicelib.api.errors import contract_shaped, handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, json_body
+from chalicelib.bootstrap import CLOCK
 from chalicelib.config import settings
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest, NotFound

@@ -9,9 +9,9 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
-from chalicelib.api.deps import services, test_gateway
 from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id, query_param
+from chalicelib.bootstrap import services, test_gateway
 from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
 from chalicelib.domain.orders import Order

@@ -6,9 +6,9 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
-from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, current_request, flag, json_body, path_id, query_param
+from chalicelib.bootstrap import services
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.reviews import ReviewStatus
 from chalicelib.services import qualification as q

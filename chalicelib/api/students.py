@@ -6,9 +6,9 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
-from chalicelib.api.deps import services
 from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, confirmed, current_request, json_body, optional_text, query_param, text
+from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.registration import Registration
 from chalicelib.services import qualification as q

@@ -7,7 +7,7 @@ from typing import Any
 
 from chalice.app import Blueprint, DynamoDBEvent, Rate
 
-from chalicelib.api.deps import services
+from chalicelib.bootstrap import services
 from chalicelib.logs import logger
 from chalicelib.services import expiry
 

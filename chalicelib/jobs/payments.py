@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Rate
 
-from chalicelib.api.deps import services
+from chalicelib.bootstrap import services
 from chalicelib.logs import logger
 from chalicelib.services import payments
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from chalice.test import Client
 
-from chalicelib.api.deps import CLOCK, services
+from chalicelib.bootstrap import CLOCK, services
 from chalicelib.services.province import load_province
 from devstack.payments_local import install_sandbox
 from tests import factories

@@ -19,8 +19,8 @@ import pynamodb.connection.base
 import pytest
 from chalice.test import Client
 
-from chalicelib.api.deps import CLOCK, services
-from chalicelib.api.deps import test_gateway as plugged_gateway  # not named test_*: pytest would collect it
+from chalicelib.bootstrap import CLOCK, services
+from chalicelib.bootstrap import test_gateway as plugged_gateway  # not named test_*: pytest would collect it
 from chalicelib.domain.identity import IdType, gb11643_check_digit
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.roll import RollEntry

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from chalice.test import Client
 
-from chalicelib.api.deps import CLOCK
+from chalicelib.bootstrap import CLOCK
 from tests import factories
 from tests.e2e.http import Reply, agree, assert_error, call, create_account, log_in, new_login, registered, staff
 
@@ -222,7 +222,7 @@ def test_r_pay_5_a_refund_the_provider_did_not_confirm_is_asked_again(
 ) -> None:
     """R-PAY-5 "nothing is silently lost": a refund that failed stays pending, visible to staff,
     and the reconcile job asks the provider again until it is done."""
-    from chalicelib.api.deps import services
+    from chalicelib.bootstrap import services
     from chalicelib.payments.base import ProviderError
 
     student = holding(client)

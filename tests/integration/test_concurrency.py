@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.api.deps import Services, build_services
+from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.api.deps import build_services
+from chalicelib.bootstrap import build_services
 from chalicelib.config import Settings
 from chalicelib.domain.clock import SHANGHAI, FixedClock
 from chalicelib.services import expiry

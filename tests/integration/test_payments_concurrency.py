@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.api.deps import Services, build_services
+from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings, settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from chalicelib.api.deps import Services, build_services
+from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings
 from chalicelib.domain import errors
 from chalicelib.domain.accounts import Account

@@ -1,4 +1,5 @@
-"""The composition root: services built on first use, never at import time."""
+"""The composition root: services built from settings on first use, never at import time; `api/`
+and `jobs/` both build from here, and nothing else does."""
 
 from __future__ import annotations
 

@@ -1,0 +1,40 @@
+"""The layering of the architecture notes: domain ← services ← api/jobs, one composition root."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+CHALICELIB = Path(__file__).resolve().parents[2] / "chalicelib"
+
+
+def imported_modules(package: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for source in sorted((CHALICELIB / package).glob("*.py")):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+        found[source.name] = names
+    return found
+
+
+def within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def test_jobs_build_their_services_from_the_composition_root_never_from_api() -> None:
+    for module, names in imported_modules("jobs").items():
+        assert not [n for n in names if within(n, ("chalicelib.api",))], module
+    assert any("chalicelib.bootstrap" in names for names in imported_modules("jobs").values())
+
+
+@pytest.mark.parametrize("package", ["domain", "services"])
+def test_the_inner_layers_import_no_outer_one(package: str) -> None:
+    outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice", "pynamodb")
+    for module, names in imported_modules(package).items():
+        assert not [n for n in names if within(n, outer)], f"{package}/{module}"
