@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq
 
-.PHONY: run run-ddb-local test lint unit ddb-local browser venv clean demo-data
+.PHONY: run run-ddb-local test lint unit ddb-local browser venv clean demo-data province province-tools
 
 venv: $(VENV)/.installed
 
@@ -22,6 +22,23 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
+
+## checkov in a virtualenv of its own: its pins would fight the app's.
+TOOLS_VENV := .venv-tools
+province-tools: $(TOOLS_VENV)/.installed
+
+$(TOOLS_VENV)/.installed: requirements-tools.txt
+	@test -x $(TOOLS_VENV)/bin/python || $(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS_VENV)/bin/python -m pip install --quiet -r requirements-tools.txt
+	@touch $@
+
+## A province's stack: out/<name>/template.json, the Lambda package, deploy.sh; cfn-lint and checkov.
+## DEPLOY=1 then deploys it (AWS credentials and DEPLOY_BUCKET, an S3 bucket in the region).
+province: venv province-tools
+	@if [ -z "$(PROVINCE)" ] || [ -z "$(REGION)" ]; then \
+	  echo "usage: make province PROVINCE=<name> REGION=<region> [DEPLOY=1]   (provinces/<name>.json describes it)"; exit 2; fi
+	$(PY) -m province.stack --province $(PROVINCE) --region $(REGION) $(if $(filter 1,$(DEPLOY)),--deploy)
 
 ## The local stack on an embedded DynamoDB (moto), demo province loaded; prints the URL.
 run: venv
@@ -57,7 +74,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 ## The whole suite: lint, unit, integration on moto and DynamoDB Local, HTTP end to end, the page in Chromium.
-test: venv ddb-local browser lint
+test: venv ddb-local browser province-tools lint
 	$(PY) -m devstack.ddb_local run -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 unit: venv
@@ -67,4 +84,4 @@ demo-data:
 	$(PYTHON) devstack/make_demo_province.py
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS_VENV) out .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

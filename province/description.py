@@ -1,0 +1,97 @@
+"""A province's stack described in one small file: `provinces/<name>.json`."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROVINCES = ROOT / "provinces"
+
+NAME = re.compile(r"[a-z][a-z0-9-]{1,30}")
+REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
+TABLE = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+SECRET = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class DescriptionError(ValueError):
+    """What is wrong with a province's description, in words a province engineer can act on."""
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str
+    display_name: str
+    region: str
+    table: str
+    public_api_url: str
+    payment_secret: str
+    alarm_email: str | None
+
+    @property
+    def stack_name(self) -> str:
+        return f"cet-registration-{self.name}"
+
+    @property
+    def partition(self) -> str:
+        return "aws-cn" if self.region.startswith("cn-") else "aws"
+
+
+def load(name: str, region: str) -> Province:
+    """The description of `name`, checked, for a deployment to `region`."""
+    if not NAME.fullmatch(name):
+        raise DescriptionError(f"province name {name!r}: lower-case letters, digits and '-', e.g. zhejiang")
+    path = PROVINCES / f"{name}.json"
+    if not path.is_file():
+        raise DescriptionError(f"{path.relative_to(ROOT)} does not exist: copy provinces/zhejiang.json and edit it")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise DescriptionError(f"{path.relative_to(ROOT)}: not JSON ({error})") from None
+    province = parse(data)
+    if province.name != name:
+        raise DescriptionError(f"{path.relative_to(ROOT)} names province {province.name!r}, not {name!r}")
+    if province.region != region:
+        raise DescriptionError(
+            f"{path.relative_to(ROOT)} says region {province.region}, the command says {region}: "
+            "a province's stack lives in one region; change the file if it is moving"
+        )
+    return province
+
+
+def parse(data: object) -> Province:
+    if not isinstance(data, dict):
+        raise DescriptionError("a province description is a JSON object")
+    problems: list[str] = []
+
+    def text(key: str, pattern: re.Pattern[str] | None = None, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value:
+            problems.append(f"{key}: required, a string")
+            return ""
+        if pattern and not pattern.fullmatch(value):
+            problems.append(f"{key}: {value!r} is not valid")
+        return value
+
+    province = Province(
+        name=text("name", NAME),
+        display_name=text("display_name"),
+        region=text("region", REGION),
+        table=text("table", TABLE),
+        public_api_url=text("public_api_url").rstrip("/"),
+        payment_secret=text("payment_secret", SECRET),
+        alarm_email=text("alarm_email", EMAIL, required=False) or None,
+    )
+    if province.public_api_url and not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?(/[\w./-]*)?", province.public_api_url):
+        problems.append("public_api_url: the API's public https address, e.g. https://cet.example.gov.cn/api")
+    unknown = sorted(set(data) - set(Province.__dataclass_fields__))
+    if unknown:
+        problems.append(f"unknown keys: {', '.join(unknown)}")
+    if problems:
+        raise DescriptionError("; ".join(problems))
+    return province

@@ -1,0 +1,114 @@
+"""The Lambda package and Chalice's SAM template for one province, from a throwaway Chalice project.
+
+The project under `out/<name>/project/` holds copies of `app.py`, `chalicelib/` and
+`requirements.txt` and a `.chalice/config.json` written from the province's description: no stage
+or policy file is kept or copied by hand. Each function's IAM role is declared by the stack's own
+template (province/template.py), so Chalice manages none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from province.description import ROOT, Province
+
+STAGE = "api"
+# The stream handler's ARN is needed when the app is imported; the template replaces it with the
+# stack's own table stream (Fn::GetAtt), so this value never reaches AWS.
+PACKAGING_STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/packaging/stream/packaging"
+PACKAGING_ROLE_ARN = "arn:aws:iam::000000000000:role/declared-by-the-template"
+
+# How many of each function may run at once: the API takes the opening minute's herd up to what
+# the table and the payment providers bear; one expiry and one reconcile run at a time; the stream
+# handler gets one per shard and a little room.
+RESERVED_CONCURRENCY = {
+    "api_handler": 400,
+    "expire_unpaid": 1,
+    "reconcile_orders": 1,
+    "release_ttl_deleted_holds": 10,
+}
+JOB_TIMEOUT_SECONDS = 240
+
+
+def environment(province: Province) -> dict[str, str]:
+    """What every function of the province reads from its environment: no key, no secret."""
+    return {
+        "TABLE_NAME": province.table,
+        "TEST_MODE": "0",
+        "PUBLIC_API_URL": province.public_api_url,
+        "SESSION_SECONDS": "7200",
+        "CAPTCHA_SECONDS": "300",
+        "POWERTOOLS_SERVICE_NAME": "cet-registration",
+    }
+
+
+def chalice_config(province: Province) -> dict[str, Any]:
+    functions: dict[str, dict[str, Any]] = {
+        name: {"reserved_concurrency": limit} for name, limit in RESERVED_CONCURRENCY.items()
+    }
+    for job in ("expire_unpaid", "reconcile_orders"):
+        functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
+    return {
+        "version": "2.0",
+        "app_name": "cet-registration",
+        "api_gateway_stage": STAGE,
+        "api_gateway_endpoint_type": "REGIONAL",
+        "lambda_memory_size": 512,
+        "lambda_timeout": 30,
+        "manage_iam_role": False,
+        "iam_role_arn": PACKAGING_ROLE_ARN,
+        "autogen_policy": False,
+        "stages": {
+            province.name: {
+                "environment_variables": environment(province),
+                "lambda_functions": functions,
+            }
+        },
+    }
+
+
+def write_project(province: Province, out: Path) -> Path:
+    project = out / "project"
+    if project.exists():
+        shutil.rmtree(project)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "chalicelib", project / "chalicelib", ignore=ignore)
+    for name in ("app.py", "requirements.txt"):
+        shutil.copy2(ROOT / name, project / name)
+    (project / ".chalice").mkdir()
+    config = json.dumps(chalice_config(province), indent=2, ensure_ascii=False)
+    (project / ".chalice" / "config.json").write_text(config + "\n", encoding="utf-8")
+    return project
+
+
+def chalice_package(province: Province, out: Path) -> dict[str, Any]:
+    """`chalice package` for the province's stage; Chalice's SAM template (the zip beside it)."""
+    out = out.resolve()
+    project = write_project(province, out)
+    packaged = out / "package"
+    if packaged.exists():
+        shutil.rmtree(packaged)
+    env = {
+        **os.environ,
+        "AWS_DEFAULT_REGION": province.region,
+        "TABLE_STREAM_ARN": PACKAGING_STREAM_ARN,
+    }
+    chalice = Path(sys.executable).parent / "chalice"
+    done = subprocess.run(
+        [str(chalice), "package", "--stage", province.name, str(packaged)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"chalice package failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    sam: dict[str, Any] = json.loads((packaged / "sam.json").read_text(encoding="utf-8"))
+    return sam

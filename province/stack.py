@@ -1,0 +1,156 @@
+"""`make province PROVINCE=<name> REGION=<region>`: a province's stack, built, checked, deployable.
+
+    .venv/bin/python -m province.stack --province zhejiang --region cn-northwest-1 [--deploy]
+
+Writes `out/<name>/template.json`, the Lambda package beside it (`deployment.zip`) and
+`out/<name>/deploy.sh` with the exact commands that deploy it; then checks the template with
+cfn-lint (any error fails the run) and checkov (every failed check must be one docs/deploy.md
+explains). Needs no AWS account; `--deploy` (`DEPLOY=1`) runs deploy.sh with the credentials
+and the `DEPLOY_BUCKET` (an S3 bucket in the region, for the package) of the caller.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from province.description import ROOT, DescriptionError, Province, load
+from province.package import chalice_package
+from province.template import stack_template
+
+OUT = ROOT / "out"
+TOOLS = ROOT / ".venv-tools" / "bin"
+
+# checkov's failures this stack accepts, each with the reason docs/deploy.md gives.
+ACCEPTED_CHECKS = {
+    "CKV_AWS_116": "the functions' failures go to on-failure destinations (SQS), not a DLQ",
+    "CKV_AWS_117": "no VPC: the functions reach only DynamoDB, Secrets Manager and the payment providers",
+    "CKV_AWS_173": "the environment holds names and URLs only, never a key",
+    "CKV_AWS_120": "API caching would serve one student's answer to another",
+    "CKV_AWS_76": "API Gateway access logs need an account-wide role; the app logs one line per request",
+    "CKV_AWS_73": "X-Ray is not offered in every region a province deploys to",
+    "CKV_AWS_59": "students sign in with the app's own sessions; the API itself is public",
+    "CKV_AWS_111": "dynamodb:ListStreams has no resource-level permission",
+}
+
+
+@dataclass(frozen=True)
+class Built:
+    out: Path
+    template: Path
+    deploy_script: Path
+
+
+def build(province: Province, out_root: Path = OUT) -> Built:
+    out = out_root / province.name
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"[1/4] Lambda package for {province.display_name} ({province.region}) …", flush=True)
+    sam = chalice_package(province, out)
+    shutil.move(out / "package" / "deployment.zip", out / "deployment.zip")
+    template = stack_template(province, sam)
+    path = out / "template.json"
+    path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    script = out / "deploy.sh"
+    script.write_text(deploy_commands(province, path), encoding="utf-8")
+    script.chmod(0o755)
+    print(f"[2/4] {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
+    return Built(out, path, script)
+
+
+def deploy_commands(province: Province, template: Path) -> str:
+    packaged = template.parent / "packaged.json"
+    region = shlex.quote(province.region)
+    return f"""#!/usr/bin/env bash
+# Deploys {province.stack_name} to {province.region}. DEPLOY_BUCKET: an S3 bucket in that region.
+set -euo pipefail
+: "${{DEPLOY_BUCKET:?set DEPLOY_BUCKET to an S3 bucket in {province.region} for the Lambda package}}"
+cd {shlex.quote(str(template.parent))}
+aws cloudformation package --region {region} --template-file template.json \\
+    --s3-bucket "$DEPLOY_BUCKET" --s3-prefix {shlex.quote(province.stack_name)} --output-template-file {packaged.name}
+aws cloudformation deploy --region {region} --template-file {packaged.name} \\
+    --stack-name {shlex.quote(province.stack_name)} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \\
+    --no-fail-on-empty-changeset
+"""
+
+
+def lint(template: Path, region: str) -> None:
+    """cfn-lint against the province's region: errors fail the run; warnings are shown."""
+    print(f"[3/4] cfn-lint ({region}) …", flush=True)
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    command = [str(cfn_lint), "--format", "parseable", "--regions", region, str(template)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    findings = [line for line in done.stdout.splitlines() if line.strip()]
+    errors = [line for line in findings if ":E" in line]
+    for line in findings:
+        print(f"      {line}")
+    if errors:
+        raise SystemExit(f"cfn-lint: {len(errors)} error(s) in {template}")
+    print(f"      0 errors, {len(findings)} warning(s)", flush=True)
+
+
+def security_checks(template: Path) -> list[str]:
+    """checkov: the failed checks it reports; any not in ACCEPTED_CHECKS fails the run."""
+    print("[4/4] checkov …", flush=True)
+    checkov = TOOLS / "checkov"
+    if not checkov.exists():
+        raise SystemExit(f"checkov is not installed at {checkov}: run `make province-tools`")
+    done = subprocess.run(
+        [str(checkov), "--quiet", "--compact", "--framework", "cloudformation", "-o", "json", "-f", str(template)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise SystemExit(f"checkov gave no report:\n{done.stdout[-2000:]}{done.stderr[-2000:]}") from None
+    reports = report if isinstance(report, list) else [report]
+    failed = sorted(
+        {
+            (check["check_id"], check["resource"])
+            for r in reports
+            for check in r.get("results", {}).get("failed_checks", [])
+        }
+    )
+    unexplained = [f"{check} on {resource}" for check, resource in failed if check not in ACCEPTED_CHECKS]
+    for check, resource in failed:
+        print(f"      {check} on {resource}: {ACCEPTED_CHECKS.get(check, 'NOT EXPLAINED')}")
+    if unexplained:
+        raise SystemExit("checkov: failed checks docs/deploy.md does not explain: " + ", ".join(unexplained))
+    print(f"      {len(failed)} accepted failure(s), none unexplained", flush=True)
+    return [check for check, _ in failed]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--province", required=True)
+    parser.add_argument("--region", required=True)
+    parser.add_argument(
+        "--deploy", action="store_true", help="then run out/<name>/deploy.sh (credentials, DEPLOY_BUCKET)"
+    )
+    parser.add_argument("--skip-checkov", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        province = load(args.province, args.region)
+    except DescriptionError as error:
+        print(f"provinces/{args.province}.json: {error}", file=sys.stderr)
+        return 2
+    built = build(province)
+    lint(built.template, province.region)
+    if not args.skip_checkov:
+        security_checks(built.template)
+    print(f"\nTo deploy: DEPLOY_BUCKET=<bucket in {province.region}> {built.deploy_script}")
+    if args.deploy:
+        return subprocess.call([str(built.deploy_script)], env=os.environ)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
