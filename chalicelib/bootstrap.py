@@ -10,7 +10,9 @@ from typing import Any, Protocol
 from chalicelib.config import Settings, settings
 from chalicelib.domain.clock import AdjustableClock, Clock
 from chalicelib.domain.orders import Order
+from chalicelib.logs import logger
 from chalicelib.payments.base import Transport
+from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.payments import PaymentsContext
 from chalicelib.services.ports import ProvinceStore
@@ -35,6 +37,11 @@ class Services:
     registration: RegistrationContext
     province: ProvinceStore
     payments: PaymentsContext
+    payment_settings: PaymentSettings
+
+
+class MissingSetting(RuntimeError):
+    """A real stage lacks a setting it cannot run without: it refuses to start."""
 
 
 # Plugged in by the local stack and the tests (devstack/payments_local.py); never set on AWS.
@@ -57,10 +64,15 @@ _lock = threading.Lock()
 
 
 def services() -> Services:
+    """The services, built once per container; built again when the payment secret changed
+    (it is read at most every few minutes: chalicelib/payments/settings.py)."""
     with _lock:
-        if "current" not in _built:
-            _built["current"] = build_services(settings())
-        return _built["current"]
+        built = _built.get("current")
+        config = built.settings if built else settings()
+        payment = payment_settings(config)
+        if built is None or built.payment_settings != payment:
+            built = _built["current"] = build_services(config, payment=payment)
+        return built
 
 
 def reset_services() -> None:
@@ -68,10 +80,14 @@ def reset_services() -> None:
         _built.clear()
 
 
-def build_services(config: Settings, clock: Clock = CLOCK) -> Services:
+def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSettings | None = None) -> Services:
     from chalicelib.storage import repositories as repo
     from chalicelib.storage.tables import bind_table
 
+    if config.on_lambda and not config.public_api_url:
+        logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
+        raise MissingSetting("PUBLIC_API_URL")
+    payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
     accounts = AccountsContext(
         accounts=repo.DynamoAccounts(),
@@ -98,8 +114,8 @@ def build_services(config: Settings, clock: Clock = CLOCK) -> Services:
     payments = PaymentsContext(
         orders=DynamoOrders(),
         registrations=registration.registrations,
-        providers=build_providers(config, transport, clock),
+        providers=build_providers(payment, transport, clock),
         clock=clock,
         public_url=config.public_api_url,
     )
-    return Services(config, accounts, registration, repo.DynamoProvince(), payments)
+    return Services(config, accounts, registration, repo.DynamoProvince(), payments, payment)

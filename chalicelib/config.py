@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+LOCAL_API = "http://127.0.0.1:8000/api"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +22,8 @@ class Settings:
     public_api_url: str
     alipay: dict[str, str]
     bank: dict[str, str]
+    payment_secret_name: str | None
+    on_lambda: bool
 
 
 def settings() -> Settings:
@@ -34,10 +38,14 @@ def settings() -> Settings:
         # R-ACC-2: argon2id; the defaults follow RFC 9106's second recommended option.
         argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", "65536")),
         argon2_time_cost=int(env.get("ARGON2_TIME_COST", "3")),
-        public_api_url=env.get("PUBLIC_API_URL", "http://127.0.0.1:8000/api").rstrip("/"),
-        # Keys come from the stage's secret store into the environment; never committed for a real stage.
+        # Required on Lambda (bootstrap refuses to start without it); the local stack's default.
+        public_api_url=env.get("PUBLIC_API_URL", "" if env.get("AWS_LAMBDA_FUNCTION_NAME") else LOCAL_API).rstrip("/"),
+        # The local stack's throwaway keys; a real stage reads its keys from PAYMENT_SECRET_NAME.
         alipay=_configured(env, "ALIPAY_", ("APP_ID", "APP_PRIVATE_KEY", "PUBLIC_KEY", "GATEWAY_URL")),
         bank=_configured(env, "BANK_", ("MERCHANT_ID", "MERCHANT_KEY", "GATEWAY_URL")),
+        # On a real stage the providers' settings live in this Secrets Manager secret, not above.
+        payment_secret_name=env.get("PAYMENT_SECRET_NAME") or None,
+        on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
     )
 
 

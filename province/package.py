@@ -42,6 +42,7 @@ def environment(province: Province) -> dict[str, str]:
         "TABLE_NAME": province.table,
         "TEST_MODE": "0",
         "PUBLIC_API_URL": province.public_api_url,
+        "PAYMENT_SECRET_NAME": province.payment_secret,
         "SESSION_SECONDS": "7200",
         "CAPTCHA_SECONDS": "300",
         "POWERTOOLS_SERVICE_NAME": "cet-registration",

@@ -7,11 +7,11 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 
-from chalicelib.config import Settings
 from chalicelib.domain.clock import Clock
 from chalicelib.payments.alipay import AlipayProvider
 from chalicelib.payments.bank import BankGatewayProvider
 from chalicelib.payments.base import PaymentProvider, ProviderError, Transport
+from chalicelib.payments.settings import PaymentSettings
 
 TIMEOUT_SECONDS = 10
 
@@ -29,7 +29,7 @@ def https_transport(url: str, fields: Mapping[str, str]) -> bytes:
         raise ProviderError(f"gateway unreachable: {error}") from error
 
 
-def build_providers(config: Settings, transport: Transport, clock: Clock) -> dict[str, PaymentProvider]:
+def build_providers(config: PaymentSettings, transport: Transport, clock: Clock) -> dict[str, PaymentProvider]:
     providers: dict[str, PaymentProvider] = {}
     if config.alipay:
         providers["alipay"] = AlipayProvider(

@@ -1,0 +1,97 @@
+"""The providers' keys come from the province's Secrets Manager secret (moto's), never from the
+environment of a real stage; a rotated key is picked up without a redeploy (going live)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from chalicelib.bootstrap import MissingSetting, build_services, reset_services, services
+from chalicelib.config import settings
+from chalicelib.payments.alipay import AlipayProvider
+from chalicelib.storage.tables import create_table
+from devstack.payment_sandbox import new_rsa_key_pair
+
+SECRET = "cet-registration/zhejiang/payments"
+
+
+def secret_value(app_id: str) -> str:
+    private, public = new_rsa_key_pair()
+    alipay = {
+        "app_id": app_id,
+        "app_private_key": private.decode(),
+        "public_key": public.decode(),
+        "gateway_url": "https://alipay.invalid/gateway.do",
+    }
+    bank = {"merchant_id": "M1", "merchant_key": "k" * 64, "gateway_url": "https://bank.invalid"}
+    return json.dumps({"alipay": alipay, "bank": bank})
+
+
+@pytest.fixture
+def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.client]:
+    """A real stage's environment: the secret's name, no key, on moto."""
+    for name in ("ALIPAY_APP_PRIVATE_KEY", "BANK_MERCHANT_KEY", "AWS_ENDPOINT_URL_DYNAMODB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TABLE_NAME", "cet-secret-test")
+    monkeypatch.setenv("PAYMENT_SECRET_NAME", SECRET)
+    monkeypatch.setenv("PUBLIC_API_URL", "https://cet.zj.example.gov.cn/api")
+    with mock_aws():
+        create_table(settings())
+        parameters.clear_caches()
+        reset_services()
+        yield boto3.client("secretsmanager")
+        reset_services()
+        parameters.clear_caches()
+
+
+def test_the_providers_come_from_the_secret(stage: boto3.client) -> None:
+    stage.create_secret(Name=SECRET, SecretString=secret_value("2021000000000001"))
+    providers = services().payments.providers
+    assert sorted(providers) == ["alipay", "bank"]
+    alipay = providers["alipay"]
+    assert isinstance(alipay, AlipayProvider)
+    assert alipay.app_id == "2021000000000001"
+
+
+def test_a_rotated_key_is_used_once_the_cached_value_expires(stage: boto3.client) -> None:
+    stage.create_secret(Name=SECRET, SecretString=secret_value("2021000000000001"))
+    first = services()
+    stage.put_secret_value(SecretId=SECRET, SecretString=secret_value("2021000000000002"))
+    assert services() is first  # still within SECRET_MAX_AGE_SECONDS: no read of the secret
+    parameters.clear_caches()  # what SECRET_MAX_AGE_SECONDS elapsing does
+    rotated = services()
+    assert rotated is not first
+    assert rotated.payments.providers["alipay"].app_id == "2021000000000002"  # type: ignore[attr-defined]
+
+
+def test_an_unreadable_secret_offers_no_provider_and_says_so(
+    stage: boto3.client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert services().payments.providers == {}
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    (said,) = [line for line in lines if line["level"] == "ERROR"]
+    assert said["message"] == "payment secret unreadable: no payment provider is offered"
+    assert (said["secret_name"], said["error"]) == (SECRET, "GetParameterError")
+
+
+def test_a_half_filled_secret_offers_only_the_complete_provider(stage: boto3.client) -> None:
+    value = json.loads(secret_value("2021000000000001"))
+    del value["bank"]["merchant_key"]
+    stage.create_secret(Name=SECRET, SecretString=json.dumps(value))
+    assert sorted(services().payments.providers) == ["alipay"]
+
+
+def test_a_lambda_without_its_public_url_refuses_to_start(
+    stage: boto3.client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "cet-registration-zhejiang-api")
+    monkeypatch.delenv("PUBLIC_API_URL")
+    with caplog.at_level(logging.ERROR), pytest.raises(MissingSetting, match="PUBLIC_API_URL"):
+        build_services(settings())
+    assert "PUBLIC_API_URL is not set" in caplog.text
