@@ -1,9 +1,21 @@
 from chalice.app import Chalice
 
-from chalicelib.api import accounts, health, payments, staff, students
+from chalicelib.api import access_log, accounts, health, payments, staff, students
 from chalicelib.jobs import expiry
 from chalicelib.jobs import payments as payment_jobs
 
-app = Chalice(app_name="cet-registration")
-for blueprint in (health.bp, accounts.bp, students.bp, staff.bp, payments.bp, expiry.bp, payment_jobs.bp):
+# Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
+# logger would print every line twice.
+app = Chalice(app_name="cet-registration", configure_logs=False)
+# The access log first: it wraps every other middleware and sees the status the client gets.
+for blueprint in (
+    access_log.bp,
+    health.bp,
+    accounts.bp,
+    students.bp,
+    staff.bp,
+    payments.bp,
+    expiry.bp,
+    payment_jobs.bp,
+):
     app.register_blueprint(blueprint)

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from devstack import ddb_local
 from devstack.dataset import DatasetError, load_dataset
 from devstack.load import show
+from devstack.readable_logs import use_readable_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -96,7 +97,8 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "cet-devstack"
 
     def log_message(self, format: str, *args: Any) -> None:
-        if os.environ.get("DEVSTACK_QUIET") != "1":
+        # The API's own access line says more (route, latency, request id): the server's is for the rest.
+        if os.environ.get("DEVSTACK_QUIET") != "1" and not self.path.startswith(API_PREFIX + "/"):
             super().log_message(format, *args)
 
     def _any(self) -> None:
@@ -265,6 +267,8 @@ def serve(port: int, dataset: Path) -> None:
 
     Handler.gateway = LocalGateway(app, Config())
     Handler.page_config = page_config(dataset)
+    if os.environ.get("DEVSTACK_JSON_LOGS") != "1":
+        use_readable_lines()
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
     print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)

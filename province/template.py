@@ -11,6 +11,7 @@ import copy
 import json
 from typing import Any
 
+from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
 from chalicelib.storage.tables import table_definition
 from province.description import Province
 from province.package import STAGE
@@ -446,6 +447,15 @@ def alarms() -> Json:
             "Sum",
             1 if function != "APIHandler" else 100,
         )
+    for provider in ("alipay", "bank"):
+        found[f"{provider.title()}NotificationFailuresAlarm"] = alarm(
+            f"{provider} payment notifications are not handled: the provider delivers again, but look",
+            METRICS_NAMESPACE,
+            "PaymentNotifications",
+            {"provider": provider, "outcome": "not_handled", "service": "cet-registration"},
+            "Sum",
+            3,
+        )
     for job in JOBS:
         found[f"{job}ErrorsAlarm"] = alarm(
             f"{job} raised an error", "AWS/Lambda", "Errors", {"FunctionName": ref(job)}, "Sum", 1
@@ -478,6 +488,20 @@ def dashboard(province: Province) -> Json:
                 "p99",
             ),
             widget("Function invocations", functions),
+            widget(
+                "Registrations saved, seat grabs held or refused, orders placed",
+                [
+                    [METRICS_NAMESPACE, "RegistrationsSaved", "service", "cet-registration"],
+                    *[
+                        [METRICS_NAMESPACE, "SeatGrabs", "outcome", outcome, "service", "cet-registration"]
+                        for outcome in ("held", "CAMPUS_FULL", "LEVEL_TAKEN", "BUSY")
+                    ],
+                    *[
+                        [METRICS_NAMESPACE, "OrdersPlaced", "provider", provider, "service", "cet-registration"]
+                        for provider in ("alipay", "bank")
+                    ],
+                ],
+            ),
             widget(
                 "Function errors and throttles",
                 [[*m[:1], "Errors", *m[2:]] for m in functions] + [[*m[:1], "Throttles", *m[2:]] for m in functions],

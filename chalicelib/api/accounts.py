@@ -10,7 +10,8 @@ from chalicelib.api.requests import BODY_TYPES, bearer_token, client_address, cu
 from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.errors import BadCredentials, InvalidRequest, TooManyAttempts
+from chalicelib.metrics import count
 from chalicelib.services import accounts
 from chalicelib.services.home import home_state
 
@@ -54,14 +55,18 @@ def create_account() -> Response:
 def create_session() -> Response:
     request = _request()
     body = json_body(request)
-    session = accounts.log_in(
-        services().accounts,
-        text(body, "login"),
-        text(body, "password", 128),
-        text(body, "captcha_id"),
-        text(body, "captcha_answer"),
-        client_address(request),
-    )
+    try:
+        session = accounts.log_in(
+            services().accounts,
+            text(body, "login"),
+            text(body, "password", 128),
+            text(body, "captcha_id"),
+            text(body, "captcha_answer"),
+            client_address(request),
+        )
+    except (BadCredentials, TooManyAttempts) as refused:
+        count("LoginFailures", outcome=refused.code)
+        raise
     return json_response({"token": session.token, "expires_at": iso(session.expires_at)}, 201)
 
 

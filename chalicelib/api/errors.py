@@ -31,6 +31,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.NotFound: 404,
     e.CandidateNotFound: 404,
     e.LoginTaken: 409,
+    e.Busy: 503,
     e.ReviewNotOffered: 409,
     e.ReviewExists: 409,
     e.ReviewLocked: 409,

@@ -8,13 +8,14 @@ from typing import Any
 from chalice.app import Blueprint, Response
 
 from chalicelib.api.errors import contract_shaped, handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, json_body
-from chalicelib.bootstrap import CLOCK
+from chalicelib.api.requests import BODY_TYPES, current_request, json_body, query_param
+from chalicelib.bootstrap import CLOCK, services
 from chalicelib.config import settings
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.errors import Busy, InvalidRequest, NotFound
 from chalicelib.jobs.expiry import run_expiry
 from chalicelib.jobs.payments import run_reconcile
+from chalicelib.logs import logger
 
 bp = Blueprint(__name__)
 MAX_ADVANCE_SECONDS = 400 * 24 * 3600
@@ -33,7 +34,15 @@ def no_such_route() -> Response:
 
 
 @bp.route("/health", methods=["GET"])
+@handles_errors
 def health() -> Response:
+    """`?deep=1` also reads the table: 503 BUSY when it cannot, so a load balancer or an alarm can tell."""
+    deep = query_param(current_request(bp), "deep")
+    if deep not in (None, "1"):
+        raise InvalidRequest("deep", "只能是 1")
+    if deep and not services().province.reachable():
+        logger().error("deep health check: the table did not answer")
+        raise Busy("数据暂时无法访问，请稍后再试。")
     return json_response({"status": "ok"})
 
 

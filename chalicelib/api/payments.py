@@ -16,6 +16,7 @@ from chalicelib.config import settings
 from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
+from chalicelib.metrics import count
 from chalicelib.payments.base import GatewayRefused
 from chalicelib.services import payments
 from chalicelib.services.accounts import require_staff, require_student
@@ -52,6 +53,7 @@ def place_order() -> Response:
     require_student(account)
     body = json_body(_request())
     order = payments.place_order(services().payments, account, body.get("provider"), optional_text(body, "bank", 16))
+    count("OrdersPlaced", provider=order.provider)
     return json_response(order_json(order), 201)
 
 
@@ -80,7 +82,9 @@ def _notify(provider_name: str) -> Response:
     except Exception:
         # The provider reads anything but its success reply as "deliver again later": nothing is lost.
         logger().exception("notification not handled", extra={"provider": provider_name})
+        count("PaymentNotifications", provider=provider_name, outcome="not_handled")
         return Response(body="fail", status_code=500, headers={"Content-Type": "text/plain; charset=utf-8"})
+    count("PaymentNotifications", provider=provider_name, outcome="answered")
     return Response(body=ack.body, status_code=200, headers={"Content-Type": ack.content_type})
 
 

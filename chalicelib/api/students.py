@@ -10,7 +10,9 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, confirmed, current_request, json_body, optional_text, query_param, text
 from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.registration import Registration
+from chalicelib.metrics import count
 from chalicelib.services import qualification as q
 from chalicelib.services import registration as reg
 from chalicelib.services.accounts import require_student
@@ -93,6 +95,7 @@ def save_registration() -> Response:
     id_number, name = text(body, "id_number", 32), text(body, "name", 64)
     confirmed(body)
     saved = reg.save_registration(services().registration, account, body.get("id_type"), id_number, name)
+    count("RegistrationsSaved")
     return _registration_response(saved, 201)
 
 
@@ -148,7 +151,15 @@ def choose_subject() -> Response:
     body = json_body(_request())
     code = text(body, "subject", 32)
     campus_id = optional_text(body, "campus_id", 64)
-    return _registration_response(reg.choose_subject(services().registration, account, code, campus_id), 201)
+    try:
+        chosen = reg.choose_subject(services().registration, account, code, campus_id)
+    except DomainError as refused:
+        if campus_id:
+            count("SeatGrabs", outcome=refused.code)
+        raise
+    if campus_id:
+        count("SeatGrabs", outcome="held")
+    return _registration_response(chosen, 201)
 
 
 @bp.route("/registration/subjects/{code}", methods=["DELETE"], content_types=BODY_TYPES)

@@ -23,6 +23,13 @@ class InvalidRequest(DomainError):
         super().__init__(f"字段 {field} {problem}，请检查后重新提交。")
 
 
+class Busy(DomainError):
+    """api.md conventions: overload, or a store that does not answer, is 503 BUSY."""
+
+    code = "BUSY"
+    message = "系统繁忙，请稍后再试。"
+
+
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
     message = "登录已失效，请重新登录。"

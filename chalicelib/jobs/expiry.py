@@ -9,6 +9,7 @@ from chalice.app import Blueprint, DynamoDBEvent, Rate
 
 from chalicelib.bootstrap import services
 from chalicelib.logs import logger
+from chalicelib.metrics import count
 from chalicelib.services import expiry
 
 bp = Blueprint(__name__)
@@ -24,6 +25,8 @@ def run_expiry() -> dict[str, int]:
     report = expiry.expire(built.registration.registrations, built.registration.clock.now()).as_dict()
     if any(report.values()):
         logger().info("expiry job", extra=report)
+    count("ExpiredSubjects", report["expired_subjects"])
+    count("DeletedRegistrations", report["deleted_registrations"])
     return report
 
 
@@ -39,6 +42,7 @@ def handle_removed(old_images: list[dict[str, Any]]) -> int:
     )
     if released:
         logger().info("seats released after TTL deletion", extra={"released": released})
+    count("SeatsReleasedFromStream", released)
     return released
 
 

@@ -8,6 +8,7 @@ from chalice.app import Blueprint, Rate
 
 from chalicelib.bootstrap import services
 from chalicelib.logs import logger
+from chalicelib.metrics import count
 from chalicelib.services import payments
 
 bp = Blueprint(__name__)
@@ -18,6 +19,8 @@ def run_reconcile() -> dict[str, int]:
     report = payments.reconcile(services().payments).as_dict()
     if report["checked"]:
         logger().info("reconcile job", extra=report)
+    for name, value in report.items():
+        count(f"Reconcile{name.title().replace('_', '')}", value)
     return report
 
 

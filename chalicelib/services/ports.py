@@ -61,6 +61,9 @@ Progress = Callable[[str, int, int], None]
 class ProvinceStore(Protocol):
     def load_province(self, data: ProvinceData, staff: list[Account], progress: Progress | None = None) -> None: ...
 
+    def reachable(self) -> bool:
+        """One read of the province's table, uncached: False when the table cannot answer."""
+
 
 class AccountStore(Protocol):
     def create(self, account: Account) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, PynamoDBException, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.accounts import Account
@@ -94,6 +94,15 @@ class DynamoCatalog:
 
 
 class DynamoProvince:
+    def reachable(self) -> bool:
+        try:
+            CatalogPartItem.get("CATALOG", "PROVINCE")
+        except DoesNotExist:
+            return True  # the table answered; the province is not loaded yet
+        except PynamoDBException:
+            return False
+        return True
+
     def load_province(self, data: ProvinceData, staff: list[Account], progress: Progress | None = None) -> None:
         report = progress or (lambda _what, _done, _total: None)
         groups: list[tuple[str, list[TableItem]]] = [

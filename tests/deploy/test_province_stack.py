@@ -136,7 +136,15 @@ def test_each_role_grants_what_its_function_does(template: Json) -> None:
 def test_alarms_and_a_dashboard(template: Json) -> None:
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
-    assert {"5XXError", "Throttles", "IteratorAge", "Errors", "ApproximateNumberOfMessagesVisible"} <= metrics
+    expected = {
+        "5XXError",
+        "Throttles",
+        "IteratorAge",
+        "Errors",
+        "ApproximateNumberOfMessagesVisible",
+        "PaymentNotifications",
+    }
+    assert expected <= metrics
     assert all(a["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms.values())
     assert resources_of(template, "AWS::CloudWatch::Dashboard")
 

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK, services
+from chalicelib.logs import logger
 from chalicelib.services.province import load_province
 from devstack.payments_local import install_sandbox
 from tests import factories
+from tests.e2e.http import WHOLE_ID_NUMBERS
+from tests.e2e.logs import ACCESS_FIELDS, Lines, Watched, access_lines
 
 
 @pytest.fixture
@@ -23,6 +29,35 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
     built = services()
     load_province(built.province, built.accounts.passwords, factories.province(capacity=3), CLOCK.now())
+    lines = Lines()
+    logger().addHandler(lines)
+    watched = Watched()
     # No .chalice/config.json here: the deploy stages' variables (TEST_MODE=0) stay out of the tests.
     with Client(app, project_dir=str(tmp_path)) as test_client:
+        send = test_client.http.request
+
+        def watching(method: str, path: str, headers: Any = None, body: bytes = b"") -> Any:
+            watched.saw_request(body)
+            response = send(method, path, headers=headers, body=body)
+            with contextlib.suppress(ValueError, TypeError):
+                watched.saw_answer(json.loads(response.body or b"null"))
+            return response
+
+        monkeypatch.setattr(test_client.http, "request", watching)
         yield test_client
+    logger().removeHandler(lines)
+    the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
+
+
+def the_log_says_what_an_operator_needs_and_nothing_personal(lines: list[str], watched: Watched) -> None:
+    """Going live: one access line per request with its fields; no line holds a whole ID number,
+    a token, a password or a login that the test sent or was given."""
+    access = access_lines(lines)
+    assert len(access) == watched.requests, f"{watched.requests} requests, {len(access)} access log lines"
+    for line in access:
+        assert set(line) >= ACCESS_FIELDS, line
+        assert "{" not in line["route"] or "}" in line["route"]  # a route template, never a path's values
+    personal = watched.personal | WHOLE_ID_NUMBERS
+    for line in lines:
+        leaked = [value for value in personal if value in line]
+        assert not leaked, f"personal data in a log line: {line}"

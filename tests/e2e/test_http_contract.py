@@ -9,11 +9,14 @@ ID number anywhere in any body.
 from __future__ import annotations
 
 import ast
+import json
+import os
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.session
 import pynamodb.connection.base
 import pytest
@@ -273,6 +276,19 @@ def test_api_health_and_notices_need_no_token(client: Client) -> None:
     assert set(schools) == {"NJU", "SEU", "OLD"}
     assert all(set(s) == {"id", "name", "notice", "allow_external_oral"} for s in schools.values()), schools
     assert (schools["NJU"]["allow_external_oral"], schools["SEU"]["allow_external_oral"]) == (True, False)
+
+
+def test_deep_health_reads_the_table_and_says_503_when_it_cannot(client: Client) -> None:
+    """Going live: GET /health?deep=1 touches the table; a table that does not answer is 503."""
+    assert ok(call(client, "GET", "/health?deep=1"), "GET /health?deep=1") == {"status": "ok"}
+    boto3.client("dynamodb").delete_table(TableName=os.environ["TABLE_NAME"])
+    expect(call(client, "GET", "/health?deep=2"), "GET /health", 400, "INVALID_REQUEST", "deep")
+    busy = client.http.request("GET", "/health?deep=1", headers={}, body=b"")  # call() refuses every 5xx
+    assert busy.status_code == 503
+    assert json.loads(busy.body)["code"] == "BUSY"
+    assert ok(call(client, "GET", "/health"), "GET /health") == {
+        "status": "ok"
+    }  # the shallow check is the process only
 
 
 def test_api_test_clock_moves_the_service_clock(client: Client) -> None:
@@ -1226,6 +1242,29 @@ def test_r_oral_4_oral_without_its_written_subject_is_403_written_required(clien
     expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "WRITTEN_REQUIRED")
     chosen(client, token, "CJT4")
     expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "WRITTEN_REQUIRED")
+
+
+def emf_counts(output: str, metric: str) -> dict[str, float]:
+    """The EMF metric lines of one name in what the service printed, summed by outcome."""
+    found: dict[str, float] = {}
+    for line in output.splitlines():
+        if line.startswith('{"_aws"') and metric in (record := json.loads(line)):
+            found[record.get("outcome", "")] = found.get(record.get("outcome", ""), 0) + record[metric][0]
+    return found
+
+
+def test_seat_grabs_are_counted_by_outcome(client: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    """Going live: the operator sees seat grabs held and refused (EMF, namespace CET/Registration)."""
+    for entry in (ZHANG, LI, QIAN):
+        token = registered(client, entry)
+        chosen(client, token, "CET4")
+        chosen(client, token, "CET-SET4", "NJU-GL")
+    late = registered(client, PASSPORT)
+    chosen(client, late, "CET4")
+    expect(choose(client, late, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 409, "CAMPUS_FULL")
+    output = capsys.readouterr().out
+    assert emf_counts(output, "SeatGrabs") == {"held": 3, "CAMPUS_FULL": 1}
+    assert emf_counts(output, "RegistrationsSaved") == {"": 4}
 
 
 def test_r_oral_3_capacity_colours_and_campus_full_is_409_campus_full(client: Client) -> None:

@@ -1,0 +1,53 @@
+"""What the service logs while a test drives it: every line, formatted as CloudWatch gets it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.logs import logger
+
+ACCESS_FIELDS = {"request_id", "method", "route", "status", "latency_ms", "cold_start"}
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+        self.setFormatter(logger().registered_formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@dataclass
+class Watched:
+    """The requests a test made and the personal data it sent or was given."""
+
+    requests: int = 0
+    personal: set[str] = field(default_factory=set)
+
+    def saw_request(self, body: bytes | None) -> None:
+        self.requests += 1
+        try:
+            sent: Any = json.loads(body or b"null")
+        except ValueError:
+            return
+        if isinstance(sent, dict):
+            self.personal |= {v for k, v in sent.items() if k in ("login", "password", "id_number") and _telling(v)}
+
+    def saw_answer(self, answer: Any) -> None:
+        if isinstance(answer, dict) and _telling(answer.get("token")):
+            self.personal.add(answer["token"])
+
+
+def _telling(value: object) -> bool:
+    """Long enough that finding it in a log line means it was logged (not a digit by chance)."""
+    return isinstance(value, str) and len(value) >= 6
+
+
+def access_lines(lines: list[str]) -> list[dict[str, Any]]:
+    parsed = [json.loads(line) for line in lines]
+    return [line for line in parsed if line.get("message") == "request"]
