@@ -33,6 +33,7 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.domain.registration import Registration
 from chalicelib.logs import logger
+from chalicelib.metrics import count
 from chalicelib.payments.base import (
     Acknowledgement,
     NotificationRejected,
@@ -202,6 +203,7 @@ def apply_trade(ctx: PaymentsContext, order: Order, state: TradeState, trade_no:
         return
     now = ctx.clock.now()
     outcome = ctx.orders.settle(order, trade_no, now)
+    count("OrderSettlements", outcome=outcome.value, provider=order.provider)  # paid, already, holds_changed
     if outcome is not Settlement.HOLDS_CHANGED:
         return
     _late_payment(ctx, order, trade_no, now)
@@ -255,6 +257,7 @@ def _record_late(ctx: PaymentsContext, order: Order, outcome: LateOutcome, now: 
     late = LatePayment(order.order_id, order.school_id, order.account_id, name, masked, order.amount, outcome, now)
     ctx.orders.record_late(late)
     logger().info("late payment", extra={"order_id": order.order_id, "outcome": outcome.value})
+    count("LatePayments", outcome=outcome.value)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -256,3 +257,15 @@ def test_r_pay_5_a_refund_the_provider_did_not_confirm_is_asked_again(
     assert call(client, "POST", "/_test/jobs/reconcile").body["refunds_retried"] == 0
     order_now = call(client, "GET", f"/orders/{placed['order_id']}", token=student.again()).body
     assert (order_now["status"], order_now["late"]) == ("refunded", "refunded")
+
+
+def test_settlements_are_counted_once_paid_then_already(client: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    """Going live: the operator sees orders placed and settled (EMF, CET/Registration); eight
+    deliveries of one notification settle it once and find it settled seven times (R-PAY-3)."""
+    student = holding(client)
+    placed = order(client, student.token)
+    pay(client, placed["order_id"], deliveries=8)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    settled = [line["outcome"] for line in lines if "OrderSettlements" in line]
+    assert sorted(settled) == ["already"] * 7 + ["paid"]
+    assert [line["provider"] for line in lines if "OrdersPlaced" in line] == ["alipay"]
