@@ -87,14 +87,16 @@ def running(port: int | None = None, log: Path | None = None) -> Iterator[str]:
 def _serve(process: subprocess.Popen[bytes], endpoint: str, output: IO[bytes]) -> Iterator[str]:
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
-        while not _answers(endpoint):
-            if process.poll() is not None:
-                output.seek(0)
-                said = output.read().decode(errors="replace")
-                raise DynamoDBLocalMissing(f"DynamoDB Local exited at start: {said[-2000:]}")
+        # Its own process first: if another server took the port meanwhile, this one exits, and an
+        # answer from that port must not be taken for its own.
+        while process.poll() is None and not _answers(endpoint):
             if time.monotonic() > deadline:
                 raise DynamoDBLocalMissing(f"DynamoDB Local did not answer within {STARTUP_SECONDS:.0f}s")
             time.sleep(0.2)
+        if process.poll() is not None:
+            output.seek(0)
+            said = output.read().decode(errors="replace")
+            raise DynamoDBLocalMissing(f"DynamoDB Local exited at start: {said[-2000:]}")
         yield endpoint
     finally:
         process.terminate()

@@ -34,6 +34,7 @@ RESERVED_CONCURRENCY = {
     "release_ttl_deleted_holds": 10,
 }
 JOB_TIMEOUT_SECONDS = 240
+PAYMENT_FUNCTIONS = ("api_handler", "reconcile_orders")
 
 
 def environment(province: Province) -> dict[str, str]:
@@ -42,7 +43,6 @@ def environment(province: Province) -> dict[str, str]:
         "TABLE_NAME": province.table,
         "TEST_MODE": "0",
         "PUBLIC_API_URL": province.public_api_url,
-        "PAYMENT_SECRET_NAME": province.payment_secret,
         "SESSION_SECONDS": "7200",
         "CAPTCHA_SECONDS": "300",
         "POWERTOOLS_SERVICE_NAME": "cet-registration",
@@ -55,6 +55,10 @@ def chalice_config(province: Province) -> dict[str, Any]:
     }
     for job in ("expire_unpaid", "reconcile_orders"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
+    # Only the functions that talk to the payment providers learn where their keys are (and only
+    # their roles may read the secret: province/template.py).
+    for payer in PAYMENT_FUNCTIONS:
+        functions[payer]["environment_variables"] = {"PAYMENT_SECRET_NAME": province.payment_secret}
     return {
         "version": "2.0",
         "app_name": "cet-registration",

@@ -72,7 +72,9 @@ set -euo pipefail
 cd {shlex.quote(str(template.parent))}
 aws cloudformation package --region {region} --template-file template.json \\
     --s3-bucket "$DEPLOY_BUCKET" --s3-prefix {shlex.quote(province.stack_name)} --output-template-file {packaged.name}
+# The template is over CloudFormation's 51,200-byte inline limit: deploy uploads it to the bucket too.
 aws cloudformation deploy --region {region} --template-file {packaged.name} \\
+    --s3-bucket "$DEPLOY_BUCKET" --s3-prefix {shlex.quote(province.stack_name)} \\
     --stack-name {shlex.quote(province.stack_name)} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \\
     --no-fail-on-empty-changeset
 """
@@ -82,8 +84,10 @@ def lint(template: Path, region: str) -> None:
     """cfn-lint against the province's region: errors fail the run; warnings are shown."""
     print(f"[3/4] cfn-lint ({region}) …", flush=True)
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    command = [str(cfn_lint), "--format", "parseable", "--regions", region, str(template)]
+    command = [str(cfn_lint), str(template), "--format", "parseable", "--regions", region]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode & 1 or (done.returncode and not done.stdout.strip()):  # cfn-lint itself failed
+        raise SystemExit(f"cfn-lint could not check the template (exit {done.returncode}):\n{done.stderr[-2000:]}")
     findings = [line for line in done.stdout.splitlines() if line.strip()]
     errors = [line for line in findings if ":E" in line]
     for line in findings:

@@ -133,6 +133,14 @@ def province_key() -> Json:
                         "Resource": "*",
                     },
                     {
+                        # Alarms publish to the topic, which this key encrypts.
+                        "Sid": "CloudWatchAlarmsPublishToTheAlarmTopic",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "Resource": "*",
+                    },
+                    {
                         "Sid": "CloudWatchLogsEncryptsTheStacksLogGroups",
                         "Effect": "Allow",
                         "Principal": {"Service": logs_principal},
@@ -197,7 +205,9 @@ def alarm_topic(province: Province) -> Json:
 def roles(province: Province) -> Json:
     table = [get_att("ProvinceTable", "Arn"), sub("${ProvinceTable.Arn}/index/*")]
     secret = sub(
-        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:" + province.payment_secret + "-*"
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+        + province.payment_secret
+        + "-??????"
     )
     key = allow(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], get_att("ProvinceKey", "Arn"))
     read_secret = allow(["secretsmanager:GetSecretValue"], secret)

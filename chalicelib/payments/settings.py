@@ -9,6 +9,8 @@ offered.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -18,39 +20,69 @@ from chalicelib.logs import logger
 ALIPAY_FIELDS = ("app_id", "app_private_key", "public_key", "gateway_url")
 BANK_FIELDS = ("merchant_id", "merchant_key", "gateway_url")
 SECRET_MAX_AGE_SECONDS = 300
+RETRY_AFTER_FAILURE_SECONDS = 60
 
 
 @dataclass(frozen=True)
 class PaymentSettings:
-    alipay: Mapping[str, str] = field(default_factory=dict)
-    bank: Mapping[str, str] = field(default_factory=dict)
+    # never in a repr: one careless log line must not print a key
+    alipay: Mapping[str, str] = field(default_factory=dict, repr=False)
+    bank: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass
+class _LastRead:
+    settings: PaymentSettings | None = None
+    failed_at: float | None = None
+
+
+_last: dict[str, _LastRead] = {}
+_lock = threading.Lock()
 
 
 def payment_settings(config: Settings) -> PaymentSettings:
     if not config.payment_secret_name:
         return PaymentSettings(config.alipay, config.bank)
+    name = config.payment_secret_name
+    with _lock:
+        last = _last.setdefault(name, _LastRead())
+        if last.failed_at is not None and time.monotonic() - last.failed_at < RETRY_AFTER_FAILURE_SECONDS:
+            return last.settings or PaymentSettings()  # do not ask again at every request while it fails
+        read = _read_secret(name)
+        if read is None:
+            last.failed_at = time.monotonic()
+            return last.settings or PaymentSettings()  # a passing failure keeps the keys that worked
+        last.settings, last.failed_at = read, None
+        return read
+
+
+def _read_secret(name: str) -> PaymentSettings | None:
     from aws_lambda_powertools.utilities import parameters
 
     try:
-        secret: object = parameters.get_secret(
-            config.payment_secret_name, transform="json", max_age=SECRET_MAX_AGE_SECONDS
-        )
+        secret: object = parameters.get_secret(name, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
     except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as error:
         logger().error(
-            "payment secret unreadable: no payment provider is offered",
-            extra={"secret_name": config.payment_secret_name, "error": type(error).__name__},
+            "payment secret unreadable: the providers keep the keys last read, if any",
+            extra={"secret_name": name, "error": type(error).__name__},
         )
-        return PaymentSettings()
+        return None
     if not isinstance(secret, dict):
-        logger().error("payment secret is not a JSON object", extra={"secret_name": config.payment_secret_name})
-        return PaymentSettings()
-    return PaymentSettings(_complete(secret.get("alipay"), ALIPAY_FIELDS), _complete(secret.get("bank"), BANK_FIELDS))
+        logger().error("payment secret is not a JSON object", extra={"secret_name": name})
+        return None
+    return PaymentSettings(
+        _complete(secret.get("alipay"), ALIPAY_FIELDS, "alipay"), _complete(secret.get("bank"), BANK_FIELDS, "bank")
+    )
 
 
-def _complete(values: object, names: tuple[str, ...]) -> dict[str, str]:
+def _complete(values: object, names: tuple[str, ...], provider: str) -> dict[str, str]:
     """All of a provider's settings, or none: a half-configured provider is not offered."""
-    if not isinstance(values, dict):
+    if values is None:
         return {}
-    found = {name: values.get(name) for name in names}
-    complete = {k: v for k, v in found.items() if isinstance(v, str) and v}
-    return complete if len(complete) == len(names) else {}
+    found = values if isinstance(values, dict) else {}
+    complete = {name: found[name] for name in names if isinstance(found.get(name), str) and found[name]}
+    if len(complete) != len(names):
+        missing = sorted(set(names) - set(complete))
+        logger().error("payment secret: provider not offered", extra={"provider": provider, "missing": missing})
+        return {}
+    return complete

@@ -158,6 +158,12 @@ def test_no_key_or_secret_in_the_template_or_the_environment(built: Built, templ
         assert env["TEST_MODE"] == "0"
         assert env["PUBLIC_API_URL"].startswith("https://")
         assert not [k for k in env if "KEY" in k or ("SECRET" in k and k != "PAYMENT_SECRET_NAME")]
+    secret_named = {
+        name
+        for name, function in resources_of(template, "AWS::Serverless::Function").items()
+        if "PAYMENT_SECRET_NAME" in function["Properties"]["Environment"]["Variables"]
+    }
+    assert secret_named == {"APIHandler", "ReconcileOrders"}  # the functions whose roles may read it
 
 
 def test_a_description_with_mistakes_is_refused_in_words() -> None:
@@ -260,3 +266,22 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
     assert mapping["EventSourceArn"] == stream_arn
     rules = boto3.client("events", region_name=REGION).list_rules()["Rules"]
     assert sorted(r["ScheduleExpression"] for r in rules) == ["rate(5 minutes)", "rate(5 minutes)"]
+
+
+def test_the_province_key_lets_alarms_and_log_groups_use_it(template: Json) -> None:
+    """The topic and the log groups are encrypted with the province's key: without these grants,
+    alarms would not reach anyone and the log groups would not be created."""
+    statements = template["Resources"]["ProvinceKey"]["Properties"]["KeyPolicy"]["Statement"]
+    services = [json.dumps(s["Principal"].get("Service")) for s in statements if "Service" in s["Principal"]]
+    assert any("cloudwatch.amazonaws.com" in s for s in services)
+    assert any("logs.${AWS::Region}.${AWS::URLSuffix}" in s for s in services)
+    assert template["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "ProvinceKey"}
+
+
+def test_a_cfn_lint_error_fails_the_command(built: Built, template: Json, tmp_path: Path) -> None:
+    broken = json.loads(json.dumps(template))
+    broken["Resources"]["ProvinceTable"]["Properties"]["NoSuchProperty"] = True
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(SystemExit, match="cfn-lint: 1 error"):
+        lint(path, REGION)

@@ -58,6 +58,9 @@ def test_r_pay_1_and_r_bind_4_the_job_deletes_what_is_due(table: Settings) -> No
 def test_ttl_and_the_job_race_and_seats_taken_equal_live_holds(lone_table_without_ttl: Settings) -> None:
     """Architecture invariant on DynamoDB Local with real TTL deletion and the stream consumed:
     whichever of the job and TTL removes an expired hold first, its seat goes back exactly once.
+    TTL's pages and the job's runs interleave (TTL removes what its first page holds, the job the
+    rest, while the stream hands every removal, the job's too, to the handler): each seat must go
+    back once, through the stream for TTL's and never a second time for the job's.
 
     DynamoDB Local's TTL reads a table in passes of 20 items a page with 10 s of sleep after each
     page, each page under the table's write lock. With TTL on from the table's creation, its

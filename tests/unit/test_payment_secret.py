@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -14,9 +15,12 @@ from moto import mock_aws
 
 from chalicelib.bootstrap import MissingSetting, build_services, reset_services, services
 from chalicelib.config import settings
+from chalicelib.logs import logger
+from chalicelib.payments import settings as payment_settings_module
 from chalicelib.payments.alipay import AlipayProvider
 from chalicelib.storage.tables import create_table
 from devstack.payment_sandbox import new_rsa_key_pair
+from tests.e2e.logs import Lines
 
 SECRET = "cet-registration/zhejiang/payments"
 
@@ -43,11 +47,15 @@ def stage(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.client]:
     monkeypatch.setenv("PUBLIC_API_URL", "https://cet.zj.example.gov.cn/api")
     with mock_aws():
         create_table(settings())
-        parameters.clear_caches()
-        reset_services()
+        forget_reads()
         yield boto3.client("secretsmanager")
-        reset_services()
-        parameters.clear_caches()
+        forget_reads()
+
+
+def forget_reads() -> None:
+    parameters.clear_caches()
+    payment_settings_module._last.clear()
+    reset_services()
 
 
 def test_the_providers_come_from_the_secret(stage: boto3.client) -> None:
@@ -70,21 +78,50 @@ def test_a_rotated_key_is_used_once_the_cached_value_expires(stage: boto3.client
     assert rotated.payments.providers["alipay"].app_id == "2021000000000002"  # type: ignore[attr-defined]
 
 
-def test_an_unreadable_secret_offers_no_provider_and_says_so(
-    stage: boto3.client, capsys: pytest.CaptureFixture[str]
-) -> None:
+@pytest.fixture
+def service_log() -> Iterator[Lines]:
+    """The service's log lines, formatted as CloudWatch gets them."""
+    lines = Lines()
+    logger().addHandler(lines)
+    yield lines
+    logger().removeHandler(lines)
+
+
+def errors(log: Lines) -> list[dict[str, Any]]:
+    return [line for line in map(json.loads, log.lines) if line["level"] == "ERROR"]
+
+
+def test_an_unreadable_secret_offers_no_provider_and_says_so(stage: boto3.client, service_log: Lines) -> None:
     assert services().payments.providers == {}
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-    (said,) = [line for line in lines if line["level"] == "ERROR"]
-    assert said["message"] == "payment secret unreadable: no payment provider is offered"
+    (said,) = errors(service_log)
+    assert said["message"] == "payment secret unreadable: the providers keep the keys last read, if any"
     assert (said["secret_name"], said["error"]) == (SECRET, "GetParameterError")
 
 
-def test_a_half_filled_secret_offers_only_the_complete_provider(stage: boto3.client) -> None:
+def test_a_half_filled_secret_offers_only_the_complete_provider_and_names_what_is_missing(
+    stage: boto3.client, service_log: Lines
+) -> None:
     value = json.loads(secret_value("2021000000000001"))
     del value["bank"]["merchant_key"]
     stage.create_secret(Name=SECRET, SecretString=json.dumps(value))
     assert sorted(services().payments.providers) == ["alipay"]
+    assert [(s["provider"], s["missing"]) for s in errors(service_log)] == [("bank", ["merchant_key"])]
+
+
+def test_a_passing_failure_to_read_the_secret_keeps_the_keys_that_worked(stage: boto3.client) -> None:
+    stage.create_secret(Name=SECRET, SecretString=secret_value("2021000000000001"))
+    first = services()
+    stage.delete_secret(SecretId=SECRET, ForceDeleteWithoutRecovery=True)
+    parameters.clear_caches()  # the cached value expired: the next read fails
+    assert services() is first
+    assert sorted(services().payments.providers) == ["alipay", "bank"]
+
+
+def test_the_settings_never_show_a_key_in_their_repr(stage: boto3.client) -> None:
+    stage.create_secret(Name=SECRET, SecretString=secret_value("2021000000000001"))
+    shown = repr(services())
+    assert "PRIVATE KEY" not in shown
+    assert "k" * 64 not in shown
 
 
 def test_a_lambda_without_its_public_url_refuses_to_start(
