@@ -269,6 +269,8 @@ def serve(port: int, dataset: Path) -> None:
     Handler.page_config = page_config(dataset)
     if os.environ.get("DEVSTACK_JSON_LOGS") != "1":
         use_readable_lines()
+        # EMF metric lines are for CloudWatch; here they would bury the readable ones.
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
     print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)
