@@ -44,13 +44,15 @@ def run(students: int, threads: int) -> None:
     create_table(settings())
     built = build_services(settings(), FixedClock(factories.NOW))
     data = factories.province(capacity=students, extra_students=students)
-    load_province(built.province, built.accounts.passwords, data, factories.NOW)
+    load_province(built.loading, data, factories.NOW)
     ctx = built.registration
     accounts = [Account(f"b{n}", f"b{n}@example.cn", "-", agreement_accepted_at=factories.NOW) for n in range(students)]
 
     def prepare(n: int) -> None:
         built.accounts.accounts.create(accounts[n])
-        ctx.registrations.bind(Registration(accounts[n].account_id, data.roll[-students:][n], factories.NOW))
+        ctx.registrations.bind(
+            Registration(accounts[n].account_id, factories.entry(data.roll[-students:][n]), factories.NOW)
+        )
         reg.choose_subject(ctx, accounts[n], "CET4", None)
 
     per_second(students, threads, prepare)

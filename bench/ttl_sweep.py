@@ -75,7 +75,7 @@ def _measure(scenario: str, cap: float) -> dict[str, float]:
     ttl_on = time.monotonic()
     built = build_services(config, FixedClock(now))
     data = factories.province(capacity=100, extra_students=60)
-    load_province(built.province, built.accounts.passwords, data, now)
+    load_province(built.loading, data, now)
     world = RaceWorld(built.registration.registrations, now)
     world.prepare(data.roll)
     if scenario == "enabled":
@@ -113,7 +113,7 @@ def _leave_the_suites_table(now: datetime) -> None:
     config = settings()
     create_table(config)
     built = build_services(config, FixedClock(now))
-    load_province(built.province, built.accounts.passwords, load_dataset(ROOT / "devstack" / "demo_province.json"), now)
+    load_province(built.loading, load_dataset(ROOT / "devstack" / "demo_province.json"), now)
 
 
 def _count_items(table_name: str) -> float:

@@ -16,6 +16,7 @@ from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.payments import PaymentsContext
 from chalicelib.services.ports import ProvinceStore
+from chalicelib.services.province import Protection, ProvinceLoading
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
 
@@ -36,6 +37,7 @@ class Services:
     accounts: AccountsContext
     registration: RegistrationContext
     province: ProvinceStore
+    loading: ProvinceLoading
     payments: PaymentsContext
     payment_settings: PaymentSettings
 
@@ -81,12 +83,19 @@ def reset_services() -> None:
 
 
 def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSettings | None = None) -> Services:
+    from chalicelib.protection.province_keys import ProvinceKeys, key_ring_reader
     from chalicelib.storage import repositories as repo
+    from chalicelib.storage.province import DynamoProvince
     from chalicelib.storage.tables import bind_table
 
     if config.on_lambda and not config.public_api_url:
         logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
         raise MissingSetting("PUBLIC_API_URL")
+    if config.on_lambda and not config.identity_secret_name:
+        logger().error("IDENTITY_SECRET_NAME is not set: this stage cannot look up an ID number")
+        raise MissingSetting("IDENTITY_SECRET_NAME")
+    if not (config.identity_secret_name or config.identity_keys or config.identity_throwaway):
+        raise MissingSetting("IDENTITY_SECRET_NAME")
     payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
     accounts = AccountsContext(
@@ -105,6 +114,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         roll=repo.DynamoRoll(),
         reviews=repo.DynamoReviews(),
         registrations=repo.DynamoRegistrations(),
+        identities=ProvinceKeys(key_ring_reader(config)),
         clock=clock,
     )
     from chalicelib.payments.gateways import build_providers, https_transport
@@ -118,4 +128,24 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         clock=clock,
         public_url=config.public_api_url,
     )
-    return Services(config, accounts, registration, repo.DynamoProvince(), payments, payment)
+    province = DynamoProvince()
+    loading = ProvinceLoading(province, accounts.passwords, lambda: load_protection(config))
+    return Services(config, accounts, registration, province, loading, payments, payment)
+
+
+def load_protection(config: Settings) -> Protection:
+    """What a load protects ID numbers with (decision 0013): the province's key ring, a new data
+    key wrapped by its KMS key. Against a real table, the throwaway local keys are refused."""
+    from chalicelib.protection import envelope
+    from chalicelib.protection.loading import protection
+    from chalicelib.protection.province_keys import key_ring
+    from chalicelib.storage.province import wrapped_data_key
+
+    if not (config.identity_kms_key or config.identity_throwaway):
+        raise MissingSetting("IDENTITY_KMS_KEY_ID")
+    wrapper: envelope.KeyWrapper = (
+        envelope.KmsWrapper(config.identity_kms_key, config.table_name)
+        if config.identity_kms_key
+        else envelope.LocalWrapper(envelope.THROWAWAY_WRAPPING_KEY)
+    )
+    return protection(key_ring(config), wrapper, wrapped_data_key)

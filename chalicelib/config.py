@@ -24,6 +24,10 @@ class Settings:
     bank: dict[str, str]
     payment_secret_name: str | None
     on_lambda: bool
+    identity_secret_name: str | None = None
+    identity_keys: str | None = None
+    identity_kms_key: str | None = None
+    identity_throwaway: bool = False
 
 
 def settings() -> Settings:
@@ -46,6 +50,14 @@ def settings() -> Settings:
         # On a real stage the providers' settings live in this Secrets Manager secret, not above.
         payment_secret_name=env.get("PAYMENT_SECRET_NAME") or None,
         on_lambda=bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+        # ID numbers at rest (decision 0013): the key ring's secret on a real stage; elsewhere a
+        # ring given as JSON, or the throwaway one (chalicelib/protection/province_keys.py).
+        identity_secret_name=env.get("IDENTITY_SECRET_NAME") or None,
+        identity_keys=env.get("IDENTITY_KEYS") or None,
+        # The KMS key that wraps the data keys: only the province's loader uses it.
+        identity_kms_key=env.get("IDENTITY_KMS_KEY_ID") or None,
+        # The local stack and the tests say so to use the throwaway keys; nothing else may.
+        identity_throwaway=env.get("IDENTITY_THROWAWAY_KEYS") == "1" and not env.get("AWS_LAMBDA_FUNCTION_NAME"),
     )
 
 

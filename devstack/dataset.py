@@ -36,7 +36,7 @@ from chalicelib.domain.identity import (
     normalize_id_number,
 )
 from chalicelib.domain.province import ProvinceData, StaffMember
-from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.domain.roll import RollRow, ScoreRow
 
 JsonObject = dict[str, object]
 T = TypeVar("T")
@@ -429,18 +429,18 @@ def _windows(reader: _Reader, root: JsonObject, known: _Known) -> dict[str, tupl
     return {school_id: tuple(found) for school_id, found in windows.items()}
 
 
-def _roll(reader: _Reader, root: JsonObject, known: _Known) -> tuple[RollEntry, ...]:
+def _roll(reader: _Reader, root: JsonObject, known: _Known) -> tuple[RollRow, ...]:
     candidates = _Unique("证件")
-    roll: list[RollEntry] = []
+    roll: list[RollRow] = []
     for path, obj in reader.objects(root, ROOT, "roll"):
         entry = _roll_entry(reader, known, path, obj)
         if entry is not None:
-            candidates.see(reader, entry.key, _child(path, "id_number"))
+            candidates.see(reader, f"{entry.id_type.value}#{entry.id_number}", _child(path, "id_number"))
             roll.append(entry)
     return tuple(roll)
 
 
-def _roll_entry(reader: _Reader, known: _Known, path: str, obj: JsonObject) -> RollEntry | None:
+def _roll_entry(reader: _Reader, known: _Known, path: str, obj: JsonObject) -> RollRow | None:
     id_type = _id_type(reader, obj, path)
     id_number = reader.text(obj, path, "id_number")
     if id_type is not None and id_number:
@@ -448,7 +448,7 @@ def _roll_entry(reader: _Reader, known: _Known, path: str, obj: JsonObject) -> R
     school_id = reader.text(obj, path, "school_id")
     campus_id = reader.text(obj, path, "campus_id")
     _refer_campus(reader, known, path, school_id, campus_id)
-    entry = RollEntry(
+    entry = RollRow(
         id_type=id_type or IdType.RESIDENT_ID,
         id_number=id_number,
         name=reader.text(obj, path, "name"),
@@ -498,16 +498,16 @@ def _refer_campus(reader: _Reader, known: _Known, path: str, school_id: str, cam
         reader.fail(_child(path, "campus_id"), f"校区 {campus_id} 属于学校 {owner}，不属于 {school_id}")
 
 
-def _cet4_scores(reader: _Reader, root: JsonObject) -> tuple[Cet4Record, ...]:
+def _cet4_scores(reader: _Reader, root: JsonObject) -> tuple[ScoreRow, ...]:
     tickets = _Unique("准考证号")
-    records: list[Cet4Record] = []
+    records: list[ScoreRow] = []
     for path, obj in reader.objects(root, ROOT, "cet4_scores"):
         ticket = reader.text(obj, path, "ticket_number")
         if ticket and not _TICKET.fullmatch(ticket):
             reader.fail(_child(path, "ticket_number"), f"准考证号应为 15 位数字，实际为 {ticket!r}")
         tickets.see(reader, ticket, _child(path, "ticket_number"))
         records.append(
-            Cet4Record(
+            ScoreRow(
                 ticket_number=ticket,
                 id_number=reader.text(obj, path, "id_number"),
                 name=reader.text(obj, path, "name"),

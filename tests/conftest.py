@@ -20,6 +20,8 @@ FAKE_AWS = {
     # cheap argon2 in tests; the stage default stays memory-hard
     "ARGON2_MEMORY_KIB": "1024",
     "ARGON2_TIME_COST": "1",
+    # ID numbers protected under keys everyone knows (decision 0013): never a real stage.
+    "IDENTITY_THROWAWAY_KEYS": "1",
 }
 
 

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.registration import PAY_WITHIN, ChosenSubject, Registration, SubjectStatus
-from chalicelib.domain.roll import RollEntry
+from chalicelib.domain.roll import RollRow
 from chalicelib.services.ports import RegistrationStore, SeatGrab
+from tests import factories
 
 SEAT = SeatGrab("NJU-GL", "CET-SET4")
 STUDENTS = 60
@@ -40,7 +41,7 @@ class RaceWorld:
     store: RegistrationStore
     now: datetime
 
-    def prepare(self, roll: tuple[RollEntry, ...]) -> None:
+    def prepare(self, roll: tuple[RollRow, ...]) -> None:
         """Bind the sixty students and write their holds (eight at a time, as students would)."""
         students = roll[-STUDENTS:]
         past = self.now - timedelta(hours=26)
@@ -48,7 +49,7 @@ class RaceWorld:
         def one(n: int) -> None:
             at = past if n in EXPIRED else self.now
             account = student(n, at)
-            self.store.bind(Registration(account.account_id, students[n], at))
+            self.store.bind(Registration(account.account_id, factories.entry(students[n]), at))
             registration = self.store.get(account.account_id)
             assert registration is not None
             written = hold("CET4", 4, at)

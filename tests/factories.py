@@ -15,9 +15,14 @@ from chalicelib.domain.catalog import (
     Window,
 )
 from chalicelib.domain.clock import SHANGHAI
-from chalicelib.domain.identity import IdType, gb11643_check_digit
+from chalicelib.domain.identity import IdType, ProtectedId, gb11643_check_digit, mask_id_number
 from chalicelib.domain.province import ProvinceData, StaffMember
-from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.domain.roll import RollEntry, RollRow, ScoreRow
+from chalicelib.protection import envelope
+from chalicelib.protection.keys import ring_from_secret
+from chalicelib.protection.loading import protection as load_protection
+from chalicelib.protection.province_keys import THROWAWAY_SECRET, ProvinceKeys
+from chalicelib.services.province import Protection
 
 # Ahead of the real clock on purpose: DynamoDB Local's TTL deletes items whose `expires` is in the
 # real past within seconds, which would race the tests that hold a fixed clock.
@@ -77,7 +82,30 @@ def catalog(capacity: int = 10) -> Catalog:
     return Catalog(province, subjects(), schools, campuses, windows)
 
 
-def student(serial: int, name: str = "张三", campus: str = "NJU-GL", **changes: object) -> RollEntry:
+# The throwaway keys of the local stack and the tests (decision 0013): they protect nothing real.
+RING = ring_from_secret(THROWAWAY_SECRET)
+IDENTITY_KEYS = ProvinceKeys(lambda _force: RING)
+_WRAPPED_KEYS: dict[str, tuple[bytes, str]] = {}
+
+
+def protection() -> Protection:
+    """What a test load protects ID numbers with; its data keys are kept here, as a table would."""
+    made = load_protection(RING, envelope.LocalWrapper(envelope.THROWAWAY_WRAPPING_KEY), _WRAPPED_KEYS.get)
+    _WRAPPED_KEYS[made.data_key.key_id] = (made.data_key.wrapped, made.data_key.wrapped_by)
+    return made
+
+
+def protected_id(number: str) -> ProtectedId:
+    """As the service holds `number` once loaded (the sealed part is not compared)."""
+    return ProtectedId(RING.digest(number), mask_id_number(number))
+
+
+def entry(row: RollRow) -> RollEntry:
+    """A roll row as the service holds it once loaded."""
+    return row.protected(protected_id)
+
+
+def student(serial: int, name: str = "张三", campus: str = "NJU-GL", **changes: object) -> RollRow:
     school = campus.split("-", maxsplit=1)[0]
     fields: dict[str, object] = {
         "id_type": IdType.RESIDENT_ID,
@@ -90,7 +118,7 @@ def student(serial: int, name: str = "张三", campus: str = "NJU-GL", **changes
         "cet6_barred": False,
     }
     fields.update(changes)
-    return RollEntry(**fields)  # type: ignore[arg-type]
+    return RollRow(**fields)  # type: ignore[arg-type]
 
 
 # Named students used across tests.
@@ -109,17 +137,17 @@ TICKET_OLD = "320012161000004"  # ZHANG's ID, 2003 (R-REV-2)
 TICKET_NOBODY = "320012161000005"  # neither ID nor name match (rule 3)
 
 
-def scores() -> tuple[Cet4Record, ...]:
+def scores() -> tuple[ScoreRow, ...]:
     return (
-        Cet4Record(TICKET_APPROVE, ZHANG.id_number, "张叁", 520, 2025),
-        Cet4Record(TICKET_PENDING, resident_id(999), "张三", 480, 2025),
-        Cet4Record(TICKET_LOW, ZHANG.id_number, "张三", 400, 2025),
-        Cet4Record(TICKET_OLD, ZHANG.id_number, "张三", 500, 2003),
-        Cet4Record(TICKET_NOBODY, resident_id(998), "某某", 500, 2025),
+        ScoreRow(TICKET_APPROVE, ZHANG.id_number, "张叁", 520, 2025),
+        ScoreRow(TICKET_PENDING, resident_id(999), "张三", 480, 2025),
+        ScoreRow(TICKET_LOW, ZHANG.id_number, "张三", 400, 2025),
+        ScoreRow(TICKET_OLD, ZHANG.id_number, "张三", 500, 2003),
+        ScoreRow(TICKET_NOBODY, resident_id(998), "某某", 500, 2025),
     )
 
 
-def many_students(count: int, start: int = 100) -> tuple[RollEntry, ...]:
+def many_students(count: int, start: int = 100) -> tuple[RollRow, ...]:
     return tuple(
         student(start + i, f"考生{i}", id_number=resident_id(start + i, birth=f"2004{1 + i // 900:02d}01"))
         for i in range(count)

@@ -27,8 +27,8 @@ from chalicelib.domain.errors import (
     ReviewNotPending,
     SubjectPaid,
 )
-from chalicelib.domain.identity import IdType
-from chalicelib.domain.province import ProvinceData
+from chalicelib.domain.identity import IdentityMark, IdType, Protect
+from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
     ChosenSubject,
@@ -39,8 +39,8 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
-from chalicelib.services.ports import Captcha, SeatGrab, Session
-from chalicelib.services.province import load_province
+from chalicelib.services.ports import Captcha, Conversion, SeatGrab, Session
+from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
 from tests import factories
@@ -65,7 +65,8 @@ class FakeDatabase:
     # seat counters: taken and capacity per (campus_id, subject)
     seats: dict[SeatKey, int] = field(default_factory=dict)
     capacity: dict[SeatKey, int] = field(default_factory=dict)
-    roll: dict[tuple[IdType, str], RollEntry] = field(default_factory=dict)
+    identity: IdentityMark | None = None  # the key the roll's digests were made with
+    roll: dict[tuple[IdType, str], RollEntry] = field(default_factory=dict)  # by (type, digest)
     cet4: dict[str, Cet4Record] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
     logins: dict[str, str] = field(default_factory=dict)
@@ -100,6 +101,7 @@ class FakeCatalog:
                 dict(db.schools),
                 dict(db.campuses),
                 {school_id: tuple(found) for school_id, found in windows.items()},
+                db.identity,
             )
 
     def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]:
@@ -114,9 +116,22 @@ class FakeProvince:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
 
-    def load_province(self, data: ProvinceData, staff: list[Account], progress: object = None) -> None:
+    def identity_mark(self) -> IdentityMark | None:
+        with self.db.lock:
+            return self.db.identity
+
+    def holds_old_form(self) -> bool:
+        return False  # the fake only ever holds what the protected load wrote
+
+    def convert_identities(
+        self, current: str, protect: Protect, open_sealed: object, progress: object = None
+    ) -> Conversion:
+        raise AssertionError("the fake never holds ID numbers in an old form: nothing to convert")
+
+    def load_province(self, data: ProtectedProvince, staff: list[Account], progress: object = None) -> None:
         db = self.db
         with db.lock:
+            db.identity = data.identity
             catalog = data.catalog
             db.province = catalog.province
             db.subjects.update(catalog.subjects)
@@ -124,7 +139,7 @@ class FakeProvince:
             db.campuses.update(catalog.campuses)
             for school_id, windows in catalog.windows.items():
                 db.windows.update({(school_id, i): window for i, window in enumerate(windows)})
-            db.roll.update({(entry.id_type, entry.id_number): entry for entry in data.roll})
+            db.roll.update({(entry.id_type, entry.identity.digest): entry for entry in data.roll})
             db.cet4.update({record.ticket_number: record for record in data.cet4_scores})
             for campus in catalog.campuses.values():
                 for offering in campus.oral:
@@ -142,9 +157,9 @@ class FakeRoll:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
 
-    def candidate(self, id_type: IdType, id_number: str) -> RollEntry | None:
+    def candidate(self, id_type: IdType, id_digest: str) -> RollEntry | None:
         with self.db.lock:
-            return self.db.roll.get((id_type, id_number))
+            return self.db.roll.get((id_type, id_digest))
 
     def cet4_record(self, ticket_number: str) -> Cet4Record | None:
         with self.db.lock:
@@ -482,7 +497,8 @@ def fake_contexts(clock: Clock, capacity: int = 10, extra_students: int = 0) -> 
     """Both service contexts on one fake database, with the test province loaded."""
     db = FakeDatabase()
     passwords = Argon2Passwords(memory_kib=1024, time_cost=1)
-    load_province(FakeProvince(db), passwords, factories.province(capacity, extra_students), clock.now())
+    loading = ProvinceLoading(FakeProvince(db), passwords, factories.protection)
+    load_province(loading, factories.province(capacity, extra_students), clock.now())
     accounts = AccountsContext(
         accounts=FakeAccounts(db),
         sessions=FakeSessions(db),
@@ -499,6 +515,7 @@ def fake_contexts(clock: Clock, capacity: int = 10, extra_students: int = 0) -> 
         roll=FakeRoll(db),
         reviews=FakeReviews(db),
         registrations=FakeRegistrations(db),
+        identities=factories.IDENTITY_KEYS,
         clock=clock,
     )
     return FakeContexts(accounts, registration, db)

@@ -32,6 +32,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.CandidateNotFound: 404,
     e.LoginTaken: 409,
     e.Busy: 503,
+    e.IdentityKeyUnavailable: 503,
     e.ReviewNotOffered: 409,
     e.ReviewExists: 409,
     e.ReviewLocked: 409,

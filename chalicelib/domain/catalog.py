@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from chalicelib.domain.identity import IdentityMark
+
 
 class SubjectKind(StrEnum):
     WRITTEN = "written"
@@ -90,6 +92,7 @@ class Catalog:
     schools: dict[str, School] = field(default_factory=dict)
     campuses: dict[str, Campus] = field(default_factory=dict)
     windows: dict[str, tuple[Window, ...]] = field(default_factory=dict)
+    identity: IdentityMark | None = None  # which key the table's ID digests were made with
 
     def window_open(self, school_id: str, now: datetime) -> bool:
         return any(w.is_open(now) for w in self.windows.get(school_id, ()))

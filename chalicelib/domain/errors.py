@@ -30,6 +30,14 @@ class Busy(DomainError):
     message = "系统繁忙，请稍后再试。"
 
 
+class IdentityKeyUnavailable(DomainError):
+    """The keys that protect ID numbers do not match the province's table (a wrong, missing or
+    rotated key, or a table not yet converted): refuse, never answer "not found" (decision 0013)."""
+
+    code = "IDENTITY_KEY_UNAVAILABLE"
+    message = "系统正在维护考生身份数据，暂时无法查询，请稍后再试。"
+
+
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
     message = "登录已失效，请重新登录。"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from chalicelib.domain.errors import InvalidIdNumber, InvalidRequest, UnsupportedIdType
+from chalicelib.domain.errors import IdentityKeyUnavailable, InvalidIdNumber, InvalidRequest, UnsupportedIdType
 
 
 class IdType(StrEnum):
@@ -69,5 +71,55 @@ def mask_id_number(number: str) -> str:
     return number[:keep] + "*" * (len(number) - 2 * keep) + number[len(number) - keep :]
 
 
-def candidate_key(id_type: IdType, id_number: str) -> str:
-    return f"{id_type.value}#{id_number}"
+@dataclass(frozen=True)
+class ProtectedId:
+    """What the service keeps of a whole ID number (decision 0013): never the number itself.
+
+    `digest` is its keyed hash, `<key version>:<HMAC-SHA256>`, to find and compare it by;
+    `masked` is all a screen ever shows; `sealed` is the number envelope-encrypted under a key
+    only the province's tools may use (an export, a key rotation), opaque to the service.
+    """
+
+    digest: str
+    masked: str
+    sealed: str = field(default="", repr=False, compare=False)
+
+    @property
+    def key_version(self) -> str:
+        return key_version(self.digest)
+
+
+@dataclass(frozen=True)
+class IdentityMark:
+    """What a province table says of its digests: the key version and that key's check value."""
+
+    version: str
+    check: str
+
+
+@dataclass(frozen=True)
+class WrappedDataKey:
+    """A data key as the table keeps it: wrapped by the province's key (KMS), never in clear."""
+
+    key_id: str
+    wrapped: bytes = field(repr=False)
+    wrapped_by: str
+
+
+# Whole ID number -> its protected form, under the current keys (the province's loader).
+Protect = Callable[[str], ProtectedId]
+
+
+def key_version(digest: str) -> str:
+    return digest.split(":", 1)[0]
+
+
+def same_number(a: ProtectedId, b: ProtectedId) -> bool:
+    """Two digests made with different keys cannot be compared: that is an error, not a no."""
+    if a.key_version != b.key_version:
+        raise IdentityKeyUnavailable()
+    return a.digest == b.digest
+
+
+def candidate_key(id_type: IdType, identity: ProtectedId) -> str:
+    return f"{id_type.value}#{identity.digest}"

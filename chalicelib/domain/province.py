@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.domain.catalog import Catalog
-from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.domain.identity import IdentityMark, WrappedDataKey
+from chalicelib.domain.roll import Cet4Record, RollEntry, RollRow, ScoreRow
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,17 @@ class StaffMember:
 @dataclass(frozen=True)
 class ProvinceData:
     catalog: Catalog
+    roll: tuple[RollRow, ...]
+    cet4_scores: tuple[ScoreRow, ...]
+    staff: tuple[StaffMember, ...]
+
+
+@dataclass(frozen=True)
+class ProtectedProvince:
+    """The dataset as the table will hold it: every ID number hashed, masked and sealed."""
+
+    catalog: Catalog
     roll: tuple[RollEntry, ...]
     cet4_scores: tuple[Cet4Record, ...]
-    staff: tuple[StaffMember, ...]
+    identity: IdentityMark  # written last: the table is searchable under this key once it is there
+    data_key: WrappedDataKey  # written first: nothing sealed under it is ever without it

@@ -15,7 +15,7 @@ from chalicelib.domain.errors import (
     ReviewNoMatch,
     ReviewNotOffered,
 )
-from chalicelib.domain.identity import IdType, mask_id_number
+from chalicelib.domain.identity import IdType, ProtectedId, same_number
 from chalicelib.domain.roll import Cet4Record, RollEntry
 
 CET6 = "CET6"
@@ -35,7 +35,7 @@ class Cet6Review:
     account_id: str
     school_id: str
     id_type: IdType
-    id_number: str
+    identity: ProtectedId
     name: str
     ticket_number: str
     status: ReviewStatus
@@ -45,7 +45,7 @@ class Cet6Review:
 
     @property
     def masked_id(self) -> str:
-        return mask_id_number(self.id_number)
+        return self.identity.masked
 
     @property
     def locked(self) -> bool:
@@ -54,7 +54,9 @@ class Cet6Review:
 
     def grants_cet6_to(self, entry: RollEntry) -> bool:
         return (
-            self.status is ReviewStatus.APPROVED and self.id_type is entry.id_type and self.id_number == entry.id_number
+            self.status is ReviewStatus.APPROVED
+            and self.id_type is entry.id_type
+            and same_number(self.identity, entry.identity)
         )
 
     def decided(self, approve: bool, note: str, now: datetime) -> Cet6Review:
@@ -85,7 +87,7 @@ def judge_review(entry: RollEntry, record: Cet4Record | None) -> ReviewStatus:
         raise ReviewNoMatch()
     if record.year < FIRST_ONLINE_YEAR:
         raise ReviewBefore2005()
-    if record.id_number == entry.id_number:
+    if same_number(record.identity, entry.identity):
         return ReviewStatus.APPROVED
     if record.name == entry.name:
         return ReviewStatus.PENDING

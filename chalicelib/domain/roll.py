@@ -1,10 +1,14 @@
-"""The school roll (学籍库) and the CET4 score records the review is checked against."""
+"""The school roll (学籍库) and the CET4 score records the review is checked against.
+
+The province's rows arrive with whole ID numbers (`RollRow`, `ScoreRow`); the loader protects
+each number once (decision 0013), and the service only ever holds the protected form.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.identity import IdType, candidate_key, mask_id_number
+from chalicelib.domain.identity import IdType, Protect, ProtectedId, candidate_key
 
 CET4_PASS = 425
 
@@ -12,7 +16,7 @@ CET4_PASS = 425
 @dataclass(frozen=True)
 class RollEntry:
     id_type: IdType
-    id_number: str
+    identity: ProtectedId
     name: str
     school_id: str
     campus_id: str
@@ -22,17 +26,17 @@ class RollEntry:
 
     @property
     def key(self) -> str:
-        return candidate_key(self.id_type, self.id_number)
+        return candidate_key(self.id_type, self.identity)
 
     @property
     def masked_id(self) -> str:
-        return mask_id_number(self.id_number)
+        return self.identity.masked
 
 
 @dataclass(frozen=True)
 class Cet4Record:
     ticket_number: str
-    id_number: str
+    identity: ProtectedId
     name: str
     score: int
     year: int
@@ -40,3 +44,43 @@ class Cet4Record:
     @property
     def passed(self) -> bool:
         return self.score >= CET4_PASS
+
+
+@dataclass(frozen=True)
+class RollRow:
+    """A roll entry as the province's registry exports it, whole ID number included."""
+
+    id_type: IdType
+    id_number: str
+    name: str
+    school_id: str
+    campus_id: str
+    student_no: str
+    qualified_subjects: tuple[str, ...]
+    cet6_barred: bool = False
+
+    def protected(self, protect: Protect) -> RollEntry:
+        return RollEntry(
+            self.id_type,
+            protect(self.id_number),
+            self.name,
+            self.school_id,
+            self.campus_id,
+            self.student_no,
+            self.qualified_subjects,
+            self.cet6_barred,
+        )
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    """A CET4 score record as the province receives it, whole ID number included."""
+
+    ticket_number: str
+    id_number: str
+    name: str
+    score: int
+    year: int
+
+    def protected(self, protect: Protect) -> Cet4Record:
+        return Cet4Record(self.ticket_number, protect(self.id_number), self.name, self.score, self.year)

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
-from chalicelib.domain.identity import IdType
-from chalicelib.domain.province import ProvinceData
+from chalicelib.domain.identity import IdentityMark, IdType, Protect
+from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
@@ -48,8 +48,14 @@ class CatalogStore(Protocol):
     def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]: ...
 
 
+class IdentityKeys(Protocol):
+    def digest(self, id_number: str, mark: IdentityMark | None) -> str:
+        """The keyed hash of a whole ID number under the key the table's digests were made with
+        (`mark`); IdentityKeyUnavailable when no key at hand matches it (decision 0013)."""
+
+
 class RollStore(Protocol):
-    def candidate(self, id_type: IdType, id_number: str) -> RollEntry | None: ...
+    def candidate(self, id_type: IdType, id_digest: str) -> RollEntry | None: ...
 
     def cet4_record(self, ticket_number: str) -> Cet4Record | None: ...
 
@@ -58,8 +64,30 @@ class RollStore(Protocol):
 Progress = Callable[[str, int, int], None]
 
 
+@dataclass(frozen=True)
+class Conversion:
+    """What converting a table's ID numbers to the protected form changed, by item kind."""
+
+    converted: dict[str, int]
+    old_form: bool  # whole numbers were found (rather than digests of an older key version)
+
+
 class ProvinceStore(Protocol):
-    def load_province(self, data: ProvinceData, staff: list[Account], progress: Progress | None = None) -> None: ...
+    def load_province(
+        self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None
+    ) -> None: ...
+
+    def identity_mark(self) -> IdentityMark | None:
+        """The key version and check value the table's digests were made with, if it says."""
+
+    def holds_old_form(self) -> bool:
+        """True if the table was loaded before ID numbers were protected."""
+
+    def convert_identities(
+        self, current: str, protect: Protect, open_sealed: Callable[[str], str], progress: Progress | None = None
+    ) -> Conversion:
+        """Rewrite every item holding an ID number (whole, or a digest of an older key) in the
+        protected form under the current key; bound registrations stay bound."""
 
     def reachable(self) -> bool:
         """One read of the province's table, uncached: False when the table cannot answer."""

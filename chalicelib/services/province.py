@@ -1,14 +1,32 @@
-"""Loading a province's dataset: catalog, seat counters, roll, score records, staff accounts."""
+"""Loading a province's dataset: catalog, seat counters, roll, score records, staff accounts.
+
+ID numbers are protected before anything is written (decision 0013). A table that still holds
+the old form (whole numbers) or digests of an older key version is converted first.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.accounts import Account, Role, normalize_login
-from chalicelib.domain.province import ProvinceData
-from chalicelib.services.ports import Progress, ProvinceStore
+from chalicelib.domain.errors import IdentityKeyUnavailable
+from chalicelib.domain.identity import IdentityMark, Protect, WrappedDataKey
+from chalicelib.domain.province import ProtectedProvince, ProvinceData
+from chalicelib.services.ports import Conversion, Progress, ProvinceStore
 from chalicelib.services.security import PasswordHasher
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What a load protects ID numbers with: the current key (its mark), this load's data key."""
+
+    mark: IdentityMark
+    data_key: WrappedDataKey
+    protect: Protect
+    open_sealed: Callable[[str], str]  # only to convert digests of an older key version
 
 
 def staff_accounts(data: ProvinceData, passwords: PasswordHasher, now: datetime) -> list[Account]:
@@ -26,7 +44,44 @@ def staff_accounts(data: ProvinceData, passwords: PasswordHasher, now: datetime)
     ]
 
 
+def protected(data: ProvinceData, protection: Protection) -> ProtectedProvince:
+    return ProtectedProvince(
+        catalog=data.catalog,
+        roll=tuple(row.protected(protection.protect) for row in data.roll),
+        cet4_scores=tuple(row.protected(protection.protect) for row in data.cet4_scores),
+        identity=protection.mark,
+        data_key=protection.data_key,
+    )
+
+
+def check_keys(store: ProvinceStore, protection: Protection) -> bool:
+    """Refuse a key that would make the table's digests unfindable; True if a conversion is due."""
+    held = store.identity_mark()
+    if held is not None and held.version == protection.mark.version and held.check != protection.mark.check:
+        raise IdentityKeyUnavailable(
+            f"表中证件号码摘要用的是另一把版本 {held.version} 的密钥：请使用原密钥，或以新版本号引入新密钥。"
+        )
+    if held is None:
+        return store.holds_old_form()
+    return held.version != protection.mark.version
+
+
+@dataclass(frozen=True)
+class ProvinceLoading:
+    store: ProvinceStore
+    passwords: PasswordHasher
+    protection: Callable[[], Protection]  # a new data key for each load
+
+
 def load_province(
-    store: ProvinceStore, passwords: PasswordHasher, data: ProvinceData, now: datetime, progress: Progress | None = None
-) -> None:
-    store.load_province(data, staff_accounts(data, passwords, now), progress)
+    ctx: ProvinceLoading, data: ProvinceData, now: datetime, progress: Progress | None = None
+) -> Conversion | None:
+    """Write the province; the conversion of what the table held, if one was due."""
+    store, passwords, protection = ctx.store, ctx.passwords, ctx.protection()
+    conversion = None
+    if check_keys(store, protection):
+        conversion = store.convert_identities(
+            protection.mark.version, protection.protect, protection.open_sealed, progress
+        )
+    store.load_province(protected(data, protection), staff_accounts(data, passwords, now), progress)
+    return conversion

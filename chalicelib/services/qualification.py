@@ -27,7 +27,7 @@ from chalicelib.domain.reviews import (
     review_offered,
 )
 from chalicelib.domain.roll import RollEntry
-from chalicelib.services.ports import CatalogStore, RegistrationStore, ReviewStore, RollStore
+from chalicelib.services.ports import CatalogStore, IdentityKeys, RegistrationStore, ReviewStore, RollStore
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class RegistrationContext:
     roll: RollStore
     reviews: ReviewStore
     registrations: RegistrationStore
+    identities: IdentityKeys
     clock: Clock
 
 
@@ -53,7 +54,8 @@ def find_candidate(ctx: RegistrationContext, account: Account, id_type: object, 
         raise AgreementRequired()
     kind = parse_id_type(id_type)
     number = normalize_id_number(kind, id_number)
-    entry = ctx.roll.candidate(kind, number)
+    digest = ctx.identities.digest(number, ctx.catalogs.catalog().identity)  # the number goes no further
+    entry = ctx.roll.candidate(kind, digest)
     if entry is None or entry.name != name.strip():
         raise CandidateNotFound()
     return entry
@@ -80,7 +82,7 @@ def _judged(ctx: RegistrationContext, account: Account, entry: RollEntry, ticket
         account_id=account.account_id,
         school_id=entry.school_id,
         id_type=entry.id_type,
-        id_number=entry.id_number,
+        identity=entry.identity,
         name=entry.name,
         ticket_number=ticket_number,
         status=status,
@@ -113,7 +115,7 @@ def modify_review(ctx: RegistrationContext, account: Account, ticket: str) -> Ce
     """R-REV-3: only a rejected review may be modified and resubmitted."""
     review = current_review(ctx, account)
     ensure_unlocked(review)
-    entry = ctx.roll.candidate(review.id_type, review.id_number)
+    entry = ctx.roll.candidate(review.id_type, review.identity.digest)
     if entry is None:
         raise CandidateNotFound()
     updated = _judged(ctx, account, entry, ticket)

@@ -19,7 +19,8 @@ from chalicelib.domain.catalog import (
     Window,
 )
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.identity import IdType
+from chalicelib.domain.errors import IdentityKeyUnavailable
+from chalicelib.domain.identity import IdentityMark, IdType, ProtectedId
 from chalicelib.domain.registration import ChosenSubject, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
@@ -93,15 +94,26 @@ def account_item(account: Account) -> AccountItem:
     )
 
 
-# Roll and scores
-def roll_pk(id_type: IdType, id_number: str) -> str:
-    return f"ROLL#{id_type.value}#{id_number}"
+# Roll and scores: ID numbers only in their protected form (decision 0013)
+def roll_pk(id_type: IdType, id_digest: str) -> str:
+    return f"ROLL#{id_type.value}#{id_digest}"
+
+
+def identity_fields(identity: ProtectedId) -> dict[str, str]:
+    return {"id_digest": identity.digest, "id_masked": identity.masked, "id_sealed": identity.sealed}
+
+
+def identity_from(data: dict[str, Any]) -> ProtectedId:
+    """The protected form, or a clear refusal: an item of the old form is never half read."""
+    if "id_digest" not in data or data.get("id_digest") is None:
+        raise IdentityKeyUnavailable()
+    return ProtectedId(data["id_digest"], data["id_masked"], data.get("id_sealed") or "")
 
 
 def roll_to_json(entry: RollEntry) -> dict[str, Any]:
     return {
         "id_type": entry.id_type.value,
-        "id_number": entry.id_number,
+        **identity_fields(entry.identity),
         "name": entry.name,
         "school_id": entry.school_id,
         "campus_id": entry.campus_id,
@@ -114,7 +126,7 @@ def roll_to_json(entry: RollEntry) -> dict[str, Any]:
 def roll_from_json(data: dict[str, Any]) -> RollEntry:
     return RollEntry(
         id_type=IdType(data["id_type"]),
-        id_number=data["id_number"],
+        identity=identity_from(data),
         name=data["name"],
         school_id=data["school_id"],
         campus_id=data["campus_id"],
@@ -124,17 +136,26 @@ def roll_from_json(data: dict[str, Any]) -> RollEntry:
     )
 
 
+ROLL_FIELDS = (
+    "id_type",
+    "id_digest",
+    "id_masked",
+    "id_sealed",
+    "name",
+    "school_id",
+    "campus_id",
+    "student_no",
+    "qualified_subjects",
+    "cet6_barred",
+)
+
+
 def roll_item(entry: RollEntry) -> RollItem:
-    fields = roll_to_json(entry)
-    return RollItem(roll_pk(entry.id_type, entry.id_number), "ROLL", **fields)
+    return RollItem(roll_pk(entry.id_type, entry.identity.digest), "ROLL", **roll_to_json(entry))
 
 
 def roll_from_item(item: RollItem) -> RollEntry:
-    return roll_from_json({name: getattr(item, name) for name in roll_to_json_fields()})
-
-
-def roll_to_json_fields() -> tuple[str, ...]:
-    return ("id_type", "id_number", "name", "school_id", "campus_id", "student_no", "qualified_subjects", "cet6_barred")
+    return roll_from_json({name: getattr(item, name, None) for name in ROLL_FIELDS})
 
 
 def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
@@ -142,7 +163,9 @@ def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
         f"TICKET#{record.ticket_number}",
         "CET4",
         ticket_number=record.ticket_number,
-        id_number=record.id_number,
+        id_digest=record.identity.digest,
+        id_masked=record.identity.masked,
+        id_sealed=record.identity.sealed,
         name=record.name,
         score=record.score,
         year=record.year,
@@ -150,7 +173,16 @@ def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
 
 
 def cet4_from_item(item: Cet4ScoreItem) -> Cet4Record:
-    return Cet4Record(item.ticket_number, item.id_number, item.name, int(item.score), int(item.year))
+    identity = identity_from({"id_digest": item.id_digest, "id_masked": item.id_masked, "id_sealed": item.id_sealed})
+    return Cet4Record(item.ticket_number, identity, item.name, int(item.score), int(item.year))
+
+
+def identity_mark_part(mark: IdentityMark) -> CatalogPartItem:
+    return CatalogPartItem("CATALOG", "IDENTITY", body=json.dumps({"version": mark.version, "check": mark.check}))
+
+
+def identity_mark_from(body: dict[str, Any]) -> IdentityMark:
+    return IdentityMark(str(body["version"]), str(body["check"]))
 
 
 # Catalog
@@ -197,7 +229,8 @@ def campus_from_json(data: dict[str, Any]) -> Campus:
 def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
     bodies = {p.sk: json.loads(p.body) for p in parts}
     province = Province(**bodies.get("PROVINCE", {"code": "", "name": "", "notice": ""}))
-    catalog = Catalog(province)
+    mark = bodies.get("IDENTITY")
+    catalog = Catalog(province, identity=identity_mark_from(mark) if mark else None)
     windows: dict[str, list[Window]] = {}
     for sk, body in bodies.items():
         kind = sk.split("#", 1)[0]
@@ -225,7 +258,9 @@ def review_item(review: Cet6Review) -> ReviewItem:
         account_id=review.account_id,
         school_id=review.school_id,
         id_type=review.id_type.value,
-        id_number=review.id_number,
+        id_digest=review.identity.digest,
+        id_masked=review.identity.masked,
+        id_sealed=review.identity.sealed,
         name=review.name,
         ticket_number=review.ticket_number,
         status=review.status.value,
@@ -241,7 +276,7 @@ def review_from_item(item: ReviewItem) -> Cet6Review:
         account_id=item.account_id,
         school_id=item.school_id,
         id_type=IdType(item.id_type),
-        id_number=item.id_number,
+        identity=identity_from({"id_digest": item.id_digest, "id_masked": item.id_masked, "id_sealed": item.id_sealed}),
         name=item.name,
         ticket_number=item.ticket_number,
         status=ReviewStatus(item.status),

@@ -84,8 +84,12 @@ class SeatReleaseItem(TableItem, discriminator="seat_release"):
 
 
 class RollItem(TableItem, discriminator="roll"):
+    """Keyed by the number's digest; the number itself only sealed (decision 0013)."""
+
     id_type = UnicodeAttribute()
-    id_number = UnicodeAttribute()
+    id_digest = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    id_sealed = UnicodeAttribute()
     name = UnicodeAttribute()
     school_id = UnicodeAttribute()
     campus_id = UnicodeAttribute()
@@ -96,7 +100,9 @@ class RollItem(TableItem, discriminator="roll"):
 
 class Cet4ScoreItem(TableItem, discriminator="cet4"):
     ticket_number = UnicodeAttribute()
-    id_number = UnicodeAttribute()
+    id_digest = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    id_sealed = UnicodeAttribute()
     name = UnicodeAttribute()
     score = NumberAttribute()
     year = NumberAttribute()
@@ -135,7 +141,9 @@ class ReviewItem(TableItem, discriminator="review"):
     account_id = UnicodeAttribute()
     school_id = UnicodeAttribute()
     id_type = UnicodeAttribute()
-    id_number = UnicodeAttribute()
+    id_digest = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    id_sealed = UnicodeAttribute()
     name = UnicodeAttribute()
     ticket_number = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -192,6 +200,15 @@ class OpenOrderItem(TableItem, discriminator="open_order"):
     order_id = UnicodeAttribute()
 
 
+class DataKeyItem(TableItem, discriminator="data_key"):
+    """A load's data key, wrapped by the province's KMS key: what its sealed numbers open with."""
+
+    key_id = UnicodeAttribute()
+    wrapped = UnicodeAttribute()  # base64
+    wrapped_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
 class LatePaymentItem(TableItem, discriminator="late_payment"):
     order_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
@@ -221,6 +238,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     OrderItem,
     OpenOrderItem,
     LatePaymentItem,
+    DataKeyItem,
 )
 
 

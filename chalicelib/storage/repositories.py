@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, PynamoDBException, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.accounts import Account
@@ -29,7 +29,6 @@ from chalicelib.domain.errors import (
     SubjectPaid,
 )
 from chalicelib.domain.identity import IdType
-from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
     ChosenSubject,
@@ -39,7 +38,7 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.services.ports import Captcha, Progress, SeatGrab, Session
+from chalicelib.services.ports import Captcha, SeatGrab, Session
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     AccountItem,
@@ -62,7 +61,6 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 CATALOG_CACHE_SECONDS = 30.0
 RELEASE_PROOF_KEPT = timedelta(days=40)
-LOAD_CHUNK = 500
 
 
 @functools.cache
@@ -93,56 +91,10 @@ class DynamoCatalog:
         return {keys[(item.pk, item.sk)]: int(item.taken) for item in found}
 
 
-class DynamoProvince:
-    def reachable(self) -> bool:
-        try:
-            CatalogPartItem.get("CATALOG", "PROVINCE")
-        except DoesNotExist:
-            return True  # the table answered; the province is not loaded yet
-        except PynamoDBException:
-            return False
-        return True
-
-    def load_province(self, data: ProvinceData, staff: list[Account], progress: Progress | None = None) -> None:
-        report = progress or (lambda _what, _done, _total: None)
-        groups: list[tuple[str, list[TableItem]]] = [
-            ("catalog", list(codec.catalog_parts(data.catalog))),
-            ("roll", [codec.roll_item(entry) for entry in data.roll]),
-            ("cet4_scores", [codec.cet4_item(record) for record in data.cet4_scores]),
-        ]
-        for what, items in groups:
-            for start in range(0, len(items), LOAD_CHUNK):
-                with TableItem.batch_write() as batch:
-                    for item in items[start : start + LOAD_CHUNK]:
-                        batch.save(item)
-                report(what, min(start + LOAD_CHUNK, len(items)), len(items))
-        for campus in data.catalog.campuses.values():
-            for offering in campus.oral:
-                self._set_capacity(offering.campus_id, offering.subject, offering.capacity)
-        accounts = DynamoAccounts()
-        for account in staff:
-            if accounts.by_login(account.login) is None:
-                accounts.create(account)
-
-    @staticmethod
-    def _set_capacity(campus_id: str, subject: str, capacity: int) -> None:
-        """A reload changes capacity but never forgets the seats already taken."""
-        counter = SeatCounterItem(codec.seats_pk(campus_id, subject), "SEATS")
-        counter.update(
-            actions=[
-                SeatCounterItem.kind.set(SeatCounterItem),
-                SeatCounterItem.campus_id.set(campus_id),
-                SeatCounterItem.subject.set(subject),
-                SeatCounterItem.capacity.set(capacity),
-                SeatCounterItem.taken.set(SeatCounterItem.taken | 0),
-            ]
-        )
-
-
 class DynamoRoll:
-    def candidate(self, id_type: IdType, id_number: str) -> RollEntry | None:
+    def candidate(self, id_type: IdType, id_digest: str) -> RollEntry | None:
         try:
-            return codec.roll_from_item(RollItem.get(codec.roll_pk(id_type, id_number), "ROLL"))
+            return codec.roll_from_item(RollItem.get(codec.roll_pk(id_type, id_digest), "ROLL"))
         except DoesNotExist:
             return None
 

@@ -14,6 +14,7 @@ from chalicelib.logs import logger
 from chalicelib.services.province import load_province
 from devstack.payments_local import install_sandbox
 from tests import factories
+from tests.at_rest import no_whole_id_number_at_rest
 from tests.e2e.http import WHOLE_ID_NUMBERS
 from tests.e2e.logs import ACCESS_FIELDS, Lines, Watched, access_lines
 
@@ -28,7 +29,7 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         monkeypatch.setenv(name, value)
 
     built = services()
-    load_province(built.province, built.accounts.passwords, factories.province(capacity=3), CLOCK.now())
+    load_province(built.loading, factories.province(capacity=3), CLOCK.now())
     lines = Lines()
     logger().addHandler(lines)
     watched = Watched()
@@ -47,6 +48,7 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         yield test_client
     logger().removeHandler(lines)
     the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
+    no_whole_id_number_at_rest(WHOLE_ID_NUMBERS | watched.id_numbers)
 
 
 def the_log_says_what_an_operator_needs_and_nothing_personal(lines: list[str], watched: Watched) -> None:

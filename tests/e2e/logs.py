@@ -28,6 +28,7 @@ class Watched:
 
     requests: int = 0
     personal: set[str] = field(default_factory=set)
+    id_numbers: set[str] = field(default_factory=set)  # as typed, and as the service normalises them
 
     def saw_request(self, body: bytes | None) -> None:
         self.requests += 1
@@ -37,6 +38,9 @@ class Watched:
             return
         if isinstance(sent, dict):
             self.personal |= {v for k, v in sent.items() if k in ("login", "password", "id_number") and _telling(v)}
+            number = sent.get("id_number")
+            if _telling(number):
+                self.id_numbers |= {number, number.strip().upper()}
 
     def saw_answer(self, answer: Any) -> None:
         if isinstance(answer, dict) and _telling(answer.get("token")):

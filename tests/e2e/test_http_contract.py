@@ -22,11 +22,11 @@ import pynamodb.connection.base
 import pytest
 from chalice.test import Client
 
-from chalicelib.bootstrap import CLOCK, services
+from chalicelib.bootstrap import CLOCK, reset_services, services
 from chalicelib.bootstrap import test_gateway as plugged_gateway  # not named test_*: pytest would collect it
 from chalicelib.domain.identity import IdType, gb11643_check_digit
 from chalicelib.domain.registration import Registration
-from chalicelib.domain.roll import RollEntry
+from chalicelib.domain.roll import RollRow
 from chalicelib.services.ports import SeatGrab
 from chalicelib.storage import codec
 from chalicelib.storage.models import RollItem, SubjectItem, TableItem
@@ -184,15 +184,15 @@ def subject_options(client: Client, token: str) -> dict[str, dict[str, Any]]:
     return {o["code"]: o for o in ok(call(client, "GET", "/subjects", token=token), "GET /subjects")}
 
 
-def save(client: Client, token: str, entry: RollEntry, **changes: Any) -> Reply:
+def save(client: Client, token: str, entry: RollRow, **changes: Any) -> Reply:
     return call(client, "POST", "/registration", {**identity(entry), "confirm": True, **changes}, token)
 
 
-def look_up(client: Client, token: str, entry: RollEntry) -> dict[str, Any]:
+def look_up(client: Client, token: str, entry: RollRow) -> dict[str, Any]:
     return ok(call(client, "POST", "/qualification", identity(entry), token), "POST /qualification")
 
 
-def submit_review(client: Client, token: str, entry: RollEntry, ticket: str, **changes: Any) -> Reply:
+def submit_review(client: Client, token: str, entry: RollRow, ticket: str, **changes: Any) -> Reply:
     body = {**identity(entry), "ticket_number": ticket, "confirm": True, **changes}
     return call(client, "POST", "/cet6-reviews", body, token)
 
@@ -244,7 +244,7 @@ def assert_masked(masked: str, whole: str) -> None:
     assert len(masked) == len(whole), (masked, whole)
 
 
-def assert_registration(body: Any, entry: RollEntry) -> None:
+def assert_registration(body: Any, entry: RollRow) -> None:
     """The contract's registration: its keys, and a masked snapshot of the roll entry."""
     assert set(body) == REGISTRATION_KEYS, body
     candidate = body["candidate"]
@@ -729,6 +729,30 @@ def test_r_qual_3_whole_id_numbers_never_leave_the_service(client: Client) -> No
     assert_masked(replies[5].body["candidate"]["id_number"], PASSPORT.id_number)
 
 
+WRONG_KEY = {"current": "1", "v1": "another-province-key-of-the-same-version-0000000"}
+ROTATED_AWAY = {"current": "2", "v2": "a-newer-key-while-the-table-still-holds-version-1"}
+
+
+@pytest.mark.parametrize("ring", [WRONG_KEY, ROTATED_AWAY], ids=["wrong key", "rotated key"])
+def test_identity_keys_that_do_not_match_the_table_are_503_never_not_found(
+    client: Client, monkeypatch: pytest.MonkeyPatch, ring: dict[str, str]
+) -> None:
+    """Decision 0013: a stage whose identity keys do not match the table's digests would look up
+    digests that cannot match; it refuses with 503 IDENTITY_KEY_UNAVAILABLE instead of telling a
+    student on the roll that they are not on it."""
+    token = agreed_student(client)
+    monkeypatch.setenv("IDENTITY_KEYS", json.dumps(ring))
+    reset_services()  # the stage restarts with these keys
+    reply = call(client, "POST", "/qualification", identity(ZHANG), token)
+    expect(reply, "POST /qualification", 503, "IDENTITY_KEY_UNAVAILABLE")
+    reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE)
+    expect(reply, "POST /cet6-reviews", 503, "IDENTITY_KEY_UNAVAILABLE")
+    expect(save(client, token, ZHANG), "POST /registration", 503, "IDENTITY_KEY_UNAVAILABLE")
+    monkeypatch.delenv("IDENTITY_KEYS")
+    reset_services()  # the right keys again: the same student is found
+    ok(call(client, "POST", "/qualification", identity(ZHANG), token), "POST /qualification")
+
+
 # The CET6 review (R-REV)
 
 
@@ -859,7 +883,9 @@ def test_r_rev_3_rule_1_rejected_review_resubmitted_with_own_ticket_is_approved(
 def test_r_rev_3_rule_2_resubmitting_for_a_candidate_gone_from_the_roll_is_404(client: Client) -> None:
     """R-REV-3 rule 2: a resubmission is judged against the roll; a candidate no longer on it: 404."""
     token = rejected_review(client)
-    RollItem(codec.roll_pk(IdType.RESIDENT_ID, ZHANG.id_number), "ROLL").delete()  # the province reloads its roll
+    RollItem(
+        codec.roll_pk(IdType.RESIDENT_ID, factories.entry(ZHANG).identity.digest), "ROLL"
+    ).delete()  # the province reloads its roll
     reply = modify_review(client, token, factories.TICKET_APPROVE)
     expect(reply, "PUT /cet6-reviews/current", 404, "CANDIDATE_NOT_FOUND")
 
@@ -984,7 +1010,7 @@ def test_r_bind_1_saving_is_201_with_a_masked_snapshot_of_the_roll(client: Clien
     assert parse_time(saved["expires_at"]) == saved_at + timedelta(hours=24)  # R-BIND-4: nothing chosen yet
     assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == saved
     assert ok(call(client, "GET", "/me", token=token), "GET /me")["registration"] == saved
-    roll = RollItem.get(codec.roll_pk(IdType.RESIDENT_ID, ZHANG.id_number), "ROLL")
+    roll = RollItem.get(codec.roll_pk(IdType.RESIDENT_ID, factories.entry(ZHANG).identity.digest), "ROLL")
     roll.update(actions=[RollItem.student_no.set("S999999"), RollItem.campus_id.set("NJU-XL")])
     assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == saved
 
@@ -1355,7 +1381,7 @@ def test_api_removing_an_unknown_subject_code_is_400_invalid_request(client: Cli
 # Orders and payments (R-PAY-1..5), through the local payment sandbox
 
 
-def holding(client: Client, entry: RollEntry = ZHANG) -> tuple[str, str]:
+def holding(client: Client, entry: RollRow = ZHANG) -> tuple[str, str]:
     """A student holding CET4 and CET-SET4 at NJU-GL, both unpaid (8000 fen): (login, token)."""
     login = new_login()
     token = registered(client, entry, agreed_student(client, login))

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from devstack.walkthrough import Api, walk
+from tests.at_rest import no_whole_id_number_at_rest
 from tests.stack import ROOT, start_stack, stop
 
 
@@ -87,3 +88,43 @@ def test_concurrent_requests_each_get_their_own_answer(stack: str) -> None:
     with ThreadPoolExecutor(len(students)) as pool:
         results = [ok for answers in pool.map(look_up, students) for ok in answers]
     assert all(results), f"{results.count(False)} of {len(results)} answers were for someone else"
+
+
+def test_no_whole_id_number_at_rest_after_the_whole_flow_on_dynamodb_local(dynamodb_local_endpoint: str) -> None:
+    """Decision 0013, on DynamoDB Local: the demo province loaded, a student registered, bound, with
+    written and oral subjects, paid; a CET6 review pending and one approved; the school's staff
+    screen read. Then every item of every table is read: no whole ID number of the dataset in any
+    key or attribute, and the ID numbers are still found, bound and shown masked."""
+    stack = start_stack({"AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint})
+    try:
+        registration = walk(stack.base + "/api", pay=True)
+        assert "**" in registration["candidate"]["id_number"]
+        reviews = {
+            "39020320050419435X": ("梁博睿", "390310242102424"),
+            "390203200401032104": ("许玲", "390110252116822"),
+        }
+        for number, (name, ticket) in reviews.items():
+            api = new_student(stack.base + "/api")
+            person = {"id_type": "resident_id", "id_number": number, "name": name}
+            api.expect(201, "POST", "/cet6-reviews", {**person, "ticket_number": ticket, "confirm": True})
+        staff = Api(stack.base + "/api")
+        login = {"login": "staff@nyit.edu.cn", "password": "Staff2026pass"}
+        staff.token = staff.expect(201, "POST", "/sessions", {**login, **staff.captcha()})["token"]
+        pending = staff.expect(200, "GET", "/staff/cet6-reviews")
+        assert [r["candidate"]["name"] for r in pending] == ["梁博睿"]
+    finally:
+        output = stop(stack)
+    assert "Traceback" not in output, output
+    dataset = json.loads((ROOT / "devstack" / "demo_province.json").read_text(encoding="utf-8"))
+    numbers = {e["id_number"] for e in dataset["roll"]} | {s["id_number"] for s in dataset["cet4_scores"]}
+    read = no_whole_id_number_at_rest(numbers, dynamodb_local_endpoint)
+    assert read > len(dataset["roll"])  # the scan read the loaded roll, at least
+
+
+def new_student(base: str) -> Api:
+    api = Api(base)
+    login = {"login": f"rest-{secrets.token_hex(4)}@example.cn", "password": "Cet2026demo"}
+    api.expect(201, "POST", "/accounts", {**login, **api.captcha()})
+    api.token = api.expect(201, "POST", "/sessions", {**login, **api.captcha()})["token"]
+    api.expect(204, "POST", "/me/agreement", {"accepted": True})
+    return api

@@ -40,14 +40,14 @@ def built(local_table: Settings) -> Services:
 def test_r_oral_4_500_concurrent_grabs_for_50_seats(built: Services) -> None:
     """R-ORAL-4: 500 students grab 50 oral seats at once: exactly 50 hold one, the counter says 50."""
     data = factories.province(capacity=50, extra_students=500)
-    load_province(built.province, built.accounts.passwords, data, NOW)
+    load_province(built.loading, data, NOW)
     ctx = built.registration
     students = data.roll[-500:]
     accounts = [student_account(n) for n in range(500)]
 
     def prepare(n: int) -> None:
         built.accounts.accounts.create(accounts[n])
-        ctx.registrations.bind(Registration(accounts[n].account_id, students[n], NOW))
+        ctx.registrations.bind(Registration(accounts[n].account_id, factories.entry(students[n]), NOW))
         reg.choose_subject(ctx, accounts[n], "CET4", None)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -64,7 +64,7 @@ def test_r_oral_4_500_concurrent_grabs_for_50_seats(built: Services) -> None:
 
 def test_r_bind_2_twenty_accounts_bind_one_candidate_at_once(built: Services) -> None:
     """R-BIND-2: one candidate's registration binds to at most one account, under contention."""
-    load_province(built.province, built.accounts.passwords, factories.province(), NOW)
+    load_province(built.loading, factories.province(), NOW)
     ctx = built.registration
     accounts = [student_account(n) for n in range(20)]
     for account in accounts:
@@ -77,13 +77,13 @@ def test_r_bind_2_twenty_accounts_bind_one_candidate_at_once(built: Services) ->
 
     assert Counter(outcome(r) for r in results) == {"ok": 1, "CandidateAlreadyBound": 19}
     winner = next(a for a, r in zip(accounts, results, strict=True) if outcome(r) == "ok")
-    assert ctx.registrations.bound_account(entry.key) == winner.account_id
+    assert ctx.registrations.bound_account(factories.entry(entry).key) == winner.account_id
     assert [a.account_id for a in accounts if ctx.registrations.get(a.account_id)] == [winner.account_id]
 
 
 def test_r_bind_2_one_account_binds_two_candidates_at_once(built: Services) -> None:
     """R-BIND-2: one account binds at most one candidate, even when both are tried at once."""
-    load_province(built.province, built.accounts.passwords, factories.province(), NOW)
+    load_province(built.loading, factories.province(), NOW)
     ctx = built.registration
     account = student_account(1)
     built.accounts.accounts.create(account)
@@ -97,18 +97,18 @@ def test_r_bind_2_one_account_binds_two_candidates_at_once(built: Services) -> N
     assert {outcome(r) for r in results} <= {"ok", "AccountAlreadyBound", "CandidateAlreadyBound"}
     saved = ctx.registrations.get(account.account_id)
     assert saved is not None
-    bindings = [ctx.registrations.bound_account(e.key) for e in candidates]
+    bindings = [ctx.registrations.bound_account(factories.entry(e).key) for e in candidates]
     assert sorted(b or "" for b in bindings) == ["", account.account_id]
 
 
 def test_r_oral_4_a_seat_is_released_at_most_once(built: Services) -> None:
     """A seat goes back once, however many removals race for the same hold (architecture invariant)."""
-    load_province(built.province, built.accounts.passwords, factories.province(capacity=5), NOW)
+    load_province(built.loading, factories.province(capacity=5), NOW)
     ctx = built.registration
     owner, other = student_account(1), student_account(2)
     for account, entry in ((owner, factories.ZHANG), (other, factories.LI)):
         built.accounts.accounts.create(account)
-        ctx.registrations.bind(Registration(account.account_id, entry, NOW))
+        ctx.registrations.bind(Registration(account.account_id, factories.entry(entry), NOW))
         reg.choose_subject(ctx, account, "CET4", None)
         reg.choose_subject(ctx, account, "CET-SET4", "NJU-GL")
     registration = ctx.registrations.get(owner.account_id)
@@ -124,11 +124,11 @@ def test_r_oral_4_a_seat_is_released_at_most_once(built: Services) -> None:
 
 def test_r_pay_1_expired_hold_replaced_by_racing_tabs_releases_once(built: Services) -> None:
     """An expired oral hold replaced from several tabs at once: one new hold, the old seat back once."""
-    load_province(built.province, built.accounts.passwords, factories.province(capacity=5), NOW)
+    load_province(built.loading, factories.province(capacity=5), NOW)
     account = student_account(1)
     built.accounts.accounts.create(account)
     early = build_services_at(built, NOW - timedelta(hours=25))
-    early.registrations.bind(Registration(account.account_id, factories.LI, NOW - timedelta(hours=25)))
+    early.registrations.bind(Registration(account.account_id, factories.entry(factories.LI), NOW - timedelta(hours=25)))
     reg.choose_subject(early, account, "CET4", None)
     reg.choose_subject(early, account, "CET-SET4", "NJU-GL")
     reg.choose_subject(build_services_at(built, NOW - timedelta(hours=2)), account, "CET6", None)

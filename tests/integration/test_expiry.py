@@ -30,7 +30,7 @@ def test_r_pay_1_and_r_bind_4_the_job_deletes_what_is_due(table: Settings) -> No
     """R-PAY-1, R-BIND-4 on both backends: due subjects and registrations go, seats come back."""
     clock = FixedClock(factories.NOW)
     built = build_services(table, clock)
-    load_province(built.province, built.accounts.passwords, factories.province(capacity=5), factories.NOW)
+    load_province(built.loading, factories.province(capacity=5), factories.NOW)
     ctx = built.registration
     gone, kept = student(1, factories.NOW), student(2, factories.NOW)
     for account, entry in ((gone, factories.ZHANG), (kept, factories.LI)):
@@ -46,7 +46,7 @@ def test_r_pay_1_and_r_bind_4_the_job_deletes_what_is_due(table: Settings) -> No
 
     assert report == {"expired_subjects": 4, "deleted_registrations": 1, "rescheduled": 1, "skipped": 0}
     assert ctx.registrations.get(gone.account_id) is None
-    assert ctx.registrations.bound_account(factories.ZHANG.key) is None
+    assert ctx.registrations.bound_account(factories.entry(factories.ZHANG).key) is None
     left = ctx.registrations.get(kept.account_id)
     assert left is not None
     assert [s.code for s in left.subjects] == ["CET6"]
@@ -73,7 +73,7 @@ def test_ttl_and_the_job_race_and_seats_taken_equal_live_holds(lone_table_withou
     now = datetime.now(SHANGHAI)
     built = build_services(lone_table_without_ttl, FixedClock(now))
     data = factories.province(capacity=100, extra_students=60)
-    load_province(built.province, built.accounts.passwords, data, now)
+    load_province(built.loading, data, now)
     store = built.registration.registrations
     world = RaceWorld(store, now)
     world.prepare(data.roll)

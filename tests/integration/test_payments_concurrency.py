@@ -29,7 +29,7 @@ def world(local_table: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[Servi
     for name, value in payment_settings.items():
         monkeypatch.setenv(name, value)
     built = build_services(settings(), clock)
-    load_province(built.province, built.accounts.passwords, factories.province(capacity=5), factories.NOW)
+    load_province(built.loading, factories.province(capacity=5), factories.NOW)
     return built, driver
 
 
@@ -37,7 +37,7 @@ def holding_student(built: Services) -> Account:
     account = Account("acc1", "a@example.cn", "-", agreement_accepted_at=factories.NOW, created_at=factories.NOW)
     built.accounts.accounts.create(account)
     ctx = built.registration
-    ctx.registrations.bind(Registration(account.account_id, factories.ZHANG, factories.NOW))
+    ctx.registrations.bind(Registration(account.account_id, factories.entry(factories.ZHANG), factories.NOW))
     reg.choose_subject(ctx, account, "CET4", None)
     reg.choose_subject(ctx, account, "CET-SET4", "NJU-GL")
     return account

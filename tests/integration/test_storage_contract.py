@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -25,7 +26,7 @@ NOW = factories.NOW
 @pytest.fixture
 def built(table: Settings) -> Services:
     services = build_services(table, FixedClock(NOW))
-    load_province(services.province, services.accounts.passwords, factories.province(capacity=2), NOW)
+    load_province(services.loading, factories.province(capacity=2), NOW)
     return services
 
 
@@ -50,7 +51,7 @@ def hold(code: str, level: int, campus: str | None = None, minutes_ago: int = 0)
 
 
 def bound(built: Services, n: int, entry: object = factories.ZHANG) -> Registration:
-    registration = Registration(f"acc{n}", entry, NOW)  # type: ignore[arg-type]
+    registration = Registration(f"acc{n}", factories.entry(entry), NOW)  # type: ignore[arg-type]
     built.registration.registrations.bind(registration)
     return registration
 
@@ -58,22 +59,26 @@ def bound(built: Services, n: int, entry: object = factories.ZHANG) -> Registrat
 def test_catalog_round_trip_and_reload_keeps_seats_taken(built: Services) -> None:
     """Province dataset contract: what is loaded is what is read; a reload never forgets seats."""
     catalog = built.registration.catalogs.catalog()
-    assert catalog == factories.catalog(capacity=2)
+    assert catalog == replace(factories.catalog(capacity=2), identity=factories.RING.mark())
     registrations = built.registration.registrations
     registration = bound(built, 1)
     registrations.add_subject(registration, hold("CET-SET4", 4, "NJU-GL"), None)
-    load_province(built.province, built.accounts.passwords, factories.province(capacity=5), NOW)
+    load_province(built.loading, factories.province(capacity=5), NOW)
     seat = SeatGrab("NJU-GL", "CET-SET4")
     assert built.registration.catalogs.seats_taken([seat]) == {seat: 1}
 
 
 def test_roll_and_scores(built: Services) -> None:
     roll = built.registration.roll
-    assert roll.candidate(factories.ZHANG.id_type, factories.ZHANG.id_number) == factories.ZHANG
-    assert roll.candidate(factories.ZHANG.id_type, factories.resident_id(555)) is None
+    zhang = factories.entry(factories.ZHANG)
+    found = roll.candidate(zhang.id_type, zhang.identity.digest)
+    assert found == zhang
+    assert found is not None
+    assert found.identity.sealed  # the whole number is kept, sealed (decision 0013)
+    assert roll.candidate(zhang.id_type, factories.protected_id(factories.resident_id(555)).digest) is None
     record = roll.cet4_record(factories.TICKET_APPROVE)
     assert record is not None
-    assert record.id_number == factories.ZHANG.id_number
+    assert record.identity == zhang.identity
     assert roll.cet4_record("000000000000000") is None
 
 
@@ -119,13 +124,13 @@ def test_r_acc_2_throttle_counts_per_window(built: Services) -> None:
 
 
 def review(status: ReviewStatus, account_id: str = "acc1", school: str = "NJU") -> Cet6Review:
-    entry = factories.ZHANG
+    entry = factories.entry(factories.ZHANG)
     return Cet6Review(
         account_id,
         account_id,
         school,
         entry.id_type,
-        entry.id_number,
+        entry.identity,
         entry.name,
         factories.TICKET_PENDING,
         status,
@@ -162,10 +167,10 @@ def test_r_bind_2_both_directions(built: Services) -> None:
         bound(built, 1, factories.LI)
     with pytest.raises(errors.CandidateAlreadyBound):
         bound(built, 2)
-    assert registrations.bound_account(factories.ZHANG.key) == "acc1"
+    assert registrations.bound_account(factories.entry(factories.ZHANG).key) == "acc1"
     saved = registrations.get("acc1")
     assert saved is not None
-    assert saved.candidate == factories.ZHANG  # R-BIND-3: the snapshot, field for field
+    assert saved.candidate == factories.entry(factories.ZHANG)  # R-BIND-3: the snapshot, field for field
 
 
 def test_r_writ_2_one_subject_per_level_slot(built: Services) -> None:
@@ -235,7 +240,7 @@ def test_r_bind_4_deleting_a_registration_frees_both_sides_and_seats(built: Serv
         registrations.delete_registration(registration, NOW)
     registrations.delete_registration(stale, NOW)
     assert registrations.get("acc1") is None
-    assert registrations.bound_account(factories.ZHANG.key) is None
+    assert registrations.bound_account(factories.entry(factories.ZHANG).key) is None
     seat = SeatGrab("NJU-GL", "CET-SET4")
     assert built.registration.catalogs.seats_taken([seat]) == {seat: 0}
     bound(built, 2)  # the candidate can be bound again

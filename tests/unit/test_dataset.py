@@ -17,9 +17,10 @@ from chalicelib.domain.identity import IdType, is_valid_resident_id, normalize_i
 from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import oral_campus_choices
 from chalicelib.domain.reviews import ReviewStatus, judge_review, review_offered
-from chalicelib.domain.roll import RollEntry
+from chalicelib.domain.roll import RollRow
 from devstack import make_demo_province
 from devstack.dataset import DatasetError, Problem, dataset_problems, load_dataset, parse_dataset
+from tests import factories
 
 DEMO = Path(make_demo_province.__file__).parent / "demo_province.json"
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
@@ -38,7 +39,7 @@ def demo_scenarios() -> dict[str, make_demo_province.Scenario]:
     return {scenario.key: scenario for scenario in make_demo_province.generate().scenarios}
 
 
-def demo_entry(demo: ProvinceData, key: str) -> RollEntry:
+def demo_entry(demo: ProvinceData, key: str) -> RollRow:
     number = demo_scenarios()[key].student.id_number
     return next(entry for entry in demo.roll if entry.id_number == number)
 
@@ -214,8 +215,8 @@ def test_demo_one_campus_does_not_offer_cet6_r_rev_1(demo: ProvinceData) -> None
     """R-REV-1: the review is not offered where the written-exam campus has no CET6."""
     without = [campus for campus in demo.catalog.campuses.values() if "CET6" not in campus.written_subjects]
     assert without
-    assert not review_offered(demo_entry(demo, "campus-without-cet6"), demo.catalog)
-    assert not review_offered(demo_entry(demo, "cet6-barred"), demo.catalog)
+    assert not review_offered(factories.entry(demo_entry(demo, "campus-without-cet6")), demo.catalog)
+    assert not review_offered(factories.entry(demo_entry(demo, "cet6-barred")), demo.catalog)
 
 
 def test_demo_windows_one_school_closed_r_bind_1(demo: ProvinceData) -> None:
@@ -231,9 +232,9 @@ def test_demo_review_identities_cover_the_three_rules_r_rev_3(demo: ProvinceData
     records = {record.ticket_number: record for record in demo.cet4_scores}
 
     def judge(key: str) -> ReviewStatus:
-        entry = demo_entry(demo, key)
+        entry = factories.entry(demo_entry(demo, key))
         assert review_offered(entry, demo.catalog)
-        return judge_review(entry, records[demo_ticket(key)])
+        return judge_review(entry, records[demo_ticket(key)].protected(factories.protected_id))
 
     assert judge("review-approved") is ReviewStatus.APPROVED
     assert judge("review-pending") is ReviewStatus.PENDING

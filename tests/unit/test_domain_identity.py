@@ -127,9 +127,13 @@ def test_r_qual_3_masking_never_shows_the_whole_number(number: str) -> None:
     assert len(masked) == len(number)
 
 
-def test_candidate_key_names_type_and_number() -> None:
-    assert candidate_key(IdType.PASSPORT, "E12345678") == "passport#E12345678"
-    assert factories.ZHANG.key == f"resident_id#{factories.ZHANG.id_number}"
+def test_candidate_key_names_type_and_digest_never_the_number() -> None:
+    """Decision 0013: the binding's key holds the document type and the number's keyed hash."""
+    identity = factories.protected_id("E12345678")
+    assert candidate_key(IdType.PASSPORT, identity) == f"passport#{identity.digest}"
+    zhang = factories.entry(factories.ZHANG)
+    assert zhang.key == f"resident_id#{zhang.identity.digest}"
+    assert factories.ZHANG.id_number not in zhang.key
 
 
 @pytest.mark.parametrize(

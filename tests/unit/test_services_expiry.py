@@ -10,7 +10,7 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import PAY_WITHIN, Registration, SubjectStatus
 from chalicelib.services import expiry
 from chalicelib.services import registration as reg
-from tests.factories import LI, ZHANG
+from tests.factories import LI, ZHANG, entry
 from tests.fakes import FakeContexts
 from tests.unit.test_services_registration import GL_SET4, HOUR, choose, saved_student, student
 
@@ -36,7 +36,7 @@ def test_r_pay_1_unpaid_subjects_go_at_pay_by_with_their_seat(world: FakeContext
 
     assert report == {"expired_subjects": 2, "deleted_registrations": 1, "rescheduled": 0, "skipped": 0}
     assert stored(world, early.account_id) is None
-    assert world.registration.registrations.bound_account(ZHANG.key) is None  # R-BIND-4: both sides
+    assert world.registration.registrations.bound_account(entry(ZHANG).key) is None  # R-BIND-4: both sides
     assert world.db.seats[GL_SET4] == 0
     later_registration = stored(world, later.account_id)
     assert later_registration is not None

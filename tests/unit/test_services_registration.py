@@ -44,13 +44,13 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.registration import PAY_WITHIN, Registration, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
-from chalicelib.domain.roll import RollEntry
+from chalicelib.domain.roll import RollRow
 from chalicelib.services import qualification as qual
 from chalicelib.services import registration as reg
-from chalicelib.services.province import load_province
+from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from tests import factories
-from tests.factories import LI, NOW, QIAN, SUN, WANG, ZHANG, ZHAO
+from tests.factories import LI, NOW, QIAN, SUN, WANG, ZHANG, ZHAO, entry
 from tests.fakes import FakeContexts, FakeDatabase, FakeProvince, fake_contexts
 from tests.race import all_at_once
 
@@ -87,15 +87,15 @@ def staff(world: FakeContexts, school: str) -> Account:
     return account
 
 
-def look_up(ctx: RegistrationContext, account: Account, entry: RollEntry) -> qual.Qualification:
+def look_up(ctx: RegistrationContext, account: Account, entry: RollRow) -> qual.Qualification:
     return qual.look_up(ctx, account, entry.id_type.value, entry.id_number, entry.name)
 
 
-def submit(ctx: RegistrationContext, account: Account, entry: RollEntry, ticket: str) -> Cet6Review:
+def submit(ctx: RegistrationContext, account: Account, entry: RollRow, ticket: str) -> Cet6Review:
     return qual.submit_review(ctx, account, entry.id_type.value, entry.id_number, entry.name, ticket)
 
 
-def save(ctx: RegistrationContext, account: Account, entry: RollEntry) -> Registration:
+def save(ctx: RegistrationContext, account: Account, entry: RollRow) -> Registration:
     return reg.save_registration(ctx, account, entry.id_type.value, entry.id_number, entry.name)
 
 
@@ -107,7 +107,7 @@ def codes(registration: Registration, clock: FixedClock) -> list[str]:
     return [s.code for s in registration.live_subjects(clock.now())]
 
 
-def saved_student(world: FakeContexts, entry: RollEntry = ZHANG, *written: str) -> Account:
+def saved_student(world: FakeContexts, entry: RollRow = ZHANG, *written: str) -> Account:
     account = student(world)
     save(world.registration, account, entry)
     for code in written:
@@ -123,7 +123,7 @@ def test_r_qual_1_lookup_needs_the_agreement(world: FakeContexts, ctx: Registrat
 
 def test_r_qual_3_lookup_shows_roll_and_qualification(world: FakeContexts, ctx: RegistrationContext) -> None:
     found = look_up(ctx, student(world), ZHANG)
-    assert found.candidate == ZHANG
+    assert found.candidate == entry(ZHANG)
     assert found.qualified_subjects == ("CET4", "CJT4")
     assert found.review is None
     assert found.review_offered
@@ -136,7 +136,7 @@ def test_r_qual_2_name_must_match_the_roll(world: FakeContexts, ctx: Registratio
 
 
 def test_r_qual_2_name_is_trimmed(world: FakeContexts, ctx: RegistrationContext) -> None:
-    assert qual.look_up(ctx, student(world), "resident_id", ZHANG.id_number, " 张三 ").candidate == ZHANG
+    assert qual.look_up(ctx, student(world), "resident_id", ZHANG.id_number, " 张三 ").candidate == entry(ZHANG)
 
 
 def test_r_qual_2_unknown_id_number_is_candidate_not_found(world: FakeContexts, ctx: RegistrationContext) -> None:
@@ -157,7 +157,7 @@ def test_r_qual_4_bad_check_digit_is_refused_before_lookup(world: FakeContexts, 
 
 def test_r_qual_2_passport_lookup_by_shape(world: FakeContexts, ctx: RegistrationContext) -> None:
     found = qual.look_up(ctx, student(world), "passport", "e12345678", "JOHN SMITH")
-    assert found.candidate == factories.PASSPORT
+    assert found.candidate == entry(factories.PASSPORT)
 
 
 def test_r_rev_1_lookup_says_when_the_review_is_not_offered(world: FakeContexts, ctx: RegistrationContext) -> None:
@@ -304,7 +304,7 @@ def test_r_rev_4_one_review_per_account(world: FakeContexts, ctx: RegistrationCo
 
 
 @pytest.mark.parametrize("entry", [LI, QIAN, SUN], ids=["already-cet6", "barred", "campus-without-cet6"])
-def test_r_rev_1_review_not_offered(world: FakeContexts, ctx: RegistrationContext, entry: RollEntry) -> None:
+def test_r_rev_1_review_not_offered(world: FakeContexts, ctx: RegistrationContext, entry: RollRow) -> None:
     with pytest.raises(ReviewNotOffered) as raised:
         submit(ctx, student(world), entry, factories.TICKET_APPROVE)
     assert raised.value.code == "REVIEW_NOT_OFFERED"
@@ -342,9 +342,14 @@ def test_r_qual_1_review_needs_the_agreement(world: FakeContexts, ctx: Registrat
 def test_r_bind_1_save_binds_a_snapshot_to_the_account(world: FakeContexts, ctx: RegistrationContext) -> None:
     account = student(world)
     saved = save(ctx, account, ZHANG)
-    assert (saved.account_id, saved.candidate, saved.saved_at, saved.subjects) == (account.account_id, ZHANG, NOW, ())
+    assert (saved.account_id, saved.candidate, saved.saved_at, saved.subjects) == (
+        account.account_id,
+        entry(ZHANG),
+        NOW,
+        (),
+    )
     assert reg.current_registration(ctx, account) == saved
-    assert ctx.registrations.bound_account(ZHANG.key) == account.account_id
+    assert ctx.registrations.bound_account(entry(ZHANG).key) == account.account_id
 
 
 def test_r_bind_1_outside_the_window_registration_is_closed(world: FakeContexts, ctx: RegistrationContext) -> None:
@@ -352,7 +357,7 @@ def test_r_bind_1_outside_the_window_registration_is_closed(world: FakeContexts,
     with pytest.raises(RegistrationClosed):
         save(ctx, account, ZHAO)
     assert ctx.registrations.get(account.account_id) is None
-    assert ctx.registrations.bound_account(ZHAO.key) is None
+    assert ctx.registrations.bound_account(entry(ZHAO).key) is None
 
 
 def test_r_bind_1_save_needs_a_matching_roll_entry(world: FakeContexts, ctx: RegistrationContext) -> None:
@@ -367,7 +372,7 @@ def test_r_bind_2_one_account_binds_one_candidate(world: FakeContexts, ctx: Regi
         save(ctx, account, LI)
     with pytest.raises(AccountAlreadyBound):
         save(ctx, account, ZHANG)
-    assert ctx.registrations.bound_account(LI.key) is None
+    assert ctx.registrations.bound_account(entry(LI).key) is None
 
 
 def test_r_bind_2_one_candidate_binds_to_one_account(world: FakeContexts, ctx: RegistrationContext) -> None:
@@ -377,7 +382,7 @@ def test_r_bind_2_one_candidate_binds_to_one_account(world: FakeContexts, ctx: R
     with pytest.raises(CandidateAlreadyBound):
         save(ctx, second, ZHANG)
     assert ctx.registrations.get(second.account_id) is None
-    assert ctx.registrations.bound_account(ZHANG.key) == first.account_id
+    assert ctx.registrations.bound_account(entry(ZHANG).key) == first.account_id
 
 
 def test_r_bind_2_concurrent_saves_of_one_candidate_bind_once(world: FakeContexts, ctx: RegistrationContext) -> None:
@@ -394,9 +399,13 @@ def test_r_bind_3_saved_registration_is_a_snapshot_of_the_roll(
     save(ctx, account, ZHANG)
     edited = replace(ZHANG, student_no="S999999", qualified_subjects=("CET4",), campus_id="NJU-XL")
     data = factories.province()
-    load_province(FakeProvince(db), world.accounts.passwords, replace(data, roll=(edited,)), NOW)
-    assert look_up(ctx, account, ZHANG).candidate == edited
-    assert reg.current_registration(ctx, account).candidate == ZHANG
+    load_province(
+        ProvinceLoading(FakeProvince(db), world.accounts.passwords, factories.protection),
+        replace(data, roll=(edited,)),
+        NOW,
+    )
+    assert look_up(ctx, account, ZHANG).candidate == entry(edited)
+    assert reg.current_registration(ctx, account).candidate == entry(ZHANG)
 
 
 def test_r_bind_4_empty_registration_is_gone_after_24_hours(
@@ -419,7 +428,7 @@ def test_r_bind_4_gone_registration_no_longer_blocks_the_candidate(
     second = student(world)
     saved = save(ctx, second, ZHANG)
     assert saved.saved_at == NOW + timedelta(hours=25)
-    assert ctx.registrations.bound_account(ZHANG.key) == second.account_id
+    assert ctx.registrations.bound_account(entry(ZHANG).key) == second.account_id
     assert ctx.registrations.get(first.account_id) is None  # both sides of the old binding are freed
 
 
@@ -428,8 +437,8 @@ def test_r_bind_4_gone_registration_no_longer_blocks_the_account(
 ) -> None:
     account = saved_student(world)
     clock.advance(25 * HOUR)
-    assert save(ctx, account, LI).candidate == LI
-    assert ctx.registrations.bound_account(ZHANG.key) is None
+    assert save(ctx, account, LI).candidate == entry(LI)
+    assert ctx.registrations.bound_account(entry(ZHANG).key) is None
 
 
 def test_r_bind_4_candidate_verifies_the_roll_again_after_a_gone_registration(
@@ -438,7 +447,7 @@ def test_r_bind_4_candidate_verifies_the_roll_again_after_a_gone_registration(
     account = saved_student(world)
     clock.advance(25 * HOUR)
     assert save(ctx, account, ZHANG).saved_at == clock.now()
-    assert ctx.registrations.bound_account(ZHANG.key) == account.account_id
+    assert ctx.registrations.bound_account(entry(ZHANG).key) == account.account_id
 
 
 def test_r_bind_4_registration_still_alive_keeps_blocking(
@@ -823,7 +832,7 @@ def test_r_bind_4_every_subject_change_bumps_the_version(world: FakeContexts, ct
     assert reg.remove_subject(ctx, account, "CET-SET4").version == 3
     with pytest.raises(NotFound):  # a deletion decided on an old read does not go through
         ctx.registrations.delete_registration(stale, NOW)
-    assert ctx.registrations.bound_account(ZHANG.key) == account.account_id
+    assert ctx.registrations.bound_account(entry(ZHANG).key) == account.account_id
 
 
 def test_r_bind_4_deleting_a_registration_frees_both_sides_and_its_seats(
@@ -833,7 +842,7 @@ def test_r_bind_4_deleting_a_registration_frees_both_sides_and_its_seats(
     current = choose(ctx, account, "CET-SET4", "NJU-GL")
     ctx.registrations.delete_registration(current, NOW)
     assert ctx.registrations.get(account.account_id) is None
-    assert ctx.registrations.bound_account(ZHANG.key) is None
+    assert ctx.registrations.bound_account(entry(ZHANG).key) is None
     assert db.seats[GL_SET4] == 0
     assert db.holds[account.account_id] == {}
 

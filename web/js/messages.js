@@ -5,6 +5,7 @@ export const MESSAGES = {
   // conventions
   INVALID_REQUEST: "填写的内容有误，请按提示检查后重新提交。",
   BUSY: "系统繁忙，请稍等片刻再试；您已完成的步骤不会丢失。",
+  IDENTITY_KEY_UNAVAILABLE: "系统正在维护考生身份数据，暂时无法查询或保存，请稍后再试；您已完成的步骤不会丢失。",
   UNAUTHENTICATED: "登录已失效，请重新登录。",
   FORBIDDEN: "您无权查看或修改这条信息。如果使用了他人的账号，请退出后用本人通行证登录。",
   NOT_FOUND: "没有找到这条信息，它可能已被删除。请返回报名首页查看最新状态。",

@@ -1,0 +1,118 @@
+"""The identity key ring of a running stage: the province's secret on AWS (read through Powertools
+Parameters, cached), the environment or a throwaway ring on the local stack and in tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+
+from chalicelib.config import Settings
+from chalicelib.domain.errors import IdentityKeyUnavailable
+from chalicelib.domain.identity import IdentityMark
+from chalicelib.logs import logger
+from chalicelib.protection.keys import KeyRing, KeyRingError, ring_from_secret
+
+SECRET_MAX_AGE_SECONDS = 300
+REFRESH_AT_MOST_EVERY_SECONDS = 60.0
+# Known to everyone, so it protects nothing: only for the local stack and the tests.
+THROWAWAY_SECRET = {"current": "1", "v1": "local-stack-throwaway-identity-key-not-for-real-data"}
+
+
+class ProvinceKeys:
+    """Hashes ID numbers under the key the table's digests were made with (IdentityKeys port)."""
+
+    def __init__(self, read: Callable[[bool], KeyRing | None]) -> None:
+        self._read = read  # read(force) -> the ring, or None when it cannot be read
+        self._ring: KeyRing | None = None
+        self._refreshed_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def digest(self, id_number: str, mark: IdentityMark | None) -> str:
+        if mark is None:
+            logger().error("identity: the table carries no identity mark (not loaded, or not yet converted)")
+            raise IdentityKeyUnavailable()
+        ring = self._matching(mark)
+        return ring.digest(id_number, mark.version)
+
+    def _matching(self, mark: IdentityMark) -> KeyRing:
+        ring = self._current(force=False)
+        if ring is not None and ring.matches(mark):
+            return ring
+        with self._lock:
+            due = time.monotonic() - self._refreshed_at >= REFRESH_AT_MOST_EVERY_SECONDS
+        ring = self._current(force=True) if due else ring
+        if ring is not None and ring.matches(mark):
+            return ring
+        logger().error(
+            "identity: the key ring does not match the table's digests",
+            extra={"table_key_version": mark.version, "ring_versions": sorted(ring.keys) if ring else []},
+        )
+        raise IdentityKeyUnavailable()
+
+    def _current(self, force: bool) -> KeyRing | None:
+        with self._lock:
+            if self._ring is not None and not force:
+                return self._ring
+        ring = self._read(force)
+        with self._lock:
+            if force:
+                self._refreshed_at = time.monotonic()
+            if ring is not None:
+                self._ring = ring
+            return self._ring
+
+
+def key_ring_reader(config: Settings) -> Callable[[bool], KeyRing | None]:
+    if config.identity_secret_name:
+        name = config.identity_secret_name
+        return lambda force: _ring_from_secret_store(name, force)
+    if config.identity_keys:
+        given = _parse(_json(config.identity_keys), "IDENTITY_KEYS")
+        return lambda _force: given
+    if not config.identity_throwaway:
+        raise KeyRingError("no identity keys: set IDENTITY_SECRET_NAME (or IDENTITY_KEYS)")
+    ring = ring_from_secret(THROWAWAY_SECRET)
+    return lambda _force: ring
+
+
+def _json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def key_ring(config: Settings) -> KeyRing:
+    """The ring now, for the province's tools: an unreadable one is an error, said plainly."""
+    ring = key_ring_reader(config)(True)
+    if ring is None:
+        raise IdentityKeyUnavailable("无法读取身份密钥（IDENTITY_SECRET_NAME）。")
+    return ring
+
+
+def _ring_from_secret_store(name: str, force: bool) -> KeyRing | None:
+    from aws_lambda_powertools.utilities import parameters
+
+    try:
+        secret: object = parameters.get_secret(
+            name, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=force
+        )
+    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as error:
+        logger().error("identity secret unreadable", extra={"secret_name": name, "error": type(error).__name__})
+        return None
+    if not isinstance(secret, dict):
+        logger().error("identity secret is not a JSON object", extra={"secret_name": name})
+        return None
+    return _parse(secret, name)
+
+
+def _parse(secret: object, source: str) -> KeyRing | None:
+    try:
+        if not isinstance(secret, dict):
+            raise KeyRingError("not a JSON object")
+        return ring_from_secret(secret)
+    except KeyRingError as problem:
+        logger().error("identity keys unusable", extra={"source": source, "problem": str(problem)})
+        return None
