@@ -86,16 +86,12 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     from chalicelib.protection.province_keys import ProvinceKeys, key_ring_reader
     from chalicelib.storage import repositories as repo
     from chalicelib.storage.province import DynamoProvince
+    from chalicelib.storage.registrations import DynamoRegistrations
     from chalicelib.storage.tables import bind_table
 
     if config.on_lambda and not config.public_api_url:
         logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
         raise MissingSetting("PUBLIC_API_URL")
-    if config.on_lambda and not config.identity_secret_name:
-        logger().error("IDENTITY_SECRET_NAME is not set: this stage cannot look up an ID number")
-        raise MissingSetting("IDENTITY_SECRET_NAME")
-    if not (config.identity_secret_name or config.identity_keys or config.identity_throwaway):
-        raise MissingSetting("IDENTITY_SECRET_NAME")
     payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
     accounts = AccountsContext(
@@ -113,7 +109,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         catalogs=repo.DynamoCatalog(),
         roll=repo.DynamoRoll(),
         reviews=repo.DynamoReviews(),
-        registrations=repo.DynamoRegistrations(),
+        registrations=DynamoRegistrations(),
         identities=ProvinceKeys(key_ring_reader(config)),
         clock=clock,
     )

@@ -36,6 +36,11 @@ class Province:
         return f"cet-registration-{self.name}"
 
     @property
+    def identity_secret(self) -> str:
+        """The secret the stack makes: the keys of the ID numbers' keyed hashes (decision 0013)."""
+        return f"{self.stack_name}/identity"
+
+    @property
     def partition(self) -> str:
         return "aws-cn" if self.region.startswith("cn-") else "aws"
 

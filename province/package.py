@@ -59,6 +59,8 @@ def chalice_config(province: Province) -> dict[str, Any]:
     # their roles may read the secret: province/template.py).
     for payer in PAYMENT_FUNCTIONS:
         functions[payer]["environment_variables"] = {"PAYMENT_SECRET_NAME": province.payment_secret}
+    # Only the API looks ID numbers up (decision 0013); the jobs never need the identity keys.
+    functions["api_handler"]["environment_variables"]["IDENTITY_SECRET_NAME"] = province.identity_secret
     return {
         "version": "2.0",
         "app_name": "cet-registration",

@@ -93,6 +93,8 @@ def additions(province: Province) -> Json:
             "Properties": {"AliasName": f"alias/{province.stack_name}", "TargetKeyId": ref("ProvinceKey")},
         },
         "ProvinceTable": province_table(province),
+        "IdentitySecret": identity_secret(province),
+        "IdentityDataKeys": identity_data_keys(),
         "StreamFailures": failure_queue(),
         "JobFailures": failure_queue(),
         "AlarmTopic": alarm_topic(province),
@@ -108,6 +110,9 @@ def additions(province: Province) -> Json:
         "ProvinceTableName": {"Value": ref("ProvinceTable")},
         "ProvinceTableStreamArn": {"Value": get_att("ProvinceTable", "StreamArn")},
         "AlarmTopicArn": {"Value": ref("AlarmTopic")},
+        # What the province's loader is given (docs/deploy.md): IDENTITY_SECRET_NAME, IDENTITY_KMS_KEY_ID.
+        "IdentitySecretName": {"Value": province.identity_secret},
+        "IdentityDataKeysArn": {"Value": get_att("IdentityDataKeys", "Arn")},
         "DashboardName": {"Value": ref("Dashboard")},
     }
     return {"Resources": resources, "Outputs": outputs}
@@ -166,6 +171,53 @@ def province_key() -> Json:
     }
 
 
+def identity_secret(province: Province) -> Json:
+    """The HMAC keys of the ID numbers' digests, made here so nobody ever sees them. Retained: a
+    table's digests can never be found again without the key they were made with."""
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Name": province.identity_secret,
+            "Description": "Keys of the ID numbers' keyed hashes: {current, v1, v2, ...} (decision 0013)",
+            "KmsKeyId": ref("ProvinceKey"),
+            "GenerateSecretString": {
+                "SecretStringTemplate": '{"current": "1"}',
+                "GenerateStringKey": "v1",
+                "PasswordLength": 64,
+                "ExcludePunctuation": True,
+            },
+        },
+    }
+
+
+def identity_data_keys() -> Json:
+    """Wraps the data keys the whole ID numbers are sealed with. No function's role may use it:
+    only the province's operators (the loader, a key rotation, an export) can open a number."""
+    return {
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": "Wraps the data keys of the sealed ID numbers (decision 0013)",
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "OnlyTheAccountsAdministratorsUseTheKey",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+    }
+
+
 def province_table(province: Province) -> Json:
     properties = table_definition(province.table)
     properties["StreamSpecification"] = {"StreamViewType": properties["StreamSpecification"]["StreamViewType"]}
@@ -211,7 +263,8 @@ def roles(province: Province) -> Json:
     )
     key = allow(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], get_att("ProvinceKey", "Arn"))
     read_secret = allow(["secretsmanager:GetSecretValue"], secret)
-    api = [allow(ITEM_READS + ITEM_WRITES, table), read_secret, key]
+    read_identity_keys = allow(["secretsmanager:GetSecretValue"], ref("IdentitySecret"))
+    api = [allow(ITEM_READS + ITEM_WRITES, table), read_secret, read_identity_keys, key]
     expiry = [
         allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"], table),
         allow(ITEM_WRITES, table),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import (
     Campus,
     Catalog,
@@ -154,6 +155,11 @@ def many_students(count: int, start: int = 100) -> tuple[RollRow, ...]:
     )
 
 
+def student_account(n: int) -> Account:
+    """A student account that has accepted the agreement."""
+    return Account(f"acc{n}", f"student{n}@example.cn", "not-used-here", agreement_accepted_at=NOW, created_at=NOW)
+
+
 def province(capacity: int = 10, extra_students: int = 0) -> ProvinceData:
     roll = (ZHANG, LI, WANG, ZHAO, QIAN, SUN, PASSPORT, *many_students(extra_students))
     staff = (
@@ -161,3 +167,9 @@ def province(capacity: int = 10, extra_students: int = 0) -> ProvinceData:
         StaffMember("staff@seu.edu.cn", STAFF_PASSWORD, "SEU"),
     )
     return ProvinceData(catalog(capacity), roll, scores(), staff)
+
+
+# Every whole ID number the test province knows: none may ever be stored, shown or logged.
+WHOLE_ID_NUMBERS: frozenset[str] = frozenset(
+    {entry.id_number for entry in province().roll} | {record.id_number for record in scores()}
+)

@@ -1,4 +1,4 @@
-"""In-memory stores with the semantics of chalicelib/storage/repositories.py, for service tests.
+"""In-memory stores with the semantics of chalicelib/storage/, for service tests.
 
 Every store shares one `FakeDatabase` (the one table of a province stack) and its lock: a
 write checks all of its conditions first, then applies all of its changes, like a DynamoDB
@@ -27,7 +27,7 @@ from chalicelib.domain.errors import (
     ReviewNotPending,
     SubjectPaid,
 )
-from chalicelib.domain.identity import IdentityMark, IdType, Protect
+from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
 from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
@@ -66,6 +66,7 @@ class FakeDatabase:
     seats: dict[SeatKey, int] = field(default_factory=dict)
     capacity: dict[SeatKey, int] = field(default_factory=dict)
     identity: IdentityMark | None = None  # the key the roll's digests were made with
+    data_keys: dict[str, WrappedDataKey] = field(default_factory=dict)
     roll: dict[tuple[IdType, str], RollEntry] = field(default_factory=dict)  # by (type, digest)
     cet4: dict[str, Cet4Record] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
@@ -104,6 +105,10 @@ class FakeCatalog:
                 db.identity,
             )
 
+    def identity_mark(self) -> IdentityMark | None:
+        with self.db.lock:
+            return self.db.identity
+
     def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]:
         """Like a batch get: counters that do not exist are simply absent from the answer."""
         with self.db.lock:
@@ -115,6 +120,14 @@ class FakeCatalog:
 class FakeProvince:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
+
+    def withdraw_identity_mark(self) -> None:
+        with self.db.lock:
+            self.db.identity = None
+
+    def keep_data_key(self, key: WrappedDataKey) -> None:
+        with self.db.lock:
+            self.db.data_keys[key.key_id] = key
 
     def identity_mark(self) -> IdentityMark | None:
         with self.db.lock:

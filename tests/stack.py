@@ -29,8 +29,8 @@ class Stack:
 
 def start_stack(extra_env: dict[str, str]) -> Stack:
     port = ddb_local.free_port()
-    env = {**os.environ, "TEST_MODE": "1", "PORT": str(port), "DEVSTACK_QUIET": "1", **extra_env}
-    env.pop("TABLE_NAME", None)
+    inherited = {name: value for name, value in os.environ.items() if name != "TABLE_NAME"}
+    env = {**inherited, "TEST_MODE": "1", "PORT": str(port), "DEVSTACK_QUIET": "1", **extra_env}
     output = Path(tempfile.mkstemp(prefix="cet-stack-", suffix=".log")[1])
     with output.open("wb") as sink:
         process = subprocess.Popen(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.domain.catalog import Catalog
-from chalicelib.domain.identity import IdentityMark, WrappedDataKey
+from chalicelib.domain.identity import IdentityMark
 from chalicelib.domain.roll import Cet4Record, RollEntry, RollRow, ScoreRow
 
 
@@ -32,4 +32,3 @@ class ProtectedProvince:
     roll: tuple[RollEntry, ...]
     cet4_scores: tuple[Cet4Record, ...]
     identity: IdentityMark  # written last: the table is searchable under this key once it is there
-    data_key: WrappedDataKey  # written first: nothing sealed under it is ever without it

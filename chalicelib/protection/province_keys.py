@@ -71,10 +71,16 @@ def key_ring_reader(config: Settings) -> Callable[[bool], KeyRing | None]:
     if config.identity_keys:
         given = _parse(_json(config.identity_keys), "IDENTITY_KEYS")
         return lambda _force: given
-    if not config.identity_throwaway:
-        raise KeyRingError("no identity keys: set IDENTITY_SECRET_NAME (or IDENTITY_KEYS)")
-    ring = ring_from_secret(THROWAWAY_SECRET)
-    return lambda _force: ring
+    if config.identity_throwaway:
+        ring = ring_from_secret(THROWAWAY_SECRET)
+        return lambda _force: ring
+    return _no_keys
+
+
+def _no_keys(_force: bool) -> KeyRing | None:
+    """A function that was given no identity keys (only the API is): it refuses any lookup."""
+    logger().error("identity: no keys configured (IDENTITY_SECRET_NAME)")
+    return None
 
 
 def _json(text: str) -> object:
@@ -86,6 +92,8 @@ def _json(text: str) -> object:
 
 def key_ring(config: Settings) -> KeyRing:
     """The ring now, for the province's tools: an unreadable one is an error, said plainly."""
+    if not (config.identity_secret_name or config.identity_keys or config.identity_throwaway):
+        raise IdentityKeyUnavailable("未设置 IDENTITY_SECRET_NAME：没有本省的身份密钥。")
     ring = key_ring_reader(config)(True)
     if ring is None:
         raise IdentityKeyUnavailable("无法读取身份密钥（IDENTITY_SECRET_NAME）。")

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
-from chalicelib.domain.identity import IdentityMark, IdType, Protect
+from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
 from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
@@ -44,6 +44,9 @@ class SeatGrab:
 
 class CatalogStore(Protocol):
     def catalog(self) -> Catalog: ...
+
+    def identity_mark(self) -> IdentityMark | None:
+        """Read now, not from the cache: what key the table's digests were made with."""
 
     def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]: ...
 
@@ -76,6 +79,12 @@ class ProvinceStore(Protocol):
     def load_province(
         self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None
     ) -> None: ...
+
+    def withdraw_identity_mark(self) -> None:
+        """Until the load writes it again, the table says no key: lookups refuse, never miss."""
+
+    def keep_data_key(self, key: WrappedDataKey) -> None:
+        """Store a load's wrapped data key before anything is sealed under it."""
 
     def identity_mark(self) -> IdentityMark | None:
         """The key version and check value the table's digests were made with, if it says."""

@@ -50,7 +50,6 @@ def protected(data: ProvinceData, protection: Protection) -> ProtectedProvince:
         roll=tuple(row.protected(protection.protect) for row in data.roll),
         cet4_scores=tuple(row.protected(protection.protect) for row in data.cet4_scores),
         identity=protection.mark,
-        data_key=protection.data_key,
     )
 
 
@@ -78,8 +77,11 @@ def load_province(
 ) -> Conversion | None:
     """Write the province; the conversion of what the table held, if one was due."""
     store, passwords, protection = ctx.store, ctx.passwords, ctx.protection()
+    check = check_keys(store, protection)
+    store.keep_data_key(protection.data_key)  # first: nothing is ever sealed under a key the table lacks
     conversion = None
-    if check_keys(store, protection):
+    if check:
+        store.withdraw_identity_mark()  # while digests change, lookups refuse (503) rather than miss
         conversion = store.convert_identities(
             protection.mark.version, protection.protect, protection.open_sealed, progress
         )

@@ -54,8 +54,11 @@ def find_candidate(ctx: RegistrationContext, account: Account, id_type: object, 
         raise AgreementRequired()
     kind = parse_id_type(id_type)
     number = normalize_id_number(kind, id_number)
-    digest = ctx.identities.digest(number, ctx.catalogs.catalog().identity)  # the number goes no further
-    entry = ctx.roll.candidate(kind, digest)
+    mark = ctx.catalogs.catalog().identity
+    entry = ctx.roll.candidate(kind, ctx.identities.digest(number, mark))  # the number goes no further
+    if entry is None and (fresh := ctx.catalogs.identity_mark()) != mark:
+        # reloaded under another key since the catalog was cached: a miss must not be a stale one
+        entry = ctx.roll.candidate(kind, ctx.identities.digest(number, fresh))
     if entry is None or entry.name != name.strip():
         raise CandidateNotFound()
     return entry

@@ -24,7 +24,8 @@ from chalicelib.storage.models import (
     OrderItem,
     SubjectItem,
 )
-from chalicelib.storage.repositories import connection, take_slot_ops, touch_registration
+from chalicelib.storage.registrations import take_slot_ops, touch_registration
+from chalicelib.storage.repositories import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 OPEN_SHARDS = 16

@@ -4,7 +4,6 @@ data key, nor a searchable table under a key it was not loaded with (decision 00
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
@@ -17,7 +16,7 @@ from chalicelib.services.ports import Conversion, Progress
 from chalicelib.storage import codec
 from chalicelib.storage.identity_conversion import convert_table
 from chalicelib.storage.models import CatalogPartItem, DataKeyItem, SeatCounterItem, TableItem
-from chalicelib.storage.repositories import DynamoAccounts
+from chalicelib.storage.repositories import DynamoAccounts, read_identity_mark
 
 LOAD_CHUNK = 500
 
@@ -32,12 +31,14 @@ class DynamoProvince:
             return False
         return True
 
+    def withdraw_identity_mark(self) -> None:
+        CatalogPartItem("CATALOG", "IDENTITY").delete()
+
+    def keep_data_key(self, key: WrappedDataKey) -> None:
+        save_data_key(key)
+
     def identity_mark(self) -> IdentityMark | None:
-        try:
-            part = CatalogPartItem.get("CATALOG", "IDENTITY")
-        except DoesNotExist:
-            return None
-        return codec.identity_mark_from(json.loads(part.body))
+        return read_identity_mark()
 
     def holds_old_form(self) -> bool:
         try:
@@ -53,7 +54,6 @@ class DynamoProvince:
 
     def load_province(self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None) -> None:
         report = progress or (lambda _what, _done, _total: None)
-        save_data_key(data.data_key)
         groups: list[tuple[str, list[TableItem]]] = [
             ("catalog", list(codec.catalog_parts(data.catalog))),
             ("roll", [codec.roll_item(entry) for entry in data.roll]),

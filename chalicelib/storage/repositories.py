@@ -2,58 +2,39 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import time
 from datetime import datetime, timedelta
-from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
-from pynamodb.expressions.update import Action
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import (
-    AccountAlreadyBound,
-    CampusFull,
-    CandidateAlreadyBound,
-    LevelTaken,
     LoginTaken,
     NotFound,
     ReviewExists,
     ReviewLocked,
     ReviewNotPending,
-    SubjectPaid,
 )
-from chalicelib.domain.identity import IdType
-from chalicelib.domain.registration import (
-    EMPTY_REGISTRATION_LIFETIME,
-    ChosenSubject,
-    Registration,
-    SubjectStatus,
-    in_order,
-)
+from chalicelib.domain.identity import IdentityMark, IdType
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.ports import Captcha, SeatGrab, Session
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     AccountItem,
-    BindingItem,
     CaptchaItem,
     CatalogPartItem,
     Cet4ScoreItem,
     LoginItem,
-    RegistrationItem,
     ReviewItem,
     RollItem,
     SeatCounterItem,
-    SeatReleaseItem,
     SessionItem,
-    SubjectItem,
     TableItem,
     ThrottleItem,
 )
@@ -85,10 +66,24 @@ class DynamoCatalog:
         self._cached = (time.monotonic(), catalog)
         return catalog
 
+    def identity_mark(self) -> IdentityMark | None:
+        mark = read_identity_mark()
+        if self._cached and self._cached[1].identity != mark:
+            self._cached = None  # the province was reloaded under another key: read it all again
+        return mark
+
     def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]:
         keys = {(codec.seats_pk(s.campus_id, s.subject), "SEATS"): s for s in seats}
         found = SeatCounterItem.batch_get(list(keys)) if keys else []
         return {keys[(item.pk, item.sk)]: int(item.taken) for item in found}
+
+
+def read_identity_mark() -> IdentityMark | None:
+    try:
+        part = CatalogPartItem.get("CATALOG", "IDENTITY", consistent_read=True)
+    except DoesNotExist:
+        return None
+    return codec.identity_mark_from(json.loads(part.body))
 
 
 class DynamoRoll:
@@ -234,218 +229,3 @@ class DynamoReviews:
     def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]:
         items = ReviewItem.by_group.query(f"REVIEWS#{school_id}#{status.value}")
         return [codec.review_from_item(item) for item in items if isinstance(item, ReviewItem)]
-
-
-class DynamoRegistrations:
-    def get(self, account_id: str) -> Registration | None:
-        registration: RegistrationItem | None = None
-        subjects: list[ChosenSubject] = []
-        for item in TableItem.query(codec.account_pk(account_id)):
-            if isinstance(item, RegistrationItem):
-                registration = item
-            elif isinstance(item, SubjectItem):
-                subjects.append(codec.subject_from_item(item))
-        if registration is None:
-            return None
-        return Registration(
-            account_id=account_id,
-            candidate=codec.roll_from_json(json.loads(registration.candidate)),
-            saved_at=parse_iso(registration.saved_at),
-            subjects=in_order(subjects),
-            version=int(registration.version),
-        )
-
-    def bound_account(self, candidate_key: str) -> str | None:
-        try:
-            return BindingItem.get(f"CANDIDATE#{candidate_key}", "BINDING").account_id
-        except DoesNotExist:
-            return None
-
-    def bind(self, registration: Registration) -> None:
-        """R-BIND-2: both sides of the binding in one transaction, each conditioned on absence."""
-        account_id = registration.account_id
-        snapshot = json.dumps(codec.roll_to_json(registration.candidate), ensure_ascii=False)
-        due = codec.due_keys(account_id, registration.saved_at + EMPTY_REGISTRATION_LIFETIME, "REGISTRATION")
-        saved = RegistrationItem(
-            codec.account_pk(account_id),
-            "REGISTRATION",
-            account_id=account_id,
-            candidate_key=registration.candidate.key,
-            candidate=snapshot,
-            saved_at=iso(registration.saved_at),
-            version=0,
-            gsi2pk=due[0],
-            gsi2sk=due[1],
-        )
-        binding = BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING", account_id=account_id)
-
-        def build(txn: Txn) -> None:
-            txn.put("account", saved, RegistrationItem.pk.does_not_exist())
-            txn.put("candidate", binding, BindingItem.pk.does_not_exist())
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed as failed:
-            if "account" in failed.labels:
-                raise AccountAlreadyBound() from None
-            raise CandidateAlreadyBound() from None
-
-    def add_subject(
-        self,
-        registration: Registration,
-        chosen: ChosenSubject,
-        replacing: ChosenSubject | None,
-    ) -> None:
-        now = chosen.chosen_at
-
-        def build(txn: Txn) -> None:
-            touch_registration(txn, registration.account_id)
-            take_slot_ops(txn, registration.account_id, chosen, replacing, now)
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed as failed:
-            if "registration" in failed.labels:
-                raise NotFound("报名信息已不存在，请重新查询资格并保存。") from None
-            if "seat" in failed.labels and "slot" not in failed.labels:
-                raise CampusFull() from None
-            # the slot, or the expired hold it held, changed meanwhile: another tab got there first
-            raise LevelTaken() from None
-
-    def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
-        def build(txn: Txn) -> None:
-            touch_registration(txn, account_id)
-            drop_hold(txn, account_id, chosen)
-            if chosen.campus_id is not None:
-                release_seat_ops(txn, chosen, now)
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed:
-            raise SubjectPaid() from None
-
-    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
-        """R-PAY-1: holds past `pay_by` stop counting; their seats go back before anyone is refused."""
-        expired = SubjectItem.by_group.query(
-            f"HOLDS#{seat.campus_id}#{seat.subject}",
-            SubjectItem.gsi1sk < iso(now),
-            filter_condition=SubjectItem.status == SubjectStatus.UNPAID.value,
-        )
-        released = 0
-        for item in expired:
-            if not isinstance(item, SubjectItem):
-                continue
-            hold = codec.subject_from_item(item)
-            if hold.is_live(now):
-                continue
-            try:
-                self.remove_subject(item.account_id, hold, now)
-            except SubjectPaid:
-                continue  # paid or released meanwhile
-            released += 1
-        return released
-
-    def overdue(self, now: datetime) -> list[str]:
-        """Accounts with a hold or a registration due before `now` (GSI2), oldest first."""
-        accounts: dict[str, None] = {}
-        for shard in range(codec.DUE_SHARDS):
-            for item in TableItem.by_due.query(f"DUE#{shard}", TableItem.gsi2sk < iso(now)):
-                accounts[item.pk.removeprefix("ACCOUNT#")] = None
-        return list(accounts)
-
-    def reschedule(self, registration: Registration, due: datetime | None) -> None:
-        """Move the registration's place in the expiry queue; `None` takes it out (paid)."""
-        item = RegistrationItem(codec.account_pk(registration.account_id), "REGISTRATION")
-        pk, sk = codec.due_keys(registration.account_id, due, "REGISTRATION")
-        actions: list[Action] = (
-            [RegistrationItem.gsi2pk.remove(), RegistrationItem.gsi2sk.remove()]
-            if pk is None or sk is None
-            else [RegistrationItem.gsi2pk.set(pk), RegistrationItem.gsi2sk.set(sk)]
-        )
-        with contextlib.suppress(UpdateError):  # deleted meanwhile: nothing to schedule
-            item.update(actions=actions, condition=RegistrationItem.pk.exists())
-
-    def release_seat(self, hold: ChosenSubject, now: datetime) -> bool:
-        """Release a removed hold's seat unless someone already did; True if this call did."""
-        try:
-            run(connection(), lambda txn: release_seat_ops(txn, hold, now))
-        except ConditionsFailed:
-            return False
-        return True
-
-    def removed_hold(self, old_image: dict[str, Any]) -> ChosenSubject | None:
-        """The unpaid oral hold a stream REMOVE record carried, if that is what it was."""
-        if old_image.get("kind", {}).get("S") != "subject":
-            return None
-        hold = codec.subject_from_item(SubjectItem.from_raw_data(old_image))
-        if hold.status is not SubjectStatus.UNPAID or hold.campus_id is None:
-            return None
-        return hold
-
-    def delete_registration(self, registration: Registration, now: datetime) -> None:
-        """R-BIND-4: the registration, both sides of the binding and its unpaid holds, at once."""
-        account_id = registration.account_id
-
-        def build(txn: Txn) -> None:
-            txn.delete(
-                "registration",
-                RegistrationItem(codec.account_pk(account_id), "REGISTRATION"),
-                RegistrationItem.version == registration.version,
-            )
-            txn.delete(
-                "binding",
-                BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING"),
-                BindingItem.account_id == account_id,
-            )
-            for chosen in registration.subjects:
-                drop_hold(txn, account_id, chosen)
-                if chosen.campus_id is not None:
-                    release_seat_ops(txn, chosen, now)
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed:
-            raise NotFound("报名信息已变化，请刷新后重试。") from None
-
-
-def touch_registration(txn: Txn, account_id: str) -> None:
-    """Every change of subjects bumps the version, so a stale deletion cannot go through."""
-    item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
-    txn.update("registration", item, [RegistrationItem.version.add(1)], RegistrationItem.pk.exists())
-
-
-def take_slot_ops(
-    txn: Txn, account_id: str, chosen: ChosenSubject, replacing: ChosenSubject | None, now: datetime
-) -> None:
-    """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject its
-    seat, never beyond capacity (R-ORAL-4); the replaced hold's seat goes back (labels slot, seat)."""
-    slot_free = SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
-    txn.put("slot", codec.subject_item(account_id, chosen), slot_free)
-    same_counter = replacing is not None and (replacing.campus_id, replacing.code) == (chosen.campus_id, chosen.code)
-    if chosen.campus_id is not None and not same_counter:
-        counter = SeatCounterItem(codec.seats_pk(chosen.campus_id, chosen.code), "SEATS")
-        txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
-    if replacing is not None and replacing.campus_id is not None:
-        release_seat_ops(txn, replacing, now, count=not same_counter)
-
-
-def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject) -> None:
-    item = SubjectItem(codec.account_pk(account_id), codec.subject_sk(chosen))
-    unpaid_same_hold = (SubjectItem.hold_id == chosen.hold_id) & (SubjectItem.status == SubjectStatus.UNPAID.value)
-    txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
-
-
-def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
-    """A seat goes back at most once: the release proof is written only if absent."""
-    assert hold.campus_id is not None
-    proof = SeatReleaseItem(
-        f"RELEASE#{hold.hold_id}",
-        "RELEASE",
-        hold_id=hold.hold_id,
-        released_at=iso(now),
-        expires=now + RELEASE_PROOF_KEPT,
-    )
-    txn.put(f"release:{hold.hold_id}", proof, SeatReleaseItem.pk.does_not_exist())
-    if count:
-        counter = SeatCounterItem(codec.seats_pk(hold.campus_id, hold.code), "SEATS")
-        txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)

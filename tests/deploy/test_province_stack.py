@@ -157,13 +157,38 @@ def test_no_key_or_secret_in_the_template_or_the_environment(built: Built, templ
         env = function["Properties"]["Environment"]["Variables"]
         assert env["TEST_MODE"] == "0"
         assert env["PUBLIC_API_URL"].startswith("https://")
-        assert not [k for k in env if "KEY" in k or ("SECRET" in k and k != "PAYMENT_SECRET_NAME")]
-    secret_named = {
+        secret_names = ("PAYMENT_SECRET_NAME", "IDENTITY_SECRET_NAME")
+        assert not [k for k in env if "KEY" in k or ("SECRET" in k and k not in secret_names)]
+    assert functions_told(template, "PAYMENT_SECRET_NAME") == {"APIHandler", "ReconcileOrders"}
+    assert functions_told(template, "IDENTITY_SECRET_NAME") == {"APIHandler"}  # only the API looks up
+
+
+def functions_told(template: Json, variable: str) -> set[str]:
+    return {
         name
         for name, function in resources_of(template, "AWS::Serverless::Function").items()
-        if "PAYMENT_SECRET_NAME" in function["Properties"]["Environment"]["Variables"]
+        if variable in function["Properties"]["Environment"]["Variables"]
     }
-    assert secret_named == {"APIHandler", "ReconcileOrders"}  # the functions whose roles may read it
+
+
+def test_id_numbers_keys_are_made_by_the_stack_and_no_function_can_open_a_sealed_number(template: Json) -> None:
+    """Decision 0013: the HMAC keys are generated into a retained secret only the API reads; the
+    key that wraps the data keys of sealed numbers is granted to no function's role."""
+    secret = template["Resources"]["IdentitySecret"]
+    assert secret["DeletionPolicy"] == "Retain"
+    assert secret["Properties"]["GenerateSecretString"]["GenerateStringKey"] == "v1"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    readers = {
+        name
+        for name, role in resources_of(template, "AWS::IAM::Role").items()
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        if statement.get("Resource") == {"Ref": "IdentitySecret"}
+    }
+    assert readers == {"ApiRole"}
+    as_text = json.dumps({name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"})
+    assert "IdentityDataKeys" not in as_text
+    assert template["Resources"]["IdentityDataKeys"]["Properties"]["EnableKeyRotation"] is True
 
 
 def test_a_description_with_mistakes_is_refused_in_words() -> None:

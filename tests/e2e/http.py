@@ -23,9 +23,7 @@ CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 UPPER_SNAKE = re.compile(r"[A-Z0-9_]+")
 
 # Every whole ID number the test province knows: none may ever appear in a response body.
-WHOLE_ID_NUMBERS: frozenset[str] = frozenset(
-    {entry.id_number for entry in factories.province().roll} | {record.id_number for record in factories.scores()}
-)
+WHOLE_ID_NUMBERS = factories.WHOLE_ID_NUMBERS
 
 # 503s that are answers, not failures: overload (api.md), keys that do not match the table (0013).
 SERVICE_REFUSALS = frozenset({"BUSY", "IDENTITY_KEY_UNAVAILABLE"})

@@ -1,0 +1,182 @@
+"""Decision 0013 on both backends: a table loaded before ID numbers were protected, or under an
+older key, is converted by the next load; bound registrations stay bound, nothing is left whole."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import boto3
+import pytest
+
+from chalicelib.bootstrap import Services, build_services
+from chalicelib.config import Settings
+from chalicelib.domain import errors
+from chalicelib.domain.clock import FixedClock, iso
+from chalicelib.domain.registration import Registration
+from chalicelib.domain.roll import RollRow
+from chalicelib.protection import envelope
+from chalicelib.protection.keys import KeyRing, ring_from_secret
+from chalicelib.protection.loading import protection
+from chalicelib.protection.province_keys import THROWAWAY_SECRET, ProvinceKeys
+from chalicelib.services import registration as reg
+from chalicelib.services.province import ProvinceLoading, load_province
+from chalicelib.storage import codec
+from chalicelib.storage.province import wrapped_data_key
+from tests import factories
+from tests.at_rest import no_whole_id_number_at_rest
+
+NOW = factories.NOW
+ZHANG, LI = factories.ZHANG, factories.LI
+OLD_ACCOUNT = "acc-before-0013"
+
+
+def put(config: Settings, item: dict[str, Any]) -> None:
+    client = boto3.client("dynamodb", region_name=config.region, endpoint_url=config.dynamodb_endpoint)
+    client.put_item(TableName=config.table_name, Item={name: attribute(value) for name, value in item.items()})
+
+
+def attribute(value: object) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if isinstance(value, list | tuple):
+        return {"L": [{"S": str(v)} for v in value]}
+    return {"S": str(value)}
+
+
+def old_roll_json(row: RollRow) -> dict[str, Any]:
+    """A roll entry as the service wrote it before decision 0013: the whole number in clear."""
+    return {
+        "id_type": row.id_type.value,
+        "id_number": row.id_number,
+        "name": row.name,
+        "school_id": row.school_id,
+        "campus_id": row.campus_id,
+        "student_no": row.student_no,
+        "qualified_subjects": list(row.qualified_subjects),
+        "cet6_barred": row.cet6_barred,
+    }
+
+
+def table_of_the_old_form(config: Settings) -> None:
+    """What a province loaded, and one student did, before decision 0013, item by item."""
+    for part in codec.catalog_parts(factories.catalog(capacity=2)):
+        part.save()
+    for row in (ZHANG, LI):
+        key = f"{row.id_type.value}#{row.id_number}"
+        put(config, {"pk": f"ROLL#{key}", "sk": "ROLL", "kind": "roll", **old_roll_json(row)})
+    for score in factories.scores():
+        put(config, {"pk": f"TICKET#{score.ticket_number}", "sk": "CET4", "kind": "cet4", **vars(score)})
+    zhang = f"resident_id#{ZHANG.id_number}"
+    snapshot = json.dumps(old_roll_json(ZHANG), ensure_ascii=False)
+    account = f"ACCOUNT#{OLD_ACCOUNT}"
+    put(
+        config,
+        {
+            "pk": account,
+            "sk": "REGISTRATION",
+            "kind": "registration",
+            "account_id": OLD_ACCOUNT,
+            "candidate_key": zhang,
+            "candidate": snapshot,
+            "saved_at": iso(NOW),
+            "version": 3,
+        },
+    )
+    put(config, {"pk": f"CANDIDATE#{zhang}", "sk": "BINDING", "kind": "binding", "account_id": OLD_ACCOUNT})
+    put(
+        config,
+        {
+            "pk": account,
+            "sk": "REVIEW",
+            "kind": "review",
+            "review_id": OLD_ACCOUNT,
+            "account_id": OLD_ACCOUNT,
+            "school_id": "NJU",
+            "id_type": "resident_id",
+            "id_number": ZHANG.id_number,
+            "name": ZHANG.name,
+            "ticket_number": factories.TICKET_PENDING,
+            "status": "pending",
+            "submitted_at": iso(NOW),
+            "gsi1pk": "REVIEWS#NJU#pending",
+            "gsi1sk": f"{iso(NOW)}#{OLD_ACCOUNT}",
+            "note": "",
+        },
+    )
+    put(config, {"pk": "ORDER#o-1", "sk": "ORDER", "kind": "order", "order_id": "o-1", "account_id": OLD_ACCOUNT,
+                 "school_id": "NJU", "provider": "alipay", "subjects": "[]", "status": "paid", "created_at": iso(NOW),
+                 "expires_at": iso(NOW), "pay_url": "", "candidate": snapshot})  # fmt: skip
+
+
+def loading(built: Services, ring: KeyRing) -> ProvinceLoading:
+    wrapper = envelope.LocalWrapper(envelope.THROWAWAY_WRAPPING_KEY)
+    return ProvinceLoading(
+        built.province, built.accounts.passwords, lambda: protection(ring, wrapper, wrapped_data_key)
+    )
+
+
+def test_a_load_converts_the_old_form_and_bound_registrations_stay_bound(table: Settings) -> None:
+    built = build_services(table, FixedClock(NOW))
+    table_of_the_old_form(table)
+    with pytest.raises(AssertionError, match="whole ID number at rest"):
+        no_whole_id_number_at_rest({ZHANG.id_number})  # the check sees the old form
+
+    conversion = load_province(built.loading, factories.province(capacity=2), NOW)
+
+    assert conversion is not None
+    assert conversion.old_form
+    assert conversion.converted == {"roll": 2, "cet4": 5, "registration": 1, "binding": 1, "review": 1, "order": 1}
+    no_whole_id_number_at_rest(factories.WHOLE_ID_NUMBERS)
+    ctx = built.registration
+    zhang = factories.entry(ZHANG)
+    assert ctx.registrations.bound_account(zhang.key) == OLD_ACCOUNT  # R-BIND-2 survives the conversion
+    saved = ctx.registrations.get(OLD_ACCOUNT)
+    assert saved is not None
+    assert (saved.candidate, saved.version) == (zhang, 3)
+    with pytest.raises(errors.CandidateAlreadyBound):
+        ctx.registrations.bind(Registration("acc-new", zhang, NOW))
+    review = ctx.reviews.get(OLD_ACCOUNT)
+    assert review is not None
+    assert review.identity == zhang.identity
+    assert [r.review_id for r in ctx.reviews.list_for_school("NJU", review.status)] == [OLD_ACCOUNT]
+    assert load_province(built.loading, factories.province(capacity=2), NOW) is None  # nothing left to convert
+
+
+def test_a_new_key_version_is_introduced_by_reloading(table: Settings) -> None:
+    """Keys are versioned: a load under version 2 rewrites every digest of version 1 from the
+    sealed numbers, and the stage finds its students under the new key only once it holds it."""
+    built = build_services(table, FixedClock(NOW))
+    load_province(built.loading, factories.province(capacity=2), NOW)
+    account = factories.student_account(1)
+    built.accounts.accounts.create(account)
+    reg.save_registration(built.registration, account, "resident_id", ZHANG.id_number, ZHANG.name)
+    newer = ring_from_secret({**THROWAWAY_SECRET, "current": "2", "v2": "the-province-s-second-key-000000000000"})
+
+    conversion = load_province(loading(built, newer), factories.province(capacity=2), NOW)
+
+    assert conversion is not None
+    assert not conversion.old_form
+    assert conversion.converted["binding"] == 1
+    assert conversion.converted["registration"] == 1
+    old_keys = replace(built.registration, identities=factories.IDENTITY_KEYS)
+    with pytest.raises(errors.IdentityKeyUnavailable):  # a stage still on version 1 refuses, never "not found"
+        reg.save_registration(old_keys, factories.student_account(2), "resident_id", ZHANG.id_number, ZHANG.name)
+    new_keys = replace(built.registration, identities=ProvinceKeys(lambda _force: newer))
+    with pytest.raises(errors.CandidateAlreadyBound):  # still bound, under the new digest
+        reg.save_registration(new_keys, factories.student_account(3), "resident_id", ZHANG.id_number, ZHANG.name)
+    assert built.registration.registrations.bound_account(f"resident_id#{newer.digest(ZHANG.id_number)}") == (
+        account.account_id
+    )
+
+
+def test_a_key_of_the_same_version_that_is_not_the_table_s_is_refused(table: Settings) -> None:
+    """Decision 0013: a wrong key under the same version would make every digest unfindable."""
+    built = build_services(table, FixedClock(NOW))
+    load_province(built.loading, factories.province(capacity=2), NOW)
+    impostor = ring_from_secret({"current": "1", "v1": "not-the-key-this-table-was-loaded-with-0000"})
+    with pytest.raises(errors.IdentityKeyUnavailable, match="另一把"):
+        load_province(loading(built, impostor), factories.province(capacity=2), NOW)
