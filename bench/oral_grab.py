@@ -40,7 +40,7 @@ def per_second(count: int, threads: int, task: Callable[[int], object]) -> float
 def run(students: int, threads: int) -> None:
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "cet-bench"})
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.update({"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1"})
+    os.environ.update({"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "IDENTITY_THROWAWAY_KEYS": "1"})
     create_table(settings())
     built = build_services(settings(), FixedClock(factories.NOW))
     data = factories.province(capacity=students, extra_students=students)

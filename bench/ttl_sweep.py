@@ -52,6 +52,7 @@ def one_try(scenario: str, cap: float) -> dict[str, Any]:
                 "AWS_ENDPOINT_URL_DYNAMODB": endpoint,
                 "ARGON2_MEMORY_KIB": "1024",
                 "ARGON2_TIME_COST": "1",
+                "IDENTITY_THROWAWAY_KEYS": "1",
             }
         )
         return {**_measure(scenario, cap), "log": str(log)}

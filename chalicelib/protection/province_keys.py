@@ -27,6 +27,7 @@ class ProvinceKeys:
         self._read = read  # read(force) -> the ring, or None when it cannot be read
         self._ring: KeyRing | None = None
         self._refreshed_at = float("-inf")
+        self._matched: tuple[KeyRing, IdentityMark] | None = None  # checked once, not per lookup
         self._lock = threading.Lock()
 
     def digest(self, id_number: str, mark: IdentityMark | None) -> str:
@@ -38,12 +39,17 @@ class ProvinceKeys:
 
     def _matching(self, mark: IdentityMark) -> KeyRing:
         ring = self._current(force=False)
+        matched = self._matched
+        if matched is not None and matched == (ring, mark):
+            return matched[0]
         if ring is not None and ring.matches(mark):
+            self._matched = (ring, mark)
             return ring
         with self._lock:
             due = time.monotonic() - self._refreshed_at >= REFRESH_AT_MOST_EVERY_SECONDS
         ring = self._current(force=True) if due else ring
         if ring is not None and ring.matches(mark):
+            self._matched = (ring, mark)
             return ring
         logger().error(
             "identity: the key ring does not match the table's digests",
