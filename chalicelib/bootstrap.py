@@ -4,6 +4,7 @@ and `jobs/` both build from here, and nothing else does."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,10 +16,14 @@ from chalicelib.payments.base import Transport
 from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.payments import PaymentsContext
-from chalicelib.services.ports import ProvinceStore
-from chalicelib.services.province import Protection, ProvinceLoading
+from chalicelib.services.ports import Protection, ProvinceStore
+from chalicelib.services.province import ProvinceLoading
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
+
+# Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
+# catalog (30 s) and finished a request begun under the old mark (the Lambda timeout, 30 s).
+CONVERSION_SETTLE_SECONDS = 60.0
 
 # The service clock; only test mode moves it (`POST /_test/clock`).
 CLOCK = AdjustableClock()
@@ -125,7 +130,9 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         public_url=config.public_api_url,
     )
     province = DynamoProvince()
-    loading = ProvinceLoading(province, accounts.passwords, lambda: load_protection(config))
+    loading = ProvinceLoading(
+        province, accounts.passwords, lambda: load_protection(config), lambda: time.sleep(CONVERSION_SETTLE_SECONDS)
+    )
     return Services(config, accounts, registration, province, loading, payments, payment)
 
 

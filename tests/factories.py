@@ -23,7 +23,7 @@ from chalicelib.protection import envelope
 from chalicelib.protection.keys import ring_from_secret
 from chalicelib.protection.loading import protection as load_protection
 from chalicelib.protection.province_keys import THROWAWAY_SECRET, ProvinceKeys
-from chalicelib.services.province import Protection
+from chalicelib.services.ports import Protection
 
 # Ahead of the real clock on purpose: DynamoDB Local's TTL deletes items whose `expires` is in the
 # real past within seconds, which would race the tests that hold a fixed clock.

@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
     AccountAlreadyBound,
     CampusFull,
     CandidateAlreadyBound,
+    IdentityKeyUnavailable,
     LevelTaken,
     LoginTaken,
     NotFound,
@@ -27,7 +28,7 @@ from chalicelib.domain.errors import (
     ReviewNotPending,
     SubjectPaid,
 )
-from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
+from chalicelib.domain.identity import IdentityMark, IdType, WrappedDataKey
 from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
@@ -39,7 +40,7 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
-from chalicelib.services.ports import Captcha, Conversion, SeatGrab, Session
+from chalicelib.services.ports import Captcha, Conversion, Protection, SeatGrab, Session
 from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
@@ -121,11 +122,13 @@ class FakeProvince:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
 
-    def withdraw_identity_mark(self) -> None:
-        with self.db.lock:
-            self.db.identity = None
+    def withdraw_identity_mark(self, target: IdentityMark) -> None:
+        raise AssertionError("the fake never converts: its mark is never withdrawn")
 
-    def keep_data_key(self, key: WrappedDataKey) -> None:
+    def pending_identity_mark(self) -> IdentityMark | None:
+        return None
+
+    def keep_data_key(self, key: WrappedDataKey, now: datetime) -> None:
         with self.db.lock:
             self.db.data_keys[key.key_id] = key
 
@@ -136,9 +139,7 @@ class FakeProvince:
     def holds_old_form(self) -> bool:
         return False  # the fake only ever holds what the protected load wrote
 
-    def convert_identities(
-        self, current: str, protect: Protect, open_sealed: object, progress: object = None
-    ) -> Conversion:
+    def convert_identities(self, protection: Protection, progress: object = None) -> Conversion:
         raise AssertionError("the fake never holds ID numbers in an old form: nothing to convert")
 
     def load_province(self, data: ProtectedProvince, staff: list[Account], progress: object = None) -> None:
@@ -328,6 +329,8 @@ class FakeRegistrations:
         db = self.db
         key = registration.candidate.key
         with db.lock:
+            if db.identity is None or db.identity.version != registration.candidate.identity.key_version:
+                raise IdentityKeyUnavailable()
             if registration.account_id in db.registrations:
                 raise AccountAlreadyBound()
             if key in db.bindings:

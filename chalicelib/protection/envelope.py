@@ -54,9 +54,11 @@ class KmsWrapper:
     def __init__(self, key_id: str, table_name: str, client: Any = None) -> None:
         import boto3
 
-        self.key_id = key_id
         self.context = {"purpose": "cet-id-number", "table": table_name}
         self.client = client or boto3.client("kms")
+        # The key's ARN, whether it was given as an id, an alias or an ARN: the name stored with
+        # each data key must not depend on how an operator typed it.
+        self.key_id = self._call("DescribeKey", KeyId=key_id)["KeyMetadata"]["Arn"]
 
     @property
     def name(self) -> str:
@@ -74,7 +76,12 @@ class KmsWrapper:
     def _call(self, operation: str, **arguments: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        method = self.client.generate_data_key if operation == "GenerateDataKey" else self.client.decrypt
+        methods = {
+            "GenerateDataKey": self.client.generate_data_key,
+            "Decrypt": self.client.decrypt,
+            "DescribeKey": self.client.describe_key,
+        }
+        method = methods[operation]
         try:
             answer: dict[str, Any] = method(**arguments)
         except ClientError as error:

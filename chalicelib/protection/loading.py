@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.domain.identity import ProtectedId, WrappedDataKey, mask_id_number
 from chalicelib.protection import envelope
 from chalicelib.protection.keys import KeyRing
-from chalicelib.services.province import Protection
+from chalicelib.services.ports import Protection
 
 
 def protection(ring: KeyRing, wrapper: envelope.KeyWrapper, wrapped_keys: envelope.WrappedKeys) -> Protection:
@@ -15,4 +15,4 @@ def protection(ring: KeyRing, wrapper: envelope.KeyWrapper, wrapped_keys: envelo
         return ProtectedId(ring.digest(number), mask_id_number(number), envelope.seal(data_key, number))
 
     wrapped = WrappedDataKey(data_key.key_id, data_key.wrapped, data_key.wrapped_by)
-    return Protection(ring.mark(), wrapped, protect, envelope.Opener(wrapper, wrapped_keys).open)
+    return Protection(ring.mark(), wrapped, protect, envelope.Opener(wrapper, wrapped_keys).open, ring.digest)

@@ -17,7 +17,9 @@ from chalicelib.protection.keys import KeyRing, KeyRingError, ring_from_secret
 SECRET_MAX_AGE_SECONDS = 300
 REFRESH_AT_MOST_EVERY_SECONDS = 60.0
 # Known to everyone, so it protects nothing: only for the local stack and the tests.
-THROWAWAY_SECRET = {"current": "1", "v1": "local-stack-throwaway-identity-key-not-for-real-data"}
+# Its version, "local", is one no real stage's table ever holds: a table loaded with it by mistake is
+# refused by a real stage (503), never served under keys everyone knows.
+THROWAWAY_SECRET = {"current": "local", "vlocal": "local-stack-throwaway-identity-key-not-for-real-data"}
 
 
 class ProvinceKeys:
@@ -27,6 +29,7 @@ class ProvinceKeys:
         self._read = read  # read(force) -> the ring, or None when it cannot be read
         self._ring: KeyRing | None = None
         self._refreshed_at = float("-inf")
+        self._failed_at = float("-inf")
         self._matched: tuple[KeyRing, IdentityMark] | None = None  # checked once, not per lookup
         self._lock = threading.Lock()
 
@@ -61,11 +64,16 @@ class ProvinceKeys:
         with self._lock:
             if self._ring is not None and not force:
                 return self._ring
+            failed_lately = time.monotonic() - self._failed_at < REFRESH_AT_MOST_EVERY_SECONDS
+            if not force and failed_lately:
+                return self._ring  # an unreadable secret is not asked again at every request
         ring = self._read(force)
         with self._lock:
             if force:
                 self._refreshed_at = time.monotonic()
-            if ring is not None:
+            if ring is None:
+                self._failed_at = time.monotonic()
+            else:
                 self._ring = ring
             return self._ring
 

@@ -68,6 +68,17 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
+class Protection:
+    """What a load protects ID numbers with: the current key (its mark), this load's data key."""
+
+    mark: IdentityMark
+    data_key: WrappedDataKey
+    protect: Protect
+    open_sealed: Callable[[str], str]  # only to convert digests of an older key version
+    digest_under: Callable[[str, str], str]  # (number, version): to check a sealed number's old digest
+
+
+@dataclass(frozen=True)
 class Conversion:
     """What converting a table's ID numbers to the protected form changed, by item kind."""
 
@@ -80,21 +91,23 @@ class ProvinceStore(Protocol):
         self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None
     ) -> None: ...
 
-    def withdraw_identity_mark(self) -> None:
-        """Until the load writes it again, the table says no key: lookups refuse, never miss."""
+    def withdraw_identity_mark(self, target: IdentityMark) -> None:
+        """Until the load writes `target` as the mark, the table says no key: lookups refuse,
+        never miss; an interrupted conversion is known by `target` (the pending mark)."""
 
-    def keep_data_key(self, key: WrappedDataKey) -> None:
+    def keep_data_key(self, key: WrappedDataKey, now: datetime) -> None:
         """Store a load's wrapped data key before anything is sealed under it."""
 
     def identity_mark(self) -> IdentityMark | None:
         """The key version and check value the table's digests were made with, if it says."""
 
+    def pending_identity_mark(self) -> IdentityMark | None:
+        """The mark a conversion that has not finished was converting to."""
+
     def holds_old_form(self) -> bool:
         """True if the table was loaded before ID numbers were protected."""
 
-    def convert_identities(
-        self, current: str, protect: Protect, open_sealed: Callable[[str], str], progress: Progress | None = None
-    ) -> Conversion:
+    def convert_identities(self, protection: Protection, progress: Progress | None = None) -> Conversion:
         """Rewrite every item holding an ID number (whole, or a digest of an older key) in the
         protected form under the current key; bound registrations stay bound."""
 

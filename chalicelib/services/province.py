@@ -13,20 +13,9 @@ from datetime import datetime
 
 from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.errors import IdentityKeyUnavailable
-from chalicelib.domain.identity import IdentityMark, Protect, WrappedDataKey
 from chalicelib.domain.province import ProtectedProvince, ProvinceData
-from chalicelib.services.ports import Conversion, Progress, ProvinceStore
+from chalicelib.services.ports import Conversion, Progress, Protection, ProvinceStore
 from chalicelib.services.security import PasswordHasher
-
-
-@dataclass(frozen=True)
-class Protection:
-    """What a load protects ID numbers with: the current key (its mark), this load's data key."""
-
-    mark: IdentityMark
-    data_key: WrappedDataKey
-    protect: Protect
-    open_sealed: Callable[[str], str]  # only to convert digests of an older key version
 
 
 def staff_accounts(data: ProvinceData, passwords: PasswordHasher, now: datetime) -> list[Account]:
@@ -55,14 +44,18 @@ def protected(data: ProvinceData, protection: Protection) -> ProtectedProvince:
 
 def check_keys(store: ProvinceStore, protection: Protection) -> bool:
     """Refuse a key that would make the table's digests unfindable; True if a conversion is due."""
-    held = store.identity_mark()
-    if held is not None and held.version == protection.mark.version and held.check != protection.mark.check:
-        raise IdentityKeyUnavailable(
-            f"表中证件号码摘要用的是另一把版本 {held.version} 的密钥：请使用原密钥，或以新版本号引入新密钥。"
-        )
+    target = protection.mark
+    held, pending = store.identity_mark(), store.pending_identity_mark()
+    for mark in (held, pending):
+        if mark is not None and mark.version == target.version and mark.check != target.check:
+            raise IdentityKeyUnavailable(
+                f"表中证件号码摘要用的是另一把版本 {mark.version} 的密钥：请使用原密钥，或以新版本号引入新密钥。"
+            )
+    if pending is not None:
+        return True  # a conversion was interrupted: finish it
     if held is None:
         return store.holds_old_form()
-    return held.version != protection.mark.version
+    return held.version != target.version
 
 
 @dataclass(frozen=True)
@@ -70,6 +63,9 @@ class ProvinceLoading:
     store: ProvinceStore
     passwords: PasswordHasher
     protection: Callable[[], Protection]  # a new data key for each load
+    # Called once the mark is withdrawn, before converting: long enough for every API instance to
+    # drop its cached mark and finish a request begun under it (the composition root decides).
+    settle: Callable[[], None] = lambda: None
 
 
 def load_province(
@@ -77,13 +73,15 @@ def load_province(
 ) -> Conversion | None:
     """Write the province; the conversion of what the table held, if one was due."""
     store, passwords, protection = ctx.store, ctx.passwords, ctx.protection()
-    check = check_keys(store, protection)
-    store.keep_data_key(protection.data_key)  # first: nothing is ever sealed under a key the table lacks
+    due = check_keys(store, protection)
+    store.keep_data_key(protection.data_key, now)  # first: nothing is sealed under a key the table lacks
     conversion = None
-    if check:
-        store.withdraw_identity_mark()  # while digests change, lookups refuse (503) rather than miss
-        conversion = store.convert_identities(
-            protection.mark.version, protection.protect, protection.open_sealed, progress
-        )
+    if due:
+        store.withdraw_identity_mark(protection.mark)  # while digests change, lookups refuse, never miss
+        report = progress or (lambda _what, _done, _total: None)
+        report("settle", 0, 1)
+        ctx.settle()
+        report("settle", 1, 1)
+        conversion = store.convert_identities(protection, progress)
     store.load_province(protected(data, protection), staff_accounts(data, passwords, now), progress)
     return conversion

@@ -11,6 +11,7 @@ from chalicelib.domain.errors import (
     AgreementRequired,
     CandidateNotFound,
     Forbidden,
+    IdentityKeyUnavailable,
     NotFound,
     ReviewExists,
     ReviewNotPending,
@@ -70,6 +71,16 @@ def qualification_of(entry: RollEntry, catalog: Catalog, review: Cet6Review | No
     return Qualification(entry, codes, review, offered)
 
 
+def ensure_current_key(ctx: RegistrationContext, version: str) -> None:
+    """A digest stored under `version` is only looked up while the table holds that version."""
+    mark = ctx.catalogs.catalog().identity
+    if mark is not None and mark.version == version:
+        return
+    fresh = ctx.catalogs.identity_mark()  # the cached catalog may predate a reload
+    if fresh is None or fresh.version != version:
+        raise IdentityKeyUnavailable()
+
+
 def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
     entry = find_candidate(ctx, account, id_type, id_number, name)
     return qualification_of(entry, ctx.catalogs.catalog(), ctx.reviews.get(account.account_id))
@@ -118,6 +129,7 @@ def modify_review(ctx: RegistrationContext, account: Account, ticket: str) -> Ce
     """R-REV-3: only a rejected review may be modified and resubmitted."""
     review = current_review(ctx, account)
     ensure_unlocked(review)
+    ensure_current_key(ctx, review.identity.key_version)  # an unconverted review: never "not found"
     entry = ctx.roll.candidate(review.id_type, review.identity.digest)
     if entry is None:
         raise CandidateNotFound()

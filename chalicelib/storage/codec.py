@@ -7,6 +7,8 @@ import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
+
 from chalicelib.domain.accounts import Account, Role
 from chalicelib.domain.catalog import (
     Campus,
@@ -177,8 +179,14 @@ def cet4_from_item(item: Cet4ScoreItem) -> Cet4Record:
     return Cet4Record(item.ticket_number, identity, item.name, int(item.score), int(item.year))
 
 
-def identity_mark_part(mark: IdentityMark) -> CatalogPartItem:
-    return CatalogPartItem("CATALOG", "IDENTITY", body=json.dumps({"version": mark.version, "check": mark.check}))
+def identity_mark_part(mark: IdentityMark, sk: str = "IDENTITY") -> CatalogPartItem:
+    return CatalogPartItem("CATALOG", sk, body=json.dumps({"version": mark.version, "check": mark.check}))
+
+
+def identity_version_is(version: str) -> Condition:
+    """The condition that the table's identity mark (`identity_mark_part`) is of `version`."""
+    held: Condition = CatalogPartItem.body.contains(json.dumps({"version": version})[1:-1])
+    return held
 
 
 def identity_mark_from(body: dict[str, Any]) -> IdentityMark:

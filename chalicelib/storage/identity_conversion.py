@@ -1,22 +1,29 @@
 """Converting a table's ID numbers to the protected form under the current key (decision 0013).
 
 Whole numbers (the form before decision 0013) are taken as they are; digests of an older key
-version are recomputed from the sealed number. Every item that holds one is rewritten in one
-conditional write (two, in one transaction, where the key itself changes), so a concurrent change
-makes the write fail and the item is read again: a bound registration never loses its binding.
+version are recomputed from the sealed number, which must hash to the old digest first. Every
+item is rewritten by one conditional write that changes only its ID fields, conditioned on
+their old value (a transaction where the key itself moves: roll entry, binding): a concurrent
+change of anything else survives, a concurrent change of the same fields makes the write fail and
+the item is read again. A bound registration never loses its binding.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from pynamodb.exceptions import PutError
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
-from chalicelib.domain.identity import IdType, Protect, ProtectedId, key_version
-from chalicelib.services.ports import Conversion, Progress
+from chalicelib.domain.errors import IdentityKeyUnavailable
+from chalicelib.domain.identity import IdType, ProtectedId, key_version
+from chalicelib.services.ports import Conversion, Progress, Protection
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     BindingItem,
@@ -32,49 +39,56 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 Raw = dict[str, Any]
 ATTEMPTS = 5
-_HELD_BY = {"roll", "cet4", "review", "registration", "binding", "order"}
+
+
+def whole_number() -> UnicodeAttribute:
+    """The old form's attribute, no longer modelled: only a conversion names it."""
+    return UnicodeAttribute(attr_name="id_number")
 
 
 @dataclass
 class _Converter:
-    protect: Protect
-    open_sealed: Callable[[str], str]
-    current: str
+    protection: Protection
     converted: dict[str, int] = field(default_factory=dict)
     old_form: bool = False
     _memo: dict[str, ProtectedId] = field(default_factory=dict)
+
+    @property
+    def current(self) -> str:
+        return self.protection.mark.version
 
     def fresh(self, fields: dict[str, Any]) -> ProtectedId | None:
         """The protected form of the number `fields` hold, or None when it is current already."""
         if fields.get("id_number"):
             self.old_form = True
             return self._protected(str(fields["id_number"]))
-        digest = fields.get("id_digest")
-        if digest and key_version(str(digest)) != self.current:
-            return self._protected(self.open_sealed(str(fields["id_sealed"])))
-        return None
+        digest = str(fields.get("id_digest") or "")
+        if not digest or key_version(digest) == self.current:
+            return None
+        number = self.protection.open_sealed(str(fields.get("id_sealed") or ""))
+        if not hmac.compare_digest(self.protection.digest_under(number, key_version(digest)), digest):
+            raise IdentityKeyUnavailable("密封的证件号码与其摘要不符：数据或密钥不对，未转换。")
+        return self._protected(number)
 
     def _protected(self, number: str) -> ProtectedId:
         found = self._memo.get(number)
         if found is None:
-            found = self._memo[number] = self.protect(number)
+            found = self._memo[number] = self.protection.protect(number)
         return found
 
     def count(self, kind: str) -> None:
         self.converted[kind] = self.converted.get(kind, 0) + 1
 
 
-def convert_table(
-    current: str, protect: Protect, open_sealed: Callable[[str], str], progress: Progress | None = None
-) -> Conversion:
+def convert_table(protection: Protection, progress: Progress | None = None) -> Conversion:
     report = progress or (lambda _what, _done, _total: None)
-    converter = _Converter(protect, open_sealed, current)
+    converter = _Converter(protection)
     total = max(1, int(connection().describe_table(TableItem.Meta.table_name).get("ItemCount", 0)))
     scanned = 0
     for raw in _scan():
         scanned += 1
         kind = raw.get("kind", {}).get("S", "")
-        if kind in _HELD_BY:
+        if kind in _CONVERT:
             _convert_item(converter, kind, raw)
         if scanned % 500 == 0:
             report("conversion", scanned, max(total, scanned + 1))
@@ -87,7 +101,7 @@ def _scan() -> Iterator[Raw]:
     client: Any = connection().client
     start: Raw | None = None
     while True:
-        arguments: dict[str, Any] = {"TableName": TableItem.Meta.table_name}
+        arguments: dict[str, Any] = {"TableName": TableItem.Meta.table_name, "ConsistentRead": True}
         if start:
             arguments["ExclusiveStartKey"] = start
         page = client.scan(**arguments)
@@ -103,16 +117,19 @@ def _convert_item(converter: _Converter, kind: str, raw: Raw) -> None:
             if _CONVERT[kind](converter, raw):
                 converter.count(kind)
             return
-        except (ConditionsFailed, PutError):
+        except (ConditionsFailed, UpdateError):
             fresh = _read(raw)
             if fresh is None:
                 return  # deleted meanwhile: nothing left to convert
             raw = fresh
-    raise RuntimeError(f"could not convert a {kind} item after {ATTEMPTS} attempts: it keeps changing")
+    raise IdentityKeyUnavailable(f"一条 {kind} 记录在转换时反复被修改（{ATTEMPTS} 次），请稍后重新载入。")
 
 
 def _read(raw: Raw) -> Raw | None:
-    found = connection().get_item(TableItem.Meta.table_name, raw["pk"]["S"], raw["sk"]["S"])
+    client: Any = connection().client
+    found = client.get_item(
+        TableName=TableItem.Meta.table_name, Key={"pk": raw["pk"], "sk": raw["sk"]}, ConsistentRead=True
+    )
     item: Raw | None = found.get("Item")
     return item
 
@@ -121,61 +138,59 @@ def _plain(raw: Raw) -> dict[str, Any]:
     return {name: next(iter(value.values())) for name, value in raw.items()}
 
 
-def _roll(converter: _Converter, raw: Raw) -> bool:
-    fields = _plain(raw)
-    identity = converter.fresh(fields)
-    if identity is None:
-        return False
-    entry = codec.roll_from_json({**fields, **codec.identity_fields(identity), "qualified_subjects": _strings(raw)})
-    old = RollItem(raw["pk"]["S"], "ROLL")
-
-    def build(txn: Txn) -> None:
-        txn.delete("old", old, RollItem.pk.exists())
-        txn.put("new", codec.roll_item(entry))
-
-    run(connection(), build)
-    return True
+def _identity_actions(model: type[Cet4ScoreItem] | type[ReviewItem], identity: ProtectedId) -> list[Action]:
+    return [
+        model.id_digest.set(identity.digest),
+        model.id_masked.set(identity.masked),
+        model.id_sealed.set(identity.sealed),
+        whole_number().remove(),
+    ]
 
 
-def _strings(raw: Raw) -> list[str]:
-    listed = raw.get("qualified_subjects", {}).get("L", [])
-    return [value["S"] for value in listed]
+def _unchanged(model: type[Cet4ScoreItem] | type[ReviewItem], raw: Raw) -> Condition:
+    if "id_number" in raw:
+        return _equals(whole_number(), raw["id_number"]["S"])
+    return _equals(model.id_digest, raw["id_digest"]["S"])
+
+
+def _equals(attribute: UnicodeAttribute, value: str) -> Condition:
+    held: Condition = attribute == value
+    return held
 
 
 def _cet4(converter: _Converter, raw: Raw) -> bool:
-    item = Cet4ScoreItem.from_raw_data(raw)
     identity = converter.fresh(_plain(raw))
     if identity is None:
         return False
-    unchanged = _unchanged(Cet4ScoreItem, raw)
-    for name, value in codec.identity_fields(identity).items():
-        setattr(item, name, value)
-    item.save(condition=unchanged)
+    item = Cet4ScoreItem(raw["pk"]["S"], raw["sk"]["S"])
+    item.update(actions=_identity_actions(Cet4ScoreItem, identity), condition=_unchanged(Cet4ScoreItem, raw))
     return True
 
 
 def _review(converter: _Converter, raw: Raw) -> bool:
-    item = ReviewItem.from_raw_data(raw)
     identity = converter.fresh(_plain(raw))
     if identity is None:
         return False
-    for name, value in codec.identity_fields(identity).items():
-        setattr(item, name, value)
-    item.save(condition=_unchanged(ReviewItem, raw) & (ReviewItem.status == raw["status"]["S"]))
+    item = ReviewItem(raw["pk"]["S"], raw["sk"]["S"])
+    item.update(actions=_identity_actions(ReviewItem, identity), condition=_unchanged(ReviewItem, raw))
     return True
 
 
-def _unchanged(model: type[Cet4ScoreItem] | type[ReviewItem], raw: Raw) -> Any:
-    if "id_number" in raw:
-        return model.pk.exists() & _same("id_number", raw)
-    return model.pk.exists() & (model.id_digest == raw["id_digest"]["S"])
+def _roll(converter: _Converter, raw: Raw) -> bool:
+    """The key holds the number: the entry moves, in one transaction."""
+    fields = _plain(raw)
+    identity = converter.fresh(fields)
+    if identity is None:
+        return False
+    subjects = [value["S"] for value in raw.get("qualified_subjects", {}).get("L", [])]
+    entry = codec.roll_from_json({**fields, **codec.identity_fields(identity), "qualified_subjects": subjects})
 
+    def build(txn: Txn) -> None:
+        txn.delete("old", RollItem(raw["pk"]["S"], "ROLL"), RollItem.pk.exists())
+        txn.put("new", codec.roll_item(entry))
 
-def _same(name: str, raw: Raw) -> Any:
-    from pynamodb.attributes import UnicodeAttribute
-
-    attribute = UnicodeAttribute(attr_name=name)
-    return attribute == raw[name]["S"]
+    run(connection(), build)
+    return True
 
 
 def _snapshot(converter: _Converter, text: str) -> tuple[str, IdType, ProtectedId] | None:
@@ -189,23 +204,27 @@ def _snapshot(converter: _Converter, text: str) -> tuple[str, IdType, ProtectedI
 
 
 def _registration(converter: _Converter, raw: Raw) -> bool:
-    item = RegistrationItem.from_raw_data(raw)
-    converted = _snapshot(converter, item.candidate)
+    old = raw["candidate"]["S"]
+    converted = _snapshot(converter, old)
     if converted is None:
         return False
-    item.candidate, id_type, identity = converted
-    item.candidate_key = f"{id_type.value}#{identity.digest}"
-    item.save(condition=RegistrationItem.version == int(raw["version"]["N"]))
+    snapshot, id_type, identity = converted
+    item = RegistrationItem(raw["pk"]["S"], raw["sk"]["S"])
+    actions: list[Action] = [
+        RegistrationItem.candidate.set(snapshot),
+        RegistrationItem.candidate_key.set(f"{id_type.value}#{identity.digest}"),
+    ]
+    item.update(actions=actions, condition=RegistrationItem.candidate == old)
     return True
 
 
 def _order(converter: _Converter, raw: Raw) -> bool:
-    item = OrderItem.from_raw_data(raw)
-    converted = _snapshot(converter, item.candidate) if item.candidate else None
+    old = raw.get("candidate", {}).get("S")
+    converted = _snapshot(converter, old) if old else None
     if converted is None:
         return False
-    item.candidate = converted[0]
-    item.save(condition=OrderItem.status == item.status)
+    item = OrderItem(raw["pk"]["S"], raw["sk"]["S"])
+    item.update(actions=[OrderItem.candidate.set(converted[0])], condition=OrderItem.candidate == old)
     return True
 
 
@@ -213,7 +232,7 @@ def _binding(converter: _Converter, raw: Raw) -> bool:
     """CANDIDATE#<type>#<number or old digest> moves to the current digest, in one transaction."""
     id_type, _, held = raw["pk"]["S"].removeprefix("CANDIDATE#").partition("#")
     fields = {"id_digest": held, "id_sealed": _sealed_of_account(raw)} if ":" in held else {"id_number": held}
-    identity = converter.fresh(fields)
+    identity = converter.fresh(fields)  # an older digest is checked against the sealed number it came from
     if identity is None:
         return False
     account_id = raw["account_id"]["S"]
@@ -230,11 +249,7 @@ def _binding(converter: _Converter, raw: Raw) -> bool:
 
 def _sealed_of_account(raw: Raw) -> str:
     """An older digest cannot be recomputed: the sealed number is in the bound registration."""
-    found = (
-        connection()
-        .get_item(TableItem.Meta.table_name, codec.account_pk(raw["account_id"]["S"]), "REGISTRATION")
-        .get("Item")
-    )
+    found = _read({"pk": {"S": codec.account_pk(raw["account_id"]["S"])}, "sk": {"S": "REGISTRATION"}})
     if found is None:
         return ""
     return str(json.loads(found["candidate"]["S"]).get("id_sealed", ""))

@@ -4,21 +4,22 @@ data key, nor a searchable table under a key it was not loaded with (decision 00
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.clock import SystemClock, iso
-from chalicelib.domain.identity import IdentityMark, Protect, WrappedDataKey
+from chalicelib.domain.clock import iso
+from chalicelib.domain.identity import IdentityMark, WrappedDataKey
 from chalicelib.domain.province import ProtectedProvince
-from chalicelib.services.ports import Conversion, Progress
+from chalicelib.services.ports import Conversion, Progress, Protection
 from chalicelib.storage import codec
 from chalicelib.storage.identity_conversion import convert_table
 from chalicelib.storage.models import CatalogPartItem, DataKeyItem, SeatCounterItem, TableItem
 from chalicelib.storage.repositories import DynamoAccounts, read_identity_mark
 
 LOAD_CHUNK = 500
+PENDING = "IDENTITY-PENDING"  # the mark a conversion is converting to, until it is done
 
 
 class DynamoProvince:
@@ -31,14 +32,18 @@ class DynamoProvince:
             return False
         return True
 
-    def withdraw_identity_mark(self) -> None:
+    def withdraw_identity_mark(self, target: IdentityMark) -> None:
+        codec.identity_mark_part(target, PENDING).save()
         CatalogPartItem("CATALOG", "IDENTITY").delete()
 
-    def keep_data_key(self, key: WrappedDataKey) -> None:
-        save_data_key(key)
+    def keep_data_key(self, key: WrappedDataKey, now: datetime) -> None:
+        save_data_key(key, now)
 
     def identity_mark(self) -> IdentityMark | None:
         return read_identity_mark()
+
+    def pending_identity_mark(self) -> IdentityMark | None:
+        return read_identity_mark(PENDING)
 
     def holds_old_form(self) -> bool:
         try:
@@ -47,10 +52,8 @@ class DynamoProvince:
             return False  # never loaded: nothing to convert
         return self.identity_mark() is None
 
-    def convert_identities(
-        self, current: str, protect: Protect, open_sealed: Callable[[str], str], progress: Progress | None = None
-    ) -> Conversion:
-        return convert_table(current, protect, open_sealed, progress)
+    def convert_identities(self, protection: Protection, progress: Progress | None = None) -> Conversion:
+        return convert_table(protection, progress)
 
     def load_province(self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None) -> None:
         report = progress or (lambda _what, _done, _total: None)
@@ -73,6 +76,7 @@ class DynamoProvince:
             if accounts.by_login(account.login) is None:
                 accounts.create(account)
         codec.identity_mark_part(data.identity).save()
+        CatalogPartItem("CATALOG", PENDING).delete()  # a conversion, if any, is complete
 
     @staticmethod
     def _set_capacity(campus_id: str, subject: str, capacity: int) -> None:
@@ -89,14 +93,14 @@ class DynamoProvince:
         )
 
 
-def save_data_key(key: WrappedDataKey) -> None:
+def save_data_key(key: WrappedDataKey, now: datetime) -> None:
     DataKeyItem(
         f"DATAKEY#{key.key_id}",
         "DATAKEY",
         key_id=key.key_id,
         wrapped=base64.b64encode(key.wrapped).decode(),
         wrapped_by=key.wrapped_by,
-        created_at=iso(SystemClock().now()),
+        created_at=iso(now),
     ).save()
 
 

@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     AccountAlreadyBound,
     CampusFull,
     CandidateAlreadyBound,
+    IdentityKeyUnavailable,
     LevelTaken,
     NotFound,
     SubjectPaid,
@@ -31,6 +32,7 @@ from chalicelib.services.ports import SeatGrab
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     BindingItem,
+    CatalogPartItem,
     RegistrationItem,
     SeatCounterItem,
     SeatReleaseItem,
@@ -84,13 +86,19 @@ class DynamoRegistrations:
         )
         binding = BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING", account_id=account_id)
 
+        version = registration.candidate.identity.key_version
+
         def build(txn: Txn) -> None:
+            # the table still holds digests of this key version: no binding slips past a conversion
+            txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", codec.identity_version_is(version))
             txn.put("account", saved, RegistrationItem.pk.does_not_exist())
             txn.put("candidate", binding, BindingItem.pk.does_not_exist())
 
         try:
             run(connection(), build)
         except ConditionsFailed as failed:
+            if "identity" in failed.labels:
+                raise IdentityKeyUnavailable() from None
             if "account" in failed.labels:
                 raise AccountAlreadyBound() from None
             raise CandidateAlreadyBound() from None

@@ -78,9 +78,9 @@ class DynamoCatalog:
         return {keys[(item.pk, item.sk)]: int(item.taken) for item in found}
 
 
-def read_identity_mark() -> IdentityMark | None:
+def read_identity_mark(sk: str = "IDENTITY") -> IdentityMark | None:
     try:
-        part = CatalogPartItem.get("CATALOG", "IDENTITY", consistent_read=True)
+        part = CatalogPartItem.get("CATALOG", sk, consistent_read=True)
     except DoesNotExist:
         return None
     return codec.identity_mark_from(json.loads(part.body))

@@ -188,6 +188,15 @@ def test_id_numbers_keys_are_made_by_the_stack_and_no_function_can_open_a_sealed
     assert readers == {"ApiRole"}
     as_text = json.dumps({name: r for name, r in template["Resources"].items() if r["Type"] == "AWS::IAM::Role"})
     assert "IdentityDataKeys" not in as_text
+    statements = [
+        statement
+        for role in resources_of(template, "AWS::IAM::Role").values()
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    kms_actions = [s for s in statements if any(str(a).startswith("kms:") for a in s["Action"])]
+    assert kms_actions
+    assert all(s["Resource"] == {"Fn::GetAtt": ["ProvinceKey", "Arn"]} for s in kms_actions)
     assert template["Resources"]["IdentityDataKeys"]["Properties"]["EnableKeyRotation"] is True
 
 

@@ -47,8 +47,8 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         monkeypatch.setattr(test_client.http, "request", watching)
         yield test_client
     logger().removeHandler(lines)
-    the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
     no_whole_id_number_at_rest(WHOLE_ID_NUMBERS | watched.id_numbers)
+    the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
 
 
 def the_log_says_what_an_operator_needs_and_nothing_personal(lines: list[str], watched: Watched) -> None:

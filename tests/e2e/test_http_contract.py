@@ -729,7 +729,7 @@ def test_r_qual_3_whole_id_numbers_never_leave_the_service(client: Client) -> No
     assert_masked(replies[5].body["candidate"]["id_number"], PASSPORT.id_number)
 
 
-WRONG_KEY = {"current": "1", "v1": "another-province-key-of-the-same-version-0000000"}
+WRONG_KEY = {"current": "local", "vlocal": "another-key-under-the-same-version-as-the-table-00"}
 ROTATED_AWAY = {"current": "2", "v2": "a-newer-key-while-the-table-still-holds-version-1"}
 
 

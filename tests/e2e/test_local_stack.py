@@ -98,6 +98,7 @@ def test_no_whole_id_number_at_rest_after_the_whole_flow_on_dynamodb_local(dynam
     key or attribute, and the ID numbers are still found, bound and shown masked."""
     table = f"cet-at-rest-{secrets.token_hex(4)}"  # its own table: the demo student binds once per table
     stack = start_stack({"AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint, "TABLE_NAME": table})
+    client = boto3.client("dynamodb", endpoint_url=dynamodb_local_endpoint)
     try:
         registration = walk(stack.base + "/api", pay=True)
         assert "**" in registration["candidate"]["id_number"]
@@ -114,14 +115,17 @@ def test_no_whole_id_number_at_rest_after_the_whole_flow_on_dynamodb_local(dynam
         staff.token = staff.expect(201, "POST", "/sessions", {**login, **staff.captcha()})["token"]
         pending = staff.expect(200, "GET", "/staff/cet6-reviews")
         assert [r["candidate"]["name"] for r in pending] == ["梁博睿"]
-    finally:
         output = stop(stack)
-    assert "Traceback" not in output, output
-    dataset = json.loads((ROOT / "devstack" / "demo_province.json").read_text(encoding="utf-8"))
-    numbers = {e["id_number"] for e in dataset["roll"]} | {s["id_number"] for s in dataset["cet4_scores"]}
-    read = no_whole_id_number_at_rest(numbers, dynamodb_local_endpoint)
-    assert read > len(dataset["roll"])  # the scan read the loaded roll, at least
-    boto3.client("dynamodb", endpoint_url=dynamodb_local_endpoint).delete_table(TableName=table)
+        assert "Traceback" not in output, output
+        dataset = json.loads((ROOT / "devstack" / "demo_province.json").read_text(encoding="utf-8"))
+        numbers = {e["id_number"] for e in dataset["roll"]} | {s["id_number"] for s in dataset["cet4_scores"]}
+        read = no_whole_id_number_at_rest(numbers, dynamodb_local_endpoint, [table])
+        assert read["roll"] == len(dataset["roll"])  # the scan read this table's whole roll
+        assert (read["cet4"], read["review"], read["binding"], read["order"]) == (len(dataset["cet4_scores"]), 2, 1, 1)
+    finally:
+        if stack.process.poll() is None:
+            stop(stack)
+        client.delete_table(TableName=table)
 
 
 def new_student(base: str) -> Api:

@@ -4,6 +4,7 @@ older key, is converted by the next load; bound registrations stay bound, nothin
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -112,11 +113,31 @@ def table_of_the_old_form(config: Settings) -> None:
                  "expires_at": iso(NOW), "pay_url": "", "candidate": snapshot})  # fmt: skip
 
 
-def loading(built: Services, ring: KeyRing) -> ProvinceLoading:
+class Settled:
+    """Stands in for the wait after the mark is withdrawn (60 s on a real load); counts the calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> None:
+        self.calls += 1
+
+
+def loading(built: Services, ring: KeyRing = factories.RING, settle: Settled | None = None) -> ProvinceLoading:
     wrapper = envelope.LocalWrapper(envelope.THROWAWAY_WRAPPING_KEY)
-    return ProvinceLoading(
-        built.province, built.accounts.passwords, lambda: protection(ring, wrapper, wrapped_data_key)
-    )
+    made = lambda: protection(ring, wrapper, wrapped_data_key)  # noqa: E731
+    return ProvinceLoading(built.province, built.accounts.passwords, made, settle or Settled())
+
+
+def digest_versions(config: Settings) -> set[str]:
+    """The key versions of every digest the table holds, in keys and attributes."""
+    client = boto3.client("dynamodb", region_name=config.region, endpoint_url=config.dynamodb_endpoint)
+    found: set[str] = set()
+    for page in client.get_paginator("scan").paginate(TableName=config.table_name):
+        for item in page["Items"]:
+            text = json.dumps(item, ensure_ascii=False)
+            found |= {match.split(":")[0] for match in re.findall(r"(?:[A-Za-z0-9]+):[A-Za-z0-9_-]{43}", text)}
+    return found
 
 
 def test_a_load_converts_the_old_form_and_bound_registrations_stay_bound(table: Settings) -> None:
@@ -125,8 +146,10 @@ def test_a_load_converts_the_old_form_and_bound_registrations_stay_bound(table: 
     with pytest.raises(AssertionError, match="whole ID number at rest"):
         no_whole_id_number_at_rest({ZHANG.id_number})  # the check sees the old form
 
-    conversion = load_province(built.loading, factories.province(capacity=2), NOW)
+    settled = Settled()
+    conversion = load_province(loading(built, settle=settled), factories.province(capacity=2), NOW)
 
+    assert settled.calls == 1  # the API's cached marks were let expire before anything moved
     assert conversion is not None
     assert conversion.old_form
     assert conversion.converted == {"roll": 2, "cet4": 5, "registration": 1, "binding": 1, "review": 1, "order": 1}
@@ -143,7 +166,8 @@ def test_a_load_converts_the_old_form_and_bound_registrations_stay_bound(table: 
     assert review is not None
     assert review.identity == zhang.identity
     assert [r.review_id for r in ctx.reviews.list_for_school("NJU", review.status)] == [OLD_ACCOUNT]
-    assert load_province(built.loading, factories.province(capacity=2), NOW) is None  # nothing left to convert
+    assert digest_versions(table) == {factories.RING.current}
+    assert load_province(loading(built), factories.province(capacity=2), NOW) is None  # nothing left to convert
 
 
 def test_a_new_key_version_is_introduced_by_reloading(table: Settings) -> None:
@@ -160,6 +184,7 @@ def test_a_new_key_version_is_introduced_by_reloading(table: Settings) -> None:
 
     assert conversion is not None
     assert not conversion.old_form
+    assert digest_versions(table) == {"2"}
     assert conversion.converted["binding"] == 1
     assert conversion.converted["registration"] == 1
     old_keys = replace(built.registration, identities=factories.IDENTITY_KEYS)
@@ -177,6 +202,67 @@ def test_a_key_of_the_same_version_that_is_not_the_table_s_is_refused(table: Set
     """Decision 0013: a wrong key under the same version would make every digest unfindable."""
     built = build_services(table, FixedClock(NOW))
     load_province(built.loading, factories.province(capacity=2), NOW)
-    impostor = ring_from_secret({"current": "1", "v1": "not-the-key-this-table-was-loaded-with-0000"})
+    impostor = ring_from_secret({"current": "local", "vlocal": "not-the-key-this-table-was-loaded-with-0000"})
     with pytest.raises(errors.IdentityKeyUnavailable, match="另一把"):
         load_province(loading(built, impostor), factories.province(capacity=2), NOW)
+
+
+def test_an_interrupted_conversion_is_finished_by_the_next_load_and_nothing_binds_meanwhile(table: Settings) -> None:
+    """The mark is withdrawn while digests change: a binding begun under it is refused (never a
+    second binding of one candidate); the next load finishes the conversion, with the same key
+    only."""
+    built = build_services(table, FixedClock(NOW))
+    load_province(built.loading, factories.province(capacity=2), NOW)
+    newer = ring_from_secret({**THROWAWAY_SECRET, "current": "2", "v2": "the-province-s-second-key-000000000000"})
+    built.province.withdraw_identity_mark(newer.mark())  # a rotation that stopped right there
+    with pytest.raises(errors.IdentityKeyUnavailable):
+        built.registration.registrations.bind(Registration("acc-late", factories.entry(ZHANG), NOW))
+    impostor = ring_from_secret(
+        {"current": "2", "v2": "not-the-key-the-rotation-began-with-000000", "vlocal": "x" * 40}
+    )
+    with pytest.raises(errors.IdentityKeyUnavailable, match="另一把"):
+        load_province(loading(built, impostor), factories.province(capacity=2), NOW)
+
+    conversion = load_province(loading(built, newer), factories.province(capacity=2), NOW)
+
+    assert conversion is not None
+    assert built.province.identity_mark() == newer.mark()
+    assert built.province.pending_identity_mark() is None
+    assert digest_versions(table) == {"2"}
+
+
+def test_a_conversion_changes_only_the_id_fields_of_an_item_changed_since_it_was_read(table: Settings) -> None:
+    """A registration rescheduled, or an order's late outcome recorded, between the conversion's
+    read and its write keeps that change: the write sets the snapshot only, on its old value."""
+    from chalicelib.storage import identity_conversion as conversion
+
+    built = build_services(table, FixedClock(NOW))
+    table_of_the_old_form(table)
+    client = boto3.client("dynamodb", region_name=table.region, endpoint_url=table.dynamodb_endpoint)
+    key = {"pk": {"S": f"ACCOUNT#{OLD_ACCOUNT}"}, "sk": {"S": "REGISTRATION"}}
+    stale = client.get_item(TableName=table.table_name, Key=key)["Item"]
+    order_key = {"pk": {"S": "ORDER#o-1"}, "sk": {"S": "ORDER"}}
+    stale_order = client.get_item(TableName=table.table_name, Key=order_key)["Item"]
+    client.update_item(
+        TableName=table.table_name,
+        Key=key,
+        UpdateExpression="SET gsi2pk = :p, gsi2sk = :s",
+        ExpressionAttributeValues={":p": {"S": "DUE#3"}, ":s": {"S": "2098-09-02T10:00:00+08:00#x#REGISTRATION"}},
+    )
+    client.update_item(
+        TableName=table.table_name,
+        Key=order_key,
+        UpdateExpression="SET late = :l",
+        ExpressionAttributeValues={":l": {"S": "refunded"}},
+    )
+    converter = conversion._Converter(loading(built).protection())
+
+    conversion._convert_item(converter, "registration", stale)
+    conversion._convert_item(converter, "order", stale_order)
+
+    now_held = client.get_item(TableName=table.table_name, Key=key)["Item"]
+    assert now_held["gsi2pk"]["S"] == "DUE#3"
+    assert ZHANG.id_number not in now_held["candidate"]["S"]
+    order = client.get_item(TableName=table.table_name, Key=order_key)["Item"]
+    assert order["late"]["S"] == "refunded"
+    assert ZHANG.id_number not in order["candidate"]["S"]
