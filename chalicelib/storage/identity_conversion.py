@@ -158,22 +158,18 @@ def _equals(attribute: UnicodeAttribute, value: str) -> Condition:
     return held
 
 
-def _cet4(converter: _Converter, raw: Raw) -> bool:
-    identity = converter.fresh(_plain(raw))
-    if identity is None:
-        return False
-    item = Cet4ScoreItem(raw["pk"]["S"], raw["sk"]["S"])
-    item.update(actions=_identity_actions(Cet4ScoreItem, identity), condition=_unchanged(Cet4ScoreItem, raw))
-    return True
+def _in_place(model: type[Cet4ScoreItem] | type[ReviewItem]) -> Callable[[_Converter, Raw], bool]:
+    """A score record or a review: same key, its ID fields set on their old value."""
 
+    def convert(converter: _Converter, raw: Raw) -> bool:
+        identity = converter.fresh(_plain(raw))
+        if identity is None:
+            return False
+        item = model(raw["pk"]["S"], raw["sk"]["S"])
+        item.update(actions=_identity_actions(model, identity), condition=_unchanged(model, raw))
+        return True
 
-def _review(converter: _Converter, raw: Raw) -> bool:
-    identity = converter.fresh(_plain(raw))
-    if identity is None:
-        return False
-    item = ReviewItem(raw["pk"]["S"], raw["sk"]["S"])
-    item.update(actions=_identity_actions(ReviewItem, identity), condition=_unchanged(ReviewItem, raw))
-    return True
+    return convert
 
 
 def _roll(converter: _Converter, raw: Raw) -> bool:
@@ -257,8 +253,8 @@ def _sealed_of_account(raw: Raw) -> str:
 
 _CONVERT: dict[str, Callable[[_Converter, Raw], bool]] = {
     "roll": _roll,
-    "cet4": _cet4,
-    "review": _review,
+    "cet4": _in_place(Cet4ScoreItem),
+    "review": _in_place(ReviewItem),
     "registration": _registration,
     "binding": _binding,
     "order": _order,

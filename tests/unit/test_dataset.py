@@ -445,3 +445,17 @@ def test_load_dataset_accepts_a_byte_order_mark_dataset_contract(tmp_path: Path)
     path = tmp_path / "province.json"
     path.write_bytes(b"\xef\xbb\xbf" + dump(minimal()).encode())
     assert len(load_dataset(path).roll) == 2
+
+
+def test_the_loader_refuses_a_table_without_the_province_s_identity_keys(
+    moto_table: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decision 0013: without IDENTITY_SECRET_NAME and IDENTITY_KMS_KEY_ID (or the local stack's
+    explicit throwaway keys) the loader writes nothing and says which setting is missing."""
+    from chalicelib.storage.models import CatalogPartItem
+    from devstack import load
+
+    monkeypatch.delenv("IDENTITY_THROWAWAY_KEYS")
+    assert load.main(["--dataset", str(DEMO)]) == 1
+    assert "IDENTITY_KMS_KEY_ID" in capsys.readouterr().err
+    assert list(CatalogPartItem.query("CATALOG")) == []

@@ -33,6 +33,13 @@ def test_jobs_build_their_services_from_the_composition_root_never_from_api() ->
     assert any("chalicelib.bootstrap" in names for names in imported_modules("jobs").values())
 
 
+@pytest.mark.parametrize("package", ["storage", "protection", "payments"])
+def test_the_edges_never_reach_back_into_the_api_the_jobs_or_the_composition_root(package: str) -> None:
+    outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice")
+    for module, names in imported_modules(package).items():
+        assert not [n for n in names if within(n, outer)], f"{package}/{module}"
+
+
 @pytest.mark.parametrize("package", ["domain", "services"])
 def test_the_inner_layers_import_no_outer_one(package: str) -> None:
     outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice", "pynamodb")
