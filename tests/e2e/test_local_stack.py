@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from devstack.walkthrough import Api, walk
+from tests import factories
 from tests.at_rest import no_whole_id_number_at_rest
 from tests.stack import ROOT, start_stack, stop
 
@@ -121,6 +122,8 @@ def test_no_whole_id_number_at_rest_after_the_whole_flow_on_dynamodb_local(dynam
         numbers = {e["id_number"] for e in dataset["roll"]} | {s["id_number"] for s in dataset["cet4_scores"]}
         read = no_whole_id_number_at_rest(numbers, dynamodb_local_endpoint, [table])
         assert read["roll"] == len(dataset["roll"])  # the scan read this table's whole roll
+        # and every other table the suite has left on this DynamoDB Local, with the test province's numbers
+        no_whole_id_number_at_rest(numbers | factories.WHOLE_ID_NUMBERS, dynamodb_local_endpoint)
         assert (read["cet4"], read["review"], read["binding"], read["order"]) == (len(dataset["cet4_scores"]), 2, 1, 1)
     finally:
         if stack.process.poll() is None:
