@@ -30,6 +30,8 @@ def json_body(request: Request) -> dict[str, Any]:
         body = json.loads(decoded) if decoded.strip() else {}
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest("body", "不是有效的 JSON") from None
+    except RecursionError:  # nested deeper than the parser goes: refused, not a 500
+        raise InvalidRequest("body", "嵌套层次过深") from None
     if not isinstance(body, dict):
         raise InvalidRequest("body", "应为 JSON 对象")
     return body

@@ -34,7 +34,7 @@ class Watched:
         self.requests += 1
         try:
             sent: Any = json.loads(body or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
             return
         if isinstance(sent, dict):
             self.personal |= {v for k, v in sent.items() if k in ("login", "password", "id_number") and _telling(v)}

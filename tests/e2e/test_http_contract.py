@@ -423,6 +423,18 @@ def test_api_xml_body_is_400_invalid_request_not_415(client: Client) -> None:
     assert_error(reply, 400, "INVALID_REQUEST", "body")
 
 
+def test_api_a_json_body_nested_too_deep_is_400_invalid_request_not_500(client: Client) -> None:
+    """api.md, Conventions: no input ever yields a 500. About 2 KB of brackets once made the JSON
+    parser raise RecursionError on every JSON route, unauthenticated ones included."""
+    deep = "[" * 1000 + "]" * 1000
+    nested = '{"login": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
+    for raw in (deep, nested):
+        expect(call(client, "POST", "/accounts", raw=raw), "POST /accounts", 400, "INVALID_REQUEST", "body")
+    token = agreed_student(client)
+    reply = call(client, "POST", "/qualification", raw=deep, token=token)
+    expect(reply, "POST /qualification", 400, "INVALID_REQUEST", "body")
+
+
 # Accounts (R-ACC)
 
 
