@@ -138,7 +138,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
 
 def load_protection(config: Settings) -> Protection:
     """What a load protects ID numbers with (decision 0013): the province's key ring, a new data
-    key wrapped by its KMS key. Against a real table, the throwaway local keys are refused."""
+    key wrapped by its KMS key; the local wrapping key only where the throwaway keys are allowed."""
     from chalicelib.protection import envelope
     from chalicelib.protection.loading import protection
     from chalicelib.protection.province_keys import key_ring

@@ -136,8 +136,9 @@ class FakeProvince:
         with self.db.lock:
             return self.db.identity
 
-    def holds_old_form(self) -> bool:
-        return False  # the fake only ever holds what the protected load wrote
+    def province_loaded(self) -> bool:
+        with self.db.lock:
+            return bool(self.db.province.code)
 
     def convert_identities(self, protection: Protection, progress: object = None) -> Conversion:
         raise AssertionError("the fake never holds ID numbers in an old form: nothing to convert")

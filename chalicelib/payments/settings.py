@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.config import Settings
 from chalicelib.logs import logger
+from chalicelib.secret_store import json_secret
 
 ALIPAY_FIELDS = ("app_id", "app_private_key", "public_key", "gateway_url")
 BANK_FIELDS = ("merchant_id", "merchant_key", "gateway_url")
@@ -57,18 +58,9 @@ def payment_settings(config: Settings) -> PaymentSettings:
 
 
 def _read_secret(name: str) -> PaymentSettings | None:
-    from aws_lambda_powertools.utilities import parameters
-
-    try:
-        secret: object = parameters.get_secret(name, transform="json", max_age=SECRET_MAX_AGE_SECONDS)
-    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as error:
-        logger().error(
-            "payment secret unreadable: the providers keep the keys last read, if any",
-            extra={"secret_name": name, "error": type(error).__name__},
-        )
-        return None
-    if not isinstance(secret, dict):
-        logger().error("payment secret is not a JSON object", extra={"secret_name": name})
+    unreadable = "payment secret unreadable: the providers keep the keys last read, if any"
+    secret = json_secret(name, SECRET_MAX_AGE_SECONDS, unreadable)
+    if secret is None:
         return None
     return PaymentSettings(
         _complete(secret.get("alipay"), ALIPAY_FIELDS, "alipay"), _complete(secret.get("bank"), BANK_FIELDS, "bank")

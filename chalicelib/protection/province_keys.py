@@ -13,6 +13,7 @@ from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import IdentityMark
 from chalicelib.logs import logger
 from chalicelib.protection.keys import KeyRing, KeyRingError, ring_from_secret
+from chalicelib.secret_store import json_secret
 
 SECRET_MAX_AGE_SECONDS = 300
 REFRESH_AT_MOST_EVERY_SECONDS = 60.0
@@ -43,8 +44,8 @@ class ProvinceKeys:
     def _matching(self, mark: IdentityMark) -> KeyRing:
         ring = self._current(force=False)
         matched = self._matched
-        if matched is not None and matched == (ring, mark):
-            return matched[0]
+        if matched is not None and matched[0] is ring and matched[1] == mark:
+            return ring
         if ring is not None and ring.matches(mark):
             self._matched = (ring, mark)
             return ring
@@ -115,19 +116,8 @@ def key_ring(config: Settings) -> KeyRing:
 
 
 def _ring_from_secret_store(name: str, force: bool) -> KeyRing | None:
-    from aws_lambda_powertools.utilities import parameters
-
-    try:
-        secret: object = parameters.get_secret(
-            name, transform="json", max_age=SECRET_MAX_AGE_SECONDS, force_fetch=force
-        )
-    except (parameters.exceptions.GetParameterError, parameters.exceptions.TransformParameterError) as error:
-        logger().error("identity secret unreadable", extra={"secret_name": name, "error": type(error).__name__})
-        return None
-    if not isinstance(secret, dict):
-        logger().error("identity secret is not a JSON object", extra={"secret_name": name})
-        return None
-    return _parse(secret, name)
+    secret = json_secret(name, SECRET_MAX_AGE_SECONDS, "identity secret unreadable: lookups refuse", force)
+    return None if secret is None else _parse(secret, name)
 
 
 def _parse(secret: object, source: str) -> KeyRing | None:

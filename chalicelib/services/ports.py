@@ -104,8 +104,8 @@ class ProvinceStore(Protocol):
     def pending_identity_mark(self) -> IdentityMark | None:
         """The mark a conversion that has not finished was converting to."""
 
-    def holds_old_form(self) -> bool:
-        """True if the table was loaded before ID numbers were protected."""
+    def province_loaded(self) -> bool:
+        """True if a province was ever loaded into the table (with no mark: before decision 0013)."""
 
     def convert_identities(self, protection: Protection, progress: Progress | None = None) -> Conversion:
         """Rewrite every item holding an ID number (whole, or a digest of an older key) in the

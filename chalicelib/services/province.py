@@ -54,7 +54,7 @@ def check_keys(store: ProvinceStore, protection: Protection) -> bool:
     if pending is not None:
         return True  # a conversion was interrupted: finish it
     if held is None:
-        return store.holds_old_form()
+        return store.province_loaded()  # loaded, yet no mark: the form before decision 0013
     return held.version != target.version
 
 

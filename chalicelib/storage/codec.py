@@ -175,8 +175,11 @@ def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
 
 
 def cet4_from_item(item: Cet4ScoreItem) -> Cet4Record:
-    identity = identity_from({"id_digest": item.id_digest, "id_masked": item.id_masked, "id_sealed": item.id_sealed})
-    return Cet4Record(item.ticket_number, identity, item.name, int(item.score), int(item.year))
+    return Cet4Record(item.ticket_number, identity_of(item), item.name, int(item.score), int(item.year))
+
+
+def identity_of(item: Cet4ScoreItem | ReviewItem) -> ProtectedId:
+    return identity_from({"id_digest": item.id_digest, "id_masked": item.id_masked, "id_sealed": item.id_sealed})
 
 
 def identity_mark_part(mark: IdentityMark, sk: str = "IDENTITY") -> CatalogPartItem:
@@ -284,7 +287,7 @@ def review_from_item(item: ReviewItem) -> Cet6Review:
         account_id=item.account_id,
         school_id=item.school_id,
         id_type=IdType(item.id_type),
-        identity=identity_from({"id_digest": item.id_digest, "id_masked": item.id_masked, "id_sealed": item.id_sealed}),
+        identity=identity_of(item),
         name=item.name,
         ticket_number=item.ticket_number,
         status=ReviewStatus(item.status),

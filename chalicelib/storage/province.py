@@ -45,12 +45,12 @@ class DynamoProvince:
     def pending_identity_mark(self) -> IdentityMark | None:
         return read_identity_mark(PENDING)
 
-    def holds_old_form(self) -> bool:
+    def province_loaded(self) -> bool:
         try:
             CatalogPartItem.get("CATALOG", "PROVINCE")
         except DoesNotExist:
-            return False  # never loaded: nothing to convert
-        return self.identity_mark() is None
+            return False
+        return True
 
     def convert_identities(self, protection: Protection, progress: Progress | None = None) -> Conversion:
         return convert_table(protection, progress)
