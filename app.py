@@ -1,7 +1,7 @@
 from chalice.app import Chalice
 
-from chalicelib.api import access_log, accounts, health, payments, staff, students
-from chalicelib.jobs import expiry
+from chalicelib.api import access_log, accounts, health, payments, recovery, staff, students
+from chalicelib.jobs import expiry, messages
 from chalicelib.jobs import payments as payment_jobs
 
 # Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
@@ -12,10 +12,12 @@ for blueprint in (
     access_log.bp,
     health.bp,
     accounts.bp,
+    recovery.bp,
     students.bp,
     staff.bp,
     payments.bp,
     expiry.bp,
     payment_jobs.bp,
+    messages.bp,
 ):
     app.register_blueprint(blueprint)

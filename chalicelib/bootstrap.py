@@ -12,13 +12,16 @@ from chalicelib.config import Settings, settings
 from chalicelib.domain.clock import AdjustableClock, Clock
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
+from chalicelib.messaging.local import LocalOutbox
 from chalicelib.payments.base import Transport
 from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.services.accounts import AccountsContext
+from chalicelib.services.messages import Messaging
 from chalicelib.services.payments import PaymentsContext
 from chalicelib.services.ports import Protection, ProvinceStore
 from chalicelib.services.province import ProvinceLoading
 from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.recovery import RecoveryContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
 
 # Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
@@ -27,6 +30,8 @@ CONVERSION_SETTLE_SECONDS = 60.0
 
 # The service clock; only test mode moves it (`POST /_test/clock`).
 CLOCK = AdjustableClock()
+# Off AWS, messages no channel is configured for land here (`GET /_test/outbox`).
+LOCAL_OUTBOX = LocalOutbox(CLOCK)
 
 
 class TestGateway(Protocol):
@@ -45,6 +50,8 @@ class Services:
     loading: ProvinceLoading
     payments: PaymentsContext
     payment_settings: PaymentSettings
+    messaging: Messaging
+    recovery: RecoveryContext
 
 
 class MissingSetting(RuntimeError):
@@ -88,9 +95,12 @@ def reset_services() -> None:
 
 
 def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSettings | None = None) -> Services:
+    from chalicelib.messaging.settings import message_sender
     from chalicelib.protection.province_keys import ProvinceKeys, key_ring_reader
     from chalicelib.storage import repositories as repo
+    from chalicelib.storage.messages import DynamoOutbox
     from chalicelib.storage.province import DynamoProvince
+    from chalicelib.storage.recovery import DynamoRecovery
     from chalicelib.storage.registrations import DynamoRegistrations
     from chalicelib.storage.tables import bind_table
 
@@ -133,7 +143,9 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     loading = ProvinceLoading(
         province, accounts.passwords, lambda: load_protection(config), lambda: time.sleep(CONVERSION_SETTLE_SECONDS)
     )
-    return Services(config, accounts, registration, province, loading, payments, payment)
+    messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
+    recovery = RecoveryContext(accounts, DynamoRecovery())
+    return Services(config, accounts, registration, province, loading, payments, payment, messaging, recovery)
 
 
 def load_protection(config: Settings) -> Protection:

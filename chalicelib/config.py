@@ -28,6 +28,8 @@ class Settings:
     identity_keys: str | None = None
     identity_kms_key: str | None = None
     identity_throwaway: bool = False
+    messaging_secret_name: str | None = None
+    messaging_settings: str | None = None  # JSON, off AWS only (chalicelib/messaging/settings.py)
 
 
 def settings() -> Settings:
@@ -58,6 +60,10 @@ def settings() -> Settings:
         identity_kms_key=env.get("IDENTITY_KMS_KEY_ID") or None,
         # The local stack and the tests say so to use the throwaway keys; nothing else may.
         identity_throwaway=env.get("IDENTITY_THROWAWAY_KEYS") == "1" and not env.get("AWS_LAMBDA_FUNCTION_NAME"),
+        # Where e-mail and SMS go (R-NOTE-1): the secret on a real stage; elsewhere the local
+        # outbox, or the channels MESSAGING_SETTINGS configures.
+        messaging_secret_name=env.get("MESSAGING_SECRET_NAME") or None,
+        messaging_settings=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("MESSAGING_SETTINGS") or None,
     )
 
 

@@ -29,6 +29,7 @@ from chalicelib.domain.errors import (
     SubjectPaid,
 )
 from chalicelib.domain.identity import IdentityMark, IdType, WrappedDataKey
+from chalicelib.domain.messages import Message
 from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
@@ -78,6 +79,7 @@ class FakeDatabase:
     reviews: dict[str, Cet6Review] = field(default_factory=dict)
     registrations: dict[str, Registration] = field(default_factory=dict)  # subjects=(), by account
     bindings: dict[str, str] = field(default_factory=dict)  # candidate key -> account id
+    outbox: dict[str, Message] = field(default_factory=dict)  # by event id
     holds: dict[str, dict[str, ChosenSubject]] = field(default_factory=dict)  # account -> slot -> hold
     released: set[str] = field(default_factory=set)  # hold ids whose seat went back (release proofs)
     due: dict[str, datetime | None] = field(default_factory=dict)  # account -> registration's place in the queue
@@ -284,11 +286,13 @@ class FakeReviews:
                 raise ReviewLocked()
             del self.db.reviews[account_id]
 
-    def decide(self, review: Cet6Review) -> None:
+    def decide(self, review: Cet6Review, message: Message | None = None) -> None:
         with self.db.lock:
             if not self._has_status(review.account_id, ReviewStatus.PENDING):
                 raise ReviewNotPending()
             self.db.reviews[review.account_id] = review
+            if message is not None:
+                self.db.outbox.setdefault(message.event_id, message)
 
     def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]:
         with self.db.lock:

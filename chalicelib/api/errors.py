@@ -17,6 +17,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.InvalidCaptcha: 400,
     e.InvalidLogin: 400,
     e.WeakPassword: 400,
+    e.InvalidCode: 400,
     e.UnsupportedIdType: 400,
     e.InvalidIdNumber: 400,
     e.Unauthenticated: 401,

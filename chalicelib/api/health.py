@@ -9,11 +9,13 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api.errors import contract_shaped, handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, current_request, json_body, query_param
-from chalicelib.bootstrap import CLOCK, services
+from chalicelib.bootstrap import CLOCK, LOCAL_OUTBOX, services
 from chalicelib.config import settings
+from chalicelib.domain.accounts import normalize_login
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import Busy, InvalidRequest, NotFound
 from chalicelib.jobs.expiry import run_expiry
+from chalicelib.jobs.messages import run_reminders, run_sending
 from chalicelib.jobs.payments import run_reconcile
 from chalicelib.logs import logger
 
@@ -51,7 +53,12 @@ def _require_test_mode() -> None:
         raise NotFound()
 
 
-JOBS: dict[str, Callable[[], dict[str, int]]] = {"expire": run_expiry, "reconcile": run_reconcile}
+JOBS: dict[str, Callable[[], dict[str, int]]] = {
+    "expire": run_expiry,
+    "reconcile": run_reconcile,
+    "remind": run_reminders,
+    "send": run_sending,
+}
 
 
 @bp.route("/_test/jobs/{name}", methods=["POST"], content_types=BODY_TYPES)
@@ -74,3 +81,28 @@ def advance_clock() -> Response:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_ADVANCE_SECONDS:
         raise InvalidRequest("advance_seconds", "应为 0 到 34560000 之间的秒数")
     return json_response({"now": iso(CLOCK.advance(seconds))})
+
+
+@bp.route("/_test/outbox", methods=["GET"])
+@handles_errors
+def outbox() -> Response:
+    """Every message sent to `to`, oldest first; what waits to be sent is sent first, as the
+    sending job would (the stream handler does it on AWS; this one read must not race it)."""
+    _require_test_mode()
+    to = query_param(current_request(bp), "to")
+    if not to:
+        raise InvalidRequest("to", "应为登录名（手机号或电子邮箱）")
+    run_sending()
+    return json_response(
+        [
+            {
+                "to": d.message.to,
+                "kind": d.message.kind.value,
+                "subject": d.message.subject,
+                "body": d.message.body,
+                "code": d.message.code,
+                "sent_at": iso(d.sent_at),
+            }
+            for d in LOCAL_OUTBOX.to(normalize_login(to))
+        ]
+    )

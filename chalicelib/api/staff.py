@@ -44,5 +44,8 @@ def decide(review_id: str) -> Response:
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise InvalidRequest("note", "应为 500 字以内的文字")
-    decided = q.decide_review(services().registration, school_id, path_id(review_id, "复核申请"), approve, note)
+    review_id = path_id(review_id, "复核申请")
+    student = services().accounts.accounts.get(review_id)  # a review's id is its account's (decision 0007)
+    tell = student.login if student else None
+    decided = q.decide_review(services().registration, school_id, review_id, approve, note, tell)
     return json_response(render.staff_review(decided))

@@ -27,6 +27,7 @@ class Account:
     school_id: str | None = None
     agreement_accepted_at: datetime | None = None
     created_at: datetime | None = None
+    session_generation: int = 0  # a session of another generation is revoked
 
 
 def normalize_login(raw: str) -> str:

@@ -58,3 +58,9 @@ def parse_iso(text: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError(f"time without offset: {text}")
     return moment.astimezone(SHANGHAI)
+
+
+def beijing_text(moment: datetime) -> str:
+    """How a message or a receipt writes a time: 2026年6月1日 14:30, in Beijing time."""
+    local = moment.astimezone(SHANGHAI)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -214,3 +214,10 @@ class PaymentRefused(DomainError):
 class OralDepends(DomainError):
     code = "ORAL_DEPENDS"
     message = "请先删除依赖该笔试科目的口试科目。"
+
+
+class InvalidCode(DomainError):
+    """R-ACC-3/4: wrong, expired, used, or for no such login: one answer for all of them."""
+
+    code = "INVALID_CODE"
+    message = "验证码不正确或已失效，请重新获取验证码。"

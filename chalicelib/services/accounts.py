@@ -104,7 +104,7 @@ def _window_ends(now: datetime) -> datetime:
     return datetime.fromtimestamp(start + window, tz=now.tzinfo)
 
 
-def _check_throttle(ctx: AccountsContext, keys: dict[str, int], now: datetime) -> datetime:
+def check_throttle(ctx: AccountsContext, keys: dict[str, int], now: datetime) -> datetime:
     window_ends = _window_ends(now)
     for key, limit in keys.items():
         if ctx.throttle.failures(key, window_ends) >= limit:
@@ -120,7 +120,7 @@ def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, ans
     except InvalidLogin:
         normalized = login.strip().lower()  # no such account: fails below like a wrong password
     keys = {f"login#{normalized}": MAX_FAILURES_PER_LOGIN, f"client#{client}": MAX_FAILURES_PER_CLIENT}
-    window_ends = _check_throttle(ctx, keys, now)
+    window_ends = check_throttle(ctx, keys, now)
     redeem_captcha(ctx, captcha_id, answer)
     account = ctx.accounts.by_login(normalized)
     if account is None:
@@ -131,7 +131,7 @@ def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, ans
         raise BadCredentials()
     token = new_token()
     expires_at = now + timedelta(seconds=ctx.session_seconds)
-    ctx.sessions.save(Session(digest(token), account.account_id, expires_at))
+    ctx.sessions.save(Session(digest(token), account.account_id, expires_at, account.session_generation))
     return IssuedSession(token, expires_at)
 
 
@@ -142,8 +142,8 @@ def authenticate(ctx: AccountsContext, token: str | None) -> Account:
     if session is None or ctx.clock.now() >= session.expires_at:
         raise Unauthenticated()
     account = ctx.accounts.get(session.account_id)
-    if account is None:
-        raise Unauthenticated()
+    if account is None or account.session_generation != session.generation:
+        raise Unauthenticated()  # R-ACC-3: a new password revoked the sessions before it
     return account
 
 

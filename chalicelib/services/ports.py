@@ -14,7 +14,9 @@ from typing import Any, Protocol
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
+from chalicelib.domain.messages import Message
 from chalicelib.domain.province import ProtectedProvince
+from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
@@ -25,6 +27,7 @@ class Session:
     token_digest: str
     account_id: str
     expires_at: datetime
+    generation: int = 0  # the account's session generation when it was issued
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,9 @@ class ReviewStore(Protocol):
     def delete_rejected(self, account_id: str) -> None:
         """Raises ReviewLocked unless the stored review is rejected; NotFound if none."""
 
-    def decide(self, review: Cet6Review) -> None:
-        """Store a decision; raises ReviewNotPending unless the stored review is pending."""
+    def decide(self, review: Cet6Review, message: Message | None = None) -> None:
+        """Store a decision and, in the same write, the message that tells the student (R-NOTE-1);
+        raises ReviewNotPending unless the stored review is pending."""
 
     def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]: ...
 
@@ -206,3 +210,60 @@ class RegistrationStore(Protocol):
 
     def removed_hold(self, old_image: dict[str, Any]) -> ChosenSubject | None:
         """The unpaid oral hold a stream REMOVE record carried (DynamoDB JSON), if any."""
+
+
+class MessageNotSent(Exception):
+    """The channel refused the message or did not answer: it is tried again later."""
+
+
+class MessageSender(Protocol):
+    def send(self, message: Message) -> None:
+        """Hand the message to its channel (e-mail or SMS); raises MessageNotSent."""
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    message: Message
+    attempts: int  # sends tried before this one
+
+
+class Outbox(Protocol):
+    """Messages waiting to be sent, one per event (R-NOTE-1): at least once, never twice."""
+
+    def add(self, message: Message) -> bool:
+        """Keep the message unless its event already has one; True if this call added it."""
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """Events whose message waits to be sent and whose next try is due."""
+
+    def claim(self, event_id: str, now: datetime) -> ClaimedMessage | None:
+        """Take the message for sending for a short lease; None if sent, or taken by another sender."""
+
+    def sent(self, event_id: str, now: datetime) -> None:
+        """Done: what the message said (and any code) is removed; the event stays known."""
+
+    def failed(self, event_id: str, retry_at: datetime | None) -> None:
+        """Not sent: try again at `retry_at`; None gives up."""
+
+
+class RecoveryStore(Protocol):
+    """One-time codes and what they allow (R-ACC-3, R-ACC-4)."""
+
+    def issue(self, code: OneTimeCode, message: Message) -> None:
+        """Keep the code (replacing the account's earlier one of its purpose) and, in the same
+        write, the message that carries it."""
+
+    def code(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None: ...
+
+    def wrong_try(self, code: OneTimeCode) -> None:
+        """Count one wrong try against the code."""
+
+    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
+        """Use the code: set the password and revoke every session; InvalidCode if it was used."""
+
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+        """Use the code: the account's login becomes `code.target`, the old login is retired
+        (it signs nobody in, and nobody else takes it for 30 days). LoginTaken, InvalidCode."""
+
+    def login_in_use(self, login: str, now: datetime) -> bool:
+        """True while an account has the login, or gave it up less than 30 days ago."""

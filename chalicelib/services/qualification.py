@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
-from chalicelib.domain.clock import Clock
+from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.errors import (
     AgreementRequired,
     CandidateNotFound,
@@ -17,6 +17,7 @@ from chalicelib.domain.errors import (
     ReviewNotPending,
 )
 from chalicelib.domain.identity import normalize_id_number, parse_id_type
+from chalicelib.domain.messages import review_decided
 from chalicelib.domain.registration import qualified_subjects
 from chalicelib.domain.reviews import (
     Cet6Review,
@@ -147,8 +148,11 @@ def pending_reviews(ctx: RegistrationContext, school_id: str, status: ReviewStat
     return ctx.reviews.list_for_school(school_id, status)
 
 
-def decide_review(ctx: RegistrationContext, school_id: str, review_id: str, approve: bool, note: str) -> Cet6Review:
-    """R-REV-3 rule 2: school staff decide pending reviews of their own school only."""
+def decide_review(
+    ctx: RegistrationContext, school_id: str, review_id: str, approve: bool, note: str, tell: str | None = None
+) -> Cet6Review:
+    """R-REV-3 rule 2: school staff decide pending reviews of their own school only; the student
+    is told at `tell`, the account's login, by a message written with the decision (R-NOTE-1)."""
     review = ctx.reviews.get(review_id)
     if review is None:
         raise NotFound("没有该复核申请。")
@@ -156,6 +160,8 @@ def decide_review(ctx: RegistrationContext, school_id: str, review_id: str, appr
         raise Forbidden("该复核申请不属于本校。")
     if review.status is not ReviewStatus.PENDING:
         raise ReviewNotPending()
-    decided = review.decided(approve, note, ctx.clock.now())
-    ctx.reviews.decide(decided)
+    now = ctx.clock.now()
+    decided = review.decided(approve, note, now)
+    message = review_decided(f"review_decided#{review_id}#{iso(now)}", tell, approve, note, now) if tell else None
+    ctx.reviews.decide(decided, message)
     return decided

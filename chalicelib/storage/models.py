@@ -116,15 +116,45 @@ class AccountItem(TableItem, discriminator="account"):
     school_id = UnicodeAttribute(null=True)
     agreement_accepted_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(null=True)
+    # Sessions of an older generation are revoked (R-ACC-3: a new password revokes them all).
+    session_generation = NumberAttribute(default=0)
 
 
 class LoginItem(TableItem, discriminator="login"):
+    """The login's pointer to its account; a login given up stays, retired, for 30 days (R-ACC-4)."""
+
     account_id = UnicodeAttribute()
+    retired_until = UnicodeAttribute(null=True)
 
 
 class SessionItem(TableItem, discriminator="session"):
     account_id = UnicodeAttribute()
     expires_at = UnicodeAttribute()
+    generation = NumberAttribute(default=0)
+
+
+class CodeItem(TableItem, discriminator="code"):
+    """A one-time code waiting in the account's partition: only its hash (R-ACC-3, R-ACC-4)."""
+
+    purpose = UnicodeAttribute()
+    code_digest = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    target = UnicodeAttribute(null=True)
+    wrong_tries = NumberAttribute(default=0)
+
+
+class OutboxItem(TableItem, discriminator="outbox"):
+    """A message to send, keyed by its event (R-NOTE-1); in GSI2 while waiting to be sent."""
+
+    to = UnicodeAttribute()
+    message_kind = UnicodeAttribute()
+    params = UnicodeAttribute(null=True)  # JSON list; removed once sent
+    code = UnicodeAttribute(null=True)  # removed once sent
+    created_at = UnicodeAttribute()
+    state = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    lease_until = UnicodeAttribute(null=True)
+    sent_at = UnicodeAttribute(null=True)
 
 
 class CaptchaItem(TableItem, discriminator="captcha"):
@@ -239,6 +269,8 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     OpenOrderItem,
     LatePaymentItem,
     DataKeyItem,
+    CodeItem,
+    OutboxItem,
 )
 
 

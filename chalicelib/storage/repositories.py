@@ -21,16 +21,19 @@ from chalicelib.domain.errors import (
     ReviewNotPending,
 )
 from chalicelib.domain.identity import IdentityMark, IdType
+from chalicelib.domain.messages import Message
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.ports import Captcha, SeatGrab, Session
 from chalicelib.storage import codec
+from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (
     AccountItem,
     CaptchaItem,
     CatalogPartItem,
     Cet4ScoreItem,
     LoginItem,
+    OutboxItem,
     ReviewItem,
     RollItem,
     SeatCounterItem,
@@ -105,7 +108,10 @@ class DynamoAccounts:
         login = LoginItem(f"LOGIN#{account.login}", "LOGIN", account_id=account.account_id)
 
         def build(txn: Txn) -> None:
-            txn.put("login", login, LoginItem.pk.does_not_exist())
+            # a login given up by another account is free again once its 30 days are over (R-ACC-4)
+            free_again = LoginItem.retired_until < iso(account.created_at) if account.created_at else None
+            taken_condition = LoginItem.pk.does_not_exist()
+            txn.put("login", login, taken_condition | free_again if free_again is not None else taken_condition)
             txn.put("account", codec.account_item(account), AccountItem.pk.does_not_exist())
 
         try:
@@ -118,6 +124,8 @@ class DynamoAccounts:
             pointer = LoginItem.get(f"LOGIN#{login}", "LOGIN")
         except DoesNotExist:
             return None
+        if pointer.retired_until:
+            return None  # given up by its account (R-ACC-4): it signs nobody in
         return self.get(pointer.account_id)
 
     def get(self, account_id: str) -> Account | None:
@@ -139,6 +147,7 @@ class DynamoSessions:
             account_id=session.account_id,
             expires_at=iso(session.expires_at),
             expires=session.expires_at,
+            generation=session.generation,
         ).save()
 
     def get(self, token_digest: str) -> Session | None:
@@ -146,7 +155,7 @@ class DynamoSessions:
             item = SessionItem.get(f"SESSION#{token_digest}", "SESSION")
         except DoesNotExist:
             return None
-        return Session(token_digest, item.account_id, parse_iso(item.expires_at))
+        return Session(token_digest, item.account_id, parse_iso(item.expires_at), int(item.generation or 0))
 
     def revoke(self, token_digest: str) -> None:
         SessionItem(f"SESSION#{token_digest}", "SESSION").delete()
@@ -220,10 +229,15 @@ class DynamoReviews:
         except DeleteError:
             raise ReviewLocked() from None
 
-    def decide(self, review: Cet6Review) -> None:
+    def decide(self, review: Cet6Review, message: Message | None = None) -> None:
+        def build(txn: Txn) -> None:
+            txn.put("review", codec.review_item(review), ReviewItem.status == ReviewStatus.PENDING.value)
+            if message is not None:
+                txn.put("message", outbox_item(message), OutboxItem.pk.does_not_exist())
+
         try:
-            codec.review_item(review).save(condition=ReviewItem.status == ReviewStatus.PENDING.value)
-        except PutError:
+            run(connection(), build)
+        except ConditionsFailed:
             raise ReviewNotPending() from None
 
     def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]:

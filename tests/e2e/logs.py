@@ -22,6 +22,9 @@ class Lines(logging.Handler):
         self.lines.append(self.format(record))
 
 
+PERSONAL_FIELDS = ("login", "password", "id_number", "new_login", "new_password")
+
+
 @dataclass
 class Watched:
     """The requests a test made and the personal data it sent or was given."""
@@ -37,7 +40,7 @@ class Watched:
         except (ValueError, RecursionError):
             return
         if isinstance(sent, dict):
-            self.personal |= {v for k, v in sent.items() if k in ("login", "password", "id_number") and _telling(v)}
+            self.personal |= {v for k, v in sent.items() if k in PERSONAL_FIELDS and _telling(v)}
             number = sent.get("id_number")
             if _telling(number):
                 self.id_numbers |= {number, number.strip().upper()}

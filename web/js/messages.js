@@ -15,7 +15,8 @@ export const MESSAGES = {
   INVALID_CAPTCHA: "验证码错误或已过期。已为您换了一张新的验证码，请重新输入。",
   INVALID_LOGIN: "请输入有效的电子邮箱或中国大陆手机号码作为通行证账号。",
   WEAK_PASSWORD: "密码需为 8 至 64 位，同时包含字母和数字，且不能与账号相同。请换一个密码。",
-  LOGIN_TAKEN: "该邮箱或手机号已注册通行证，请直接登录；忘记密码请联系学校负责老师。",
+  LOGIN_TAKEN: "该邮箱或手机号已被使用（或刚停用不满 30 天），请直接登录，或换一个邮箱或手机号；忘记密码请点“忘记密码”。",
+  INVALID_CODE: "验证码不正确或已失效（10 分钟内有效，只能使用一次）。请核对，或重新获取验证码。",
   BAD_CREDENTIALS: "账号或密码错误，请核对后重新输入（注意大小写）。",
   // agreement and qualification (R-QUAL)
   AGREEMENT_REQUIRED: "请先阅读并同意报名协议，再查询资格信息。",
@@ -69,6 +70,9 @@ const FIELDS = {
   provider: "支付方式",
   bank: "支付银行",
   note: "备注",
+  code: "验证码",
+  new_password: "新密码",
+  new_login: "新的通行证账号",
 };
 
 function waitWords(seconds) {

@@ -1,0 +1,97 @@
+"""Messages to a student's login address (R-NOTE-1): what is said, in Chinese, and to whom.
+
+A message is made for one event (a reset code asked for, a deadline coming, a review decided);
+its `event_id` names that event, so the outbox holds it once and it is never sent twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from chalicelib.domain.clock import beijing_text
+
+SERVICE_NAME = "全国大学英语四、六级考试网上报名"
+
+
+class MessageKind(StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind of message, not a password)
+    LOGIN_CHANGE = "login_change"
+    PAY_REMINDER = "pay_reminder"
+    REVIEW_DECIDED = "review_decided"
+    SEAT_OFFERED = "seat_offered"
+    STAFF_ACTIVATION = "staff_activation"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+
+
+@dataclass(frozen=True)
+class Message:
+    """`params` are the template's values, in order: an SMS provider fills its approved template
+    with them; the e-mail is rendered from the same values by `subject` and `body`."""
+
+    event_id: str
+    to: str
+    kind: MessageKind
+    params: tuple[str, ...]
+    created_at: datetime
+    code: str | None = None  # the one-time code the message carries, if any
+
+    @property
+    def channel(self) -> Channel:
+        return channel_of(self.to)
+
+    @property
+    def subject(self) -> str:
+        return f"{SUBJECTS[self.kind]}（{SERVICE_NAME}）"
+
+    @property
+    def body(self) -> str:
+        return BODIES[self.kind].format(*self.params)
+
+
+def channel_of(login: str) -> Channel:
+    """A login is an e-mail address or a mainland mobile number (R-ACC-1)."""
+    return Channel.EMAIL if "@" in login else Channel.SMS
+
+
+SUBJECTS: dict[MessageKind, str] = {
+    MessageKind.PASSWORD_RESET: "重设密码验证码",
+    MessageKind.LOGIN_CHANGE: "更换登录账号验证码",
+    MessageKind.PAY_REMINDER: "缴费提醒",
+    MessageKind.REVIEW_DECIDED: "CET6 资格复核结果",
+    MessageKind.SEAT_OFFERED: "口试考位候补通知",
+    MessageKind.STAFF_ACTIVATION: "学校负责老师账号激活码",
+}
+
+BODIES: dict[MessageKind, str] = {
+    MessageKind.PASSWORD_RESET: (
+        "您正在重设报名账号的密码，验证码为 {0}，{1} 分钟内有效，仅可使用一次。"
+        "如非本人操作，请忽略本消息，您的密码不会改变。"
+    ),
+    MessageKind.LOGIN_CHANGE: (
+        "您正在把报名账号的登录名更换为本地址，验证码为 {0}，{1} 分钟内有效，仅可使用一次。如非本人操作，请忽略本消息。"
+    ),
+    MessageKind.PAY_REMINDER: (
+        "您已选择但尚未缴费的科目须在 {0}（北京时间）前完成缴费，逾期未缴费的科目将被取消。请登录报名网站完成缴费。"
+    ),
+    MessageKind.REVIEW_DECIDED: "您的 CET6 报考资格复核结果：{0}。{1}请登录报名网站查看。",
+    MessageKind.SEAT_OFFERED: (
+        "您候补的口试考位（{0}）已为您保留，请在 {1}（北京时间）前登录报名网站缴费，逾期将让给下一位。"
+    ),
+    MessageKind.STAFF_ACTIVATION: "您的学校负责老师账号激活码为 {0}，{1} 分钟内有效。请用它设置密码。",
+}
+
+
+def pay_reminder(event_id: str, to: str, pay_by: datetime, now: datetime) -> Message:
+    return Message(event_id, to, MessageKind.PAY_REMINDER, (beijing_text(pay_by),), now)
+
+
+def review_decided(event_id: str, to: str, approved: bool, note: str, now: datetime) -> Message:
+    outcome = "通过，您可以报考 CET6" if approved else "不通过"
+    reason = f"说明：{note}。" if note and not approved else ""
+    return Message(event_id, to, MessageKind.REVIEW_DECIDED, (outcome, reason), now)

@@ -1,0 +1,42 @@
+"""One-time codes sent to a login address (R-ACC-3, R-ACC-4): made here, kept only as hashes."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+CODE_DIGITS = 6
+CODE_LIFETIME = timedelta(minutes=10)
+WRONG_TRIES_ALLOWED = 5
+# R-ACC-4: a login given up stays unusable by anyone else for 30 days.
+RETIRED_LOGIN_KEPT = timedelta(days=30)
+
+
+class CodePurpose(StrEnum):
+    PASSWORD_RESET = "reset"  # noqa: S105 (a purpose, not a password)
+    LOGIN_CHANGE = "login"
+
+
+@dataclass(frozen=True)
+class OneTimeCode:
+    """A code waiting to be used: `target` is the new login of a login change, else None."""
+
+    account_id: str
+    purpose: CodePurpose
+    code_digest: str
+    expires_at: datetime
+    target: str | None = None
+    wrong_tries: int = 0
+
+    def usable(self, now: datetime) -> bool:
+        return now < self.expires_at and self.wrong_tries < WRONG_TRIES_ALLOWED
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def code_minutes() -> str:
+    return str(int(CODE_LIFETIME.total_seconds() // 60))

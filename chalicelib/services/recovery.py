@@ -1,0 +1,136 @@
+"""A forgotten password and a new login (R-ACC-3, R-ACC-4): one-time codes sent to the address.
+
+Nothing here tells whether a login exists: a reset asked for an unknown login answers like any
+other, and a code for it is "wrong" like any wrong code. Requests and wrong codes are counted
+per login and per client, like failed logins (R-ACC-2).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from chalicelib.domain.accounts import Account, check_password_policy, normalize_login
+from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken
+from chalicelib.domain.messages import Message, MessageKind
+from chalicelib.domain.recovery import (
+    CODE_LIFETIME,
+    WRONG_TRIES_ALLOWED,
+    CodePurpose,
+    OneTimeCode,
+    code_minutes,
+    new_code,
+)
+from chalicelib.services.accounts import MAX_FAILURES_PER_CLIENT, AccountsContext, check_throttle, redeem_captcha
+from chalicelib.services.ports import RecoveryStore
+from chalicelib.services.security import digest
+
+CODES_PER_LOGIN = 5  # codes asked for one login in a throttle window
+
+
+@dataclass(frozen=True)
+class RecoveryContext:
+    accounts: AccountsContext
+    codes: RecoveryStore
+
+
+def code_digest(account_id: str, purpose: CodePurpose, code: str) -> str:
+    """Bound to the account and the purpose: a code is good for nothing else."""
+    return digest(f"{account_id}:{purpose.value}:{code}")
+
+
+def _login_or_raw(login: str) -> str:
+    try:
+        return normalize_login(login)
+    except InvalidLogin:
+        return login.strip().lower()  # no such account: treated like any unknown login
+
+
+def _send_code(ctx: RecoveryContext, account: Account, purpose: CodePurpose, to: str) -> None:
+    now = ctx.accounts.clock.now()
+    code = new_code()
+    kind = MessageKind.PASSWORD_RESET if purpose is CodePurpose.PASSWORD_RESET else MessageKind.LOGIN_CHANGE
+    message = Message(
+        f"{purpose.value}#{account.account_id}#{uuid.uuid4().hex}", to, kind, (code, code_minutes()), now, code
+    )
+    digest_ = code_digest(account.account_id, purpose, code)
+    target = to if purpose is CodePurpose.LOGIN_CHANGE else None
+    # Sent by the stream handler, not here: how long a send takes must not tell that the login exists.
+    ctx.codes.issue(OneTimeCode(account.account_id, purpose, digest_, now + CODE_LIFETIME, target), message)
+
+
+def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, answer: str, client: str) -> None:
+    """R-ACC-3: a code to the login's address, if there is such a login; the same answer if not."""
+    accounts = ctx.accounts
+    normalized = _login_or_raw(login)
+    keys = {f"reset#{normalized}": CODES_PER_LOGIN, f"reset-client#{client}": MAX_FAILURES_PER_CLIENT}
+    window_ends = check_throttle(accounts, keys, accounts.clock.now())
+    redeem_captcha(accounts, captcha_id, answer)
+    for key in keys:
+        accounts.throttle.add_failure(key, window_ends)
+    account = accounts.accounts.by_login(normalized)
+    if account is not None:
+        _send_code(ctx, account, CodePurpose.PASSWORD_RESET, account.login)
+
+
+def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodePurpose, code: str) -> OneTimeCode:
+    stored = ctx.codes.code(account.account_id, purpose) if account else None
+    now = ctx.accounts.clock.now()
+    if stored is None or account is None or not stored.usable(now):
+        raise InvalidCode()
+    if not secrets.compare_digest(stored.code_digest, code_digest(account.account_id, purpose, code.strip())):
+        ctx.codes.wrong_try(stored)
+        raise InvalidCode()
+    return stored
+
+
+def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_password: str, client: str) -> None:
+    """R-ACC-3: the code works once, within 10 minutes, for 5 wrong tries; every session ends."""
+    accounts = ctx.accounts
+    normalized = _login_or_raw(login)
+    check_password_policy(new_password, normalized)
+    keys = {f"reset-code#{normalized}": WRONG_TRIES_ALLOWED, f"code-client#{client}": MAX_FAILURES_PER_CLIENT}
+    window_ends = check_throttle(accounts, keys, accounts.clock.now())
+    account = accounts.accounts.by_login(normalized)
+    try:
+        stored = _matching_code(ctx, account, CodePurpose.PASSWORD_RESET, code)
+    except InvalidCode:
+        for key in keys:
+            accounts.throttle.add_failure(key, window_ends)
+        raise
+    ctx.codes.reset_password(stored, accounts.passwords.hash(new_password))
+
+
+def request_login_code(ctx: RecoveryContext, account: Account, new_login: str) -> None:
+    """R-ACC-4: a code to the new address, which no account may have."""
+    accounts = ctx.accounts
+    normalized = normalize_login(new_login)
+    now = accounts.clock.now()
+    if normalized == account.login or ctx.codes.login_in_use(normalized, now):
+        raise LoginTaken()
+    keys = {f"login-code#{account.account_id}": CODES_PER_LOGIN}
+    window_ends = check_throttle(accounts, keys, now)
+    accounts.throttle.add_failure(f"login-code#{account.account_id}", window_ends)
+    _send_code(ctx, account, CodePurpose.LOGIN_CHANGE, normalized)
+
+
+def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: str, password: str) -> str:
+    """R-ACC-4: with the current password and the code sent to the new address; the old login
+    stops working at once and nobody else may take it for 30 days."""
+    accounts = ctx.accounts
+    normalized = normalize_login(new_login)
+    now = accounts.clock.now()
+    key = f"login-change#{account.account_id}"
+    window_ends = check_throttle(accounts, {key: WRONG_TRIES_ALLOWED}, now)
+    try:
+        if not accounts.passwords.verify(account.password_hash, password):
+            raise BadCredentials()
+        stored = _matching_code(ctx, account, CodePurpose.LOGIN_CHANGE, code)
+        if stored.target != normalized:
+            raise InvalidCode()
+    except (BadCredentials, InvalidCode):
+        accounts.throttle.add_failure(key, window_ends)
+        raise
+    ctx.codes.change_login(stored, account.login, now)
+    return normalized

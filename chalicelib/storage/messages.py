@@ -1,0 +1,136 @@
+"""The outbox (R-NOTE-1): one item per event, written with the event; GSI2 holds it until sent.
+
+`OUTBOX#<event id>` is written with `attribute_not_exists`, so an event has one message at most;
+a sender leases it before sending, so two senders never send it at once; once sent, what it
+said (and the code it carried) is removed and the item stays 30 days to remember the event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.messages import Message, MessageKind
+from chalicelib.services.ports import ClaimedMessage
+from chalicelib.storage.models import OutboxItem, TableItem
+
+OUTBOX_SHARDS = 4
+LEASE = timedelta(seconds=60)
+EVENT_REMEMBERED = timedelta(days=30)
+PENDING, SENT, ABANDONED = "pending", "sent", "abandoned"
+
+
+def outbox_pk(event_id: str) -> str:
+    return f"OUTBOX#{event_id}"
+
+
+def _shard(event_id: str) -> str:
+    return f"OUTBOX#{int(hashlib.sha256(event_id.encode()).hexdigest(), 16) % OUTBOX_SHARDS}"
+
+
+def outbox_item(message: Message) -> OutboxItem:
+    return OutboxItem(
+        outbox_pk(message.event_id),
+        "MESSAGE",
+        to=message.to,
+        message_kind=message.kind.value,
+        params=json.dumps(list(message.params), ensure_ascii=False),
+        code=message.code,
+        created_at=iso(message.created_at),
+        state=PENDING,
+        gsi2pk=_shard(message.event_id),
+        gsi2sk=iso(message.created_at),
+        # a message nobody could send for 30 days is of no use any more
+        expires=message.created_at + EVENT_REMEMBERED,
+    )
+
+
+def _message_from(item: OutboxItem) -> Message:
+    return Message(
+        event_id=item.pk.removeprefix("OUTBOX#"),
+        to=item.to,
+        kind=MessageKind(item.message_kind),
+        params=tuple(json.loads(item.params or "[]")),
+        created_at=parse_iso(item.created_at),
+        code=item.code,
+    )
+
+
+class DynamoOutbox:
+    def add(self, message: Message) -> bool:
+        try:
+            outbox_item(message).save(condition=OutboxItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        events: list[str] = []
+        for shard in range(OUTBOX_SHARDS):
+            query = TableItem.by_due.query(f"OUTBOX#{shard}", TableItem.gsi2sk <= iso(now), limit=limit)
+            events.extend(item.pk.removeprefix("OUTBOX#") for item in query)
+        return events[:limit]
+
+    def claim(self, event_id: str, now: datetime) -> ClaimedMessage | None:
+        item = OutboxItem(outbox_pk(event_id), "MESSAGE")
+        free = OutboxItem.lease_until.does_not_exist() | (OutboxItem.lease_until < iso(now))
+        try:
+            item.update(
+                actions=[OutboxItem.lease_until.set(iso(now + LEASE))],
+                condition=(OutboxItem.state == PENDING) & free,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return ClaimedMessage(_message_from(item), int(item.attempts or 0))
+
+    def sent(self, event_id: str, now: datetime) -> None:
+        OutboxItem(outbox_pk(event_id), "MESSAGE").update(
+            actions=[
+                OutboxItem.state.set(SENT),
+                OutboxItem.sent_at.set(iso(now)),
+                OutboxItem.attempts.add(1),
+                OutboxItem.params.remove(),
+                OutboxItem.code.remove(),
+                OutboxItem.lease_until.remove(),
+                OutboxItem.gsi2pk.remove(),
+                OutboxItem.gsi2sk.remove(),
+                OutboxItem.expires.set(now + EVENT_REMEMBERED),
+            ],
+            condition=OutboxItem.pk.exists(),
+        )
+
+    def failed(self, event_id: str, retry_at: datetime | None) -> None:
+        item = OutboxItem(outbox_pk(event_id), "MESSAGE")
+        actions: list[Action]
+        if retry_at is None:
+            actions = [
+                OutboxItem.state.set(ABANDONED),
+                OutboxItem.attempts.add(1),
+                OutboxItem.code.remove(),
+                OutboxItem.lease_until.remove(),
+                OutboxItem.gsi2pk.remove(),
+                OutboxItem.gsi2sk.remove(),
+            ]
+        else:
+            actions = [
+                OutboxItem.attempts.add(1),
+                OutboxItem.lease_until.remove(),
+                OutboxItem.gsi2sk.set(iso(retry_at)),
+            ]
+        item.update(actions=actions, condition=OutboxItem.pk.exists())
+
+    def state(self, event_id: str) -> str | None:
+        """For tests and operators: pending, sent or abandoned."""
+        try:
+            return str(OutboxItem.get(outbox_pk(event_id), "MESSAGE", consistent_read=True).state)
+        except DoesNotExist:
+            return None

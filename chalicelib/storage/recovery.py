@@ -1,0 +1,133 @@
+"""One-time codes and what they allow (R-ACC-3, R-ACC-4), each use in one transaction.
+
+A code lives at `ACCOUNT#<id>` / `CODE#<purpose>`, only as a hash; a new one replaces the old.
+Using it deletes it on the condition that it is still the same code, so a code works once even
+when two requests bring it at the same moment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.errors import InvalidCode, LoginTaken
+from chalicelib.domain.messages import Message
+from chalicelib.domain.recovery import RETIRED_LOGIN_KEPT, CodePurpose, OneTimeCode
+from chalicelib.storage import codec
+from chalicelib.storage.messages import outbox_item
+from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem
+from chalicelib.storage.repositories import connection
+from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+
+
+def _code_item(code: OneTimeCode) -> CodeItem:
+    return CodeItem(
+        codec.account_pk(code.account_id),
+        f"CODE#{code.purpose.value}",
+        purpose=code.purpose.value,
+        code_digest=code.code_digest,
+        expires_at=iso(code.expires_at),
+        target=code.target,
+        wrong_tries=code.wrong_tries,
+        expires=code.expires_at,
+    )
+
+
+def _login_pk(login: str) -> str:
+    return f"LOGIN#{login}"
+
+
+class DynamoRecovery:
+    def issue(self, code: OneTimeCode, message: Message) -> None:
+        def build(txn: Txn) -> None:
+            txn.put("code", _code_item(code))
+            txn.put("message", outbox_item(message), OutboxItem.pk.does_not_exist())
+
+        run(connection(), build)
+
+    def code(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
+        try:
+            item = CodeItem.get(codec.account_pk(account_id), f"CODE#{purpose.value}", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return OneTimeCode(
+            account_id=account_id,
+            purpose=CodePurpose(item.purpose),
+            code_digest=item.code_digest,
+            expires_at=parse_iso(item.expires_at),
+            target=item.target,
+            wrong_tries=int(item.wrong_tries),
+        )
+
+    def wrong_try(self, code: OneTimeCode) -> None:
+        item = _code_item(code)
+        with contextlib.suppress(UpdateError):  # replaced or used meanwhile: nothing left to count against
+            item.update(actions=[CodeItem.wrong_tries.add(1)], condition=CodeItem.code_digest == code.code_digest)
+
+    def _use(self, txn: Txn, code: OneTimeCode) -> None:
+        txn.delete("code", _code_item(code), CodeItem.code_digest == code.code_digest)
+
+    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
+        account = AccountItem(codec.account_pk(code.account_id), "ACCOUNT")
+
+        def build(txn: Txn) -> None:
+            self._use(txn, code)
+            txn.update(
+                "account",
+                account,
+                [AccountItem.password_hash.set(password_hash), AccountItem.session_generation.add(1)],
+                AccountItem.pk.exists(),
+            )
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            raise InvalidCode() from None
+
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+        new_login = code.target
+        if new_login is None:
+            raise InvalidCode()
+        retired_until = now + RETIRED_LOGIN_KEPT
+        free = LoginItem.pk.does_not_exist() | (LoginItem.retired_until < iso(now))
+        mine_given_up = LoginItem.retired_until.exists() & (LoginItem.account_id == code.account_id)
+
+        def build(txn: Txn) -> None:
+            self._use(txn, code)
+            txn.put(
+                "new_login", LoginItem(_login_pk(new_login), "LOGIN", account_id=code.account_id), free | mine_given_up
+            )
+            txn.put(
+                "old_login",
+                LoginItem(
+                    _login_pk(old_login),
+                    "LOGIN",
+                    account_id=code.account_id,
+                    retired_until=iso(retired_until),
+                    expires=retired_until,
+                ),
+                LoginItem.account_id == code.account_id,
+            )
+            txn.update(
+                "account",
+                AccountItem(codec.account_pk(code.account_id), "ACCOUNT"),
+                [AccountItem.login.set(new_login)],
+                AccountItem.login == old_login,
+            )
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed as failed:
+            if failed.labels == {"new_login"}:
+                raise LoginTaken() from None
+            raise InvalidCode() from None
+
+    def login_in_use(self, login: str, now: datetime) -> bool:
+        try:
+            item = LoginItem.get(_login_pk(login), "LOGIN", consistent_read=True)
+        except DoesNotExist:
+            return False
+        return not item.retired_until or parse_iso(item.retired_until) > now
