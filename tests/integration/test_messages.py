@@ -1,0 +1,254 @@
+"""The outbox and its senders (R-NOTE-1), and one-time codes (R-ACC-3, R-ACC-4), on the real
+storage: moto and DynamoDB Local alike, concurrency on DynamoDB Local with real threads; e-mail
+through a real local SMTP server (aiosmtpd), SMS through a local fake of the provider's API."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from chalicelib.bootstrap import Services, build_services
+from chalicelib.config import Settings
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.messages import Message, MessageKind
+from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
+from chalicelib.messaging.settings import senders_from
+from chalicelib.services.messages import GIVE_UP_AFTER_ATTEMPTS, Messaging, deliver, retry_at, send_due
+from chalicelib.services.ports import MessageNotSent
+from chalicelib.services.recovery import code_digest
+from chalicelib.storage.messages import DynamoOutbox
+from chalicelib.storage.models import OutboxItem
+from devstack.ddb_local import free_port
+from tests import factories
+from tests.race import all_at_once
+from tests.sms_api import running_sms_api
+
+NOW = factories.NOW
+
+
+def outcome(result: object) -> str:
+    return type(result).__name__ if isinstance(result, Exception) else str(result)
+
+
+class Flaky:
+    """A channel that fails its first `failures` sends, then takes every message."""
+
+    def __init__(self, failures: int = 0, slow: float = 0.0) -> None:
+        self.failures, self.slow = failures, slow
+        self.sent: list[Message] = []
+        self._lock = threading.Lock()
+
+    def send(self, message: Message) -> None:
+        time.sleep(self.slow)
+        with self._lock:
+            if self.failures:
+                self.failures -= 1
+                raise MessageNotSent("the relay did not answer")
+            self.sent.append(message)
+
+
+def message(event: str = "reset#acc1#1", to: str = "student1@example.edu.cn", code: str | None = "123456") -> Message:
+    return Message(event, to, MessageKind.PASSWORD_RESET, (code or "", "10"), NOW, code)
+
+
+@pytest.fixture
+def built(table: Settings) -> Services:
+    return build_services(table, FixedClock(NOW))
+
+
+def messaging(sender: Any, clock: FixedClock | None = None) -> Messaging:
+    return Messaging(DynamoOutbox(), sender, clock or FixedClock(NOW))
+
+
+def test_r_note_1_one_message_per_event(built: Services) -> None:
+    """R-NOTE-1: an event has one message in the outbox, however often it is added."""
+    outbox = DynamoOutbox()
+    assert outbox.add(message()) is True
+    assert outbox.add(message(code="654321")) is False
+    assert outbox.due(NOW, 10) == ["reset#acc1#1"]
+
+
+def test_r_note_1_a_failed_send_is_tried_again_later_and_then_forgets_what_it_said(built: Services) -> None:
+    """R-NOTE-1: a failed send is retried (1 minute later, then longer); once sent, the message is
+    sent no more and the outbox keeps neither its words nor its code."""
+    clock = FixedClock(NOW)
+    channel = Flaky(failures=2)
+    box = messaging(channel, clock)
+    box.outbox.add(message())
+    assert deliver(box, "reset#acc1#1") == "failed"
+    assert box.outbox.due(NOW, 10) == []
+    clock.advance(60)
+    assert send_due(box).as_dict() == {"sent": 0, "failed": 1, "abandoned": 0}
+    clock.advance(60)
+    assert box.outbox.due(clock.now(), 10) == []  # the second retry waits two minutes
+    clock.advance(60)
+    assert send_due(box).as_dict() == {"sent": 1, "failed": 0, "abandoned": 0}
+    assert [m.code for m in channel.sent] == ["123456"]
+    clock.advance(3600)
+    assert send_due(box).sent == 0
+    assert deliver(box, "reset#acc1#1") == "skipped"
+    item = OutboxItem.get("OUTBOX#reset#acc1#1", "MESSAGE", consistent_read=True)
+    assert (item.state, item.attempts, item.code, item.params) == ("sent", 3, None, None)
+
+
+def test_r_note_1_retries_grow_to_an_hour_and_give_up_after_about_a_day() -> None:
+    """R-NOTE-1: retries back off 1, 2, 4 … minutes up to an hour; after 30 failures it gives up."""
+    waits = [retry_at(n, NOW) for n in range(1, GIVE_UP_AFTER_ATTEMPTS + 1)]
+    minutes = [(w - NOW).total_seconds() / 60 for w in waits if w]
+    assert minutes[:7] == [1, 2, 4, 8, 16, 32, 60]
+    assert max(minutes) == 60
+    assert waits[-1] is None
+    assert 20 <= sum(minutes) / 60 <= 30  # about a day of trying
+
+
+@pytest.mark.dynamodb_local
+def test_r_note_1_twenty_senders_at_once_send_a_message_once(local_table: Settings) -> None:
+    """R-NOTE-1, never twice: the stream handler, the job and retries may reach one message at the
+    same moment; the lease lets one of them send it."""
+    build_services(local_table, FixedClock(NOW))
+    channel = Flaky(slow=0.05)
+    box = messaging(channel)
+    box.outbox.add(message())
+    outcomes = Counter(all_at_once([lambda: deliver(box, "reset#acc1#1")] * 20))
+    assert outcomes == {"sent": 1, "skipped": 19}, outcomes
+    assert len(channel.sent) == 1
+
+
+def _code(account: Account, code: str, target: str | None = None) -> OneTimeCode:
+    purpose = CodePurpose.LOGIN_CHANGE if target else CodePurpose.PASSWORD_RESET
+    return OneTimeCode(
+        account.account_id, purpose, code_digest(account.account_id, purpose, code), NOW + CODE_LIFETIME, target
+    )
+
+
+@pytest.mark.dynamodb_local
+def test_r_acc_3_a_code_brought_twice_at_once_works_once(local_table: Settings) -> None:
+    """R-ACC-3: ten requests bring the same right code at once: one sets the password."""
+    built = build_services(local_table, FixedClock(NOW))
+    account = Account("acc1", "student1@example.edu.cn", "old-hash", created_at=NOW)
+    built.accounts.accounts.create(account)
+    code = _code(account, "111111")
+    built.recovery.codes.issue(code, message())
+
+    def use(n: int) -> Callable[[], str]:
+        return lambda: built.recovery.codes.reset_password(code, f"hash-{n}") or "ok"
+
+    outcomes = Counter(outcome(result) for result in all_at_once([use(n) for n in range(10)]))
+    assert outcomes == {"ok": 1, "InvalidCode": 9}, outcomes
+    after = built.accounts.accounts.get("acc1")
+    assert after is not None
+    assert after.session_generation == 1
+    assert after.password_hash.startswith("hash-")
+
+
+@pytest.mark.dynamodb_local
+def test_r_acc_4_two_accounts_take_one_new_login_at_once_one_gets_it(local_table: Settings) -> None:
+    """R-ACC-4 with R-ACC-1: two accounts with codes for the same new login use them at once: one
+    gets it, the other LOGIN_TAKEN, and the login points at the winner."""
+    built = build_services(local_table, FixedClock(NOW))
+    accounts = [Account(f"acc{n}", f"student{n}@example.edu.cn", "hash", created_at=NOW) for n in (1, 2)]
+    codes = []
+    for n, account in enumerate(accounts):
+        built.accounts.accounts.create(account)
+        codes.append(_code(account, "222222", "13900001111"))
+        built.recovery.codes.issue(codes[-1], message(f"login#{n}"))
+
+    def use(n: int) -> Callable[[], str]:
+        return lambda: built.recovery.codes.change_login(codes[n], accounts[n].login, NOW) or "ok"
+
+    outcomes = Counter(outcome(result) for result in all_at_once([use(0), use(1)]))
+    assert outcomes == {"ok": 1, "LoginTaken": 1}, outcomes
+    owner = built.accounts.accounts.by_login("13900001111")
+    assert owner is not None
+    assert owner.login == "13900001111"
+
+
+class Inbox:
+    """aiosmtpd's handler: what the SMTP server received."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Any:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+def test_r_note_1_e_mail_goes_through_a_real_smtp_server_in_chinese(built: Services, smtp_server: Any) -> None:
+    """R-NOTE-1: a message to an e-mail login leaves through SMTP: subject and body in Chinese,
+    the code in the body, the event in the Message-ID; an SMS login does not go there."""
+    inbox, port = smtp_server
+    settings = {"smtp": {"host": "127.0.0.1", "port": port, "from": "noreply@cet.example.cn", "starttls": False}}
+    box = messaging(senders_from(settings, None))
+    box.outbox.add(message())
+    assert send_due(box).sent == 1
+    ((sender, recipients, raw),) = inbox.received
+    assert (sender, recipients) == ("noreply@cet.example.cn", ["student1@example.edu.cn"])
+    mail = message_from_bytes(raw)
+    assert str(make_header(decode_header(mail["Subject"]))).startswith("重设密码验证码")
+    body = mail.get_payload(decode=True).decode(mail.get_content_charset() or "utf-8")
+    assert "验证码为 123456" in body, body
+    assert "10 分钟" in body, body
+    assert "reset.acc1.1" in mail["Message-ID"]
+
+
+def test_r_note_1_an_smtp_server_that_does_not_answer_is_a_failed_send(built: Services) -> None:
+    """R-NOTE-1: a relay that is down is a failed send (tried again later), not an error."""
+    settings = {"smtp": {"host": "127.0.0.1", "port": free_port(), "from": "noreply@cet.example.cn", "starttls": False}}
+    box = messaging(senders_from(settings, None))
+    box.outbox.add(message())
+    assert send_due(box).as_dict() == {"sent": 0, "failed": 1, "abandoned": 0}
+
+
+def test_r_note_1_sms_through_the_providers_sdk_to_its_api(built: Services) -> None:
+    """R-NOTE-1: a message to a mobile login goes through Tencent Cloud SMS's SDK, signed (the
+    fake checks the TC3 signature), as the approved template with the message's values."""
+    with running_sms_api() as api:
+        box = messaging(senders_from({"sms": api.settings()}, None))
+        box.outbox.add(message(to="13800138000", code="246810"))
+        assert send_due(box).sent == 1
+        assert api.refused == []
+        (sent,) = api.accepted
+        assert sent["PhoneNumberSet"] == ["+8613800138000"]
+        assert (sent["TemplateId"], sent["TemplateParamSet"], sent["SignName"]) == (
+            "100001",
+            ["246810", "10"],
+            "四六级报名",
+        )
+        assert sent["SessionContext"] == "reset#acc1#1"
+
+
+def test_r_note_1_sms_refused_by_the_provider_or_without_a_template_is_retried(built: Services) -> None:
+    """R-NOTE-1: the provider's refusal (a daily limit, say), a wrong key, or a kind without an
+    approved template is a failed send, tried again later."""
+    with running_sms_api() as api:
+        api.fail_with = "LimitExceeded.PhoneNumberDailyLimit"
+        box = messaging(senders_from({"sms": api.settings()}, None))
+        box.outbox.add(message(to="13800138000"))
+        assert send_due(box).failed == 1
+        wrong_key = {**api.settings(), "secret_key": "not-the-key"}
+        box = messaging(senders_from({"sms": wrong_key}, None))
+        box.outbox.add(message("reset#acc1#2", to="13800138000"))
+        assert send_due(box).failed == 1
+        assert api.refused == ["AuthFailure.SignatureFailure"]
+        no_template = messaging(senders_from({"sms": api.settings(templates={"pay_reminder": "1"})}, None))
+        no_template.outbox.add(message("reset#acc1#3", to="13800138000"))
+        assert send_due(no_template).failed == 1
