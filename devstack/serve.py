@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
@@ -106,6 +107,8 @@ class Handler(BaseHTTPRequestHandler):
     def _any(self) -> None:
         if self.path.startswith("/sandbox/"):
             self._sandbox()
+        elif self.path.split("?", 1)[0] == "/outbox" and self.command in ("GET", "HEAD"):
+            self._send(200, outbox_page().encode(), "text/html; charset=utf-8")
         elif self.path == API_PREFIX or self.path.startswith(API_PREFIX + "/"):
             self._api(self.path[len(API_PREFIX) :] or "/")
         elif self.command in ("GET", "HEAD"):
@@ -202,6 +205,26 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
+def outbox_page() -> str:
+    """The local outbox as a page: what the stack would have sent by e-mail or SMS, newest first."""
+    from chalicelib.bootstrap import LOCAL_OUTBOX
+    from chalicelib.domain.clock import beijing_text
+
+    rows = "".join(
+        f"<tr><td>{beijing_text(d.sent_at)}</td><td>{escape(d.message.to)}</td><td>{escape(d.message.subject)}</td>"
+        f"<td>{escape(d.message.body)}</td></tr>"
+        for d in reversed(LOCAL_OUTBOX.everything())
+    )
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
+        "<title>本地发件箱</title></head><body><h1>本地发件箱</h1>"
+        "<p>本地站点不真正发送邮件或短信：验证码、缴费提醒和复核结果都在这里（最新的在最上面），刷新页面可看到新消息。</p>"
+        "<table><thead><tr><th>发送时间（北京时间）</th><th>收件人</th><th>主题</th><th>内容</th></tr></thead>"
+        f"<tbody>{rows or '<tr><td colspan=4>还没有消息。</td></tr>'}</tbody></table></body></html>"
+    )
+
+
 def page_config(dataset: Path) -> dict[str, Any]:
     """web/config.json as this stack serves it: on the demo province, a guide for newcomers too."""
     config: dict[str, Any] = json.loads((WEB / "config.json").read_text(encoding="utf-8"))
@@ -217,6 +240,7 @@ def run_jobs_forever(every_seconds: float) -> None:
     """What AWS does for a deployed stack: the schedules, and the stream feeding its handler."""
     from chalicelib.config import settings
     from chalicelib.jobs.expiry import handle_removed, run_expiry
+    from chalicelib.jobs.messages import run_reminders, run_sending, send_new
     from chalicelib.jobs.payments import run_reconcile
     from devstack.streams import StreamPoller
 
@@ -225,10 +249,12 @@ def run_jobs_forever(every_seconds: float) -> None:
     next_run = 0.0
     while True:
         try:
-            poller.poll_once(handle_removed)
+            poller.poll_once(handle_removed, send_new)
             if time.monotonic() >= next_run:
                 run_expiry()
                 run_reconcile()
+                run_reminders()
+                run_sending()
                 next_run = time.monotonic() + every_seconds
         except Exception as error:  # keep the local stack up; the next round tries again
             print(f"定时任务出错（稍后重试）：{error!r}", file=sys.stderr, flush=True)
@@ -276,6 +302,7 @@ def serve(port: int, dataset: Path) -> None:
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
     print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)
+    print(f"验证码和通知不会真的发出，都在本地发件箱：http://127.0.0.1:{port}/outbox", flush=True)
     jobs_every = float(os.environ.get("DEVSTACK_JOB_SECONDS") or 30)
     threading.Thread(target=run_jobs_forever, args=(jobs_every,), daemon=True).start()
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -1,4 +1,5 @@
-"""Read the table's stream the way Lambda would, and hand REMOVE records to the stream handler.
+"""Read the table's stream the way Lambda would: REMOVE records to the seat-releasing handler,
+new items to the message sender.
 
 `chalice local` and the local stack have no event sources: this poller plays that part for the
 local stack and for the tests (DynamoDB Local deletes TTL-expired items within seconds, and its
@@ -14,6 +15,7 @@ from typing import Any
 import boto3
 
 Handler = Callable[[list[dict[str, Any]]], int]
+NewHandler = Callable[[list[dict[str, Any]]], object]
 
 
 class StreamPoller:
@@ -32,10 +34,13 @@ class StreamPoller:
                     StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
                 )["ShardIterator"]
 
-    def poll_once(self, handler: Handler) -> int:
-        """Read what is new on every shard; returns how many REMOVE records went to the handler."""
+    def poll_once(self, handler: Handler, on_new: NewHandler | None = None) -> int:
+        """Read what is new on every shard: removals go to `handler`, new items to `on_new`
+        (as AWS gives every record to each of the table's stream handlers); returns how many
+        removals there were."""
         self._refresh_shards()
         removed: list[dict[str, Any]] = []
+        created: list[dict[str, Any]] = []
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None:
                 continue
@@ -45,6 +50,10 @@ class StreamPoller:
                 images = record.get("dynamodb", {})
                 if images.get("OldImage") and not images.get("NewImage"):  # see is_removal
                     removed.append(images["OldImage"])
+                elif images.get("NewImage") and not images.get("OldImage"):
+                    created.append(images["NewImage"])
         if removed:
             handler(removed)
+        if created and on_new is not None:
+            on_new(created)
         return len(removed)

@@ -41,6 +41,11 @@ class Province:
         return f"{self.stack_name}/identity"
 
     @property
+    def messaging_secret(self) -> str:
+        """The secret the province makes: its SMTP relay and SMS account (docs/deploy.md)."""
+        return f"{self.stack_name}/messaging"
+
+    @property
     def partition(self) -> str:
         return "aws-cn" if self.region.startswith("cn-") else "aws"
 

@@ -32,6 +32,9 @@ RESERVED_CONCURRENCY = {
     "expire_unpaid": 1,
     "reconcile_orders": 1,
     "release_ttl_deleted_holds": 10,
+    "send_new_messages": 10,
+    "send_messages": 1,
+    "remind_unpaid": 1,
 }
 JOB_TIMEOUT_SECONDS = 240
 PAYMENT_FUNCTIONS = ("api_handler", "reconcile_orders")
@@ -53,7 +56,7 @@ def chalice_config(province: Province) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {
         name: {"reserved_concurrency": limit} for name, limit in RESERVED_CONCURRENCY.items()
     }
-    for job in ("expire_unpaid", "reconcile_orders"):
+    for job in ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only
     # their roles may read the secret: province/template.py).
@@ -61,6 +64,9 @@ def chalice_config(province: Province) -> dict[str, Any]:
         functions[payer]["environment_variables"] = {"PAYMENT_SECRET_NAME": province.payment_secret}
     # Only the API looks ID numbers up (decision 0013); the jobs never need the identity keys.
     functions["api_handler"]["environment_variables"]["IDENTITY_SECRET_NAME"] = province.identity_secret
+    # Only the senders of messages learn where the SMTP relay's and the SMS account's keys are.
+    for sender in ("send_new_messages", "send_messages"):
+        functions[sender]["environment_variables"] = {"MESSAGING_SECRET_NAME": province.messaging_secret}
     return {
         "version": "2.0",
         "app_name": "cet-registration",

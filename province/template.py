@@ -30,6 +30,9 @@ FUNCTIONS = {
     "ExpireUnpaid": "ExpiryJobRole",
     "ReconcileOrders": "ReconcileJobRole",
     "ReleaseTtlDeletedHolds": "StreamHandlerRole",
+    "SendNewMessages": "MessageStreamRole",
+    "SendMessages": "SendJobRole",
+    "RemindUnpaid": "ReminderJobRole",
 }
 # Named, so that each log group (and the role's right to write to it) is declared before its function.
 FUNCTION_NAMES = {
@@ -37,10 +40,14 @@ FUNCTION_NAMES = {
     "ExpireUnpaid": "expiry",
     "ReconcileOrders": "reconcile",
     "ReleaseTtlDeletedHolds": "stream",
+    "SendNewMessages": "messages",
+    "SendMessages": "send",
+    "RemindUnpaid": "remind",
 }
-JOBS = ("ExpireUnpaid", "ReconcileOrders")
+JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid")
 STREAM_HANDLER = "ReleaseTtlDeletedHolds"
-STREAM_EVENT = "ReleaseTtlDeletedHoldsDynamodbEventSource"
+# Every handler of the table's stream: the seats of removed holds, and new messages (R-NOTE-1).
+STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages")
 
 ITEM_READS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"]
 ITEM_WRITES = [
@@ -287,9 +294,54 @@ def roles(province: Province) -> Json:
         allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
         key,
     ]
-    grants = {"ApiRole": api, "ExpiryJobRole": expiry, "ReconcileJobRole": reconcile, "StreamHandlerRole": stream}
+    messages = messaging_grants(province, table, key)
+    grants = {
+        "ApiRole": api,
+        "ExpiryJobRole": expiry,
+        "ReconcileJobRole": reconcile,
+        "StreamHandlerRole": stream,
+        **messages,
+    }
     logs_of = {role: function for function, role in FUNCTIONS.items()}
     return {role: function_role(statements, logs_of[role]) for role, statements in grants.items()}
+
+
+def messaging_grants(province: Province, table: list[Json], key: Json) -> dict[str, list[Json]]:
+    """Who sends messages (R-NOTE-1): they write only outbox items and read the messaging secret;
+    the reminder job reads registrations and accounts and adds outbox items, and sends nothing."""
+    outbox_writes = allow(
+        ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+        get_att("ProvinceTable", "Arn"),
+        {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["OUTBOX#*"]}},
+    )
+    messaging_secret = allow(
+        ["secretsmanager:GetSecretValue"],
+        sub(
+            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+            + province.messaging_secret
+            + "-??????"
+        ),
+    )
+    reads = allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"], table)
+    stream_reads = [
+        allow(
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            get_att("ProvinceTable", "StreamArn"),
+        ),
+        allow(["dynamodb:ListStreams"], "*"),
+    ]
+    job_failures = allow(["sqs:SendMessage"], get_att("JobFailures", "Arn"))
+    return {
+        "MessageStreamRole": [
+            *stream_reads,
+            outbox_writes,
+            messaging_secret,
+            allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
+            key,
+        ],
+        "SendJobRole": [reads, outbox_writes, messaging_secret, job_failures, key],
+        "ReminderJobRole": [reads, outbox_writes, job_failures, key],
+    }
 
 
 def allow(actions: list[str], resource: object, condition: Json | None = None) -> Json:
@@ -349,17 +401,20 @@ def function_overrides(province: Province) -> Json:
         }
         for function, role in FUNCTIONS.items()
     }
-    overrides[STREAM_HANDLER]["Properties"]["Events"] = {
-        STREAM_EVENT: {
-            "Properties": {
-                "Stream": get_att("ProvinceTable", "StreamArn"),
-                "BisectBatchOnFunctionError": True,
-                "MaximumRetryAttempts": 10,
-                "MaximumRecordAgeInSeconds": 24 * 3600,
-                "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": get_att("StreamFailures", "Arn")}},
+    for handler in STREAM_HANDLERS:
+        overrides[handler]["Properties"]["Events"] = {
+            f"{handler}DynamodbEventSource": {
+                "Properties": {
+                    "Stream": get_att("ProvinceTable", "StreamArn"),
+                    "BisectBatchOnFunctionError": True,
+                    "MaximumRetryAttempts": 10,
+                    "MaximumRecordAgeInSeconds": 24 * 3600,
+                    "DestinationConfig": {
+                        "OnFailure": {"Type": "SQS", "Destination": get_att("StreamFailures", "Arn")}
+                    },
+                }
             }
         }
-    }
     return overrides
 
 
@@ -484,6 +539,22 @@ def alarms() -> Json:
             "Maximum",
             600_000,
         ),
+        "MessageStreamIteratorAgeAlarm": alarm(
+            "New messages (reset codes) wait more than 2 minutes to be sent",
+            "AWS/Lambda",
+            "IteratorAge",
+            {"FunctionName": ref("SendNewMessages")},
+            "Maximum",
+            120_000,
+        ),
+        "MessagesAbandonedAlarm": alarm(
+            "Messages given up after a day of failed sends: check the SMTP relay and the SMS account",
+            METRICS_NAMESPACE,
+            "MessagesAbandoned",
+            {"service": "cet-registration"},
+            "Sum",
+            1,
+        ),
         "StreamFailuresAlarm": alarm(
             "Stream batches gave up: seats may be held by removed holds",
             "AWS/SQS",
@@ -578,8 +649,15 @@ def dashboard(province: Province) -> Json:
             ),
             widget(
                 "Stream handler iterator age (ms)",
-                [["AWS/Lambda", "IteratorAge", "FunctionName", "${" + STREAM_HANDLER + "}"]],
+                [["AWS/Lambda", "IteratorAge", "FunctionName", "${" + h + "}"] for h in STREAM_HANDLERS],
                 "Maximum",
+            ),
+            widget(
+                "Messages: sent, failed (tried again), given up; pay reminders",
+                [
+                    [METRICS_NAMESPACE, m, "service", "cet-registration"]
+                    for m in ("MessagesSent", "MessagesFailed", "MessagesAbandoned", "PayReminders")
+                ],
             ),
             widget(
                 "Failure queues (messages waiting)",

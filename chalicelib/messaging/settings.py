@@ -18,7 +18,6 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.domain.messages import Channel, Message
-from chalicelib.logs import logger
 from chalicelib.messaging.channels import ByChannel, Unconfigured
 from chalicelib.messaging.local import LocalOutbox
 from chalicelib.messaging.sms import SmsAccount, TencentSms
@@ -90,8 +89,7 @@ class SecretSenders:
 def message_sender(config: Settings, local: LocalOutbox) -> MessageSender:
     if config.messaging_secret_name:
         return SecretSenders(config.messaging_secret_name)
-    if config.on_lambda:
-        logger().error("MESSAGING_SECRET_NAME is not set: messages wait in the outbox until it is")
+    if config.on_lambda:  # a function that sends nothing; were it to send, every send fails, logged
         return ByChannel(Unconfigured(Channel.EMAIL), Unconfigured(Channel.SMS))
     values = json.loads(config.messaging_settings) if config.messaging_settings else {}
     return senders_from(values, local)

@@ -42,9 +42,10 @@ def resources_of(template: Json, kind: str) -> dict[str, Json]:
 # --- on the template --------------------------------------------------------------------------
 
 
-def test_the_stream_handler_reads_the_stacks_own_table_stream(template: Json) -> None:
-    handler = template["Resources"]["ReleaseTtlDeletedHolds"]["Properties"]
-    (event,) = handler["Events"].values()
+@pytest.mark.parametrize("handler", ["ReleaseTtlDeletedHolds", "SendNewMessages"])
+def test_the_stream_handlers_read_the_stacks_own_table_stream(template: Json, handler: str) -> None:
+    """The seats of removed holds, and new messages (R-NOTE-1), from the province's own stream."""
+    (event,) = template["Resources"][handler]["Properties"]["Events"].values()
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["ProvinceTable", "StreamArn"]}
     assert event["Properties"]["BisectBatchOnFunctionError"] is True
     assert 0 < event["Properties"]["MaximumRetryAttempts"] <= 10
@@ -85,7 +86,15 @@ def test_the_table_is_encrypted_recoverable_protected_and_kept(template: Json) -
 
 def test_every_function_has_its_own_role_log_group_and_reserved_concurrency(template: Json) -> None:
     functions = resources_of(template, "AWS::Serverless::Function")
-    assert set(functions) == {"APIHandler", "ExpireUnpaid", "ReconcileOrders", "ReleaseTtlDeletedHolds"}
+    assert set(functions) == {
+        "APIHandler",
+        "ExpireUnpaid",
+        "ReconcileOrders",
+        "ReleaseTtlDeletedHolds",
+        "SendNewMessages",
+        "SendMessages",
+        "RemindUnpaid",
+    }
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     assert len(roles) == len(functions)
     for name, function in functions.items():
@@ -97,7 +106,12 @@ def test_every_function_has_its_own_role_log_group_and_reserved_concurrency(temp
 
 def test_the_jobs_failures_go_somewhere(template: Json) -> None:
     configs = resources_of(template, "AWS::Lambda::EventInvokeConfig")
-    assert {c["Properties"]["FunctionName"]["Ref"] for c in configs.values()} == {"ExpireUnpaid", "ReconcileOrders"}
+    assert {c["Properties"]["FunctionName"]["Ref"] for c in configs.values()} == {
+        "ExpireUnpaid",
+        "ReconcileOrders",
+        "SendMessages",
+        "RemindUnpaid",
+    }
     for config in configs.values():
         assert config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
             "Fn::GetAtt": ["JobFailures", "Arn"]
@@ -133,6 +147,24 @@ def test_each_role_grants_what_its_function_does(template: Json) -> None:
     assert "secretsmanager:GetSecretValue" in actions(template, "ReconcileJobRole")
 
 
+def test_the_senders_of_messages_write_only_the_outbox_and_alone_read_the_messaging_secret(template: Json) -> None:
+    """R-NOTE-1: the stream handler and the sending job read the SMTP and SMS keys and change only
+    outbox items; the reminder job adds outbox items and reads no secret; no other function
+    learns where the messaging secret is."""
+    messaging_secret = "cet-registration-zhejiang/messaging-??????"
+    for role in ("MessageStreamRole", "SendJobRole", "ReminderJobRole"):
+        writes = [s for s in statements(template, role) if "dynamodb:PutItem" in s["Action"]]
+        assert [w["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] for w in writes] == [["OUTBOX#*"]]
+        assert "dynamodb:DeleteItem" not in actions(template, role)
+        reads_secret = any(messaging_secret in json.dumps(s["Resource"]) for s in statements(template, role))
+        assert reads_secret is (role != "ReminderJobRole"), role
+    for role in ("ApiRole", "ExpiryJobRole", "ReconcileJobRole", "StreamHandlerRole"):
+        assert messaging_secret not in json.dumps(statements(template, role)), role
+    functions = resources_of(template, "AWS::Serverless::Function")
+    told = {name for name, f in functions.items() if "MESSAGING_SECRET_NAME" in json.dumps(f["Properties"])}
+    assert told == {"SendNewMessages", "SendMessages"}
+
+
 def test_alarms_and_a_dashboard(template: Json) -> None:
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
@@ -157,7 +189,7 @@ def test_no_key_or_secret_in_the_template_or_the_environment(built: Built, templ
         env = function["Properties"]["Environment"]["Variables"]
         assert env["TEST_MODE"] == "0"
         assert env["PUBLIC_API_URL"].startswith("https://")
-        secret_names = ("PAYMENT_SECRET_NAME", "IDENTITY_SECRET_NAME")
+        secret_names = ("PAYMENT_SECRET_NAME", "IDENTITY_SECRET_NAME", "MESSAGING_SECRET_NAME")
         assert not [k for k in env if "KEY" in k or ("SECRET" in k and k not in secret_names)]
     assert functions_told(template, "PAYMENT_SECRET_NAME") == {"APIHandler", "ReconcileOrders"}
     assert functions_told(template, "IDENTITY_SECRET_NAME") == {"APIHandler"}  # only the API looks up
@@ -290,7 +322,8 @@ def test_the_deployed_table(deployed: dict[str, Any]) -> None:
 def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) -> None:
     lambdas = boto3.client("lambda", region_name=REGION)
     names = {f["FunctionName"] for f in lambdas.list_functions()["Functions"]}
-    assert names == {f"cet-registration-zhejiang-{n}" for n in ("api", "expiry", "reconcile", "stream")}
+    expected = ("api", "expiry", "reconcile", "stream", "messages", "send", "remind")
+    assert names == {f"cet-registration-zhejiang-{n}" for n in expected}
     stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="cet-registration-zhejiang")[
         "Table"
     ]["LatestStreamArn"]
@@ -299,7 +332,8 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
     ]
     assert mapping["EventSourceArn"] == stream_arn
     rules = boto3.client("events", region_name=REGION).list_rules()["Rules"]
-    assert sorted(r["ScheduleExpression"] for r in rules) == ["rate(5 minutes)", "rate(5 minutes)"]
+    expressions = sorted(r["ScheduleExpression"] for r in rules)
+    assert expressions == ["rate(1 minute)", "rate(15 minutes)", "rate(5 minutes)", "rate(5 minutes)"]
 
 
 def test_the_province_key_lets_alarms_and_log_groups_use_it(template: Json) -> None:
