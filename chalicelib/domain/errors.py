@@ -214,3 +214,13 @@ class PaymentRefused(DomainError):
 class OralDepends(DomainError):
     code = "ORAL_DEPENDS"
     message = "请先删除依赖该笔试科目的口试科目。"
+
+
+class NotPaid(DomainError):
+    code = "NOT_PAID"
+    message = "这笔订单尚未支付，没有缴费凭证。"
+
+
+class NotAcceptable(DomainError):
+    code = "NOT_ACCEPTABLE"
+    message = "缴费凭证是 PDF 文件：请求须接受 application/pdf。"
