@@ -7,6 +7,7 @@ from chalicelib.jobs import payments as payment_jobs
 # Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
 # logger would print every line twice.
 app = Chalice(app_name="cet-registration", configure_logs=False)
+app.api.binary_types.append("application/pdf")  # R-PAY-6 receipts
 # The access log first: it wraps every other middleware and sees the status the client gets.
 for blueprint in (
     access_log.bp,

@@ -9,6 +9,7 @@ DynamoDB (a DynamoDB Local, say) is used; otherwise moto's server runs in this p
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import mimetypes
@@ -131,6 +132,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, json.dumps(NOT_FOUND, ensure_ascii=False).encode(), "application/json; charset=utf-8")
             return
         payload = response.get("body") or b""
+        if response.get("isBase64Encoded"):  # a binary answer (a receipt PDF), as API Gateway sends it
+            payload = base64.b64decode(payload)
         if isinstance(payload, str):
             payload = payload.encode()
         self.send_response(response["statusCode"])

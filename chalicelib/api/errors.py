@@ -48,6 +48,8 @@ STATUS: dict[type[e.DomainError], int] = {
     e.NothingToPay: 409,
     e.OrderOpen: 409,
     e.PaymentRefused: 409,
+    e.NotPaid: 409,
+    e.NotAcceptable: 406,
     e.ReviewNoMatch: 422,
     e.ReviewBefore2005: 422,
     e.TooManyAttempts: 429,

@@ -13,16 +13,18 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id, query_param
 from chalicelib.bootstrap import services, test_gateway
 from chalicelib.config import settings
-from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
+from chalicelib.domain.errors import InvalidRequest, NotAcceptable, NotFound, PaymentRefused
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
 from chalicelib.metrics import count
 from chalicelib.payments.base import GatewayRefused
+from chalicelib.receipts.pdf import receipt_pdf
 from chalicelib.services import payments
 from chalicelib.services.accounts import require_staff, require_student
 
 bp = Blueprint(__name__)
 MAX_DELIVERIES = 20
+PDF = "application/pdf"
 
 
 def _request() -> Request:
@@ -33,6 +35,7 @@ def order_json(order: Order) -> dict[str, Any]:
     catalog = services().registration.catalogs.catalog()
     return {
         "order_id": order.order_id,
+        "number": order.number,
         "status": order.status.value,
         "provider": order.provider,
         "bank": order.bank,
@@ -55,6 +58,40 @@ def place_order() -> Response:
     order = payments.place_order(services().payments, account, body.get("provider"), optional_text(body, "bank", 16))
     count("OrdersPlaced", provider=order.provider)
     return json_response(order_json(order), 201)
+
+
+@bp.route("/orders", methods=["GET"])
+@handles_errors
+def list_orders() -> Response:
+    """R-PAY-6: every order of the account, newest first, paid ones too."""
+    account = signed_in()
+    require_student(account)
+    orders = payments.orders_of(services().payments, account)
+    return json_response([order_json(order) for order in orders])
+
+
+@bp.route("/orders/{order_id}/receipt", methods=["GET"])
+@handles_errors
+def receipt(order_id: str) -> Response:
+    """R-PAY-6 缴费凭证 of a paid order, as a PDF."""
+    account = signed_in()
+    if not _accepts_pdf(_request().headers.get("accept")):
+        raise NotAcceptable()  # a binary answer travels only to a client that asked for one
+    ctx = services().payments
+    catalog = services().registration.catalogs.catalog()
+    found = payments.receipt_of(ctx, account, path_id(order_id, "订单"), catalog)
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": PDF,
+        "Content-Disposition": f'attachment; filename="receipt-{found.number}.pdf"',
+        "Cache-Control": "no-store",
+    }
+    return Response(body=receipt_pdf(found), status_code=200, headers=headers)
+
+
+def _accepts_pdf(accept: str | None) -> bool:
+    """Chalice sends a binary body only when Accept names its type or */*; refused in our words."""
+    offered = {part.split(";")[0].strip().lower() for part in (accept or "").split(",")}
+    return bool(offered & {PDF, "application/*", "*/*"})
 
 
 @bp.route("/orders/{order_id}", methods=["GET"])

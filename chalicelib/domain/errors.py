@@ -221,3 +221,13 @@ class InvalidCode(DomainError):
 
     code = "INVALID_CODE"
     message = "验证码不正确或已失效，请重新获取验证码。"
+
+
+class NotPaid(DomainError):
+    code = "NOT_PAID"
+    message = "这笔订单尚未支付，没有缴费凭证。"
+
+
+class NotAcceptable(DomainError):
+    code = "NOT_ACCEPTABLE"
+    message = "缴费凭证是 PDF 文件：请求须接受 application/pdf。"

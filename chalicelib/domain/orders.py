@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.identity import IdType
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.domain.roll import RollEntry
 
@@ -49,6 +53,7 @@ class Order:
     provider_trade_no: str | None = None
     late: LateOutcome | None = None
     candidate: RollEntry | None = None  # to save the registration again for a late payment (R-PAY-5)
+    number: str | None = None  # R-PAY-6: what the student reads to a helpdesk; None on orders made before it
 
     @property
     def amount(self) -> int:
@@ -78,3 +83,62 @@ def payable(registration: Registration, now: datetime) -> tuple[ChosenSubject, .
 def order_deadline(subjects: tuple[ChosenSubject, ...]) -> datetime:
     """An order never outlives the earliest `pay_by` among its subjects (R-PAY-1)."""
     return min(s.pay_by for s in subjects if s.pay_by is not None)
+
+
+# R-PAY-6: the Beijing date the order was placed, then random digits claimed with a conditional
+# write (docs/data-model.md): 16 digits, read out in two groups of eight.
+NUMBER_RANDOM_DIGITS = 8
+NUMBER_PATTERN = re.compile(r"[0-9]{1,20}")
+
+
+class OrderNumberTaken(Exception):
+    """The drawn number is another order's already: draw again."""
+
+
+def order_number(created_at: datetime, draw: Callable[[int], int]) -> str:
+    """`draw(n)` returns an integer in [0, n): `secrets.randbelow` in the service, fixed in tests."""
+    random_part = draw(10**NUMBER_RANDOM_DIGITS)
+    return created_at.astimezone(SHANGHAI).strftime("%Y%m%d") + f"{random_part:0{NUMBER_RANDOM_DIGITS}d}"
+
+
+def newest_first(orders: list[Order]) -> list[Order]:
+    return sorted(orders, key=lambda order: (order.created_at, order.order_id), reverse=True)
+
+
+ID_TYPE_NAMES = {
+    IdType.RESIDENT_ID: "居民身份证",
+    IdType.HK_MACAO_PERMIT: "港澳居民来往内地通行证",
+    IdType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
+    IdType.PASSPORT: "护照",
+    IdType.HMT_RESIDENCE_PERMIT: "港澳台居民居住证",
+    IdType.FOREIGN_PERMANENT_RESIDENT: "外国人永久居留身份证",
+}
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    code: str
+    name: str
+    campus: str | None
+    fee: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """R-PAY-6 缴费凭证: what a paid order proves. The candidate's ID number only masked."""
+
+    number: str
+    order_id: str
+    candidate_name: str
+    candidate_id: str  # masked
+    id_type: str  # its Chinese name
+    school: str
+    lines: tuple[ReceiptLine, ...]
+    paid_at: datetime
+    provider: str  # its Chinese name
+    trade_no: str
+    province: str
+
+    @property
+    def amount(self) -> int:
+        return sum(line.fee for line in self.lines)

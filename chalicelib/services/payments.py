@@ -7,33 +7,45 @@ is counted once whichever of them brings the news first, and is not lost if the 
 from __future__ import annotations
 
 import contextlib
+import secrets
 import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import (
     AccountAlreadyBound,
+    Busy,
     CandidateAlreadyBound,
     Forbidden,
     InvalidRequest,
     NotFound,
     NothingToPay,
+    NotPaid,
 )
 from chalicelib.domain.orders import (
+    ID_TYPE_NAMES,
     LateOutcome,
     LatePayment,
     Order,
+    OrderNumberTaken,
     OrderStatus,
+    Receipt,
+    ReceiptLine,
     Settlement,
+    newest_first,
     order_deadline,
+    order_number,
     payable,
 )
 from chalicelib.domain.registration import Registration
 from chalicelib.logs import logger
 from chalicelib.metrics import count
+from chalicelib.payments.bank import BANKS
 from chalicelib.payments.base import (
     Acknowledgement,
     NotificationRejected,
@@ -45,6 +57,9 @@ from chalicelib.payments.base import (
 from chalicelib.services.ports import RegistrationStore
 
 RECONCILE_AFTER = timedelta(minutes=5)
+# R-PAY-6: a drawn number taken already is drawn again; 10^8 a day makes a second miss rare.
+NUMBER_DRAWS = 8
+PROVIDER_NAMES = {"alipay": "支付宝", "bank": "网银（首信易支付）"}
 
 
 class OrderStore(Protocol):
@@ -60,6 +75,8 @@ class OrderStore(Protocol):
     def late_payments(self, school_id: str) -> list[LatePayment]: ...
     def open_orders_before(self, moment: datetime) -> list[Order]: ...
     def refunds_pending(self, moment: datetime) -> list[Order]: ...
+    def assign_number(self, order: Order, number: str) -> Order | None: ...
+    def orders_of(self, account_id: str) -> list[Order]: ...
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,7 @@ class PaymentsContext:
     providers: dict[str, PaymentProvider]
     clock: Clock
     public_url: str  # the API's public base: notifications come back to it
+    draw: Callable[[int], int] = field(default=secrets.randbelow)  # R-PAY-6 order numbers
 
 
 def provider(ctx: PaymentsContext, name: object) -> PaymentProvider:
@@ -119,8 +137,36 @@ def place_order(ctx: PaymentsContext, account: Account, provider_name: object, b
         order = replace(order, pay_url=gateway.pay_url(request))
     except ValueError as problem:
         raise InvalidRequest("bank", f"不是支持的银行（{problem}）") from None
-    ctx.orders.create(order)  # OrderOpen if another is open
-    return order
+    return _create_numbered(ctx, order)
+
+
+def _create_numbered(ctx: PaymentsContext, order: Order) -> Order:
+    """R-PAY-6: a number no other order holds, claimed in the order's own transaction."""
+    for _ in range(NUMBER_DRAWS):
+        numbered = replace(order, number=order_number(order.created_at, ctx.draw))
+        try:
+            ctx.orders.create(numbered)  # OrderOpen if another is open
+        except OrderNumberTaken:
+            continue
+        return numbered
+    raise Busy()
+
+
+def _numbered(ctx: PaymentsContext, order: Order) -> Order:
+    """R-PAY-6: an order made before numbers gets one the first time it is shown, once."""
+    current: Order | None = order
+    for _ in range(NUMBER_DRAWS):
+        if current is None or current.number is not None:
+            break
+        try:
+            current = ctx.orders.assign_number(current, order_number(current.created_at, ctx.draw))
+        except OrderNumberTaken:
+            continue
+        if current is None:  # it changed meanwhile: as it is now
+            current = ctx.orders.get(order.order_id)
+    if current is None or current.number is None:
+        raise Busy()
+    return current
 
 
 def _end_stale_order(ctx: PaymentsContext, account_id: str, now: datetime) -> None:
@@ -137,7 +183,50 @@ def order_of(ctx: PaymentsContext, account: Account, order_id: str) -> Order:
         raise NotFound("没有这笔订单。")
     if order.account_id != account.account_id:
         raise Forbidden("这不是您的订单。")
-    return order
+    return _numbered(ctx, order)
+
+
+def orders_of(ctx: PaymentsContext, account: Account) -> list[Order]:
+    """R-PAY-6: every order the account ever placed, newest first, each with its number."""
+    listed = ctx.orders.orders_of(account.account_id)
+    return newest_first([order if order.number else _numbered(ctx, _fresh(ctx, order)) for order in listed])
+
+
+def _fresh(ctx: PaymentsContext, entry: Order) -> Order:
+    """The order itself, for a copy that lacks a number the order may have had since."""
+    return ctx.orders.get(entry.order_id) or entry
+
+
+def receipt_of(ctx: PaymentsContext, account: Account, order_id: str, catalog: Catalog) -> Receipt:
+    """R-PAY-6 缴费凭证 of a paid order: 403 someone else's, 404 unknown, NOT_PAID otherwise."""
+    order = order_of(ctx, account, order_id)
+    if order.status is not OrderStatus.PAID or order.paid_at is None or order.number is None:
+        raise NotPaid()
+    candidate = order.candidate
+    school = catalog.schools.get(order.school_id)
+    lines = tuple(_receipt_line(chosen.code, chosen.campus_id, chosen.fee, catalog) for chosen in order.subjects)
+    provider_name = PROVIDER_NAMES.get(order.provider, order.provider)
+    if order.bank:
+        provider_name += f" · {BANKS.get(order.bank, order.bank)}"
+    return Receipt(
+        number=order.number,
+        order_id=order.order_id,
+        candidate_name=candidate.name if candidate else "",
+        candidate_id=candidate.masked_id if candidate else "",
+        id_type=ID_TYPE_NAMES.get(candidate.id_type, "") if candidate else "",
+        school=school.name if school else order.school_id,
+        lines=lines,
+        paid_at=order.paid_at,
+        provider=provider_name,
+        trade_no=order.provider_trade_no or "",
+        province=catalog.province.name,
+    )
+
+
+def _receipt_line(code: str, campus_id: str | None, fee: int, catalog: Catalog) -> ReceiptLine:
+    subject = catalog.subjects.get(code)
+    campus = catalog.campuses.get(campus_id) if campus_id else None
+    return ReceiptLine(code, subject.name if subject else code, campus.name if campus else None, fee)
 
 
 def _gateway(ctx: PaymentsContext, order: Order) -> PaymentProvider:

@@ -222,6 +222,13 @@ class OrderItem(TableItem, discriminator="order"):
     provider_trade_no = UnicodeAttribute(null=True)
     late = UnicodeAttribute(null=True)
     candidate = UnicodeAttribute(null=True)  # JSON snapshot of the roll entry
+    number = UnicodeAttribute(null=True)  # R-PAY-6; absent on orders made before it
+
+
+class OrderNumberItem(TableItem, discriminator="order_number"):
+    """R-PAY-6: the claim on an order number, written once with the order: no two orders share one."""
+
+    order_id = UnicodeAttribute()
 
 
 class OpenOrderItem(TableItem, discriminator="open_order"):
@@ -266,6 +273,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     BindingItem,
     SubjectItem,
     OrderItem,
+    OrderNumberItem,
     OpenOrderItem,
     LatePaymentItem,
     DataKeyItem,

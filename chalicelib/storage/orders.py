@@ -15,13 +15,21 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import OrderOpen
-from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, Settlement
+from chalicelib.domain.orders import (
+    LateOutcome,
+    LatePayment,
+    Order,
+    OrderNumberTaken,
+    OrderStatus,
+    Settlement,
+)
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     LatePaymentItem,
     OpenOrderItem,
     OrderItem,
+    OrderNumberItem,
     SubjectItem,
 )
 from chalicelib.storage.registrations import take_slot_ops, touch_registration
@@ -86,7 +94,26 @@ def order_item(order: Order) -> OrderItem:
         provider_trade_no=order.provider_trade_no,
         late=order.late.value if order.late else None,
         candidate=json.dumps(codec.roll_to_json(order.candidate), ensure_ascii=False) if order.candidate else None,
+        number=order.number,
     )
+
+
+def entry_sk(order: Order) -> str:
+    """Newest first by a reverse query: the creation time leads the sort key."""
+    return f"ORDER#{iso(order.created_at)}#{order.order_id}"
+
+
+def entry_item(order: Order) -> OrderItem:
+    """R-PAY-6: the order's copy in the account's partition, so one query lists every order.
+
+    Lean on purpose (every request of the student reads that partition): no pay URL, no candidate
+    snapshot; never in an index queue. Written in each transaction that changes the order.
+    """
+    lean = replace(order, pay_url="", candidate=None)
+    item = order_item(replace(lean, status=OrderStatus.CLOSED))  # no queue keys
+    item.pk, item.sk = codec.account_pk(order.account_id), entry_sk(order)
+    item.status = order.status.value
+    return item
 
 
 def order_from_item(item: OrderItem) -> Order:
@@ -105,22 +132,55 @@ def order_from_item(item: OrderItem) -> Order:
         provider_trade_no=item.provider_trade_no,
         late=LateOutcome(item.late) if item.late else None,
         candidate=codec.roll_from_json(json.loads(item.candidate)) if item.candidate else None,
+        number=item.number,
     )
 
 
 class DynamoOrders:
     def create(self, order: Order) -> None:
-        """One open order per account (R-PAY-2): the lock and the order go in together."""
+        """One open order per account (R-PAY-2): the lock and the order go in together, with the
+        claim on its number (R-PAY-6) and its copy in the account's partition."""
         lock = OpenOrderItem(codec.account_pk(order.account_id), "OPENORDER", order_id=order.order_id)
 
         def build(txn: Txn) -> None:
             txn.put("order", order_item(order), OrderItem.pk.does_not_exist())
             txn.put("lock", lock, OpenOrderItem.pk.does_not_exist())
+            _claim_number(txn, order)
+            txn.put("entry", entry_item(order))
 
         try:
             run(connection(), build)
-        except ConditionsFailed:
+        except ConditionsFailed as failed:
+            if failed.labels == {"number"}:
+                raise OrderNumberTaken() from None
             raise OrderOpen() from None
+
+    def assign_number(self, order: Order, number: str) -> Order | None:
+        """R-PAY-6 for an order made before numbers: claimed like a new one, once. The order as it
+        is now, or None when it changed meanwhile (read it again)."""
+        numbered = replace(order, number=number)
+
+        def build(txn: Txn) -> None:
+            unchanged = OrderItem.number.does_not_exist() & (OrderItem.status == order.status.value)
+            item = OrderItem(f"ORDER#{order.order_id}", "ORDER")
+            txn.update("order", item, [OrderItem.number.set(number)], unchanged)
+            _claim_number(txn, numbered)
+            txn.put("entry", entry_item(numbered))
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed as failed:
+            if "order" in failed.labels:
+                return None
+            raise OrderNumberTaken() from None
+        return numbered
+
+    def orders_of(self, account_id: str) -> list[Order]:
+        """R-PAY-6: every order the account placed, newest first, by one query of its partition."""
+        items = OrderItem.query(
+            codec.account_pk(account_id), OrderItem.sk.startswith("ORDER#"), scan_index_forward=False
+        )
+        return [order_from_item(item) for item in items if isinstance(item, OrderItem)]
 
     def get(self, order_id: str) -> Order | None:
         try:
@@ -145,6 +205,7 @@ class DynamoOrders:
             ]
             txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, OrderItem.status == "open")
             _unlock(txn, order)
+            txn.put("entry", entry_item(replace(order, status=OrderStatus.CLOSED)))
 
         try:
             run(connection(), build)
@@ -195,7 +256,16 @@ class DynamoOrders:
         actions: list[Action] = [OrderItem.late.set(outcome.value)]
         if outcome is not LateOutcome.REFUND_PENDING:  # done: out of the refunds queue
             actions += [OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
-        OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
+
+        def build(txn: Txn) -> None:
+            txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions)
+            entry = OrderItem(codec.account_pk(order.account_id), entry_sk(order))
+            txn.update("entry", entry, [OrderItem.late.set(outcome.value)], OrderItem.pk.exists())
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:  # an order made before entries: the order alone
+            OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
 
     def record_late(self, late: LatePayment) -> None:
         LatePaymentItem(  # one record per order: a retried refund updates it
@@ -253,6 +323,12 @@ def _settled_by(build: Callable[[Txn], None]) -> Settlement:
     return Settlement.PAID
 
 
+def _claim_number(txn: Txn, order: Order) -> None:
+    if order.number is not None:
+        claim = OrderNumberItem(f"ORDERNO#{order.number}", "ORDERNO", order_id=order.order_id)
+        txn.put("number", claim, OrderNumberItem.pk.does_not_exist())
+
+
 def _unlock(txn: Txn, order: Order) -> None:
     lock = OpenOrderItem(codec.account_pk(order.account_id), "OPENORDER")
     txn.delete("lock", lock, OpenOrderItem.order_id == order.order_id)
@@ -277,6 +353,8 @@ def _mark_order(
     txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, settleable)
     if order.status is OrderStatus.OPEN:
         _unlock(txn, order)
+    after = replace(order, status=status, paid_at=now, provider_trade_no=trade_no, late=late or order.late)
+    txn.put("entry", entry_item(after))  # the order's condition decides; the copy follows it
 
 
 def _paid_actions() -> list[Action]:

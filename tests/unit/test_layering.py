@@ -33,7 +33,7 @@ def test_jobs_build_their_services_from_the_composition_root_never_from_api() ->
     assert any("chalicelib.bootstrap" in names for names in imported_modules("jobs").values())
 
 
-@pytest.mark.parametrize("package", ["storage", "protection", "payments"])
+@pytest.mark.parametrize("package", ["storage", "protection", "payments", "receipts"])
 def test_the_edges_never_reach_back_into_the_api_the_jobs_or_the_composition_root(package: str) -> None:
     outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice")
     for module, names in imported_modules(package).items():

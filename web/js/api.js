@@ -68,3 +68,22 @@ export const get = (path) => call("GET", path);
 export const post = (path, body = {}) => call("POST", path, body);
 export const put = (path, body) => call("PUT", path, body);
 export const del = (path) => call("DELETE", path);
+
+/** A file the API answers (a receipt): fetched with the bearer token in a header, never in the URL. */
+export async function download(path, accept) {
+  const headers = { Accept: accept };
+  const bearer = token.get();
+  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  let response;
+  try {
+    response = await fetch(base + path, { headers });
+  } catch {
+    throw new ApiError(0, "NETWORK", null);
+  }
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    const code = data && typeof data.code === "string" ? data.code : "UNEXPECTED";
+    throw new ApiError(response.status, code, data?.message ?? null, response.headers.get("Retry-After"));
+  }
+  return response.blob();
+}

@@ -5,6 +5,7 @@ import { describe } from "./messages.js";
 import { loginView, registerView } from "./views/account.js";
 import { agreementView, confirmView, lookupView } from "./views/enrol.js";
 import { homeView } from "./views/home.js";
+import { ordersView } from "./views/orders.js";
 import { payView } from "./views/payment.js";
 import { reviewView } from "./views/review.js";
 import { staffView } from "./views/staff.js";
@@ -22,6 +23,7 @@ const ROUTES = {
   written: [writtenView, "笔试报考"],
   oral: [oralView, "口试报考"],
   pay: [payView, "缴费"],
+  orders: [ordersView, "缴费记录"],
   staff: [staffView, "CET6资格复核（学校负责老师）"],
 };
 const PUBLIC = new Set(["login", "register"]);

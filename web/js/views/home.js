@@ -47,6 +47,7 @@ export async function homeView(ctx) {
       ),
     );
   }
+  parts.push(h("p", {}, h("a", { href: "#/orders" }, "缴费记录"), "：查看全部订单，下载缴费凭证。"));
   if (me.cet6_review) parts.push(h("p", {}, "CET6 资格复核：", reviewStatus(me.cet6_review), " ", h("a", { href: "#/review", "aria-label": "查看 CET6 资格复核" }, "查看")));
   return h("section", { class: "card" }, parts);
 }

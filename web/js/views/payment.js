@@ -14,7 +14,7 @@ const BANKS = [
   ["BOCOM", "交通银行"],
   ["PSBC", "中国邮政储蓄银行"],
 ];
-const ORDER_STATUS = { open: "待支付", paid: "已支付", closed: "已关闭", refunded: "已退款" };
+export const ORDER_STATUS = { open: "待支付", paid: "已支付", closed: "已关闭", refunded: "已退款" };
 
 function summary(subjects, amount) {
   return [

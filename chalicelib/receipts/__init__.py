@@ -1,0 +1,1 @@
+"""Printable documents for students: the payment receipt (R-PAY-6)."""
