@@ -23,6 +23,7 @@ from pathlib import Path
 
 from province.description import ROOT, DescriptionError, Province, load
 from province.package import chalice_package
+from province.prune import prune
 from province.template import stack_template
 
 OUT = ROOT / "out"
@@ -52,6 +53,8 @@ def build(province: Province, out_root: Path = OUT) -> Built:
     print(f"[1/4] Lambda package for {province.display_name} ({province.region}) …", flush=True)
     sam = chalice_package(province, out)
     shutil.move(out / "package" / "deployment.zip", out / "deployment.zip")
+    before, after = prune(out / "deployment.zip")
+    print(f"      Lambda package: {after / 2**20:.1f} MB unzipped ({before / 2**20:.1f} MB before pruning)", flush=True)
     template = stack_template(province, sam)
     path = out / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
