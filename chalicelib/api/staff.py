@@ -1,4 +1,5 @@
-"""School staff: pending CET6 reviews of their own school (R-REV-3 rule 2)."""
+"""School staff: CET6 reviews of their own school, pending or decided, each beside the CET4 score
+record its ticket names (R-REV-3 rule 2)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def list_reviews() -> Response:
         status = ReviewStatus(raw)
     except ValueError:
         raise InvalidRequest("status", "应为 pending、approved 或 rejected") from None
-    reviews = q.pending_reviews(services().registration, school_id, status)
-    return json_response([render.staff_review(r) for r in reviews])
+    cases = q.review_cases(services().registration, school_id, status)
+    return json_response([render.staff_review(c.review, c.record) for c in cases])
 
 
 @bp.route("/staff/cet6-reviews/{review_id}/decision", methods=["POST"], content_types=BODY_TYPES)
@@ -44,5 +45,5 @@ def decide(review_id: str) -> Response:
     note = body.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_NOTE:
         raise InvalidRequest("note", "应为 500 字以内的文字")
-    decided = q.decide_review(services().registration, school_id, path_id(review_id, "复核申请"), approve, note)
-    return json_response(render.staff_review(decided))
+    decided = q.decide_case(services().registration, school_id, path_id(review_id, "复核申请"), approve, note)
+    return json_response(render.staff_review(decided.review, decided.record))

@@ -27,6 +27,7 @@ class Account:
     school_id: str | None = None
     agreement_accepted_at: datetime | None = None
     created_at: datetime | None = None
+    looked_up_school_id: str | None = None  # the school of the candidate last looked up (R-DATE-1)
 
 
 def normalize_login(raw: str) -> str:
