@@ -57,6 +57,7 @@ DECIDE = "POST /staff/cet6-reviews/{review_id}/decision"
 ORDER = "GET /orders/{order_id}"
 REFRESH = "POST /orders/{order_id}/refresh"
 PAY = "POST /_test/gateway/{order_id}/pay"
+UPCOMING = "GET /oral-campuses/upcoming"
 NJU_STAFF = "staff@nju.edu.cn"
 SEU_STAFF = "staff@seu.edu.cn"
 DAY = 24 * 3600
@@ -466,6 +467,7 @@ def test_r_acc_1_register_and_log_in_are_201_with_the_contract_shapes(client: Cl
         "registration": None,
         "cet6_review": None,
         "open_order_id": None,
+        "window": None,  # R-DATE-1: no candidate looked up yet
     }
     create_account(client, "+86 139-1234-5678")
     assert ok(call(client, "GET", "/me", token=log_in(client, "13912345678")), "GET /me")["login"] == "13912345678"
@@ -1251,22 +1253,18 @@ def test_r_date_1_upcoming_campuses_keep_the_external_rule(client: Client) -> No
 def test_r_date_1_upcoming_oral_campuses_errors_as_for_the_oral_list(client: Client) -> None:
     """R-DATE-1: GET /oral-campuses/upcoming answers like GET /oral-campuses: 400 for a bad subject,
     401 without a token, 403 for staff, 404 before the registration is saved."""
-    route = "GET /oral-campuses/upcoming"
     token = registered(client, ZHANG)
     for query in ("", "?subject=", "?subject=CET4", "?subject=NOPE", "?other=CET-SET4"):
-        expect(
-            call(client, "GET", f"/oral-campuses/upcoming{query}", token=token),
-            route,
-            400,
-            "INVALID_REQUEST",
-            "subject",
-        )
+        reply = call(client, "GET", f"/oral-campuses/upcoming{query}", token=token)
+        expect(reply, UPCOMING, 400, "INVALID_REQUEST", "subject")
     for t in (None, "not-a-token"):
-        expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=t), route, 401, "UNAUTHENTICATED")
+        expect(
+            call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=t), UPCOMING, 401, "UNAUTHENTICATED"
+        )
     nju = staff(client, NJU_STAFF)
-    expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=nju), route, 403, "FORBIDDEN")
+    expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=nju), UPCOMING, 403, "FORBIDDEN")
     fresh = agreed_student(client)
-    expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=fresh), route, 404, "NOT_FOUND")
+    expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=fresh), UPCOMING, 404, "NOT_FOUND")
 
 
 def test_r_pay_1_a_chosen_subject_is_201_and_due_24_hours_later(client: Client) -> None:
