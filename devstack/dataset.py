@@ -239,6 +239,10 @@ class _Reader:
             self.fail(_child(path, key), f"应为带时区偏移的 ISO 8601 时间（如 {example}），实际为 {value!r}")
             return None
 
+    def optional_moment(self, obj: JsonObject, path: str, key: str) -> datetime | None:
+        """A time the dataset may leave out (absent or null); when given, it must be one."""
+        return self.moment(obj, path, key) if obj.get(key) is not None else None
+
     def period(self, obj: JsonObject, path: str) -> tuple[datetime, datetime]:
         opens_at = self.moment(obj, path, "opens_at")
         closes_at = self.moment(obj, path, "closes_at")
@@ -329,7 +333,8 @@ def _subjects(reader: _Reader, root: JsonObject, known: _Known) -> dict[str, Sub
         kind = reader.choice(obj, path, "kind", SubjectKind)
         name = reader.text(obj, path, "name")
         level, fee = reader.level(obj, path), reader.integer(obj, path, "fee")
-        subject = Subject(code, name, kind or SubjectKind.WRITTEN, level, fee)
+        exam_at = reader.optional_moment(obj, path, "exam_at")  # R-DATE-1: the exam schedule
+        subject = Subject(code, name, kind or SubjectKind.WRITTEN, level, fee, exam_at)
         codes.see(reader, code, _child(path, "code"))
         if code and code not in known.subject_kinds:
             known.subject_kinds[code] = kind

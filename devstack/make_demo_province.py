@@ -46,6 +46,14 @@ SUBJECTS = [
     ("CET-SET6", "英语六级口试", "oral", 6, 5000),
 ]
 OTHER_LEVEL4 = ("CJT4", "PHS4", "CRT4", "TFU4")
+# R-DATE-1: the exam schedule, 北京时间: level 4 written in the morning, level 6 in the afternoon,
+# the oral exams on the weekend a month before.
+EXAM_AT = {
+    **dict.fromkeys(("CET4", *OTHER_LEVEL4), "2099-12-19T09:00:00+08:00"),
+    **dict.fromkeys(("CET6", "CJT6", "PHS6", "CRT6"), "2099-12-19T15:00:00+08:00"),
+    "CET-SET4": "2099-11-21T09:00:00+08:00",
+    "CET-SET6": "2099-11-22T09:00:00+08:00",
+}
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
@@ -435,7 +443,7 @@ def dataset(gen: Generator) -> dict[str, object]:
     return {
         "province": PROVINCE,
         "subjects": [
-            {"code": code, "name": name, "kind": kind, "level": level, "fee": fee}
+            {"code": code, "name": name, "kind": kind, "level": level, "fee": fee, "exam_at": EXAM_AT[code]}
             for code, name, kind, level, fee in SUBJECTS
         ],
         "schools": [school_json(plan) for plan in SCHOOLS],

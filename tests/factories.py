@@ -38,11 +38,22 @@ def resident_id(serial: int, region: str = "320102", birth: str = "20050101") ->
     return first17 + gb11643_check_digit(first17)
 
 
+# R-DATE-1: the exam schedule of the test province; the Japanese exams have none (exam_at null).
+EXAM_AT = {
+    "CET4": datetime(2099, 12, 19, 9, 0, tzinfo=SHANGHAI),
+    "CET6": datetime(2099, 12, 19, 15, 0, tzinfo=SHANGHAI),
+    "CET-SET4": datetime(2099, 11, 21, 9, 0, tzinfo=SHANGHAI),
+    "CET-SET6": datetime(2099, 11, 22, 9, 0, tzinfo=SHANGHAI),
+}
+
+
 def subjects() -> dict[str, Subject]:
     written = [("CET4", "英语四级", 4), ("CET6", "英语六级", 6), ("CJT4", "日语四级", 4), ("CJT6", "日语六级", 6)]
-    found = {code: Subject(code, name, SubjectKind.WRITTEN, level, 3000) for code, name, level in written}
-    found["CET-SET4"] = Subject("CET-SET4", "英语四级口试", SubjectKind.ORAL, 4, 5000)
-    found["CET-SET6"] = Subject("CET-SET6", "英语六级口试", SubjectKind.ORAL, 6, 5000)
+    found = {
+        code: Subject(code, name, SubjectKind.WRITTEN, level, 3000, EXAM_AT.get(code)) for code, name, level in written
+    }
+    found["CET-SET4"] = Subject("CET-SET4", "英语四级口试", SubjectKind.ORAL, 4, 5000, EXAM_AT["CET-SET4"])
+    found["CET-SET6"] = Subject("CET-SET6", "英语六级口试", SubjectKind.ORAL, 6, 5000, EXAM_AT["CET-SET6"])
     return found
 
 

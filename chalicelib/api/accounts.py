@@ -95,6 +95,7 @@ def me() -> Response:
         if state.registration
         else None,
         "cet6_review": render.review(state.review),
+        "window": render.window(state.window),
         # R-PAY-3: back from the payment platform, on any device, the page finds the order to 更新
         "open_order_id": services().payments.orders.open_order_of(account.account_id),
     }

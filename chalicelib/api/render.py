@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.catalog import Catalog, Window
 from chalicelib.domain.clock import iso
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.domain.reviews import Cet6Review
-from chalicelib.domain.roll import RollEntry
+from chalicelib.domain.roll import Cet4Record, RollEntry
 
 
 def optional_iso(value: Any) -> str | None:
@@ -56,6 +56,11 @@ def registration(reg: Registration, catalog: Catalog, now: Any) -> dict[str, Any
     }
 
 
+def window(item: Window | None) -> dict[str, str] | None:
+    """R-DATE-1: the school's registration window, 北京时间."""
+    return {"opens_at": iso(item.opens_at), "closes_at": iso(item.closes_at)} if item else None
+
+
 def review(item: Cet6Review | None) -> dict[str, Any] | None:
     if item is None:
         return None
@@ -69,7 +74,20 @@ def review(item: Cet6Review | None) -> dict[str, Any] | None:
     }
 
 
-def staff_review(item: Cet6Review) -> dict[str, Any]:
+def cet4_record(record: Cet4Record | None) -> dict[str, Any] | None:
+    """The CET4 score record a review's ticket names, its ID number masked (decision 0013)."""
+    if record is None:
+        return None
+    return {
+        "ticket_number": record.ticket_number,
+        "name": record.name,
+        "id_number": record.identity.masked,
+        "score": record.score,
+        "year": record.year,
+    }
+
+
+def staff_review(item: Cet6Review, record: Cet4Record | None = None) -> dict[str, Any]:
     return {
         "review_id": item.review_id,
         "status": item.status.value,
@@ -78,4 +96,5 @@ def staff_review(item: Cet6Review) -> dict[str, Any]:
         "submitted_at": iso(item.submitted_at),
         "decided_at": optional_iso(item.decided_at),
         "note": item.note,
+        "cet4_record": cet4_record(record),
     }

@@ -1,4 +1,5 @@
-"""School staff: pending CET6 reviews of their own school (R-REV-3 rule 2)."""
+"""School staff: CET6 reviews of their own school, pending or decided, each beside the CET4 score
+record its ticket names (R-REV-3 rule 2)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def list_reviews() -> Response:
         status = ReviewStatus(raw)
     except ValueError:
         raise InvalidRequest("status", "应为 pending、approved 或 rejected") from None
-    reviews = q.pending_reviews(services().registration, school_id, status)
-    return json_response([render.staff_review(r) for r in reviews])
+    cases = q.review_cases(services().registration, school_id, status)
+    return json_response([render.staff_review(c.review, c.record) for c in cases])
 
 
 @bp.route("/staff/cet6-reviews/{review_id}/decision", methods=["POST"], content_types=BODY_TYPES)
@@ -47,5 +48,5 @@ def decide(review_id: str) -> Response:
     review_id = path_id(review_id, "复核申请")
     student = services().accounts.accounts.get(review_id)  # a review's id is its account's (decision 0007)
     tell = student.login if student else None
-    decided = q.decide_review(services().registration, school_id, review_id, approve, note, tell)
-    return json_response(render.staff_review(decided))
+    decided = q.decide_case(services().registration, school_id, review_id, approve, note, tell)
+    return json_response(render.staff_review(decided.review, decided.record))

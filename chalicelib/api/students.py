@@ -10,6 +10,7 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, confirmed, current_request, json_body, optional_text, query_param, text
 from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
+from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.registration import Registration
 from chalicelib.metrics import count
@@ -119,6 +120,7 @@ def list_subjects() -> Response:
                 "fee": o.subject.fee,
                 "qualified": o.qualified,
                 "reason": o.reason or None,
+                "exam_at": render.optional_iso(o.subject.exam_at),  # R-DATE-1
             }
             for o in options
         ]
@@ -140,6 +142,25 @@ def list_oral_campuses() -> Response:
                 "notice": c.notice,
             }
             for c in campuses
+        ]
+    )
+
+
+@bp.route("/oral-campuses/upcoming", methods=["GET"])
+@handles_errors
+def list_upcoming_oral_campuses() -> Response:
+    """R-DATE-1: campuses that open later, with their opening time."""
+    upcoming = reg.upcoming_oral_campuses(services().registration, student(), query_param(_request(), "subject"))
+    return json_response(
+        [
+            {
+                "campus_id": u.campus.id,
+                "name": u.campus.name,
+                "school_id": u.campus.school_id,
+                "school": u.school_name,
+                "opens_at": iso(u.opens_at),
+            }
+            for u in upcoming
         ]
     )
 

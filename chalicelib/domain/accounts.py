@@ -28,6 +28,7 @@ class Account:
     agreement_accepted_at: datetime | None = None
     created_at: datetime | None = None
     session_generation: int = 0  # a session of another generation is revoked
+    looked_up_school_id: str | None = None  # the school of the candidate last looked up (R-DATE-1)
 
 
 def normalize_login(raw: str) -> str:

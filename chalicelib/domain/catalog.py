@@ -29,6 +29,7 @@ class Subject:
     kind: SubjectKind
     level: int
     fee: int  # fen
+    exam_at: datetime | None = None  # R-DATE-1: the exam's date and time, when the province says
 
     @property
     def requires(self) -> str | None:
@@ -96,6 +97,12 @@ class Catalog:
 
     def window_open(self, school_id: str, now: datetime) -> bool:
         return any(w.is_open(now) for w in self.windows.get(school_id, ()))
+
+    def window_of(self, school_id: str, now: datetime) -> Window | None:
+        """R-DATE-1: the window to show: the open one, else the next to open, else the last closed."""
+        windows = sorted(self.windows.get(school_id, ()), key=lambda w: w.opens_at)
+        current = [w for w in windows if now < w.closes_at]
+        return current[0] if current else (windows[-1] if windows else None)
 
     def campuses_offering(self, subject: str) -> list[tuple[Campus, OralOffering]]:
         found = []

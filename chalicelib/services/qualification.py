@@ -28,8 +28,15 @@ from chalicelib.domain.reviews import (
     judge_review,
     review_offered,
 )
-from chalicelib.domain.roll import RollEntry
-from chalicelib.services.ports import CatalogStore, IdentityKeys, RegistrationStore, ReviewStore, RollStore
+from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.services.ports import (
+    AccountStore,
+    CatalogStore,
+    IdentityKeys,
+    RegistrationStore,
+    ReviewStore,
+    RollStore,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class RegistrationContext:
     registrations: RegistrationStore
     identities: IdentityKeys
     clock: Clock
+    accounts: AccountStore
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,8 @@ def ensure_current_key(ctx: RegistrationContext, version: str) -> None:
 
 def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
     entry = find_candidate(ctx, account, id_type, id_number, name)
+    if account.looked_up_school_id != entry.school_id:
+        ctx.accounts.remember_lookup(account.account_id, entry.school_id)  # R-DATE-1: its window on /me
     return qualification_of(entry, ctx.catalogs.catalog(), ctx.reviews.get(account.account_id))
 
 
@@ -148,6 +158,19 @@ def pending_reviews(ctx: RegistrationContext, school_id: str, status: ReviewStat
     return ctx.reviews.list_for_school(school_id, status)
 
 
+@dataclass(frozen=True)
+class ReviewCase:
+    """A review as school staff weigh it: beside it, the CET4 score record its ticket names."""
+
+    review: Cet6Review
+    record: Cet4Record | None
+
+
+def review_cases(ctx: RegistrationContext, school_id: str, status: ReviewStatus) -> list[ReviewCase]:
+    """R-REV-3 rule 2: staff compare the candidate with the score record (masked IDs only, decision 0013)."""
+    return [ReviewCase(r, ctx.roll.cet4_record(r.ticket_number)) for r in pending_reviews(ctx, school_id, status)]
+
+
 def decide_review(
     ctx: RegistrationContext, school_id: str, review_id: str, approve: bool, note: str, tell: str | None = None
 ) -> Cet6Review:
@@ -165,3 +188,11 @@ def decide_review(
     message = review_decided(f"review_decided#{review_id}#{iso(now)}", tell, approve, note, now) if tell else None
     ctx.reviews.decide(decided, message)
     return decided
+
+
+def decide_case(
+    ctx: RegistrationContext, school_id: str, review_id: str, approve: bool, note: str, tell: str | None = None
+) -> ReviewCase:
+    """The decision, answered as the staff screen lists reviews: beside the CET4 score record."""
+    decided = decide_review(ctx, school_id, review_id, approve, note, tell)
+    return ReviewCase(decided, ctx.roll.cet4_record(decided.ticket_number))

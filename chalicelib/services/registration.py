@@ -51,6 +51,13 @@ class OralCampus:
     notice: str
 
 
+@dataclass(frozen=True)
+class UpcomingCampus:
+    campus: Campus
+    school_name: str
+    opens_at: datetime
+
+
 def save_registration(
     ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str
 ) -> Registration:
@@ -118,12 +125,17 @@ def _subject(ctx: RegistrationContext, code: object, field: str = "subject") -> 
     return subject
 
 
-def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[OralCampus]:
-    """R-ORAL-1/2/3: open campuses only, the external rule, capacity as a colour."""
-    registration = current_registration(ctx, account)
+def _oral_subject(ctx: RegistrationContext, code: object) -> Subject:
     subject = _subject(ctx, code)
     if subject.kind is not SubjectKind.ORAL:
         raise InvalidRequest("subject", "不是口试科目")
+    return subject
+
+
+def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[OralCampus]:
+    """R-ORAL-1/2/3: open campuses only, the external rule, capacity as a colour."""
+    registration = current_registration(ctx, account)
+    subject = _oral_subject(ctx, code)
     catalog = ctx.catalogs.catalog()
     now = ctx.clock.now()
     offerings = [
@@ -139,6 +151,20 @@ def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> l
         colour = capacity_colour(offering.capacity, taken.get(SeatGrab(campus.id, subject.code), offering.capacity))
         result.append(OralCampus(campus, school.name, colour, school.notice))
     return result
+
+
+def upcoming_oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[UpcomingCampus]:
+    """R-DATE-1, R-ORAL-1/2: the campuses this student could choose once their oral registration opens."""
+    registration = current_registration(ctx, account)
+    subject = _oral_subject(ctx, code)
+    catalog = ctx.catalogs.catalog()
+    now = ctx.clock.now()
+    upcoming = [
+        UpcomingCampus(campus, catalog.schools[campus.school_id].name, offering.opens_at)
+        for campus in oral_campus_choices(registration.candidate, catalog, subject.code)
+        if (offering := campus.offering(subject.code)) is not None and now < offering.opens_at
+    ]
+    return sorted(upcoming, key=lambda u: (u.opens_at, u.campus.id))
 
 
 def _taken_by_live_holds(ctx: RegistrationContext, capacity: dict[SeatGrab, int], now: datetime) -> dict[SeatGrab, int]:

@@ -80,6 +80,7 @@ def account_from_item(item: AccountItem) -> Account:
         agreement_accepted_at=optional_time(item.agreement_accepted_at),
         created_at=optional_time(item.created_at),
         session_generation=int(item.session_generation or 0),
+        looked_up_school_id=item.looked_up_school_id,
     )
 
 
@@ -95,6 +96,7 @@ def account_item(account: Account) -> AccountItem:
         agreement_accepted_at=optional_iso(account.agreement_accepted_at),
         created_at=optional_iso(account.created_at),
         session_generation=account.session_generation,
+        looked_up_school_id=account.looked_up_school_id,
     )
 
 
@@ -204,7 +206,7 @@ def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
         return CatalogPartItem("CATALOG", sk, body=json.dumps(body, ensure_ascii=False))
 
     parts = [part("PROVINCE", vars(catalog.province))]
-    parts += [part(f"SUBJECT#{s.code}", {**vars(s), "kind": s.kind.value}) for s in catalog.subjects.values()]
+    parts += [part(f"SUBJECT#{s.code}", subject_to_json(s)) for s in catalog.subjects.values()]
     parts += [part(f"SCHOOL#{s.id}", vars(s)) for s in catalog.schools.values()]
     parts += [part(f"CAMPUS#{c.id}", campus_to_json(c)) for c in catalog.campuses.values()]
     for school_id, windows in catalog.windows.items():
@@ -216,6 +218,16 @@ def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
             for i, w in enumerate(windows)
         ]
     return parts
+
+
+def subject_to_json(subject: Subject) -> dict[str, Any]:
+    exam_at = iso(subject.exam_at) if subject.exam_at else None
+    return {**vars(subject), "kind": subject.kind.value, "exam_at": exam_at}
+
+
+def subject_from_json(body: dict[str, Any]) -> Subject:
+    exam_at = body.get("exam_at")  # absent from catalogs loaded before R-DATE-1
+    return Subject(**{**body, "kind": SubjectKind(body["kind"]), "exam_at": parse_iso(exam_at) if exam_at else None})
 
 
 def campus_to_json(campus: Campus) -> dict[str, Any]:
@@ -248,7 +260,7 @@ def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
     for sk, body in bodies.items():
         kind = sk.split("#", 1)[0]
         if kind == "SUBJECT":
-            catalog.subjects[body["code"]] = Subject(**{**body, "kind": SubjectKind(body["kind"])})
+            catalog.subjects[body["code"]] = subject_from_json(body)
         elif kind == "SCHOOL":
             catalog.schools[body["id"]] = School(**body)
         elif kind == "CAMPUS":

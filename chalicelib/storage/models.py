@@ -118,6 +118,7 @@ class AccountItem(TableItem, discriminator="account"):
     created_at = UnicodeAttribute(null=True)
     # Sessions of an older generation are revoked (R-ACC-3: a new password revokes them all).
     session_generation = NumberAttribute(default=0)
+    looked_up_school_id = UnicodeAttribute(null=True)
 
 
 class LoginItem(TableItem, discriminator="login"):

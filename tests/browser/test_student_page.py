@@ -5,6 +5,7 @@ Screenshots of every step: test-artifacts/browser/<test>/.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import expect
@@ -236,13 +237,14 @@ def submit_ticket(student: Student, ticket: str, button: str) -> None:
 def decide_as_staff(staff: Student, approve: bool) -> None:
     staff.log_in("staff@nyit.edu.cn", "Staff2026pass")
     staff.heading("CET6资格复核（学校负责老师）")
-    row = staff.page.get_by_role("row", name="梁博睿")
+    row = staff.page.get_by_role("table", name=re.compile("待人工复核的申请")).get_by_role("row", name="梁博睿")
     expect(row).to_contain_text("390310242102424")
     staff.browsing.shot("staff-pending")
     who = "梁博睿（390310242102424）"
     if not approve:
         staff.type_into(f"备注：{who}", "请携带 CET4 成绩报告单到教务处复核")
     staff.press(staff.page.get_by_role("button", name=f"{'通过' if approve else '不通过'} {who}", exact=True))
+    staff.dialog_confirm(*(("确认通过复核", "确认通过") if approve else ("确认不通过", "确认不通过")))  # R-REV-4
     expect(staff.page.get_by_role("status")).to_contain_text("已通过" if approve else "已驳回")
     expect(staff.page.get_by_text("目前没有待复核的申请")).to_be_visible()
     staff.press(staff.button("退出"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -29,7 +30,7 @@ from chalicelib.domain.registration import Registration
 from chalicelib.domain.roll import RollRow
 from chalicelib.services.ports import SeatGrab
 from chalicelib.storage import codec
-from chalicelib.storage.models import RollItem, SubjectItem, TableItem
+from chalicelib.storage.models import CatalogPartItem, RollItem, SubjectItem, TableItem
 from tests import factories
 from tests.e2e.http import (
     STUDENT_PASSWORD,
@@ -56,6 +57,7 @@ DECIDE = "POST /staff/cet6-reviews/{review_id}/decision"
 ORDER = "GET /orders/{order_id}"
 REFRESH = "POST /orders/{order_id}/refresh"
 PAY = "POST /_test/gateway/{order_id}/pay"
+UPCOMING = "GET /oral-campuses/upcoming"
 NJU_STAFF = "staff@nju.edu.cn"
 SEU_STAFF = "staff@seu.edu.cn"
 DAY = 24 * 3600
@@ -68,7 +70,7 @@ REGISTRATION_KEYS = {"candidate", "saved_at", "expires_at", "subjects", "amount_
 CANDIDATE_KEYS = {"id_type", "id_number", "name", "school_id", "school", "campus_id", "campus", "student_no"}
 SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by"}
 REVIEW_KEYS = {"review_id", "status", "ticket_number", "submitted_at", "decided_at", "note"}
-STAFF_REVIEW_KEYS = REVIEW_KEYS | {"candidate"}
+STAFF_REVIEW_KEYS = REVIEW_KEYS | {"candidate", "cet4_record"}
 ORDER_KEYS = {
     "order_id", "status", "provider", "bank", "amount", "subjects", "pay_url", "created_at", "expires_at", "paid_at",
     "late",
@@ -465,6 +467,7 @@ def test_r_acc_1_register_and_log_in_are_201_with_the_contract_shapes(client: Cl
         "registration": None,
         "cet6_review": None,
         "open_order_id": None,
+        "window": None,  # R-DATE-1: no candidate looked up yet
     }
     create_account(client, "+86 139-1234-5678")
     assert ok(call(client, "GET", "/me", token=log_in(client, "13912345678")), "GET /me")["login"] == "13912345678"
@@ -958,6 +961,27 @@ def test_r_rev_3_rule_2_staff_approve_makes_cet6_qualified_and_decide_only_once(
     assert codes(chosen(client, student, "CET6")) == ["CET6"]
 
 
+def test_r_rev_3_rule_2_staff_see_the_cet4_record_beside_the_candidate_masked(client: Client) -> None:
+    """R-REV-3 rule 2, decision 0013: staff weigh a review against the CET4 score record its ticket
+    names (name, score, year, masked ID number: never a whole one), pending and decided alike."""
+    _, review_id = pending_review(client)
+    nju = staff(client, NJU_STAFF)
+    [listed] = staff_list(client, nju)
+    record = listed["cet4_record"]
+    assert set(record) == {"ticket_number", "name", "id_number", "score", "year"}, record
+    scored = next(r for r in factories.scores() if r.ticket_number == factories.TICKET_PENDING)
+    assert (record["ticket_number"], record["name"], record["score"], record["year"]) == (
+        scored.ticket_number, scored.name, scored.score, scored.year,
+    )  # fmt: skip
+    assert_masked(record["id_number"], scored.id_number)
+    assert record["id_number"] != listed["candidate"]["id_number"], "rule 2: the ID numbers differ"
+    decided = ok(decide(client, nju, review_id, {"approve": False, "note": "证件不符"}), DECIDE)
+    assert decided["cet4_record"] == record
+    [rejected] = staff_list(client, nju, "?status=rejected")
+    assert (rejected["review_id"], rejected["status"], rejected["cet4_record"]) == (review_id, "rejected", record)
+    assert staff_list(client, nju) == []
+
+
 def test_r_rev_3_rule_2_staff_decision_bad_input_or_unknown_review(client: Client) -> None:
     """R-REV-3 rule 2: a decision is {approve: bool, note: at most 500 characters}; an unknown review is 404."""
     _, review_id = pending_review(client)
@@ -1119,7 +1143,7 @@ def test_r_writ_1_subject_list_shows_qualification(client: Client) -> None:
     """R-WRIT-1: the province's subjects, each with whether this candidate may take it and why not."""
     token = registered(client, ZHANG)
     options = ok(call(client, "GET", "/subjects", token=token), "GET /subjects")
-    assert all(set(o) == {"code", "name", "kind", "level", "fee", "qualified", "reason"} for o in options), options
+    assert all(set(o) == {"code", "name", "kind", "level", "fee", "qualified", "reason", "exam_at"} for o in options)
     by_code = {o["code"]: o for o in options}
     assert set(by_code) == {"CET4", "CET6", "CJT4", "CJT6", "CET-SET4", "CET-SET6"}
     assert by_code["CET4"] == {
@@ -1130,11 +1154,117 @@ def test_r_writ_1_subject_list_shows_qualification(client: Client) -> None:
         "fee": 3000,
         "qualified": True,
         "reason": None,
+        "exam_at": "2099-12-19T09:00:00+08:00",
     }
     assert (by_code["CET-SET4"]["qualified"], by_code["CET-SET4"]["fee"]) == (True, 5000)
     for code in ("CET6", "CJT6", "CET-SET6"):
         assert by_code[code]["qualified"] is False, by_code[code]
         assert by_code[code]["reason"], by_code[code]
+
+
+# Dates (R-DATE-1)
+
+
+def test_r_date_1_subjects_carry_their_exam_time_in_beijing_time_or_null(client: Client) -> None:
+    """R-DATE-1: every subject of GET /subjects carries `exam_at` (ISO 8601, +08:00) from the
+    province's exam schedule, or null where the province gave none."""
+    token = registered(client, ZHANG)
+    by_code = subject_options(client, token)
+    for code, moment in factories.EXAM_AT.items():
+        assert by_code[code]["exam_at"] is not None, by_code[code]
+        assert parse_time(by_code[code]["exam_at"]) == moment, by_code[code]
+    assert by_code["CET-SET6"]["exam_at"] == "2099-11-22T09:00:00+08:00"
+    assert (by_code["CJT4"]["exam_at"], by_code["CJT6"]["exam_at"]) == (None, None)
+
+
+def window_of(client: Client, token: str) -> Any:
+    return ok(call(client, "GET", "/me", token=token), "GET /me")["window"]
+
+
+def test_r_date_1_me_window_is_null_until_a_candidate_is_looked_up_then_its_schools(client: Client) -> None:
+    """R-DATE-1: GET /me carries the school's registration window once a candidate is looked up
+    (and after binding), null before; a later lookup of another school's candidate shows that one."""
+    token = agreed_student(client)
+    assert window_of(client, token) is None
+    reply = call(client, "POST", "/qualification", {**identity(ZHANG), "id_number": NOT_ON_ROLL}, token)
+    expect(reply, "POST /qualification", 404, "CANDIDATE_NOT_FOUND")
+    assert window_of(client, token) is None, "a miss names no school"
+    look_up(client, token, ZHANG)
+    nju = {"opens_at": "2024-01-01T00:00:00+08:00", "closes_at": "2099-12-31T00:00:00+08:00"}
+    assert window_of(client, token) == nju
+    for moment in window_of(client, token).values():
+        parse_time(moment)
+    look_up(client, token, ZHAO)  # OLD's window closed long ago: the last one is shown, dates and all
+    assert window_of(client, token) == {
+        "opens_at": "2024-01-01T00:00:00+08:00",
+        "closes_at": "2024-01-31T00:00:00+08:00",
+    }
+    ok(save(client, token, ZHANG), "POST /registration", 201)
+    assert window_of(client, token) == nju
+    other = registered(client, WANG)  # bound, never looked up by this account before saving: its own school
+    assert window_of(client, other) == nju  # SEU's window has the same dates in the test province
+    assert ok(call(client, "GET", "/me", token=staff(client, NJU_STAFF)), "GET /me")["window"] is None
+
+
+def upcoming(client: Client, token: str, subject: str = "CET-SET4") -> list[dict[str, Any]]:
+    reply = call(client, "GET", f"/oral-campuses/upcoming?subject={subject}", token=token)
+    return ok(reply, "GET /oral-campuses/upcoming")
+
+
+def move_oral_opening(campus_id: str, subject: str, opens_at: datetime) -> None:
+    """The province moves a campus's oral opening (as R-OPS-2 allows), and the stage reads it again."""
+    campus = factories.catalog(capacity=3).campuses[campus_id]
+    oral = tuple(replace(o, opens_at=opens_at) if o.subject == subject else o for o in campus.oral)
+    body = json.dumps(codec.campus_to_json(replace(campus, oral=oral)), ensure_ascii=False)
+    CatalogPartItem("CATALOG", f"CAMPUS#{campus_id}", body=body).save()
+    reset_services()  # no cached catalog of the old opening
+
+
+def test_r_date_1_upcoming_oral_campuses_until_they_open(client: Client) -> None:
+    """R-DATE-1, R-ORAL-1: a campus that opens later is not in the oral list but is listed as
+    upcoming with its opening time; once the clock passes it, it moves to the oral list."""
+    token = registered(client, ZHANG)
+    listed = upcoming(client, token)
+    assert listed == [
+        {
+            "campus_id": "NJU-XL",
+            "name": "仙林校区",
+            "school_id": "NJU",
+            "school": "南京大学",
+            "opens_at": "2099-12-30T00:00:00+08:00",
+        }
+    ]
+    assert upcoming(client, token, "CET-SET6") == []  # NJU-XL offers no CET-SET6
+    opens_at = (server_now(client) + timedelta(hours=1)).replace(microsecond=0)
+    move_oral_opening("NJU-XL", "CET-SET4", opens_at)
+    assert [(c["campus_id"], parse_time(c["opens_at"])) for c in upcoming(client, token)] == [("NJU-XL", opens_at)]
+    assert "NJU-XL" not in {c["campus_id"] for c in oral_campuses(client, token)}
+    advance(client, 3600)
+    assert upcoming(client, token) == []
+    assert "NJU-XL" in {c["campus_id"] for c in oral_campuses(client, token)}
+
+
+def test_r_date_1_upcoming_campuses_keep_the_external_rule(client: Client) -> None:
+    """R-DATE-1, R-ORAL-2: upcoming campuses are those the student could choose once open: a student
+    whose school allows no external oral candidates sees no other school's campus."""
+    assert upcoming(client, registered(client, WANG)) == []  # SEU: only its own campus, which is open
+
+
+def test_r_date_1_upcoming_oral_campuses_errors_as_for_the_oral_list(client: Client) -> None:
+    """R-DATE-1: GET /oral-campuses/upcoming answers like GET /oral-campuses: 400 for a bad subject,
+    401 without a token, 403 for staff, 404 before the registration is saved."""
+    token = registered(client, ZHANG)
+    for query in ("", "?subject=", "?subject=CET4", "?subject=NOPE", "?other=CET-SET4"):
+        reply = call(client, "GET", f"/oral-campuses/upcoming{query}", token=token)
+        expect(reply, UPCOMING, 400, "INVALID_REQUEST", "subject")
+    for t in (None, "not-a-token"):
+        expect(
+            call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=t), UPCOMING, 401, "UNAUTHENTICATED"
+        )
+    nju = staff(client, NJU_STAFF)
+    expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=nju), UPCOMING, 403, "FORBIDDEN")
+    fresh = agreed_student(client)
+    expect(call(client, "GET", "/oral-campuses/upcoming?subject=CET-SET4", token=fresh), UPCOMING, 404, "NOT_FOUND")
 
 
 def test_r_pay_1_a_chosen_subject_is_201_and_due_24_hours_later(client: Client) -> None:

@@ -392,6 +392,54 @@ def test_times_need_an_offset_and_an_order_dataset_contract() -> None:
     assert "+08:00" in problems[1].message
 
 
+def subjects_of(data: dict[str, object]) -> list[dict[str, object]]:
+    subjects = data["subjects"]
+    assert isinstance(subjects, list)
+    return subjects
+
+
+def test_r_date_1_the_exam_schedule_is_optional_dataset_contract() -> None:
+    """R-DATE-1: a subject may carry `exam_at` (its exam's date and time); absent or null, it has none."""
+    data = minimal()
+    cet4, cet6, _ = subjects_of(data)
+    cet4["exam_at"] = "2099-12-19T09:00:00+08:00"
+    cet6["exam_at"] = None
+    subjects = parse_dataset(dump(data)).catalog.subjects
+    assert subjects["CET4"].exam_at == datetime(2099, 12, 19, 9, 0, tzinfo=SHANGHAI)
+    assert (subjects["CET6"].exam_at, subjects["CET-SET4"].exam_at) == (None, None)
+    cet4["exam_at"] = "2099-12-19T01:00:00Z"  # any offset, held in Beijing time
+    assert parse_dataset(dump(data)).catalog.subjects["CET4"].exam_at == datetime(2099, 12, 19, 9, tzinfo=SHANGHAI)
+
+
+def test_r_date_1_a_bad_exam_time_is_refused_with_its_line_and_field_dataset_contract() -> None:
+    """R-DATE-1: an `exam_at` that is not an ISO 8601 time with an offset is reported at its line and
+    field, and nothing loads."""
+    data = minimal()
+    cet4, cet6, oral = subjects_of(data)
+    cet4["exam_at"] = "2099-12-19T09:00:00"  # no offset: which time zone?
+    cet6["exam_at"] = "12月19日上午"
+    oral["exam_at"] = 20991121
+    text = dump(data)
+    problems = problems_of(data)
+    assert fields(problems) == ["subjects[0].exam_at", "subjects[1].exam_at", "subjects[2].exam_at"]
+    assert [p.line for p in problems] == [
+        line_of(text, '"exam_at": "2099-12-19T09:00:00"'),
+        line_of(text, '"exam_at": "12月19日上午"'),
+        line_of(text, '"exam_at": 20991121'),
+    ]
+    assert "+08:00" in problems[0].message
+    assert "12月19日上午" in problems[1].message
+    assert "字符串" in problems[2].message
+
+
+def test_r_date_1_the_demo_province_has_an_exam_schedule(demo: ProvinceData) -> None:
+    """R-DATE-1: every demo subject has its exam time; level 4 and 6 written exams on the same day."""
+    subjects = demo.catalog.subjects
+    assert all(s.exam_at is not None for s in subjects.values()), subjects
+    assert subjects["CET4"].exam_at == datetime(2099, 12, 19, 9, 0, tzinfo=SHANGHAI)
+    assert subjects["CET6"].exam_at == datetime(2099, 12, 19, 15, 0, tzinfo=SHANGHAI)
+
+
 def test_tickets_have_fifteen_digits_r_rev_2() -> None:
     """R-REV-2: a CET4 admission ticket number is 15 digits."""
     data = minimal()

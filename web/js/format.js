@@ -21,6 +21,34 @@ export function when(iso) {
   return BEIJING.format(new Date(iso));
 }
 
+/** An ISO time labelled as Beijing time (R-DATE-1): "2026/11/28 19:40（北京时间）". */
+export function beijing(iso) {
+  return iso ? `${when(iso)}（北京时间）` : "—";
+}
+
+/** A window or period: "2026/11/01 09:00 至 2026/11/15 17:00（北京时间）". */
+export function period(opensAt, closesAt) {
+  return `${when(opensAt)} 至 ${when(closesAt)}（北京时间）`;
+}
+
+const MONTH_DAY = new Intl.DateTimeFormat("zh-CN", {
+  timeZone: "Asia/Shanghai",
+  year: "numeric",
+  month: "numeric",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
+
+/** When a campus opens, in Beijing time: "6月1日 09:00 开放" (with the year when it is not this one). */
+export function opensOn(iso, now = Date.now()) {
+  const part = (date) => Object.fromEntries(MONTH_DAY.formatToParts(date).map((p) => [p.type, p.value]));
+  const at = part(new Date(iso));
+  const year = at.year === part(new Date(now)).year ? "" : `${at.year}年`;
+  return `${year}${at.month}月${at.day}日 ${at.hour}:${at.minute} 开放`;
+}
+
 /** Time left until `iso`, in words: "23 小时 05 分 09 秒", or null once it has passed. */
 export function timeLeft(iso, now = Date.now()) {
   const left = Math.floor((Date.parse(iso) - now) / 1000);

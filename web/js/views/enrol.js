@@ -1,7 +1,7 @@
 // 开始报名: the agreement (R-QUAL-1), the qualification lookup (R-QUAL-2/3) and saving (R-BIND-1).
 import { post, siteConfig } from "../api.js";
 import { confirmDialog, field, h, messageBox, onSubmit, ticked } from "../dom.js";
-import { ID_TYPES, idTypeName, subjectName } from "../format.js";
+import { ID_TYPES, idTypeName, period, subjectName } from "../format.js";
 import { describe } from "../messages.js";
 import { reviewStatus } from "./review.js";
 
@@ -196,7 +196,13 @@ export async function confirmView(ctx) {
     h("ul", { class: "chips" }, found.qualified_subjects.map((code) => h("li", {}, subjectName(code)))),
     reviewPart,
     h("h2", {}, "保存报名信息"),
-    h("p", {}, "请在本校网上报名时间内，核对无误后保存。"),
+    h(
+      "p",
+      {},
+      ctx.me.window
+        ? `请在本校网上报名时间（${period(ctx.me.window.opens_at, ctx.me.window.closes_at)}）内，核对无误后保存。`
+        : "请在本校网上报名时间内，核对无误后保存。",
+    ),
     form,
   );
 }

@@ -1,7 +1,7 @@
 // 报名首页 (R-PAY-4): what the student has, what is left to do, and the time left to pay.
 import { get } from "../api.js";
 import { h } from "../dom.js";
-import { when, yuan } from "../format.js";
+import { period, when, yuan } from "../format.js";
 import { openOrderPanel, settleReturn } from "./payment.js";
 import { reviewStatus } from "./review.js";
 import { subjectTable } from "./subjects.js";
@@ -16,6 +16,8 @@ export async function homeView(ctx) {
   const me = ctx.me;
   const registration = me.registration;
   const parts = [h("h1", {}, "报名首页")];
+  // R-DATE-1: the school's window, once a candidate is looked up or bound
+  if (me.window) parts.push(h("p", { class: "window" }, "本校网上报名时间：", h("strong", {}, period(me.window.opens_at, me.window.closes_at))));
   if (!registration) {
     const [label, href] = nextStep(me);
     parts.push(

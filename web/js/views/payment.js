@@ -1,7 +1,7 @@
 // 缴费 (R-PAY): the order, confirmed twice, the payment platform, and 更新 on the way back.
 import { ApiError, get, post } from "../api.js";
 import { busy, confirmDialog, field, h, messageBox, onSubmit, showMessage } from "../dom.js";
-import { when, yuan } from "../format.js";
+import { beijing, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
 
 const PAYING_KEY = "cet.paying";
@@ -89,7 +89,7 @@ export async function payView(ctx) {
     h("h1", {}, "缴费"),
     h("h2", {}, "待缴费科目"),
     summary(unpaid, registration.amount_due),
-    h("p", { class: "message warn" }, `请在 ${when(earliest)} 前完成缴费，逾期未缴费的科目将被自动删除。`),
+    h("p", { class: "message warn" }, `请在 ${beijing(earliest)}前完成缴费，逾期未缴费的科目将被自动删除。`),
     form,
   );
 }

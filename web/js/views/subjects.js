@@ -1,7 +1,7 @@
 // 报名信息, 笔试报考 (R-WRIT) and 口试报考 (R-ORAL): the chosen subjects and how to add more.
 import { del, get, post } from "../api.js";
 import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, tableRoles, ticked } from "../dom.js";
-import { startCountdowns, subjectName, when, yuan } from "../format.js";
+import { beijing, opensOn, startCountdowns, subjectName, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
 import { reviewStatus } from "./review.js";
 
@@ -14,7 +14,7 @@ function statusCell(subject) {
     {},
     h("span", { class: "badge wait" }, "未缴费"),
     h("br"),
-    h("small", {}, `请于 ${when(subject.pay_by)} 前缴费`),
+    h("small", {}, `请于 ${beijing(subject.pay_by)}前缴费`),
     h("br"),
     h("small", { class: "countdown", dataset: { deadline: subject.pay_by } }),
   );
@@ -190,6 +190,11 @@ export async function writtenView(ctx) {
   );
 }
 
+/** R-DATE-1: the exam's date and time, in Beijing time, where the province has set it. */
+function examTime(subject) {
+  return subject.exam_at ? h("small", { class: "exam-at" }, `考试时间：${beijing(subject.exam_at)}`) : null;
+}
+
 function levelChoice(level, subjects, chosen) {
   const written = subjects.filter((s) => s.kind === "written" && s.level === level);
   const taken = written.find((s) => chosen.has(s.code));
@@ -209,7 +214,7 @@ function levelChoice(level, subjects, chosen) {
       "div",
       { class: `option${s.qualified ? "" : " disabled"}` },
       radio,
-      h("label", { for: id }, `${s.name}（${s.code}）`, h("span", { class: "fee" }, yuan(s.fee)), s.qualified ? null : h("small", {}, ` ${s.reason ?? "无报考资格"}`)),
+      h("label", { for: id }, `${s.name}（${s.code}）`, h("span", { class: "fee" }, yuan(s.fee)), examTime(s), s.qualified ? null : h("small", {}, ` ${s.reason ?? "无报考资格"}`)),
     );
   });
   const node = h(
@@ -252,9 +257,10 @@ export async function oralView(ctx) {
     campusArea.replaceChildren();
     const asked = subject;
     if (!asked) return;
-    const campuses = await get(`/oral-campuses?subject=${encodeURIComponent(asked)}`);
+    const query = `subject=${encodeURIComponent(asked)}`;
+    const [campuses, upcoming] = await Promise.all([get(`/oral-campuses?${query}`), get(`/oral-campuses/upcoming?${query}`)]);
     if (asked !== subject) return; // the student chose another subject meanwhile
-    campusArea.replaceChildren(campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null));
+    campusArea.replaceChildren(campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null), upcomingCampuses(upcoming));
   };
   const shown = (error) => {
     if (error?.code === "UNAUTHENTICATED") throw error;
@@ -276,7 +282,7 @@ export async function oralView(ctx) {
       "div",
       { class: `option${radio.disabled ? " disabled" : ""}` },
       radio,
-      h("label", { for: id }, `${s.name}（${s.code}）`, h("span", { class: "fee" }, yuan(s.fee)), why ? h("small", {}, ` ${why}`) : null),
+      h("label", { for: id }, `${s.name}（${s.code}）`, h("span", { class: "fee" }, yuan(s.fee)), examTime(s), why ? h("small", {}, ` ${why}`) : null),
     );
   });
   const form = h(
@@ -310,6 +316,18 @@ export async function oralView(ctx) {
     readNotice(`${notices.province.name}通告`, notices.province.notice),
     h("p", { class: "legend" }, "余量说明：", remainingBadge("green"), " 剩余考位超过一半；", remainingBadge("yellow"), " 剩余考位一半或以下；", remainingBadge("none"), " 已报满，不能选择，请选择其他校区。"),
     form,
+  );
+}
+
+/** R-DATE-1: campuses that open later, each with its opening time; nothing to tick yet. */
+function upcomingCampuses(upcoming) {
+  if (!upcoming.length) return null;
+  return h(
+    "section",
+    { class: "upcoming", "aria-label": "即将开放的校区" },
+    h("h2", {}, "即将开放的校区"),
+    h("p", { class: "hint" }, "以下校区的口试报名尚未开放，开放后即可在上方选择（北京时间）："),
+    h("ul", {}, upcoming.map((c) => h("li", {}, h("span", {}, `${c.school} ${c.name}`), " ", h("strong", {}, opensOn(c.opens_at))))),
   );
 }
 

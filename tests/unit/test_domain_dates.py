@@ -1,0 +1,34 @@
+"""R-DATE-1: which registration window the student is shown."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.domain.catalog import Catalog, Province, Window
+from chalicelib.domain.clock import SHANGHAI
+
+SPRING = Window("S", datetime(2026, 3, 1, 9, tzinfo=SHANGHAI), datetime(2026, 3, 15, 17, tzinfo=SHANGHAI))
+AUTUMN = Window("S", datetime(2026, 9, 1, 9, tzinfo=SHANGHAI), datetime(2026, 9, 15, 17, tzinfo=SHANGHAI))
+CATALOG = Catalog(Province("39", "示例省", ""), windows={"S": (AUTUMN, SPRING)})
+
+
+def at(month: int, day: int, hour: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=SHANGHAI)
+
+
+def test_r_date_1_the_open_window_is_shown_while_it_is_open() -> None:
+    assert CATALOG.window_of("S", at(3, 10)) == SPRING
+    assert CATALOG.window_of("S", at(9, 15, 16)) == AUTUMN
+
+
+def test_r_date_1_before_a_window_opens_the_next_one_is_shown() -> None:
+    assert CATALOG.window_of("S", at(1, 1)) == SPRING
+    assert CATALOG.window_of("S", at(3, 15, 17)) == AUTUMN  # the spring one has just closed
+
+
+def test_r_date_1_after_the_last_window_closed_it_is_still_shown() -> None:
+    assert CATALOG.window_of("S", at(12, 1)) == AUTUMN
+
+
+def test_r_date_1_a_school_without_a_window_has_none() -> None:
+    assert CATALOG.window_of("OTHER", at(3, 10)) is None
