@@ -1,6 +1,6 @@
 from chalice.app import Chalice
 
-from chalicelib.api import access_log, accounts, health, payments, staff, students
+from chalicelib.api import access_log, accounts, headers, health, payments, staff, students
 from chalicelib.jobs import expiry
 from chalicelib.jobs import payments as payment_jobs
 
@@ -10,6 +10,7 @@ app = Chalice(app_name="cet-registration", configure_logs=False)
 # The access log first: it wraps every other middleware and sees the status the client gets.
 for blueprint in (
     access_log.bp,
+    headers.bp,  # outside the contract shaping below: the reshaped 405/415 carry the headers too
     health.bp,
     accounts.bp,
     students.bp,

@@ -117,6 +117,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         registrations=DynamoRegistrations(),
         identities=ProvinceKeys(key_ring_reader(config)),
         clock=clock,
+        accounts=accounts.accounts,
     )
     from chalicelib.payments.gateways import build_providers, https_transport
     from chalicelib.storage.orders import DynamoOrders

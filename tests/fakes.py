@@ -210,6 +210,13 @@ class FakeAccounts:
                 raise LookupError(f"no account {account_id}")
             self.db.accounts[account_id] = replace(account, agreement_accepted_at=at)
 
+    def remember_lookup(self, account_id: str, candidate_key: str) -> None:
+        with self.db.lock:
+            account = self.db.accounts.get(account_id)
+            if account is None:
+                raise LookupError(f"no account {account_id}")
+            self.db.accounts[account_id] = replace(account, looked_up=candidate_key)
+
 
 class FakeSessions:
     def __init__(self, db: FakeDatabase) -> None:
@@ -534,5 +541,6 @@ def fake_contexts(clock: Clock, capacity: int = 10, extra_students: int = 0) -> 
         registrations=FakeRegistrations(db),
         identities=factories.IDENTITY_KEYS,
         clock=clock,
+        accounts=accounts.accounts,
     )
     return FakeContexts(accounts, registration, db)

@@ -27,6 +27,9 @@ class Account:
     school_id: str | None = None
     agreement_accepted_at: datetime | None = None
     created_at: datetime | None = None
+    # The candidate key (`<id type>#<keyed digest>`, never the number) of the last qualification
+    # lookup: an account not yet bound files a CET6 review for that candidate only.
+    looked_up: str | None = None
 
 
 def normalize_login(raw: str) -> str:

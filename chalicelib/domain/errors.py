@@ -109,6 +109,13 @@ class CandidateNotFound(DomainError):
 
 
 # CET6 review (R-REV)
+class IdentityMismatch(DomainError):
+    """A CET6 review only for the account's own candidate: the bound one, else the last looked up."""
+
+    code = "IDENTITY_MISMATCH"
+    message = "CET6 资格复核只能为本账号绑定或最近查询的考生本人申请。请先用本人证件查询资格信息。"
+
+
 class ReviewNotOffered(DomainError):
     code = "REVIEW_NOT_OFFERED"
     message = "您的情况不需要或不能申请 CET6 资格复核。"

@@ -125,6 +125,9 @@ class AccountStore(Protocol):
 
     def accept_agreement(self, account_id: str, at: datetime) -> None: ...
 
+    def remember_lookup(self, account_id: str, candidate_key: str) -> None:
+        """Keep the candidate key (never the ID number) of the account's last qualification lookup."""
+
 
 class SessionStore(Protocol):
     def save(self, session: Session) -> None: ...

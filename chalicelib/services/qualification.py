@@ -12,6 +12,7 @@ from chalicelib.domain.errors import (
     CandidateNotFound,
     Forbidden,
     IdentityKeyUnavailable,
+    IdentityMismatch,
     NotFound,
     ReviewExists,
     ReviewNotPending,
@@ -28,7 +29,14 @@ from chalicelib.domain.reviews import (
     review_offered,
 )
 from chalicelib.domain.roll import RollEntry
-from chalicelib.services.ports import CatalogStore, IdentityKeys, RegistrationStore, ReviewStore, RollStore
+from chalicelib.services.ports import (
+    AccountStore,
+    CatalogStore,
+    IdentityKeys,
+    RegistrationStore,
+    ReviewStore,
+    RollStore,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class RegistrationContext:
     registrations: RegistrationStore
     identities: IdentityKeys
     clock: Clock
+    accounts: AccountStore  # the last lookup of each account, for the review's identity check
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,19 @@ def ensure_current_key(ctx: RegistrationContext, version: str) -> None:
 
 def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
     entry = find_candidate(ctx, account, id_type, id_number, name)
+    if account.looked_up != entry.key:
+        ctx.accounts.remember_lookup(account.account_id, entry.key)  # the digest key, never the number
     return qualification_of(entry, ctx.catalogs.catalog(), ctx.reviews.get(account.account_id))
+
+
+def ensure_own_candidate(ctx: RegistrationContext, account: Account, entry: RollEntry) -> None:
+    """api.md: a bound account files a CET6 review for its bound candidate only; an account not yet
+    bound, for the candidate it last looked up. One that never looked anyone up is not refused:
+    filing carries the ID number and name, so it is itself a lookup of that candidate."""
+    bound = ctx.registrations.get(account.account_id)
+    own = bound.candidate.key if bound is not None else account.looked_up
+    if own is not None and own != entry.key:
+        raise IdentityMismatch()
 
 
 def _judged(ctx: RegistrationContext, account: Account, entry: RollEntry, ticket: str) -> Cet6Review:
@@ -110,6 +131,7 @@ def submit_review(
 ) -> Cet6Review:
     """R-REV-1..4: offered only when it can help; judged against the CET4 score records."""
     entry = find_candidate(ctx, account, id_type, id_number, name)
+    ensure_own_candidate(ctx, account, entry)
     ensure_offered(entry, ctx.catalogs.catalog())
     if ctx.reviews.get(account.account_id) is not None:
         raise ReviewExists()

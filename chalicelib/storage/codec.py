@@ -79,6 +79,7 @@ def account_from_item(item: AccountItem) -> Account:
         school_id=item.school_id,
         agreement_accepted_at=optional_time(item.agreement_accepted_at),
         created_at=optional_time(item.created_at),
+        looked_up=item.looked_up,
     )
 
 
@@ -93,6 +94,7 @@ def account_item(account: Account) -> AccountItem:
         school_id=account.school_id,
         agreement_accepted_at=optional_iso(account.agreement_accepted_at),
         created_at=optional_iso(account.created_at),
+        looked_up=account.looked_up,
     )
 
 

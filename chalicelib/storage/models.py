@@ -116,6 +116,7 @@ class AccountItem(TableItem, discriminator="account"):
     school_id = UnicodeAttribute(null=True)
     agreement_accepted_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute(null=True)
+    looked_up = UnicodeAttribute(null=True)  # candidate key (type#digest) of the last lookup
 
 
 class LoginItem(TableItem, discriminator="login"):

@@ -130,6 +130,10 @@ class DynamoAccounts:
         item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
         item.update(actions=[AccountItem.agreement_accepted_at.set(iso(at))], condition=AccountItem.pk.exists())
 
+    def remember_lookup(self, account_id: str, candidate_key: str) -> None:
+        item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
+        item.update(actions=[AccountItem.looked_up.set(candidate_key)], condition=AccountItem.pk.exists())
+
 
 class DynamoSessions:
     def save(self, session: Session) -> None:

@@ -826,6 +826,30 @@ def test_r_rev_1_review_not_offered_is_409_review_not_offered(client: Client) ->
         expect(reply, "POST /cet6-reviews", 409, "REVIEW_NOT_OFFERED")
 
 
+def test_r_rev_4_a_review_for_another_candidate_is_403_identity_mismatch(client: Client) -> None:
+    """api.md: a bound account files a CET6 review only for its candidate; an unbound one only for the
+    candidate it last looked up. The probe's case: bound to LI, a pending review for ZHANG landed in
+    NJU's staff queue."""
+    token = registered(client, LI)
+    expect(
+        submit_review(client, token, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 403, "IDENTITY_MISMATCH"
+    )
+    look_up(client, token, ZHANG)  # once bound, another lookup changes nothing
+    expect(
+        submit_review(client, token, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 403, "IDENTITY_MISMATCH"
+    )
+    assert staff_list(client, staff(client, NJU_STAFF), "?status=pending") == []
+    unbound = agreed_student(client)
+    look_up(client, unbound, LI)
+    expect(
+        submit_review(client, unbound, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 403, "IDENTITY_MISMATCH"
+    )
+    look_up(client, unbound, ZHANG)
+    assert ok(submit_review(client, unbound, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 201)["status"] == (
+        "pending"
+    )
+
+
 def test_r_rev_4_one_review_per_account_is_409_review_exists(client: Client) -> None:
     """R-REV-4: one account, at most one review."""
     token, _ = pending_review(client)

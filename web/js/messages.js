@@ -10,6 +10,7 @@ export const MESSAGES = {
   FORBIDDEN: "您无权查看或修改这条信息。如果使用了他人的账号，请退出后用本人通行证登录。",
   NOT_FOUND: "没有找到这条信息，它可能已被删除。请返回报名首页查看最新状态。",
   METHOD_NOT_ALLOWED: "页面版本过旧，请刷新页面后重试。",
+  UNSUPPORTED_MEDIA_TYPE: "页面版本过旧，请刷新页面后重试（请求内容类型不受支持）。",
   TOO_MANY_ATTEMPTS: "尝试次数过多，请稍后再试。",
   // accounts (R-ACC)
   INVALID_CAPTCHA: "验证码错误或已过期。已为您换了一张新的验证码，请重新输入。",
@@ -24,6 +25,7 @@ export const MESSAGES = {
   CANDIDATE_NOT_FOUND: "学籍库中没有与该证件号码和姓名相符的考生。请核对证件类型、号码和姓名，仍有问题请联系学校负责老师。",
   // CET6 review (R-REV)
   REVIEW_NOT_OFFERED: "您的情况不需要或不能申请 CET6 资格复核，如有疑问请联系学校负责老师。",
+  IDENTITY_MISMATCH: "CET6 资格复核只能为本人申请：请先用本人证件查询资格信息，再从确认页面申请复核。",
   REVIEW_EXISTS: "该通行证账号已有一条 CET6 资格复核申请，一个账号只能有一条。请查看它的复核状态。",
   REVIEW_NO_MATCH: "该准考证号与您的证件号码、姓名都对应不上通过的 CET4 成绩记录，无法提交。请核对准考证号；忘记准考证号请联系学校负责老师。",
   REVIEW_BEFORE_2005: "2005 年以前的 CET4 成绩不能在线复核，请联系学校负责老师手动审核。",
