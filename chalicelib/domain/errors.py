@@ -74,7 +74,7 @@ class InvalidLogin(DomainError):
 
 class WeakPassword(DomainError):
     code = "WEAK_PASSWORD"
-    message = "密码需为 8 至 64 位，且同时包含字母和数字，不能与账号相同。"
+    message = "密码需为 8 至 64 位，同时包含字母和数字，不能是常用密码、大部分为同一字符或与账号相同。"
 
 
 class LoginTaken(DomainError):

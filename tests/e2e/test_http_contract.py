@@ -487,6 +487,20 @@ def test_r_acc_2_weak_password_is_400_weak_password(client: Client) -> None:
         expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")
 
 
+def test_r_acc_5_common_repeated_or_blank_passwords_are_400_weak_password_saying_why(client: Client) -> None:
+    """R-ACC-5: not among commonly used passwords, not mostly one repeated character or whitespace."""
+    for password, why in (
+        ("password1", "常用"),
+        ("aaaaaaa1", "同一个字符"),
+        ("1111111a", "同一个字符"),
+        (" " * 8, "空格"),
+    ):
+        reply = call(client, "POST", "/accounts", credentials(client, new_login(), password))
+        assert why in expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")["message"], password
+    reply = call(client, "POST", "/accounts", credentials(client, new_login(), "a1"))
+    expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")
+
+
 def test_r_acc_2_wrong_reused_unknown_or_expired_captcha_is_400_invalid_captcha(client: Client) -> None:
     """R-ACC-1/2: registering needs a captcha; single-use (even when answered wrongly) and short-lived."""
     issued = captcha(client)

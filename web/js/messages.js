@@ -1,6 +1,9 @@
 // What the student reads for each error code of the contract: what happened and what to do next.
 // tests/unit/test_web_messages.py checks that every code the API can answer has an entry here.
 
+// R-ACC-5, as the registration form states it.
+export const PASSWORD_POLICY = "密码要求：8 至 64 位，同时包含字母和数字；不能是常用密码（如 password1），不能大部分为同一个字符或空格，不能与账号相同。";
+
 export const MESSAGES = {
   // conventions
   INVALID_REQUEST: "填写的内容有误，请按提示检查后重新提交。",
@@ -15,7 +18,7 @@ export const MESSAGES = {
   // accounts (R-ACC)
   INVALID_CAPTCHA: "验证码错误或已过期。已为您换了一张新的验证码，请重新输入。",
   INVALID_LOGIN: "请输入有效的电子邮箱或中国大陆手机号码作为通行证账号。",
-  WEAK_PASSWORD: "密码需为 8 至 64 位，同时包含字母和数字，且不能与账号相同。请换一个密码。",
+  WEAK_PASSWORD: "密码需为 8 至 64 位，同时包含字母和数字，不能是常用密码，不能大部分为同一个字符或空格，也不能与账号相同。请换一个密码。",
   LOGIN_TAKEN: "该邮箱或手机号已注册通行证，请直接登录；忘记密码请联系学校负责老师。",
   BAD_CREDENTIALS: "账号或密码错误，请核对后重新输入（注意大小写）。",
   // agreement and qualification (R-QUAL)
@@ -83,6 +86,9 @@ export function describe(error) {
   const code = error?.code ?? "UNEXPECTED";
   if (code === "INVALID_REQUEST" && error.serverMessage) {
     return error.serverMessage.replace(/字段 ([a-z_]+) ?/g, (whole, field) => (FIELDS[field] ? `“${FIELDS[field]}”` : whole));
+  }
+  if (code === "WEAK_PASSWORD" && error.serverMessage) {
+    return `${error.serverMessage}${PASSWORD_POLICY}`; // the server says which rule (R-ACC-5)
   }
   if (code === "TOO_MANY_ATTEMPTS" && error.retryAfter) {
     return `尝试次数过多，请在 ${waitWords(error.retryAfter)}后再试。`;

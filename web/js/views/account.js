@@ -1,7 +1,7 @@
 // 通行证: register and log in, each with a single-use captcha (R-ACC-1).
 import { ApiError, post, siteConfig } from "../api.js";
 import { field, h, messageBox, onSubmit, showMessage } from "../dom.js";
-import { describe } from "../messages.js";
+import { describe, PASSWORD_POLICY } from "../messages.js";
 
 function captchaField(box) {
   const input = h("input", {
@@ -54,7 +54,7 @@ function credentialFields(kind, login = "") {
     password,
     nodes: [
       field("通行证账号（电子邮箱或手机号）", loginInput),
-      field("密码", password, kind === "register" ? "8 至 64 位，需同时包含字母和数字" : null),
+      field("密码", password, kind === "register" ? PASSWORD_POLICY : null),
     ],
   };
 }
