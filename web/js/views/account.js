@@ -13,7 +13,7 @@ function captchaField(box) {
     maxlength: 8,
     class: "captcha-input",
   });
-  const image = h("img", { class: "captcha-image", alt: "验证码图片（看不清请点“换一张”）", width: 160, height: 60 });
+  const image = h("img", { class: "captcha-image", alt: "验证码图片（看不清请点“换一张”）", width: 320, height: 120 });
   const refresh = h("button", { type: "button", class: "link-button" }, "换一张");
   let captchaId = null;
   const load = async () => {
