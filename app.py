@@ -1,6 +1,6 @@
 from chalice.app import Chalice
 
-from chalicelib.api import access_log, accounts, health, payments, recovery, staff, students
+from chalicelib.api import access_log, accounts, headers, health, payments, recovery, staff, students
 from chalicelib.jobs import expiry, messages
 from chalicelib.jobs import payments as payment_jobs
 
@@ -11,6 +11,7 @@ app.api.binary_types.append("application/pdf")  # R-PAY-6 receipts
 # The access log first: it wraps every other middleware and sees the status the client gets.
 for blueprint in (
     access_log.bp,
+    headers.bp,  # outside the contract shaping below: the reshaped 405/415 carry the headers too
     health.bp,
     accounts.bp,
     recovery.bp,

@@ -40,6 +40,13 @@ LOCAL_AWS = {
     "IDENTITY_THROWAWAY_KEYS": "1",
 }
 NOT_FOUND = {"code": "NOT_FOUND", "message": "没有这个地址。"}
+# The page's own headers (api.md, "Changed shapes"); docs/deploy.md sets the same on CloudFront.
+# Everything comes from the page's origin; the captcha is a PNG data: URL; no one may frame it.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+PAGE_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff"}
 
 
 def start_embedded_dynamodb() -> str:
@@ -183,25 +190,26 @@ class Handler(BaseHTTPRequestHandler):
 
     def _static(self, path: str) -> None:
         if path == "/config.json":
-            self._send(
-                200, json.dumps(self.page_config, ensure_ascii=False).encode(), "application/json; charset=utf-8"
-            )
+            config = json.dumps(self.page_config, ensure_ascii=False).encode()
+            self._send(200, config, "application/json; charset=utf-8", PAGE_HEADERS)
             return
         relative = path.lstrip("/") or "index.html"
         target = (WEB / relative).resolve()
         if target.is_dir():
             target = target / "index.html"
         if WEB.resolve() not in target.parents or not target.is_file():
-            self._send(404, "页面不存在。".encode(), "text/plain; charset=utf-8")
+            self._send(404, "页面不存在。".encode(), "text/plain; charset=utf-8", PAGE_HEADERS)
             return
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
             kind += "; charset=utf-8"
-        self._send(200, target.read_bytes(), kind)
+        self._send(200, target.read_bytes(), kind, PAGE_HEADERS)
 
-    def _send(self, status: int, payload: bytes, kind: str) -> None:
+    def _send(self, status: int, payload: bytes, kind: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         if self.command != "HEAD":

@@ -212,12 +212,12 @@ class FakeAccounts:
                 raise LookupError(f"no account {account_id}")
             self.db.accounts[account_id] = replace(account, agreement_accepted_at=at)
 
-    def remember_lookup(self, account_id: str, school_id: str) -> None:
+    def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
         with self.db.lock:
             account = self.db.accounts.get(account_id)
             if account is None:
                 raise LookupError(f"no account {account_id}")
-            self.db.accounts[account_id] = replace(account, looked_up_school_id=school_id)
+            self.db.accounts[account_id] = replace(account, looked_up=candidate_key, looked_up_school_id=school_id)
 
 
 class FakeSessions:

@@ -6,7 +6,16 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, bearer_token, client_address, current_request, flag, json_body, text
+from chalicelib.api.requests import (
+    BODY_TYPES,
+    bearer_token,
+    client_address,
+    current_request,
+    flag,
+    json_body,
+    new_password,
+    text,
+)
 from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import iso
@@ -43,7 +52,7 @@ def create_account() -> Response:
     account_id = accounts.register(
         services().accounts,
         text(body, "login"),
-        text(body, "password", 128),
+        new_password(body),
         text(body, "captcha_id"),
         text(body, "captcha_answer"),
     )

@@ -23,6 +23,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.Unauthenticated: 401,
     e.BadCredentials: 401,
     e.Forbidden: 403,
+    e.IdentityMismatch: 403,
     e.AgreementRequired: 403,
     e.RegistrationClosed: 403,
     e.NotQualified: 403,
@@ -73,13 +74,22 @@ def error_response(error: e.DomainError) -> Response:
     return json_response(body, STATUS.get(type(error), 400), headers)
 
 
+# The framework's own refusals, as the contract's code and message.
+FRAMEWORK_ERRORS = {
+    405: ("METHOD_NOT_ALLOWED", "该地址不支持这种请求方式。"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "不支持这种请求内容类型（Content-Type），请以 JSON 发送（application/json）。"),
+}
+
+
 def contract_shaped(response: Response) -> Response:
-    """The framework's own errors (405 for a wrong method) in the contract's shape."""
+    """The framework's own errors (405 for a wrong method, 415 for a refused Content-Type) in the
+    contract's shape."""
     body = response.body
-    if response.status_code == 405 and isinstance(body, dict) and "Code" in body:
-        message = "该地址不支持这种请求方式。"
+    known = FRAMEWORK_ERRORS.get(response.status_code)
+    if known and isinstance(body, dict) and "Code" in body:
+        code, message = known
         headers = {name: value for name, value in response.headers.items() if isinstance(value, str)}
-        return json_response({"code": "METHOD_NOT_ALLOWED", "message": message}, 405, headers)
+        return json_response({"code": code, "message": message}, response.status_code, headers)
     return response
 
 

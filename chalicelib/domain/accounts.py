@@ -1,7 +1,8 @@
-"""Accounts (通行证): logins, password policy, roles (R-ACC-1, R-ACC-2)."""
+"""Accounts (通行证): logins, password policy, roles (R-ACC-1, R-ACC-2, R-ACC-5)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,9 @@ class Account:
     created_at: datetime | None = None
     session_generation: int = 0  # a session of another generation is revoked
     looked_up_school_id: str | None = None  # the school of the candidate last looked up (R-DATE-1)
+    # The candidate key (`<id type>#<keyed digest>`, never the number) of the last qualification
+    # lookup: an account not yet bound files a CET6 review for that candidate only.
+    looked_up: str | None = None
 
 
 def normalize_login(raw: str) -> str:
@@ -42,10 +46,48 @@ def normalize_login(raw: str) -> str:
     raise InvalidLogin()
 
 
+MIN_PASSWORD = 8
+MAX_PASSWORD = 64  # argon2 hashes whatever it is given: a bound on the work one request can ask for
+
+
 def check_password_policy(password: str, login: str) -> None:
-    """decided: 8–64 characters, at least one letter and one digit, not the login itself."""
-    long_enough = 8 <= len(password) <= 64
-    has_letter = any(ch.isascii() and ch.isalpha() for ch in password)
-    has_digit = any(ch.isdigit() for ch in password)
-    if not (long_enough and has_letter and has_digit) or password.lower() == login.lower():
-        raise WeakPassword()
+    """R-ACC-5, at registration and at every password reset: WeakPassword saying why, unless
+
+    - it has 8 to 64 characters, at least one (ASCII) letter and one digit (decided before R-ACC-5);
+    - it is not the login itself (compared without case or surrounding blanks);
+    - it is not mostly one repeated character or whitespace: decided (decision 0014), "mostly" is
+      more than half of the characters (letters compared without case), so `aaaaaaa1`, `1111111a`
+      and eight blanks are refused while `A1A1A1A1` is left to the other checks;
+    - it is not among commonly used passwords: the 30,000 most common of the zxcvbn library's list,
+      compared without case (`Password1` is `password1`).
+    """
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise WeakPassword(f"密码须为 {MIN_PASSWORD} 至 {MAX_PASSWORD} 位。")
+    if password.strip().lower() == login.strip().lower():
+        raise WeakPassword("密码不能与通行证账号相同。")
+    if mostly_one_character(password):
+        raise WeakPassword("密码不能大部分由同一个字符或空格组成。")
+    if not (any(ch.isascii() and ch.isalpha() for ch in password) and any(ch.isdigit() for ch in password)):
+        raise WeakPassword("密码须同时包含英文字母和数字。")
+    if is_common_password(password):
+        raise WeakPassword("这是常用密码，很容易被猜中，请换一个。")
+
+
+def mostly_one_character(password: str) -> bool:
+    """More than half of the characters are one same character (without case), or whitespace."""
+    folded = password.casefold()
+    commonest = max((folded.count(ch) for ch in set(folded)), default=0)
+    blanks = sum(ch.isspace() for ch in password)
+    return 2 * max(commonest, blanks) > len(password)
+
+
+def is_common_password(password: str) -> bool:
+    return password.strip().lower() in _common_passwords()
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """Read once per process, on the first check: the list is not loaded when the app is imported."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])

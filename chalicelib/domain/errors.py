@@ -74,7 +74,7 @@ class InvalidLogin(DomainError):
 
 class WeakPassword(DomainError):
     code = "WEAK_PASSWORD"
-    message = "密码需为 8 至 64 位，且同时包含字母和数字，不能与账号相同。"
+    message = "密码需为 8 至 64 位，同时包含字母和数字，不能是常用密码、大部分为同一字符或与账号相同。"
 
 
 class LoginTaken(DomainError):
@@ -109,6 +109,13 @@ class CandidateNotFound(DomainError):
 
 
 # CET6 review (R-REV)
+class IdentityMismatch(DomainError):
+    """A CET6 review only for the account's own candidate: the bound one, else the last looked up."""
+
+    code = "IDENTITY_MISMATCH"
+    message = "CET6 资格复核只能为本账号绑定或最近查询的考生本人申请。请先用本人证件查询资格信息。"
+
+
 class ReviewNotOffered(DomainError):
     code = "REVIEW_NOT_OFFERED"
     message = "您的情况不需要或不能申请 CET6 资格复核。"

@@ -128,8 +128,9 @@ class AccountStore(Protocol):
 
     def accept_agreement(self, account_id: str, at: datetime) -> None: ...
 
-    def remember_lookup(self, account_id: str, school_id: str) -> None:
-        """The school of the candidate the account looked up last: its window is shown (R-DATE-1)."""
+    def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
+        """Keep the candidate key (never the ID number) of the account's last qualification lookup,
+        and its school, whose window `GET /me` shows (R-DATE-1)."""
 
 
 class SessionStore(Protocol):

@@ -12,6 +12,7 @@ from chalicelib.domain.errors import (
     CandidateNotFound,
     Forbidden,
     IdentityKeyUnavailable,
+    IdentityMismatch,
     NotFound,
     ReviewExists,
     ReviewNotPending,
@@ -47,7 +48,7 @@ class RegistrationContext:
     registrations: RegistrationStore
     identities: IdentityKeys
     clock: Clock
-    accounts: AccountStore
+    accounts: AccountStore  # the last lookup of each account, for the review's identity check
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,20 @@ def ensure_current_key(ctx: RegistrationContext, version: str) -> None:
 
 def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
     entry = find_candidate(ctx, account, id_type, id_number, name)
-    if account.looked_up_school_id != entry.school_id:
-        ctx.accounts.remember_lookup(account.account_id, entry.school_id)  # R-DATE-1: its window on /me
+    if account.looked_up != entry.key or account.looked_up_school_id != entry.school_id:
+        # the digest key, never the number; the school's window is shown on /me (R-DATE-1)
+        ctx.accounts.remember_lookup(account.account_id, entry.key, entry.school_id)
     return qualification_of(entry, ctx.catalogs.catalog(), ctx.reviews.get(account.account_id))
+
+
+def ensure_own_candidate(ctx: RegistrationContext, account: Account, entry: RollEntry) -> None:
+    """api.md: a bound account files a CET6 review for its bound candidate only; an account not yet
+    bound, for the candidate it last looked up. One that never looked anyone up is not refused:
+    filing carries the ID number and name, so it is itself a lookup of that candidate."""
+    bound = ctx.registrations.get(account.account_id)
+    own = bound.candidate.key if bound is not None else account.looked_up
+    if own is not None and own != entry.key:
+        raise IdentityMismatch()
 
 
 def _judged(ctx: RegistrationContext, account: Account, entry: RollEntry, ticket: str) -> Cet6Review:
@@ -121,6 +133,7 @@ def submit_review(
 ) -> Cet6Review:
     """R-REV-1..4: offered only when it can help; judged against the CET4 score records."""
     entry = find_candidate(ctx, account, id_type, id_number, name)
+    ensure_own_candidate(ctx, account, entry)
     ensure_offered(entry, ctx.catalogs.catalog())
     if ctx.reviews.get(account.account_id) is not None:
         raise ReviewExists()

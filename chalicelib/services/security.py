@@ -47,11 +47,60 @@ class Argon2Passwords:
         self.verify(self._decoy, password)
 
 
+CAPTCHA_SIZE = (320, 120)
+# A blank frame around the drawing: rotated or warped glyphs never touch the image's edges.
+CAPTCHA_MARGIN = 12
+CAPTCHA_FONT_SIZES = (60, 68, 76)  # for the 96-pixel-high drawing inside the frame
+MIN_CONTRAST = 4.5  # WCAG 2 AA for text
+Colour = tuple[int, int, int]
+
+
+def relative_luminance(colour: Colour) -> float:
+    """WCAG 2's relative luminance of an sRGB colour."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (linear(c) for c in colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a: Colour, b: Colour) -> float:
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def captcha_colours() -> tuple[Colour, Colour]:
+    """A pale background and a dark ink at least MIN_CONTRAST apart: never pale on pale."""
+    while True:
+        background = tuple(238 + secrets.randbelow(18) for _ in range(3))
+        ink = tuple(30 + secrets.randbelow(61) for _ in range(3))  # not black: see ink_mask
+        if contrast_ratio(background, ink) >= MIN_CONTRAST:  # type: ignore[arg-type]
+            return background, ink  # type: ignore[return-value]
+
+
+def ink_mask(ink: Colour) -> list[int]:
+    """The library pastes each glyph through its own grey level (`lookup_table`): a dark ink would
+    paste faintly, pale on pale. Scaled to the ink, the mask is the glyph's coverage: full ink."""
+    grey = max(1, (ink[0] * 299 + ink[1] * 587 + ink[2] * 114) // 1000)
+    return [min(255, level * 255 // grey) for level in range(256)]
+
+
 class ImageCaptchas:
     def paint(self, text: str) -> bytes:
         from captcha.image import ImageCaptcha  # Pillow loads only when an image is drawn
+        from PIL import Image
 
-        image = ImageCaptcha(width=160, height=60).generate_image(text)
+        width, height = CAPTCHA_SIZE
+        background, ink = captcha_colours()
+        drawing = ImageCaptcha(
+            width=width - 2 * CAPTCHA_MARGIN, height=height - 2 * CAPTCHA_MARGIN, font_sizes=CAPTCHA_FONT_SIZES
+        )
+        drawing.lookup_table = ink_mask(ink)
+        inner = drawing.generate_image(text, bg_color=background, fg_color=(*ink, 255))
+        image = Image.new("RGB", CAPTCHA_SIZE, background)
+        image.paste(inner, (CAPTCHA_MARGIN, CAPTCHA_MARGIN))
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         return buffer.getvalue()

@@ -81,6 +81,7 @@ def account_from_item(item: AccountItem) -> Account:
         created_at=optional_time(item.created_at),
         session_generation=int(item.session_generation or 0),
         looked_up_school_id=item.looked_up_school_id,
+        looked_up=item.looked_up,
     )
 
 
@@ -97,6 +98,7 @@ def account_item(account: Account) -> AccountItem:
         created_at=optional_iso(account.created_at),
         session_generation=account.session_generation,
         looked_up_school_id=account.looked_up_school_id,
+        looked_up=account.looked_up,
     )
 
 

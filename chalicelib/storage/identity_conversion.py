@@ -26,6 +26,7 @@ from chalicelib.domain.identity import IdType, ProtectedId, key_version
 from chalicelib.services.ports import Conversion, Progress, Protection
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
+    AccountItem,
     BindingItem,
     Cet4ScoreItem,
     OrderItem,
@@ -243,6 +244,17 @@ def _binding(converter: _Converter, raw: Raw) -> bool:
     return True
 
 
+def _account(converter: _Converter, raw: Raw) -> bool:
+    """The last lookup's key, under an older key or a whole number: dropped, not converted (no
+    sealed number goes with it); the next lookup sets it again."""
+    held = raw.get("looked_up", {}).get("S")
+    if not held or key_version(held.partition("#")[2]) == converter.current:
+        return False
+    item = AccountItem(raw["pk"]["S"], raw["sk"]["S"])
+    item.update(actions=[AccountItem.looked_up.remove()], condition=AccountItem.looked_up == held)
+    return True
+
+
 def _sealed_of_account(raw: Raw) -> str:
     """An older digest cannot be recomputed: the sealed number is in the bound registration."""
     found = _read({"pk": {"S": codec.account_pk(raw["account_id"]["S"])}, "sk": {"S": "REGISTRATION"}})
@@ -258,4 +270,5 @@ _CONVERT: dict[str, Callable[[_Converter, Raw], bool]] = {
     "registration": _registration,
     "binding": _binding,
     "order": _order,
+    "account": _account,
 }

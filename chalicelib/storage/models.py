@@ -119,6 +119,7 @@ class AccountItem(TableItem, discriminator="account"):
     # Sessions of an older generation are revoked (R-ACC-3: a new password revokes them all).
     session_generation = NumberAttribute(default=0)
     looked_up_school_id = UnicodeAttribute(null=True)
+    looked_up = UnicodeAttribute(null=True)  # candidate key (type#digest) of the last lookup
 
 
 class LoginItem(TableItem, discriminator="login"):

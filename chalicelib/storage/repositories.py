@@ -138,9 +138,12 @@ class DynamoAccounts:
         item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
         item.update(actions=[AccountItem.agreement_accepted_at.set(iso(at))], condition=AccountItem.pk.exists())
 
-    def remember_lookup(self, account_id: str, school_id: str) -> None:
+    def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
         item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
-        item.update(actions=[AccountItem.looked_up_school_id.set(school_id)], condition=AccountItem.pk.exists())
+        item.update(
+            actions=[AccountItem.looked_up.set(candidate_key), AccountItem.looked_up_school_id.set(school_id)],
+            condition=AccountItem.pk.exists(),
+        )
 
 
 class DynamoSessions:

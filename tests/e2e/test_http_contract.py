@@ -490,6 +490,20 @@ def test_r_acc_2_weak_password_is_400_weak_password(client: Client) -> None:
         expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")
 
 
+def test_r_acc_5_common_repeated_or_blank_passwords_are_400_weak_password_saying_why(client: Client) -> None:
+    """R-ACC-5: not among commonly used passwords, not mostly one repeated character or whitespace."""
+    for password, why in (
+        ("password1", "常用"),
+        ("aaaaaaa1", "同一个字符"),
+        ("1111111a", "同一个字符"),
+        (" " * 8, "空格"),
+    ):
+        reply = call(client, "POST", "/accounts", credentials(client, new_login(), password))
+        assert why in expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")["message"], password
+    reply = call(client, "POST", "/accounts", credentials(client, new_login(), "a1"))
+    expect(reply, "POST /accounts", 400, "WEAK_PASSWORD")
+
+
 def test_r_acc_2_wrong_reused_unknown_or_expired_captcha_is_400_invalid_captcha(client: Client) -> None:
     """R-ACC-1/2: registering needs a captcha; single-use (even when answered wrongly) and short-lived."""
     issued = captcha(client)
@@ -827,6 +841,30 @@ def test_r_rev_1_review_not_offered_is_409_review_not_offered(client: Client) ->
         assert look_up(client, token, entry)["cet6_review_offered"] is False, entry.name
         reply = submit_review(client, token, entry, factories.TICKET_APPROVE)
         expect(reply, "POST /cet6-reviews", 409, "REVIEW_NOT_OFFERED")
+
+
+def test_r_rev_4_a_review_for_another_candidate_is_403_identity_mismatch(client: Client) -> None:
+    """api.md: a bound account files a CET6 review only for its candidate; an unbound one only for the
+    candidate it last looked up. The probe's case: bound to LI, a pending review for ZHANG landed in
+    NJU's staff queue."""
+    token = registered(client, LI)
+    expect(
+        submit_review(client, token, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 403, "IDENTITY_MISMATCH"
+    )
+    look_up(client, token, ZHANG)  # once bound, another lookup changes nothing
+    expect(
+        submit_review(client, token, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 403, "IDENTITY_MISMATCH"
+    )
+    assert staff_list(client, staff(client, NJU_STAFF), "?status=pending") == []
+    unbound = agreed_student(client)
+    look_up(client, unbound, LI)
+    expect(
+        submit_review(client, unbound, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 403, "IDENTITY_MISMATCH"
+    )
+    look_up(client, unbound, ZHANG)
+    assert ok(submit_review(client, unbound, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 201)["status"] == (
+        "pending"
+    )
 
 
 def test_r_rev_4_one_review_per_account_is_409_review_exists(client: Client) -> None:

@@ -95,6 +95,22 @@ def test_r_acc_1_logins_are_unique(built: Services) -> None:
     assert found.agreement_accepted_at == NOW
 
 
+def test_an_account_remembers_the_key_of_its_last_lookup_never_the_number(built: Services) -> None:
+    """api.md (IDENTITY_MISMATCH): the last looked-up candidate is kept as its digest key only (0013)."""
+    accounts = built.accounts.accounts
+    accounts.create(account(1))
+    assert accounts.get("acc1").looked_up is None  # type: ignore[union-attr]
+    zhang, li = factories.entry(factories.ZHANG), factories.entry(factories.LI)
+    accounts.remember_lookup("acc1", zhang.key, zhang.school_id)
+    accounts.remember_lookup("acc1", li.key, li.school_id)
+    found = accounts.get("acc1")
+    assert found is not None
+    assert found.looked_up == li.key
+    assert found.looked_up_school_id == li.school_id  # R-DATE-1: its window on /me
+    assert factories.LI.id_number not in (found.looked_up or "")
+    assert accounts.by_login("user1@example.cn") == found
+
+
 def test_staff_accounts_are_loaded_with_their_school(built: Services) -> None:
     staff = built.accounts.accounts.by_login("staff@nju.edu.cn")
     assert staff is not None

@@ -180,15 +180,47 @@ def test_r_acc_1_plus86_is_stripped_from_mobiles_only() -> None:
     assert normalize_login("+86li@example.com") == "+86li@example.com"
 
 
-@pytest.mark.parametrize("password", ["abcdefg1", "A1" * 32, "Zhang San 2026!", "1234567a"])
-def test_r_acc_2_acceptable_passwords(password: str) -> None:
+@pytest.mark.parametrize(
+    "password", ["Kaosheng2026", "A1" * 32, "Zhang San 2026!", "aaaa1234", "xq7v2mzk", "Cet2026demo", "Staff2026pass"]
+)
+def test_r_acc_2_r_acc_5_acceptable_passwords(password: str) -> None:
     check_password_policy(password, "student@example.com")
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("password1", "常用密码"),  # among the commonly used passwords
+        ("Password1", "常用密码"),  # whatever the case
+        ("1qaz2wsx", "常用密码"),
+        ("abcdefg1", "常用密码"),
+        ("aaaaaaa1", "同一个字符"),  # 7 of 8 one character
+        ("1111111a", "同一个字符"),
+        ("AaAaAa12", "同一个字符"),  # letters compared without case
+        (" " * 8, "空格"),  # eight blanks
+        ("a1   \t  \n ", "空格"),  # mostly whitespace
+        ("a1", "8 至 64 位"),
+    ],
+)
+def test_r_acc_5_common_repeated_blank_or_short_passwords_are_refused_saying_why(password: str, why: str) -> None:
+    """R-ACC-5: not among commonly used passwords, not mostly one repeated character or whitespace,
+    at least 8 characters; the message says which rule failed."""
+    with pytest.raises(WeakPassword) as refused:
+        check_password_policy(password, "student@example.com")
+    assert why in refused.value.message, refused.value.message
+
+
+def test_r_acc_5_the_login_itself_is_refused_with_blanks_or_another_case() -> None:
+    for password, login in (("13912345678", "13912345678"), (" Zhang2026@Example.com ", "zhang2026@example.com")):
+        with pytest.raises(WeakPassword) as refused:
+            check_password_policy(password, login)
+        assert "账号" in refused.value.message
 
 
 @pytest.mark.parametrize(
     "password",
     [
-        "abc1234",  # seven characters
+        "xqz1234",  # seven characters
         "a1" * 32 + "x",  # 65 characters
         "abcdefgh",  # no digit
         "12345678",  # no letter

@@ -24,6 +24,7 @@ from chalicelib.domain.errors import (
     DomainError,
     ExternalNotAllowed,
     Forbidden,
+    IdentityMismatch,
     InvalidIdNumber,
     InvalidRequest,
     LevelTaken,
@@ -181,6 +182,43 @@ def test_r_rev_3_rule_1_approved_at_once_makes_cet6_qualified(
     assert not found.review_offered
     save(ctx, account, ZHANG)
     assert codes(choose(ctx, account, "CET6"), clock) == ["CET6"]
+
+
+def fresh(world: FakeContexts, account: Account) -> Account:
+    """The account as the next request reads it (the API reads it again on every call)."""
+    found = world.accounts.accounts.get(account.account_id)
+    assert found is not None
+    return found
+
+
+def test_r_rev_4_a_bound_account_files_a_review_for_its_own_candidate_only(
+    world: FakeContexts, ctx: RegistrationContext
+) -> None:
+    """api.md IDENTITY_MISMATCH: bound to LI, a review for ZHANG (pending, in NJU's queue) is refused."""
+    account = saved_student(world, LI)
+    with pytest.raises(IdentityMismatch):
+        submit(ctx, fresh(world, account), ZHANG, factories.TICKET_PENDING)
+    look_up(ctx, fresh(world, account), ZHANG)  # looking another one up changes nothing once bound
+    with pytest.raises(IdentityMismatch):
+        submit(ctx, fresh(world, account), ZHANG, factories.TICKET_PENDING)
+    assert ctx.reviews.list_for_school("NJU", ReviewStatus.PENDING) == []
+    mine = saved_student(world, ZHANG)
+    look_up(ctx, fresh(world, mine), LI)
+    assert submit(ctx, fresh(world, mine), ZHANG, factories.TICKET_PENDING).status is ReviewStatus.PENDING
+
+
+def test_r_rev_4_an_unbound_account_files_for_the_candidate_it_last_looked_up(
+    world: FakeContexts, ctx: RegistrationContext
+) -> None:
+    """api.md IDENTITY_MISMATCH: not bound, only the last looked-up candidate; kept as its digest key."""
+    account = student(world)
+    look_up(ctx, account, LI)
+    assert fresh(world, account).looked_up == entry(LI).key
+    with pytest.raises(IdentityMismatch):
+        submit(ctx, fresh(world, account), ZHANG, factories.TICKET_PENDING)
+    look_up(ctx, fresh(world, account), ZHANG)
+    assert ZHANG.id_number not in (fresh(world, account).looked_up or "")
+    assert submit(ctx, fresh(world, account), ZHANG, factories.TICKET_APPROVE).status is ReviewStatus.APPROVED
 
 
 def test_r_rev_4_approved_review_can_be_neither_changed_nor_cancelled(

@@ -48,3 +48,24 @@ def test_each_message_is_chinese_and_says_more_than_the_code() -> None:
         assert CJK.search(text), code
         assert code not in text, code
         assert len(text) >= 8, code
+
+
+WEB = ROOT / "web"
+
+
+def test_r_rev_1_the_page_never_claims_a_cet4_pass_it_does_not_know() -> None:
+    """R-REV-1: the student *claims* a CET4 pass; the service knows only that CET6 is missing from the
+    qualified subjects, so no page text tells a student "您已通过 CET4"."""
+    for path in WEB.rglob("*"):
+        if path.suffix in (".js", ".html"):
+            assert "您已通过" not in path.read_text(encoding="utf-8"), path
+
+
+def test_r_acc_5_the_registration_form_states_the_password_policy_in_chinese() -> None:
+    """R-ACC-5: at least 8 characters, not common, not mostly one character or whitespace, not the login."""
+    text = MESSAGES.read_text(encoding="utf-8")
+    policy = re.search(r'export const PASSWORD_POLICY = "([^"]+)";', text)
+    assert policy, "web/js/messages.js: PASSWORD_POLICY"
+    for words in ("8", "常用密码", "同一个字符", "空格", "账号"):
+        assert words in policy.group(1), words
+    assert "PASSWORD_POLICY" in (WEB / "js" / "views" / "account.js").read_text(encoding="utf-8")

@@ -1,6 +1,9 @@
 // What the student reads for each error code of the contract: what happened and what to do next.
 // tests/unit/test_web_messages.py checks that every code the API can answer has an entry here.
 
+// R-ACC-5, as the registration form states it.
+export const PASSWORD_POLICY = "密码要求：8 至 64 位，同时包含字母和数字；不能是常用密码（如 password1），不能大部分为同一个字符或空格，不能与账号相同。";
+
 export const MESSAGES = {
   // conventions
   INVALID_REQUEST: "填写的内容有误，请按提示检查后重新提交。",
@@ -10,11 +13,12 @@ export const MESSAGES = {
   FORBIDDEN: "您无权查看或修改这条信息。如果使用了他人的账号，请退出后用本人通行证登录。",
   NOT_FOUND: "没有找到这条信息，它可能已被删除。请返回报名首页查看最新状态。",
   METHOD_NOT_ALLOWED: "页面版本过旧，请刷新页面后重试。",
+  UNSUPPORTED_MEDIA_TYPE: "页面版本过旧，请刷新页面后重试（请求内容类型不受支持）。",
   TOO_MANY_ATTEMPTS: "尝试次数过多，请稍后再试。",
   // accounts (R-ACC)
   INVALID_CAPTCHA: "验证码错误或已过期。已为您换了一张新的验证码，请重新输入。",
   INVALID_LOGIN: "请输入有效的电子邮箱或中国大陆手机号码作为通行证账号。",
-  WEAK_PASSWORD: "密码需为 8 至 64 位，同时包含字母和数字，且不能与账号相同。请换一个密码。",
+  WEAK_PASSWORD: "密码需为 8 至 64 位，同时包含字母和数字，不能是常用密码，不能大部分为同一个字符或空格，也不能与账号相同。请换一个密码。",
   LOGIN_TAKEN: "该邮箱或手机号已被使用（或刚停用不满 30 天），请直接登录，或换一个邮箱或手机号；忘记密码请点“忘记密码”。",
   INVALID_CODE: "验证码不正确或已失效（10 分钟内有效，只能使用一次）。请核对，或重新获取验证码。",
   BAD_CREDENTIALS: "账号或密码错误，请核对后重新输入（注意大小写）。",
@@ -25,6 +29,7 @@ export const MESSAGES = {
   CANDIDATE_NOT_FOUND: "学籍库中没有与该证件号码和姓名相符的考生。请核对证件类型、号码和姓名，仍有问题请联系学校负责老师。",
   // CET6 review (R-REV)
   REVIEW_NOT_OFFERED: "您的情况不需要或不能申请 CET6 资格复核，如有疑问请联系学校负责老师。",
+  IDENTITY_MISMATCH: "CET6 资格复核只能为本人申请：请先用本人证件查询资格信息，再从确认页面申请复核。",
   REVIEW_EXISTS: "该通行证账号已有一条 CET6 资格复核申请，一个账号只能有一条。请查看它的复核状态。",
   REVIEW_NO_MATCH: "该准考证号与您的证件号码、姓名都对应不上通过的 CET4 成绩记录，无法提交。请核对准考证号；忘记准考证号请联系学校负责老师。",
   REVIEW_BEFORE_2005: "2005 年以前的 CET4 成绩不能在线复核，请联系学校负责老师手动审核。",
@@ -87,6 +92,9 @@ export function describe(error) {
   const code = error?.code ?? "UNEXPECTED";
   if (code === "INVALID_REQUEST" && error.serverMessage) {
     return error.serverMessage.replace(/字段 ([a-z_]+) ?/g, (whole, field) => (FIELDS[field] ? `“${FIELDS[field]}”` : whole));
+  }
+  if (code === "WEAK_PASSWORD" && error.serverMessage) {
+    return `${error.serverMessage}${PASSWORD_POLICY}`; // the server says which rule (R-ACC-5)
   }
   if (code === "TOO_MANY_ATTEMPTS" && error.retryAfter) {
     return `尝试次数过多，请在 ${waitWords(error.retryAfter)}后再试。`;

@@ -1,7 +1,7 @@
 // 通行证: register and log in, each with a single-use captcha (R-ACC-1).
 import { ApiError, post, siteConfig } from "../api.js";
 import { field, h, messageBox, onSubmit, showMessage } from "../dom.js";
-import { describe } from "../messages.js";
+import { describe, PASSWORD_POLICY } from "../messages.js";
 
 function captchaField(box) {
   const input = h("input", {
@@ -13,7 +13,7 @@ function captchaField(box) {
     maxlength: 8,
     class: "captcha-input",
   });
-  const image = h("img", { class: "captcha-image", alt: "验证码图片（看不清请点“换一张”）", width: 160, height: 60 });
+  const image = h("img", { class: "captcha-image", alt: "验证码图片（看不清请点“换一张”）", width: 320, height: 120 });
   const refresh = h("button", { type: "button", class: "link-button" }, "换一张");
   let captchaId = null;
   const load = async () => {
@@ -54,7 +54,7 @@ function credentialFields(kind, login = "") {
     password,
     nodes: [
       field("通行证账号（电子邮箱或手机号）", loginInput),
-      field("密码", password, kind === "register" ? "8 至 64 位，需同时包含字母和数字" : null),
+      field("密码", password, kind === "register" ? PASSWORD_POLICY : null),
     ],
   };
 }

@@ -181,7 +181,7 @@ export async function confirmView(ctx) {
       ? h(
           "p",
           {},
-          "您已通过 CET4 但资格科目中没有英语六级，可以申请：",
+          "您的可报考科目中没有英语六级。如果您在 2005 年（含）以后的 CET4 笔试中达到 425 分，可以申请：",
           h("a", { class: "button", href: "#/review" }, "CET6资格复核"),
         )
       : null;
