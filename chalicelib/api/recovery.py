@@ -6,7 +6,7 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, client_address, current_request, json_body, text
+from chalicelib.api.requests import BODY_TYPES, client_address, current_request, json_body, new_password, text
 from chalicelib.bootstrap import services
 from chalicelib.services import recovery
 
@@ -41,7 +41,7 @@ def confirm_reset() -> Response:
         services().recovery,
         text(body, "login"),
         text(body, "code", 16),
-        text(body, "new_password", 128),
+        new_password(body, "new_password"),
         client_address(request),
     )
     return Response(body="", status_code=204)
