@@ -7,6 +7,7 @@ import { agreementView, confirmView, lookupView } from "./views/enrol.js";
 import { homeView } from "./views/home.js";
 import { ordersView } from "./views/orders.js";
 import { payView } from "./views/payment.js";
+import { forgotView, settingsView } from "./views/recovery.js";
 import { reviewView } from "./views/review.js";
 import { staffView } from "./views/staff.js";
 import { oralView, registrationView, writtenView } from "./views/subjects.js";
@@ -14,6 +15,8 @@ import { oralView, registrationView, writtenView } from "./views/subjects.js";
 const ROUTES = {
   login: [loginView, "登录"],
   register: [registerView, "注册通行证"],
+  forgot: [forgotView, "找回密码"],
+  settings: [settingsView, "账户设置"],
   home: [homeView, "报名首页"],
   agreement: [agreementView, "报名协议"],
   lookup: [lookupView, "资格信息查询"],
@@ -26,7 +29,7 @@ const ROUTES = {
   orders: [ordersView, "缴费记录"],
   staff: [staffView, "CET6资格复核（学校负责老师）"],
 };
-const PUBLIC = new Set(["login", "register"]);
+const PUBLIC = new Set(["login", "register", "forgot"]);
 const SITE = "全国大学英语四、六级考试（CET）网上报名";
 
 const main = document.getElementById("main");
@@ -66,6 +69,10 @@ const ctx = {
     forget();
     token.set(newToken);
   },
+  /** The session is gone (a new password revoked it): the tab forgets the student. */
+  signOut() {
+    forget();
+  },
   /** Runs one call; an API refusal lands in `box` (undefined returned), anything else goes up. */
   async attempt(box, work) {
     showMessage(box, "");
@@ -98,7 +105,12 @@ function accountBar(me) {
     go("login");
   });
   const home = me.role === "staff" ? "#/staff" : "#/home";
-  return [h("span", {}, `通行证：${me.login}`), h("a", { href: home }, me.role === "staff" ? "复核列表" : "报名首页"), logout];
+  return [
+    h("span", {}, `通行证：${me.login}`),
+    h("a", { href: home }, me.role === "staff" ? "复核列表" : "报名首页"),
+    h("a", { href: "#/settings" }, "账户设置"),
+    logout,
+  ];
 }
 
 /** The message of the last action, under the new page's heading, and read out by screen readers. */
@@ -142,7 +154,7 @@ async function render() {
   let node;
   try {
     ctx.me = PUBLIC.has(name) ? null : await get("/me");
-    if (ctx.me?.role === "staff" && name !== "staff") return go("staff");
+    if (ctx.me?.role === "staff" && !["staff", "settings"].includes(name)) return go("staff");
     if (ctx.me && ctx.me.role !== "staff" && name === "staff") return go("home");
     node = await view(ctx);
   } catch (error) {

@@ -3,7 +3,7 @@ import { ApiError, post, siteConfig } from "../api.js";
 import { field, h, messageBox, onSubmit, showMessage } from "../dom.js";
 import { describe, PASSWORD_POLICY } from "../messages.js";
 
-function captchaField(box) {
+export function captchaField(box) {
   const input = h("input", {
     name: "captcha",
     required: true,
@@ -89,7 +89,7 @@ export async function loginView(ctx) {
     h("h1", {}, "登录报名系统"),
     h("p", {}, "请输入通行证账号（邮箱或手机号）、密码和验证码。"),
     form,
-    h("p", {}, "还没有通行证？", h("a", { href: "#/register" }, "点击注册")),
+    h("p", {}, h("a", { href: "#/forgot" }, "忘记密码？"), " 还没有通行证？", h("a", { href: "#/register" }, "点击注册")),
     demoStaff(),
   );
 }
