@@ -2,9 +2,10 @@
 
 No browser is downloaded: the Makefile installs the system `chromium`, and a missing one fails here.
 Each test gets a `Browsing`: it saves a screenshot per step under test-artifacts/browser/, takes the
-captcha answers the test-mode API hands out, and at the end holds the page to its promises: no
-script error, no console error but the browser's own line for each refusal the test expected, and
-no request leaving the page's origin.
+captcha answers the test-mode API hands out, runs axe-core on every screen it photographs, and at
+the end holds the page to its promises: no script error, no console error but the browser's own
+line for each refusal the test expected, no request leaving the page's origin, and no axe-core
+violation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response, sync_playwright
 
 from tests.stack import ROOT, start_stack, stop
@@ -35,6 +37,7 @@ FLAGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 REFUSAL_LINE = "Failed to load resource: the server responded with a status of "
+AXE = Axe()  # axe-core, carried by the package: injected into each screen the test photographs
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +80,7 @@ class Browsing:
         self.script_errors: list[str] = []
         self.off_origin: list[str] = []
         self.failed_loads: list[str] = []
+        self.inaccessible: list[str] = []
         self.checked = False
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.script_errors.append(str(error)))
@@ -109,6 +113,13 @@ class Browsing:
         self.count += 1
         self.shots.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=self.shots / f"{self.count:02d}-{name}.png", full_page=True)
+        self.audit(name)
+
+    def audit(self, name: str) -> None:
+        """axe-core on the screen as it stands: every violation, with where it is, for `check`."""
+        for violation in AXE.run(self.page).response["violations"]:
+            where = [node["target"] for node in violation["nodes"]][:3]
+            self.inaccessible.append(f"{self.count:02d}-{name}: {violation['id']} ({violation['impact']}) {where}")
 
     def captcha(self) -> str:
         """The answer to the captcha on screen: the last one the page asked for."""
@@ -123,6 +134,7 @@ class Browsing:
         assert self.off_origin == [], f"requests left the page's origin: {self.off_origin}"
         assert self.failed_loads == [], f"the page or its files failed to load: {self.failed_loads}"
         assert self.refused == expected_refusals, f"refused: {self.refused}, expected {expected_refusals}"
+        assert self.inaccessible == [], f"axe-core found: {self.inaccessible}"
         refusal_lines = [line for line in self.console_errors if line.startswith(REFUSAL_LINE)]
         others = [line for line in self.console_errors if not line.startswith(REFUSAL_LINE)]
         assert others == [], f"console errors: {others}"

@@ -98,22 +98,6 @@ def test_r_pay_6_a_paid_order_has_a_pdf_receipt_with_number_masked_id_subjects_a
     assert trade_no.provider_trade_no in text
 
 
-def test_r_pay_6_receipts_only_for_the_owner_of_a_paid_order(client: Client) -> None:
-    student = holding(client, oral=False)
-    placed = order(client, student.token)
-    path = f"/orders/{placed['order_id']}/receipt"
-    assert_error(call(client, "GET", path, token=student.token, headers=PDF), 409, "NOT_PAID")
-    assert pay(client, placed["order_id"]).status == 200
-    other = holding(client, factories.LI, oral=False)
-    assert_error(call(client, "GET", path, token=other.token, headers=PDF), 403, "FORBIDDEN")
-    assert_error(
-        call(client, "GET", "/orders/20261127nosuchorder/receipt", token=student.token, headers=PDF), 404, "NOT_FOUND"
-    )
-    assert_error(call(client, "GET", path, headers=PDF), 401, "UNAUTHENTICATED")
-    refused = call(client, "GET", path, token=student.token, headers={"Accept": "application/json"})
-    assert_error(refused, 406, "NOT_ACCEPTABLE")
-
-
 def test_r_pay_6_an_order_made_before_numbers_gets_one_when_shown_and_is_listed(client: Client) -> None:
     student = holding(client, oral=False)
     placed = order(client, student.token)
