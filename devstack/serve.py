@@ -91,11 +91,11 @@ SANDBOX_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>模拟支付平台</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
 button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:1rem}}</style></head><body>
-<h1>模拟{provider}（本地沙箱）</h1><p>订单号：{order_id}</p><p>金额：<strong>{amount} 元</strong></p>
+<main><h1>模拟{provider}（本地沙箱）</h1><p>订单号：{order_id}</p><p>金额：<strong>{amount} 元</strong></p>
 <p>请在 {expires} 前完成支付。</p>
 <form method="post" action="/sandbox/{order_id}/pay" style="display:inline"><button>支付</button></form>
 <form method="post" action="/sandbox/{order_id}/cancel" style="display:inline"><button>取消</button></form>
-</body></html>"""
+</main></body></html>"""
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -229,10 +229,10 @@ def outbox_page() -> str:
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
-        "<title>本地发件箱</title></head><body><h1>本地发件箱</h1>"
+        "<title>本地发件箱</title></head><body><main><h1>本地发件箱</h1>"
         "<p>本地站点不真正发送邮件或短信：验证码、缴费提醒和复核结果都在这里（最新的在最上面），刷新页面可看到新消息。</p>"
         "<table><thead><tr><th>发送时间（北京时间）</th><th>收件人</th><th>主题</th><th>内容</th></tr></thead>"
-        f"<tbody>{rows or '<tr><td colspan=4>还没有消息。</td></tr>'}</tbody></table></body></html>"
+        f"<tbody>{rows or '<tr><td colspan=4>还没有消息。</td></tr>'}</tbody></table></main></body></html>"
     )
 
 

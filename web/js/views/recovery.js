@@ -40,7 +40,7 @@ function resetForms(ctx, { login = "", fixedLogin = false, done }) {
   const again = passwordInput("new_password2");
   const set = h("button", { type: "submit", class: "primary" }, "设置新密码");
   const anotherCode = h("button", { type: "button", class: "link-button" }, "没收到？重新获取验证码");
-  const sentTo = h("p", { class: "message success", role: "status" });
+  const sentTo = h("p", { class: "message success" });
   const setForm = h(
     "form",
     { novalidate: true, hidden: true },
@@ -123,13 +123,13 @@ function loginChange(ctx) {
   const code = codeInput();
   const password = h("input", { name: "password", type: "password", required: true, autocomplete: "current-password" });
   const change = h("button", { type: "submit", class: "primary" }, "确认更换");
-  const sentTo = h("p", { class: "message success", role: "status" });
+  const sentTo = h("p", { class: "message success" });
   const changeForm = h(
     "form",
     { novalidate: true, hidden: true },
     sentTo,
     localOutbox(),
-    field("验证码（6 位数字）", code, "验证码已发往新的账号，10 分钟内有效。"),
+    field("新账号收到的验证码（6 位数字）", code, "10 分钟内有效，只能使用一次。"),
     field("当前密码", password),
     changeBox,
     h("div", { class: "actions" }, change),
