@@ -10,6 +10,7 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, confirmed, current_request, json_body, optional_text, query_param, text
 from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Campus
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.registration import Registration
@@ -132,18 +133,12 @@ def list_subjects() -> Response:
 def list_oral_campuses() -> Response:
     campuses = reg.oral_campuses(services().registration, student(), query_param(_request(), "subject"))
     return json_response(
-        [
-            {
-                "campus_id": c.campus.id,
-                "name": c.campus.name,
-                "school_id": c.campus.school_id,
-                "school": c.school_name,
-                "remaining": c.remaining.value,
-                "notice": c.notice,
-            }
-            for c in campuses
-        ]
+        [{**_campus(c.campus, c.school_name), "remaining": c.remaining.value, "notice": c.notice} for c in campuses]
     )
+
+
+def _campus(campus: Campus, school: str) -> dict[str, str]:
+    return {"campus_id": campus.id, "name": campus.name, "school_id": campus.school_id, "school": school}
 
 
 @bp.route("/oral-campuses/upcoming", methods=["GET"])
@@ -151,18 +146,7 @@ def list_oral_campuses() -> Response:
 def list_upcoming_oral_campuses() -> Response:
     """R-DATE-1: campuses that open later, with their opening time."""
     upcoming = reg.upcoming_oral_campuses(services().registration, student(), query_param(_request(), "subject"))
-    return json_response(
-        [
-            {
-                "campus_id": u.campus.id,
-                "name": u.campus.name,
-                "school_id": u.campus.school_id,
-                "school": u.school_name,
-                "opens_at": iso(u.opens_at),
-            }
-            for u in upcoming
-        ]
-    )
+    return json_response([{**_campus(u.campus, u.school_name), "opens_at": iso(u.opens_at)} for u in upcoming])
 
 
 @bp.route("/registration/subjects", methods=["POST"], content_types=BODY_TYPES)
