@@ -56,7 +56,7 @@ def chalice_config(province: Province) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {
         name: {"reserved_concurrency": limit} for name, limit in RESERVED_CONCURRENCY.items()
     }
-    for job in ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid"):
+    for job in ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only
     # their roles may read the secret: province/template.py).

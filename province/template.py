@@ -556,7 +556,7 @@ def alarms() -> Json:
             1,
         ),
         "StreamFailuresAlarm": alarm(
-            "Stream batches gave up: seats may be held by removed holds",
+            "Stream batches gave up: seats may be held by removed holds, or new messages wait for the sending job",
             "AWS/SQS",
             "ApproximateNumberOfMessagesVisible",
             {"QueueName": get_att("StreamFailures", "QueueName")},

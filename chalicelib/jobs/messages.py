@@ -57,6 +57,8 @@ def remind_unpaid(event: Any) -> dict[str, int]:  # noqa: ARG001
     return run_reminders()
 
 
-@bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
+# Small batches: each send may wait on a relay for seconds, and a batch must end well within the
+# function's timeout (province/package.py), or its messages are sent again once their lease ends.
+@bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
 def send_new_messages(event: DynamoDBEvent) -> None:
     send_new([r.new_image for r in event if r.new_image and not r.old_image])

@@ -47,7 +47,7 @@ class TencentSms:
 
         template = self._account.templates.get(MessageKind(message.kind).value)
         if not template:
-            raise MessageNotSent(f"SMS: no approved template for {message.kind.value}")
+            raise MessageNotSent(f"SMS: no approved template for {message.kind.value}", final=True)
         request = models.SendSmsRequest()
         request.PhoneNumberSet = [f"+86{message.to}"]
         request.SmsSdkAppId = self._account.app_id

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.messages import pay_reminder
+from chalicelib.domain.recovery import CODE_LIFETIME
 from chalicelib.domain.registration import SubjectStatus
+from chalicelib.logs import logger
 from chalicelib.services.ports import AccountStore, MessageNotSent, MessageSender, Outbox, RegistrationStore
 
 # R-NOTE-1: the reminder goes when unpaid subjects are this close to their earliest pay_by.
@@ -55,13 +57,21 @@ def deliver(messaging: Messaging, event_id: str) -> str:
     claimed = messaging.outbox.claim(event_id, now)
     if claimed is None:
         return "skipped"
+    message = claimed.message
+    if message.code is not None and now >= message.created_at + CODE_LIFETIME:
+        messaging.outbox.failed(claimed, None)  # its code is dead: sending it now only confuses
+        return "abandoned"
     try:
-        messaging.sender.send(claimed.message)
-    except MessageNotSent:
-        again = retry_at(claimed.attempts + 1, now)
-        messaging.outbox.failed(event_id, again)
+        messaging.sender.send(message)
+    except Exception as error:  # any failure of a channel is a failed send, retried
+        final = isinstance(error, MessageNotSent) and error.final
+        again = None if final else retry_at(claimed.attempts + 1, now)
+        reason = str(error) if isinstance(error, MessageNotSent) else type(error).__name__
+        # the kind and the channel's reason: never the address, never the code
+        logger().warning("message not sent", extra={"kind": message.kind.value, "reason": reason, "again": bool(again)})
+        messaging.outbox.failed(claimed, again)
         return "failed" if again else "abandoned"
-    messaging.outbox.sent(event_id, messaging.clock.now())
+    messaging.outbox.sent(claimed, messaging.clock.now())
     return "sent"
 
 

@@ -217,7 +217,12 @@ class RegistrationStore(Protocol):
 
 
 class MessageNotSent(Exception):
-    """The channel refused the message or did not answer: it is tried again later."""
+    """The channel refused the message or did not answer: it is tried again later, unless the
+    refusal is `final` (no approved template, a number the provider rejects)."""
+
+    def __init__(self, reason: str, final: bool = False) -> None:
+        super().__init__(reason)
+        self.final = final
 
 
 class MessageSender(Protocol):
@@ -229,6 +234,7 @@ class MessageSender(Protocol):
 class ClaimedMessage:
     message: Message
     attempts: int  # sends tried before this one
+    lease: str  # what this sender's `sent` or `failed` must show to be heard
 
 
 class Outbox(Protocol):
@@ -243,11 +249,12 @@ class Outbox(Protocol):
     def claim(self, event_id: str, now: datetime) -> ClaimedMessage | None:
         """Take the message for sending for a short lease; None if sent, or taken by another sender."""
 
-    def sent(self, event_id: str, now: datetime) -> None:
-        """Done: what the message said (and any code) is removed; the event stays known."""
+    def sent(self, claimed: ClaimedMessage, now: datetime) -> None:
+        """Done: what the message said (and any code) is removed; the event stays known. Unheard
+        if the lease was lost meanwhile."""
 
-    def failed(self, event_id: str, retry_at: datetime | None) -> None:
-        """Not sent: try again at `retry_at`; None gives up."""
+    def failed(self, claimed: ClaimedMessage, retry_at: datetime | None) -> None:
+        """Not sent: try again at `retry_at`; None gives up (and forgets what it said)."""
 
 
 class RecoveryStore(Protocol):
@@ -257,10 +264,12 @@ class RecoveryStore(Protocol):
         """Keep the code (replacing the account's earlier one of its purpose) and, in the same
         write, the message that carries it."""
 
-    def code(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None: ...
+    def take_try(self, account_id: str, purpose: CodePurpose, now: datetime) -> OneTimeCode | None:
+        """Count one try against the account's code and return it, if it is alive and has tries
+        left (5 in all); None otherwise."""
 
-    def wrong_try(self, code: OneTimeCode) -> None:
-        """Count one wrong try against the code."""
+    def decoy(self, key: str, now: datetime) -> None:
+        """For a login with no account: the reads and the write a code would cost, and nothing usable."""
 
     def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
         """Use the code: set the password and revoke every session; InvalidCode if it was used."""
@@ -269,5 +278,6 @@ class RecoveryStore(Protocol):
         """Use the code: the account's login becomes `code.target`, the old login is retired
         (it signs nobody in, and nobody else takes it for 30 days). LoginTaken, InvalidCode."""
 
-    def login_in_use(self, login: str, now: datetime) -> bool:
-        """True while an account has the login, or gave it up less than 30 days ago."""
+    def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
+        """True while an account has the login, or another account than `asking` gave it up
+        less than 30 days ago."""

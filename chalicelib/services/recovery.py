@@ -72,17 +72,19 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
     account = accounts.accounts.by_login(normalized)
     if account is not None:
         _send_code(ctx, account, CodePurpose.PASSWORD_RESET, account.login)
+    else:  # the same reads and the same write as for an account: the answer's time tells nothing
+        ctx.codes.decoy(code_digest(normalized, CodePurpose.PASSWORD_RESET, new_code()), accounts.clock.now())
 
 
 def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodePurpose, code: str) -> OneTimeCode:
-    stored = ctx.codes.code(account.account_id, purpose) if account else None
-    now = ctx.accounts.clock.now()
-    if stored is None or account is None or not stored.usable(now):
+    """Each try is counted before the code is compared, in one conditional write: requests sent at
+    once cannot get more than 5 tries at a code between them (R-ACC-3)."""
+    tried = ctx.codes.take_try(account.account_id, purpose, ctx.accounts.clock.now()) if account else None
+    if tried is None or account is None:
         raise InvalidCode()
-    if not secrets.compare_digest(stored.code_digest, code_digest(account.account_id, purpose, code.strip())):
-        ctx.codes.wrong_try(stored)
+    if not secrets.compare_digest(tried.code_digest, code_digest(account.account_id, purpose, code.strip())):
         raise InvalidCode()
-    return stored
+    return tried
 
 
 def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_password: str, client: str) -> None:
@@ -107,11 +109,11 @@ def request_login_code(ctx: RecoveryContext, account: Account, new_login: str) -
     accounts = ctx.accounts
     normalized = normalize_login(new_login)
     now = accounts.clock.now()
-    if normalized == account.login or ctx.codes.login_in_use(normalized, now):
+    key = f"login-code#{account.account_id}"
+    window_ends = check_throttle(accounts, {key: CODES_PER_LOGIN}, now)
+    accounts.throttle.add_failure(key, window_ends)  # every request: no testing of logins unmetered
+    if normalized == account.login or ctx.codes.login_in_use(normalized, now, account.account_id):
         raise LoginTaken()
-    keys = {f"login-code#{account.account_id}": CODES_PER_LOGIN}
-    window_ends = check_throttle(accounts, keys, now)
-    accounts.throttle.add_failure(f"login-code#{account.account_id}", window_ends)
     _send_code(ctx, account, CodePurpose.LOGIN_CHANGE, normalized)
 
 

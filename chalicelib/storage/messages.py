@@ -7,8 +7,10 @@ said (and the code it carried) is removed and the item stays 30 days to remember
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import uuid
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -50,6 +52,18 @@ def outbox_item(message: Message) -> OutboxItem:
     )
 
 
+def _forget_words() -> list[Action]:
+    """Once sent or given up: what it said and its code go, and it leaves the queue."""
+    return [
+        OutboxItem.params.remove(),
+        OutboxItem.code.remove(),
+        OutboxItem.lease_until.remove(),
+        OutboxItem.lease.remove(),
+        OutboxItem.gsi2pk.remove(),
+        OutboxItem.gsi2sk.remove(),
+    ]
+
+
 def _message_from(item: OutboxItem) -> Message:
     return Message(
         event_id=item.pk.removeprefix("OUTBOX#"),
@@ -72,61 +86,60 @@ class DynamoOutbox:
         return True
 
     def due(self, now: datetime, limit: int) -> list[str]:
+        """An equal share from each shard: a backlog in one never starves the others."""
+        share = max(1, limit // OUTBOX_SHARDS)
         events: list[str] = []
         for shard in range(OUTBOX_SHARDS):
-            query = TableItem.by_due.query(f"OUTBOX#{shard}", TableItem.gsi2sk <= iso(now), limit=limit)
+            query = TableItem.by_due.query(f"OUTBOX#{shard}", TableItem.gsi2sk <= iso(now), limit=share)
             events.extend(item.pk.removeprefix("OUTBOX#") for item in query)
-        return events[:limit]
+        return events
 
     def claim(self, event_id: str, now: datetime) -> ClaimedMessage | None:
         item = OutboxItem(outbox_pk(event_id), "MESSAGE")
         free = OutboxItem.lease_until.does_not_exist() | (OutboxItem.lease_until < iso(now))
+        lease = uuid.uuid4().hex
         try:
             item.update(
-                actions=[OutboxItem.lease_until.set(iso(now + LEASE))],
+                actions=[OutboxItem.lease_until.set(iso(now + LEASE)), OutboxItem.lease.set(lease)],
                 condition=(OutboxItem.state == PENDING) & free,
             )
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":
                 return None
             raise
-        return ClaimedMessage(_message_from(item), int(item.attempts or 0))
+        return ClaimedMessage(_message_from(item), int(item.attempts or 0), lease)
 
-    def sent(self, event_id: str, now: datetime) -> None:
-        OutboxItem(outbox_pk(event_id), "MESSAGE").update(
-            actions=[
+    def _settle(self, claimed: ClaimedMessage, actions: list[Action]) -> None:
+        """Only the sender that holds the lease: one that lost it (too slow) is not heard."""
+        held = (OutboxItem.state == PENDING) & (OutboxItem.lease == claimed.lease)
+        with contextlib.suppress(UpdateError):
+            OutboxItem(outbox_pk(claimed.message.event_id), "MESSAGE").update(actions=actions, condition=held)
+
+    def sent(self, claimed: ClaimedMessage, now: datetime) -> None:
+        self._settle(
+            claimed,
+            [
                 OutboxItem.state.set(SENT),
                 OutboxItem.sent_at.set(iso(now)),
                 OutboxItem.attempts.add(1),
-                OutboxItem.params.remove(),
-                OutboxItem.code.remove(),
-                OutboxItem.lease_until.remove(),
-                OutboxItem.gsi2pk.remove(),
-                OutboxItem.gsi2sk.remove(),
+                *_forget_words(),
                 OutboxItem.expires.set(now + EVENT_REMEMBERED),
             ],
-            condition=OutboxItem.pk.exists(),
         )
 
-    def failed(self, event_id: str, retry_at: datetime | None) -> None:
-        item = OutboxItem(outbox_pk(event_id), "MESSAGE")
-        actions: list[Action]
+    def failed(self, claimed: ClaimedMessage, retry_at: datetime | None) -> None:
         if retry_at is None:
-            actions = [
-                OutboxItem.state.set(ABANDONED),
-                OutboxItem.attempts.add(1),
-                OutboxItem.code.remove(),
-                OutboxItem.lease_until.remove(),
-                OutboxItem.gsi2pk.remove(),
-                OutboxItem.gsi2sk.remove(),
-            ]
+            self._settle(claimed, [OutboxItem.state.set(ABANDONED), OutboxItem.attempts.add(1), *_forget_words()])
         else:
-            actions = [
-                OutboxItem.attempts.add(1),
-                OutboxItem.lease_until.remove(),
-                OutboxItem.gsi2sk.set(iso(retry_at)),
-            ]
-        item.update(actions=actions, condition=OutboxItem.pk.exists())
+            self._settle(
+                claimed,
+                [
+                    OutboxItem.attempts.add(1),
+                    OutboxItem.lease_until.remove(),
+                    OutboxItem.lease.remove(),
+                    OutboxItem.gsi2sk.set(iso(retry_at)),
+                ],
+            )
 
     def state(self, event_id: str) -> str | None:
         """For tests and operators: pending, sent or abandoned."""

@@ -156,6 +156,7 @@ class OutboxItem(TableItem, discriminator="outbox"):
     state = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     lease_until = UnicodeAttribute(null=True)
+    lease = UnicodeAttribute(null=True)  # the sender holding it
     sent_at = UnicodeAttribute(null=True)
 
 

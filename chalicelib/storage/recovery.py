@@ -15,7 +15,13 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import InvalidCode, LoginTaken
 from chalicelib.domain.messages import Message
-from chalicelib.domain.recovery import RETIRED_LOGIN_KEPT, CodePurpose, OneTimeCode
+from chalicelib.domain.recovery import (
+    CODE_LIFETIME,
+    RETIRED_LOGIN_KEPT,
+    WRONG_TRIES_ALLOWED,
+    CodePurpose,
+    OneTimeCode,
+)
 from chalicelib.storage import codec
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem
@@ -48,11 +54,18 @@ class DynamoRecovery:
 
         run(connection(), build)
 
-    def code(self, account_id: str, purpose: CodePurpose) -> OneTimeCode | None:
+    def take_try(self, account_id: str, purpose: CodePurpose, now: datetime) -> OneTimeCode | None:
+        item = CodeItem(codec.account_pk(account_id), f"CODE#{purpose.value}")
+        alive = CodeItem.pk.exists() & (CodeItem.expires_at > iso(now))
         try:
-            item = CodeItem.get(codec.account_pk(account_id), f"CODE#{purpose.value}", consistent_read=True)
-        except DoesNotExist:
-            return None
+            item.update(
+                actions=[CodeItem.wrong_tries.add(1)],
+                condition=alive & (CodeItem.wrong_tries < WRONG_TRIES_ALLOWED),
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return None  # none, expired, or its tries used up
+            raise
         return OneTimeCode(
             account_id=account_id,
             purpose=CodePurpose(item.purpose),
@@ -62,12 +75,24 @@ class DynamoRecovery:
             wrong_tries=int(item.wrong_tries),
         )
 
-    def wrong_try(self, code: OneTimeCode) -> None:
-        item = _code_item(code)
-        with contextlib.suppress(UpdateError):  # replaced or used meanwhile: nothing left to count against
-            item.update(actions=[CodeItem.wrong_tries.add(1)], condition=CodeItem.code_digest == code.code_digest)
+    def decoy(self, key: str, now: datetime) -> None:
+        with contextlib.suppress(DoesNotExist):
+            AccountItem.get(f"DECOY#{key}", "ACCOUNT")  # as reading the account
+        expires = now + CODE_LIFETIME
+
+        def build(txn: Txn) -> None:  # as the code and its message
+            for sk in ("CODE#reset", "MESSAGE"):
+                txn.put(
+                    sk,
+                    CodeItem(
+                        f"DECOY#{key}", sk, purpose="decoy", code_digest=key, expires_at=iso(expires), expires=expires
+                    ),
+                )
+
+        run(connection(), build)
 
     def _use(self, txn: Txn, code: OneTimeCode) -> None:
+        # the very code that was tried, still there: a code works once
         txn.delete("code", _code_item(code), CodeItem.code_digest == code.code_digest)
 
     def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
@@ -125,9 +150,11 @@ class DynamoRecovery:
                 raise LoginTaken() from None
             raise InvalidCode() from None
 
-    def login_in_use(self, login: str, now: datetime) -> bool:
+    def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         try:
             item = LoginItem.get(_login_pk(login), "LOGIN", consistent_read=True)
         except DoesNotExist:
             return False
-        return not item.retired_until or parse_iso(item.retired_until) > now
+        if not item.retired_until:
+            return True
+        return parse_iso(item.retired_until) > now and item.account_id != asking

@@ -121,12 +121,17 @@ class DynamoAccounts:
 
     def by_login(self, login: str) -> Account | None:
         try:
-            pointer = LoginItem.get(f"LOGIN#{login}", "LOGIN")
+            pointer = LoginItem.get(f"LOGIN#{login}", "LOGIN", consistent_read=True)
         except DoesNotExist:
             return None
         if pointer.retired_until:
             return None  # given up by its account (R-ACC-4): it signs nobody in
-        return self.get(pointer.account_id)
+        try:  # read as written: a login changed a moment ago is already the account's
+            item = AccountItem.get(codec.account_pk(pointer.account_id), "ACCOUNT", consistent_read=True)
+        except DoesNotExist:
+            return None
+        account = codec.account_from_item(item)
+        return account if account.login == login else None
 
     def get(self, account_id: str) -> Account | None:
         try:

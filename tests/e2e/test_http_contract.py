@@ -2188,3 +2188,18 @@ def test_r_pay_6_receipts_only_for_the_owner_of_a_paid_order(client: Client) -> 
     assert (listed["order_id"], listed["status"]) == (placed["order_id"], "paid")
     expect(call(client, "GET", "/orders"), ORDERS, 401, "UNAUTHENTICATED")
     expect(call(client, "GET", "/orders", token=staff(client, NJU_STAFF)), ORDERS, 403, "FORBIDDEN")
+
+
+def test_r_acc_4_only_the_account_that_gave_a_login_up_may_take_it_back_within_30_days(client: Client) -> None:
+    """R-ACC-4: the old login stays unusable by anyone *else*: its own account may return to it."""
+    old, new = new_login(), new_login()
+    token = new_student(client, old)
+    ok(change_login(client, token, new, change_code(client, token, new)), CHANGE_LOGIN)
+    assert ok(change_login(client, token, old, change_code(client, token, old)), CHANGE_LOGIN) == {"login": old}
+    assert log_in(client, old)
+    expect(
+        call(client, "POST", "/sessions", credentials(client, new, STUDENT_PASSWORD)),
+        "POST /sessions",
+        401,
+        "BAD_CREDENTIALS",
+    )

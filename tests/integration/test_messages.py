@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from typing import Any
@@ -236,9 +237,9 @@ def test_r_note_1_sms_through_the_providers_sdk_to_its_api(built: Services) -> N
         assert sent["SessionContext"] == "reset#acc1#1"
 
 
-def test_r_note_1_sms_refused_by_the_provider_or_without_a_template_is_retried(built: Services) -> None:
-    """R-NOTE-1: the provider's refusal (a daily limit, say), a wrong key, or a kind without an
-    approved template is a failed send, tried again later."""
+def test_r_note_1_sms_refused_by_the_provider_is_retried_and_without_a_template_given_up(built: Services) -> None:
+    """R-NOTE-1: the provider's refusal (a daily limit, say) or a wrong key is a failed send, tried
+    again later; a kind without an approved template is given up at once (retrying cannot help)."""
     with running_sms_api() as api:
         api.fail_with = "LimitExceeded.PhoneNumberDailyLimit"
         box = messaging(senders_from({"sms": api.settings()}, None))
@@ -251,4 +252,70 @@ def test_r_note_1_sms_refused_by_the_provider_or_without_a_template_is_retried(b
         assert api.refused == ["AuthFailure.SignatureFailure"]
         no_template = messaging(senders_from({"sms": api.settings(templates={"pay_reminder": "1"})}, None))
         no_template.outbox.add(message("reset#acc1#3", to="13800138000"))
-        assert send_due(no_template).failed == 1
+        assert send_due(no_template).abandoned == 1  # no template will appear by retrying: given up at once
+
+
+@pytest.mark.dynamodb_local
+def test_r_acc_3_guesses_sent_at_once_get_five_tries_between_them(local_table: Settings) -> None:
+    """R-ACC-3: each try is counted before the code is compared, in one conditional write: thirty
+    guesses at once get 5 tries between them, then the code is spent."""
+    built = build_services(local_table, FixedClock(NOW))
+    account = Account("acc1", "student1@example.edu.cn", "hash", created_at=NOW)
+    built.accounts.accounts.create(account)
+    built.recovery.codes.issue(_code(account, "333333"), message())
+    tries = all_at_once([lambda: built.recovery.codes.take_try("acc1", CodePurpose.PASSWORD_RESET, NOW)] * 30)
+    assert sum(1 for t in tries if t is not None) == 5
+    assert built.recovery.codes.take_try("acc1", CodePurpose.PASSWORD_RESET, NOW) is None
+
+
+def test_r_acc_3_a_code_past_its_ten_minutes_is_tried_no_more(built: Services) -> None:
+    """R-ACC-3: a dead code is refused, and its message, unsent after 10 minutes, is given up
+    rather than sent late."""
+    account = Account("acc1", "student1@example.edu.cn", "hash", created_at=NOW)
+    built.accounts.accounts.create(account)
+    built.recovery.codes.issue(_code(account, "444444"), message())
+    later = NOW + CODE_LIFETIME
+    assert built.recovery.codes.take_try("acc1", CodePurpose.PASSWORD_RESET, later) is None
+    channel = Flaky()
+    box = messaging(channel, FixedClock(later))
+    assert deliver(box, "reset#acc1#1") == "abandoned"
+    assert channel.sent == []
+    item = OutboxItem.get("OUTBOX#reset#acc1#1", "MESSAGE", consistent_read=True)
+    assert (item.state, item.code, item.params) == ("abandoned", None, None)
+
+
+def test_r_note_1_a_sender_that_lost_its_lease_is_not_heard(built: Services) -> None:
+    """R-NOTE-1, never twice: a sender slower than its lease loses the message to another; its
+    late "sent" or "failed" changes nothing, and the one that holds it now settles it."""
+    box = DynamoOutbox()
+    box.add(message())
+    slow = box.claim("reset#acc1#1", NOW)
+    assert slow is not None
+    assert box.claim("reset#acc1#1", NOW) is None  # held
+    fast = box.claim("reset#acc1#1", NOW + timedelta(seconds=61))
+    assert fast is not None
+    box.failed(slow, None)  # too late to give it up
+    assert box.state("reset#acc1#1") == "pending"
+    box.sent(fast, NOW)
+    box.sent(slow, NOW)
+    item = OutboxItem.get("OUTBOX#reset#acc1#1", "MESSAGE", consistent_read=True)
+    assert (item.state, item.attempts) == ("sent", 1)
+
+
+class Broken:
+    def send(self, message: Message) -> None:
+        raise ValueError("port: not a number")
+
+
+def test_r_note_1_a_channel_that_breaks_is_a_failed_send_and_the_others_still_go(
+    built: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """R-NOTE-1: any failure of a channel is a failed send, tried again later and logged (its kind
+    and reason, never the address or the code); the messages after it are still sent."""
+    box = messaging(Broken())
+    for n in range(3):
+        box.outbox.add(message(f"reset#acc{n}#1"))
+    assert send_due(box).as_dict() == {"sent": 0, "failed": 3, "abandoned": 0}
+    lines = [r.getMessage() + str(r.__dict__) for r in caplog.records if r.getMessage() == "message not sent"]
+    assert len(lines) == 3
+    assert not [line for line in lines if "student1@example.edu.cn" in line or "123456" in line]
