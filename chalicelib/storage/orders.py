@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.catalog import SubjectKind
-from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.clock import iso, parse_iso, precise_iso
 from chalicelib.domain.errors import OrderOpen
 from chalicelib.domain.orders import (
     LateOutcome,
@@ -87,7 +87,7 @@ def order_item(order: Order) -> OrderItem:
         bank=order.bank,
         subjects=json.dumps([_hold_json(s) for s in order.subjects]),
         status=order.status.value,
-        created_at=iso(order.created_at),
+        created_at=precise_iso(order.created_at),  # orders of one second still list newest first
         expires_at=iso(order.expires_at),
         pay_url=order.pay_url,
         paid_at=iso(order.paid_at) if order.paid_at else None,
@@ -100,7 +100,7 @@ def order_item(order: Order) -> OrderItem:
 
 def entry_sk(order: Order) -> str:
     """Newest first by a reverse query: the creation time leads the sort key."""
-    return f"ORDER#{iso(order.created_at)}#{order.order_id}"
+    return f"ORDER#{precise_iso(order.created_at)}#{order.order_id}"
 
 
 def entry_item(order: Order) -> OrderItem:
