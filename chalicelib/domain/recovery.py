@@ -30,9 +30,6 @@ class OneTimeCode:
     target: str | None = None
     wrong_tries: int = 0
 
-    def usable(self, now: datetime) -> bool:
-        return now < self.expires_at and self.wrong_tries < WRONG_TRIES_ALLOWED
-
 
 def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
