@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.catalog import Campus, Capacity, Subject, SubjectKind, capacity_colour
+from chalicelib.domain.catalog import Campus, Capacity, Catalog, OralOffering, Subject, SubjectKind, capacity_colour
 from chalicelib.domain.errors import (
     AccountAlreadyBound,
     CampusFull,
@@ -132,17 +132,26 @@ def _oral_subject(ctx: RegistrationContext, code: object) -> Subject:
     return subject
 
 
-def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[OralCampus]:
-    """R-ORAL-1/2/3: open campuses only, the external rule, capacity as a colour."""
+def _oral_offerings(
+    ctx: RegistrationContext, account: Account, code: object
+) -> tuple[Subject, Catalog, list[tuple[Campus, OralOffering]]]:
+    """R-ORAL-1/2: every campus the student may choose for the oral subject, open or not yet."""
     registration = current_registration(ctx, account)
     subject = _oral_subject(ctx, code)
     catalog = ctx.catalogs.catalog()
-    now = ctx.clock.now()
     offerings = [
         (campus, offering)
         for campus in oral_campus_choices(registration.candidate, catalog, subject.code)
-        if (offering := campus.offering(subject.code)) is not None and offering.is_open(now)
+        if (offering := campus.offering(subject.code)) is not None
     ]
+    return subject, catalog, offerings
+
+
+def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[OralCampus]:
+    """R-ORAL-1/2/3: open campuses only, the external rule, capacity as a colour."""
+    subject, catalog, offered = _oral_offerings(ctx, account, code)
+    now = ctx.clock.now()
+    offerings = [(campus, offering) for campus, offering in offered if offering.is_open(now)]
     capacity = {SeatGrab(campus.id, subject.code): offering.capacity for campus, offering in offerings}
     taken = _taken_by_live_holds(ctx, capacity, now)
     result = []
@@ -155,14 +164,12 @@ def oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> l
 
 def upcoming_oral_campuses(ctx: RegistrationContext, account: Account, code: object) -> list[UpcomingCampus]:
     """R-DATE-1, R-ORAL-1/2: the campuses this student could choose once their oral registration opens."""
-    registration = current_registration(ctx, account)
-    subject = _oral_subject(ctx, code)
-    catalog = ctx.catalogs.catalog()
+    _, catalog, offered = _oral_offerings(ctx, account, code)
     now = ctx.clock.now()
     upcoming = [
         UpcomingCampus(campus, catalog.schools[campus.school_id].name, offering.opens_at)
-        for campus in oral_campus_choices(registration.candidate, catalog, subject.code)
-        if (offering := campus.offering(subject.code)) is not None and now < offering.opens_at
+        for campus, offering in offered
+        if now < offering.opens_at
     ]
     return sorted(upcoming, key=lambda u: (u.opens_at, u.campus.id))
 

@@ -128,9 +128,7 @@ class DynamoRegistrations:
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
         def build(txn: Txn) -> None:
             touch_registration(txn, account_id)
-            drop_hold(txn, account_id, chosen)
-            if chosen.campus_id is not None:
-                release_seat_ops(txn, chosen, now)
+            drop_hold(txn, account_id, chosen, now)
 
         try:
             run(connection(), build)
@@ -211,9 +209,7 @@ class DynamoRegistrations:
                 BindingItem.account_id == account_id,
             )
             for chosen in registration.subjects:
-                drop_hold(txn, account_id, chosen)
-                if chosen.campus_id is not None:
-                    release_seat_ops(txn, chosen, now)
+                drop_hold(txn, account_id, chosen, now)
 
         try:
             run(connection(), build)
@@ -242,10 +238,13 @@ def take_slot_ops(
         release_seat_ops(txn, replacing, now, count=not same_counter)
 
 
-def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject) -> None:
+def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
+    """The unpaid hold goes, and with it, for an oral subject, its seat (once)."""
     item = SubjectItem(codec.account_pk(account_id), codec.subject_sk(chosen))
     unpaid_same_hold = (SubjectItem.hold_id == chosen.hold_id) & (SubjectItem.status == SubjectStatus.UNPAID.value)
     txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
+    if chosen.campus_id is not None:
+        release_seat_ops(txn, chosen, now)
 
 
 def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
