@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.config import Settings, settings
+from chalicelib.config import Settings, settings, weak_password_hashing
 from chalicelib.domain.clock import AdjustableClock, Clock
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
@@ -56,6 +56,10 @@ class Services:
 
 class MissingSetting(RuntimeError):
     """A real stage lacks a setting it cannot run without: it refuses to start."""
+
+
+class UnsafeSetting(RuntimeError):
+    """A real stage is set to something weaker than it may run with: it refuses to start."""
 
 
 # Plugged in by the local stack and the tests (devstack/payments_local.py); never set on AWS.
@@ -107,6 +111,10 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     if config.on_lambda and not config.public_api_url:
         logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
         raise MissingSetting("PUBLIC_API_URL")
+    weak = weak_password_hashing(config) if config.on_lambda else None
+    if weak:
+        logger().error("argon2 parameters below OWASP's argon2id minimum (m=19 MiB, t=2): " + weak)
+        raise UnsafeSetting(f"password hashing below OWASP's argon2id minimum: {weak}")
     payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
     accounts = AccountsContext(

@@ -8,6 +8,15 @@ from dataclasses import dataclass
 
 LOCAL_API = "http://127.0.0.1:8000/api"
 
+# R-ACC-2 (decision 0018): OWASP's argon2id minimum, m=19 MiB, t=2, p=1. A deployed stage refuses
+# to start below it; the tests and the local stack may hash cheaply.
+ARGON2_MIN_MEMORY_KIB = 19 * 1024
+ARGON2_MIN_TIME_COST = 2
+# The API's Lambda at 512 MB hashes this in about 120 ms (bench/password_hash.py): a login stays
+# under 250 ms of CPU there. The province stage sets the same values explicitly.
+ARGON2_MEMORY_KIB = ARGON2_MIN_MEMORY_KIB
+ARGON2_TIME_COST = ARGON2_MIN_TIME_COST
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -41,9 +50,9 @@ def settings() -> Settings:
         test_mode=env.get("TEST_MODE") == "1",
         session_seconds=int(env.get("SESSION_SECONDS", "7200")),
         captcha_seconds=int(env.get("CAPTCHA_SECONDS", "300")),
-        # R-ACC-2: argon2id; the defaults follow RFC 9106's second recommended option.
-        argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", "65536")),
-        argon2_time_cost=int(env.get("ARGON2_TIME_COST", "3")),
+        # R-ACC-2: argon2id; the defaults are the province stage's (decision 0018).
+        argon2_memory_kib=int(env.get("ARGON2_MEMORY_KIB", str(ARGON2_MEMORY_KIB))),
+        argon2_time_cost=int(env.get("ARGON2_TIME_COST", str(ARGON2_TIME_COST))),
         # Required on Lambda (bootstrap refuses to start without it); the local stack's default.
         public_api_url=env.get("PUBLIC_API_URL", "" if env.get("AWS_LAMBDA_FUNCTION_NAME") else LOCAL_API).rstrip("/"),
         # The local stack's throwaway keys; a real stage reads its keys from PAYMENT_SECRET_NAME.
@@ -65,6 +74,16 @@ def settings() -> Settings:
         messaging_secret_name=env.get("MESSAGING_SECRET_NAME") or None,
         messaging_settings=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("MESSAGING_SETTINGS") or None,
     )
+
+
+def weak_password_hashing(config: Settings) -> str | None:
+    """What falls below OWASP's argon2id minimum, if anything (R-ACC-2)."""
+    weak = []
+    if config.argon2_memory_kib < ARGON2_MIN_MEMORY_KIB:
+        weak.append(f"ARGON2_MEMORY_KIB={config.argon2_memory_kib} < {ARGON2_MIN_MEMORY_KIB}")
+    if config.argon2_time_cost < ARGON2_MIN_TIME_COST:
+        weak.append(f"ARGON2_TIME_COST={config.argon2_time_cost} < {ARGON2_MIN_TIME_COST}")
+    return ", ".join(weak) or None
 
 
 def _configured(env: Mapping[str, str], prefix: str, names: tuple[str, ...]) -> dict[str, str]:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.config import ARGON2_MEMORY_KIB, ARGON2_TIME_COST
 from province.description import ROOT, Province
 
 STAGE = "api"
@@ -37,6 +38,7 @@ RESERVED_CONCURRENCY = {
     "remind_unpaid": 1,
 }
 JOB_TIMEOUT_SECONDS = 240
+LAMBDA_MEMORY_MB = 512
 PAYMENT_FUNCTIONS = ("api_handler", "reconcile_orders")
 
 
@@ -48,6 +50,10 @@ def environment(province: Province) -> dict[str, str]:
         "PUBLIC_API_URL": province.public_api_url,
         "SESSION_SECONDS": "7200",
         "CAPTCHA_SECONDS": "300",
+        # R-ACC-2 (decision 0018): OWASP's argon2id minimum, about 120 ms per login at 512 MB; every
+        # function checks them at start and refuses anything weaker.
+        "ARGON2_MEMORY_KIB": str(ARGON2_MEMORY_KIB),
+        "ARGON2_TIME_COST": str(ARGON2_TIME_COST),
         "POWERTOOLS_SERVICE_NAME": "cet-registration",
     }
 
@@ -72,7 +78,8 @@ def chalice_config(province: Province) -> dict[str, Any]:
         "app_name": "cet-registration",
         "api_gateway_stage": STAGE,
         "api_gateway_endpoint_type": "REGIONAL",
-        "lambda_memory_size": 512,
+        # 0.29 of a vCPU: an argon2 login in about 120 ms of CPU (decision 0018)
+        "lambda_memory_size": LAMBDA_MEMORY_MB,
         "lambda_timeout": 30,
         "manage_iam_role": False,
         "iam_role_arn": PACKAGING_ROLE_ARN,

@@ -212,6 +212,14 @@ class FakeAccounts:
                 raise LookupError(f"no account {account_id}")
             self.db.accounts[account_id] = replace(account, agreement_accepted_at=at)
 
+    def replace_password_hash(self, account_id: str, verified_hash: str, new_hash: str) -> bool:
+        with self.db.lock:
+            account = self.db.accounts.get(account_id)
+            if account is None or account.password_hash != verified_hash:
+                return False
+            self.db.accounts[account_id] = replace(account, password_hash=new_hash)
+            return True
+
     def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
         with self.db.lock:
             account = self.db.accounts.get(account_id)

@@ -18,6 +18,7 @@ from chalicelib.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from chalicelib.logs import logger
 from chalicelib.services.ports import (
     AccountStore,
     Captcha,
@@ -30,6 +31,7 @@ from chalicelib.services.security import (
     Argon2Passwords,
     CaptchaPainter,
     digest,
+    hash_parameters,
     new_token,
     random_captcha_text,
 )
@@ -129,10 +131,21 @@ def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, ans
         for key in keys:
             ctx.throttle.add_failure(key, window_ends)
         raise BadCredentials()
+    if ctx.passwords.needs_rehash(account.password_hash):
+        rehash_password(ctx, account, password)
     token = new_token()
     expires_at = now + timedelta(seconds=ctx.session_seconds)
     ctx.sessions.save(Session(digest(token), account.account_id, expires_at, account.session_generation))
     return IssuedSession(token, expires_at)
+
+
+def rehash_password(ctx: AccountsContext, account: Account, password: str) -> bool:
+    """R-ACC-2 (decision 0018): a password just proven, whose hash was made with other parameters,
+    is hashed again with the current ones; a password set in the meantime wins. Whether it was."""
+    stored = ctx.accounts.replace_password_hash(account.account_id, account.password_hash, ctx.passwords.hash(password))
+    shown = {"from": hash_parameters(account.password_hash), "to": ctx.passwords.parameters}
+    logger().info("password rehashed" if stored else "password set meanwhile: not rehashed", extra=shown)
+    return stored
 
 
 def authenticate(ctx: AccountsContext, token: str | None) -> Account:

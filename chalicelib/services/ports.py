@@ -128,6 +128,10 @@ class AccountStore(Protocol):
 
     def accept_agreement(self, account_id: str, at: datetime) -> None: ...
 
+    def replace_password_hash(self, account_id: str, verified_hash: str, new_hash: str) -> bool:
+        """Store `new_hash` only while the stored hash is still `verified_hash` (a password set in
+        the meantime wins); whether it was stored."""
+
     def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
         """Keep the candidate key (never the ID number) of the account's last qualification lookup,
         and its school, whose window `GET /me` shows (R-DATE-1)."""

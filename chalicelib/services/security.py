@@ -8,6 +8,7 @@ import secrets
 from typing import Protocol
 
 from argon2 import PasswordHasher as Argon2Hasher
+from argon2 import extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 # Letters and digits that cannot be mistaken for one another on a phone screen.
@@ -20,6 +21,8 @@ class PasswordHasher(Protocol):
 
     def verify(self, password_hash: str, password: str) -> bool: ...
 
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
 
 class CaptchaPainter(Protocol):
     def paint(self, text: str) -> bytes:
@@ -27,11 +30,16 @@ class CaptchaPainter(Protocol):
 
 
 class Argon2Passwords:
-    """R-ACC-2: argon2id, memory-hard; parameters come from the stage settings."""
+    """R-ACC-2: argon2id, memory-hard; parameters come from the stage settings (decision 0018)."""
 
     def __init__(self, memory_kib: int, time_cost: int) -> None:
         self._hasher = Argon2Hasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=1)
         self._decoy = self._hasher.hash(secrets.token_hex(16))
+
+    @property
+    def parameters(self) -> str:
+        """The current parameters, as a log line may show them."""
+        return hash_parameters(self._decoy)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -42,9 +50,25 @@ class Argon2Passwords:
         except (VerificationError, InvalidHashError):
             return False
 
+    def needs_rehash(self, password_hash: str) -> bool:
+        """Made with other parameters (or another variant) than the current ones."""
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return False  # never verifies either: nothing to rehash
+
     def spend_time(self, password: str) -> None:
         """Verify against a decoy so an unknown login costs as much as a wrong password."""
         self.verify(self._decoy, password)
+
+
+def hash_parameters(password_hash: str) -> str:
+    """`argon2id m=19456 t=2 p=1`: the parameters of an encoded hash, never its salt or digest."""
+    try:
+        found = extract_parameters(password_hash)
+    except InvalidHashError:
+        return "unknown"
+    return f"argon2{found.type.name.lower()} m={found.memory_cost} t={found.time_cost} p={found.parallelism}"
 
 
 CAPTCHA_SIZE = (320, 120)

@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
@@ -142,6 +142,19 @@ class DynamoAccounts:
     def accept_agreement(self, account_id: str, at: datetime) -> None:
         item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
         item.update(actions=[AccountItem.agreement_accepted_at.set(iso(at))], condition=AccountItem.pk.exists())
+
+    def replace_password_hash(self, account_id: str, verified_hash: str, new_hash: str) -> bool:
+        item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
+        try:
+            item.update(
+                actions=[AccountItem.password_hash.set(new_hash)],
+                condition=AccountItem.password_hash == verified_hash,
+            )
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
         item = AccountItem(codec.account_pk(account_id), "ACCOUNT")

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.config import ARGON2_MIN_MEMORY_KIB, ARGON2_MIN_TIME_COST
 from province.description import DescriptionError, load, parse
 from province.package import PACKAGING_STREAM_ARN
 from province.prune import KEPT_AWS_SERVICES
@@ -199,6 +200,16 @@ def test_no_key_or_secret_in_the_template_or_the_environment(built: Built, templ
         assert not [k for k in env if "KEY" in k or ("SECRET" in k and k not in secret_names)]
     assert functions_told(template, "PAYMENT_SECRET_NAME") == {"APIHandler", "ReconcileOrders"}
     assert functions_told(template, "IDENTITY_SECRET_NAME") == {"APIHandler"}  # only the API looks up
+
+
+def test_r_acc_2_every_function_hashes_at_or_above_owasps_minimum(template: Json) -> None:
+    """R-ACC-2 (decision 0018): each function is told argon2 parameters no weaker than m=19 MiB,
+    t=2 (below them it would refuse to start), and the API has the 512 MB they were measured for."""
+    for name, function in resources_of(template, "AWS::Serverless::Function").items():
+        env = function["Properties"]["Environment"]["Variables"]
+        assert int(env["ARGON2_MEMORY_KIB"]) >= ARGON2_MIN_MEMORY_KIB, name
+        assert int(env["ARGON2_TIME_COST"]) >= ARGON2_MIN_TIME_COST, name
+    assert template["Resources"]["APIHandler"]["Properties"]["MemorySize"] == 512
 
 
 def functions_told(template: Json, variable: str) -> set[str]:

@@ -3,11 +3,13 @@ function's role and the table (the whole command runs in tests/deploy)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from pynamodb.attributes import TTLAttribute
 
+from chalicelib.config import ARGON2_MEMORY_KIB, ARGON2_TIME_COST, settings, weak_password_hashing
 from chalicelib.storage.models import TableItem
 from chalicelib.storage.tables import table_definition
 from province.description import PROVINCES, Province, load
@@ -38,8 +40,22 @@ def test_every_stage_is_chalice_2_regional_with_room_for_argon2(name: str) -> No
     config = chalice_config(province(name))
     assert (config["version"], config["app_name"]) == ("2.0", "cet-registration")
     assert config["api_gateway_endpoint_type"] == "REGIONAL"  # China's regions have no edge-optimised APIs
-    assert config["lambda_memory_size"] >= 512  # 64 MiB per hash (R-ACC-2)
+    assert config["lambda_memory_size"] >= 512  # 0.29 vCPU or more: a login's argon2 in ~120 ms (decision 0018)
     assert config["manage_iam_role"] is False  # each function's role is in the stack's template
+
+
+@pytest.mark.parametrize("name", PROVINCE_NAMES)
+def test_r_acc_2_every_stage_sets_argon2_at_or_above_owasps_minimum(name: str) -> None:
+    """R-ACC-2 (decision 0018): the stage names its parameters; a Lambda with them starts."""
+    env = environment(province(name))
+    stage = replace(
+        settings(),
+        argon2_memory_kib=int(env["ARGON2_MEMORY_KIB"]),
+        argon2_time_cost=int(env["ARGON2_TIME_COST"]),
+        on_lambda=True,
+    )
+    assert weak_password_hashing(stage) is None
+    assert (stage.argon2_memory_kib, stage.argon2_time_cost) == (ARGON2_MEMORY_KIB, ARGON2_TIME_COST)
 
 
 @pytest.mark.parametrize("name", PROVINCE_NAMES)
