@@ -8,7 +8,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api import render
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES
+from chalicelib.api.requests import BODY_TYPES, path_id
 from chalicelib.api.students import student
 from chalicelib.bootstrap import services
 from chalicelib.domain.openings import QueueEntry, Standing
@@ -59,7 +59,8 @@ def _entry(entry: QueueEntry, place: Standing | None = None) -> dict[str, Any]:
 @handles_errors
 def join_queue(opening_id: str) -> Response:
     ctx = services().queue
-    joined = rooms.join(ctx, student(), opening_id)
+    account = student()
+    joined = rooms.join(ctx, account, path_id(opening_id, "排队场次"))
     opening = ctx.catalogs.catalog().openings[opening_id]
     place = rooms.standing_of(ctx, opening, joined.entry)
     return json_response(_entry(joined.entry, place), 201 if joined.created else 200)
@@ -68,5 +69,6 @@ def join_queue(opening_id: str) -> Response:
 @bp.route("/openings/{opening_id}/entries/current", methods=["GET"])
 @handles_errors
 def current_entry(opening_id: str) -> Response:
-    _, place = rooms.current_entry(services().queue, student(), opening_id)
+    account = student()
+    _, place = rooms.current_entry(services().queue, account, path_id(opening_id, "排队场次"))
     return json_response(_entry(place.entry, place))

@@ -288,7 +288,6 @@ class OpeningSeedItem(TableItem, discriminator="opening_seed"):
     """R-QUEUE-3: the seed, drawn at the first load, read only by the service."""
 
     seed = UnicodeAttribute()
-    drawn_at = UnicodeAttribute()
 
 
 class JobLeaseItem(TableItem, discriminator="job_lease"):
