@@ -82,6 +82,9 @@ class FakeQueue:
             self.db.entries[key] = replace(held, position=position)
             return True
 
+    def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
+        return sum(self.place(entry, position) for entry, position in places)
+
     def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
         with self.db.lock:
             key = (entry.account_id, entry.opening_id)

@@ -79,10 +79,8 @@ def order_pool(
     waiting = [e for e in queue.arrivals(opening.id) if e.joined_at < opening.opens_at]
     pool = {e.account_id: e for e in [*placed, *waiting]}
     order = pre_opening_order(seed, pool)
-    for position, account_id in enumerate(order, start=1):
-        entry = pool[account_id]
-        if entry.position != position and queue.place(entry, position):
-            report.ordered += 1
+    due = [(pool[a], p) for p, a in enumerate(order, start=1) if pool[a].position != p]
+    report.ordered += queue.place_many(due)
     progress = replace(progress, seed=seed, ordered=len(order), positioned=max(progress.positioned, len(order)))
     queue.save_progress(opening.id, progress)  # the pool is closed: later finds are late arrivals
     return progress

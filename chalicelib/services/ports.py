@@ -315,6 +315,9 @@ class QueueStore(Protocol):
     def place(self, entry: QueueEntry, position: int) -> bool:
         """Give the entry its place unless it re-joined meanwhile or holds another; True if it holds it."""
 
+    def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
+        """`place` for each (in parallel where the store can); how many hold their place."""
+
     def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
         """Admit the entry at its place, at most once; True if this call did."""
 

@@ -34,6 +34,7 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 QUEUE_SHARDS = 32
 PROGRESS_CACHE_SECONDS = 5.0  # GET /openings: one read per container per few seconds, not per request
 LAST_PLACE = 10**10 - 1
+PLACING_THREADS = 32  # about 6,000 places/s from one function (decision 0018)
 
 
 def opening_pk(opening_id: str) -> str:
@@ -256,6 +257,12 @@ class DynamoQueue:
                 return False
             raise
         return True
+
+    def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
+        """Many places at once (the pre-opening pool): writes in parallel, each as `place`; how
+        many were written or found already so."""
+        with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
+            return sum(pool.map(lambda given: self.place(*given), places))
 
     def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
         """Admit the entry at its place, once: never twice, never a re-joined entry's old place."""
