@@ -28,7 +28,7 @@ LATER_OPENS = "2099-06-01T09:00:00+08:00"
 # R-QUEUE-1: the demo's opening, within one POST /_test/clock (at most 400 days) of the stack's start.
 DEMO_OPENING = {
     "id": "nyit-2027",
-    "name": "南屿理工学院本部校区口试集中开放",
+    "name": "南屿理工学院口试集中开放",
     "queue_opens_at": "2027-09-01T09:00:00+08:00",
     "opens_at": "2027-09-01T10:00:00+08:00",
     "closes_at": "2027-09-01T18:00:00+08:00",
