@@ -8,7 +8,7 @@ from datetime import datetime
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import NotFound, QueueNotOpen
+from chalicelib.domain.errors import Busy, NotFound, QueueNotOpen
 from chalicelib.domain.openings import (
     EntryState,
     Opening,
@@ -69,16 +69,22 @@ def join(ctx: QueueContext, account: Account, opening_id: str) -> Joined:
     now = ctx.clock.now()
     if not opening.queue_open(now):
         raise QueueNotOpen()
+    first = QueueEntry(account.account_id, opening.id, now)
+    if ctx.queue.join(first, None):  # the usual case: one conditional put
+        return Joined(first, created=True)
     for _ in range(3):
         held = ctx.queue.entry(account.account_id, opening.id)
-        if held is not None and held.state(now) is not EntryState.LAPSED:
+        if held is None:  # removed meanwhile: join as new
+            if ctx.queue.join(first, None):
+                return Joined(first, created=True)
+            continue
+        if held.state(now) is not EntryState.LAPSED:
             return Joined(held, created=False)
-        entry = held.rejoined(now) if held else QueueEntry(account.account_id, opening.id, now)
-        if ctx.queue.join(entry, held):
-            return Joined(entry, created=True)
+        if ctx.queue.join(held.rejoined(now), held):
+            return Joined(held.rejoined(now), created=True)
     held = ctx.queue.entry(account.account_id, opening.id)  # another tab keeps re-joining: show it
     if held is None:
-        raise QueueNotOpen()
+        raise Busy()
     return Joined(held, created=False)
 
 
