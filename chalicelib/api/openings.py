@@ -11,7 +11,7 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, path_id
 from chalicelib.api.students import student
 from chalicelib.bootstrap import services
-from chalicelib.domain.openings import QueueEntry, Standing
+from chalicelib.domain.openings import Standing
 from chalicelib.services import openings as rooms
 
 bp = Blueprint(__name__)
@@ -42,16 +42,17 @@ def list_openings() -> Response:
     )
 
 
-def _entry(entry: QueueEntry, place: Standing | None = None) -> dict[str, Any]:
+def _entry(place: Standing) -> dict[str, Any]:
+    entry = place.entry
     return {
         "opening_id": entry.opening_id,
-        "position": place.position if place else None,
-        "state": place.state.value if place else "waiting",
+        "position": place.position,
+        "state": place.state.value,
         "joined_at": render.optional_iso(entry.joined_at),
         "admitted_at": render.optional_iso(entry.admitted_at),
         "admitted_until": render.optional_iso(entry.admitted_until),
-        "ahead": place.ahead if place else None,
-        "estimated_wait_seconds": place.estimated_wait_seconds if place else None,
+        "ahead": place.ahead,
+        "estimated_wait_seconds": place.estimated_wait_seconds,
     }
 
 
@@ -63,7 +64,7 @@ def join_queue(opening_id: str) -> Response:
     joined = rooms.join(ctx, account, path_id(opening_id, "排队场次"))
     opening = ctx.catalogs.catalog().openings[opening_id]
     place = rooms.standing_of(ctx, opening, joined.entry)
-    return json_response(_entry(joined.entry, place), 201 if joined.created else 200)
+    return json_response(_entry(place), 201 if joined.created else 200)
 
 
 @bp.route("/openings/{opening_id}/entries/current", methods=["GET"])
@@ -71,4 +72,4 @@ def join_queue(opening_id: str) -> Response:
 def current_entry(opening_id: str) -> Response:
     account = student()
     _, place = rooms.current_entry(services().queue, account, path_id(opening_id, "排队场次"))
-    return json_response(_entry(place.entry, place))
+    return json_response(_entry(place))

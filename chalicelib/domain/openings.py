@@ -18,6 +18,7 @@ from enum import StrEnum
 from chalicelib.domain.errors import NotAdmitted
 
 SEED_HEX_CHARS = 64
+LAST_PLACE = 10**10 - 1  # places are written with 10 digits in the index key
 # The pre-opening pool is ordered once every join that read its clock before `opens_at` has been
 # written and indexed: the API's timeout (30 s, province/package.py) and the index's lag.
 ORDER_GRACE = timedelta(seconds=40)

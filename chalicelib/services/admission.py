@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from chalicelib.domain.openings import Opening, OpeningProgress, QueueEntry, pre_opening_order
+from chalicelib.domain.openings import LAST_PLACE, Opening, OpeningProgress, QueueEntry, pre_opening_order
 from chalicelib.services.openings import QueueContext
 
 # Longer than the job's timeout (province/package.py ADMIT_TIMEOUT_SECONDS): a runner the platform
@@ -75,7 +75,7 @@ def order_pool(
     seed = queue.seed(opening.id)
     if seed is None:
         raise RuntimeError(f"opening {opening.id} has no seed: load the province before its queue opens")
-    placed = queue.placed_between(opening.id, 1, 10**10 - 1)
+    placed = queue.placed_between(opening.id, 1, LAST_PLACE)
     waiting = [e for e in queue.arrivals(opening.id) if e.joined_at < opening.opens_at]
     pool = {e.account_id: e for e in [*placed, *waiting]}
     order = pre_opening_order(seed, pool)

@@ -33,7 +33,6 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 # Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.
 QUEUE_SHARDS = 32
 PROGRESS_CACHE_SECONDS = 5.0  # GET /openings: one read per container per few seconds, not per request
-LAST_PLACE = 10**10 - 1
 PLACING_THREADS = 32  # about 6,000 places/s from one function (decision 0018)
 
 

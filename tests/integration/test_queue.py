@@ -117,6 +117,9 @@ def test_r_queue_4_admissions_are_written_once_even_past_the_lease(built: Servic
     reports = all_at_once([lambda: run(built) for _ in range(6)])
     assert sum(r["admitted"] for r in reports if isinstance(r, dict)) == 100 - RATE
     assert sorted(e.position or 0 for e in entries(built, 100) if e.admitted_at) == list(range(1, 101))
+    progress = built.queue.queue.progress_now(OPENING.id)
+    assert progress is not None
+    assert (progress.admitted, progress.positioned) == (100, 100)  # a slower runner never wrote less
 
 
 @pytest.mark.parametrize("step", ["place", "admit"])

@@ -54,6 +54,12 @@ def test_r_queue_3_the_seed_and_the_order_are_what_the_rule_says() -> None:
     assert [place_key(seed, a) for a in order] == sorted(place_key(seed, a) for a in ids)
 
 
+def test_r_queue_2_the_pool_is_ordered_once_every_pre_opening_join_is_written() -> None:
+    """R-QUEUE-2: the API's 30 s timeout and the index's lag pass before the pool is closed."""
+    assert not OPENING.may_order(OPENING.opens_at + timedelta(seconds=39))
+    assert OPENING.may_order(OPENING.opens_at + timedelta(seconds=40))
+
+
 def test_r_queue_4_admitted_by_the_rate_one_batch_a_minute_from_opens_at() -> None:
     opens = OPENING.opens_at
     assert OPENING.admitted_by(opens - timedelta(seconds=1)) == 0
