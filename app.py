@@ -1,7 +1,7 @@
 from chalice.app import Chalice
 
-from chalicelib.api import access_log, accounts, headers, health, payments, recovery, staff, students
-from chalicelib.jobs import expiry, messages
+from chalicelib.api import access_log, accounts, headers, health, openings, payments, recovery, staff, students
+from chalicelib.jobs import admission, expiry, messages
 from chalicelib.jobs import payments as payment_jobs
 
 # Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
@@ -18,8 +18,10 @@ for blueprint in (
     students.bp,
     staff.bp,
     payments.bp,
+    openings.bp,
     expiry.bp,
     payment_jobs.bp,
     messages.bp,
+    admission.bp,
 ):
     app.register_blueprint(blueprint)

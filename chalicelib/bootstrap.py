@@ -17,6 +17,7 @@ from chalicelib.payments.base import Transport
 from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.messages import Messaging
+from chalicelib.services.openings import QueueContext
 from chalicelib.services.payments import PaymentsContext
 from chalicelib.services.ports import Protection, ProvinceStore
 from chalicelib.services.province import ProvinceLoading
@@ -52,6 +53,7 @@ class Services:
     payment_settings: PaymentSettings
     messaging: Messaging
     recovery: RecoveryContext
+    queue: QueueContext
 
 
 class MissingSetting(RuntimeError):
@@ -104,6 +106,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     from chalicelib.storage import repositories as repo
     from chalicelib.storage.messages import DynamoOutbox
     from chalicelib.storage.province import DynamoProvince
+    from chalicelib.storage.queue import DynamoQueue
     from chalicelib.storage.recovery import DynamoRecovery
     from chalicelib.storage.registrations import DynamoRegistrations
     from chalicelib.storage.tables import bind_table
@@ -117,6 +120,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         raise UnsafeSetting(f"password hashing below OWASP's argon2id minimum: {weak}")
     payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
+    queue = DynamoQueue()
     accounts = AccountsContext(
         accounts=repo.DynamoAccounts(),
         sessions=repo.DynamoSessions(),
@@ -136,6 +140,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         identities=ProvinceKeys(key_ring_reader(config)),
         clock=clock,
         accounts=accounts.accounts,
+        queue=queue,
     )
     from chalicelib.payments.gateways import build_providers, https_transport
     from chalicelib.storage.orders import DynamoOrders
@@ -154,7 +159,10 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     )
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
     recovery = RecoveryContext(accounts, DynamoRecovery())
-    return Services(config, accounts, registration, province, loading, payments, payment, messaging, recovery)
+    waiting_room = QueueContext(registration.catalogs, queue, clock)
+    return Services(
+        config, accounts, registration, province, loading, payments, payment, messaging, recovery, waiting_room
+    )
 
 
 def load_protection(config: Settings) -> Protection:

@@ -35,6 +35,7 @@ from chalicelib.domain.identity import (
     is_valid_resident_id,
     normalize_id_number,
 )
+from chalicelib.domain.openings import Opening
 from chalicelib.domain.province import ProvinceData, StaffMember
 from chalicelib.domain.roll import RollRow, ScoreRow
 
@@ -305,6 +306,7 @@ def _province_data(reader: _Reader, root: JsonObject) -> ProvinceData:
     subjects = _subjects(reader, root, known)
     schools, campuses = _schools(reader, root, known)
     catalog = Catalog(province, subjects, schools, campuses, _windows(reader, root, known))
+    catalog.openings.update(_openings(reader, root, known))
     return ProvinceData(
         catalog=catalog,
         roll=_roll(reader, root, known),
@@ -536,3 +538,37 @@ def _staff(reader: _Reader, root: JsonObject, known: _Known) -> tuple[StaffMembe
         _refer_school(reader, known, _child(path, "school_id"), member.school_id)
         staff.append(member)
     return tuple(staff)
+
+
+def _openings(reader: _Reader, root: JsonObject, known: _Known) -> dict[str, Opening]:
+    """R-QUEUE-1 (optional): queue_opens_at < opens_at < closes_at, known campuses, positive rates."""
+    if "openings" not in root:
+        return {}
+    openings: dict[str, Opening] = {}
+    ids = _Unique("排队场次编号")
+    for path, obj in reader.objects(root, ROOT, "openings"):
+        opening_id = reader.text(obj, path, "id")
+        ids.see(reader, opening_id, _child(path, "id"))
+        queue_opens_at = reader.moment(obj, path, "queue_opens_at")
+        opens_at, closes_at = reader.period(obj, path)
+        if queue_opens_at and obj.get("opens_at") and queue_opens_at >= opens_at:
+            reader.fail(_child(path, "queue_opens_at"), "排队开始时间应早于开放时间 opens_at")
+        campuses = _Unique("校区")
+        for where, campus_id in reader.strings(obj, path, "campuses"):
+            if campus_id not in known.campus_schools:
+                reader.fail(where, f"未定义的校区 {campus_id!r}（schools[].campuses 中没有）")
+            campuses.see(reader, campus_id, where)
+        if "campuses" in obj and not campuses.first:
+            reader.fail(_child(path, "campuses"), "至少列出一个校区")
+        opening = Opening(
+            id=opening_id,
+            name=reader.text(obj, path, "name"),
+            queue_opens_at=queue_opens_at or _PLACEHOLDER_TIME,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            campuses=tuple(campuses.first),
+            admit_per_minute=reader.integer(obj, path, "admit_per_minute", low=1),
+            pass_minutes=reader.integer(obj, path, "pass_minutes", low=1),
+        )
+        openings.setdefault(opening_id, opening)
+    return openings

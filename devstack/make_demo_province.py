@@ -25,6 +25,17 @@ IDENTITIES = HERE / "demo_identities.md"
 OPEN = "2024-01-01T00:00:00+08:00"
 CLOSE = "2099-12-31T23:59:59+08:00"
 LATER_OPENS = "2099-06-01T09:00:00+08:00"
+# R-QUEUE-1: the demo's opening, within one POST /_test/clock (at most 400 days) of the stack's start.
+DEMO_OPENING = {
+    "id": "nyit-2027",
+    "name": "南屿理工学院口试集中开放",
+    "queue_opens_at": "2027-09-01T09:00:00+08:00",
+    "opens_at": "2027-09-01T10:00:00+08:00",
+    "closes_at": "2027-09-01T18:00:00+08:00",
+    "campuses": ["nyit-main"],
+    "admit_per_minute": 2,
+    "pass_minutes": 15,
+}
 CLOSED_WINDOW = ("2024-03-01T09:00:00+08:00", "2024-03-15T17:00:00+08:00")
 STAFF_PASSWORD = "Staff2026pass"
 
@@ -448,6 +459,7 @@ def dataset(gen: Generator) -> dict[str, object]:
         ],
         "schools": [school_json(plan) for plan in SCHOOLS],
         "windows": [{"school_id": p.id, "opens_at": p.window[0], "closes_at": p.window[1]} for p in SCHOOLS],
+        "openings": [DEMO_OPENING],
         "roll": [student.to_json() for student in roll],
         "cet4_scores": sorted(gen.scores, key=lambda record: str(record["ticket_number"])),
         "staff": [{"login": staff_login(p), "password": STAFF_PASSWORD, "school_id": p.id} for p in SCHOOLS],

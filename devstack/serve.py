@@ -250,6 +250,7 @@ def page_config(dataset: Path) -> dict[str, Any]:
 def run_jobs_forever(every_seconds: float) -> None:
     """What AWS does for a deployed stack: the schedules, and the stream feeding its handler."""
     from chalicelib.config import settings
+    from chalicelib.jobs.admission import run_admission
     from chalicelib.jobs.expiry import handle_removed, run_expiry
     from chalicelib.jobs.messages import run_reminders, run_sending, send_new
     from chalicelib.jobs.payments import run_reconcile
@@ -266,6 +267,7 @@ def run_jobs_forever(every_seconds: float) -> None:
                 run_reconcile()
                 run_reminders()
                 run_sending()
+                run_admission()
                 next_run = time.monotonic() + every_seconds
         except Exception as error:  # keep the local stack up; the next round tries again
             print(f"定时任务出错（稍后重试）：{error!r}", file=sys.stderr, flush=True)

@@ -36,9 +36,12 @@ RESERVED_CONCURRENCY = {
     "send_new_messages": 10,
     "send_messages": 1,
     "remind_unpaid": 1,
+    "admit_queued": 1,
 }
 JOB_TIMEOUT_SECONDS = 240
 LAMBDA_MEMORY_MB = 512
+# The admission job orders a whole pre-opening pool in one run (decision 0021): Lambda's longest.
+ADMIT_TIMEOUT_SECONDS = 900
 PAYMENT_FUNCTIONS = ("api_handler", "reconcile_orders")
 
 
@@ -64,6 +67,7 @@ def chalice_config(province: Province) -> dict[str, Any]:
     }
     for job in ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
+    functions["admit_queued"]["lambda_timeout"] = ADMIT_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only
     # their roles may read the secret: province/template.py).
     for payer in PAYMENT_FUNCTIONS:

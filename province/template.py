@@ -33,6 +33,7 @@ FUNCTIONS = {
     "SendNewMessages": "MessageStreamRole",
     "SendMessages": "SendJobRole",
     "RemindUnpaid": "ReminderJobRole",
+    "AdmitQueued": "AdmissionJobRole",
 }
 # Named, so that each log group (and the role's right to write to it) is declared before its function.
 FUNCTION_NAMES = {
@@ -43,8 +44,9 @@ FUNCTION_NAMES = {
     "SendNewMessages": "messages",
     "SendMessages": "send",
     "RemindUnpaid": "remind",
+    "AdmitQueued": "admit",
 }
-JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid")
+JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid", "AdmitQueued")
 STREAM_HANDLER = "ReleaseTtlDeletedHolds"
 # Every handler of the table's stream: the seats of removed holds, and new messages (R-NOTE-1).
 STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages")
@@ -296,6 +298,7 @@ def roles(province: Province) -> Json:
     ]
     messages = messaging_grants(province, table, key)
     grants = {
+        "AdmissionJobRole": admission_grants(table, key),
         "ApiRole": api,
         "ExpiryJobRole": expiry,
         "ReconcileJobRole": reconcile,
@@ -342,6 +345,35 @@ def messaging_grants(province: Province, table: list[Json], key: Json) -> dict[s
         "SendJobRole": [reads, outbox_writes, messaging_secret, job_failures, key],
         "ReminderJobRole": [reads, outbox_writes, job_failures, key],
     }
+
+
+# What the admission job writes on a queue entry (chalicelib/storage/queue.py: place, admit), with
+# the keys and the attributes its conditions name.
+QUEUE_ENTRY_ATTRIBUTES = ["pk", "sk", "gsi1sk", "position", "round", "admitted_at", "admitted_until"]
+
+
+def admission_grants(table: list[Json], key: Json) -> list[Json]:
+    """The waiting room's job (R-QUEUE-2..4) reads the table, changes only the place and the
+    admission of queue entries, and writes only openings' progress and its own lease."""
+    table_arn = get_att("ProvinceTable", "Arn")
+    return [
+        allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"], table),
+        allow(
+            ["dynamodb:UpdateItem"],
+            table_arn,
+            {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ACCOUNT#*"]},
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": QUEUE_ENTRY_ATTRIBUTES},
+            },
+        ),
+        allow(
+            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+            table_arn,
+            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["OPENING#*", "LEASE#*"]}},
+        ),
+        allow(["sqs:SendMessage"], get_att("JobFailures", "Arn")),
+        key,
+    ]
 
 
 def allow(actions: list[str], resource: object, condition: Json | None = None) -> Json:
@@ -657,6 +689,13 @@ def dashboard(province: Province) -> Json:
                 [
                     [METRICS_NAMESPACE, m, "service", "cet-registration"]
                     for m in ("MessagesSent", "MessagesFailed", "MessagesAbandoned", "PayReminders")
+                ],
+            ),
+            widget(
+                "Waiting room: places given, admissions (R-QUEUE)",
+                [
+                    [METRICS_NAMESPACE, m, "service", "cet-registration"]
+                    for m in ("QueueOrdered", "QueuePlaced", "QueueAdmitted")
                 ],
             ),
             widget(

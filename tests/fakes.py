@@ -30,6 +30,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import IdentityMark, IdType, WrappedDataKey
 from chalicelib.domain.messages import Message
+from chalicelib.domain.openings import Opening, OpeningProgress, QueueEntry, draw_seed, seed_sha256
 from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
@@ -46,6 +47,7 @@ from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
 from tests import factories
+from tests.fake_queue import FakeQueue
 
 SeatKey = tuple[str, str]  # (campus_id, subject)
 
@@ -83,6 +85,12 @@ class FakeDatabase:
     holds: dict[str, dict[str, ChosenSubject]] = field(default_factory=dict)  # account -> slot -> hold
     released: set[str] = field(default_factory=set)  # hold ids whose seat went back (release proofs)
     due: dict[str, datetime | None] = field(default_factory=dict)  # account -> registration's place in the queue
+    # the waiting room (R-QUEUE): openings in the catalog, their progress and seeds, entries by (account, opening)
+    openings: dict[str, Opening] = field(default_factory=dict)
+    progress: dict[str, OpeningProgress] = field(default_factory=dict)
+    seeds: dict[str, str] = field(default_factory=dict)
+    entries: dict[tuple[str, str], QueueEntry] = field(default_factory=dict)
+    leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
 
 class FakeCatalog:
@@ -106,6 +114,7 @@ class FakeCatalog:
                 dict(db.campuses),
                 {school_id: tuple(found) for school_id, found in windows.items()},
                 db.identity,
+                dict(db.openings),
             )
 
     def identity_mark(self) -> IdentityMark | None:
@@ -158,6 +167,11 @@ class FakeProvince:
                 db.windows.update({(school_id, i): window for i, window in enumerate(windows)})
             db.roll.update({(entry.id_type, entry.identity.digest): entry for entry in data.roll})
             db.cet4.update({record.ticket_number: record for record in data.cet4_scores})
+            db.openings.update(catalog.openings)
+            for opening_id in catalog.openings:
+                if opening_id not in db.seeds:  # drawn once, at the first load (R-QUEUE-3)
+                    db.seeds[opening_id] = draw_seed()
+                    db.progress[opening_id] = OpeningProgress(seed_sha256=seed_sha256(db.seeds[opening_id]))
             for campus in catalog.campuses.values():
                 for offering in campus.oral:
                     # A reload changes capacity but never forgets the seats already taken.
@@ -554,5 +568,6 @@ def fake_contexts(clock: Clock, capacity: int = 10, extra_students: int = 0) -> 
         identities=factories.IDENTITY_KEYS,
         clock=clock,
         accounts=accounts.accounts,
+        queue=FakeQueue(db),
     )
     return FakeContexts(accounts, registration, db)

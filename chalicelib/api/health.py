@@ -14,6 +14,7 @@ from chalicelib.config import settings
 from chalicelib.domain.accounts import normalize_login
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import Busy, InvalidRequest, NotFound
+from chalicelib.jobs.admission import run_admission
 from chalicelib.jobs.expiry import run_expiry
 from chalicelib.jobs.messages import run_reminders, run_sending
 from chalicelib.jobs.payments import run_reconcile
@@ -54,6 +55,7 @@ def _require_test_mode() -> None:
 
 
 JOBS: dict[str, Callable[[], dict[str, int]]] = {
+    "admit": run_admission,
     "expire": run_expiry,
     "reconcile": run_reconcile,
     "remind": run_reminders,

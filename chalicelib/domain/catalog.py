@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.domain.identity import IdentityMark
+from chalicelib.domain.openings import Opening
 
 
 class SubjectKind(StrEnum):
@@ -94,6 +95,7 @@ class Catalog:
     campuses: dict[str, Campus] = field(default_factory=dict)
     windows: dict[str, tuple[Window, ...]] = field(default_factory=dict)
     identity: IdentityMark | None = None  # which key the table's ID digests were made with
+    openings: dict[str, Opening] = field(default_factory=dict)  # R-QUEUE-1
 
     def window_open(self, school_id: str, now: datetime) -> bool:
         return any(w.is_open(now) for w in self.windows.get(school_id, ()))

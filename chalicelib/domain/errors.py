@@ -238,3 +238,14 @@ class NotPaid(DomainError):
 class NotAcceptable(DomainError):
     code = "NOT_ACCEPTABLE"
     message = "缴费凭证是 PDF 文件：请求须接受 application/pdf。"
+
+
+# The waiting room (R-QUEUE)
+class QueueNotOpen(DomainError):
+    code = "QUEUE_NOT_OPEN"
+    message = "该场次的排队尚未开始或已经结束，请留意开放时间。"
+
+
+class NotAdmitted(DomainError):
+    code = "NOT_ADMITTED"
+    message = "该校区口试报名正在排队放行中：请先加入排队，轮到您后在放行时间内选择校区。"

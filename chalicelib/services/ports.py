@@ -15,6 +15,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
 from chalicelib.domain.messages import Message
+from chalicelib.domain.openings import OpeningProgress, QueueEntry
 from chalicelib.domain.province import ProtectedProvince
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
@@ -285,3 +286,45 @@ class RecoveryStore(Protocol):
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         """True while an account has the login, or another account than `asking` gave it up
         less than 30 days ago."""
+
+
+class QueueStore(Protocol):
+    """The waiting room (R-QUEUE): entries in the account's partition, the openings' progress."""
+
+    def entry(self, account_id: str, opening_id: str) -> QueueEntry | None: ...
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None) -> bool:
+        """Write the entry unless the account has one (re-joining: unless `replacing` changed
+        meanwhile); True if this call wrote it."""
+
+    def progress(self, opening_id: str, with_seed: bool) -> OpeningProgress | None:
+        """A few seconds old at most (what GET /openings shows); the seed only if `with_seed`."""
+
+    def progress_now(self, opening_id: str, with_seed: bool = False) -> OpeningProgress | None: ...
+
+    def seed(self, opening_id: str) -> str | None: ...
+
+    def save_progress(self, opening_id: str, progress: OpeningProgress) -> None:
+        """Counts only grow: an older picture never replaces a newer one."""
+
+    def arrivals(self, opening_id: str) -> list[QueueEntry]:
+        """Entries without a place, in arrival order."""
+
+    def waiting_count(self, opening_id: str) -> int: ...
+
+    def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]: ...
+
+    def last_position(self, opening_id: str) -> int: ...
+
+    def place(self, entry: QueueEntry, position: int) -> bool:
+        """Give the entry its place unless it re-joined meanwhile or holds another; True if it holds it."""
+
+    def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
+        """`place` for each (in parallel where the store can); how many hold their place."""
+
+    def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
+        """Admit the entry at its place, at most once; True if this call did."""
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...

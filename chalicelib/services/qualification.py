@@ -34,6 +34,7 @@ from chalicelib.services.ports import (
     AccountStore,
     CatalogStore,
     IdentityKeys,
+    QueueStore,
     RegistrationStore,
     ReviewStore,
     RollStore,
@@ -49,6 +50,7 @@ class RegistrationContext:
     identities: IdentityKeys
     clock: Clock
     accounts: AccountStore  # the last lookup of each account, for the review's identity check
+    queue: QueueStore  # admissions of the waiting room (R-QUEUE-1/5)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from chalicelib.domain.registration import (
     subject_qualification,
 )
 from chalicelib.domain.reviews import Cet6Review
+from chalicelib.services.openings import check_oral_admission
 from chalicelib.services.ports import SeatGrab
 from chalicelib.services.qualification import RegistrationContext, find_candidate
 
@@ -197,6 +198,8 @@ def choose_subject(ctx: RegistrationContext, account: Account, code: object, cam
         if campus is None:
             raise InvalidRequest("campus_id", "缺失或不是本省的校区")
         check_oral_choice(registration, subject, campus, catalog, qualified, now)
+        # R-QUEUE-1/5: inside an opening's queue window, only with a live admission
+        check_oral_admission(catalog.openings.values(), campus.id, ctx.queue, account.account_id, now)
     chosen = ChosenSubject(
         code=subject.code,
         kind=subject.kind,

@@ -23,6 +23,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import IdentityMark, IdType, ProtectedId
+from chalicelib.domain.openings import Opening
 from chalicelib.domain.registration import ChosenSubject, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
@@ -219,7 +220,31 @@ def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
             )
             for i, w in enumerate(windows)
         ]
+    parts += [part(f"OPENING#{o.id}", opening_to_json(o)) for o in catalog.openings.values()]
     return parts
+
+
+def opening_to_json(opening: Opening) -> dict[str, Any]:
+    return {
+        **vars(opening),
+        "campuses": list(opening.campuses),
+        "queue_opens_at": iso(opening.queue_opens_at),
+        "opens_at": iso(opening.opens_at),
+        "closes_at": iso(opening.closes_at),
+    }
+
+
+def opening_from_json(body: dict[str, Any]) -> Opening:
+    return Opening(
+        id=body["id"],
+        name=body["name"],
+        queue_opens_at=parse_iso(body["queue_opens_at"]),
+        opens_at=parse_iso(body["opens_at"]),
+        closes_at=parse_iso(body["closes_at"]),
+        campuses=tuple(body["campuses"]),
+        admit_per_minute=int(body["admit_per_minute"]),
+        pass_minutes=int(body["pass_minutes"]),
+    )
 
 
 def subject_to_json(subject: Subject) -> dict[str, Any]:
@@ -270,6 +295,8 @@ def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
         elif kind == "WINDOW":
             window = Window(body["school_id"], parse_iso(body["opens_at"]), parse_iso(body["closes_at"]))
             windows.setdefault(window.school_id, []).append(window)
+        elif kind == "OPENING":
+            catalog.openings[body["id"]] = opening_from_json(body)
     catalog.windows.update({k: tuple(v) for k, v in windows.items()})
     return catalog
 

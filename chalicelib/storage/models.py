@@ -259,6 +259,44 @@ class LatePaymentItem(TableItem, discriminator="late_payment"):
     recorded_at = UnicodeAttribute()
 
 
+class QueueEntryItem(TableItem, discriminator="queue_entry"):
+    """A student's place in an opening's queue (R-QUEUE-2), in the account's partition; in GSI1
+    under a shard of the opening, by arrival (`J#`) until the admission job gives it a place (`P#`)."""
+
+    account_id = UnicodeAttribute()
+    opening_id = UnicodeAttribute()
+    joined_at = UnicodeAttribute()  # to the microsecond: arrival order
+    round = NumberAttribute(default=0)  # re-joins after a lapsed admission (R-QUEUE-4)
+    position = NumberAttribute(null=True)
+    admitted_at = UnicodeAttribute(null=True)
+    admitted_until = UnicodeAttribute(null=True)
+
+
+class OpeningProgressItem(TableItem, discriminator="opening"):
+    """What the admission job keeps on an opening: counts, and the seed's digest (then the seed)."""
+
+    opening_id = UnicodeAttribute()
+    seed_sha256 = UnicodeAttribute()
+    seed = UnicodeAttribute(null=True)  # copied here by the job once `opens_at` has passed
+    queued = NumberAttribute(default=0)
+    admitted = NumberAttribute(default=0)
+    ordered = NumberAttribute(null=True)  # the pre-opening pool's size, once ordered
+    positioned = NumberAttribute(default=0)
+
+
+class OpeningSeedItem(TableItem, discriminator="opening_seed"):
+    """R-QUEUE-3: the seed, drawn at the first load, read only by the service."""
+
+    seed = UnicodeAttribute()
+
+
+class JobLeaseItem(TableItem, discriminator="job_lease"):
+    """One runner at a time for a job's work on one thing; a lease outlives the function's timeout."""
+
+    holder = UnicodeAttribute()
+    until = UnicodeAttribute()
+
+
 ALL_MODELS: tuple[type[TableItem], ...] = (
     TableItem,
     CatalogPartItem,
@@ -282,6 +320,10 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     DataKeyItem,
     CodeItem,
     OutboxItem,
+    QueueEntryItem,
+    OpeningProgressItem,
+    OpeningSeedItem,
+    JobLeaseItem,
 )
 
 

@@ -16,6 +16,7 @@ from chalicelib.services.ports import Conversion, Progress, Protection
 from chalicelib.storage import codec
 from chalicelib.storage.identity_conversion import convert_table
 from chalicelib.storage.models import CatalogPartItem, DataKeyItem, SeatCounterItem, TableItem
+from chalicelib.storage.queue import keep_seeds
 from chalicelib.storage.repositories import DynamoAccounts, read_identity_mark
 
 LOAD_CHUNK = 500
@@ -71,6 +72,7 @@ class DynamoProvince:
         for campus in data.catalog.campuses.values():
             for offering in campus.oral:
                 self._set_capacity(offering.campus_id, offering.subject, offering.capacity)
+        keep_seeds(data.catalog.openings.values())  # R-QUEUE-3: before any queue opens
         accounts = DynamoAccounts()
         for account in staff:
             if accounts.by_login(account.login) is None:

@@ -101,6 +101,7 @@ def test_every_function_has_its_own_role_log_group_and_reserved_concurrency(temp
         "SendNewMessages",
         "SendMessages",
         "RemindUnpaid",
+        "AdmitQueued",
     }
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     assert len(roles) == len(functions)
@@ -118,6 +119,7 @@ def test_the_jobs_failures_go_somewhere(template: Json) -> None:
         "ReconcileOrders",
         "SendMessages",
         "RemindUnpaid",
+        "AdmitQueued",
     }
     for config in configs.values():
         assert config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
@@ -339,7 +341,7 @@ def test_the_deployed_table(deployed: dict[str, Any]) -> None:
 def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) -> None:
     lambdas = boto3.client("lambda", region_name=REGION)
     names = {f["FunctionName"] for f in lambdas.list_functions()["Functions"]}
-    expected = ("api", "expiry", "reconcile", "stream", "messages", "send", "remind")
+    expected = ("api", "expiry", "reconcile", "stream", "messages", "send", "remind", "admit")
     assert names == {f"cet-registration-zhejiang-{n}" for n in expected}
     stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="cet-registration-zhejiang")[
         "Table"
@@ -350,7 +352,7 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
     assert mapping["EventSourceArn"] == stream_arn
     rules = boto3.client("events", region_name=REGION).list_rules()["Rules"]
     expressions = sorted(r["ScheduleExpression"] for r in rules)
-    assert expressions == ["rate(1 minute)", "rate(15 minutes)", "rate(5 minutes)", "rate(5 minutes)"]
+    assert expressions == ["rate(1 minute)", "rate(1 minute)", "rate(15 minutes)", "rate(5 minutes)", "rate(5 minutes)"]
 
 
 def test_the_province_key_lets_alarms_and_log_groups_use_it(template: Json) -> None:

@@ -507,3 +507,57 @@ def test_the_loader_refuses_a_table_without_the_province_s_identity_keys(
     assert load.main(["--dataset", str(DEMO)]) == 1
     assert "IDENTITY_KMS_KEY_ID" in capsys.readouterr().err
     assert list(CatalogPartItem.query("CATALOG")) == []
+
+
+def an_opening(**changes: object) -> dict[str, object]:
+    opening: dict[str, object] = {
+        "id": "o1",
+        "name": "本部口试集中开放",
+        "queue_opens_at": "2098-09-01T09:00:00+08:00",
+        "opens_at": "2098-09-01T10:00:00+08:00",
+        "closes_at": "2098-09-01T18:00:00+08:00",
+        "campuses": ["c1"],
+        "admit_per_minute": 100,
+        "pass_minutes": 15,
+    }
+    return {**opening, **changes}
+
+
+def test_openings_are_optional_and_load_into_the_catalog_r_queue_1() -> None:
+    """R-QUEUE-1: a dataset without openings has none; one with an opening carries it whole."""
+    assert parse_dataset(dump(minimal())).catalog.openings == {}
+    data = minimal()
+    data["openings"] = [an_opening()]
+    (opening,) = parse_dataset(dump(data)).catalog.openings.values()
+    assert (opening.id, opening.campuses, opening.admit_per_minute, opening.pass_minutes) == ("o1", ("c1",), 100, 15)
+    assert opening.queue_opens_at < opening.opens_at < opening.closes_at
+
+
+def test_openings_are_checked_with_clear_messages_r_queue_1() -> None:
+    """R-QUEUE-1: known campuses, times in order, positive rates, unique ids."""
+    data = minimal()
+    data["openings"] = [
+        an_opening(campuses=["c9"]),
+        an_opening(id="o2", queue_opens_at="2098-09-01T10:00:00+08:00"),
+        an_opening(id="o3", closes_at="2098-09-01T10:00:00+08:00"),
+        an_opening(id="o4", admit_per_minute=0, pass_minutes=-1),
+        an_opening(id="o4", campuses=[]),
+    ]
+    problems = problems_of(data)
+    assert fields(problems) == [
+        "openings[0].campuses[0]",
+        "openings[1].queue_opens_at",
+        "openings[2].closes_at",
+        "openings[3].admit_per_minute",
+        "openings[3].pass_minutes",
+        "openings[4].id",
+        "openings[4].campuses",
+    ]
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in p.message) for p in problems)
+
+
+def test_demo_has_an_opening_within_one_clock_move_r_queue_1(demo: ProvinceData) -> None:
+    """R-QUEUE-1: the demo's opening is on a campus of the demo, its queue within reach of POST /_test/clock."""
+    (opening,) = demo.catalog.openings.values()
+    assert set(opening.campuses) <= set(demo.catalog.campuses)
+    assert opening.queue_opens_at < opening.opens_at < opening.closes_at

@@ -98,3 +98,24 @@ def test_no_role_grants_a_wildcard_action_or_a_wildcard_resource_but_list_stream
         assert not any(action.endswith("*") for action in statement["Action"]), statement
         if statement["Resource"] == "*":
             assert statement["Action"] == ["dynamodb:ListStreams"]  # no resource-level permission exists
+
+
+def test_r_queue_4_the_admission_jobs_lease_outlives_its_function() -> None:
+    """R-QUEUE-4: a runner the platform stops at its timeout never holds an opening past its lease,
+    and no second runner starts before it is over."""
+    from chalicelib.services.admission import LEASE
+    from province.package import ADMIT_TIMEOUT_SECONDS, chalice_config
+
+    assert LEASE.total_seconds() > ADMIT_TIMEOUT_SECONDS
+    stage = next(iter(chalice_config(province("zhejiang"))["stages"].values()))
+    assert stage["lambda_functions"]["admit_queued"] == {"reserved_concurrency": 1, "lambda_timeout": 900}
+
+
+def test_r_queue_4_the_admission_job_changes_only_places_admissions_progress_and_its_lease() -> None:
+    statements = role_statements("zhejiang", "AdmissionJobRole")
+    writes = [s for s in statements if {"dynamodb:UpdateItem", "dynamodb:PutItem"} & set(s["Action"])]
+    conditions = [w["Condition"] for w in writes]
+    assert conditions[0]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["ACCOUNT#*"]
+    assert set(conditions[0]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) >= {"position", "admitted_at"}
+    assert writes[0]["Action"] == ["dynamodb:UpdateItem"]
+    assert conditions[1]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["OPENING#*", "LEASE#*"]

@@ -47,6 +47,9 @@ export const MESSAGES = {
   LEVEL_TAKEN: "同一级别只能报考一个科目，您已报考了该级别的科目。如需更换，请先在报名信息中删除已选科目。",
   SUBJECT_TAKEN: "您已报考该科目，无需重复报考。",
   CAMPUS_FULL: "该校区此科目的考位刚刚报满，请选择其他校区（列表已更新）。",
+  // the waiting room (R-QUEUE)
+  NOT_ADMITTED: "该校区口试正在集中开放，需要排队：请先点“加入排队”，轮到您后在放行时间内选择校区。",
+  QUEUE_NOT_OPEN: "该场次的排队尚未开始或已经结束，请留意页面上的排队时间。",
   SUBJECT_PAID: "已缴费的科目不能更改或取消。",
   ORAL_DEPENDS: "请先删除依赖该笔试科目的口试科目，再删除笔试科目。",
   // payment (R-PAY)

@@ -3,6 +3,7 @@ import { del, get, post } from "../api.js";
 import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, tableRoles, ticked } from "../dom.js";
 import { beijing, opensOn, startCountdowns, subjectName, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
+import { queuePanel } from "./queue.js";
 import { reviewStatus } from "./review.js";
 
 const KIND = { written: "笔试", oral: "口试" };
@@ -260,7 +261,10 @@ export async function oralView(ctx) {
     const query = `subject=${encodeURIComponent(asked)}`;
     const [campuses, upcoming] = await Promise.all([get(`/oral-campuses?${query}`), get(`/oral-campuses/upcoming?${query}`)]);
     if (asked !== subject) return; // the student chose another subject meanwhile
-    campusArea.replaceChildren(campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null), upcomingCampuses(upcoming));
+    // R-QUEUE: the queue of any opening that holds one of these campuses, above the campuses
+    const queues = await queuePanel(ctx, [...campuses, ...upcoming].map((c) => c.campus_id));
+    if (asked !== subject) return;
+    campusArea.replaceChildren(queues, campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null), upcomingCampuses(upcoming));
   };
   const shown = (error) => {
     if (error?.code === "UNAUTHENTICATED") throw error;
@@ -303,7 +307,7 @@ export async function oralView(ctx) {
     } catch (error) {
       if (error?.code === "UNAUTHENTICATED") throw error;
       showMessage(box, describe(error));
-      if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN"].includes(error?.code)) await loadCampuses().catch(shown);
+      if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN", "NOT_ADMITTED"].includes(error?.code)) await loadCampuses().catch(shown);
       return;
     }
     ctx.flash("口试科目已报考，考位已为您保留。请在 24 小时内缴费。", "success");

@@ -1,0 +1,92 @@
+"""How fast the admission job orders a pre-opening pool on DynamoDB Local (R-QUEUE-2, decision 0021).
+
+    .venv/bin/python -m bench.queue_ordering [--entries 3000] [--threads 32]
+
+Prints joins per second (one conditional put each), and the ordering run's places per second
+(the pool read from 32 index shards, sorted by HMAC, each place a conditional update) against a
+baseline measured in the same run on the same items: a bare UpdateItem of one attribute with the
+same number of threads. The ratios are the figures to watch; absolute numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from chalicelib.bootstrap import build_services
+from chalicelib.config import settings
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.openings import ORDER_GRACE, Opening
+from chalicelib.services import admission
+from chalicelib.services import openings as rooms
+from chalicelib.services.province import load_province
+from chalicelib.storage import codec
+from chalicelib.storage.models import QueueEntryItem
+from chalicelib.storage.queue import queue_sk
+from chalicelib.storage.tables import create_table
+from devstack import ddb_local
+from tests import factories
+
+NOW = factories.NOW
+
+
+def timed(count: int, threads: int, task: Callable[[int], object]) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(task, range(count)))
+    return count / (time.perf_counter() - started)
+
+
+def run(entries: int, threads: int) -> None:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "cet-bench-queue"})
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.update({"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "IDENTITY_THROWAWAY_KEYS": "1"})
+    create_table(settings())
+    clock = FixedClock(NOW)
+    built = build_services(settings(), clock)
+    opening = Opening("B", "集中开放", NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=9), ("NJU-GL",), 100, 10)
+    data = factories.province()
+    data.catalog.openings[opening.id] = opening
+    load_province(built.loading, data, NOW)
+    accounts = [Account(f"q{n:07d}", f"q{n}@example.cn", "-") for n in range(entries)]
+    joins = timed(entries, threads, lambda n: rooms.join(built.queue, accounts[n], opening.id))
+
+    def bare_update(n: int) -> None:
+        item = QueueEntryItem(codec.account_pk(accounts[n].account_id), queue_sk(opening.id))
+        item.update(actions=[QueueEntryItem.round.set(0)])
+
+    baseline = timed(entries, threads, bare_update)
+    clock._now = opening.opens_at + ORDER_GRACE
+    started = time.perf_counter()
+    report = admission.run_admission(built.queue)
+    ordering = report.ordered / (time.perf_counter() - started)
+    print(f"entries={entries} threads={threads} (ordering: {report.ordered} places, {report.admitted} admitted)")
+    print(f"joins     one conditional put     : {joins:8.1f} /s")
+    print(f"baseline  bare UpdateItem         : {baseline:8.1f} /s")
+    print(f"ordering  read, sort, place (run) : {ordering:8.1f} places/s")
+    print(f"ratio     ordering / baseline     : {ordering / baseline:8.3f}")
+    print(f"ratio     joins / baseline        : {joins / baseline:8.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=32)
+    args = parser.parse_args()
+    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+    if endpoint:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+        run(args.entries, args.threads)
+        return
+    with ddb_local.running() as started:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
+        run(args.entries, args.threads)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+"""The waiting room's items (R-QUEUE): entries in the account's partition, indexed for the admission
+job on sharded GSI1 keys; an opening's progress and seed in the opening's own partition.
+
+A join is one conditional put (one item, one index write): no counter every join would touch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from chalicelib.domain.clock import iso, parse_iso, precise_iso
+from chalicelib.domain.openings import Opening, OpeningProgress, QueueEntry, draw_seed, seed_sha256
+from chalicelib.storage import codec
+from chalicelib.storage.models import (
+    JobLeaseItem,
+    OpeningProgressItem,
+    OpeningSeedItem,
+    QueueEntryItem,
+    TableItem,
+)
+from chalicelib.storage.repositories import connection
+from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+
+# Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.
+QUEUE_SHARDS = 32
+PROGRESS_CACHE_SECONDS = 5.0  # GET /openings: one read per container per few seconds, not per request
+PLACING_THREADS = 32  # about 6,000 places/s from one function (decision 0021)
+
+
+def opening_pk(opening_id: str) -> str:
+    return f"OPENING#{opening_id}"
+
+
+def queue_sk(opening_id: str) -> str:
+    return f"QUEUE#{opening_id}"
+
+
+def queue_shard(opening_id: str, account_id: str) -> str:
+    return f"QUEUE#{opening_id}#{zlib.crc32(account_id.encode()) % QUEUE_SHARDS}"
+
+
+def place_sk(position: int) -> str:
+    return f"P#{position:010d}"
+
+
+def arrival_sk(entry: QueueEntry) -> str:
+    return f"J#{precise_iso(entry.joined_at)}#{entry.account_id}"
+
+
+def _optional(text: str | None) -> datetime | None:
+    return codec.optional_time(text)
+
+
+def entry_item(entry: QueueEntry) -> QueueEntryItem:
+    return QueueEntryItem(
+        codec.account_pk(entry.account_id),
+        queue_sk(entry.opening_id),
+        gsi1pk=queue_shard(entry.opening_id, entry.account_id),
+        gsi1sk=place_sk(entry.position) if entry.position else arrival_sk(entry),
+        account_id=entry.account_id,
+        opening_id=entry.opening_id,
+        joined_at=precise_iso(entry.joined_at),
+        round=entry.round,
+        position=entry.position,
+        admitted_at=codec.optional_iso(entry.admitted_at),
+        admitted_until=codec.optional_iso(entry.admitted_until),
+    )
+
+
+def entry_from_item(item: QueueEntryItem) -> QueueEntry:
+    return QueueEntry(
+        account_id=item.account_id,
+        opening_id=item.opening_id,
+        joined_at=parse_iso(item.joined_at),
+        round=int(item.round or 0),
+        position=int(item.position) if item.position is not None else None,
+        admitted_at=_optional(item.admitted_at),
+        admitted_until=_optional(item.admitted_until),
+    )
+
+
+def progress_from_item(item: OpeningProgressItem, seed: str | None = None) -> OpeningProgress:
+    return OpeningProgress(
+        seed_sha256=item.seed_sha256,
+        seed=item.seed or seed,
+        queued=int(item.queued or 0),
+        admitted=int(item.admitted or 0),
+        ordered=int(item.ordered) if item.ordered is not None else None,
+        positioned=int(item.positioned or 0),
+    )
+
+
+def keep_seeds(openings: Iterable[Opening]) -> None:
+    """R-QUEUE-3: each opening's seed is drawn once, at the first load that declares it; a reload
+    keeps it (and its published digest)."""
+    for opening in openings:
+        seed = draw_seed()
+
+        def build(txn: Txn, opening_id: str = opening.id, seed: str = seed) -> None:
+            pk = opening_pk(opening_id)
+            txn.put("seed", OpeningSeedItem(pk, "SEED", seed=seed), OpeningSeedItem.pk.does_not_exist())
+            progress = OpeningProgressItem(pk, "PROGRESS", opening_id=opening_id, seed_sha256=seed_sha256(seed))
+            txn.put("progress", progress, OpeningProgressItem.pk.does_not_exist())
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            continue  # drawn at an earlier load
+
+
+class DynamoQueue:
+    def __init__(self) -> None:
+        self._progress: dict[str, tuple[float, OpeningProgress]] = {}
+        self._lock = threading.Lock()
+
+    # The student's entry
+    def entry(self, account_id: str, opening_id: str) -> QueueEntry | None:
+        try:
+            return entry_from_item(QueueEntryItem.get(codec.account_pk(account_id), queue_sk(opening_id)))
+        except DoesNotExist:
+            return None
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None) -> bool:
+        """Write the entry unless the account already has one (or, re-joining, unless `replacing`
+        changed meanwhile); True if this call wrote it."""
+        condition: Condition = (
+            QueueEntryItem.pk.does_not_exist() if replacing is None else QueueEntryItem.round == replacing.round
+        )
+        try:
+            entry_item(entry).save(condition=condition)
+        except PutError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    # The opening's progress
+    def progress(self, opening_id: str, with_seed: bool) -> OpeningProgress | None:
+        """For GET /openings: a few seconds old at most; the seed only when asked (after `opens_at`)."""
+        key = f"{opening_id}#{with_seed}"
+        with self._lock:
+            cached = self._progress.get(key)
+        if cached and time.monotonic() - cached[0] < PROGRESS_CACHE_SECONDS:
+            return cached[1]
+        found = self.progress_now(opening_id, with_seed)
+        if found is not None:
+            with self._lock:
+                self._progress[key] = (time.monotonic(), found)
+        return found
+
+    def progress_now(self, opening_id: str, with_seed: bool = False) -> OpeningProgress | None:
+        pk = opening_pk(opening_id)
+        keys = [(pk, "PROGRESS"), (pk, "SEED")] if with_seed else [(pk, "PROGRESS")]
+        found = {item.sk: item for item in TableItem.batch_get(keys, consistent_read=True)}
+        progress = found.get("PROGRESS")
+        if not isinstance(progress, OpeningProgressItem):
+            return None
+        seed = found.get("SEED")
+        return progress_from_item(progress, seed.seed if isinstance(seed, OpeningSeedItem) else None)
+
+    def seed(self, opening_id: str) -> str | None:
+        try:
+            return str(OpeningSeedItem.get(opening_pk(opening_id), "SEED", consistent_read=True).seed)
+        except DoesNotExist:
+            return None
+
+    def save_progress(self, opening_id: str, progress: OpeningProgress) -> None:
+        """Counts only ever grow: a slower runner never writes an older picture over a newer one."""
+        item = OpeningProgressItem(opening_pk(opening_id), "PROGRESS")
+        actions: list[Action] = [
+            OpeningProgressItem.queued.set(progress.queued),
+            OpeningProgressItem.admitted.set(progress.admitted),
+            OpeningProgressItem.positioned.set(progress.positioned),
+        ]
+        if progress.ordered is not None:
+            actions.append(OpeningProgressItem.ordered.set(progress.ordered))
+        if progress.seed is not None:
+            actions.append(OpeningProgressItem.seed.set(progress.seed))
+        condition = (
+            OpeningProgressItem.pk.exists()
+            & (OpeningProgressItem.admitted <= progress.admitted)
+            & (OpeningProgressItem.positioned <= progress.positioned)
+        )
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as error:
+            if not _condition_failed(error):
+                raise
+
+    # The admission job's reads, shard by shard
+    def arrivals(self, opening_id: str) -> list[QueueEntry]:
+        """Entries without a place yet, in arrival order."""
+        found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.startswith("J#"))
+        return sorted(found, key=lambda e: (e.joined_at, e.account_id))
+
+    def waiting_count(self, opening_id: str) -> int:
+        def count(shard: str) -> int:
+            return int(QueueEntryItem.by_group.count(shard, QueueEntryItem.gsi1sk.startswith("J#")))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return sum(pool.map(count, self._shards(opening_id)))
+
+    def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]:
+        found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.between(place_sk(first), place_sk(last)))
+        return sorted(found, key=lambda e: e.position or 0)
+
+    def last_position(self, opening_id: str) -> int:
+        def last(shard: str) -> int:
+            for item in QueueEntryItem.by_group.query(
+                shard,
+                QueueEntryItem.gsi1sk.startswith("P#"),
+                scan_index_forward=False,
+                limit=1,
+            ):
+                return int(item.position or 0) if isinstance(item, QueueEntryItem) else 0
+            return 0
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return max(pool.map(last, self._shards(opening_id)), default=0)
+
+    @staticmethod
+    def _shards(opening_id: str) -> list[str]:
+        return [f"QUEUE#{opening_id}#{n}" for n in range(QUEUE_SHARDS)]
+
+    def _each_shard(self, opening_id: str, condition: Condition) -> list[QueueEntry]:
+        def read(shard: str) -> list[QueueEntry]:
+            items = QueueEntryItem.by_group.query(shard, condition)
+            return [entry_from_item(item) for item in items if isinstance(item, QueueEntryItem)]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return [entry for found in pool.map(read, self._shards(opening_id)) for entry in found]
+
+    # The admission job's writes, each conditional
+    def place(self, entry: QueueEntry, position: int) -> bool:
+        """Give the entry its place, unless it re-joined meanwhile or holds another place."""
+        item = QueueEntryItem(codec.account_pk(entry.account_id), queue_sk(entry.opening_id))
+        condition = (QueueEntryItem.round == entry.round) & (
+            QueueEntryItem.position.does_not_exist() | (QueueEntryItem.position == position)
+        )
+        try:
+            item.update(
+                actions=[QueueEntryItem.position.set(position), QueueEntryItem.gsi1sk.set(place_sk(position))],
+                condition=condition,
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
+        """Many places at once (the pre-opening pool): writes in parallel, each as `place`; how
+        many were written or found already so."""
+        with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
+            return sum(pool.map(lambda given: self.place(*given), places))
+
+    def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
+        """Admit the entry at its place, once: never twice, never a re-joined entry's old place."""
+        if entry.position is None:
+            return False
+        item = QueueEntryItem(codec.account_pk(entry.account_id), queue_sk(entry.opening_id))
+        condition = (
+            (QueueEntryItem.round == entry.round)
+            & (QueueEntryItem.position == entry.position)
+            & QueueEntryItem.admitted_at.does_not_exist()
+        )
+        try:
+            item.update(
+                actions=[QueueEntryItem.admitted_at.set(iso(at)), QueueEntryItem.admitted_until.set(iso(until))],
+                condition=condition,
+            )
+        except UpdateError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    # One runner at a time
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        lease = JobLeaseItem(f"LEASE#{name}", "LEASE", holder=holder, until=precise_iso(until))
+        try:
+            lease.save(condition=JobLeaseItem.pk.does_not_exist() | (JobLeaseItem.until < precise_iso(now)))
+        except PutError as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        try:
+            JobLeaseItem(f"LEASE#{name}", "LEASE").delete(condition=JobLeaseItem.holder == holder)
+        except DeleteError as error:
+            if not _condition_failed(error):
+                raise
+
+
+def _condition_failed(error: Exception) -> bool:
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"

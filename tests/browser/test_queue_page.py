@@ -1,0 +1,86 @@
+"""排队 on the page (R-QUEUE-1..5): a student joins the opening's queue, is refused a campus
+until admitted, sees "轮到您了" with the time left, checks the published seed, and takes a seat.
+
+The service clock moves forward by a good part of a year here, so this file runs on a stack of
+its own: the other browser tests keep theirs at today's date.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from devstack.walkthrough import Api
+from tests.browser.flows import DEMO, api_student
+from tests.browser.test_student_page import Opener, signed_in_as, unused_student
+from tests.stack import start_stack, stop
+
+(OPENING,) = DEMO["openings"]
+GRACE_SECONDS = 41  # chalicelib/domain/openings.py ORDER_GRACE, and a second
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    stack = start_stack({"AWS_ENDPOINT_URL_DYNAMODB": "", "DEVSTACK_JOB_SECONDS": "3600"})
+    yield stack.base
+    output = stop(stack)
+    assert "Traceback" not in output, output
+
+
+def move_clock_to(api: Api, moment: str, plus_seconds: int = 0) -> None:
+    now = datetime.fromisoformat(api.expect(200, "POST", "/_test/clock", {"advance_seconds": 0})["now"])
+    target = datetime.fromisoformat(moment) + timedelta(seconds=plus_seconds)
+    api.expect(200, "POST", "/_test/clock", {"advance_seconds": max(0, (target - now).total_seconds())})
+
+
+def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(open_page: Opener, site: str) -> None:
+    """R-QUEUE-1..5 at 360 px: join, NOT_ADMITTED before the turn, the HMAC order shown and
+    checkable, "轮到您了" with a countdown, then the seat."""
+    identity = unused_student(school="nyit", campus="nyit-main", qualified=["CET4"], skip=3)
+    move_clock_to(Api(site + "/api"), OPENING["queue_opens_at"], 60)  # sessions and holds begin after
+    api, _ = api_student(site, identity)
+    browsing = open_page(360, 740, is_mobile=True)
+    page = browsing.page
+    student = signed_in_as(browsing, api, "oral")
+    student.heading("口试报考")
+    student.tick("英语四级口试（CET-SET4）")
+    queue = page.get_by_role("region", name=f"排队：{OPENING['name']}")
+    expect(queue).to_contain_text("排队中")
+    expect(queue).to_contain_text("随机种子摘要")
+    browsing.shot("queue-open")
+
+    student.press(queue.get_by_role("button", name="加入排队"))
+    expect(queue).to_contain_text("开放时随机排定")
+    campus = page.get_by_role("group", name="选择报名校区").get_by_label("南屿理工学院本部校区")
+    campus.check()
+    student.press(student.button("提交"))
+    expect(student.error()).to_contain_text("需要排队")
+    browsing.shot("not-admitted")
+
+    move_clock_to(api, OPENING["opens_at"], GRACE_SECONDS)
+    report = api.expect(200, "POST", "/_test/jobs/admit")
+    assert report["admitted"] >= 1
+    student.press(queue.get_by_role("button", name="刷新"))
+    expect(queue.get_by_text("轮到您了！")).to_be_visible()
+    expect(queue.locator(".countdown.pass")).to_contain_text("剩余")
+    browsing.shot("your-turn")
+
+    # R-QUEUE-3: the seed is out; the page computes the student's own HMAC, as anyone could
+    seed = api.expect(200, "GET", "/openings")[0]["seed"]
+    account_id = api.expect(200, "GET", "/me")["account_id"]
+    student.press(queue.get_by_text("如何核对自己的位置"))
+    student.press(queue.get_by_role("button", name="计算我的排序值"))
+    mine = hmac.new(seed.encode(), account_id.encode(), hashlib.sha256).hexdigest()
+    expect(queue).to_contain_text(f"您的排序值：{mine}")
+    browsing.shot("seed-check")
+
+    page.get_by_role("group", name="选择报名校区").get_by_label("南屿理工学院本部校区").check()
+    student.press(student.button("提交"))
+    student.heading("报名信息")
+    expect(page.locator("table.subjects")).to_contain_text("南屿理工学院本部校区")
+    browsing.check(expected_refusals=["NOT_FOUND", "NOT_ADMITTED"])

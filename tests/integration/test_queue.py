@@ -1,0 +1,172 @@
+"""The waiting room on DynamoDB Local with real threads (R-QUEUE-2..4): joins at once, the
+admission job run several times at once, and after a crash half way."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.bootstrap import Services, build_services
+from chalicelib.config import Settings
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.openings import ORDER_GRACE, Opening, QueueEntry, pre_opening_order
+from chalicelib.services import admission
+from chalicelib.services import openings as rooms
+from chalicelib.services.province import load_province
+from chalicelib.storage.queue import DynamoQueue
+from tests import factories
+from tests.race import all_at_once
+
+pytestmark = pytest.mark.dynamodb_local
+NOW = factories.NOW
+RATE = 25
+OPENING = Opening("BIG", "集中开放", NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=10), ("NJU-GL",), RATE, 10)
+
+
+class Crash(Exception):
+    """The function stopped mid-way (a timeout, a lost container)."""
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def built(local_table: Settings, clock: FixedClock) -> Services:
+    services = build_services(local_table, clock)
+    data = factories.province(capacity=10)
+    data.catalog.openings[OPENING.id] = OPENING
+    load_province(services.loading, data, NOW)
+    return services
+
+
+def student(n: int) -> Account:
+    return Account(f"acc{n:04d}", f"s{n}@example.cn", "unused", agreement_accepted_at=NOW, created_at=NOW)
+
+
+def join_many(built: Services, clock: FixedClock, early: int, late: int) -> None:
+    """`early` students join before `opens_at`, `late` ones after it, each a second apart."""
+    for n in range(early + late):
+        if n == early:
+            clock._now = OPENING.opens_at
+        rooms.join(built.queue, student(n), OPENING.id)
+        clock.advance(1)
+
+
+def entries(built: Services, total: int) -> list[QueueEntry]:
+    found = [built.queue.queue.entry(student(n).account_id, OPENING.id) for n in range(total)]
+    assert all(found)
+    return [e for e in found if e is not None]
+
+
+def expected_places(built: Services, early: int, late: int) -> dict[str, int]:
+    seed = built.queue.queue.seed(OPENING.id)
+    assert seed is not None
+    order = pre_opening_order(seed, [student(n).account_id for n in range(early)])
+    order += [student(n).account_id for n in range(early, early + late)]
+    return {account_id: place for place, account_id in enumerate(order, start=1)}
+
+
+def run(built: Services) -> dict[str, int]:
+    return admission.run_admission(built.queue).as_dict()
+
+
+def test_r_queue_2_two_hundred_students_each_join_twice_at_once_and_hold_one_entry(built: Services) -> None:
+    """R-QUEUE-2: once each: of two simultaneous joins per account exactly one creates the entry."""
+    accounts = [student(n) for n in range(200)]
+    results = all_at_once([lambda a=a: rooms.join(built.queue, a, OPENING.id) for a in accounts for _ in range(2)])
+    created = Counter(r.entry.account_id for r in results if isinstance(r, rooms.Joined) and r.created)
+    assert set(created.values()) == {1}
+    assert len(created) == 200
+    assert built.queue.queue.waiting_count(OPENING.id) == 200
+
+
+def test_r_queue_4_the_admission_job_run_four_times_at_once_places_and_admits_each_once(
+    built: Services, clock: FixedClock
+) -> None:
+    """R-QUEUE-2..4: four runners at once give every entry one place (HMAC order, then arrival
+    order), and admit exactly the rate's count, each place once."""
+    join_many(built, clock, early=120, late=30)
+    clock._now = OPENING.opens_at + ORDER_GRACE + timedelta(minutes=2)  # three batches of 25
+    reports = all_at_once([lambda: run(built) for _ in range(4)])
+    assert sum(r["busy"] for r in reports if isinstance(r, dict)) == 3
+    found = entries(built, 150)
+    assert {e.account_id: e.position for e in found} == expected_places(built, 120, 30)
+    admitted = sorted(e.position or 0 for e in found if e.admitted_at is not None)
+    assert admitted == list(range(1, 76))
+    progress = built.queue.queue.progress_now(OPENING.id)
+    assert progress is not None
+    assert (progress.queued, progress.admitted, progress.ordered) == (150, 75, 120)
+
+
+def test_r_queue_4_admissions_are_written_once_even_past_the_lease(built: Services, clock: FixedClock) -> None:
+    """R-QUEUE-4: were two runners ever to overlap (a lease outlived), each place is still admitted
+    once: the admission itself is a conditional write."""
+    join_many(built, clock, early=100, late=0)
+    clock._now = OPENING.opens_at + ORDER_GRACE
+    run(built)
+    clock.advance(3 * 60)  # 100 places due
+    queue: Any = built.queue.queue
+    queue.take_lease = lambda *_args: True
+    reports = all_at_once([lambda: run(built) for _ in range(6)])
+    assert sum(r["admitted"] for r in reports if isinstance(r, dict)) == 100 - RATE
+    assert sorted(e.position or 0 for e in entries(built, 100) if e.admitted_at) == list(range(1, 101))
+    progress = built.queue.queue.progress_now(OPENING.id)
+    assert progress is not None
+    assert (progress.admitted, progress.positioned) == (100, 100)  # a slower runner never wrote less
+
+
+@pytest.mark.parametrize("step", ["place", "admit"])
+def test_r_queue_4_a_run_that_crashes_half_way_is_finished_by_the_next(
+    built: Services, clock: FixedClock, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """R-QUEUE-2..4: a runner stopped after 40 writes keeps the opening until its lease ends; the
+    next run then finishes the work with the same places and admissions as an unbroken run."""
+    join_many(built, clock, early=60, late=20)
+    clock._now = OPENING.opens_at + ORDER_GRACE + timedelta(minutes=1)  # 50 due
+    writes = {"left": 40}
+    original = getattr(DynamoQueue, step)
+
+    def dying(self: DynamoQueue, *args: Any) -> bool:
+        if writes["left"] == 0:
+            raise Crash()
+        writes["left"] -= 1
+        result: bool = original(self, *args)
+        return result
+
+    monkeypatch.setattr(DynamoQueue, step, dying)
+    monkeypatch.setattr(DynamoQueue, "release_lease", lambda *_args: None)  # stopped: nothing runs after
+    with pytest.raises(Crash):
+        run(built)
+    monkeypatch.undo()
+    assert run(built)["busy"] == 1  # the stopped runner's lease still holds the opening
+    clock.advance(admission.LEASE.total_seconds() + 1)
+    report = run(built)
+    assert report["busy"] == 0
+    found = entries(built, 80)
+    assert {e.account_id: e.position for e in found} == expected_places(built, 60, 20)
+    due = min(OPENING.admitted_by(clock.now()), 80)
+    assert sorted(e.position or 0 for e in found if e.admitted_at) == list(range(1, due + 1))
+    progress = built.queue.queue.progress_now(OPENING.id)
+    assert progress is not None
+    assert (progress.queued, progress.admitted) == (80, due)
+
+
+def test_r_queue_3_the_seed_is_drawn_once_and_a_reload_keeps_it(built: Services) -> None:
+    """R-QUEUE-3: 64 hex characters, drawn at the first load; a reload keeps the seed and its digest."""
+    queue = built.queue.queue
+    seed, progress = queue.seed(OPENING.id), queue.progress_now(OPENING.id)
+    assert seed is not None
+    assert len(seed) == 64
+    assert int(seed, 16) >= 0
+    data = factories.province(capacity=10)
+    data.catalog.openings[OPENING.id] = OPENING
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda _: load_province(built.loading, data, NOW), range(2)))
+    assert (queue.seed(OPENING.id), queue.progress_now(OPENING.id)) == (seed, progress)

@@ -1,0 +1,160 @@
+// 排队 (R-QUEUE-1..5): when the student's oral campuses belong to an opening, its queue: join,
+// the place, admitted so far, the estimated wait, "轮到您了" with the time left, and after the
+// opening the seed and how to check one's place.
+import { get, post } from "../api.js";
+import { busy, h, messageBox, showMessage } from "../dom.js";
+import { beijing, timeLeft } from "../format.js";
+import { describe } from "../messages.js";
+
+const REFRESH_MS = 20000;
+
+function minutes(seconds) {
+  if (seconds === null || seconds === undefined) return "—";
+  if (seconds < 60) return "不到 1 分钟";
+  return `约 ${Math.ceil(seconds / 60)} 分钟`;
+}
+
+/** The hex HMAC-SHA256 of the account id under the seed: the key the pre-opening order sorts by. */
+export async function placeKey(seed, accountId) {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey("raw", encoder.encode(seed), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(accountId));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The time left of an admission; never more than the pass itself, whatever the device's clock says. */
+function passCountdown(until, passMinutes) {
+  const node = h("strong", { class: "countdown pass" });
+  const ends = Math.min(Date.parse(until), Date.now() + passMinutes * 60000);
+  const tick = () => {
+    const left = timeLeft(new Date(ends).toISOString());
+    node.textContent = left ? `剩余 ${left}` : "放行时间已过";
+    return Boolean(left);
+  };
+  tick();
+  let shown = false;
+  const timer = setInterval(() => {
+    if (node.isConnected) shown = true;
+    if ((shown && !node.isConnected) || !tick()) clearInterval(timer);
+  }, 1000);
+  return node;
+}
+
+function entryDetails(opening, entry) {
+  if (entry.state === "admitted") {
+    return h(
+      "div",
+      { class: "message success admitted", role: "status" },
+      h("p", { class: "your-turn" }, h("strong", {}, "轮到您了！")),
+      h("p", {}, `请在 ${beijing(entry.admitted_until)}前选择下方的口试校区并提交：`, passCountdown(entry.admitted_until, opening.pass_minutes)),
+      h("p", { class: "hint" }, "放行不保证有考位：考位仍按先到先得，已满的校区不能选择。"),
+    );
+  }
+  if (entry.state === "lapsed") {
+    return h("p", { class: "message warn" }, `您的放行已于 ${beijing(entry.admitted_until)}过期。可以重新排队，将排到队尾。`);
+  }
+  const rows = [
+    ["我的位置", entry.position === null ? "开放时随机排定（提前加入不占优势）" : `第 ${entry.position} 位`],
+    ["已放行", `${opening.admitted} 人`],
+    ["前面还有", entry.ahead === null ? "—" : `${entry.ahead} 人`],
+    ["预计等待", entry.position === null ? `开放后按每分钟 ${opening.admit_per_minute} 人放行` : minutes(entry.estimated_wait_seconds)],
+  ];
+  return h("dl", { class: "queue-figures" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
+}
+
+function seedCheck(opening, accountId) {
+  if (!opening.seed) {
+    return h("p", { class: "hint seed" }, "随机种子摘要（SHA-256）已公布：", h("code", {}, opening.seed_sha256 ?? "—"), "。开放后公布种子，届时可核对排序。");
+  }
+  const result = h("p", { class: "hint", "aria-live": "polite" });
+  const button = h("button", { type: "button", class: "small" }, "计算我的排序值");
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      result.replaceChildren("您的排序值：", h("code", {}, await placeKey(opening.seed, accountId)));
+    }),
+  );
+  return h(
+    "details",
+    { class: "seed" },
+    h("summary", {}, "如何核对自己的位置"),
+    h("p", {}, "种子：", h("code", {}, opening.seed)),
+    h("p", {}, "种子摘要：", h("code", {}, opening.seed_sha256)),
+    h(
+      "p",
+      {},
+      "开放前加入的考生按 HMAC-SHA256（密钥为种子，消息为账号编号 account_id，均按 UTF-8）十六进制值从小到大排序；",
+      "先核对种子的 SHA-256 与开放前公布的摘要一致，再计算自己的排序值。开放后加入的考生按加入时间排在后面。",
+    ),
+    h("p", {}, "账号编号：", h("code", {}, accountId)),
+    button,
+    result,
+  );
+}
+
+async function openingCard(ctx, opening, onChange, seen) {
+  const box = messageBox();
+  let entry = null;
+  if (opening.state === "queueing" || opening.state === "admitting") {
+    try {
+      entry = await get(`/openings/${encodeURIComponent(opening.opening_id)}/entries/current`);
+    } catch (error) {
+      if (error?.code !== "NOT_FOUND") throw error;
+    }
+  }
+  if (entry?.state === "waiting") seen.waiting = true;
+  const join = async (button) =>
+    busy(button, async () => {
+      try {
+        await post(`/openings/${encodeURIComponent(opening.opening_id)}/entries`);
+      } catch (error) {
+        if (error?.code === "UNAUTHENTICATED") throw error;
+        return showMessage(box, describe(error));
+      }
+      await onChange();
+    });
+  const open = opening.state === "queueing" || opening.state === "admitting";
+  const joinButton =
+    open && (!entry || entry.state === "lapsed")
+      ? h("button", { type: "button", class: "primary join" }, entry ? "重新排队" : "加入排队")
+      : null;
+  joinButton?.addEventListener("click", () => join(joinButton));
+  const refresh = open && entry ? h("button", { type: "button", class: "small" }, "刷新") : null;
+  refresh?.addEventListener("click", () => busy(refresh, onChange));
+  const times = `排队 ${beijing(opening.queue_opens_at)}起 · 开放 ${beijing(opening.opens_at)} · 截止 ${beijing(opening.closes_at)}`;
+  const status = {
+    upcoming: `排队尚未开始，将于 ${beijing(opening.queue_opens_at)}开始。`,
+    queueing: `排队中：${beijing(opening.opens_at)}开放时随机排序，之后每分钟放行 ${opening.admit_per_minute} 人，每人有 ${opening.pass_minutes} 分钟选择校区。`,
+    admitting: `放行中：每分钟 ${opening.admit_per_minute} 人，每人有 ${opening.pass_minutes} 分钟选择校区；已排队 ${opening.queued} 人，已放行 ${opening.admitted} 人。`,
+    closed: "本场次排队已结束，现在选择校区无需排队。",
+  }[opening.state];
+  return h(
+    "section",
+    { class: "queue notice", "aria-label": `排队：${opening.name}` },
+    h("h2", {}, `排队：${opening.name}`),
+    h("p", { class: "hint" }, times),
+    h("p", {}, status),
+    entry ? entryDetails(opening, entry) : open ? h("p", {}, "这些校区正在集中开放：请先加入排队，轮到您后才能选择。") : null,
+    box,
+    joinButton || refresh ? h("div", { class: "actions" }, joinButton, refresh) : null,
+    seedCheck(opening, ctx.me.account_id),
+  );
+}
+
+/** The queues of the openings that hold any of `campusIds` (empty when none does). */
+export async function queuePanel(ctx, campusIds) {
+  const area = h("div", { class: "queues", "aria-live": "polite" });
+  const seen = { waiting: false }; // refreshed on its own only while a place is waiting
+  const render = async () => {
+    const openings = (await get("/openings")).filter((o) => o.campuses.some((c) => campusIds.includes(c)));
+    seen.waiting = false;
+    area.replaceChildren(...(await Promise.all(openings.map((o) => openingCard(ctx, o, render, seen)))));
+  };
+  await render();
+  let shown = false;
+  const timer = setInterval(() => {
+    if (area.isConnected) shown = true;
+    if (shown && !area.isConnected) clearInterval(timer);
+    else if (area.isConnected && seen.waiting) render().catch(() => {});
+  }, REFRESH_MS);
+  return area;
+}
