@@ -1,8 +1,9 @@
 from chalice.app import Chalice
 
-from chalicelib.api import access_log, accounts, headers, health, payments, recovery, staff, students
+from chalicelib.api import access_log, accounts, headers, health, payments, recovery, staff, students, waitlist
 from chalicelib.jobs import expiry, messages
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import waitlist as waitlist_jobs
 
 # Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
 # logger would print every line twice.
@@ -16,10 +17,12 @@ for blueprint in (
     accounts.bp,
     recovery.bp,
     students.bp,
+    waitlist.bp,
     staff.bp,
     payments.bp,
     expiry.bp,
     payment_jobs.bp,
     messages.bp,
+    waitlist_jobs.bp,
 ):
     app.register_blueprint(blueprint)

@@ -238,3 +238,14 @@ class NotPaid(DomainError):
 class NotAcceptable(DomainError):
     code = "NOT_ACCEPTABLE"
     message = "缴费凭证是 PDF 文件：请求须接受 application/pdf。"
+
+
+# The waiting list (R-WAIT-1)
+class CampusNotFull(DomainError):
+    code = "CAMPUS_NOT_FULL"
+    message = "该校区此科目尚有考位，请直接报考，无需候补。"
+
+
+class WaitlistExists(DomainError):
+    code = "WAITLIST_EXISTS"
+    message = "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。"

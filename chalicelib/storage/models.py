@@ -83,6 +83,33 @@ class SeatReleaseItem(TableItem, discriminator="seat_release"):
     released_at = UnicodeAttribute()
 
 
+class WaitlistHeadItem(TableItem, discriminator="waitlist_head"):
+    """R-WAIT-2: how many wait for a campus + oral subject; releases read it in their condition."""
+
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    waiting = NumberAttribute(default=0)
+
+
+class WaitlistEntryItem(TableItem, discriminator="waitlist_entry"):
+    """One student waiting (in the account's partition, one per oral level), in join order in GSI1."""
+
+    account_id = UnicodeAttribute()
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    level = NumberAttribute()
+    joined_at = UnicodeAttribute()
+
+
+class PendingSeatItem(TableItem, discriminator="pending_seat"):
+    """A seat that came back while students wait: still counted on `counter`, offered to nobody yet."""
+
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    counter = UnicodeAttribute()  # the counter's pk: the offered hold belongs to it
+    released_at = UnicodeAttribute()
+
+
 class RollItem(TableItem, discriminator="roll"):
     """Keyed by the number's digest; the number itself only sealed (decision 0013)."""
 
@@ -282,6 +309,9 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     DataKeyItem,
     CodeItem,
     OutboxItem,
+    WaitlistHeadItem,
+    WaitlistEntryItem,
+    PendingSeatItem,
 )
 
 
