@@ -16,7 +16,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.clock import parse_iso, precise_iso
 from chalicelib.domain.errors import CampusNotFull, NotFound, WaitlistExists
 from chalicelib.domain.messages import Message
 from chalicelib.domain.registration import ChosenSubject
@@ -55,13 +55,13 @@ def _entry_item(entry: WaitlistEntry) -> WaitlistEntryItem:
         campus_id=entry.campus_id,
         subject=entry.subject,
         level=entry.level,
-        joined_at=iso(entry.joined_at),
+        joined_at=precise_iso(entry.joined_at),
     )
 
 
 def _order_key(entry: WaitlistEntry) -> str:
     """Join order: the time to the microsecond, then the account (a tie is broken the same way always)."""
-    return f"{entry.joined_at.isoformat(timespec='microseconds')}#{entry.account_id}"
+    return f"{precise_iso(entry.joined_at)}#{entry.account_id}"
 
 
 def _entry_from(item: WaitlistEntryItem) -> WaitlistEntry:

@@ -47,6 +47,8 @@ export const MESSAGES = {
   LEVEL_TAKEN: "同一级别只能报考一个科目，您已报考了该级别的科目。如需更换，请先在报名信息中删除已选科目。",
   SUBJECT_TAKEN: "您已报考该科目，无需重复报考。",
   CAMPUS_FULL: "该校区此科目的考位刚刚报满，请选择其他校区（列表已更新）。",
+  CAMPUS_NOT_FULL: "该校区此科目尚有考位，请直接报考，无需候补（列表已更新）。",
+  WAITLIST_EXISTS: "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。",
   SUBJECT_PAID: "已缴费的科目不能更改或取消。",
   ORAL_DEPENDS: "请先删除依赖该笔试科目的口试科目，再删除笔试科目。",
   // payment (R-PAY)
