@@ -35,6 +35,8 @@ RESERVED_CONCURRENCY = {
     "send_new_messages": 10,
     "send_messages": 1,
     "remind_unpaid": 1,
+    "offer_seats": 1,
+    "offer_returned_seats": 5,
 }
 JOB_TIMEOUT_SECONDS = 240
 PAYMENT_FUNCTIONS = ("api_handler", "reconcile_orders")
@@ -56,7 +58,8 @@ def chalice_config(province: Province) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {
         name: {"reserved_concurrency": limit} for name, limit in RESERVED_CONCURRENCY.items()
     }
-    for job in ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages"):
+    jobs = ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages", "offer_seats")
+    for job in (*jobs, "offer_returned_seats"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only
     # their roles may read the secret: province/template.py).

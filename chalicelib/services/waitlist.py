@@ -194,6 +194,7 @@ def _offered_hold(
         pay_by=pay_by,
         hold_id=uuid.uuid4().hex,
         campus_id=campus.id,
+        offered=True,
     )
     event = f"seat_offered#{account.account_id}#{hold.hold_id}"
     return hold, seat_offered(event, account.login, seat_name(subject, campus.name), pay_by, now)

@@ -359,6 +359,7 @@ def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
         pay_by=optional_iso(chosen.pay_by),
         hold_id=chosen.hold_id,
         campus_id=chosen.campus_id,
+        offered=chosen.offered or None,
     )
 
 
@@ -373,4 +374,5 @@ def subject_from_item(item: SubjectItem) -> ChosenSubject:
         pay_by=optional_time(item.pay_by),
         hold_id=item.hold_id,
         campus_id=item.campus_id,
+        offered=bool(item.offered),
     )

@@ -235,6 +235,7 @@ class SubjectItem(TableItem, discriminator="subject"):
     pay_by = UnicodeAttribute(null=True)
     hold_id = UnicodeAttribute()
     campus_id = UnicodeAttribute(null=True)
+    offered = BooleanAttribute(null=True)  # R-WAIT-2: held for the student from the waiting list
 
 
 class OrderItem(TableItem, discriminator="order"):

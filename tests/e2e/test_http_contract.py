@@ -70,7 +70,7 @@ BAD_CHECK_DIGIT = ZHANG.id_number[:17] + ("0" if ZHANG.id_number[17] != "0" else
 
 REGISTRATION_KEYS = {"candidate", "saved_at", "expires_at", "subjects", "amount_due"}
 CANDIDATE_KEYS = {"id_type", "id_number", "name", "school_id", "school", "campus_id", "campus", "student_no"}
-SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by"}
+SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by", "offered"}
 REVIEW_KEYS = {"review_id", "status", "ticket_number", "submitted_at", "decided_at", "note"}
 STAFF_REVIEW_KEYS = REVIEW_KEYS | {"candidate", "cet4_record"}
 ORDER_KEYS = {
@@ -1660,7 +1660,7 @@ def test_r_wait_2_a_returned_seat_is_offered_in_order_as_an_unpaid_subject_never
     after = server_now(client)
     offered = ok(call(client, "GET", "/registration", token=first), "GET /registration")
     oral = next(s for s in offered["subjects"] if s["code"] == "CET-SET4")
-    assert (oral["campus_id"], oral["status"]) == ("NJU-GL", "unpaid")
+    assert (oral["campus_id"], oral["status"], oral["offered"]) == ("NJU-GL", "unpaid", True)
     assert before + timedelta(hours=2) <= parse_time(oral["pay_by"]) <= after + timedelta(hours=2)
     assert my_waitlist(client, first) == []
     [message] = outbox(client, login, "seat_offered")

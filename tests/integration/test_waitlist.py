@@ -20,7 +20,7 @@ from chalicelib.domain.roll import RollRow
 from chalicelib.services import registration as reg
 from chalicelib.services import waitlist as wl
 from chalicelib.services.expiry import expire
-from chalicelib.services.ports import SeatGrab
+from chalicelib.services.ports import OfferOutcome, SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
 from chalicelib.storage.models import OutboxItem, PendingSeatItem, SubjectItem, TableItem, WaitlistEntryItem
@@ -209,6 +209,44 @@ def test_r_wait_2_seats_of_expired_holds_and_deleted_registrations_go_to_the_lis
     assert (taken(built), live_holds(), pending_seats()) == (1, 1, 0)
 
 
+def test_r_wait_2_an_expired_hold_taken_again_at_its_campus_goes_to_the_list_not_its_owner(built: Services) -> None:
+    """R-WAIT-2: a student whose hold expired cannot take its seat back past a waiting list."""
+    li = student(built, 1, factories.LI)
+    reg.choose_subject(built.registration, li, SEAT.subject, SEAT.campus_id)
+    later = at(built, NOW + timedelta(hours=20))
+    reg.choose_subject(later.registration, li, "CET6", None)  # keeps the registration alive
+    zhang = student(later, 0, factories.ZHANG)
+    reg.choose_subject(later.registration, zhang, SEAT.subject, SEAT.campus_id)
+    waiting = student(later, 2, factories.many_students(1)[0])
+    wl.join(later.waitlist, waiting, SEAT.subject, SEAT.campus_id)
+
+    expired = at(built, NOW + timedelta(hours=25))
+    reg.choose_subject(expired.registration, li, "CET4", None)
+    with pytest.raises((errors.CampusFull, errors.LevelTaken)):
+        reg.choose_subject(expired.registration, li, SEAT.subject, SEAT.campus_id)
+    assert (oral_of(built, li), pending_seats()) == ([], 1)
+    assert wl.offer_pending(expired.waitlist).offered == 1
+    assert oral_of(built, waiting) == ["NJU-GL"]
+
+
+def test_r_wait_2_a_pending_seat_is_offered_once_and_not_given_back_while_someone_waits(built: Services) -> None:
+    """R-WAIT-2, the storage guards one by one: a seat offered is gone for a second offer; a seat
+    is not given back to its counter while the list counts someone."""
+    store = built.waitlist.waitlist
+    holders, (first, second, _, _) = full_campus(built)
+    wl.join(built.waitlist, first, SEAT.subject, SEAT.campus_id)
+    wl.join(at(built, NOW + timedelta(seconds=1)).waitlist, second, SEAT.subject, SEAT.campus_id)
+    reg.remove_subject(built.registration, holders[0], SEAT.subject)
+    (seat,) = store.pending_seats(10)
+    assert store.give_back(seat) is OfferOutcome.SOMEONE_WAITS
+    entries = store.first(SEAT.campus_id, SEAT.subject, 2)
+    offers = [wl._offer_for(built.waitlist, entry) for entry in entries]
+    assert store.offer(seat, entries[0], *offers[0]) is OfferOutcome.DONE  # type: ignore[misc]
+    assert store.offer(seat, entries[1], *offers[1]) is OfferOutcome.SEAT_GONE  # type: ignore[misc]
+    assert (oral_of(built, first), oral_of(built, second)) == (["NJU-GL"], [])
+    assert (taken(built), live_holds(), pending_seats()) == (2, 2, 0)
+
+
 # --- concurrency, on DynamoDB Local with real threads --------------------------------------------
 
 
@@ -282,3 +320,28 @@ def test_r_wait_2_racing_offer_steps_and_a_list_that_runs_dry(local_table: Setti
     assert Counter(outcome(r) for r in results) == {"ok": 6, "CampusFull": 4}
     assert taken(built) == live_holds() == 10
     assert codec.counters_of(SEAT.campus_id, SEAT.subject) == [codec.seats_pk(SEAT.campus_id, SEAT.subject)]
+
+
+@pytest.mark.dynamodb_local
+def test_r_wait_2_twelve_offer_steps_racing_on_one_pending_seat_offer_it_once(local_table: Settings) -> None:
+    """R-WAIT-2: one seat comes back, 12 students wait, 12 offer steps take that same seat at once:
+    exactly one offers it; the seat counted once, one student holds it, 11 still wait."""
+    built = build_services(local_table, FixedClock(NOW))
+    load_province(built.loading, factories.province(capacity=2, extra_students=20), NOW)
+    rows = factories.many_students(14)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        accounts = list(pool.map(lambda n: student(built, n, rows[n]), range(14)))
+    for holder in accounts[:2]:
+        reg.choose_subject(built.registration, holder, SEAT.subject, SEAT.campus_id)
+    for n, account in enumerate(accounts[2:]):
+        wl.join(at(built, NOW + timedelta(seconds=n)).waitlist, account, SEAT.subject, SEAT.campus_id)
+    reg.remove_subject(built.registration, accounts[0], SEAT.subject)
+    (seat,) = built.waitlist.waitlist.pending_seats(10)
+    reports = [wl.OfferReport() for _ in range(12)]
+
+    all_at_once([lambda r=r: wl.offer_seat(built.waitlist, seat, r) for r in reports])
+
+    assert sum(r.offered for r in reports) == 1
+    assert len(offered_messages()) == 1
+    assert taken(built) == live_holds() == 2
+    assert built.waitlist.waitlist.waiting(SEAT.campus_id, SEAT.subject) == 11
