@@ -62,7 +62,7 @@ def test_r_wait_a_student_joins_the_list_of_a_full_campus_gets_the_offer_and_pay
     student.choose_written("英语四级（CET4）")
     student.heading("报名信息")
     student.open_oral("英语四级口试（CET-SET4）")
-    beihu = student.page.get_by_label(BEIHU)
+    beihu = student.page.get_by_role("radio", name=BEIHU)
     row = student.page.locator(".option.campus", has=beihu)
     expect(beihu).to_be_disabled()
     expect(row).to_contain_text("余量：无")
