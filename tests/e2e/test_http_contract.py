@@ -1325,6 +1325,7 @@ def test_r_pay_1_a_chosen_subject_is_201_and_due_24_hours_later(client: Client) 
         "campus": None,
         "fee": 3000,
         "status": "unpaid",
+        "offered": False,  # R-WAIT-2: chosen, not held from a waiting list
     }
     pay_by = parse_time(subject["pay_by"])
     assert before <= pay_by - timedelta(hours=24) <= after, (before, subject["pay_by"], after)
