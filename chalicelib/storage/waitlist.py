@@ -1,4 +1,4 @@
-"""The waiting list (R-WAIT-1..2, decision 0018): entries, the head that counts them, pending seats.
+"""The waiting list (R-WAIT-1..2, decision 0019): entries, the head that counts them, pending seats.
 
 - join: the entry (one per oral level) and `waiting += 1` on the head, in one transaction with a
   check that the campus is full right now: nobody joins beside a free seat.
