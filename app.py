@@ -1,8 +1,20 @@
 from chalice.app import Chalice
 
-from chalicelib.api import access_log, accounts, headers, health, openings, payments, recovery, staff, students
+from chalicelib.api import (
+    access_log,
+    accounts,
+    headers,
+    health,
+    openings,
+    payments,
+    recovery,
+    staff,
+    students,
+    waitlist,
+)
 from chalicelib.jobs import admission, expiry, messages
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import waitlist as waitlist_jobs
 
 # Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
 # logger would print every line twice.
@@ -16,6 +28,7 @@ for blueprint in (
     accounts.bp,
     recovery.bp,
     students.bp,
+    waitlist.bp,
     staff.bp,
     payments.bp,
     openings.bp,
@@ -23,5 +36,6 @@ for blueprint in (
     payment_jobs.bp,
     messages.bp,
     admission.bp,
+    waitlist_jobs.bp,
 ):
     app.register_blueprint(blueprint)

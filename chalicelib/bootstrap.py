@@ -24,6 +24,7 @@ from chalicelib.services.province import ProvinceLoading
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.recovery import RecoveryContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
+from chalicelib.services.waitlist import WaitlistContext
 
 # Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
 # catalog (30 s) and finished a request begun under the old mark (the Lambda timeout, 30 s).
@@ -54,6 +55,7 @@ class Services:
     messaging: Messaging
     recovery: RecoveryContext
     queue: QueueContext
+    waitlist: WaitlistContext
 
 
 class MissingSetting(RuntimeError):
@@ -110,6 +112,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     from chalicelib.storage.recovery import DynamoRecovery
     from chalicelib.storage.registrations import DynamoRegistrations
     from chalicelib.storage.tables import bind_table
+    from chalicelib.storage.waitlist import DynamoWaitlist
 
     if config.on_lambda and not config.public_api_url:
         logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
@@ -160,8 +163,19 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
     recovery = RecoveryContext(accounts, DynamoRecovery())
     waiting_room = QueueContext(registration.catalogs, queue, clock)
+    waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(
-        config, accounts, registration, province, loading, payments, payment, messaging, recovery, waiting_room
+        config,
+        accounts,
+        registration,
+        province,
+        loading,
+        payments,
+        payment,
+        messaging,
+        recovery,
+        waiting_room,
+        waitlist,
     )
 
 

@@ -254,6 +254,7 @@ def run_jobs_forever(every_seconds: float) -> None:
     from chalicelib.jobs.expiry import handle_removed, run_expiry
     from chalicelib.jobs.messages import run_reminders, run_sending, send_new
     from chalicelib.jobs.payments import run_reconcile
+    from chalicelib.jobs.waitlist import offer_new, run_offers
     from devstack.streams import StreamPoller
 
     config = settings()
@@ -261,13 +262,14 @@ def run_jobs_forever(every_seconds: float) -> None:
     next_run = 0.0
     while True:
         try:
-            poller.poll_once(handle_removed, send_new)
+            poller.poll_once(handle_removed, lambda images: (send_new(images), offer_new(images)))
             if time.monotonic() >= next_run:
                 run_expiry()
                 run_reconcile()
                 run_reminders()
                 run_sending()
                 run_admission()
+                run_offers()
                 next_run = time.monotonic() + every_seconds
         except Exception as error:  # keep the local stack up; the next round tries again
             print(f"定时任务出错（稍后重试）：{error!r}", file=sys.stderr, flush=True)

@@ -37,6 +37,8 @@ RESERVED_CONCURRENCY = {
     "send_messages": 1,
     "remind_unpaid": 1,
     "admit_queued": 1,
+    "offer_seats": 1,
+    "offer_returned_seats": 5,
 }
 JOB_TIMEOUT_SECONDS = 240
 LAMBDA_MEMORY_MB = 512
@@ -65,7 +67,8 @@ def chalice_config(province: Province) -> dict[str, Any]:
     functions: dict[str, dict[str, Any]] = {
         name: {"reserved_concurrency": limit} for name, limit in RESERVED_CONCURRENCY.items()
     }
-    for job in ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages"):
+    jobs = ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages", "offer_seats")
+    for job in (*jobs, "offer_returned_seats"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     functions["admit_queued"]["lambda_timeout"] = ADMIT_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only

@@ -34,6 +34,8 @@ FUNCTIONS = {
     "SendMessages": "SendJobRole",
     "RemindUnpaid": "ReminderJobRole",
     "AdmitQueued": "AdmissionJobRole",
+    "OfferSeats": "OfferJobRole",
+    "OfferReturnedSeats": "OfferStreamRole",
 }
 # Named, so that each log group (and the role's right to write to it) is declared before its function.
 FUNCTION_NAMES = {
@@ -45,11 +47,14 @@ FUNCTION_NAMES = {
     "SendMessages": "send",
     "RemindUnpaid": "remind",
     "AdmitQueued": "admit",
+    "OfferSeats": "offer",
+    "OfferReturnedSeats": "offer-stream",
 }
-JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid", "AdmitQueued")
+JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid", "AdmitQueued", "OfferSeats")
 STREAM_HANDLER = "ReleaseTtlDeletedHolds"
-# Every handler of the table's stream: the seats of removed holds, and new messages (R-NOTE-1).
-STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages")
+# Every handler of the table's stream: the seats of removed holds, new messages (R-NOTE-1), and
+# seats that came back while students wait (R-WAIT-2).
+STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages", "OfferReturnedSeats")
 
 ITEM_READS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"]
 ITEM_WRITES = [
@@ -287,11 +292,12 @@ def roles(province: Province) -> Json:
             get_att("ProvinceTable", "StreamArn"),
         ),
         allow(["dynamodb:ListStreams"], "*"),
-        # It only gives seats back: a release proof and a seat counter, nothing else.
+        # It only gives seats back: a release proof and a seat counter, or, while students wait
+        # for it (the waiting list's head, checked), a pending seat (R-WAIT-2); nothing else.
         allow(
             ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
             get_att("ProvinceTable", "Arn"),
-            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["RELEASE#*", "SEATS#*"]}},
+            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["RELEASE#*", "SEATS#*", "WAITLIST#*", "PENDING#*"]}},
         ),
         allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
         key,
@@ -299,6 +305,7 @@ def roles(province: Province) -> Json:
     messages = messaging_grants(province, table, key)
     grants = {
         "AdmissionJobRole": admission_grants(table, key),
+        **offer_grants(table, key),
         "ApiRole": api,
         "ExpiryJobRole": expiry,
         "ReconcileJobRole": reconcile,
@@ -307,6 +314,40 @@ def roles(province: Province) -> Json:
     }
     logs_of = {role: function for function, role in FUNCTIONS.items()}
     return {role: function_role(statements, logs_of[role]) for role, statements in grants.items()}
+
+
+def offer_grants(table: list[Json], key: Json) -> dict[str, list[Json]]:
+    """The waiting list's offer step (R-WAIT-2), from the stream and every minute: it reads the
+    waiting student's partition, the catalog and the lists, and writes only the items of an offer
+    (the student's hold, registration and entry; the list's head; the pending seat; the message)
+    and of giving a seat back (its counter; an expired hold's release proof)."""
+    offer_writes = allow(
+        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+        get_att("ProvinceTable", "Arn"),
+        {
+            "ForAllValues:StringLike": {
+                "dynamodb:LeadingKeys": ["ACCOUNT#*", "WAITLIST#*", "PENDING#*", "SEATS#*", "RELEASE#*", "OUTBOX#*"]
+            }
+        },
+    )
+    reads = allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"], table)
+    stream_reads = [
+        allow(
+            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+            get_att("ProvinceTable", "StreamArn"),
+        ),
+        allow(["dynamodb:ListStreams"], "*"),
+    ]
+    return {
+        "OfferJobRole": [reads, offer_writes, allow(["sqs:SendMessage"], get_att("JobFailures", "Arn")), key],
+        "OfferStreamRole": [
+            *stream_reads,
+            reads,
+            offer_writes,
+            allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
+            key,
+        ],
+    }
 
 
 def messaging_grants(province: Province, table: list[Json], key: Json) -> dict[str, list[Json]]:

@@ -45,6 +45,8 @@ STATUS: dict[type[e.DomainError], int] = {
     e.LevelTaken: 409,
     e.SubjectTaken: 409,
     e.CampusFull: 409,
+    e.CampusNotFull: 409,
+    e.WaitlistExists: 409,
     e.SubjectPaid: 409,
     e.OralDepends: 409,
     e.NothingToPay: 409,

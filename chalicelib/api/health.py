@@ -18,6 +18,7 @@ from chalicelib.jobs.admission import run_admission
 from chalicelib.jobs.expiry import run_expiry
 from chalicelib.jobs.messages import run_reminders, run_sending
 from chalicelib.jobs.payments import run_reconcile
+from chalicelib.jobs.waitlist import run_offers
 from chalicelib.logs import logger
 
 bp = Blueprint(__name__)
@@ -60,6 +61,7 @@ JOBS: dict[str, Callable[[], dict[str, int]]] = {
     "reconcile": run_reconcile,
     "remind": run_reminders,
     "send": run_sending,
+    "offer": run_offers,
 }
 
 

@@ -43,6 +43,7 @@ def chosen_subject(chosen: ChosenSubject, catalog: Catalog) -> dict[str, Any]:
         "fee": chosen.fee,
         "status": chosen.status.value,
         "pay_by": optional_iso(chosen.pay_by),
+        "offered": chosen.offered,  # R-WAIT-2: a seat from the waiting list
     }
 
 

@@ -249,3 +249,14 @@ class QueueNotOpen(DomainError):
 class NotAdmitted(DomainError):
     code = "NOT_ADMITTED"
     message = "该校区口试报名正在排队放行中：请先加入排队，轮到您后在放行时间内选择校区。"
+
+
+# The waiting list (R-WAIT-1)
+class CampusNotFull(DomainError):
+    code = "CAMPUS_NOT_FULL"
+    message = "该校区此科目尚有考位，请直接报考，无需候补。"
+
+
+class WaitlistExists(DomainError):
+    code = "WAITLIST_EXISTS"
+    message = "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。"

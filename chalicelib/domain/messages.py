@@ -95,3 +95,8 @@ def review_decided(event_id: str, to: str, approved: bool, note: str, now: datet
     outcome = "通过，您可以报考 CET6" if approved else "不通过"
     reason = f"说明：{note}。" if note and not approved else ""
     return Message(event_id, to, MessageKind.REVIEW_DECIDED, (outcome, reason), now)
+
+
+def seat_offered(event_id: str, to: str, seat: str, pay_by: datetime, now: datetime) -> Message:
+    """R-WAIT-2: a seat that came back is held for the student until `pay_by`."""
+    return Message(event_id, to, MessageKind.SEAT_OFFERED, (seat, beijing_text(pay_by)), now)

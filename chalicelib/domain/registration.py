@@ -46,6 +46,7 @@ class ChosenSubject:
     pay_by: datetime | None
     hold_id: str
     campus_id: str | None = None
+    offered: bool = False  # R-WAIT-2: a seat that came back, held for the student from the waiting list
 
     @property
     def slot(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol
 
 from chalicelib.domain.accounts import Account
@@ -21,6 +22,7 @@ from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.domain.waitlist import PendingSeat, WaitlistEntry
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,47 @@ class RegistrationStore(Protocol):
 
     def removed_hold(self, old_image: dict[str, Any]) -> ChosenSubject | None:
         """The unpaid oral hold a stream REMOVE record carried (DynamoDB JSON), if any."""
+
+
+class OfferOutcome(StrEnum):
+    DONE = "done"
+    SEAT_GONE = "seat_gone"  # another offer step took the pending seat first
+    ENTRY_GONE = "entry_gone"  # the student left, or was served by another offer step
+    CANNOT_TAKE = "cannot_take"  # the student's slot filled or the registration went meanwhile
+    SOMEONE_WAITS = "someone_waits"  # a student joined meanwhile: the seat is theirs, not the counter's
+
+
+class WaitlistStore(Protocol):
+    """R-WAIT-1..2: who waits for which full campus, and the seats that came back for them."""
+
+    def join(self, entry: WaitlistEntry) -> None:
+        """Raises CampusNotFull unless the campus is full for the subject right now, WaitlistExists
+        if the account already waits for an oral subject of that level."""
+
+    def entries(self, account_id: str) -> list[WaitlistEntry]: ...
+
+    def position(self, entry: WaitlistEntry) -> int: ...
+
+    def leave(self, entry: WaitlistEntry) -> None:
+        """Raises NotFound if the entry is gone."""
+
+    def waiting(self, campus_id: str, subject: str) -> int: ...
+
+    def first(self, campus_id: str, subject: str, limit: int) -> list[WaitlistEntry]: ...
+
+    def pending_seats(self, limit: int) -> list[PendingSeat]: ...
+
+    def pending_seat(self, offer_id: str) -> PendingSeat | None: ...
+
+    def pending_from_image(self, image: dict[str, object]) -> PendingSeat | None: ...
+
+    def offer(self, seat: PendingSeat, entry: WaitlistEntry, hold: ChosenSubject, message: Message) -> OfferOutcome:
+        """The seat to the entry's student as `hold`, with its message, in one write."""
+
+    def skip(self, entry: WaitlistEntry) -> bool: ...
+
+    def give_back(self, seat: PendingSeat) -> OfferOutcome:
+        """The seat back to its counter, only while nobody waits (else SOMEONE_WAITS)."""
 
 
 class MessageNotSent(Exception):

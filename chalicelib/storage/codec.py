@@ -58,6 +58,30 @@ def seats_pk(campus_id: str, subject: str) -> str:
     return f"SEATS#{campus_id}#{subject}"
 
 
+def counter_key(hold: ChosenSubject) -> str:
+    """The one place a hold names the seat counter it counts on (taken, released, offered)."""
+    assert hold.campus_id is not None, "only an oral hold counts on a seat counter"
+    return seats_pk(hold.campus_id, hold.code)
+
+
+def counters_of(campus_id: str, subject: str) -> list[str]:
+    """Every seat counter of a campus + oral subject (one today)."""
+    return [seats_pk(campus_id, subject)]
+
+
+def on_counter(hold: ChosenSubject, counter: str) -> ChosenSubject:
+    """The hold made to count on `counter` (an offered seat stays on the counter it came from):
+    with one counter per campus + subject, the hold already names it."""
+    if counter_key(hold) != counter:
+        raise ValueError(f"an offered hold on {counter_key(hold)} cannot count on {counter}")
+    return hold
+
+
+def waitlist_pk(campus_id: str, subject: str) -> str:
+    """The waiting list of a campus + oral subject: its head item's pk, its entries' GSI1 pk."""
+    return f"WAITLIST#{campus_id}#{subject}"
+
+
 def subject_sk(chosen: ChosenSubject) -> str:
     return f"SUBJECT#{chosen.slot}"
 
@@ -362,6 +386,7 @@ def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
         pay_by=optional_iso(chosen.pay_by),
         hold_id=chosen.hold_id,
         campus_id=chosen.campus_id,
+        offered=chosen.offered or None,
     )
 
 
@@ -376,4 +401,5 @@ def subject_from_item(item: SubjectItem) -> ChosenSubject:
         pay_by=optional_time(item.pay_by),
         hold_id=item.hold_id,
         campus_id=item.campus_id,
+        offered=bool(item.offered),
     )

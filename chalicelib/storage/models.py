@@ -83,6 +83,33 @@ class SeatReleaseItem(TableItem, discriminator="seat_release"):
     released_at = UnicodeAttribute()
 
 
+class WaitlistHeadItem(TableItem, discriminator="waitlist_head"):
+    """R-WAIT-2: how many wait for a campus + oral subject; releases read it in their condition."""
+
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    waiting = NumberAttribute(default=0)
+
+
+class WaitlistEntryItem(TableItem, discriminator="waitlist_entry"):
+    """One student waiting (in the account's partition, one per oral level), in join order in GSI1."""
+
+    account_id = UnicodeAttribute()
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    level = NumberAttribute()
+    joined_at = UnicodeAttribute()
+
+
+class PendingSeatItem(TableItem, discriminator="pending_seat"):
+    """A seat that came back while students wait: still counted on `counter`, offered to nobody yet."""
+
+    campus_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    counter = UnicodeAttribute()  # the counter's pk: the offered hold belongs to it
+    released_at = UnicodeAttribute()
+
+
 class RollItem(TableItem, discriminator="roll"):
     """Keyed by the number's digest; the number itself only sealed (decision 0013)."""
 
@@ -208,6 +235,7 @@ class SubjectItem(TableItem, discriminator="subject"):
     pay_by = UnicodeAttribute(null=True)
     hold_id = UnicodeAttribute()
     campus_id = UnicodeAttribute(null=True)
+    offered = BooleanAttribute(null=True)  # R-WAIT-2: held for the student from the waiting list
 
 
 class OrderItem(TableItem, discriminator="order"):
@@ -324,6 +352,9 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     OpeningProgressItem,
     OpeningSeedItem,
     JobLeaseItem,
+    WaitlistHeadItem,
+    WaitlistEntryItem,
+    PendingSeatItem,
 )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso
@@ -33,11 +35,13 @@ from chalicelib.storage import codec
 from chalicelib.storage.models import (
     BindingItem,
     CatalogPartItem,
+    PendingSeatItem,
     RegistrationItem,
     SeatCounterItem,
     SeatReleaseItem,
     SubjectItem,
     TableItem,
+    WaitlistHeadItem,
 )
 from chalicelib.storage.repositories import RELEASE_PROOF_KEPT, connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
@@ -111,12 +115,12 @@ class DynamoRegistrations:
     ) -> None:
         now = chosen.chosen_at
 
-        def build(txn: Txn) -> None:
+        def build(txn: Txn, offered: Offered) -> None:
             touch_registration(txn, registration.account_id)
-            take_slot_ops(txn, registration.account_id, chosen, replacing, now)
+            take_slot_ops(txn, registration.account_id, chosen, replacing, now, offered)
 
         try:
-            run(connection(), build)
+            run_releasing(build)
         except ConditionsFailed as failed:
             if "registration" in failed.labels:
                 raise NotFound("报名信息已不存在，请重新查询资格并保存。") from None
@@ -126,12 +130,12 @@ class DynamoRegistrations:
             raise LevelTaken() from None
 
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
-        def build(txn: Txn) -> None:
+        def build(txn: Txn, offered: Offered) -> None:
             touch_registration(txn, account_id)
-            drop_hold(txn, account_id, chosen, now)
+            drop_hold(txn, account_id, chosen, now, offered)
 
         try:
-            run(connection(), build)
+            run_releasing(build)
         except ConditionsFailed:
             raise SubjectPaid() from None
 
@@ -179,7 +183,7 @@ class DynamoRegistrations:
     def release_seat(self, hold: ChosenSubject, now: datetime) -> bool:
         """Release a removed hold's seat unless someone already did; True if this call did."""
         try:
-            run(connection(), lambda txn: release_seat_ops(txn, hold, now))
+            run_releasing(lambda txn, offered: release_seat_ops(txn, hold, now, offered=offered))
         except ConditionsFailed:
             return False
         return True
@@ -197,7 +201,7 @@ class DynamoRegistrations:
         """R-BIND-4: the registration, both sides of the binding and its unpaid holds, at once."""
         account_id = registration.account_id
 
-        def build(txn: Txn) -> None:
+        def build(txn: Txn, offered: Offered) -> None:
             txn.delete(
                 "registration",
                 RegistrationItem(codec.account_pk(account_id), "REGISTRATION"),
@@ -209,10 +213,10 @@ class DynamoRegistrations:
                 BindingItem.account_id == account_id,
             )
             for chosen in registration.subjects:
-                drop_hold(txn, account_id, chosen, now)
+                drop_hold(txn, account_id, chosen, now, offered)
 
         try:
-            run(connection(), build)
+            run_releasing(build)
         except ConditionsFailed:
             raise NotFound("报名信息已变化，请刷新后重试。") from None
 
@@ -224,31 +228,58 @@ def touch_registration(txn: Txn, account_id: str) -> None:
 
 
 def take_slot_ops(
-    txn: Txn, account_id: str, chosen: ChosenSubject, replacing: ChosenSubject | None, now: datetime
+    txn: Txn,
+    account_id: str,
+    chosen: ChosenSubject,
+    replacing: ChosenSubject | None,
+    now: datetime,
+    offered: Offered = frozenset(),
 ) -> None:
     """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject its
-    seat, never beyond capacity (R-ORAL-4); the replaced hold's seat goes back (labels slot, seat)."""
+    seat, never beyond capacity (R-ORAL-4); the replaced hold's seat goes back (labels slot, seat).
+
+    An expired hold replaced at the same counter passes its seat on, unless students wait for it
+    (R-WAIT-2): then its seat is offered to them and the new hold needs a free seat like any grab."""
     slot_free = SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
     txn.put("slot", codec.subject_item(account_id, chosen), slot_free)
-    same_counter = replacing is not None and (replacing.campus_id, replacing.code) == (chosen.campus_id, chosen.code)
+    same_counter = (
+        replacing is not None
+        and replacing.campus_id is not None
+        and chosen.campus_id is not None
+        and codec.counter_key(replacing) == codec.counter_key(chosen)
+        and replacing.hold_id not in offered
+    )
     if chosen.campus_id is not None and not same_counter:
-        counter = SeatCounterItem(codec.seats_pk(chosen.campus_id, chosen.code), "SEATS")
+        counter = SeatCounterItem(codec.counter_key(chosen), "SEATS")
         txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
     if replacing is not None and replacing.campus_id is not None:
-        release_seat_ops(txn, replacing, now, count=not same_counter)
+        if same_counter:  # the seat passes to the new hold only while nobody waits for it
+            txn.check(f"{WAITING}{replacing.hold_id}", WaitlistHeadItem, *_head_key(replacing), nobody_waiting())
+        release_seat_ops(txn, replacing, now, count=not same_counter, offered=offered)
 
 
-def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
+def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime, offered: Offered = frozenset()) -> None:
     """The unpaid hold goes, and with it, for an oral subject, its seat (once)."""
     item = SubjectItem(codec.account_pk(account_id), codec.subject_sk(chosen))
     unpaid_same_hold = (SubjectItem.hold_id == chosen.hold_id) & (SubjectItem.status == SubjectStatus.UNPAID.value)
     txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
     if chosen.campus_id is not None:
-        release_seat_ops(txn, chosen, now)
+        release_seat_ops(txn, chosen, now, offered=offered)
 
 
-def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
-    """A seat goes back at most once: the release proof is written only if absent."""
+# The ids of holds whose seat goes to the waiting list as a pending seat instead of its counter.
+Offered = frozenset[str]
+WAITING = "waiting:"  # label of the condition that nobody waits for a released seat
+
+
+def release_seat_ops(
+    txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True, offered: Offered = frozenset()
+) -> None:
+    """A seat goes back at most once: the release proof is written only if absent (decision 0006).
+
+    R-WAIT-2: it goes back to its counter only if nobody waits for it (condition labelled
+    `waiting:<hold_id>`); a hold in `offered` gives its seat to the waiting list instead, as a
+    pending seat still counted as taken, so no grab can take it (see `run_releasing`)."""
     assert hold.campus_id is not None
     proof = SeatReleaseItem(
         f"RELEASE#{hold.hold_id}",
@@ -258,6 +289,53 @@ def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool =
         expires=now + RELEASE_PROOF_KEPT,
     )
     txn.put(f"release:{hold.hold_id}", proof, SeatReleaseItem.pk.does_not_exist())
-    if count:
-        counter = SeatCounterItem(codec.seats_pk(hold.campus_id, hold.code), "SEATS")
-        txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
+    if not count:
+        return
+    if hold.hold_id in offered:
+        txn.put(f"pending:{hold.hold_id}", pending_seat_item(hold, now), PendingSeatItem.pk.does_not_exist())
+        return
+    txn.check(f"{WAITING}{hold.hold_id}", WaitlistHeadItem, *_head_key(hold), nobody_waiting())
+    counter = SeatCounterItem(codec.counter_key(hold), "SEATS")
+    txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
+
+
+def _head_key(hold: ChosenSubject) -> tuple[str, str]:
+    assert hold.campus_id is not None
+    return codec.waitlist_pk(hold.campus_id, hold.code), "HEAD"
+
+
+def nobody_waiting() -> Condition:
+    """The waiting list's head is absent (nobody ever waited) or counts nobody."""
+    empty: Condition = WaitlistHeadItem.pk.does_not_exist() | (WaitlistHeadItem.waiting == 0)
+    return empty
+
+
+def pending_seat_item(hold: ChosenSubject, now: datetime) -> PendingSeatItem:
+    """R-WAIT-2: the seat of `hold`, kept for the waiting list (in GSI1 `PENDING`, oldest first)."""
+    assert hold.campus_id is not None
+    return PendingSeatItem(
+        f"PENDING#{hold.hold_id}",
+        "PENDING",
+        gsi1pk="PENDING",
+        gsi1sk=f"{iso(now)}#{hold.hold_id}",
+        campus_id=hold.campus_id,
+        subject=hold.code,
+        counter=codec.counter_key(hold),
+        released_at=iso(now),
+    )
+
+
+def run_releasing(build: Callable[[Txn, Offered], None], attempts: int = 3) -> None:
+    """Run a transaction that may release seats: first to their counters; where students wait for
+    a seat (its `waiting:` condition failed, and only such conditions), again with that seat going
+    to the waiting list. Raises ConditionsFailed for any other failed condition."""
+    offered: Offered = frozenset()
+    for attempt in range(attempts):
+        try:
+            run(connection(), lambda txn, offered=offered: build(txn, offered))  # type: ignore[misc]
+            return
+        except ConditionsFailed as failed:
+            waited = {label.removeprefix(WAITING) for label in failed.labels if label.startswith(WAITING)}
+            if not waited or len(waited) < len(failed.labels) or attempt == attempts - 1:
+                raise
+            offered = offered | waited

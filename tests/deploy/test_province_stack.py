@@ -49,9 +49,10 @@ def resources_of(template: Json, kind: str) -> dict[str, Json]:
 # --- on the template --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("handler", ["ReleaseTtlDeletedHolds", "SendNewMessages"])
+@pytest.mark.parametrize("handler", ["ReleaseTtlDeletedHolds", "SendNewMessages", "OfferReturnedSeats"])
 def test_the_stream_handlers_read_the_stacks_own_table_stream(template: Json, handler: str) -> None:
-    """The seats of removed holds, and new messages (R-NOTE-1), from the province's own stream."""
+    """The seats of removed holds, new messages (R-NOTE-1) and seats for the waiting list (R-WAIT-2),
+    from the province's own stream."""
     (event,) = template["Resources"][handler]["Properties"]["Events"].values()
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["ProvinceTable", "StreamArn"]}
     assert event["Properties"]["BisectBatchOnFunctionError"] is True
@@ -102,6 +103,8 @@ def test_every_function_has_its_own_role_log_group_and_reserved_concurrency(temp
         "SendMessages",
         "RemindUnpaid",
         "AdmitQueued",
+        "OfferSeats",
+        "OfferReturnedSeats",
     }
     roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
     assert len(roles) == len(functions)
@@ -120,6 +123,7 @@ def test_the_jobs_failures_go_somewhere(template: Json) -> None:
         "SendMessages",
         "RemindUnpaid",
         "AdmitQueued",
+        "OfferSeats",
     }
     for config in configs.values():
         assert config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"] == {
@@ -150,8 +154,14 @@ def test_each_role_grants_what_its_function_does(template: Json) -> None:
     assert "dynamodb:DeleteItem" not in stream
     assert "secretsmanager:GetSecretValue" not in stream
     (writes,) = [s for s in statements(template, "StreamHandlerRole") if "dynamodb:PutItem" in s["Action"]]
-    # the stream handler gives seats back and writes nothing else: no order, no registration
-    assert writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["RELEASE#*", "SEATS#*"]
+    # the stream handler gives seats back (to the counter, or to the waiting list) and writes nothing
+    # else: no order, no registration
+    assert writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
+        "RELEASE#*",
+        "SEATS#*",
+        "WAITLIST#*",
+        "PENDING#*",
+    ]
     assert "secretsmanager:GetSecretValue" not in actions(template, "ExpiryJobRole")
     assert "secretsmanager:GetSecretValue" in actions(template, "ReconcileJobRole")
 
@@ -172,6 +182,19 @@ def test_the_senders_of_messages_write_only_the_outbox_and_alone_read_the_messag
     functions = resources_of(template, "AWS::Serverless::Function")
     told = {name for name, f in functions.items() if "MESSAGING_SECRET_NAME" in json.dumps(f["Properties"])}
     assert told == {"SendNewMessages", "SendMessages"}
+
+
+def test_the_offer_step_writes_only_what_an_offer_touches_and_reads_no_secret(template: Json) -> None:
+    """R-WAIT-2: the offer job and its stream handler write the student's partition, the list, the
+    pending seat, the counter, a release proof and the message; no order, no secret."""
+    for role in ("OfferJobRole", "OfferStreamRole"):
+        (writes,) = [s for s in statements(template, role) if "dynamodb:PutItem" in s["Action"]]
+        assert writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
+            "ACCOUNT#*", "WAITLIST#*", "PENDING#*", "SEATS#*", "RELEASE#*", "OUTBOX#*"
+        ]  # fmt: skip
+        assert "secretsmanager:GetSecretValue" not in actions(template, role), role
+    assert "dynamodb:GetRecords" in actions(template, "OfferStreamRole")
+    assert "dynamodb:GetRecords" not in actions(template, "OfferJobRole")
 
 
 def test_alarms_and_a_dashboard(template: Json) -> None:
@@ -341,7 +364,7 @@ def test_the_deployed_table(deployed: dict[str, Any]) -> None:
 def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) -> None:
     lambdas = boto3.client("lambda", region_name=REGION)
     names = {f["FunctionName"] for f in lambdas.list_functions()["Functions"]}
-    expected = ("api", "expiry", "reconcile", "stream", "messages", "send", "remind", "admit")
+    expected = ("api", "expiry", "reconcile", "stream", "messages", "send", "remind", "admit", "offer", "offer-stream")
     assert names == {f"cet-registration-zhejiang-{n}" for n in expected}
     stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="cet-registration-zhejiang")[
         "Table"

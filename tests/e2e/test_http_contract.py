@@ -74,7 +74,7 @@ BAD_CHECK_DIGIT = ZHANG.id_number[:17] + ("0" if ZHANG.id_number[17] != "0" else
 
 REGISTRATION_KEYS = {"candidate", "saved_at", "expires_at", "subjects", "amount_due"}
 CANDIDATE_KEYS = {"id_type", "id_number", "name", "school_id", "school", "campus_id", "campus", "student_no"}
-SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by"}
+SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by", "offered"}
 REVIEW_KEYS = {"review_id", "status", "ticket_number", "submitted_at", "decided_at", "note"}
 STAFF_REVIEW_KEYS = REVIEW_KEYS | {"candidate", "cet4_record"}
 ORDER_KEYS = {
@@ -1329,6 +1329,7 @@ def test_r_pay_1_a_chosen_subject_is_201_and_due_24_hours_later(client: Client) 
         "campus": None,
         "fee": 3000,
         "status": "unpaid",
+        "offered": False,  # R-WAIT-2: chosen, not held from a waiting list
     }
     pay_by = parse_time(subject["pay_by"])
     assert before <= pay_by - timedelta(hours=24) <= after, (before, subject["pay_by"], after)
@@ -1562,6 +1563,120 @@ def test_api_removing_an_unknown_subject_code_is_400_invalid_request(client: Cli
         f"for a code that is no subject of the province; got {reply.status} {reply.text}"
     )
     expect(reply, REMOVE, 400, "INVALID_REQUEST", "code")
+
+
+# The waiting list for full campuses (R-WAIT-1..2)
+
+WAITLIST = "POST /waitlist"
+MY_WAITLIST = "GET /waitlist"
+LEAVE = "DELETE /waitlist/{subject}"
+WAITLIST_KEYS = {"subject", "campus_id", "campus", "position", "joined_at"}
+
+
+def join(client: Client, token: str, subject: str = "CET-SET4", campus_id: str = "NJU-GL") -> Reply:
+    return call(client, "POST", "/waitlist", {"subject": subject, "campus_id": campus_id}, token)
+
+
+def my_waitlist(client: Client, token: str) -> list[dict[str, Any]]:
+    return list(ok(call(client, "GET", "/waitlist", token=token), MY_WAITLIST))
+
+
+def fill_nju_gl(client: Client) -> list[str]:
+    """ZHANG, LI and QIAN hold NJU-GL's three CET-SET4 seats: their tokens."""
+    tokens = []
+    for entry in (ZHANG, LI, QIAN):
+        token = registered(client, entry)
+        chosen(client, token, "CET4")
+        chosen(client, token, "CET-SET4", "NJU-GL")
+        tokens.append(token)
+    return tokens
+
+
+def test_r_wait_1_a_full_campus_is_joined_201_in_order_and_left_204(client: Client) -> None:
+    """R-WAIT-1: a campus showing none is joined (201 with the place); one list per oral level (409
+    WAITLIST_EXISTS); beside a free seat 409 CAMPUS_NOT_FULL; with the level held 409 LEVEL_TAKEN."""
+    first, second = registered(client, PASSPORT), registered(client, SUN)
+    for token in (first, second):
+        chosen(client, token, "CET4")
+    expect(join(client, first), WAITLIST, 409, "CAMPUS_NOT_FULL")
+    holders = fill_nju_gl(client)
+    assert colour(client, first, "NJU-GL") == "none"
+    expect(join(client, holders[0]), WAITLIST, 409, "LEVEL_TAKEN")
+    body = ok(join(client, first), WAITLIST, 201)
+    assert set(body) == WAITLIST_KEYS
+    assert (body["subject"], body["campus_id"], body["position"]) == ("CET-SET4", "NJU-GL", 1)
+    assert parse_time(body["joined_at"]) == server_now(client)
+    advance(client, 1)
+    assert ok(join(client, second), WAITLIST, 201)["position"] == 2
+    expect(join(client, first), WAITLIST, 409, "WAITLIST_EXISTS")
+    assert [(e["subject"], e["position"]) for e in my_waitlist(client, second)] == [("CET-SET4", 2)]
+    ok(call(client, "DELETE", "/waitlist/CET-SET4", token=first), LEAVE, 204)
+    assert my_waitlist(client, first) == []
+    assert [e["position"] for e in my_waitlist(client, second)] == [1]
+    expect(call(client, "DELETE", "/waitlist/CET-SET4", token=first), LEAVE, 404, "NOT_FOUND")
+    expect(call(client, "DELETE", "/waitlist/CET4", token=first), LEAVE, 400, "INVALID_REQUEST", "subject")
+    expect(call(client, "DELETE", "/waitlist/NOPE", token=first), LEAVE, 400, "INVALID_REQUEST", "subject")
+
+
+def test_r_wait_1_joining_makes_the_checks_of_choosing_403_400_404(client: Client) -> None:
+    """R-WAIT-1 with R-ORAL-1/2/4: whoever could not choose the campus cannot wait for it either."""
+    fill_nju_gl(client)
+    zhang_again = registered(client, PASSPORT)
+    expect(join(client, zhang_again), WAITLIST, 403, "WRITTEN_REQUIRED")
+    chosen(client, zhang_again, "CET4")
+    expect(join(client, zhang_again, "CET-SET6"), WAITLIST, 403, "NOT_QUALIFIED")
+    expect(join(client, zhang_again, campus_id="NJU-XL"), WAITLIST, 403, "CAMPUS_NOT_OPEN")
+    wang = registered(client, WANG)
+    chosen(client, wang, "CET4")
+    expect(join(client, wang), WAITLIST, 403, "EXTERNAL_NOT_ALLOWED")
+    for body, field in (({"subject": "CET4", "campus_id": "NJU-GL"}, "subject"), ({"subject": "CET-SET4"}, "campus_id"),
+                        ({"subject": "CET-SET4", "campus_id": "NOPE"}, "campus_id"),
+                        ({"subject": "CET-SET4", "campus_id": "OLD-1"}, "campus_id")):  # fmt: skip
+        expect(call(client, "POST", "/waitlist", body, zhang_again), WAITLIST, 400, "INVALID_REQUEST", field)
+    expect(join(client, agreed_student(client)), WAITLIST, 404, "NOT_FOUND")
+    t = staff(client, NJU_STAFF)
+    expect(join(client, t), WAITLIST, 403, "FORBIDDEN")
+    expect(call(client, "GET", "/waitlist", token=t), MY_WAITLIST, 403, "FORBIDDEN")
+    expect(call(client, "DELETE", "/waitlist/CET-SET4", token=t), LEAVE, 403, "FORBIDDEN")
+    for token in (None, "not-a-token"):
+        expect(join(client, token), WAITLIST, 401, "UNAUTHENTICATED")  # type: ignore[arg-type]
+        expect(call(client, "GET", "/waitlist", token=token), MY_WAITLIST, 401, "UNAUTHENTICATED")
+        expect(call(client, "DELETE", "/waitlist/CET-SET4", token=token), LEAVE, 401, "UNAUTHENTICATED")
+
+
+def test_r_wait_2_a_returned_seat_is_offered_in_order_as_an_unpaid_subject_never_grabbed(client: Client) -> None:
+    """R-WAIT-2: a seat that comes back while students wait stays none on the list and is refused to a
+    grab; the offer step holds it for the first on the list as an unpaid subject due 2 hours later,
+    tells them (seat_offered), and the existing payment flow pays it."""
+    holders = fill_nju_gl(client)
+    login = new_login()
+    first = registered(client, PASSPORT, agreed_student(client, login))
+    grabber = registered(client, SUN)
+    for token in (first, grabber):
+        chosen(client, token, "CET4")
+    ok(join(client, first), WAITLIST, 201)
+    ok(remove(client, holders[1], "CET-SET4"), REMOVE)
+    assert colour(client, grabber, "NJU-GL") == "none"
+    expect(choose(client, grabber, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 409, "CAMPUS_FULL")
+
+    before = server_now(client)
+    report = ok(call(client, "POST", "/_test/jobs/offer"), JOB)
+    assert report == {"offered": 1, "skipped": 0, "given_back": 0, "left_pending": 0}
+    after = server_now(client)
+    offered = ok(call(client, "GET", "/registration", token=first), "GET /registration")
+    oral = next(s for s in offered["subjects"] if s["code"] == "CET-SET4")
+    assert (oral["campus_id"], oral["status"], oral["offered"]) == ("NJU-GL", "unpaid", True)
+    assert before + timedelta(hours=2) <= parse_time(oral["pay_by"]) <= after + timedelta(hours=2)
+    assert my_waitlist(client, first) == []
+    [message] = outbox(client, login, "seat_offered")
+    assert "鼓楼校区" in message["body"]
+    assert message["code"] is None
+    assert ok(call(client, "POST", "/_test/jobs/offer"), JOB)["offered"] == 0  # offered once
+
+    order = place(client, first)
+    assert order["amount"] == 8000
+    ok(sandbox_pay(client, order["order_id"]), PAY)
+    assert statuses(client, first) == [("CET4", "paid"), ("CET-SET4", "paid")]
 
 
 # Orders and payments (R-PAY-1..5), through the local payment sandbox
@@ -2257,7 +2372,7 @@ def until(moment: datetime) -> None:
     CLOCK.advance(max(0.0, (moment - CLOCK.now()).total_seconds()))
 
 
-def join(client: Client, token: str, opening_id: str = "GL-OPENING") -> Reply:
+def join_queue(client: Client, token: str, opening_id: str = "GL-OPENING") -> Reply:
     return call(client, "POST", f"/openings/{opening_id}/entries", token=token)
 
 
@@ -2307,22 +2422,22 @@ def test_r_queue_2_join_once_201_then_200_the_same_entry_only_inside_the_queue_w
     `queue_opens_at` and after `closes_at`; 404 for an opening that does not exist."""
     opening = with_opening()
     token, other = agreed_student(client), agreed_student(client)
-    expect(join(client, token), JOIN, 409, "QUEUE_NOT_OPEN")
-    expect(join(client, token, "NO-SUCH-OPENING"), JOIN, 404, "NOT_FOUND")
-    expect(join(client, token, "bad id!"), JOIN, 404, "NOT_FOUND")
+    expect(join_queue(client, token), JOIN, 409, "QUEUE_NOT_OPEN")
+    expect(join_queue(client, token, "NO-SUCH-OPENING"), JOIN, 404, "NOT_FOUND")
+    expect(join_queue(client, token, "bad id!"), JOIN, 404, "NOT_FOUND")
     expect(call(client, "GET", "/openings/GL-OPENING/entries/current", token=token), PLACE, 404, "NOT_FOUND")
     until(opening.queue_opens_at)
-    first = ok(join(client, token), JOIN, 201)
+    first = ok(join_queue(client, token), JOIN, 201)
     assert set(first) == ENTRY_KEYS
     assert (first["state"], first["position"], first["ahead"]) == ("waiting", None, None)
-    assert ok(join(client, token), JOIN, 200) == first
+    assert ok(join_queue(client, token), JOIN, 200) == first
     assert queue_place(client, token) == first  # R-QUEUE-3: no place before opens_at, arriving early gains nothing
-    ok(join(client, other), JOIN, 201)
+    ok(join_queue(client, other), JOIN, 201)
     admit(client)
     assert the_opening(client)["queued"] == 2
     expect(call(client, "GET", "/openings/NO-SUCH/entries/current", token=token), PLACE, 404, "NOT_FOUND")
     until(opening.closes_at)
-    expect(join(client, agreed_student(client)), JOIN, 409, "QUEUE_NOT_OPEN")
+    expect(join_queue(client, agreed_student(client)), JOIN, 409, "QUEUE_NOT_OPEN")
 
 
 def test_r_queue_2_the_queue_is_for_signed_in_students(client: Client) -> None:
@@ -2331,7 +2446,7 @@ def test_r_queue_2_the_queue_is_for_signed_in_students(client: Client) -> None:
     expect(call(client, "POST", "/openings/GL-OPENING/entries"), JOIN, 401, "UNAUTHENTICATED")
     expect(call(client, "GET", "/openings/GL-OPENING/entries/current"), PLACE, 401, "UNAUTHENTICATED")
     teacher = staff(client, NJU_STAFF)
-    expect(join(client, teacher), JOIN, 403, "FORBIDDEN")
+    expect(join_queue(client, teacher), JOIN, 403, "FORBIDDEN")
     expect(call(client, "GET", "/openings/GL-OPENING/entries/current", token=teacher), PLACE, 403, "FORBIDDEN")
 
 
@@ -2342,12 +2457,12 @@ def test_r_queue_3_the_pre_opening_order_is_the_hmac_order_anyone_can_check(clie
     until(opening.queue_opens_at)
     early = [agreed_student(client) for _ in range(5)]
     for token in early:
-        ok(join(client, token), JOIN, 201)
+        ok(join_queue(client, token), JOIN, 201)
         CLOCK.advance(60)
     until(opening.opens_at)
     late = [agreed_student(client) for _ in range(2)]
     for token in late:
-        ok(join(client, token), JOIN, 201)
+        ok(join_queue(client, token), JOIN, 201)
         CLOCK.advance(1)
     until(opening.opens_at + ORDER_GRACE)
     report = admit(client)
@@ -2370,7 +2485,7 @@ def test_r_queue_4_admitted_at_the_rate_for_pass_minutes_then_lapsed_and_back_at
     until(opening.queue_opens_at)
     tokens = [agreed_student(client) for _ in range(3)]
     for token in tokens:
-        ok(join(client, token), JOIN, 201)
+        ok(join_queue(client, token), JOIN, 201)
     until(opening.opens_at + ORDER_GRACE)
     admit(client)
     by_place = sorted(tokens, key=lambda token: queue_place(client, token)["position"])
@@ -2381,14 +2496,14 @@ def test_r_queue_4_admitted_at_the_rate_for_pass_minutes_then_lapsed_and_back_at
     )
     assert (second["state"], second["ahead"], third["ahead"]) == ("waiting", 0, 1)
     assert 0 < second["estimated_wait_seconds"] <= 60 < third["estimated_wait_seconds"] <= 120
-    assert ok(join(client, by_place[0]), JOIN, 200)["state"] == "admitted"  # still live: the same entry
+    assert ok(join_queue(client, by_place[0]), JOIN, 200)["state"] == "admitted"  # still live: the same entry
     CLOCK.advance(60)
     admit(client)
     assert queue_place(client, by_place[1])["state"] == "admitted"
     assert the_opening(client)["admitted"] == 2
     CLOCK.advance(10 * 60)
     assert queue_place(client, by_place[0])["state"] == "lapsed"
-    again = ok(join(client, by_place[0]), JOIN, 201)
+    again = ok(join_queue(client, by_place[0]), JOIN, 201)
     assert (again["state"], again["position"]) == ("waiting", None)
     admit(client)
     assert queue_place(client, by_place[0])["position"] == 4  # behind everyone placed before
@@ -2406,7 +2521,7 @@ def test_r_queue_1_an_oral_choice_inside_the_queue_window_needs_a_live_admission
     chosen(client, token, "CET4")
     until(opening.queue_opens_at)
     expect(choose(client, token, "CET-SET4", "NJU-GL"), CHOOSE, 403, "NOT_ADMITTED")
-    ok(join(client, token), JOIN, 201)
+    ok(join_queue(client, token), JOIN, 201)
     until(opening.opens_at + ORDER_GRACE)
     expect(choose(client, token, "CET-SET4", "NJU-GL"), CHOOSE, 403, "NOT_ADMITTED")  # placed, not yet admitted
     admit(client)
@@ -2427,7 +2542,7 @@ def test_r_queue_5_an_admission_never_bypasses_capacity(client: Client) -> None:
     tokens = [registered(client, entry) for entry in (ZHANG, LI, QIAN, SUN)]
     for token in tokens:
         chosen(client, token, "CET4")
-        ok(join(client, token), JOIN, 201)
+        ok(join_queue(client, token), JOIN, 201)
     until(opening.opens_at + ORDER_GRACE)
     admit(client)
     for token in tokens[:3]:

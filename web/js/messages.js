@@ -50,6 +50,8 @@ export const MESSAGES = {
   // the waiting room (R-QUEUE)
   NOT_ADMITTED: "该校区口试正在集中开放，需要排队：请先点“加入排队”，轮到您后在放行时间内选择校区。",
   QUEUE_NOT_OPEN: "该场次的排队尚未开始或已经结束，请留意页面上的排队时间。",
+  CAMPUS_NOT_FULL: "该校区此科目尚有考位，请直接报考，无需候补（列表已更新）。",
+  WAITLIST_EXISTS: "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。",
   SUBJECT_PAID: "已缴费的科目不能更改或取消。",
   ORAL_DEPENDS: "请先删除依赖该笔试科目的口试科目，再删除笔试科目。",
   // payment (R-PAY)

@@ -5,6 +5,7 @@ import { beijing, opensOn, startCountdowns, subjectName, when, yuan } from "../f
 import { describe } from "../messages.js";
 import { queuePanel } from "./queue.js";
 import { reviewStatus } from "./review.js";
+import { joinButton, joinedText, offeredNotes, waitlistPanel } from "./waitlist.js";
 
 const KIND = { written: "笔试", oral: "口试" };
 
@@ -105,6 +106,9 @@ export async function registrationView(ctx) {
     });
   const review = ctx.me.cet6_review;
   const empty = !registration.subjects.length;
+  const offers = h("div", { class: "offers", "aria-live": "polite" }, offeredNotes(registration));
+  startCountdowns(offers);
+  const waiting = await waitlistPanel(ctx, box);
   return h(
     "section",
     { class: "card" },
@@ -114,8 +118,10 @@ export async function registrationView(ctx) {
     empty && registration.expires_at
       ? h("p", { class: "message warn" }, `请尽快报考科目：如到 ${when(registration.expires_at)} 仍未报考任何科目，报名信息将被自动删除。`)
       : null,
+    offers,
     subjectTable(registration, remove),
     box,
+    waiting,
     registration.amount_due > 0
       ? h("p", { class: "due" }, "待缴费：", h("strong", {}, yuan(registration.amount_due)), "（所有科目须在选择后 24 小时内缴费，否则将被自动删除）")
       : null,
@@ -264,7 +270,8 @@ export async function oralView(ctx) {
     // R-QUEUE: the queue of any opening that holds one of these campuses, above the campuses
     const queues = await queuePanel(ctx, [...campuses, ...upcoming].map((c) => c.campus_id));
     if (asked !== subject) return;
-    campusArea.replaceChildren(queues, campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null), upcomingCampuses(upcoming));
+    const join = (campus) => joinButton(ctx, box, asked, campus, (entry) => showMessage(box, joinedText(entry), "success"));
+    campusArea.replaceChildren(queues, campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null, join), upcomingCampuses(upcoming));
   };
   const shown = (error) => {
     if (error?.code === "UNAUTHENTICATED") throw error;
@@ -318,7 +325,7 @@ export async function oralView(ctx) {
     { class: "card" },
     h("h1", {}, "口试报考"),
     readNotice(`${notices.province.name}通告`, notices.province.notice),
-    h("p", { class: "legend" }, "余量说明：", remainingBadge("green"), " 剩余考位超过一半；", remainingBadge("yellow"), " 剩余考位一半或以下；", remainingBadge("none"), " 已报满，不能选择，请选择其他校区。"),
+    h("p", { class: "legend" }, "余量说明：", remainingBadge("green"), " 剩余考位超过一半；", remainingBadge("yellow"), " 剩余考位一半或以下；", remainingBadge("none"), " 已报满，不能选择，请选择其他校区，或点击“排队候补”。"),
     form,
   );
 }
@@ -335,7 +342,7 @@ function upcomingCampuses(upcoming) {
   );
 }
 
-function campusChoice(campuses, onlyCampus) {
+function campusChoice(campuses, onlyCampus, join) {
   const shown = onlyCampus ? campuses.filter((c) => c.campus_id === onlyCampus) : campuses;
   if (!shown.length) return h("p", { class: "message warn" }, "当前没有开放口试报名的校区。有些校区开放较晚，请关注学校通知，开放后再来报考。");
   const notice = h("div", { class: "notice", "aria-live": "polite" });
@@ -350,6 +357,7 @@ function campusChoice(campuses, onlyCampus) {
       { class: `option campus${full ? " disabled" : ""}` },
       radio,
       h("label", { for: id }, h("span", {}, campus.name), h("small", {}, campus.school), remainingBadge(campus.remaining)),
+      full ? join(campus) : null,
     );
   });
   if (onlyCampus) showNotice(shown[0]);
