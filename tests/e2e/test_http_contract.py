@@ -1602,10 +1602,11 @@ def test_r_wait_1_a_full_campus_is_joined_201_in_order_and_left_204(client: Clie
     holders = fill_nju_gl(client)
     assert colour(client, first, "NJU-GL") == "none"
     expect(join(client, holders[0]), WAITLIST, 409, "LEVEL_TAKEN")
+    before = server_now(client)
     body = ok(join(client, first), WAITLIST, 201)
     assert set(body) == WAITLIST_KEYS
     assert (body["subject"], body["campus_id"], body["position"]) == ("CET-SET4", "NJU-GL", 1)
-    assert parse_time(body["joined_at"]) == server_now(client)
+    assert before <= parse_time(body["joined_at"]) <= server_now(client)  # the service clock runs on
     advance(client, 1)
     assert ok(join(client, second), WAITLIST, 201)["position"] == 2
     expect(join(client, first), WAITLIST, 409, "WAITLIST_EXISTS")
@@ -2548,3 +2549,22 @@ def test_r_queue_5_an_admission_never_bypasses_capacity(client: Client) -> None:
     for token in tokens[:3]:
         chosen(client, token, "CET-SET4", "NJU-GL")  # capacity 3
     expect(choose(client, tokens[3], "CET-SET4", "NJU-GL"), CHOOSE, 409, "CAMPUS_FULL")
+
+
+def test_r_queue_1_the_waiting_list_is_no_way_around_the_queue(client: Client) -> None:
+    """R-QUEUE-1, R-WAIT-1: inside the queue window, joining a full campus's waiting list asks for
+    the same live admission as choosing it (403 NOT_ADMITTED); an admitted student may join."""
+    opening = with_opening(rate=4, pass_minutes=30)
+    until(opening.queue_opens_at)
+    admitted = [registered(client, entry) for entry in (ZHANG, LI, QIAN, SUN)]
+    for token in admitted:
+        chosen(client, token, "CET4")
+        ok(join_queue(client, token), JOIN, 201)
+    outsider = registered(client, PASSPORT)
+    chosen(client, outsider, "CET4")
+    until(opening.opens_at + ORDER_GRACE)
+    admit(client)
+    for token in admitted[:3]:
+        chosen(client, token, "CET-SET4", "NJU-GL")  # capacity 3: the campus is full
+    expect(join(client, outsider), WAITLIST, 403, "NOT_ADMITTED")
+    ok(join(client, admitted[3]), WAITLIST, 201)
