@@ -375,7 +375,14 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
     assert mapping["EventSourceArn"] == stream_arn
     rules = boto3.client("events", region_name=REGION).list_rules()["Rules"]
     expressions = sorted(r["ScheduleExpression"] for r in rules)
-    assert expressions == ["rate(1 minute)", "rate(1 minute)", "rate(15 minutes)", "rate(5 minutes)", "rate(5 minutes)"]
+    assert expressions == [
+        "rate(1 minute)",
+        "rate(1 minute)",
+        "rate(1 minute)",
+        "rate(15 minutes)",
+        "rate(5 minutes)",
+        "rate(5 minutes)",
+    ]
 
 
 def test_the_province_key_lets_alarms_and_log_groups_use_it(template: Json) -> None:
