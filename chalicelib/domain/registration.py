@@ -46,6 +46,7 @@ class ChosenSubject:
     pay_by: datetime | None
     hold_id: str
     campus_id: str | None = None
+    shard: int | None = None  # the seat counter shard an oral hold took: its release gives that seat back
 
     @property
     def slot(self) -> str:

@@ -45,6 +45,29 @@ class SeatGrab:
     subject: str
 
 
+@dataclass(frozen=True)
+class AccountFile:
+    """What a student request needs from the account's partition, read in one Query: the account,
+    its registration with its subjects, its CET6 review and its open order (data-model pattern 1)."""
+
+    account: Account | None
+    registration: Registration | None
+    review: Cet6Review | None
+    open_order_id: str | None
+
+
+class AccountFiles(Protocol):
+    def file(self, account_id: str) -> AccountFile: ...
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What reclaiming a campus's expired holds did, and when the next live hold expires."""
+
+    released: int
+    next_expiry: datetime | None
+
+
 class CatalogStore(Protocol):
     def catalog(self) -> Catalog: ...
 
@@ -177,6 +200,9 @@ class ReviewStore(Protocol):
 class RegistrationStore(Protocol):
     def get(self, account_id: str) -> Registration | None: ...
 
+    def file(self, account_id: str) -> AccountFile:
+        """The account's partition in one read: account, registration, review, open order."""
+
     def bound_account(self, candidate_key: str) -> str | None: ...
 
     def bind(self, registration: Registration) -> None:
@@ -197,8 +223,9 @@ class RegistrationStore(Protocol):
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
         """Delete an unpaid subject and release its seat; raises SubjectPaid if it was paid."""
 
-    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
-        """Release every unpaid hold on this seat counter past its `pay_by`; returns how many."""
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> Reclaimed:
+        """Release every unpaid hold on these seats past its `pay_by`: how many, and the `pay_by`
+        of the earliest live unpaid hold left (None if there is none)."""
 
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """Delete the registration, both sides of its binding and its unpaid holds."""

@@ -53,7 +53,13 @@ def account_pk(account_id: str) -> str:
     return f"ACCOUNT#{account_id}"
 
 
-def seats_pk(campus_id: str, subject: str) -> str:
+def seats_pk(campus_id: str, subject: str, shard: int) -> str:
+    """Counter shard n of a campus's seats for an oral subject (data-model pattern 2)."""
+    return f"SEATS#{campus_id}#{subject}#{shard}"
+
+
+def unsharded_seats_pk(campus_id: str, subject: str) -> str:
+    """The single counter of provinces loaded before shards: the loader folds it into shard 0."""
     return f"SEATS#{campus_id}#{subject}"
 
 
@@ -239,7 +245,13 @@ def campus_to_json(campus: Campus) -> dict[str, Any]:
         "school_id": campus.school_id,
         "written_subjects": list(campus.written_subjects),
         "oral": [
-            {"subject": o.subject, "capacity": o.capacity, "opens_at": iso(o.opens_at), "closes_at": iso(o.closes_at)}
+            {
+                "subject": o.subject,
+                "capacity": o.capacity,
+                "opens_at": iso(o.opens_at),
+                "closes_at": iso(o.closes_at),
+                "shards": o.shards,
+            }
             for o in campus.oral
         ],
     }
@@ -247,7 +259,14 @@ def campus_to_json(campus: Campus) -> dict[str, Any]:
 
 def campus_from_json(data: dict[str, Any]) -> Campus:
     oral = tuple(
-        OralOffering(data["id"], o["subject"], int(o["capacity"]), parse_iso(o["opens_at"]), parse_iso(o["closes_at"]))
+        OralOffering(
+            data["id"],
+            o["subject"],
+            int(o["capacity"]),
+            parse_iso(o["opens_at"]),
+            parse_iso(o["closes_at"]),
+            int(o.get("shards", 1)),  # catalogs loaded before shards: one counter
+        )
         for o in data["oral"]
     )
     return Campus(data["id"], data["name"], data["school_id"], tuple(data["written_subjects"]), oral)
@@ -335,6 +354,7 @@ def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
         pay_by=optional_iso(chosen.pay_by),
         hold_id=chosen.hold_id,
         campus_id=chosen.campus_id,
+        shard=chosen.shard if oral else None,
     )
 
 
@@ -349,4 +369,6 @@ def subject_from_item(item: SubjectItem) -> ChosenSubject:
         pay_by=optional_time(item.pay_by),
         hold_id=item.hold_id,
         campus_id=item.campus_id,
+        # holds taken before shards sit in shard 0, where the loader folded their counter
+        shard=(int(item.shard) if item.shard is not None else 0) if item.campus_id else None,
     )

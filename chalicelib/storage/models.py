@@ -70,10 +70,13 @@ class CatalogPartItem(TableItem, discriminator="catalog"):
 
 
 class SeatCounterItem(TableItem, discriminator="seats"):
+    """One shard of a campus's seats for an oral subject (domain/seats.py)."""
+
     campus_id = UnicodeAttribute()
     subject = UnicodeAttribute()
     capacity = NumberAttribute()
     taken = NumberAttribute(default=0)
+    shard = NumberAttribute(null=True)
 
 
 class SeatReleaseItem(TableItem, discriminator="seat_release"):
@@ -208,6 +211,7 @@ class SubjectItem(TableItem, discriminator="subject"):
     pay_by = UnicodeAttribute(null=True)
     hold_id = UnicodeAttribute()
     campus_id = UnicodeAttribute(null=True)
+    shard = NumberAttribute(null=True)  # the seat counter shard an oral hold took
 
 
 class OrderItem(TableItem, discriminator="order"):

@@ -28,12 +28,15 @@ from chalicelib.domain.registration import (
     SubjectStatus,
     in_order,
 )
-from chalicelib.services.ports import SeatGrab
+from chalicelib.services.ports import AccountFile, Reclaimed, SeatGrab
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
+    AccountItem,
     BindingItem,
     CatalogPartItem,
+    OpenOrderItem,
     RegistrationItem,
+    ReviewItem,
     SeatCounterItem,
     SeatReleaseItem,
     SubjectItem,
@@ -45,21 +48,32 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 class DynamoRegistrations:
     def get(self, account_id: str) -> Registration | None:
+        return self.file(account_id).registration
+
+    def file(self, account_id: str) -> AccountFile:
+        """One Query of the account's partition (data-model pattern 1); the items it does not
+        need (codes, the login's throttle) come along and are dropped."""
+        account: AccountItem | None = None
         registration: RegistrationItem | None = None
+        review: ReviewItem | None = None
+        open_order: OpenOrderItem | None = None
         subjects: list[ChosenSubject] = []
         for item in TableItem.query(codec.account_pk(account_id)):
-            if isinstance(item, RegistrationItem):
-                registration = item
-            elif isinstance(item, SubjectItem):
+            if isinstance(item, SubjectItem):
                 subjects.append(codec.subject_from_item(item))
-        if registration is None:
-            return None
-        return Registration(
-            account_id=account_id,
-            candidate=codec.roll_from_json(json.loads(registration.candidate)),
-            saved_at=parse_iso(registration.saved_at),
-            subjects=in_order(subjects),
-            version=int(registration.version),
+            elif isinstance(item, AccountItem):
+                account = item
+            elif isinstance(item, RegistrationItem):
+                registration = item
+            elif isinstance(item, ReviewItem):
+                review = item
+            elif isinstance(item, OpenOrderItem):
+                open_order = item
+        return AccountFile(
+            account=codec.account_from_item(account) if account else None,
+            registration=_registration(account_id, registration, subjects) if registration else None,
+            review=codec.review_from_item(review) if review else None,
+            open_order_id=open_order.order_id if open_order else None,
         )
 
     def bound_account(self, candidate_key: str) -> str | None:
@@ -135,26 +149,31 @@ class DynamoRegistrations:
         except ConditionsFailed:
             raise SubjectPaid() from None
 
-    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
-        """R-PAY-1: holds past `pay_by` stop counting; their seats go back before anyone is refused."""
-        expired = SubjectItem.by_group.query(
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> Reclaimed:
+        """R-PAY-1: holds past `pay_by` stop counting; their seats go back before anyone is refused.
+
+        One query of the campus's holds in `pay_by` order, read up to the first live one: its
+        `pay_by` is when the next seat can come back by expiry (what a "full" memo may not outlive).
+        """
+        holds = SubjectItem.by_group.query(
             f"HOLDS#{seat.campus_id}#{seat.subject}",
-            SubjectItem.gsi1sk < iso(now),
             filter_condition=SubjectItem.status == SubjectStatus.UNPAID.value,
         )
         released = 0
-        for item in expired:
+        next_expiry: datetime | None = None
+        for item in holds:
             if not isinstance(item, SubjectItem):
                 continue
             hold = codec.subject_from_item(item)
             if hold.is_live(now):
-                continue
+                next_expiry = hold.pay_by
+                break
             try:
                 self.remove_subject(item.account_id, hold, now)
             except SubjectPaid:
                 continue  # paid or released meanwhile
             released += 1
-        return released
+        return Reclaimed(released, next_expiry)
 
     def overdue(self, now: datetime) -> list[str]:
         """Accounts with a hold or a registration due before `now` (GSI2), oldest first."""
@@ -217,6 +236,16 @@ class DynamoRegistrations:
             raise NotFound("报名信息已变化，请刷新后重试。") from None
 
 
+def _registration(account_id: str, item: RegistrationItem, subjects: list[ChosenSubject]) -> Registration:
+    return Registration(
+        account_id=account_id,
+        candidate=codec.roll_from_json(json.loads(item.candidate)),
+        saved_at=parse_iso(item.saved_at),
+        subjects=in_order(subjects),
+        version=int(item.version),
+    )
+
+
 def touch_registration(txn: Txn, account_id: str) -> None:
     """Every change of subjects bumps the version, so a stale deletion cannot go through."""
     item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
@@ -226,14 +255,15 @@ def touch_registration(txn: Txn, account_id: str) -> None:
 def take_slot_ops(
     txn: Txn, account_id: str, chosen: ChosenSubject, replacing: ChosenSubject | None, now: datetime
 ) -> None:
-    """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject its
-    seat, never beyond capacity (R-ORAL-4); the replaced hold's seat goes back (labels slot, seat)."""
+    """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject a seat
+    in the shard `chosen` names, never beyond that shard's capacity (R-ORAL-4); the replaced hold's
+    seat goes back (labels slot, seat). An expired hold at the same campus hands its seat over:
+    `chosen` must then name the same shard."""
     slot_free = SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
     txn.put("slot", codec.subject_item(account_id, chosen), slot_free)
     same_counter = replacing is not None and (replacing.campus_id, replacing.code) == (chosen.campus_id, chosen.code)
     if chosen.campus_id is not None and not same_counter:
-        counter = SeatCounterItem(codec.seats_pk(chosen.campus_id, chosen.code), "SEATS")
-        txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
+        take_seat_op(txn, chosen)
     if replacing is not None and replacing.campus_id is not None:
         release_seat_ops(txn, replacing, now, count=not same_counter)
 
@@ -247,8 +277,21 @@ def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime) -
         release_seat_ops(txn, chosen, now)
 
 
+def seat_counter(campus_id: str, subject: str, shard: int) -> SeatCounterItem:
+    """The one place a seat counter shard's key is built (data-model pattern 2)."""
+    return SeatCounterItem(codec.seats_pk(campus_id, subject, shard), "SEATS")
+
+
+def take_seat_op(txn: Txn, hold: ChosenSubject) -> None:
+    """One seat of the hold's shard, never beyond the shard's capacity (label seat)."""
+    assert hold.campus_id is not None
+    counter = seat_counter(hold.campus_id, hold.code, hold.shard or 0)
+    txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
+
+
 def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool = True) -> None:
-    """A seat goes back at most once: the release proof is written only if absent."""
+    """A seat goes back at most once, to the shard the hold took: the release proof is written
+    only if absent."""
     assert hold.campus_id is not None
     proof = SeatReleaseItem(
         f"RELEASE#{hold.hold_id}",
@@ -259,5 +302,5 @@ def release_seat_ops(txn: Txn, hold: ChosenSubject, now: datetime, count: bool =
     )
     txn.put(f"release:{hold.hold_id}", proof, SeatReleaseItem.pk.does_not_exist())
     if count:
-        counter = SeatCounterItem(codec.seats_pk(hold.campus_id, hold.code), "SEATS")
+        counter = seat_counter(hold.campus_id, hold.code, hold.shard or 0)
         txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)

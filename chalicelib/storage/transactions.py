@@ -15,7 +15,9 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-MAX_ATTEMPTS = 12
+# A conflict with another transaction is tried again twice, with jitter; past that the herd is
+# answered 503 BUSY (api/errors.py) rather than made bigger. Throttling is botocore's to retry.
+MAX_ATTEMPTS = 3
 
 
 class ConditionsFailed(Exception):
@@ -55,7 +57,10 @@ class Txn:
 
 
 def _reasons(error: TransactWriteError) -> list[str]:
-    return [(reason.code if reason else "None") for reason in error.cancellation_reasons]
+    """The cancellation reason of each item, in order; none at all for an error that is not a
+    cancellation (an internal error, a dropped connection, throttling of the whole request)."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return [str(getattr(reason, "code", None) or "None") for reason in reasons]
 
 
 def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
@@ -79,17 +84,12 @@ def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
                 raise ConditionsFailed(failed) from error
             if not _retryable(error, codes) or attempt == MAX_ATTEMPTS - 1:
                 raise
-        time.sleep(
-            random.uniform(  # noqa: S311 (jitter, not a secret)
-                0, 0.01 * 2 ** min(attempt, 6)
-            )
-        )
+        time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter, not a secret)
 
 
 def _retryable(error: TransactWriteError, codes: list[str]) -> bool:
-    conflict = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-    return bool(conflict.intersection(codes)) or error.cause_response_code in (
+    """Only a conflict with another transaction: a second try may well go through."""
+    return "TransactionConflict" in codes or error.cause_response_code in (
         "TransactionConflictException",
         "TransactionInProgressException",
-        "ThrottlingException",
     )

@@ -1154,7 +1154,7 @@ def test_r_bind_4_stale_registration_changing_during_its_cleanup_is_404_not_foun
     def racing_delete(registration: Registration, now: datetime) -> None:
         if not raced:  # meanwhile another request reclaims the expired oral seat (R-PAY-1)
             raced.append(registration.account_id)
-            assert store.reclaim_expired_holds(SeatGrab("NJU-GL", "CET-SET4"), now) == 1
+            assert store.reclaim_expired_holds(SeatGrab("NJU-GL", "CET-SET4"), now).released == 1
         original(registration, now)
 
     monkeypatch.setattr(store, "delete_registration", racing_delete)

@@ -219,8 +219,8 @@ def test_r_pay_1_expired_holds_are_reclaimed_once(built: Services) -> None:
     expired = hold("CET-SET4", 4, "NJU-GL", minutes_ago=25 * 60)
     registrations.add_subject(bound(built, 1), expired, None)
     registrations.add_subject(bound(built, 2, factories.LI), hold("CET-SET4", 4, "NJU-GL"), None)
-    assert registrations.reclaim_expired_holds(seat, NOW) == 1
-    assert registrations.reclaim_expired_holds(seat, NOW) == 0
+    assert registrations.reclaim_expired_holds(seat, NOW).released == 1
+    assert registrations.reclaim_expired_holds(seat, NOW).released == 0
     assert built.registration.catalogs.seats_taken([seat]) == {seat: 1}
     saved = registrations.get("acc1")
     assert saved is not None
