@@ -1,12 +1,15 @@
 """Taking an oral seat: a random shard with seats left, then the others; what this Lambda knows
 to be full is refused without a transaction (R-ORAL-4, R-PAY-1, decision 0018).
 
-The "full" memo's rule: a campus (or a shard) is taken for full only
-- for `FULL_MEMO_SECONDS` of real time after a transaction found it full, so a seat given back by
-  a removal elsewhere is offered again within that time (at once in this Lambda, which forgets
-  what it knew whenever it gives a seat back), and
-- never past the `pay_by` of the campus's earliest live hold (read when the campus was last
-  reclaimed): expired holds always come back (R-PAY-1) before anyone is refused for good.
+The "full" memo's rule: a campus is refused without a transaction only
+- once every shard refused a seat and a reclaim of its expired holds found none (R-PAY-1);
+- for `FULL_MEMO_SECONDS` of real time after that; then one request finds out again (every shard,
+  the reclaim) while the others are still refused, so a seat given back by a removal elsewhere is
+  offered again within about that time (at once in this Lambda, which forgets what it knew
+  whenever it gives a seat back or finds one);
+- never past the `pay_by` of the campus's earliest live hold (read by that reclaim): when a hold
+  expires, every request tries again, and the first reclaims it.
+A shard found full is only tried last for `SHARD_HINT_SECONDS`: that hint never refuses anyone.
 """
 
 from __future__ import annotations
@@ -23,60 +26,70 @@ from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.services.ports import RegistrationStore, SeatGrab
 
 FULL_MEMO_SECONDS = 2.0
+SHARD_HINT_SECONDS = 30.0  # a shard found full is tried last, not skipped: no seat is refused by it
 
 
 @dataclass
 class _Full:
     until: float  # monotonic
     next_expiry: datetime | None  # service time; None: no live hold known to expire
+    checking_until: float = 0.0  # monotonic: one request is finding out whether it still is
 
-    def holds(self, at: float, now: datetime) -> bool:
-        return at < self.until and (self.next_expiry is None or now < self.next_expiry)
+    def expired_hold_due(self, now: datetime) -> bool:
+        return self.next_expiry is not None and now >= self.next_expiry
 
 
 @dataclass
 class FullSeats:
-    """Per Lambda: the campuses and shards a transaction (or a reclaim) just found full."""
+    """Per Lambda: the campuses a transaction (and a reclaim) just found full, and the shards
+    found full (tried last, never skipped)."""
 
     clock: Callable[[], float] = time.monotonic
     _campuses: dict[SeatGrab, _Full] = field(default_factory=dict)
-    _shards: dict[tuple[SeatGrab, int], _Full] = field(default_factory=dict)
-    _next_expiry: dict[SeatGrab, datetime | None] = field(default_factory=dict)  # from the last reclaim
+    _shards: dict[tuple[SeatGrab, int], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def campus_full(self, seat: SeatGrab, now: datetime) -> bool:
+        """Known full. Once the memo is older than FULL_MEMO_SECONDS, one request finds out again
+        while the others are still refused; once a live hold's `pay_by` passes, every one does."""
+        at = self.clock()
         with self._lock:
             known = self._campuses.get(seat)
             if known is None:
                 return False
-            if known.holds(self.clock(), now):
+            if known.expired_hold_due(now):
+                del self._campuses[seat]
+                return False
+            if at < known.until or at < known.checking_until:
                 return True
-            del self._campuses[seat]
+            known.checking_until = at + FULL_MEMO_SECONDS  # this request checks; if it dies, another will
             return False
 
-    def shards_to_try(self, seat: SeatGrab, shards: int, now: datetime) -> list[int]:
-        """A random shard first, then the others; shards just found full are left out."""
+    def shards_to_try(self, seat: SeatGrab, shards: int) -> list[int]:
+        """A random shard among those not found full lately, then the others, then those."""
         at = self.clock()
         with self._lock:
-            open_ = [n for n in range(shards) if not ((known := self._shards.get((seat, n))) and known.holds(at, now))]
+            full = {n for n in range(shards) if self._shards.get((seat, n), 0.0) > at}
+        open_ = [n for n in range(shards) if n not in full]
         start = random.randrange(len(open_)) if open_ else 0  # noqa: S311 (spreading load, not a secret)
-        return open_[start:] + open_[:start]
+        return open_[start:] + open_[:start] + random.sample(sorted(full), len(full))
 
     def shard_found_full(self, seat: SeatGrab, shard: int) -> None:
         with self._lock:
-            expiry = self._next_expiry.get(seat)
-            self._shards[(seat, shard)] = _Full(self.clock() + FULL_MEMO_SECONDS, expiry)
+            self._shards[(seat, shard)] = self.clock() + SHARD_HINT_SECONDS
 
     def found_full(self, seat: SeatGrab, next_expiry: datetime | None) -> None:
         with self._lock:
-            self._next_expiry[seat] = next_expiry
             self._campuses[seat] = _Full(self.clock() + FULL_MEMO_SECONDS, next_expiry)
 
-    def forget(self, seat: SeatGrab) -> None:
-        """A seat went back here: offer every shard again."""
+    def seat_found(self, seat: SeatGrab) -> None:
         with self._lock:
             self._campuses.pop(seat, None)
-            self._next_expiry.pop(seat, None)
+
+    def forget(self, seat: SeatGrab) -> None:
+        """A seat went back (or was found): nothing is known full any more."""
+        with self._lock:
+            self._campuses.pop(seat, None)
             for key in [key for key in self._shards if key[0] == seat]:
                 del self._shards[key]
 
@@ -110,13 +123,14 @@ def hold_a_seat(
     if full.campus_full(seat, now):
         raise CampusFull()
     for last_round in (False, True):
-        for shard in full.shards_to_try(seat, shards, now):
+        for shard in full.shards_to_try(seat, shards):
             taking = replace(chosen, shard=shard)
             try:
                 store.add_subject(registration, taking, replacing)
             except CampusFull:
                 full.shard_found_full(seat, shard)
                 continue
+            full.seat_found(seat)
             return taking
         if last_round:
             break

@@ -1,0 +1,51 @@
+"""Counting the requests the service sends to DynamoDB, with a botocore event hook.
+
+Every HTTP request (retries included) fires `before-send`; the count is kept per thread too, so a
+benchmark can tell what each grab cost while thousands run at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+from chalicelib.storage.models import TableItem
+from chalicelib.storage.repositories import connection
+
+
+class RequestCount:
+    def __init__(self) -> None:
+        self.by_operation: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @property
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.by_operation.values())
+
+    def reset(self) -> None:
+        with self._lock:
+            self.by_operation.clear()
+
+    def this_thread(self) -> int:
+        return int(getattr(self._local, "count", 0))
+
+    def reset_this_thread(self) -> None:
+        self._local.count = 0
+
+    def _seen(self, event_name: str = "", **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        with self._lock:
+            self.by_operation[operation] += 1
+        self._local.count = self.this_thread() + 1
+
+
+def count_requests() -> RequestCount:
+    """Hook every client the service talks to DynamoDB with: the models' and the transactions'."""
+    counter = RequestCount()
+    clients = {id(c): c for c in (TableItem._get_connection().connection.client, connection().client)}
+    for client in clients.values():
+        client.meta.events.register("before-send.dynamodb", counter._seen)
+    return counter
