@@ -42,10 +42,14 @@ class RequestCount:
         self._local.count = self.this_thread() + 1
 
 
-def count_requests() -> RequestCount:
-    """Hook every client the service talks to DynamoDB with: the models' and the transactions'."""
-    counter = RequestCount()
+def service_clients() -> list[Any]:
+    """The botocore clients the service talks to DynamoDB with: the models' and the transactions'."""
     clients = {id(c): c for c in (TableItem._get_connection().connection.client, connection().client)}
-    for client in clients.values():
+    return list(clients.values())
+
+
+def count_requests() -> RequestCount:
+    counter = RequestCount()
+    for client in service_clients():
         client.meta.events.register("before-send.dynamodb", counter._seen)
     return counter
