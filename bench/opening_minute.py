@@ -132,19 +132,21 @@ def plenty(built: Services, accounts: list[Account], threads: int, requests: Req
     before = per_second(count, threads, bare_transaction)
     requests.reset()
     grabs = per_second(count, threads, grab)
-    grab_requests = requests.total
+    grab_requests, grab_operations, grab_refusals = requests.total, dict(requests.by_operation), dict(requests.refusals)
     after = per_second(count, threads, lambda n: bare_transaction(n + count))
     baseline = (before + after) / 2
     taken = ctx.catalogs.seats_taken([PLENTY])[PLENTY]
     print(f"plenty: {count} grabs for {count} seats over {k} shards, {threads} threads")
     print(f"  bare 3-item transaction : {baseline:8.1f} /s  (before {before:.1f}, after {after:.1f})")
     print(f"  grab (service code)     : {grabs:8.1f} /s  held {taken}")
-    print(f"  requests per grab       : {grab_requests / count:8.2f}  {dict(requests.by_operation)}")
+    print(f"  requests per grab       : {grab_requests / count:8.2f}  {grab_operations}")
+    print(f"  refused by the database : {grab_refusals}")
     print(f"ratio grab/transaction {grabs / baseline:.3f}")
 
 
 def herd(built: Services, accounts: list[Account], capacity: int, requests: RequestCount) -> None:
     ctx = built.registration
+    requests.reset()
     barrier = threading.Barrier(len(accounts))
     grabs: list[Grab | None] = [None] * len(accounts)
     errors: Counter[str] = Counter()
@@ -185,6 +187,7 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
     refused = {code: n for code, n in outcomes.items() if code not in ("held", "error")}
     print(f"  refused by code {refused}")
     print(f"  errors {outcomes['error']} {dict(errors)}")
+    print(f"  refused by the database {dict(requests.refusals)}")
     p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99)]
     print(f"  latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
     held = [g for g in done if g.outcome == "held"]

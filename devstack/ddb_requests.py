@@ -17,6 +17,7 @@ from chalicelib.storage.repositories import connection
 class RequestCount:
     def __init__(self) -> None:
         self.by_operation: Counter[str] = Counter()
+        self.refusals: Counter[str] = Counter()  # error codes, and each cancelled item's reason
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -28,6 +29,7 @@ class RequestCount:
     def reset(self) -> None:
         with self._lock:
             self.by_operation.clear()
+            self.refusals.clear()
 
     def this_thread(self) -> int:
         return int(getattr(self._local, "count", 0))
@@ -41,6 +43,15 @@ class RequestCount:
             self.by_operation[operation] += 1
         self._local.count = self.this_thread() + 1
 
+    def _answered(self, parsed: dict[str, Any] | None = None, **_: Any) -> None:
+        error = (parsed or {}).get("Error", {}).get("Code")
+        if not error:
+            return
+        reasons = [r.get("Code") for r in (parsed or {}).get("CancellationReasons", None) or []]
+        with self._lock:
+            self.refusals[error] += 1
+            self.refusals.update(f"item:{r}" for r in reasons if r and r != "None")
+
 
 def service_clients() -> list[Any]:
     """The botocore clients the service talks to DynamoDB with: the models' and the transactions'."""
@@ -52,4 +63,5 @@ def count_requests() -> RequestCount:
     counter = RequestCount()
     for client in service_clients():
         client.meta.events.register("before-send.dynamodb", counter._seen)
+        client.meta.events.register("after-call.dynamodb", counter._answered)
     return counter

@@ -1,4 +1,5 @@
-"""Taking an oral seat: a random shard with seats left, then the others; what this Lambda knows
+"""Taking an oral seat: a random shard with seats left (of those this Lambda took fewest in), then
+the others; what this Lambda knows
 to be full is refused without a transaction (R-ORAL-4, R-PAY-1, decision 0018).
 
 The "full" memo's rule: a campus is refused without a transaction only
@@ -17,6 +18,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -47,6 +49,7 @@ class FullSeats:
     clock: Callable[[], float] = time.monotonic
     _campuses: dict[SeatGrab, _Full] = field(default_factory=dict)
     _shards: dict[tuple[SeatGrab, int], float] = field(default_factory=dict)
+    _taken_here: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def campus_full(self, seat: SeatGrab, now: datetime) -> bool:
@@ -66,13 +69,17 @@ class FullSeats:
             return False
 
     def shards_to_try(self, seat: SeatGrab, shards: int) -> list[int]:
-        """A random shard among those not found full lately, then the others, then those."""
+        """Shards not found full lately, then those: each group in random order, the shards this
+        Lambda took fewest seats in first, so the shards fill evenly and few grabs meet a full one."""
         at = self.clock()
         with self._lock:
             full = {n for n in range(shards) if self._shards.get((seat, n), 0.0) > at}
-        open_ = [n for n in range(shards) if n not in full]
-        start = random.randrange(len(open_)) if open_ else 0  # noqa: S311 (spreading load, not a secret)
-        return open_[start:] + open_[:start] + random.sample(sorted(full), len(full))
+            taken = {n: self._taken_here[(seat, n)] for n in range(shards)}
+
+        def ordered(group: list[int]) -> list[int]:
+            return sorted(random.sample(group, len(group)), key=taken.__getitem__)
+
+        return ordered([n for n in range(shards) if n not in full]) + ordered(sorted(full))
 
     def shard_found_full(self, seat: SeatGrab, shard: int) -> None:
         with self._lock:
@@ -82,9 +89,10 @@ class FullSeats:
         with self._lock:
             self._campuses[seat] = _Full(self.clock() + FULL_MEMO_SECONDS, next_expiry)
 
-    def seat_found(self, seat: SeatGrab) -> None:
+    def seat_found(self, seat: SeatGrab, shard: int) -> None:
         with self._lock:
             self._campuses.pop(seat, None)
+            self._taken_here[(seat, shard)] += 1
 
     def forget(self, seat: SeatGrab) -> None:
         """A seat went back (or was found): nothing is known full any more."""
@@ -130,7 +138,7 @@ def hold_a_seat(
             except CampusFull:
                 full.shard_found_full(seat, shard)
                 continue
-            full.seat_found(seat)
+            full.seat_found(seat, shard)
             return taking
         if last_round:
             break

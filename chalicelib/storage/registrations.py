@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from chalicelib.domain.registration import (
     SubjectStatus,
     in_order,
 )
+from chalicelib.domain.seats import MAX_SEAT_SHARDS
 from chalicelib.services.ports import AccountFile, Reclaimed, SeatGrab
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
@@ -280,6 +282,15 @@ def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime) -
 def seat_counter(campus_id: str, subject: str, shard: int) -> SeatCounterItem:
     """The one place a seat counter shard's key is built (data-model pattern 2)."""
     return SeatCounterItem(codec.seats_pk(campus_id, subject, shard), "SEATS")
+
+
+def shards_with_room(campus_id: str, subject: str) -> list[int]:
+    """The shards with a seat left, in random order: one BatchGet (for the rare late payment)."""
+    keys = [(codec.seats_pk(campus_id, subject, n), "SEATS") for n in range(MAX_SEAT_SHARDS)]
+    found = [item for item in SeatCounterItem.batch_get(keys) if int(item.taken) < int(item.capacity)]
+    shards = [int(item.shard) if item.shard is not None else 0 for item in found]
+    random.shuffle(shards)
+    return shards
 
 
 def take_seat_op(txn: Txn, hold: ChosenSubject) -> None:
