@@ -13,7 +13,8 @@ bounded by what the read costs next to the transaction.
 
 *Herd*: 2,000 simultaneous grabs (one thread each, released together) for 100 seats. Prints held,
 refused by code, errors, oversell, p50/p99 latency, requests per grab and per refusal, and
-`herd: oversell <n> errors <n> requests/refusal <x>`, where requests/refusal counts the refusals
+`herd: oversell <n> errors <n> requests/refusal <x>`, where errors are what would have been a 500
+(an overload, answered 503 BUSY at the API edge, is counted apart), and requests/refusal counts the refusals
 that began once the campus was known full (the first refusal makes it known); the figure over
 every refusal is printed above it.
 """
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
+from chalicelib.api.errors import overloaded
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import Account
@@ -162,8 +164,8 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
             outcome = "held"
         except DomainError as refused:
             outcome = refused.code
-        except Exception as error:  # what would have been a 500
-            outcome = "error"
+        except Exception as error:
+            outcome = "BUSY" if overloaded(error) else "error"  # 503 BUSY, or what would be a 500
             with lock:
                 errors[type(error).__name__] += 1
                 first_traceback.setdefault(type(error).__name__, traceback.format_exc())
@@ -176,7 +178,7 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
         thread.join()
     done = [g for g in grabs if g is not None]
     outcomes = Counter(g.outcome for g in done)
-    refusals = [g for g in done if g.outcome not in ("held", "error")]
+    refusals = [g for g in done if g.outcome not in ("held", "error", "BUSY")]
     known_full_at = min((g.started + g.seconds for g in refusals), default=float("inf"))
     late = [g for g in refusals if g.started >= known_full_at]
     taken = ctx.catalogs.seats_taken([HERD])[HERD]
@@ -184,8 +186,8 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
     latencies = sorted(g.seconds for g in done)
     print(f"herd: {len(done)} simultaneous grabs for {capacity} seats")
     print(f"  held {outcomes['held']}, counter says {taken}")
-    refused = {code: n for code, n in outcomes.items() if code not in ("held", "error")}
-    print(f"  refused by code {refused}")
+    refused = {code: n for code, n in outcomes.items() if code not in ("held", "error", "BUSY")}
+    print(f"  refused by code {refused}; 503 BUSY (overload, an answer) {outcomes['BUSY']}")
     print(f"  errors {outcomes['error']} {dict(errors)}")
     print(f"  refused by the database {dict(requests.refusals)}")
     p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99)]

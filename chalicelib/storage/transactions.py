@@ -15,7 +15,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-# A conflict with another transaction is tried again twice, with jitter; past that the herd is
+# A conflict with another transaction (or an internal error) is tried again twice, with jitter; past that the herd is
 # answered 503 BUSY (api/errors.py) rather than made bigger. Throttling is botocore's to retry.
 MAX_ATTEMPTS = 3
 
@@ -88,8 +88,10 @@ def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
 
 
 def _retryable(error: TransactWriteError, codes: list[str]) -> bool:
-    """Only a conflict with another transaction: a second try may well go through."""
+    """A conflict with another transaction, or an internal error (DynamoDB Local's is a lock it
+    waited too long for: a conflict by another name): a second try may well go through."""
     return "TransactionConflict" in codes or error.cause_response_code in (
         "TransactionConflictException",
         "TransactionInProgressException",
+        "InternalServerError",
     )
