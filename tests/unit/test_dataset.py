@@ -507,3 +507,15 @@ def test_the_loader_refuses_a_table_without_the_province_s_identity_keys(
     assert load.main(["--dataset", str(DEMO)]) == 1
     assert "IDENTITY_KMS_KEY_ID" in capsys.readouterr().err
     assert list(CatalogPartItem.query("CATALOG")) == []
+
+
+def test_r_oral_4_the_province_may_set_seats_per_shard_and_only_a_positive_number() -> None:
+    """Decision 0018: `province.seat_shard_size` sets how a campus's seats spread over shards."""
+    data = minimal()
+    assert parse_dataset(dump(data)).catalog.province.seat_shard_size is None
+    province = data["province"]
+    assert isinstance(province, dict)
+    province["seat_shard_size"] = 20
+    assert parse_dataset(dump(data)).catalog.province.seat_shard_size == 20
+    province["seat_shard_size"] = 0
+    assert fields(problems_of(data)) == ["province.seat_shard_size"]
