@@ -120,6 +120,7 @@ def overloaded(error: BaseException) -> bool:
             code = cause.response.get("Error", {}).get("Code", "")
             status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             reasons = {str(r.get("Code")) for r in cause.response.get("CancellationReasons", None) or []}
+            reasons |= {str(getattr(r, "code", None)) for r in getattr(cause, "cancellation_reasons", None) or []}
             if code in OVERLOAD_CODES or status >= 500 or reasons & OVERLOAD_REASONS:
                 return True
     return False

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
@@ -87,10 +87,21 @@ def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
         time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter, not a secret)
 
 
+def error_code(error: PynamoDBException) -> str | None:
+    """The database's error code, if it answered at all. Not PynamoDB's `cause_response_code`: for
+    a cause without an answer (a read timeout under overload) its `response` is None, and that
+    property raises AttributeError (the 500s seen under overload, issue 9)."""
+    response = getattr(error.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code else None
+
+
 def _retryable(error: TransactWriteError, codes: list[str]) -> bool:
     """A conflict with another transaction, or an internal error (DynamoDB Local's is a lock it
     waited too long for: a conflict by another name): a second try may well go through."""
-    return "TransactionConflict" in codes or error.cause_response_code in (
+    return "TransactionConflict" in codes or error_code(error) in (
         "TransactionConflictException",
         "TransactionInProgressException",
         "InternalServerError",
