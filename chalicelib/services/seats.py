@@ -10,7 +10,9 @@ The "full" memo's rule: a campus is refused without a transaction only
   whenever it gives a seat back or finds one);
 - never past the `pay_by` of the campus's earliest live hold (read by that reclaim): when a hold
   expires, every request tries again, and the first reclaims it.
-A shard found full is only tried last for `SHARD_HINT_SECONDS`: that hint never refuses anyone.
+A shard a transaction found full is left out for the same `FULL_MEMO_SECONDS` (a herd's refusals
+would otherwise each try every shard); when the shards left all refuse, the reclaim runs, and if it
+gave a seat back every shard is tried.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.services.ports import RegistrationStore, SeatGrab
 
 FULL_MEMO_SECONDS = 2.0
-SHARD_HINT_SECONDS = 30.0  # a shard found full is tried last, not skipped: no seat is refused by it
 
 
 @dataclass
@@ -43,8 +44,7 @@ class _Full:
 
 @dataclass
 class FullSeats:
-    """Per Lambda: the campuses a transaction (and a reclaim) just found full, and the shards
-    found full (tried last, never skipped)."""
+    """Per Lambda: the campuses a transaction (and a reclaim) just found full, and the shards."""
 
     clock: Callable[[], float] = time.monotonic
     _campuses: dict[SeatGrab, _Full] = field(default_factory=dict)
@@ -68,22 +68,20 @@ class FullSeats:
             known.checking_until = at + FULL_MEMO_SECONDS  # this request checks; if it dies, another will
             return False
 
-    def shards_to_try(self, seat: SeatGrab, shards: int) -> list[int]:
-        """Shards not found full lately, then those: each group in random order, the shards this
-        Lambda took fewest seats in first, so the shards fill evenly and few grabs meet a full one."""
+    def shards_to_try(self, seat: SeatGrab, shards: int, everyone: bool = False) -> list[int]:
+        """The shards not found full lately (every shard when `everyone`), in random order, those
+        this Lambda took fewest seats in first, so the shards fill evenly and few grabs meet a
+        full one."""
         at = self.clock()
         with self._lock:
-            full = {n for n in range(shards) if self._shards.get((seat, n), 0.0) > at}
+            full = {n for n in range(shards) if not everyone and self._shards.get((seat, n), 0.0) > at}
             taken = {n: self._taken_here[(seat, n)] for n in range(shards)}
-
-        def ordered(group: list[int]) -> list[int]:
-            return sorted(random.sample(group, len(group)), key=taken.__getitem__)
-
-        return ordered([n for n in range(shards) if n not in full]) + ordered(sorted(full))
+        open_ = [n for n in range(shards) if n not in full]
+        return sorted(random.sample(open_, len(open_)), key=taken.__getitem__)
 
     def shard_found_full(self, seat: SeatGrab, shard: int) -> None:
         with self._lock:
-            self._shards[(seat, shard)] = self.clock() + SHARD_HINT_SECONDS
+            self._shards[(seat, shard)] = self.clock() + FULL_MEMO_SECONDS
 
     def found_full(self, seat: SeatGrab, next_expiry: datetime | None) -> None:
         with self._lock:
@@ -131,7 +129,7 @@ def hold_a_seat(
     if full.campus_full(seat, now):
         raise CampusFull()
     for last_round in (False, True):
-        for shard in full.shards_to_try(seat, shards):
+        for shard in full.shards_to_try(seat, shards, everyone=last_round):
             taking = replace(chosen, shard=shard)
             try:
                 store.add_subject(registration, taking, replacing)

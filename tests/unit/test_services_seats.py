@@ -91,13 +91,25 @@ def test_r_oral_4_a_random_shard_first_spreads_the_grabs() -> None:
     assert firsts == {0, 1, 2, 3}
 
 
-def test_r_oral_4_a_shard_found_full_is_tried_last_never_skipped() -> None:
-    store = Shards([1, 5])
-    full = FullSeats()
+def test_r_oral_4_a_shard_found_full_is_left_out_only_for_a_moment() -> None:
+    clock = Ticking()
+    store = Shards([1, 5], taken=[1, 0])
+    full = FullSeats(clock=clock)
     full.shard_found_full(SEAT, 1)  # stale knowledge: shard 1 has room
-    store.taken[0] = 1
-    assert grab(store, full).shard == 1
-    assert store.shards_tried == [0, 1]
+    with pytest.raises(CampusFull):  # shard 0 refuses; shard 1 is not tried within the moment
+        grab(store, full)
+    assert store.shards_tried == [0]
+    clock.at = FULL_MEMO_SECONDS + 0.1
+    assert grab(store, full, 1).shard == 1
+
+
+def test_r_pay_1_after_a_reclaim_that_gave_a_seat_back_every_shard_is_tried() -> None:
+    store = Shards([1, 1], taken=[1, 1], expired=1)
+    full = FullSeats(clock=Ticking())
+    full.shard_found_full(SEAT, 0)
+    full.shard_found_full(SEAT, 1)
+    assert grab(store, full).shard == 0  # the reclaim freed shard 0's expired hold
+    assert store.reclaims == 1
 
 
 def test_r_oral_4_a_campus_known_full_is_refused_without_a_transaction() -> None:
