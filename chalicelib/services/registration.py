@@ -31,6 +31,7 @@ from chalicelib.domain.registration import (
     subject_qualification,
 )
 from chalicelib.domain.reviews import Cet6Review
+from chalicelib.domain.seats import split
 from chalicelib.services.ports import AccountFile, SeatGrab
 from chalicelib.services.qualification import RegistrationContext, find_candidate
 from chalicelib.services.seats import hold_a_seat
@@ -225,7 +226,8 @@ def choose_subject(
         if offering is None:
             ctx.registrations.add_subject(registration, chosen, stale)
         else:
-            chosen = hold_a_seat(ctx.registrations, ctx.full_seats, registration, chosen, stale, offering.shards, now)
+            capacities = split(offering.capacity, offering.shards)
+            chosen = hold_a_seat(ctx.registrations, ctx.full_seats, registration, chosen, stale, capacities, now)
     except LevelTaken:
         # Someone else (a second tab) filled the slot meanwhile: say precisely what holds it.
         check_slot_free(current_registration(ctx, account), subject, now)

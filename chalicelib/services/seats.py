@@ -50,6 +50,7 @@ class FullSeats:
     _campuses: dict[SeatGrab, _Full] = field(default_factory=dict)
     _shards: dict[tuple[SeatGrab, int], float] = field(default_factory=dict)
     _taken_here: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
+    _trying: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def campus_full(self, seat: SeatGrab, now: datetime) -> bool:
@@ -68,16 +69,21 @@ class FullSeats:
             known.checking_until = at + FULL_MEMO_SECONDS  # this request checks; if it dies, another will
             return False
 
-    def shards_to_try(self, seat: SeatGrab, shards: int, everyone: bool = False) -> list[int]:
+    def shards_to_try(self, seat: SeatGrab, capacities: list[int], everyone: bool = False) -> list[int]:
         """The shards not found full lately (every shard when `everyone`), in random order, those
-        this Lambda took fewest seats in first, so the shards fill evenly and few grabs meet a
-        full one."""
+        this Lambda has taken or is taking fewest seats in first, and those it alone has filled
+        last: the shards fill evenly and few grabs meet a full one. An order, never a refusal."""
         at = self.clock()
         with self._lock:
-            full = {n for n in range(shards) if not everyone and self._shards.get((seat, n), 0.0) > at}
-            taken = {n: self._taken_here[(seat, n)] for n in range(shards)}
-        open_ = [n for n in range(shards) if n not in full]
-        return sorted(random.sample(open_, len(open_)), key=taken.__getitem__)
+            shards = range(len(capacities))
+            full = {n for n in shards if not everyone and self._shards.get((seat, n), 0.0) > at}
+            here = {n: self._taken_here[(seat, n)] + self._trying[(seat, n)] for n in shards}
+        open_ = [n for n in shards if n not in full]
+        return sorted(random.sample(open_, len(open_)), key=lambda n: (here[n] >= capacities[n], here[n]))
+
+    def trying(self, seat: SeatGrab, shard: int, started: bool) -> None:
+        with self._lock:
+            self._trying[(seat, shard)] += 1 if started else -1
 
     def shard_found_full(self, seat: SeatGrab, shard: int) -> None:
         with self._lock:
@@ -111,10 +117,11 @@ def hold_a_seat(
     registration: Registration,
     chosen: ChosenSubject,
     replacing: ChosenSubject | None,
-    shards: int,
+    capacities: list[int],
     now: datetime,
 ) -> ChosenSubject:
-    """Hold `chosen` with a seat in one of the campus's `shards`; raises CampusFull, LevelTaken.
+    """Hold `chosen` with a seat in one of the campus's shards (of these `capacities`, as loaded
+    when the capacity was split evenly); raises CampusFull, LevelTaken.
 
     A campus known full costs no request; otherwise one transaction per shard tried, and when
     every shard is full, one query that reclaims expired holds (R-PAY-1) before refusing.
@@ -129,13 +136,16 @@ def hold_a_seat(
     if full.campus_full(seat, now):
         raise CampusFull()
     for last_round in (False, True):
-        for shard in full.shards_to_try(seat, shards, everyone=last_round):
+        for shard in full.shards_to_try(seat, capacities, everyone=last_round):
             taking = replace(chosen, shard=shard)
+            full.trying(seat, shard, started=True)
             try:
                 store.add_subject(registration, taking, replacing)
             except CampusFull:
                 full.shard_found_full(seat, shard)
                 continue
+            finally:
+                full.trying(seat, shard, started=False)
             full.seat_found(seat, shard)
             return taking
         if last_round:

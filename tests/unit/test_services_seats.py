@@ -69,7 +69,7 @@ REGISTRATION = Registration("acc", factories.entry(factories.ZHANG), NOW)
 
 
 def grab(store: Shards, full: FullSeats, n: int = 0, now: datetime = NOW) -> ChosenSubject:
-    return hold_a_seat(store, full, REGISTRATION, hold(n), None, len(store.capacity), now)  # type: ignore[arg-type]
+    return hold_a_seat(store, full, REGISTRATION, hold(n), None, store.capacity, now)  # type: ignore[arg-type]
 
 
 def test_r_oral_4_a_hold_records_the_shard_its_seat_was_taken_in() -> None:
@@ -82,6 +82,15 @@ def test_r_oral_4_a_hold_records_the_shard_its_seat_was_taken_in() -> None:
 def test_r_oral_4_a_full_shard_sends_the_grab_to_the_others_before_refusing() -> None:
     store = Shards([0, 0, 1, 0])
     assert grab(store, FullSeats()).shard == 2
+
+
+def test_r_oral_4_the_shards_fill_evenly_so_grabs_meet_few_full_ones() -> None:
+    store = Shards([3, 3, 3, 3])
+    full = FullSeats()
+    for n in range(12):
+        grab(store, full, n)
+    assert store.taken == [3, 3, 3, 3]
+    assert store.transactions == 12  # not one grab met a full shard
 
 
 def test_r_oral_4_a_random_shard_first_spreads_the_grabs() -> None:
@@ -169,6 +178,6 @@ def test_r_pay_1_an_expired_hold_found_by_the_reclaim_is_taken_again_at_once() -
 def test_r_pay_1_an_expired_hold_at_the_same_campus_hands_over_its_shard() -> None:
     store = Shards([1, 1], taken=[0, 1])
     stale = replace(hold(9), shard=1)
-    chosen = hold_a_seat(store, FullSeats(), REGISTRATION, hold(), stale, 2, NOW)  # type: ignore[arg-type]
+    chosen = hold_a_seat(store, FullSeats(), REGISTRATION, hold(), stale, [1, 1], NOW)  # type: ignore[arg-type]
     assert chosen.shard == 1
     assert store.taken == [0, 1]
