@@ -324,6 +324,8 @@ def _province(reader: _Reader, root: JsonObject) -> Province:
         code=reader.text(obj, path, "code"),
         name=reader.text(obj, path, "name"),
         notice=reader.text(obj, path, "notice", allow_empty=True),
+        # seats per counter shard (decision 0019); absent: the default
+        seat_shard_size=reader.integer(obj, path, "seat_shard_size", low=1) if "seat_shard_size" in obj else None,
     )
 
 

@@ -61,6 +61,9 @@ def offering(campus: str, subject: str, capacity: int, opens: datetime = LONG_AG
     return OralOffering(campus, subject, capacity, opens, FAR_AHEAD)
 
 
+SEAT_SHARD_SIZE = 4
+
+
 def catalog(capacity: int = 10) -> Catalog:
     schools = {
         "NJU": School("NJU", "南京大学", "南京大学口试须知：请携带身份证。", allow_external_oral=True),
@@ -90,7 +93,8 @@ def catalog(capacity: int = 10) -> Catalog:
         "SEU": (Window("SEU", LONG_AGO, FAR_AHEAD),),
         "OLD": (Window("OLD", LONG_AGO, LONG_AGO + timedelta(days=30)),),
     }
-    province = Province("32", "示例省", "示例省通告：请在 24 小时内缴费。")
+    # small shards, so the tests' campuses of 5 to 100 seats spread over several (decision 0019)
+    province = Province("32", "示例省", "示例省通告：请在 24 小时内缴费。", seat_shard_size=SEAT_SHARD_SIZE)
     return Catalog(province, subjects(), schools, campuses, windows)
 
 

@@ -42,7 +42,7 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
-from chalicelib.services.ports import Captcha, Conversion, Protection, SeatGrab, Session
+from chalicelib.services.ports import AccountFile, Captcha, Conversion, Protection, Reclaimed, SeatGrab, Session
 from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
@@ -354,6 +354,17 @@ class FakeRegistrations:
             holds = self.db.holds.get(account_id, {}).values()
             return replace(registration, subjects=in_order(list(holds)))
 
+    def file(self, account_id: str) -> AccountFile:
+        with self.db.lock:
+            entries = {opening: e for (holder, opening), e in self.db.entries.items() if holder == account_id}
+            return AccountFile(
+                self.db.accounts.get(account_id),
+                self.get(account_id),
+                self.db.reviews.get(account_id),
+                None,
+                queue_entries=entries,
+            )
+
     def bound_account(self, candidate_key: str) -> str | None:
         with self.db.lock:
             return self.db.bindings.get(candidate_key)
@@ -422,14 +433,16 @@ class FakeRegistrations:
             if chosen.campus_id is not None:
                 self._release(chosen, count=True)
 
-    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> Reclaimed:
         with self.db.lock:
-            expired = [
+            at_seat = [
                 (account_id, hold)
                 for account_id, holds in self.db.holds.items()
                 for hold in holds.values()
-                if (hold.campus_id, hold.code) == (seat.campus_id, seat.subject) and not hold.is_live(now)
+                if (hold.campus_id, hold.code) == (seat.campus_id, seat.subject) and hold.status is SubjectStatus.UNPAID
             ]
+        expired = [(account_id, hold) for account_id, hold in at_seat if not hold.is_live(now)]
+        live = [hold.pay_by for _, hold in at_seat if hold.is_live(now) and hold.pay_by is not None]
         released = 0
         for account_id, hold in expired:
             try:
@@ -437,7 +450,7 @@ class FakeRegistrations:
             except SubjectPaid:
                 continue
             released += 1
-        return released
+        return Reclaimed(released, min(live, default=None))
 
     def overdue(self, now: datetime) -> list[str]:
         with self.db.lock:

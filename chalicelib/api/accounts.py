@@ -23,6 +23,7 @@ from chalicelib.domain.errors import BadCredentials, InvalidRequest, TooManyAtte
 from chalicelib.metrics import count
 from chalicelib.services import accounts
 from chalicelib.services.home import home_state
+from chalicelib.services.ports import AccountFile
 
 bp = Blueprint(__name__)
 
@@ -33,6 +34,12 @@ def _request() -> Request:
 
 def signed_in() -> Account:
     return accounts.authenticate(services().accounts, bearer_token(_request()))
+
+
+def signed_in_file() -> tuple[Account, AccountFile]:
+    """The session, then the account's whole partition in one query (see services.accounts)."""
+    built = services()
+    return accounts.authenticate_file(built.accounts, built.registration.registrations, bearer_token(_request()))
 
 
 @bp.route("/captchas", methods=["POST"], content_types=BODY_TYPES)
@@ -90,9 +97,9 @@ def delete_session() -> Response:
 @bp.route("/me", methods=["GET"])
 @handles_errors
 def me() -> Response:
-    account = signed_in()
+    account, file = signed_in_file()
     ctx = services().registration
-    state = home_state(ctx, account)
+    state = home_state(ctx, account, file)
     catalog = ctx.catalogs.catalog()
     body = {
         "account_id": account.account_id,
@@ -106,7 +113,7 @@ def me() -> Response:
         "cet6_review": render.review(state.review),
         "window": render.window(state.window),
         # R-PAY-3: back from the payment platform, on any device, the page finds the order to 更新
-        "open_order_id": services().payments.orders.open_order_of(account.account_id),
+        "open_order_id": state.open_order_id,
     }
     return json_response(body)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from chalice.app import Response
 
 from chalicelib.domain import errors as e
@@ -75,7 +77,57 @@ def error_response(error: e.DomainError) -> Response:
         body["field"] = error.field
     if isinstance(error, e.TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, e.Busy):
+        # a herd told to come back at the same second comes back as a herd: spread it
+        headers["Retry-After"] = str(random.randint(1, 3))  # noqa: S311 (spreading load, not a secret)
     return json_response(body, STATUS.get(type(error), 400), headers)
+
+
+# The database's answers that mean "too much at once" or "not now": each is 503 BUSY, never a 500
+# (api.md conventions). Codes of the whole request, then of one item of a cancelled transaction.
+OVERLOAD_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+    }
+)
+OVERLOAD_REASONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error, what it wraps (a PynamoDB error's `cause`) and what it was raised from."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        cause = getattr(current, "cause", None)
+        pending += [cause if isinstance(cause, BaseException) else None, current.__cause__, current.__context__]
+
+
+def overloaded(error: BaseException) -> bool:
+    """Throttling, a transaction conflict past its bounded retry, an internal error of the
+    database, or no connection to it."""
+    for cause in _causes(error):
+        if isinstance(cause, HTTPClientError | ConnectionError):
+            return True
+        if isinstance(cause, ClientError):
+            code = cause.response.get("Error", {}).get("Code", "")
+            status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            reasons = {str(r.get("Code")) for r in cause.response.get("CancellationReasons", None) or []}
+            reasons |= {str(getattr(r, "code", None)) for r in getattr(cause, "cancellation_reasons", None) or []}
+            if code in OVERLOAD_CODES or status >= 500 or reasons & OVERLOAD_REASONS:
+                return True
+    return False
 
 
 # The framework's own refusals, as the contract's code and message.
@@ -108,7 +160,10 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             if isinstance(error, e.TooManyAttempts):
                 logger().warning("login throttled", extra={"view": view.__name__, "retry_after": error.retry_after})
             return error_response(error)
-        except Exception:
+        except Exception as error:
+            if overloaded(error):
+                logger().warning("database overloaded", extra={"view": view.__name__, "error": type(error).__name__})
+                return error_response(e.Busy())
             logger().exception("unhandled error", extra={"view": view.__name__})
             body = {"code": "INTERNAL_ERROR", "message": "系统繁忙，请稍后重试；您的报名信息不会丢失。"}
             return json_response(body, 500)

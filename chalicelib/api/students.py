@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
-from chalicelib.api.accounts import signed_in
+from chalicelib.api.accounts import signed_in, signed_in_file
 from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, confirmed, current_request, json_body, optional_text, query_param, text
 from chalicelib.bootstrap import services
@@ -152,12 +152,13 @@ def list_upcoming_oral_campuses() -> Response:
 @bp.route("/registration/subjects", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def choose_subject() -> Response:
-    account = student()
+    account, file = signed_in_file()  # the grab reads the account's partition once, here
+    require_student(account)
     body = json_body(_request())
     code = text(body, "subject", 32)
     campus_id = optional_text(body, "campus_id", 64)
     try:
-        chosen = reg.choose_subject(services().registration, account, code, campus_id)
+        chosen = reg.choose_subject(services().registration, account, code, campus_id, file)
     except DomainError as refused:
         if campus_id:
             count("SeatGrabs", outcome=refused.code)

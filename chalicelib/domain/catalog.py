@@ -45,6 +45,7 @@ class OralOffering:
     capacity: int
     opens_at: datetime
     closes_at: datetime
+    shards: int = 1  # counter shards the capacity is spread over (domain/seats.py); set by the loader
 
     def is_open(self, now: datetime) -> bool:
         return self.opens_at <= now < self.closes_at
@@ -85,6 +86,7 @@ class Province:
     code: str
     name: str
     notice: str
+    seat_shard_size: int | None = None  # seats per counter shard; None: domain.seats' default
 
 
 @dataclass(frozen=True)

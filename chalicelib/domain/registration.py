@@ -47,6 +47,7 @@ class ChosenSubject:
     hold_id: str
     campus_id: str | None = None
     offered: bool = False  # R-WAIT-2: a seat that came back, held for the student from the waiting list
+    shard: int | None = None  # the seat counter shard an oral hold took: its release gives that seat back
 
     @property
     def slot(self) -> str:

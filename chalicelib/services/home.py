@@ -8,8 +8,8 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Window
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.reviews import Cet6Review
+from chalicelib.services.ports import AccountFile
 from chalicelib.services.qualification import RegistrationContext
-from chalicelib.services.registration import registration_or_none
 
 
 @dataclass(frozen=True)
@@ -18,11 +18,14 @@ class HomeState:
     registration: Registration | None
     review: Cet6Review | None
     window: Window | None = None
+    open_order_id: str | None = None
 
 
-def home_state(ctx: RegistrationContext, account: Account) -> HomeState:
-    registration = registration_or_none(ctx, account)
+def home_state(ctx: RegistrationContext, account: Account, file: AccountFile) -> HomeState:
+    """From the account's partition, read once with the session (GET /me: two requests)."""
+    now = ctx.clock.now()
+    registration = file.registration if file.registration and not file.registration.is_gone(now) else None
     # R-DATE-1: the bound candidate's school, else the school of the candidate last looked up
     school_id = registration.candidate.school_id if registration else account.looked_up_school_id
-    window = ctx.catalogs.catalog().window_of(school_id, ctx.clock.now()) if school_id else None
-    return HomeState(account, registration, ctx.reviews.get(account.account_id), window)
+    window = ctx.catalogs.catalog().window_of(school_id, now) if school_id else None
+    return HomeState(account, registration, file.review, window, file.open_order_id)

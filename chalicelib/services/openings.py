@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,10 +102,11 @@ def current_entry(ctx: QueueContext, account: Account, opening_id: str) -> tuple
 
 
 def check_oral_admission(
-    openings: Iterable[Opening], campus_id: str, queue: QueueStore, account_id: str, now: datetime
+    openings: Iterable[Opening], campus_id: str, entry_of: Callable[[str], QueueEntry | None], now: datetime
 ) -> None:
     """R-QUEUE-1/5 for an oral choice at `campus_id`: each opening of the campus whose queue
-    window is open asks for a live admission (the entry is read only then)."""
+    window is open asks for a live admission; `entry_of(opening_id)` is the student's entry (the
+    grab passes the one its partition read found, decision 0019)."""
     for opening in openings_at(openings, campus_id):
         if opening.queue_open(now):
-            check_admission(opening, queue.entry(account_id, opening.id), now)
+            check_admission(opening, entry_of(opening.id), now)

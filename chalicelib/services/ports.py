@@ -7,7 +7,7 @@ the storage contract suite keeps the two honest.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -46,6 +46,30 @@ class SeatGrab:
 
     campus_id: str
     subject: str
+
+
+@dataclass(frozen=True)
+class AccountFile:
+    """What a student request needs from the account's partition, read in one Query: the account,
+    its registration with its subjects, its CET6 review and its open order (data-model pattern 1)."""
+
+    account: Account | None
+    registration: Registration | None
+    review: Cet6Review | None
+    open_order_id: str | None
+    queue_entries: dict[str, QueueEntry] = field(default_factory=dict)  # by opening (R-QUEUE-1/5)
+
+
+class AccountFiles(Protocol):
+    def file(self, account_id: str) -> AccountFile: ...
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What reclaiming a campus's expired holds did, and when the next live hold expires."""
+
+    released: int
+    next_expiry: datetime | None
 
 
 class CatalogStore(Protocol):
@@ -184,6 +208,9 @@ class ReviewStore(Protocol):
 class RegistrationStore(Protocol):
     def get(self, account_id: str) -> Registration | None: ...
 
+    def file(self, account_id: str) -> AccountFile:
+        """The account's partition in one read: account, registration, review, open order."""
+
     def bound_account(self, candidate_key: str) -> str | None: ...
 
     def bind(self, registration: Registration) -> None:
@@ -204,8 +231,9 @@ class RegistrationStore(Protocol):
     def remove_subject(self, account_id: str, chosen: ChosenSubject, now: datetime) -> None:
         """Delete an unpaid subject and release its seat; raises SubjectPaid if it was paid."""
 
-    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
-        """Release every unpaid hold on this seat counter past its `pay_by`; returns how many."""
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> Reclaimed:
+        """Release every unpaid hold on these seats past its `pay_by`: how many, and the `pay_by`
+        of the earliest live unpaid hold left (None if there is none)."""
 
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """Delete the registration, both sides of its binding and its unpaid holds."""
@@ -234,7 +262,7 @@ class OfferOutcome(StrEnum):
 class WaitlistStore(Protocol):
     """R-WAIT-1..2: who waits for which full campus, and the seats that came back for them."""
 
-    def join(self, entry: WaitlistEntry) -> None:
+    def join(self, entry: WaitlistEntry, shards: int) -> None:
         """Raises CampusNotFull unless the campus is full for the subject right now, WaitlistExists
         if the account already waits for an oral subject of that level."""
 

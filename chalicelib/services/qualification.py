@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
@@ -39,6 +39,7 @@ from chalicelib.services.ports import (
     ReviewStore,
     RollStore,
 )
+from chalicelib.services.seats import FullSeats
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class RegistrationContext:
     clock: Clock
     accounts: AccountStore  # the last lookup of each account, for the review's identity check
     queue: QueueStore  # admissions of the waiting room (R-QUEUE-1/5)
+    full_seats: FullSeats = field(default_factory=FullSeats)  # per Lambda: campuses known full
 
 
 @dataclass(frozen=True)

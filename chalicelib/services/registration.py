@@ -10,7 +10,6 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Campus, Capacity, Catalog, OralOffering, Subject, SubjectKind, capacity_colour
 from chalicelib.domain.errors import (
     AccountAlreadyBound,
-    CampusFull,
     CandidateAlreadyBound,
     InvalidRequest,
     LevelTaken,
@@ -32,9 +31,11 @@ from chalicelib.domain.registration import (
     subject_qualification,
 )
 from chalicelib.domain.reviews import Cet6Review
+from chalicelib.domain.seats import split
 from chalicelib.services.openings import check_oral_admission
-from chalicelib.services.ports import SeatGrab
+from chalicelib.services.ports import AccountFile, SeatGrab
 from chalicelib.services.qualification import RegistrationContext, find_candidate
+from chalicelib.services.seats import hold_a_seat
 
 
 @dataclass(frozen=True)
@@ -176,30 +177,43 @@ def upcoming_oral_campuses(ctx: RegistrationContext, account: Account, code: obj
 
 
 def _taken_by_live_holds(ctx: RegistrationContext, capacity: dict[SeatGrab, int], now: datetime) -> dict[SeatGrab, int]:
-    """Seats taken, after reclaiming expired holds wherever they could change the colour shown."""
+    """Seats taken (all shards summed), after reclaiming expired holds wherever they could change
+    the colour shown."""
     taken = ctx.catalogs.seats_taken(list(capacity))
     not_green = [s for s, n in taken.items() if capacity_colour(capacity[s], n) is not Capacity.GREEN]
-    reclaimed = [ctx.registrations.reclaim_expired_holds(seat, now) for seat in not_green]
-    return ctx.catalogs.seats_taken(list(capacity)) if any(reclaimed) else taken
+    reclaimed = [seat for seat in not_green if ctx.registrations.reclaim_expired_holds(seat, now).released]
+    for seat in reclaimed:
+        ctx.full_seats.forget(seat)
+    return ctx.catalogs.seats_taken(list(capacity)) if reclaimed else taken
 
 
-def choose_subject(ctx: RegistrationContext, account: Account, code: object, campus_id: object) -> Registration:
-    """R-WRIT-1/2, R-ORAL-1..4, R-PAY-1: hold the subject (and a seat) until `pay_by`."""
-    registration = current_registration(ctx, account)
-    subject = _subject(ctx, code)
-    qualified = _qualified(ctx, registration)
+def choose_subject(
+    ctx: RegistrationContext, account: Account, code: object, campus_id: object, file: AccountFile | None = None
+) -> Registration:
+    """R-WRIT-1/2, R-ORAL-1..4, R-PAY-1: hold the subject (and a seat) until `pay_by`.
+
+    One read (the account's partition: `file`, read here unless the caller has it) and, for a
+    seat, one transaction; a campus this Lambda knows to be full costs none (services/seats.py).
+    """
+    file = file or ctx.registrations.file(account.account_id)
     now = ctx.clock.now()
-    campus: Campus | None = None
+    registration = file.registration
+    if registration is None or registration.is_gone(now):
+        raise NotFound("您还没有保存报名信息，请先查询资格并保存。")
+    subject = _subject(ctx, code)
+    qualified = qualified_subjects(registration.candidate, file.review)
+    catalog = ctx.catalogs.catalog()
+    offering: OralOffering | None = None
     if subject.kind is SubjectKind.WRITTEN:
         check_written_choice(registration, subject, qualified, now)
     else:
-        catalog = ctx.catalogs.catalog()
         campus = catalog.campuses.get(campus_id) if isinstance(campus_id, str) else None
         if campus is None:
             raise InvalidRequest("campus_id", "缺失或不是本省的校区")
-        check_oral_choice(registration, subject, campus, catalog, qualified, now)
-        # R-QUEUE-1/5: inside an opening's queue window, only with a live admission
-        check_oral_admission(catalog.openings.values(), campus.id, ctx.queue, account.account_id, now)
+        offering = check_oral_choice(registration, subject, campus, catalog, qualified, now)
+        # R-QUEUE-1/5: inside an opening's queue window, only with a live admission, found in the
+        # partition already read
+        check_oral_admission(catalog.openings.values(), campus.id, file.queue_entries.get, now)
     chosen = ChosenSubject(
         code=subject.code,
         kind=subject.kind,
@@ -209,33 +223,20 @@ def choose_subject(ctx: RegistrationContext, account: Account, code: object, cam
         chosen_at=now,
         pay_by=pay_by_for(registration, subject, now),
         hold_id=uuid.uuid4().hex,
-        campus_id=campus.id if campus else None,
+        campus_id=offering.campus_id if offering else None,
     )
     stale = registration.stale_in_slot(slot_of(subject.kind, subject.level), now)
     try:
-        _hold(ctx, registration, chosen, stale, now)
+        if offering is None:
+            ctx.registrations.add_subject(registration, chosen, stale)
+        else:
+            capacities = split(offering.capacity, offering.shards)
+            chosen = hold_a_seat(ctx.registrations, ctx.full_seats, registration, chosen, stale, capacities, now)
     except LevelTaken:
         # Someone else (a second tab) filled the slot meanwhile: say precisely what holds it.
         check_slot_free(current_registration(ctx, account), subject, now)
         raise
     return registration.with_subject(chosen)
-
-
-def _hold(
-    ctx: RegistrationContext,
-    registration: Registration,
-    chosen: ChosenSubject,
-    stale: ChosenSubject | None,
-    now: datetime,
-) -> None:
-    try:
-        ctx.registrations.add_subject(registration, chosen, stale)
-    except CampusFull:
-        # R-PAY-1: expired holds stop counting at once; reclaim them, then try once more.
-        seat = SeatGrab(chosen.campus_id or "", chosen.code)
-        if not ctx.registrations.reclaim_expired_holds(seat, now):
-            raise
-        ctx.registrations.add_subject(registration, chosen, stale)
 
 
 def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Registration:
@@ -245,6 +246,8 @@ def remove_subject(ctx: RegistrationContext, account: Account, code: str) -> Reg
     now = ctx.clock.now()
     chosen = check_removal(registration, code, now)
     ctx.registrations.remove_subject(account.account_id, chosen, now)
+    if chosen.campus_id is not None:
+        ctx.full_seats.forget(SeatGrab(chosen.campus_id, chosen.code))
     # Not re-read: once its last subject is gone an old registration is gone too (R-BIND-4),
     # and the student still deserves to see the removal succeed.
     return registration.without_subject(chosen)

@@ -31,7 +31,6 @@ from chalicelib.domain.waitlist import PendingSeat, PlacedEntry, WaitlistEntry, 
 from chalicelib.services.openings import check_oral_admission
 from chalicelib.services.ports import OfferOutcome, SeatGrab, WaitlistStore
 from chalicelib.services.qualification import RegistrationContext
-from chalicelib.services.registration import current_registration
 
 # How many times one pending seat is tried (entries gone, skipped, or served by a racing step)
 # before it is left for the next run of the job.
@@ -56,24 +55,27 @@ def join(ctx: WaitlistContext, account: Account, code: object, campus_id: object
     """R-WAIT-1: a student who could choose this campus (the checks of choosing, R-ORAL-1/2/4)
     joins its list while it is full; one list per oral level."""
     rctx = ctx.registration
-    registration = current_registration(rctx, account)
+    file = rctx.registrations.file(account.account_id)  # one read of the account's partition
+    registration = file.registration
+    if registration is None or registration.is_gone(rctx.clock.now()):
+        raise NotFound("您还没有保存报名信息，请先查询资格并保存。")
     subject = _oral_subject(rctx, code)
     catalog = rctx.catalogs.catalog()
     campus = catalog.campuses.get(campus_id) if isinstance(campus_id, str) else None
     if campus is None:
         raise InvalidRequest("campus_id", "缺失或不是本省的校区")
     now = rctx.clock.now()
-    qualified = qualified_subjects(registration.candidate, rctx.reviews.get(account.account_id))
+    qualified = qualified_subjects(registration.candidate, file.review)
     try:
-        check_oral_choice(registration, subject, campus, catalog, qualified, now)
+        offering = check_oral_choice(registration, subject, campus, catalog, qualified, now)
     except SubjectTaken:
         raise LevelTaken() from None
     # R-QUEUE-1/5: inside an opening's queue window the list is no way around the queue
-    check_oral_admission(catalog.openings.values(), campus.id, rctx.queue, account.account_id, now)
+    check_oral_admission(catalog.openings.values(), campus.id, file.queue_entries.get, now)
     # R-PAY-1: expired holds stop counting first, so nobody waits beside a seat that is free.
     rctx.registrations.reclaim_expired_holds(SeatGrab(campus.id, subject.code), now)
     entry = WaitlistEntry(account.account_id, subject.code, subject.level, campus.id, now)
-    ctx.waitlist.join(entry)
+    ctx.waitlist.join(entry, offering.shards)
     return PlacedEntry(entry, ctx.waitlist.position(entry))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,27 +55,36 @@ def account_pk(account_id: str) -> str:
     return f"ACCOUNT#{account_id}"
 
 
-def seats_pk(campus_id: str, subject: str) -> str:
+def seats_pk(campus_id: str, subject: str, shard: int) -> str:
+    """Counter shard n of a campus's seats for an oral subject (data-model pattern 2)."""
+    return f"SEATS#{campus_id}#{subject}#{shard}"
+
+
+def unsharded_seats_pk(campus_id: str, subject: str) -> str:
+    """The single counter of provinces loaded before shards: the loader folds it into shard 0."""
     return f"SEATS#{campus_id}#{subject}"
 
 
 def counter_key(hold: ChosenSubject) -> str:
     """The one place a hold names the seat counter it counts on (taken, released, offered)."""
     assert hold.campus_id is not None, "only an oral hold counts on a seat counter"
-    return seats_pk(hold.campus_id, hold.code)
+    return seats_pk(hold.campus_id, hold.code, hold.shard or 0)
 
 
-def counters_of(campus_id: str, subject: str) -> list[str]:
-    """Every seat counter of a campus + oral subject (one today)."""
-    return [seats_pk(campus_id, subject)]
+def counters_of(campus_id: str, subject: str, shards: int) -> list[str]:
+    """Every seat counter shard of a campus + oral subject (decision 0019)."""
+    return [seats_pk(campus_id, subject, n) for n in range(max(1, shards))]
 
 
 def on_counter(hold: ChosenSubject, counter: str) -> ChosenSubject:
-    """The hold made to count on `counter` (an offered seat stays on the counter it came from):
-    with one counter per campus + subject, the hold already names it."""
-    if counter_key(hold) != counter:
-        raise ValueError(f"an offered hold on {counter_key(hold)} cannot count on {counter}")
-    return hold
+    """The hold made to count on `counter`, a shard of its campus + subject (an offered seat stays
+    on the shard it came from, R-WAIT-2)."""
+    assert hold.campus_id is not None, "only an oral hold counts on a seat counter"
+    prefix = seats_pk(hold.campus_id, hold.code, 0).removesuffix("0")
+    shard = counter.removeprefix(prefix)
+    if not counter.startswith(prefix) or not shard.isdigit():
+        raise ValueError(f"{counter} is not a seat counter shard of {hold.campus_id} {hold.code}")
+    return replace(hold, shard=int(shard))
 
 
 def waitlist_pk(campus_id: str, subject: str) -> str:
@@ -288,7 +298,13 @@ def campus_to_json(campus: Campus) -> dict[str, Any]:
         "school_id": campus.school_id,
         "written_subjects": list(campus.written_subjects),
         "oral": [
-            {"subject": o.subject, "capacity": o.capacity, "opens_at": iso(o.opens_at), "closes_at": iso(o.closes_at)}
+            {
+                "subject": o.subject,
+                "capacity": o.capacity,
+                "opens_at": iso(o.opens_at),
+                "closes_at": iso(o.closes_at),
+                "shards": o.shards,
+            }
             for o in campus.oral
         ],
     }
@@ -296,7 +312,14 @@ def campus_to_json(campus: Campus) -> dict[str, Any]:
 
 def campus_from_json(data: dict[str, Any]) -> Campus:
     oral = tuple(
-        OralOffering(data["id"], o["subject"], int(o["capacity"]), parse_iso(o["opens_at"]), parse_iso(o["closes_at"]))
+        OralOffering(
+            data["id"],
+            o["subject"],
+            int(o["capacity"]),
+            parse_iso(o["opens_at"]),
+            parse_iso(o["closes_at"]),
+            int(o.get("shards", 1)),  # catalogs loaded before shards: one counter
+        )
         for o in data["oral"]
     )
     return Campus(data["id"], data["name"], data["school_id"], tuple(data["written_subjects"]), oral)
@@ -387,6 +410,7 @@ def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
         hold_id=chosen.hold_id,
         campus_id=chosen.campus_id,
         offered=chosen.offered or None,
+        shard=chosen.shard if oral else None,
     )
 
 
@@ -402,4 +426,6 @@ def subject_from_item(item: SubjectItem) -> ChosenSubject:
         hold_id=item.hold_id,
         campus_id=item.campus_id,
         offered=bool(item.offered),
+        # holds taken before shards sit in shard 0, where the loader folded their counter
+        shard=(int(item.shard) if item.shard is not None else 0) if item.campus_id else None,
     )

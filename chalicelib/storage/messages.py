@@ -20,6 +20,7 @@ from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.services.ports import ClaimedMessage
 from chalicelib.storage.models import OutboxItem, TableItem
+from chalicelib.storage.transactions import error_code
 
 OUTBOX_SHARDS = 4
 LEASE = timedelta(seconds=60)
@@ -80,7 +81,7 @@ class DynamoOutbox:
         try:
             outbox_item(message).save(condition=OutboxItem.pk.does_not_exist())
         except PutError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True
@@ -104,7 +105,7 @@ class DynamoOutbox:
                 condition=(OutboxItem.state == PENDING) & free,
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return None
             raise
         return ClaimedMessage(_message_from(item), int(item.attempts or 0), lease)

@@ -70,10 +70,13 @@ class CatalogPartItem(TableItem, discriminator="catalog"):
 
 
 class SeatCounterItem(TableItem, discriminator="seats"):
+    """One shard of a campus's seats for an oral subject (domain/seats.py)."""
+
     campus_id = UnicodeAttribute()
     subject = UnicodeAttribute()
     capacity = NumberAttribute()
     taken = NumberAttribute(default=0)
+    shard = NumberAttribute(null=True)
 
 
 class SeatReleaseItem(TableItem, discriminator="seat_release"):
@@ -236,6 +239,7 @@ class SubjectItem(TableItem, discriminator="subject"):
     hold_id = UnicodeAttribute()
     campus_id = UnicodeAttribute(null=True)
     offered = BooleanAttribute(null=True)  # R-WAIT-2: held for the student from the waiting list
+    shard = NumberAttribute(null=True)  # the seat counter shard an oral hold took
 
 
 class OrderItem(TableItem, discriminator="order"):

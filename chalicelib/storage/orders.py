@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from collections.abc import Callable
@@ -32,7 +33,7 @@ from chalicelib.storage.models import (
     OrderNumberItem,
     SubjectItem,
 )
-from chalicelib.storage.registrations import take_slot_ops, touch_registration
+from chalicelib.storage.registrations import shards_with_room, take_slot_ops, touch_registration
 from chalicelib.storage.repositories import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
@@ -227,18 +228,31 @@ class DynamoOrders:
         return _settled_by(build)
 
     def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> Settlement:
-        """R-PAY-5: a late payment takes its subjects again if their slots and seats are free."""
+        """R-PAY-5: a late payment takes its subjects again if their slots and seats are free: for
+        an oral subject, a shard with a seat left (read first), then the next one."""
+        paid = {
+            hold.hold_id: replace(
+                hold, status=SubjectStatus.PAID, chosen_at=now, pay_by=None, hold_id=f"{hold.hold_id}-late"
+            )
+            for hold in order.subjects
+        }
+        stale = {hold.hold_id: registration.stale_in_slot(hold.slot, now) for hold in order.subjects}
+        shards = {hold.hold_id: _shards_to_take(paid[hold.hold_id], stale[hold.hold_id]) for hold in order.subjects}
 
-        def build(txn: Txn) -> None:
+        def build(txn: Txn, attempt: int) -> None:
             _mark_order(txn, order, OrderStatus.PAID, trade_no, now, LateOutcome.RE_RESERVED)
             for hold in order.subjects:
-                paid = replace(
-                    hold, status=SubjectStatus.PAID, chosen_at=now, pay_by=None, hold_id=f"{hold.hold_id}-late"
-                )
-                take_slot_ops(txn, order.account_id, paid, registration.stale_in_slot(hold.slot, now), now)
+                options = shards[hold.hold_id]
+                taking = replace(paid[hold.hold_id], shard=options[min(attempt, len(options) - 1)])
+                take_slot_ops(txn, order.account_id, taking, stale[hold.hold_id], now)
             _registration_paid(txn, order.account_id)
 
-        return _settled_by(build)
+        attempts = max((len(options) for options in shards.values()), default=1)
+        for attempt in range(attempts):
+            settled = _settled_by(functools.partial(build, attempt=attempt))
+            if settled is not Settlement.HOLDS_CHANGED:
+                break
+        return settled
 
     def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool:
         """Before asking the provider to refund: only one delivery may claim it."""
@@ -313,6 +327,17 @@ def _queued(queue: str, before: datetime) -> list[Order]:
             if isinstance(item, OrderItem):
                 found.append(order_from_item(item))
     return found
+
+
+def _shards_to_take(paid: ChosenSubject, stale: ChosenSubject | None) -> list[int | None]:
+    """The shards a late payment may take its seat in: the expired hold's own at the same campus,
+    else those with a seat left; a written subject takes none."""
+    if paid.campus_id is None:
+        return [None]
+    if stale is not None and (stale.campus_id, stale.code) == (paid.campus_id, paid.code):
+        return [stale.shard]
+    room: list[int | None] = list(shards_with_room(paid.campus_id, paid.code))
+    return room or [0]  # none left: the transaction says so
 
 
 def _settled_by(build: Callable[[Txn], None]) -> Settlement:

@@ -26,7 +26,7 @@ from chalicelib.storage import codec
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem
 from chalicelib.storage.repositories import connection
-from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
 
 def _code_item(code: OneTimeCode) -> CodeItem:
@@ -63,7 +63,7 @@ class DynamoRecovery:
                 condition=alive & (CodeItem.wrong_tries < WRONG_TRIES_ALLOWED),
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return None  # none, expired, or its tries used up
             raise
         return OneTimeCode(

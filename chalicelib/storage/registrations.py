@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from chalicelib.domain.errors import (
     NotFound,
     SubjectPaid,
 )
+from chalicelib.domain.openings import QueueEntry
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
     ChosenSubject,
@@ -30,40 +32,61 @@ from chalicelib.domain.registration import (
     SubjectStatus,
     in_order,
 )
-from chalicelib.services.ports import SeatGrab
+from chalicelib.domain.seats import MAX_SEAT_SHARDS
+from chalicelib.services.ports import AccountFile, Reclaimed, SeatGrab
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
+    AccountItem,
     BindingItem,
     CatalogPartItem,
+    OpenOrderItem,
     PendingSeatItem,
+    QueueEntryItem,
     RegistrationItem,
+    ReviewItem,
     SeatCounterItem,
     SeatReleaseItem,
     SubjectItem,
     TableItem,
     WaitlistHeadItem,
 )
+from chalicelib.storage.queue import entry_from_item
 from chalicelib.storage.repositories import RELEASE_PROOF_KEPT, connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 
 class DynamoRegistrations:
     def get(self, account_id: str) -> Registration | None:
+        return self.file(account_id).registration
+
+    def file(self, account_id: str) -> AccountFile:
+        """One Query of the account's partition (data-model pattern 1); the items it does not
+        need (codes, the login's throttle) come along and are dropped."""
+        account: AccountItem | None = None
         registration: RegistrationItem | None = None
+        review: ReviewItem | None = None
+        open_order: OpenOrderItem | None = None
         subjects: list[ChosenSubject] = []
+        queue_entries: dict[str, QueueEntry] = {}
         for item in TableItem.query(codec.account_pk(account_id)):
-            if isinstance(item, RegistrationItem):
-                registration = item
+            if isinstance(item, QueueEntryItem):
+                queue_entries[item.opening_id] = entry_from_item(item)
             elif isinstance(item, SubjectItem):
                 subjects.append(codec.subject_from_item(item))
-        if registration is None:
-            return None
-        return Registration(
-            account_id=account_id,
-            candidate=codec.roll_from_json(json.loads(registration.candidate)),
-            saved_at=parse_iso(registration.saved_at),
-            subjects=in_order(subjects),
-            version=int(registration.version),
+            elif isinstance(item, AccountItem):
+                account = item
+            elif isinstance(item, RegistrationItem):
+                registration = item
+            elif isinstance(item, ReviewItem):
+                review = item
+            elif isinstance(item, OpenOrderItem):
+                open_order = item
+        return AccountFile(
+            account=codec.account_from_item(account) if account else None,
+            registration=_registration(account_id, registration, subjects) if registration else None,
+            review=codec.review_from_item(review) if review else None,
+            open_order_id=open_order.order_id if open_order else None,
+            queue_entries=queue_entries,
         )
 
     def bound_account(self, candidate_key: str) -> str | None:
@@ -139,26 +162,31 @@ class DynamoRegistrations:
         except ConditionsFailed:
             raise SubjectPaid() from None
 
-    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> int:
-        """R-PAY-1: holds past `pay_by` stop counting; their seats go back before anyone is refused."""
-        expired = SubjectItem.by_group.query(
+    def reclaim_expired_holds(self, seat: SeatGrab, now: datetime) -> Reclaimed:
+        """R-PAY-1: holds past `pay_by` stop counting; their seats go back before anyone is refused.
+
+        One query of the campus's holds in `pay_by` order, read up to the first live one: its
+        `pay_by` is when the next seat can come back by expiry (what a "full" memo may not outlive).
+        """
+        holds = SubjectItem.by_group.query(
             f"HOLDS#{seat.campus_id}#{seat.subject}",
-            SubjectItem.gsi1sk < iso(now),
             filter_condition=SubjectItem.status == SubjectStatus.UNPAID.value,
         )
         released = 0
-        for item in expired:
+        next_expiry: datetime | None = None
+        for item in holds:
             if not isinstance(item, SubjectItem):
                 continue
             hold = codec.subject_from_item(item)
             if hold.is_live(now):
-                continue
+                next_expiry = hold.pay_by
+                break
             try:
                 self.remove_subject(item.account_id, hold, now)
             except SubjectPaid:
                 continue  # paid or released meanwhile
             released += 1
-        return released
+        return Reclaimed(released, next_expiry)
 
     def overdue(self, now: datetime) -> list[str]:
         """Accounts with a hold or a registration due before `now` (GSI2), oldest first."""
@@ -221,6 +249,16 @@ class DynamoRegistrations:
             raise NotFound("报名信息已变化，请刷新后重试。") from None
 
 
+def _registration(account_id: str, item: RegistrationItem, subjects: list[ChosenSubject]) -> Registration:
+    return Registration(
+        account_id=account_id,
+        candidate=codec.roll_from_json(json.loads(item.candidate)),
+        saved_at=parse_iso(item.saved_at),
+        subjects=in_order(subjects),
+        version=int(item.version),
+    )
+
+
 def touch_registration(txn: Txn, account_id: str) -> None:
     """Every change of subjects bumps the version, so a stale deletion cannot go through."""
     item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
@@ -235,11 +273,13 @@ def take_slot_ops(
     now: datetime,
     offered: Offered = frozenset(),
 ) -> None:
-    """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject its
-    seat, never beyond capacity (R-ORAL-4); the replaced hold's seat goes back (labels slot, seat).
+    """The slot (empty, or holding exactly the expired `replacing`), and for an oral subject a seat
+    in the shard `chosen` names, never beyond that shard's capacity (R-ORAL-4); the replaced hold's
+    seat goes back (labels slot, seat).
 
-    An expired hold replaced at the same counter passes its seat on, unless students wait for it
-    (R-WAIT-2): then its seat is offered to them and the new hold needs a free seat like any grab."""
+    An expired hold replaced at the same counter shard (`chosen` names the same shard) passes its
+    seat on, unless students wait for it (R-WAIT-2): then its seat is offered to them and the new
+    hold needs a free seat like any grab."""
     slot_free = SubjectItem.pk.does_not_exist() if replacing is None else SubjectItem.hold_id == replacing.hold_id
     txn.put("slot", codec.subject_item(account_id, chosen), slot_free)
     same_counter = (
@@ -250,8 +290,7 @@ def take_slot_ops(
         and replacing.hold_id not in offered
     )
     if chosen.campus_id is not None and not same_counter:
-        counter = SeatCounterItem(codec.counter_key(chosen), "SEATS")
-        txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
+        take_seat_op(txn, chosen)
     if replacing is not None and replacing.campus_id is not None:
         if same_counter:  # the seat passes to the new hold only while nobody waits for it
             txn.check(f"{WAITING}{replacing.hold_id}", WaitlistHeadItem, *_head_key(replacing), nobody_waiting())
@@ -265,6 +304,27 @@ def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime, o
     txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
     if chosen.campus_id is not None:
         release_seat_ops(txn, chosen, now, offered=offered)
+
+
+def seat_counter(campus_id: str, subject: str, shard: int) -> SeatCounterItem:
+    """The one place a seat counter shard's key is built (data-model pattern 2)."""
+    return SeatCounterItem(codec.seats_pk(campus_id, subject, shard), "SEATS")
+
+
+def shards_with_room(campus_id: str, subject: str) -> list[int]:
+    """The shards with a seat left, in random order: one BatchGet (for the rare late payment)."""
+    keys = [(codec.seats_pk(campus_id, subject, n), "SEATS") for n in range(MAX_SEAT_SHARDS)]
+    found = [item for item in SeatCounterItem.batch_get(keys) if int(item.taken) < int(item.capacity)]
+    shards = [int(item.shard) if item.shard is not None else 0 for item in found]
+    random.shuffle(shards)
+    return shards
+
+
+def take_seat_op(txn: Txn, hold: ChosenSubject) -> None:
+    """One seat of the hold's shard, never beyond the shard's capacity (label seat)."""
+    assert hold.campus_id is not None
+    counter = seat_counter(hold.campus_id, hold.code, hold.shard or 0)
+    txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
 
 
 # The ids of holds whose seat goes to the waiting list as a pending seat instead of its counter.
@@ -295,7 +355,7 @@ def release_seat_ops(
         txn.put(f"pending:{hold.hold_id}", pending_seat_item(hold, now), PendingSeatItem.pk.does_not_exist())
         return
     txn.check(f"{WAITING}{hold.hold_id}", WaitlistHeadItem, *_head_key(hold), nobody_waiting())
-    counter = SeatCounterItem(codec.counter_key(hold), "SEATS")
+    counter = seat_counter(hold.campus_id, hold.code, hold.shard or 0)
     txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
 
 

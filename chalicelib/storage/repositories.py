@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 import time
 from datetime import datetime, timedelta
 
@@ -59,15 +60,31 @@ def connection() -> Connection:
 
 
 class DynamoCatalog:
+    """The catalog, cached 30 s per Lambda. When it goes stale one thread reads it again while the
+    others go on with the old copy: no herd of reloads at the opening minute."""
+
     def __init__(self) -> None:
         self._cached: tuple[float, Catalog] | None = None
+        self._refreshing = threading.Lock()
 
     def catalog(self) -> Catalog:
-        if self._cached and time.monotonic() - self._cached[0] < CATALOG_CACHE_SECONDS:
-            return self._cached[1]
-        catalog = codec.catalog_from_parts(list(CatalogPartItem.query("CATALOG")))
-        self._cached = (time.monotonic(), catalog)
-        return catalog
+        cached = self._cached
+        if cached and time.monotonic() - cached[0] < CATALOG_CACHE_SECONDS:
+            return cached[1]
+        if cached is not None:
+            if not self._refreshing.acquire(blocking=False):
+                return cached[1]  # another thread is reading it again
+        else:
+            self._refreshing.acquire()  # nothing to serve yet: wait for the first read
+        try:
+            again = self._cached
+            if again and again is not cached and time.monotonic() - again[0] < CATALOG_CACHE_SECONDS:
+                return again[1]  # read meanwhile by the thread this one waited for
+            catalog = codec.catalog_from_parts(list(CatalogPartItem.query("CATALOG")))
+            self._cached = (time.monotonic(), catalog)
+            return catalog
+        finally:
+            self._refreshing.release()
 
     def identity_mark(self) -> IdentityMark | None:
         mark = read_identity_mark()
@@ -76,9 +93,20 @@ class DynamoCatalog:
         return mark
 
     def seats_taken(self, seats: list[SeatGrab]) -> dict[SeatGrab, int]:
-        keys = {(codec.seats_pk(s.campus_id, s.subject), "SEATS"): s for s in seats}
-        found = SeatCounterItem.batch_get(list(keys)) if keys else []
-        return {keys[(item.pk, item.sk)]: int(item.taken) for item in found}
+        """Seats taken, every shard summed (one BatchGet of all the shards); a campus whose
+        counters do not exist is absent from the answer."""
+        catalog = self.catalog()
+        keys: dict[tuple[str, str], SeatGrab] = {}
+        for seat in seats:
+            campus = catalog.campuses.get(seat.campus_id)
+            offering = campus.offering(seat.subject) if campus else None
+            for shard in range(offering.shards if offering else 1):
+                keys[(codec.seats_pk(seat.campus_id, seat.subject, shard), "SEATS")] = seat
+        taken: dict[SeatGrab, int] = {}
+        for item in SeatCounterItem.batch_get(list(keys)) if keys else []:
+            seat = keys[(item.pk, item.sk)]
+            taken[seat] = taken.get(seat, 0) + int(item.taken)
+        return taken
 
 
 def read_identity_mark(sk: str = "IDENTITY") -> IdentityMark | None:

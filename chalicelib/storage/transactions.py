@@ -9,13 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-MAX_ATTEMPTS = 12
+# A conflict with another transaction (or an internal error) is tried again twice, with jitter; past that the herd is
+# answered 503 BUSY (api/errors.py) rather than made bigger. Throttling is botocore's to retry.
+MAX_ATTEMPTS = 3
 
 
 class ConditionsFailed(Exception):
@@ -55,7 +57,10 @@ class Txn:
 
 
 def _reasons(error: TransactWriteError) -> list[str]:
-    return [(reason.code if reason else "None") for reason in error.cancellation_reasons]
+    """The cancellation reason of each item, in order; none at all for an error that is not a
+    cancellation (an internal error, a dropped connection, throttling of the whole request)."""
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return [str(getattr(reason, "code", None) or "None") for reason in reasons]
 
 
 def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
@@ -79,17 +84,25 @@ def run(connection: Connection, build: Callable[[Txn], Any]) -> None:
                 raise ConditionsFailed(failed) from error
             if not _retryable(error, codes) or attempt == MAX_ATTEMPTS - 1:
                 raise
-        time.sleep(
-            random.uniform(  # noqa: S311 (jitter, not a secret)
-                0, 0.01 * 2 ** min(attempt, 6)
-            )
-        )
+        time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter, not a secret)
+
+
+def error_code(error: PynamoDBException) -> str | None:
+    """The database's error code, if it answered at all. Not PynamoDB's `cause_response_code`: for
+    a cause without an answer (a read timeout under overload) its `response` is None, and that
+    property raises AttributeError (the 500s seen under overload, issue 9)."""
+    response = getattr(error.cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    code = response.get("Error", {}).get("Code")
+    return str(code) if code else None
 
 
 def _retryable(error: TransactWriteError, codes: list[str]) -> bool:
-    conflict = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-    return bool(conflict.intersection(codes)) or error.cause_response_code in (
+    """A conflict with another transaction, or an internal error (DynamoDB Local's is a lock it
+    waited too long for: a conflict by another name): a second try may well go through."""
+    return "TransactionConflict" in codes or error_code(error) in (
         "TransactionConflictException",
         "TransactionInProgressException",
-        "ThrottlingException",
+        "InternalServerError",
     )

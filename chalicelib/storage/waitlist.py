@@ -94,13 +94,13 @@ def _pending_from(item: PendingSeatItem) -> PendingSeat:
 
 
 class DynamoWaitlist:
-    def join(self, entry: WaitlistEntry) -> None:
+    def join(self, entry: WaitlistEntry, shards: int) -> None:
         """R-WAIT-1: the entry and its count, only while every counter of the campus is full
         (CampusNotFull) and the account waits nowhere else for this level (WaitlistExists)."""
 
         def build(txn: Txn) -> None:
             full = SeatCounterItem.taken >= SeatCounterItem.capacity
-            for n, counter in enumerate(codec.counters_of(entry.campus_id, entry.subject)):
+            for n, counter in enumerate(codec.counters_of(entry.campus_id, entry.subject, shards)):
                 txn.check(f"full:{n}", SeatCounterItem, counter, "SEATS", full)
             txn.put("entry", _entry_item(entry), WaitlistEntryItem.pk.does_not_exist())
             _count(txn, "head", entry.campus_id, entry.subject, +1)

@@ -36,7 +36,10 @@ from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
 from chalicelib.storage.models import CatalogPartItem, RollItem, SubjectItem, TableItem
+from chalicelib.storage.transactions import MAX_ATTEMPTS
+from devstack.ddb_requests import count_requests
 from tests import factories
+from tests.ddb_faults import INTERNAL, THROTTLED, conflict, database_answers
 from tests.e2e import test_payments as payments
 from tests.e2e.http import (
     STUDENT_PASSWORD,
@@ -1158,7 +1161,7 @@ def test_r_bind_4_stale_registration_changing_during_its_cleanup_is_404_not_foun
     def racing_delete(registration: Registration, now: datetime) -> None:
         if not raced:  # meanwhile another request reclaims the expired oral seat (R-PAY-1)
             raced.append(registration.account_id)
-            assert store.reclaim_expired_holds(SeatGrab("NJU-GL", "CET-SET4"), now) == 1
+            assert store.reclaim_expired_holds(SeatGrab("NJU-GL", "CET-SET4"), now).released == 1
         original(registration, now)
 
     monkeypatch.setattr(store, "delete_registration", racing_delete)
@@ -1455,6 +1458,42 @@ def test_r_oral_4_oral_without_its_written_subject_is_403_written_required(clien
     expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "WRITTEN_REQUIRED")
     chosen(client, token, "CJT4")
     expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 403, "WRITTEN_REQUIRED")
+
+
+def test_api_overload_is_503_busy_with_retry_after_never_500(client: Client) -> None:
+    """api.md conventions at the opening minute (R-ORAL-4): a transaction conflict past the bounded
+    retry, a throttled table and an internal error of the database answer 503 BUSY with
+    Retry-After, never a 500; the same grab goes through once the database answers again."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    with database_answers("TransactWriteItems", conflict(3)) as answered:
+        reply = choose(client, token, "CET-SET4", "NJU-GL")
+    expect(reply, "POST /registration/subjects", 503, "BUSY")
+    assert reply.header("Retry-After") in {"1", "2", "3"}
+    assert len(answered) == MAX_ATTEMPTS  # the conflict is tried again, a few times only
+    with database_answers("Query", THROTTLED):
+        reply = call(client, "GET", "/me", token=token)
+    expect(reply, "GET /me", 503, "BUSY")
+    assert reply.header("Retry-After")
+    with database_answers("GetItem", INTERNAL):  # the session
+        expect(choose(client, token, "CET-SET4", "NJU-GL"), "POST /registration/subjects", 503, "BUSY")
+    assert "CET-SET4" in codes(chosen(client, token, "CET-SET4", "NJU-GL"))
+
+
+def test_r_pay_4_get_me_reads_the_session_and_the_account_partition_only(client: Client) -> None:
+    """R-PAY-4 at the opening minute: GET /me is two requests to DynamoDB (the session, one query of
+    the account's partition: account, registration, subjects, review, open order); an oral grab is
+    those two and one transaction."""
+    token = registered(client, ZHANG)
+    chosen(client, token, "CET4")
+    ok(call(client, "GET", "/me", token=token), "GET /me")  # the catalog is cached, as in a warm Lambda
+    requests = count_requests()
+    me = ok(call(client, "GET", "/me", token=token), "GET /me")
+    assert requests.total <= 2, requests.by_operation
+    assert codes(me["registration"]) == ["CET4"]
+    requests.reset()
+    chosen(client, token, "CET-SET4", "NJU-GL")
+    assert dict(requests.by_operation) == {"GetItem": 1, "Query": 1, "TransactWriteItems": 1}
 
 
 def emf_counts(output: str, metric: str) -> dict[str, float]:

@@ -18,6 +18,8 @@ from chalicelib.domain.registration import ChosenSubject, Registration, SubjectS
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.services.ports import Captcha, SeatGrab, Session
 from chalicelib.services.province import load_province
+from chalicelib.storage import codec
+from chalicelib.storage.models import SeatCounterItem
 from tests import factories
 
 NOW = factories.NOW
@@ -66,6 +68,37 @@ def test_catalog_round_trip_and_reload_keeps_seats_taken(built: Services) -> Non
     load_province(built.loading, factories.province(capacity=5), NOW)
     seat = SeatGrab("NJU-GL", "CET-SET4")
     assert built.registration.catalogs.seats_taken([seat]) == {seat: 1}
+
+
+def test_decision_0019_a_reload_folds_the_old_single_counter_into_shard_0_and_never_lowers_a_shard(
+    built: Services,
+) -> None:
+    """Decision 0019: a province loaded before shards kept one counter per campus and subject, and
+    holds without a shard; the next load moves its seats taken into shard 0, where those holds give
+    them back. A reload that lowers the capacity keeps every shard at or above its seats taken."""
+    seat = SeatGrab("NJU-GL", "CET-SET4")
+    old = SeatCounterItem(codec.unsharded_seats_pk(seat.campus_id, seat.subject), "SEATS")
+    old.campus_id, old.subject, old.capacity, old.taken = seat.campus_id, seat.subject, 10, 2
+    old.save()
+    registrations = built.registration.registrations
+    registrations.add_subject(bound(built, 1), hold("CET-SET4", 4, "NJU-GL"), None)  # no shard: shard 0
+
+    load_province(built.loading, factories.province(capacity=12), NOW)  # 3 shards of 4
+
+    assert SeatCounterItem.count(codec.unsharded_seats_pk(seat.campus_id, seat.subject)) == 0
+    assert built.registration.catalogs.seats_taken([seat]) == {seat: 3}
+    shard0 = SeatCounterItem.get(codec.seats_pk(seat.campus_id, seat.subject, 0), "SEATS")
+    assert (int(shard0.capacity), int(shard0.taken)) == (4, 3)
+    load_province(built.loading, factories.province(capacity=2), NOW)  # fewer seats than taken
+    offering = built.registration.catalogs.catalog().campuses["NJU-GL"].offering("CET-SET4")
+    assert offering is not None
+    assert offering.shards == 3  # never fewer shards
+    shard0 = SeatCounterItem.get(codec.seats_pk(seat.campus_id, seat.subject, 0), "SEATS")
+    assert (int(shard0.capacity), int(shard0.taken)) == (3, 3)
+    registration = registrations.get("acc1")
+    assert registration is not None
+    registrations.remove_subject("acc1", registration.subjects[0], NOW)
+    assert built.registration.catalogs.seats_taken([seat]) == {seat: 2}
 
 
 def test_roll_and_scores(built: Services) -> None:
@@ -219,8 +252,8 @@ def test_r_pay_1_expired_holds_are_reclaimed_once(built: Services) -> None:
     expired = hold("CET-SET4", 4, "NJU-GL", minutes_ago=25 * 60)
     registrations.add_subject(bound(built, 1), expired, None)
     registrations.add_subject(bound(built, 2, factories.LI), hold("CET-SET4", 4, "NJU-GL"), None)
-    assert registrations.reclaim_expired_holds(seat, NOW) == 1
-    assert registrations.reclaim_expired_holds(seat, NOW) == 0
+    assert registrations.reclaim_expired_holds(seat, NOW).released == 1
+    assert registrations.reclaim_expired_holds(seat, NOW).released == 0
     assert built.registration.catalogs.seats_taken([seat]) == {seat: 1}
     saved = registrations.get("acc1")
     assert saved is not None

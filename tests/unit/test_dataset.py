@@ -561,3 +561,15 @@ def test_demo_has_an_opening_within_one_clock_move_r_queue_1(demo: ProvinceData)
     (opening,) = demo.catalog.openings.values()
     assert set(opening.campuses) <= set(demo.catalog.campuses)
     assert opening.queue_opens_at < opening.opens_at < opening.closes_at
+
+
+def test_r_oral_4_the_province_may_set_seats_per_shard_and_only_a_positive_number() -> None:
+    """Decision 0019: `province.seat_shard_size` sets how a campus's seats spread over shards."""
+    data = minimal()
+    assert parse_dataset(dump(data)).catalog.province.seat_shard_size is None
+    province = data["province"]
+    assert isinstance(province, dict)
+    province["seat_shard_size"] = 20
+    assert parse_dataset(dump(data)).catalog.province.seat_shard_size == 20
+    province["seat_shard_size"] = 0
+    assert fields(problems_of(data)) == ["province.seat_shard_size"]

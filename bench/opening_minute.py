@@ -1,0 +1,250 @@
+"""The opening minute on DynamoDB Local, through the service code: two scenarios.
+
+    .venv/bin/python -m bench.opening_minute [--threads 64] [--plenty 1000] [--herd 2000] [--seats 100]
+
+It starts its own DynamoDB Local unless DYNAMODB_LOCAL_ENDPOINT names one. Requests to DynamoDB
+are counted with a botocore event hook (devstack/ddb_requests.py).
+
+*Plenty*: 1,000 grabs for 1,000 seats spread over the province's default shards, every grab held.
+Prints grabs/s and, as the baseline measured in the same run on the same table, the rate of a bare
+3-item transaction of the grab's shape (registration version, subject put, conditional shard
+update): `ratio grab/transaction <x>`. A grab is one read and one transaction, so the ratio is
+bounded by what the read costs next to the transaction.
+
+*Herd*: 2,000 simultaneous grabs (one thread each, released together) for 100 seats. Prints held,
+refused by code, errors, oversell, p50/p99 latency, requests per grab and per refusal, and
+`herd: oversell <n> errors <n> requests/refusal <x>`, where errors are what would have been a 500
+(an overload, answered 503 BUSY at the API edge, is counted apart), and requests/refusal is measured
+once the campus is known full: the refused students all try again at once. The figure over the
+first wave's refusals (all begun before anyone knew) is printed above it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import threading
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.api.errors import overloaded
+from chalicelib.bootstrap import Services, build_services
+from chalicelib.config import settings
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.province import ProvinceData
+from chalicelib.domain.registration import Registration
+from chalicelib.services import registration as reg
+from chalicelib.services.ports import SeatGrab
+from chalicelib.services.province import load_province
+from chalicelib.storage.models import RegistrationItem, SeatCounterItem, SubjectItem
+from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import create_table
+from chalicelib.storage.transactions import Txn, run
+from devstack import ddb_local
+from devstack.ddb_requests import RequestCount, count_requests
+from tests import factories
+
+PLENTY = SeatGrab("NJU-GL", "CET-SET4")
+HERD = SeatGrab("SEU-SP", "CET-SET4")  # NJU students may take their oral test elsewhere
+
+
+def with_capacities(catalog: Catalog, capacities: dict[SeatGrab, int]) -> Catalog:
+    campuses = {
+        campus_id: replace(
+            campus,
+            oral=tuple(
+                replace(o, capacity=capacities.get(SeatGrab(o.campus_id, o.subject), o.capacity)) for o in campus.oral
+            ),
+        )
+        for campus_id, campus in catalog.campuses.items()
+    }
+    return replace(catalog, campuses=campuses)
+
+
+def per_second(count: int, threads: int, task: Callable[[int], object]) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(task, range(count)))
+    return count / (time.perf_counter() - started)
+
+
+@dataclass
+class Grab:
+    outcome: str
+    started: float
+    seconds: float
+    requests: int
+
+
+def prepare(built: Services, data: ProvinceData, students: int, threads: int) -> list[Account]:
+    """Accounts with a registration and CET4 held: ready to grab an oral seat."""
+    ctx = built.registration
+    rows = data.roll[-students:]
+    accounts = [Account(f"b{n}", f"b{n}@example.cn", "-", agreement_accepted_at=factories.NOW) for n in range(students)]
+
+    def one(n: int) -> None:
+        built.accounts.accounts.create(accounts[n])
+        ctx.registrations.bind(Registration(accounts[n].account_id, factories.entry(rows[n]), factories.NOW))
+        reg.choose_subject(ctx, accounts[n], "CET4", None)
+
+    per_second(students, threads, one)
+    return accounts
+
+
+def plenty(built: Services, accounts: list[Account], threads: int, requests: RequestCount) -> None:
+    ctx = built.registration
+    shards = ctx.catalogs.catalog().campuses[PLENTY.campus_id].offering(PLENTY.subject)
+    assert shards is not None
+    k = shards.shards
+    # the baseline's own items on the same table: a counter per shard with room for every run
+    for n in range(k):
+        SeatCounterItem(f"BENCH#SEATS#{n}", "SEATS", campus_id="-", subject="-", capacity=10**9, taken=0).save()
+
+    def bare_transaction(n: int) -> None:
+        def build(txn: Txn) -> None:
+            registration = RegistrationItem(f"BENCH#{n}", "REGISTRATION")
+            txn.update("registration", registration, [RegistrationItem.version.add(1)])
+            subject = SubjectItem(
+                f"BENCH#{n}", "SUBJECT#oral#4", account_id="-", code="-", subject_kind="oral", level=4, fee=0
+            )
+            subject.status, subject.chosen_at, subject.hold_id = "unpaid", "-", f"h{n}"
+            txn.put("slot", subject, SubjectItem.pk.does_not_exist())
+            counter = SeatCounterItem(f"BENCH#SEATS#{n % k}", "SEATS")
+            condition = SeatCounterItem.taken < SeatCounterItem.capacity
+            txn.update("seat", counter, [SeatCounterItem.taken.add(1)], condition)
+
+        run(connection(), build)
+
+    def grab(n: int) -> None:
+        try:
+            reg.choose_subject(ctx, accounts[n], PLENTY.subject, PLENTY.campus_id)
+        except DomainError as refused:
+            raise SystemExit(f"plenty: grab {n} refused: {refused.code}") from None
+
+    count = len(accounts)
+    ctx.catalogs.catalog()  # warm, as a Lambda that has served a request is
+    before = per_second(count, threads, bare_transaction)
+    requests.reset()
+    grabs = per_second(count, threads, grab)
+    grab_requests, grab_operations, grab_refusals = requests.total, dict(requests.by_operation), dict(requests.refusals)
+    after = per_second(count, threads, lambda n: bare_transaction(n + count))
+    baseline = (before + after) / 2
+    taken = ctx.catalogs.seats_taken([PLENTY])[PLENTY]
+    print(f"plenty: {count} grabs for {count} seats over {k} shards, {threads} threads")
+    print(f"  bare 3-item transaction : {baseline:8.1f} /s  (before {before:.1f}, after {after:.1f})")
+    print(f"  grab (service code)     : {grabs:8.1f} /s  held {taken}")
+    print(f"  requests per grab       : {grab_requests / count:8.2f}  {grab_operations}")
+    print(f"  refused by the database : {grab_refusals}")
+    print(f"ratio grab/transaction {grabs / baseline:.3f}")
+
+
+def wave(ctx: Any, accounts: list[Account], requests: RequestCount) -> tuple[list[Grab], Counter[str], dict[str, str]]:
+    """Every account grabs at once, one thread each, released together."""
+    barrier = threading.Barrier(len(accounts))
+    grabs: list[Grab | None] = [None] * len(accounts)
+    errors: Counter[str] = Counter()
+    first_traceback: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def grab(n: int) -> None:
+        barrier.wait()
+        requests.reset_this_thread()
+        started = time.perf_counter()
+        try:
+            reg.choose_subject(ctx, accounts[n], HERD.subject, HERD.campus_id)
+            outcome = "held"
+        except DomainError as refused:
+            outcome = refused.code
+        except Exception as error:
+            outcome = "BUSY" if overloaded(error) else "error"  # 503 BUSY, or what would be a 500
+            with lock:
+                errors[type(error).__name__] += 1
+                first_traceback.setdefault(type(error).__name__, traceback.format_exc())
+        grabs[n] = Grab(outcome, started, time.perf_counter() - started, requests.this_thread())
+
+    threads = [threading.Thread(target=grab, args=(n,)) for n in range(len(accounts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [g for g in grabs if g is not None], errors, first_traceback
+
+
+def herd(built: Services, accounts: list[Account], capacity: int, requests: RequestCount) -> None:
+    ctx = built.registration
+    requests.reset()
+    done, errors, first_traceback = wave(ctx, accounts, requests)
+    outcomes = Counter(g.outcome for g in done)
+    refusals = [g for g in done if g.outcome not in ("held", "error", "BUSY")]
+    taken = ctx.catalogs.seats_taken([HERD])[HERD]
+    oversell = max(0, taken - capacity) + max(0, outcomes["held"] - capacity)
+    latencies = sorted(g.seconds for g in done)
+    print(f"herd: {len(done)} simultaneous grabs for {capacity} seats")
+    print(f"  held {outcomes['held']}, counter says {taken}")
+    refused = {code: n for code, n in outcomes.items() if code not in ("held", "error", "BUSY")}
+    print(f"  refused by code {refused}; 503 BUSY (overload, an answer) {outcomes['BUSY']}")
+    print(f"  errors {outcomes['error']} {dict(errors)}")
+    print(f"  refused by the database {dict(requests.refusals)}")
+    p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99)]
+    print(f"  latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
+    held = [g for g in done if g.outcome == "held"]
+    per_refusal = sum(g.requests for g in refusals) / max(1, len(refusals))
+    print(f"  requests per grab held  : {sum(g.requests for g in held) / max(1, len(held)):.2f}")
+    print(f"  requests per refusal    : {per_refusal:.2f} (all {len(refusals)}, the campus not yet known full)")
+    # The refused try again at once: the campus is now known full in this Lambda.
+    again = [accounts[n] for n, g in enumerate(done) if g.outcome not in ("held",)]
+    requests.reset()
+    retried, _, retry_traceback = wave(ctx, again, requests)
+    late = [g for g in retried if g.outcome not in ("held", "error", "BUSY")]
+    per_late = sum(g.requests for g in late) / max(1, len(late))
+    retry_outcomes = Counter(g.outcome for g in retried)
+    print(f"  the {len(again)} refused, again at once: {dict(retry_outcomes)}, {per_late:.2f} requests per refusal")
+    for name, text in {**first_traceback, **retry_traceback}.items():
+        print(f"--- first {name}\n{text}")
+    errors_total = outcomes["error"] + retry_outcomes["error"]
+    print(f"herd: oversell {oversell} errors {errors_total} requests/refusal {per_late:.2f}")
+
+
+def main_run(args: argparse.Namespace) -> None:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "cet-opening"})
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.update({"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "IDENTITY_THROWAWAY_KEYS": "1"})
+    create_table(settings())
+    built = build_services(settings(), FixedClock(factories.NOW))
+    data = factories.province(capacity=10, extra_students=args.plenty + args.herd)
+    data = replace(data, catalog=with_capacities(data.catalog, {PLENTY: args.plenty, HERD: args.seats}))
+    load_province(built.loading, data, factories.NOW)
+    students = prepare(built, data, args.plenty + args.herd, args.threads)
+    requests = count_requests()
+    plenty(built, students[: args.plenty], args.threads, requests)
+    herd(built, students[args.plenty :], args.seats, requests)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=64, help="threads of the plenty scenario")
+    parser.add_argument("--plenty", type=int, default=1000, help="grabs and seats of the plenty scenario")
+    parser.add_argument("--herd", type=int, default=2000, help="simultaneous grabs of the herd")
+    parser.add_argument("--seats", type=int, default=100, help="seats the herd grabs for")
+    args = parser.parse_args()
+    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+    if endpoint:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+        main_run(args)
+        return
+    with ddb_local.running() as started:
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
+        main_run(args)
+
+
+if __name__ == "__main__":
+    main()

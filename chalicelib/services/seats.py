@@ -1,0 +1,158 @@
+"""Taking an oral seat: a random shard with seats left (of those this Lambda took fewest in), then
+the others; what this Lambda knows
+to be full is refused without a transaction (R-ORAL-4, R-PAY-1, decision 0019).
+
+The "full" memo's rule: a campus is refused without a transaction only
+- once every shard refused a seat and a reclaim of its expired holds found none (R-PAY-1);
+- for `FULL_MEMO_SECONDS` of real time after that; then one request finds out again (every shard,
+  the reclaim) while the others are still refused, so a seat given back by a removal elsewhere is
+  offered again within about that time (at once in this Lambda, which forgets what it knew
+  whenever it gives a seat back or finds one);
+- never past the `pay_by` of the campus's earliest live hold (read by that reclaim): when a hold
+  expires, every request tries again, and the first reclaims it.
+A shard a transaction found full is left out for the same `FULL_MEMO_SECONDS` (a herd's refusals
+would otherwise each try every shard); when the shards left all refuse, the reclaim runs, and if it
+gave a seat back every shard is tried.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from chalicelib.domain.errors import CampusFull
+from chalicelib.domain.registration import ChosenSubject, Registration
+from chalicelib.services.ports import RegistrationStore, SeatGrab
+
+FULL_MEMO_SECONDS = 2.0
+
+
+@dataclass
+class _Full:
+    until: float  # monotonic
+    next_expiry: datetime | None  # service time; None: no live hold known to expire
+    checking_until: float = 0.0  # monotonic: one request is finding out whether it still is
+
+    def expired_hold_due(self, now: datetime) -> bool:
+        return self.next_expiry is not None and now >= self.next_expiry
+
+
+@dataclass
+class FullSeats:
+    """Per Lambda: the campuses a transaction (and a reclaim) just found full, and the shards."""
+
+    clock: Callable[[], float] = time.monotonic
+    _campuses: dict[SeatGrab, _Full] = field(default_factory=dict)
+    _shards: dict[tuple[SeatGrab, int], float] = field(default_factory=dict)
+    _taken_here: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
+    _trying: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def campus_full(self, seat: SeatGrab, now: datetime) -> bool:
+        """Known full. Once the memo is older than FULL_MEMO_SECONDS, one request finds out again
+        while the others are still refused; once a live hold's `pay_by` passes, every one does."""
+        at = self.clock()
+        with self._lock:
+            known = self._campuses.get(seat)
+            if known is None:
+                return False
+            if known.expired_hold_due(now):
+                del self._campuses[seat]
+                return False
+            if at < known.until or at < known.checking_until:
+                return True
+            known.checking_until = at + FULL_MEMO_SECONDS  # this request checks; if it dies, another will
+            return False
+
+    def shards_to_try(self, seat: SeatGrab, capacities: list[int], everyone: bool = False) -> list[int]:
+        """The shards not found full lately (every shard when `everyone`), in random order, those
+        this Lambda has taken or is taking fewest seats in first, and those it alone has filled
+        last: the shards fill evenly and few grabs meet a full one. An order, never a refusal."""
+        at = self.clock()
+        with self._lock:
+            shards = range(len(capacities))
+            full = {n for n in shards if not everyone and self._shards.get((seat, n), 0.0) > at}
+            here = {n: self._taken_here[(seat, n)] + self._trying[(seat, n)] for n in shards}
+        open_ = [n for n in shards if n not in full]
+        return sorted(random.sample(open_, len(open_)), key=lambda n: (here[n] >= capacities[n], here[n]))
+
+    def trying(self, seat: SeatGrab, shard: int, started: bool) -> None:
+        with self._lock:
+            self._trying[(seat, shard)] += 1 if started else -1
+
+    def shard_found_full(self, seat: SeatGrab, shard: int) -> None:
+        with self._lock:
+            self._shards[(seat, shard)] = self.clock() + FULL_MEMO_SECONDS
+
+    def found_full(self, seat: SeatGrab, next_expiry: datetime | None) -> None:
+        with self._lock:
+            self._campuses[seat] = _Full(self.clock() + FULL_MEMO_SECONDS, next_expiry)
+
+    def seat_found(self, seat: SeatGrab, shard: int) -> None:
+        with self._lock:
+            self._campuses.pop(seat, None)
+            self._taken_here[(seat, shard)] += 1
+
+    def forget(self, seat: SeatGrab) -> None:
+        """A seat went back (or was found): nothing is known full any more."""
+        with self._lock:
+            self._campuses.pop(seat, None)
+            for key in [key for key in self._shards if key[0] == seat]:
+                del self._shards[key]
+
+
+def same_seat(chosen: ChosenSubject, replacing: ChosenSubject | None) -> bool:
+    """An expired hold at the same campus hands its seat (and its shard) straight over."""
+    return replacing is not None and (replacing.campus_id, replacing.code) == (chosen.campus_id, chosen.code)
+
+
+def hold_a_seat(
+    store: RegistrationStore,
+    full: FullSeats,
+    registration: Registration,
+    chosen: ChosenSubject,
+    replacing: ChosenSubject | None,
+    capacities: list[int],
+    now: datetime,
+) -> ChosenSubject:
+    """Hold `chosen` with a seat in one of the campus's shards (of these `capacities`, as loaded
+    when the capacity was split evenly); raises CampusFull, LevelTaken.
+
+    A campus known full costs no request; otherwise one transaction per shard tried, and when
+    every shard is full, one query that reclaims expired holds (R-PAY-1) before refusing.
+    """
+    assert chosen.campus_id is not None
+    if same_seat(chosen, replacing):
+        assert replacing is not None
+        taking = replace(chosen, shard=replacing.shard)
+        store.add_subject(registration, taking, replacing)
+        return taking
+    seat = SeatGrab(chosen.campus_id, chosen.code)
+    if full.campus_full(seat, now):
+        raise CampusFull()
+    for last_round in (False, True):
+        for shard in full.shards_to_try(seat, capacities, everyone=last_round):
+            taking = replace(chosen, shard=shard)
+            full.trying(seat, shard, started=True)
+            try:
+                store.add_subject(registration, taking, replacing)
+            except CampusFull:
+                full.shard_found_full(seat, shard)
+                continue
+            finally:
+                full.trying(seat, shard, started=False)
+            full.seat_found(seat, shard)
+            return taking
+        if last_round:
+            break
+        reclaimed = store.reclaim_expired_holds(seat, now)
+        if not reclaimed.released:
+            full.found_full(seat, reclaimed.next_expiry)
+            break
+        full.forget(seat)
+    raise CampusFull()
