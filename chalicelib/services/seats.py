@@ -127,12 +127,18 @@ def hold_a_seat(
     every shard is full, one query that reclaims expired holds (R-PAY-1) before refusing.
     """
     assert chosen.campus_id is not None
+    seat = SeatGrab(chosen.campus_id, chosen.code)
     if same_seat(chosen, replacing):
         assert replacing is not None
         taking = replace(chosen, shard=replacing.shard)
-        store.add_subject(registration, taking, replacing)
+        try:
+            store.add_subject(registration, taking, replacing)
+        except CampusFull:
+            # R-WAIT-2 took the expired hold's seat for the waiting list; R-PAY-1: the campus's
+            # other expired holds (this one among them) come back before anyone is refused
+            store.reclaim_expired_holds(seat, now)
+            raise
         return taking
-    seat = SeatGrab(chosen.campus_id, chosen.code)
     if full.campus_full(seat, now):
         raise CampusFull()
     for last_round in (False, True):
