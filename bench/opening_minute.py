@@ -208,6 +208,16 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
     per_late = sum(g.requests for g in late) / max(1, len(late))
     retry_outcomes = Counter(g.outcome for g in retried)
     print(f"  the {len(again)} refused, again at once: {dict(retry_outcomes)}, {per_late:.2f} requests per refusal")
+    # A refusal from the memo costs the partition read alone; a request that found the memo lapsed
+    # (every FULL_MEMO_SECONDS, services/seats.py) finds out again and costs more.
+    from_memo = [g for g in late if g.requests <= 1]
+    checking = [g for g in late if g.requests > 1]
+    print(
+        f"    of them {len(from_memo)} refused from the memo at "
+        f"{sum(g.requests for g in from_memo) / max(1, len(from_memo)):.2f} requests each, "
+        f"{len(checking)} found the memo lapsed and checked again at "
+        f"{sum(g.requests for g in checking) / max(1, len(checking)):.2f}"
+    )
     for name, text in {**first_traceback, **retry_traceback}.items():
         print(f"--- first {name}\n{text}")
     errors_total = outcomes["error"] + retry_outcomes["error"]
