@@ -62,8 +62,7 @@ def join_queue(opening_id: str) -> Response:
     ctx = services().queue
     account = student()
     joined = rooms.join(ctx, account, path_id(opening_id, "排队场次"))
-    opening = ctx.catalogs.catalog().openings[opening_id]
-    place = rooms.standing_of(ctx, opening, joined.entry)
+    place = rooms.standing_of(ctx, joined.opening, joined.entry)
     return json_response(_entry(place), 201 if joined.created else 200)
 
 

@@ -143,9 +143,17 @@ def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, ans
 
 def rehash_password(ctx: AccountsContext, account: Account, password: str) -> bool:
     """R-ACC-2 (decision 0018): a password just proven, whose hash was made with other parameters,
-    is hashed again with the current ones; a password set in the meantime wins. Whether it was."""
-    stored = ctx.accounts.replace_password_hash(account.account_id, account.password_hash, ctx.passwords.hash(password))
+    is hashed again with the current ones; a password set in the meantime wins. Whether it was.
+    Never at the cost of the login: a store that does not answer leaves it for the next login."""
     shown = {"from": hash_parameters(account.password_hash), "to": ctx.passwords.parameters}
+    new_hash = ctx.passwords.hash(password)
+    try:
+        stored = ctx.accounts.replace_password_hash(account.account_id, account.password_hash, new_hash)
+    except Exception as error:  # optional work: the login it follows stands
+        logger().warning(
+            "password not rehashed: the store did not answer", extra={**shown, "error": type(error).__name__}
+        )
+        return False
     logger().info("password rehashed" if stored else "password set meanwhile: not rehashed", extra=shown)
     return stored
 

@@ -39,6 +39,7 @@ class OpeningView:
 
 @dataclass(frozen=True)
 class Joined:
+    opening: Opening
     entry: QueueEntry
     created: bool  # 201 the first time (or a re-join after a lapse), 200 when already queued
 
@@ -71,21 +72,21 @@ def join(ctx: QueueContext, account: Account, opening_id: str) -> Joined:
         raise QueueNotOpen()
     first = QueueEntry(account.account_id, opening.id, now)
     if ctx.queue.join(first, None):  # the usual case: one conditional put
-        return Joined(first, created=True)
+        return Joined(opening, first, created=True)
     for _ in range(3):
         held = ctx.queue.entry(account.account_id, opening.id)
         if held is None:  # removed meanwhile: join as new
             if ctx.queue.join(first, None):
-                return Joined(first, created=True)
+                return Joined(opening, first, created=True)
             continue
         if held.state(now) is not EntryState.LAPSED:
-            return Joined(held, created=False)
+            return Joined(opening, held, created=False)
         if ctx.queue.join(held.rejoined(now), held):
-            return Joined(held.rejoined(now), created=True)
+            return Joined(opening, held.rejoined(now), created=True)
     held = ctx.queue.entry(account.account_id, opening.id)  # another tab keeps re-joining: show it
     if held is None:
         raise Busy()
-    return Joined(held, created=False)
+    return Joined(opening, held, created=False)
 
 
 def standing_of(ctx: QueueContext, opening: Opening, entry: QueueEntry) -> Standing:

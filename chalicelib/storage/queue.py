@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -28,7 +28,7 @@ from chalicelib.storage.models import (
     TableItem,
 )
 from chalicelib.storage.repositories import connection
-from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
 # Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.
 QUEUE_SHARDS = 32
@@ -303,5 +303,5 @@ class DynamoQueue:
                 raise
 
 
-def _condition_failed(error: Exception) -> bool:
-    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+def _condition_failed(error: PynamoDBException) -> bool:
+    return error_code(error) == "ConditionalCheckFailedException"

@@ -42,7 +42,7 @@ from chalicelib.storage.models import (
     TableItem,
     ThrottleItem,
 )
-from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
 CATALOG_CACHE_SECONDS = 30.0
 RELEASE_PROOF_KEPT = timedelta(days=40)
@@ -179,7 +179,7 @@ class DynamoAccounts:
                 condition=AccountItem.password_hash == verified_hash,
             )
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 return False
             raise
         return True

@@ -164,6 +164,8 @@ def test_each_role_grants_what_its_function_does(template: Json) -> None:
     ]
     assert "secretsmanager:GetSecretValue" not in actions(template, "ExpiryJobRole")
     assert "secretsmanager:GetSecretValue" in actions(template, "ReconcileJobRole")
+    # R-PAY-5: the reconcile job re-reserves a late payment in a shard it finds with one BatchGet
+    assert "dynamodb:BatchGetItem" in actions(template, "ReconcileJobRole")
 
 
 def test_the_senders_of_messages_write_only_the_outbox_and_alone_read_the_messaging_secret(template: Json) -> None:

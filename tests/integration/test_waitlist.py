@@ -22,7 +22,15 @@ from chalicelib.services import waitlist as wl
 from chalicelib.services.expiry import expire
 from chalicelib.services.ports import OfferOutcome, SeatGrab
 from chalicelib.services.province import load_province
-from chalicelib.storage.models import OutboxItem, PendingSeatItem, SubjectItem, TableItem, WaitlistEntryItem
+from chalicelib.storage import codec
+from chalicelib.storage.models import (
+    OutboxItem,
+    PendingSeatItem,
+    SeatCounterItem,
+    SubjectItem,
+    TableItem,
+    WaitlistEntryItem,
+)
 from tests import factories
 from tests.race import all_at_once
 
@@ -72,6 +80,25 @@ def live_holds() -> int:
 
 def pending_seats() -> int:
     return sum(1 for _ in PendingSeatItem.by_group.query("PENDING"))
+
+
+def each_shard_counts_its_holds_and_pending_seats(built: Services) -> None:
+    """Decision 0019/0020, shard by shard: a shard's `taken` is its live holds (an offered hold
+    counts on the shard its pending seat came from) plus the pending seats naming it."""
+    offering = built.registration.catalogs.catalog().campuses[SEAT.campus_id].offering(SEAT.subject)
+    assert offering is not None
+    assert offering.shards > 1  # the scenario spans shards
+    keys = [(codec.seats_pk(SEAT.campus_id, SEAT.subject, n), "SEATS") for n in range(offering.shards)]
+    counted = {item.pk: int(item.taken) for item in SeatCounterItem.batch_get(keys)}
+    now = built.registration.clock.now()
+    expected: Counter[str] = Counter()
+    for item in SubjectItem.by_group.query(f"HOLDS#{SEAT.campus_id}#{SEAT.subject}"):
+        hold = codec.subject_from_item(item)
+        if hold.is_live(now):
+            expected[codec.counter_key(hold)] += 1
+    for pending in PendingSeatItem.by_group.query("PENDING"):
+        expected[pending.counter] += 1
+    assert counted == {pk: expected[pk] for pk, _ in keys}
 
 
 def offered_messages() -> list[OutboxItem]:
@@ -280,6 +307,7 @@ def test_r_wait_2_seats_coming_back_while_students_join_and_grab_at_once(local_t
     assert len(offered_to) == len(set(offered_to)) == 10, "a seat offered twice, or a seat lost"
     assert {a.login for a in early} <= set(offered_to), "the first on the list were not served first"
     assert taken(built) == live_holds() == 10
+    each_shard_counts_its_holds_and_pending_seats(built)
     entries = [i for i in TableItem.scan() if isinstance(i, WaitlistEntryItem)]
     assert built.waitlist.waitlist.waiting(SEAT.campus_id, SEAT.subject) == len(entries) == 22
     assert all(oral_of(built, a) in ([], ["NJU-GL"]) for a in accounts)
@@ -312,15 +340,14 @@ def test_r_wait_2_racing_offer_steps_and_a_list_that_runs_dry(local_table: Setti
     assert (totals["offered"], totals["given_back"], pending_seats()) == (4, 6, 0)
     assert sorted(m.to for m in offered_messages()) == sorted(a.login for a in waiting)
     assert taken(built) == live_holds() == 4
+    each_shard_counts_its_holds_and_pending_seats(built)
 
     results = all_at_once(
         [lambda a=a: reg.choose_subject(built.registration, a, SEAT.subject, SEAT.campus_id) for a in grabbers]
     )
     assert Counter(outcome(r) for r in results) == {"ok": 6, "CampusFull": 4}
     assert taken(built) == live_holds() == 10
-    offering = built.registration.catalogs.catalog().campuses[SEAT.campus_id].offering(SEAT.subject)
-    assert offering is not None
-    assert offering.shards > 1  # the list and its pending seats span shards
+    each_shard_counts_its_holds_and_pending_seats(built)
 
 
 @pytest.mark.dynamodb_local
