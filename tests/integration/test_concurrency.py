@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -17,6 +18,8 @@ from chalicelib.services import registration as reg
 from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import SubjectItem
+from chalicelib.storage.repositories import CATALOG_CACHE_SECONDS, DynamoCatalog
+from devstack.ddb_requests import count_requests
 from tests import factories
 from tests.race import all_at_once
 
@@ -147,3 +150,22 @@ def build_services_at(built: Services, moment: object) -> reg.RegistrationContex
     from dataclasses import replace
 
     return replace(built.registration, clock=FixedClock(moment))  # type: ignore[arg-type]
+
+
+def test_a_stale_catalog_is_read_again_by_one_thread_while_64_serve_the_old_copy(built: Services) -> None:
+    """The opening minute (issue: no stampede): when the cached catalog goes stale, 64 requests at
+    once cause one Query of the catalog; the others answer from the old copy meanwhile."""
+    load_province(built.loading, factories.province(), NOW)
+    catalogs = DynamoCatalog()
+    first = catalogs.catalog()
+    stale_since = time.monotonic() - CATALOG_CACHE_SECONDS - 1
+    catalogs._cached = (stale_since, first)  # as 30 s later
+    requests = count_requests()
+    requests.reset()
+
+    results = all_at_once([catalogs.catalog for _ in range(64)])
+
+    assert all(not isinstance(r, Exception) and r.subjects == first.subjects for r in results)
+    assert requests.by_operation["Query"] == 1
+    assert catalogs._cached is not None
+    assert catalogs._cached[0] > stale_since
