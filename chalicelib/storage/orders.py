@@ -33,7 +33,7 @@ from chalicelib.storage.models import (
     OrderNumberItem,
     SubjectItem,
 )
-from chalicelib.storage.registrations import shards_with_room, take_slot_ops, touch_registration
+from chalicelib.storage.registrations import Offered, run_releasing, shards_with_room, take_slot_ops, touch_registration
 from chalicelib.storage.repositories import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
@@ -239,17 +239,17 @@ class DynamoOrders:
         stale = {hold.hold_id: registration.stale_in_slot(hold.slot, now) for hold in order.subjects}
         shards = {hold.hold_id: _shards_to_take(paid[hold.hold_id], stale[hold.hold_id]) for hold in order.subjects}
 
-        def build(txn: Txn, attempt: int) -> None:
+        def build(txn: Txn, offered: Offered, attempt: int) -> None:
             _mark_order(txn, order, OrderStatus.PAID, trade_no, now, LateOutcome.RE_RESERVED)
             for hold in order.subjects:
                 options = shards[hold.hold_id]
                 taking = replace(paid[hold.hold_id], shard=options[min(attempt, len(options) - 1)])
-                take_slot_ops(txn, order.account_id, taking, stale[hold.hold_id], now)
+                take_slot_ops(txn, order.account_id, taking, stale[hold.hold_id], now, offered)
             _registration_paid(txn, order.account_id)
 
         attempts = max((len(options) for options in shards.values()), default=1)
         for attempt in range(attempts):
-            settled = _settled_by(functools.partial(build, attempt=attempt))
+            settled = _settled_releasing(functools.partial(build, attempt=attempt))
             if settled is not Settlement.HOLDS_CHANGED:
                 break
         return settled
@@ -338,6 +338,16 @@ def _shards_to_take(paid: ChosenSubject, stale: ChosenSubject | None) -> list[in
         return [stale.shard]
     room: list[int | None] = list(shards_with_room(paid.campus_id, paid.code))
     return room or [0]  # none left: the transaction says so
+
+
+def _settled_releasing(build: Callable[[Txn, Offered], None]) -> Settlement:
+    """As `_settled_by`, for a transaction that may give back a stale hold's seat: where students
+    wait for that seat it goes to their list (R-WAIT-2) rather than refunding the payment."""
+    try:
+        run_releasing(build)
+    except ConditionsFailed as failed:
+        return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
+    return Settlement.PAID
 
 
 def _settled_by(build: Callable[[Txn], None]) -> Settlement:
