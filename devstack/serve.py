@@ -50,12 +50,18 @@ PAGE_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-T
 
 
 def start_embedded_dynamodb() -> str:
-    from moto.server import ThreadedMotoServer
+    """moto's DynamoDB server, answering one request at a time: its tables are not safe for a query
+    while another thread writes ("dictionary changed size during iteration"), and the stack's jobs
+    and stream poller now query while the page writes. Not threaded, werkzeug answers HTTP/1.0,
+    so no connection is kept open and every client gets its turn."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = ddb_local.free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server("127.0.0.1", port, app, threaded=False, request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, name="embedded-dynamodb", daemon=True).start()
     return f"http://127.0.0.1:{port}"
 
 

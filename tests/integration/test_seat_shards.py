@@ -26,7 +26,7 @@ from chalicelib.storage import codec
 from chalicelib.storage.models import SeatCounterItem, SubjectItem
 from devstack.payments_local import SandboxDriver, install_sandbox
 from tests import factories
-from tests.race import all_at_once
+from tests.race import all_at_once, until_answered
 
 pytestmark = pytest.mark.dynamodb_local
 NOW = factories.NOW
@@ -70,9 +70,10 @@ def prepared(built: Services, data_roll: tuple[Any, ...], numbers: range) -> lis
     accounts = [account(n) for n in numbers]
 
     def one(a: Account) -> None:
-        built.accounts.accounts.create(a)
-        ctx.registrations.bind(Registration(a.account_id, factories.entry(data_roll[int(a.account_id[3:])]), NOW))
-        reg.choose_subject(ctx, a, "CET4", None)
+        until_answered(lambda: built.accounts.accounts.create(a))
+        entry = factories.entry(data_roll[int(a.account_id[3:])])
+        until_answered(lambda: ctx.registrations.bind(Registration(a.account_id, entry, NOW)))
+        until_answered(lambda: reg.choose_subject(ctx, a, "CET4", None))
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(one, accounts))
@@ -92,7 +93,9 @@ def test_r_oral_4_shards_never_oversell_300_grabs_for_30_seats(
     accounts = prepared(built, roll, range(300))
     ctx = built.registration
 
-    results = all_at_once([lambda a=a: reg.choose_subject(ctx, a, SEAT.subject, SEAT.campus_id) for a in accounts])
+    results = all_at_once(
+        [lambda a=a: until_answered(lambda: reg.choose_subject(ctx, a, SEAT.subject, SEAT.campus_id)) for a in accounts]
+    )
 
     outcomes = Counter(type(r).__name__ if isinstance(r, Exception) else "held" for r in results)
     assert outcomes == {"held": 30, "CampusFull": 270}
