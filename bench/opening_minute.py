@@ -207,9 +207,9 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
     late = [g for g in retried if g.outcome not in ("held", "error", "BUSY")]
     per_late = sum(g.requests for g in late) / max(1, len(late))
     retry_outcomes = Counter(g.outcome for g in retried)
-    print(f"  the {len(again)} refused, again at once: {dict(retry_outcomes)}, {per_late:.2f} requests per refusal")
+    print(f"  the {len(again)} refused, again at once: {dict(retry_outcomes)}, {per_late:.3f} requests per refusal")
     # A refusal from the memo costs the partition read alone; a request that found the memo lapsed
-    # (every FULL_MEMO_SECONDS, services/seats.py) finds out again and costs more.
+    # (every FULL_MEMO_SECONDS, services/seats.py) finds out again: one read of the counters more.
     from_memo = [g for g in late if g.requests <= 1]
     checking = [g for g in late if g.requests > 1]
     print(
@@ -221,7 +221,11 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
     for name, text in {**first_traceback, **retry_traceback}.items():
         print(f"--- first {name}\n{text}")
     errors_total = outcomes["error"] + retry_outcomes["error"]
-    print(f"herd: oversell {oversell} errors {errors_total} requests/refusal {per_late:.2f}")
+    memo_cost = sum(g.requests for g in from_memo) / max(1, len(from_memo))
+    print(
+        f"herd: oversell {oversell} errors {errors_total} requests/refusal {per_late:.3f} "
+        f"(from the memo {memo_cost:.3f}; {len(checking)} checks of an aged memo)"
+    )
 
 
 def main_run(args: argparse.Namespace) -> None:

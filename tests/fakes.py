@@ -452,6 +452,10 @@ class FakeRegistrations:
             released += 1
         return Reclaimed(released, min(live, default=None))
 
+    def shards_with_room(self, seat: SeatGrab) -> list[int]:
+        with self.db.lock:
+            return [0] if self._seat_free((seat.campus_id, seat.subject)) else []
+
     def overdue(self, now: datetime) -> list[str]:
         with self.db.lock:
             late_registrations = {a for a, due in self.db.due.items() if due is not None and due < now}

@@ -16,7 +16,8 @@ _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 
 class Role(StrEnum):
     STUDENT = "student"
-    STAFF = "staff"
+    STAFF = "staff"  # a school's staff: its reviews and late payments
+    PROVINCE = "province"  # the province's administrator (R-OPS-1, R-OPS-2)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,9 @@ class RegistrationStore(Protocol):
         """Release every unpaid hold on these seats past its `pay_by`: how many, and the `pay_by`
         of the earliest live unpaid hold left (None if there is none)."""
 
+    def shards_with_room(self, seat: SeatGrab) -> list[int]:
+        """The seat counter shards with a seat left, in random order (one read, never a write)."""
+
     def delete_registration(self, registration: Registration, now: datetime) -> None:
         """Delete the registration, both sides of its binding and its unpaid holds."""
 

@@ -4,10 +4,12 @@ to be full is refused without a transaction (R-ORAL-4, R-PAY-1, decision 0019).
 
 The "full" memo's rule: a campus is refused without a transaction only
 - once every shard refused a seat and a reclaim of its expired holds found none (R-PAY-1);
-- for `FULL_MEMO_SECONDS` of real time after that; then one request finds out again (every shard,
-  the reclaim) while the others are still refused, so a seat given back by a removal elsewhere is
-  offered again within about that time (at once in this Lambda, which forgets what it knew
-  whenever it gives a seat back or finds one);
+- for `FULL_MEMO_SECONDS` of real time after that; then one request finds out again with one read
+  of the shards' counters while the others are still refused, so a seat given back by a removal
+  elsewhere is offered again within about that time (at once in this Lambda, which forgets what it
+  knew whenever it gives a seat back or finds one); only the shards that read showed with room are
+  tried; when none has, the memo is renewed without a transaction or a reclaim (no hold it knows
+  of has expired: that is the next rule);
 - never past the `pay_by` of the campus's earliest live hold (read by that reclaim): when a hold
   expires, every request tries again, and the first reclaims it.
 A shard a transaction found full is left out for the same `FULL_MEMO_SECONDS` (a herd's refusals
@@ -24,12 +26,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import Enum
 
 from chalicelib.domain.errors import CampusFull
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.services.ports import RegistrationStore, SeatGrab
 
 FULL_MEMO_SECONDS = 2.0
+
+
+class Known(Enum):
+    """What a Lambda knows of a campus before a grab."""
+
+    NOTHING = "nothing"  # not known full: the shards' transactions decide
+    FULL = "full"  # refused without a request
+    CHECK = "check"  # known full a while ago: this request reads the counters to find out
 
 
 @dataclass
@@ -53,21 +64,36 @@ class FullSeats:
     _trying: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def campus_full(self, seat: SeatGrab, now: datetime) -> bool:
-        """Known full. Once the memo is older than FULL_MEMO_SECONDS, one request finds out again
+    def campus_full(self, seat: SeatGrab, now: datetime) -> Known:
+        """Once the memo is older than FULL_MEMO_SECONDS, one request finds out again (CHECK)
         while the others are still refused; once a live hold's `pay_by` passes, every one does."""
         at = self.clock()
         with self._lock:
             known = self._campuses.get(seat)
             if known is None:
-                return False
+                return Known.NOTHING
             if known.expired_hold_due(now):
                 del self._campuses[seat]
-                return False
+                return Known.NOTHING
             if at < known.until or at < known.checking_until:
-                return True
+                return Known.FULL
             known.checking_until = at + FULL_MEMO_SECONDS  # this request checks; if it dies, another will
-            return False
+            return Known.CHECK
+
+    def still_full(self, seat: SeatGrab) -> None:
+        """The check found no shard with room: known full again, until the same next expiry."""
+        with self._lock:
+            known = self._campuses.get(seat)
+            if known is not None:
+                self._campuses[seat] = _Full(self.clock() + FULL_MEMO_SECONDS, known.next_expiry)
+
+    def room_found(self, seat: SeatGrab, room: list[int], shards: int) -> None:
+        """The check found seats in `room`: not known full; the other shards are, for a moment."""
+        with self._lock:
+            self._campuses.pop(seat, None)
+            for n in range(shards):
+                if n not in room:
+                    self._shards[(seat, n)] = self.clock() + FULL_MEMO_SECONDS
 
     def shards_to_try(self, seat: SeatGrab, capacities: list[int], everyone: bool = False) -> list[int]:
         """The shards not found full lately (every shard when `everyone`), in random order, those
@@ -123,8 +149,9 @@ def hold_a_seat(
     """Hold `chosen` with a seat in one of the campus's shards (of these `capacities`, as loaded
     when the capacity was split evenly); raises CampusFull, LevelTaken.
 
-    A campus known full costs no request; otherwise one transaction per shard tried, and when
-    every shard is full, one query that reclaims expired holds (R-PAY-1) before refusing.
+    A campus known full costs no request, and one read of its counters once the memo is old;
+    otherwise one transaction per shard tried, and when every shard is full, one query that
+    reclaims expired holds (R-PAY-1) before refusing.
     """
     assert chosen.campus_id is not None
     seat = SeatGrab(chosen.campus_id, chosen.code)
@@ -139,8 +166,15 @@ def hold_a_seat(
             store.reclaim_expired_holds(seat, now)
             raise
         return taking
-    if full.campus_full(seat, now):
+    known = full.campus_full(seat, now)
+    if known is Known.FULL:
         raise CampusFull()
+    if known is Known.CHECK:
+        room = store.shards_with_room(seat)
+        if not room:
+            full.still_full(seat)
+            raise CampusFull()
+        full.room_found(seat, room, len(capacities))
     for last_round in (False, True):
         for shard in full.shards_to_try(seat, capacities, everyone=last_round):
             taking = replace(chosen, shard=shard)

@@ -188,6 +188,9 @@ class DynamoRegistrations:
             released += 1
         return Reclaimed(released, next_expiry)
 
+    def shards_with_room(self, seat: SeatGrab) -> list[int]:
+        return shards_with_room(seat.campus_id, seat.subject)
+
     def overdue(self, now: datetime) -> list[str]:
         """Accounts with a hold or a registration due before `now` (GSI2), oldest first."""
         accounts: dict[str, None] = {}
@@ -312,9 +315,11 @@ def seat_counter(campus_id: str, subject: str, shard: int) -> SeatCounterItem:
 
 
 def shards_with_room(campus_id: str, subject: str) -> list[int]:
-    """The shards with a seat left, in random order: one BatchGet (for the rare late payment)."""
+    """The shards with a seat left, in random order: one strongly consistent BatchGet (for a late
+    payment, and for a Lambda whose memo of a full campus has aged)."""
     keys = [(codec.seats_pk(campus_id, subject, n), "SEATS") for n in range(MAX_SEAT_SHARDS)]
-    found = [item for item in SeatCounterItem.batch_get(keys) if int(item.taken) < int(item.capacity)]
+    counters = SeatCounterItem.batch_get(keys, consistent_read=True)
+    found = [item for item in counters if int(item.taken) < int(item.capacity)]
     shards = [int(item.shard) if item.shard is not None else 0 for item in found]
     random.shuffle(shards)
     return shards

@@ -12,7 +12,7 @@ from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.errors import CampusFull
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.services.ports import Reclaimed, SeatGrab
-from chalicelib.services.seats import FULL_MEMO_SECONDS, FullSeats, hold_a_seat
+from chalicelib.services.seats import FULL_MEMO_SECONDS, FullSeats, Known, hold_a_seat
 from tests import factories
 
 NOW = factories.NOW
@@ -29,6 +29,7 @@ class Shards:
     next_expiry: datetime | None = None
     transactions: int = 0
     reclaims: int = 0
+    reads: int = 0
     shards_tried: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -49,6 +50,10 @@ class Shards:
         released, self.expired = self.expired, 0
         self.taken[0] -= released
         return Reclaimed(released, self.next_expiry)
+
+    def shards_with_room(self, seat: SeatGrab) -> list[int]:
+        self.reads += 1
+        return [n for n, taken in enumerate(self.taken) if taken < self.capacity[n]]
 
 
 @dataclass
@@ -151,12 +156,42 @@ def test_r_oral_4_after_its_time_one_request_checks_again_while_the_others_are_s
     with pytest.raises(CampusFull):
         grab(store, full)
     clock.at = FULL_MEMO_SECONDS + 0.1
-    assert not full.campus_full(SEAT, NOW)  # this request checks
-    assert full.campus_full(SEAT, NOW)  # the others meanwhile: still refused
+    assert full.campus_full(SEAT, NOW) is Known.CHECK  # this request checks
+    assert full.campus_full(SEAT, NOW) is Known.FULL  # the others meanwhile: still refused
     clock.at += FULL_MEMO_SECONDS  # the checking request never came back: another one checks
     store.taken[0] = 0  # a seat went back elsewhere
     assert grab(store, full).shard == 0
-    assert not full.campus_full(SEAT, NOW)
+    assert full.campus_full(SEAT, NOW) is Known.NOTHING
+
+
+def test_r_oral_4_a_check_that_finds_the_campus_still_full_costs_one_read() -> None:
+    """The aged memo is checked with one read of the counters: no transaction, no reclaim."""
+    clock = Ticking()
+    store = Shards([1, 1, 1, 1], taken=[1, 1, 1, 1], next_expiry=NOW + timedelta(hours=1))
+    full = FullSeats(clock=clock)
+    with pytest.raises(CampusFull):
+        grab(store, full)
+    before = (store.transactions, store.reclaims)
+    clock.at = FULL_MEMO_SECONDS + 0.1
+    with pytest.raises(CampusFull):
+        grab(store, full, 1)
+    assert (store.transactions, store.reclaims, store.reads) == (*before, 1)
+    assert full.campus_full(SEAT, NOW) is Known.FULL  # renewed for another moment
+    later = NOW + timedelta(hours=1)  # R-PAY-1: the next expiry is still remembered
+    assert full.campus_full(SEAT, later) is Known.NOTHING
+
+
+def test_r_oral_4_a_check_that_finds_room_tries_only_the_shards_with_room() -> None:
+    clock = Ticking()
+    store = Shards([1, 1, 1, 1], taken=[1, 1, 1, 1])
+    full = FullSeats(clock=clock)
+    with pytest.raises(CampusFull):
+        grab(store, full)
+    store.taken[2] = 0  # a removal in another Lambda gave a seat back
+    store.shards_tried.clear()
+    clock.at = FULL_MEMO_SECONDS + 0.1
+    assert grab(store, full, 1).shard == 2
+    assert store.shards_tried == [2]
 
 
 def test_r_oral_5_a_seat_given_back_here_is_offered_at_once() -> None:
