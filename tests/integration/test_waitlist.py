@@ -11,12 +11,14 @@ from datetime import datetime, timedelta
 import pytest
 
 from chalicelib.bootstrap import Services, build_services
-from chalicelib.config import Settings
+from chalicelib.config import Settings, settings
 from chalicelib.domain import errors
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.orders import LateOutcome, OrderStatus
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.roll import RollRow
+from chalicelib.services import payments
 from chalicelib.services import registration as reg
 from chalicelib.services import waitlist as wl
 from chalicelib.services.expiry import expire
@@ -31,6 +33,7 @@ from chalicelib.storage.models import (
     TableItem,
     WaitlistEntryItem,
 )
+from devstack.payments_local import install_sandbox
 from tests import factories
 from tests.race import all_at_once
 
@@ -373,3 +376,41 @@ def test_r_wait_2_twelve_offer_steps_racing_on_one_pending_seat_offer_it_once(lo
     assert len(offered_messages()) == 1
     assert taken(built) == live_holds() == 2
     assert built.waitlist.waitlist.waiting(SEAT.campus_id, SEAT.subject) == 11
+
+
+def test_r_pay_5_r_wait_2_a_late_payment_gives_the_expired_hold_it_replaces_to_the_list_there(
+    table: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-PAY-5 with R-WAIT-2: a payment found late re-reserves its subjects at the campus it paid
+    for (SEU-SP, free again); the registration's slot meanwhile holds an expired hold at another
+    campus (NJU-GL) where a student waits. That seat goes to the list, not back to its counter, and
+    the payment is kept, not refunded."""
+    clock = FixedClock(NOW)
+    driver, payment_settings = install_sandbox(clock, "https://sandbox.invalid")
+    for name, value in payment_settings.items():
+        monkeypatch.setenv(name, value)
+    made = build_services(settings(), clock)
+    load_province(made.loading, factories.province(capacity=1, extra_students=2), NOW)
+    li = student(made, 1, factories.LI)
+    reg.choose_subject(made.registration, li, SEAT.subject, "SEU-SP")
+    order = payments.place_order(made.payments, li, "alipay", None)
+    driver.pay(order, 0, False)  # paid in time; the notification is lost
+
+    hours = int(timedelta(hours=1).total_seconds())
+    clock.advance(20 * hours)
+    reg.choose_subject(made.registration, li, "CET6", None)  # keeps the registration alive
+    clock.advance(5 * hours)  # 25 h: the paid-for holds are past pay_by; new ones replace them
+    reg.choose_subject(made.registration, li, "CET4", None)
+    reg.choose_subject(made.registration, li, SEAT.subject, SEAT.campus_id)
+    clock.advance(20 * hours)  # 45 h
+    reg.choose_subject(made.registration, li, "CET6", None)  # alive still
+    waiting = student(made, 2, factories.many_students(1)[0])
+    wl.join(made.waitlist, waiting, SEAT.subject, SEAT.campus_id)  # NJU-GL is full: Li holds it
+    clock.advance(5 * hours)  # 50 h: those expired too
+    settled = payments.refresh_order(made.payments, order)
+
+    assert (settled.status, settled.late) == (OrderStatus.PAID, LateOutcome.RE_RESERVED)
+    assert oral_of(made, li) == ["SEU-SP"]
+    assert (taken(made), pending_seats()) == (1, 1)  # NJU-GL's seat stays counted, for the list
+    assert wl.offer_pending(made.waitlist).offered == 1
+    assert oral_of(made, waiting) == [SEAT.campus_id]
