@@ -70,6 +70,11 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(body=text, status_code=status, headers={**JSON_HEADERS, **(headers or {})})
 
 
+def busy_retry_after() -> str:
+    """A herd told to come back at the same second comes back as a herd: spread it."""
+    return str(random.randint(1, 3))  # noqa: S311 (spreading load, not a secret)
+
+
 def error_response(error: e.DomainError) -> Response:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     headers: dict[str, str] = {}
@@ -78,8 +83,7 @@ def error_response(error: e.DomainError) -> Response:
     if isinstance(error, e.TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after)
     if isinstance(error, e.Busy):
-        # a herd told to come back at the same second comes back as a herd: spread it
-        headers["Retry-After"] = str(random.randint(1, 3))  # noqa: S311 (spreading load, not a secret)
+        headers["Retry-After"] = busy_retry_after()
     return json_response(body, STATUS.get(type(error), 400), headers)
 
 

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
-from chalicelib.api.errors import handles_errors, json_response
+from chalicelib.api.errors import busy_retry_after, handles_errors, json_response, overloaded
 from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id, query_param
 from chalicelib.bootstrap import services, test_gateway
 from chalicelib.config import settings
@@ -116,11 +116,16 @@ def _notify(provider_name: str) -> Response:
     content_type = request.headers.get("content-type", "")
     try:
         ack = payments.handle_notification(services().payments, provider_name, body, content_type)
-    except Exception:
+    except Exception as error:
         # The provider reads anything but its success reply as "deliver again later": nothing is lost.
+        text: dict[str, str | list[str]] = {"Content-Type": "text/plain; charset=utf-8"}
+        if overloaded(error):
+            logger().warning("database overloaded", extra={"provider": provider_name, "error": type(error).__name__})
+            count("PaymentNotifications", provider=provider_name, outcome="busy")
+            return Response(body="fail", status_code=503, headers={**text, "Retry-After": busy_retry_after()})
         logger().exception("notification not handled", extra={"provider": provider_name})
         count("PaymentNotifications", provider=provider_name, outcome="not_handled")
-        return Response(body="fail", status_code=500, headers={"Content-Type": "text/plain; charset=utf-8"})
+        return Response(body="fail", status_code=500, headers=text)
     count("PaymentNotifications", provider=provider_name, outcome="answered")
     return Response(body=ack.body, status_code=200, headers={"Content-Type": ack.content_type})
 

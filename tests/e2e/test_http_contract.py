@@ -1924,6 +1924,22 @@ def test_r_pay_3_notify_routes_answer_text_and_count_only_a_verified_notificatio
     assert statuses(client, other) == [("CET4", "paid"), ("CET-SET4", "paid")]
 
 
+def test_r_pay_3_a_notification_met_by_an_overloaded_database_is_503_and_delivered_again(client: Client) -> None:
+    """R-PAY-3 under overload (api.md conventions): the provider is told 503 `fail` with Retry-After,
+    nothing changes, and its next delivery is handled; never a 500, never a lost payment."""
+    _, token = holding(client)
+    order_id = place(client, token)["order_id"]
+    ok(sandbox_pay(client, order_id, "deliveries=0"), PAY)
+    genuine = signed_notification(order_id)
+    with database_answers("TransactWriteItems", THROTTLED):
+        reply = notify(client, "alipay", genuine)
+    assert (reply.status, reply.text) == (503, "fail")
+    assert reply.header("Retry-After") in {"1", "2", "3"}
+    assert get_order(client, token, order_id)["status"] == "open"
+    assert notify(client, "alipay", genuine).text == "success"
+    assert get_order(client, token, order_id)["status"] == "paid"
+
+
 def test_r_pay_3_update_finds_a_payment_whose_notification_was_lost(client: Client) -> None:
     """R-PAY-3: the student presses "更新" (POST /orders/{order_id}/refresh) instead of paying again."""
     _, token = holding(client)
