@@ -6,6 +6,7 @@ per level), R-ORAL-2/4/5, R-PAY-1 (unpaid subjects are gone at `pay_by`).
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -48,6 +49,24 @@ class ChosenSubject:
     campus_id: str | None = None
     offered: bool = False  # R-WAIT-2: a seat that came back, held for the student from the waiting list
     shard: int | None = None  # the seat counter shard an oral hold took: its release gives that seat back
+
+    @classmethod
+    def unpaid(
+        cls, subject: Subject, campus_id: str | None, now: datetime, pay_by: datetime, offered: bool = False
+    ) -> ChosenSubject:
+        """A new hold on `subject` (at `campus_id` for an oral one), unpaid until `pay_by`."""
+        return cls(
+            code=subject.code,
+            kind=subject.kind,
+            level=subject.level,
+            fee=subject.fee,
+            status=SubjectStatus.UNPAID,
+            chosen_at=now,
+            pay_by=pay_by,
+            hold_id=uuid.uuid4().hex,
+            campus_id=campus_id,
+            offered=offered,
+        )
 
     @property
     def slot(self) -> str:

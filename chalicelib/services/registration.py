@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +18,6 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.registration import (
     ChosenSubject,
     Registration,
-    SubjectStatus,
     check_oral_choice,
     check_removal,
     check_slot_free,
@@ -214,17 +212,8 @@ def choose_subject(
         # R-QUEUE-1/5: inside an opening's queue window, only with a live admission, found in the
         # partition already read
         check_oral_admission(catalog.openings.values(), campus.id, file.queue_entries.get, now)
-    chosen = ChosenSubject(
-        code=subject.code,
-        kind=subject.kind,
-        level=subject.level,
-        fee=subject.fee,
-        status=SubjectStatus.UNPAID,
-        chosen_at=now,
-        pay_by=pay_by_for(registration, subject, now),
-        hold_id=uuid.uuid4().hex,
-        campus_id=offering.campus_id if offering else None,
-    )
+    campus_id = offering.campus_id if offering else None
+    chosen = ChosenSubject.unpaid(subject, campus_id, now, pay_by_for(registration, subject, now))
     stale = registration.stale_in_slot(slot_of(subject.kind, subject.level), now)
     try:
         if offering is None:

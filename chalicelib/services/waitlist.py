@@ -10,7 +10,6 @@ stream) and every minute (the job), and is safe to run many times at once.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +20,6 @@ from chalicelib.domain.messages import Message, seat_offered
 from chalicelib.domain.registration import (
     ChosenSubject,
     Registration,
-    SubjectStatus,
     check_oral_choice,
     pay_by_for,
     qualified_subjects,
@@ -189,17 +187,6 @@ def _offered_hold(
     registration: Registration, subject: Subject, campus: Campus, account: Account, now: datetime
 ) -> tuple[ChosenSubject, Message]:
     pay_by = offer_pay_by(pay_by_for(registration, subject, now), now)
-    hold = ChosenSubject(
-        code=subject.code,
-        kind=subject.kind,
-        level=subject.level,
-        fee=subject.fee,
-        status=SubjectStatus.UNPAID,
-        chosen_at=now,
-        pay_by=pay_by,
-        hold_id=uuid.uuid4().hex,
-        campus_id=campus.id,
-        offered=True,
-    )
+    hold = ChosenSubject.unpaid(subject, campus.id, now, pay_by, offered=True)
     event = f"seat_offered#{account.account_id}#{hold.hold_id}"
     return hold, seat_offered(event, account.login, seat_name(subject, campus.name), pay_by, now)
