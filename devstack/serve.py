@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from devstack import ddb_local
-from devstack.dataset import DatasetError, load_dataset
-from devstack.load import show, tell_conversion
 from devstack.readable_logs import use_readable_lines
+from province.dataset import DatasetError, load_dataset
+from province.load import show, tell_conversion
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -247,7 +247,7 @@ def page_config(dataset: Path) -> dict[str, Any]:
     config: dict[str, Any] = json.loads((WEB / "config.json").read_text(encoding="utf-8"))
     config["api_base"] = API_PREFIX
     if dataset.resolve() == DEFAULT_DATASET.resolve():
-        from devstack.make_demo_province import demo_guide, generate
+        from province.demo import demo_guide, generate
 
         config["demo"] = demo_guide(generate())
     return config

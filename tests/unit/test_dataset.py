@@ -18,11 +18,11 @@ from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import oral_campus_choices
 from chalicelib.domain.reviews import ReviewStatus, judge_review, review_offered
 from chalicelib.domain.roll import RollRow
-from devstack import make_demo_province
-from devstack.dataset import DatasetError, Problem, dataset_problems, load_dataset, parse_dataset
+from province import demo as demo_generator
+from province.dataset import DatasetError, Problem, dataset_problems, load_dataset, parse_dataset
 from tests import factories
 
-DEMO = Path(make_demo_province.__file__).parent / "demo_province.json"
+DEMO = demo_generator.DATASET
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
 OPEN = "2024-01-01T00:00:00+08:00"
 CLOSE = "2099-12-31T23:59:59+08:00"
@@ -34,9 +34,9 @@ def demo() -> ProvinceData:
 
 
 @functools.cache
-def demo_scenarios() -> dict[str, make_demo_province.Scenario]:
+def demo_scenarios() -> dict[str, demo_generator.Scenario]:
     """The identities listed in demo_identities.md, by key."""
-    return {scenario.key: scenario for scenario in make_demo_province.generate().scenarios}
+    return {scenario.key: scenario for scenario in demo_generator.generate().scenarios}
 
 
 def demo_entry(demo: ProvinceData, key: str) -> RollRow:
@@ -154,8 +154,8 @@ def test_demo_file_loads_whole_dataset_contract(demo: ProvinceData) -> None:
 
 
 def test_demo_file_is_what_the_generator_writes() -> None:
-    """dataset contract: `python devstack/make_demo_province.py` regenerates the file identically."""
-    generated = json.dumps(make_demo_province.dataset(make_demo_province.generate()), ensure_ascii=False, indent=2)
+    """dataset contract: `python -m province.demo` regenerates the file identically."""
+    generated = json.dumps(demo_generator.dataset(demo_generator.generate()), ensure_ascii=False, indent=2)
     assert DEMO.read_text(encoding="utf-8") == generated + "\n"
 
 
@@ -501,7 +501,7 @@ def test_the_loader_refuses_a_table_without_the_province_s_identity_keys(
     """Decision 0013: without IDENTITY_SECRET_NAME and IDENTITY_KMS_KEY_ID (or the local stack's
     explicit throwaway keys) the loader writes nothing and says which setting is missing."""
     from chalicelib.storage.models import CatalogPartItem
-    from devstack import load
+    from province import load
 
     monkeypatch.delenv("IDENTITY_THROWAWAY_KEYS")
     assert load.main(["--dataset", str(DEMO)]) == 1

@@ -1,6 +1,6 @@
 """Write the demo province dataset and the table of its demo identities.
 
-    python devstack/make_demo_province.py
+    python -m province.demo
 
 rewrites devstack/demo_province.json and devstack/demo_identities.md byte for byte the same
 way every time (random.Random(SEED)). The province is fictional (示例省, code 39): 39 is not an
@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 SEED = 20260601
-HERE = Path(__file__).resolve().parent
-DATASET = HERE / "demo_province.json"
-IDENTITIES = HERE / "demo_identities.md"
+DEVSTACK = Path(__file__).resolve().parents[1] / "devstack"  # the data `make run` loads
+DATASET = DEVSTACK / "demo_province.json"
+IDENTITIES = DEVSTACK / "demo_identities.md"
 
 OPEN = "2024-01-01T00:00:00+08:00"
 CLOSE = "2099-12-31T23:59:59+08:00"
@@ -470,7 +470,7 @@ def identities_markdown(gen: Generator) -> str:
     lines = [
         "# 示例省演示身份（demo identities）",
         "",
-        "由 `python devstack/make_demo_province.py` 生成，与 `devstack/demo_province.json` 一致；请勿手工修改。",
+        "由 `python -m province.demo` 生成，与 `devstack/demo_province.json` 一致；请勿手工修改。",
         "",
         "| 场景 | id_type | id_number | 姓名 | 学校 / 校区 | 准考证号 | 预期 |",
         "|---|---|---|---|---|---|---|",

@@ -1,6 +1,6 @@
 """Load a province dataset into the stage's table, all or nothing, showing progress.
 
-    TABLE_NAME=cet-registration-jiangsu python -m devstack.load --dataset province.json [--create-table]
+    TABLE_NAME=cet-registration-jiangsu python -m province load --catalog province.json [--create-table]
 
 The file is validated completely first (line and field of every problem); nothing is written
 unless it is valid. With AWS_ENDPOINT_URL_DYNAMODB unset, the real DynamoDB of the configured
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from chalicelib.services.ports import Conversion
-from devstack.dataset import DatasetError, load_dataset
+from province.dataset import DatasetError, load_dataset
 
 
 def show(what: str, done: int, total: int) -> None:
@@ -41,8 +41,10 @@ def tell_conversion(conversion: Conversion | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", type=Path, required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m province load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--catalog", "--dataset", dest="dataset", type=Path, required=True)
     parser.add_argument("--create-table", action="store_true", help="create the table first if it is missing")
     args = parser.parse_args(argv)
     try:
