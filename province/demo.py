@@ -37,7 +37,10 @@ DEMO_OPENING = {
     "pass_minutes": 15,
 }
 CLOSED_WINDOW = ("2024-03-01T09:00:00+08:00", "2024-03-15T17:00:00+08:00")
-STAFF_PASSWORD = "Staff2026pass"
+# The demo's province administrator (R-OPS-1); staff carry no password (R-OPS-3): each activates
+# with the staff_activation code the load puts in the local outbox (`/outbox`).
+PROVINCE_ADMIN = "admin@jyks.edu.cn"
+ACTIVATE = "首次使用：在登录页点“忘记密码”，用本地发件箱（/outbox）里的激活码设置密码"
 
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 GB11643_CHECK = "10X98765432"
@@ -462,7 +465,10 @@ def dataset(gen: Generator) -> dict[str, object]:
         "openings": [DEMO_OPENING],
         "roll": [student.to_json() for student in roll],
         "cet4_scores": sorted(gen.scores, key=lambda record: str(record["ticket_number"])),
-        "staff": [{"login": staff_login(p), "password": STAFF_PASSWORD, "school_id": p.id} for p in SCHOOLS],
+        "staff": [
+            *({"login": staff_login(p), "role": "school", "school_id": p.id} for p in SCHOOLS),
+            {"login": PROVINCE_ADMIN, "role": "province"},
+        ],
     }
 
 
@@ -479,8 +485,9 @@ def identities_markdown(gen: Generator) -> str:
         s = item.student
         cells = (item.title, s.id_type, s.id_number, s.name, f"{s.school_id} / {s.campus_id}", item.ticket or "–")
         lines.append("| " + " | ".join((*cells, item.expect)) + " |")
-    lines += ["", "学校老师账号（密码均为 `" + STAFF_PASSWORD + "`）：", "", "| 登录名 | 学校 |", "|---|---|"]
+    lines += ["", f"工作人员账号（{ACTIVATE}）：", "", "| 登录名 | 学校 |", "|---|---|"]
     lines += [f"| {staff_login(plan)} | {plan.id}（{plan.name}） |" for plan in SCHOOLS]
+    lines += [f"| {PROVINCE_ADMIN} | 省级管理员 |"]
     return "\n".join(lines) + "\n"
 
 
@@ -497,8 +504,9 @@ def demo_guide(gen: Generator) -> dict[str, object]:
         }
         for item in gen.scenarios
     ]
-    staff = [{"login": staff_login(plan), "password": STAFF_PASSWORD, "school": plan.name} for plan in SCHOOLS]
-    return {"students": students, "staff": staff}
+    staff = [{"login": staff_login(plan), "school": plan.name} for plan in SCHOOLS]
+    staff.append({"login": PROVINCE_ADMIN, "school": "省级管理员"})
+    return {"students": students, "staff": staff, "staff_activation": ACTIVATE}
 
 
 def generate() -> Generator:
