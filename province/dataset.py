@@ -74,16 +74,24 @@ class DatasetError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
-def load_dataset(path: Path) -> ProvinceData:
+# What a catalog file may leave to the spreadsheets (api.md, "Added: province spreadsheets").
+ROW_SECTIONS = ("roll", "cet4_scores", "staff")
+
+
+def load_dataset(path: Path, *, catalog_file: bool = False) -> ProvinceData:
+    """The dataset JSON; with `catalog_file`, its roll, score records and staff may be left out."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise DatasetError([Problem(1, ROOT, f"文件不是 UTF-8 编码：{error.reason}")]) from None
-    return parse_dataset(text)
+    return parse_dataset(text, catalog_file=catalog_file)
 
 
-def parse_dataset(text: str) -> ProvinceData:
+def parse_dataset(text: str, *, catalog_file: bool = False) -> ProvinceData:
     root = _decode(text)
+    if catalog_file:
+        for section in ROW_SECTIONS:
+            root.setdefault(section, [])
     reader = _Reader(_Lines(text))
     data = _province_data(reader, root)
     if reader.problems:

@@ -95,10 +95,10 @@ class DynamoProvince:
         keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
 
     def write_roll(self, entries: Iterable[RollEntry], written: Written | None = None) -> int:
-        return write_all(put_requests(codec.roll_item(entry) for entry in entries), written)
+        return write_all(({"PutRequest": {"Item": codec.roll_attributes(e)}} for e in entries), written)
 
     def write_scores(self, records: Iterable[Cet4Record], written: Written | None = None) -> int:
-        return write_all(put_requests(codec.cet4_item(record) for record in records), written)
+        return write_all(({"PutRequest": {"Item": codec.cet4_attributes(r)}} for r in records), written)
 
     def prune_roll(self, keep: Container[str]) -> int:
         """R-OPS-3: each entry not kept goes in a transaction with the check that no registration
