@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     shown = Shown()
     try:
         outcome = load(built.loading, job, CLOCK.now(), shown.progress)
+    except KeyboardInterrupt:
+        print("\n已中断：以同样的文件再运行一次即可补全这次载入。", file=sys.stderr)
+        return 130
     except MissingSetting as missing:
         print(f"未设置 {missing}：真实的表只能用本省的身份密钥与 KMS 密钥载入（见 docs/deploy.md）。", file=sys.stderr)
         return 1
