@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.load_province --rows 100000 [--scores 50000] [--xlsx]
 
-It starts its own DynamoDB Local unless DYNAMODB_LOCAL_ENDPOINT names one. It writes the demo
+It starts a DynamoDB Local of its own for each measurement unless DYNAMODB_LOCAL_ENDPOINT names
+one (DynamoDB Local slows down as it fills, so a shared one favours whoever goes first). It writes the demo
 province's catalog and `--rows` roll rows + `--scores` CET4 score records as CSV (and XLSX with
 `--xlsx`), loads them with `python -m province load` in a process of its own (validation pass,
 protection of every ID number, writes, load record: the whole run is timed), then writes the same
@@ -14,6 +15,7 @@ process's peak memory (ru_maxrss). Targets: ratio >= 0.7, peak memory < 200 MB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -126,30 +128,50 @@ def _take(stream: Iterator[TableItem]) -> list[Request]:
     return list(put_requests(islice(stream, CHUNK)))
 
 
-def measure(args: argparse.Namespace) -> None:
+@contextlib.contextmanager
+def dynamodb(given: str | None) -> Iterator[str]:
+    """The endpoint a measurement writes to: the one given, else a DynamoDB Local of its own.
+    DynamoDB Local slows down as it holds more items, so each measurement gets a fresh one."""
+    if given:
+        yield given
+        return
+    with ddb_local.running() as started:
+        yield started
+
+
+def measure(args: argparse.Namespace, given: str | None) -> None:
     os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.update({"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "IDENTITY_THROWAWAY_KEYS": "1"})
     total = args.rows + args.scores
+    print(f"rows: {args.rows} roll + {args.scores} CET4 scores = {total} items")
+    print(
+        "DynamoDB Local: " + ("the one given (shared by every measurement)" if given else "a fresh one per measurement")
+    )
     with tempfile.TemporaryDirectory() as folder:
         catalog = catalog_file(Path(folder) / "catalog.json")
-        formats = [False, True] if args.xlsx else [False]
-        print(f"rows: {args.rows} roll + {args.scores} CET4 scores = {total} items")
-        batch_seconds = bare_batch_write(args.rows, args.scores, f"cet-bench-bare-{uuid.uuid4().hex[:8]}")
-        batch_rate = total / batch_seconds
-        print(f"bare batch-write: {batch_seconds:.1f} s, {batch_rate:,.0f} rows/s")
-        for xlsx in formats:
+        loads: list[tuple[str, float]] = []
+        for xlsx in [False, True] if args.xlsx else [False]:
             kind = "xlsx" if xlsx else "csv"
             started = time.perf_counter()
             files = write_files(Path(folder), args.rows, args.scores, xlsx)
             size = sum(p.stat().st_size for p in files.values()) / 1e6
             print(f"{kind}: files written in {time.perf_counter() - started:.1f} s ({size:.1f} MB)")
-            seconds, peak_kib, said = run_loader(catalog, files, f"cet-bench-load-{uuid.uuid4().hex[:8]}")
+            with dynamodb(given) as endpoint:
+                os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+                seconds, peak_kib, said = run_loader(catalog, files, f"cet-bench-load-{uuid.uuid4().hex[:8]}")
             rate = total / seconds
+            loads.append((kind, rate))
             print(f"{kind} load: {seconds:.1f} s, {rate:,.0f} rows/s, peak memory {peak_kib / 1024:.0f} MB")
             for line in said.splitlines():
                 if "行/秒" in line:
                     print(f"  {line}")
+        with dynamodb(given) as endpoint:
+            os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+            batch_seconds = bare_batch_write(args.rows, args.scores, f"cet-bench-bare-{uuid.uuid4().hex[:8]}")
+        batch_rate = total / batch_seconds
+        print(f"bare batch-write: {batch_seconds:.1f} s, {batch_rate:,.0f} rows/s")
+        for kind, rate in loads:
             print(f"ratio load/batch-write {rate / batch_rate:.2f} ({kind})")
 
 
@@ -160,14 +182,7 @@ def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="XLSX too, after CSV")
     args = parser.parse_args()
     args.scores = args.rows // 2 if args.scores is None else args.scores
-    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-        measure(args)
-        return
-    with ddb_local.running() as started:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
-        measure(args)
+    measure(args, os.environ.get("DYNAMODB_LOCAL_ENDPOINT"))
 
 
 if __name__ == "__main__":
