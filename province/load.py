@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +27,7 @@ from chalicelib.services.ports import Conversion
 from province.dataset import DatasetError, load_dataset
 from province.progress import Shown
 from province.rows import ROLL, SCORES, STAFF, SheetCheck, SheetKind, check_sheet, read_sheet
+from province.sheets import UnreadableSheet, is_xlsx, xlsx_as_csv
 
 T = TypeVar("T")
 CHUNK = 1 << 20
@@ -84,14 +86,24 @@ class Checked:
     problems: list[str]
 
 
-def _sheet_rows(path: Path, kind: SheetKind[T], catalog: Catalog, checks: list[SheetCheck]) -> Rows[T]:
-    found = check_sheet(path, kind, catalog)
+def _sheet_rows(given: Path, kind: SheetKind[T], catalog: Catalog, checks: list[SheetCheck], scratch: Path) -> Rows[T]:
+    path = given
+    if is_xlsx(given):
+        try:
+            path = xlsx_as_csv(given, scratch)  # the XML parsed once for both passes
+        except UnreadableSheet as unreadable:
+            failed = SheetCheck(given)
+            failed.fail(unreadable.problem.line, "文件", unreadable.problem.message)
+            checks.append(failed)
+            return Rows(0, tuple)
+    found = check_sheet(path, kind, catalog, shown_as=given)
     checks.append(found)
     return Rows(found.rows, lambda: read_sheet(path, kind, catalog))
 
 
-def check_files(args: argparse.Namespace) -> Checked:
-    """Pass 1: the catalog, then every spreadsheet row by row."""
+def check_files(args: argparse.Namespace, scratch: Path) -> Checked:
+    """Pass 1: the catalog, then every spreadsheet row by row (an XLSX first made a CSV in
+    `scratch`, which lives as long as the load)."""
     try:
         data: ProvinceData = load_dataset(args.catalog, catalog_file=True)
     except DatasetError as bad:
@@ -111,9 +123,11 @@ def check_files(args: argparse.Namespace) -> Checked:
         load_id=load_id(args),
         catalog=catalog,
         staff=data.staff,
-        roll=_sheet_rows(args.roll, ROLL, catalog, checks) if args.roll else Rows(len(data.roll), lambda: data.roll),
+        roll=_sheet_rows(args.roll, ROLL, catalog, checks, scratch)
+        if args.roll
+        else Rows(len(data.roll), lambda: data.roll),
         scores=(
-            _sheet_rows(args.scores, SCORES, catalog, checks)
+            _sheet_rows(args.scores, SCORES, catalog, checks, scratch)
             if args.scores
             else Rows(len(data.cet4_scores), lambda: data.cet4_scores)
         ),
@@ -140,8 +154,13 @@ def check_files(args: argparse.Namespace) -> Checked:
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
+    with tempfile.TemporaryDirectory(prefix="province-load-") as scratch:
+        return run(args, Path(scratch))
+
+
+def run(args: argparse.Namespace, scratch: Path) -> int:
     try:
-        checked = check_files(args)
+        checked = check_files(args, scratch)
     except OSError as error:
         print(f"{error.filename}: 无法读取（{error.strerror}）", file=sys.stderr)
         return 1

@@ -169,10 +169,11 @@ def _compact(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
 
 
-def check_sheet(path: Path, kind: SheetKind[T], catalog: Catalog) -> SheetCheck:
+def check_sheet(path: Path, kind: SheetKind[T], catalog: Catalog, shown_as: Path | None = None) -> SheetCheck:
     """The first pass: every row checked, none kept; repeats found by an 8-byte digest of the key
-    (a repeat names the line where the key was first seen)."""
-    found = SheetCheck(path)
+    (a repeat names the line where the key was first seen). Problems name `shown_as` if given
+    (the XLSX a CSV was made from)."""
+    found = SheetCheck(shown_as or path)
     first_line: dict[int, int] = {}
     try:
         for row in read_rows(path, kind.columns):

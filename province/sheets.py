@@ -83,6 +83,17 @@ def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[SheetRow]:
         raise UnreadableSheet(SheetProblem(1, "", "文件是空的：第一行应为列名"))
 
 
+def xlsx_as_csv(path: Path, folder: Path) -> Path:
+    """The first sheet of an XLSX as a UTF-8 CSV in `folder`, line for line (a line break inside
+    a cell becomes a space): the loader parses the XML once, and its two passes read the CSV."""
+    target = folder / (path.stem + ".csv")
+    with target.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        for _, cells in _xlsx_rows(path):
+            writer.writerow([cell.replace("\r", " ").replace("\n", " ") for cell in cells])
+    return target
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     encoding = csv_encoding(path)
     try:

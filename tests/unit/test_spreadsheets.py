@@ -141,3 +141,26 @@ def test_r_ops_3_the_loader_writes_the_items_codec_builds() -> None:
     for score in factories.scores():
         record = score.protected(protection.protect)
         assert codec.cet4_attributes(record) == codec.cet4_item(record).serialize()
+
+
+def test_r_ops_3_a_bad_last_row_of_an_xlsx_is_reported_against_the_xlsx(tmp_path: Path) -> None:
+    """R-OPS-3: an XLSX is read once into a CSV for both passes; a problem still names the XLSX
+    and the row's line in it, and the check gives no load to write."""
+    from bench.load_province import catalog_file, roll_rows
+    from province.load import arguments, check_files
+
+    rows = [*roll_rows(300), factories.student(999, "坏行", campus="nowhere")]
+    write_xlsx(tmp_path / "roll.xlsx", HEADERS["roll"], (roll_cells(r) for r in rows))
+    catalog = catalog_file(tmp_path / "catalog.json")
+    args = arguments(["--catalog", str(catalog), "--roll", str(tmp_path / "roll.xlsx")])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    checked = check_files(args, scratch)
+    assert checked.job is None
+    assert checked.problems[0].startswith(f"{tmp_path / 'roll.xlsx'}:302: ")
+    good = check_files(
+        arguments(["--catalog", str(catalog), "--roll", str(roll_file(tmp_path / "r2.xlsx", ()))]), scratch
+    )
+    assert good.job is not None
+    assert good.job.roll is not None
+    assert good.job.roll.count == 0
