@@ -81,7 +81,7 @@ unit: venv
 	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
 
 demo-data:
-	$(PYTHON) devstack/make_demo_province.py
+	$(PY) -m province.demo
 
 clean:
 	rm -rf $(VENV) $(TOOLS_VENV) out .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -108,7 +108,7 @@ def _leave_the_suites_table(now: datetime) -> None:
     from chalicelib.domain.clock import FixedClock
     from chalicelib.services.province import load_province
     from chalicelib.storage.tables import create_table
-    from devstack.dataset import load_dataset
+    from province.dataset import load_dataset
 
     os.environ["TABLE_NAME"] = "cet-registration-dev"
     config = settings()

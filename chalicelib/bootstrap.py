@@ -157,11 +157,16 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         public_url=config.public_api_url,
     )
     province = DynamoProvince()
+    codes = DynamoRecovery()
+    recovery = RecoveryContext(accounts, codes)
     loading = ProvinceLoading(
-        province, accounts.passwords, lambda: load_protection(config), lambda: time.sleep(CONVERSION_SETTLE_SECONDS)
+        province,
+        accounts.accounts,
+        codes,
+        lambda: load_protection(config),
+        lambda: time.sleep(CONVERSION_SETTLE_SECONDS),
     )
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
-    recovery = RecoveryContext(accounts, DynamoRecovery())
     waiting_room = QueueContext(registration.catalogs, queue, clock)
     waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(

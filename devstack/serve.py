@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from devstack import ddb_local
-from devstack.dataset import DatasetError, load_dataset
-from devstack.load import show, tell_conversion
 from devstack.readable_logs import use_readable_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,20 +74,12 @@ def prepare_environment() -> None:
 
 
 def load(dataset: Path) -> None:
-    from chalicelib.bootstrap import CLOCK, services
-    from chalicelib.config import settings
-    from chalicelib.services.province import load_province
-    from chalicelib.storage.tables import create_table
+    """The province's own load command (`python -m province load`), on the stack's table."""
+    from province import load as loader
 
-    data = load_dataset(dataset)
-    create_table(settings())
-    built = services()
-    print(
-        f"载入 {data.catalog.province.name}：{len(data.catalog.schools)} 所学校，"
-        f"{len(data.catalog.campuses)} 个校区，{len(data.roll)} 名考生，{len(data.cet4_scores)} 条四级成绩……",
-        flush=True,
-    )
-    tell_conversion(load_province(built.loading, data, CLOCK.now(), show))
+    if loader.main(["--catalog", str(dataset), "--create-table"]) != 0:
+        print(f"数据文件 {dataset} 未能载入。", file=sys.stderr)
+        raise SystemExit(1)
 
 
 SANDBOX_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
@@ -247,7 +237,7 @@ def page_config(dataset: Path) -> dict[str, Any]:
     config: dict[str, Any] = json.loads((WEB / "config.json").read_text(encoding="utf-8"))
     config["api_base"] = API_PREFIX
     if dataset.resolve() == DEFAULT_DATASET.resolve():
-        from devstack.make_demo_province import demo_guide, generate
+        from province.demo import demo_guide, generate
 
         config["demo"] = demo_guide(generate())
     return config
@@ -304,11 +294,7 @@ def serve(port: int, dataset: Path) -> None:
     os.environ.setdefault("PUBLIC_API_URL", f"http://127.0.0.1:{port}{API_PREFIX}")
     Handler.sandbox, payment_settings = install_sandbox(CLOCK, f"http://127.0.0.1:{port}/sandbox")
     os.environ.update(payment_settings)
-    try:
-        load(dataset)
-    except DatasetError as problems:
-        print(f"数据文件 {dataset} 有误，未载入任何数据：\n{problems}", file=sys.stderr)
-        raise SystemExit(1) from None
+    load(dataset)
     from chalice.config import Config
     from chalice.local import LocalGateway
 

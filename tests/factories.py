@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import NO_PASSWORD, Account, Role
 from chalicelib.domain.catalog import (
     Campus,
     Catalog,
@@ -23,7 +23,8 @@ from chalicelib.protection import envelope
 from chalicelib.protection.keys import ring_from_secret
 from chalicelib.protection.loading import protection as load_protection
 from chalicelib.protection.province_keys import THROWAWAY_SECRET, ProvinceKeys
-from chalicelib.services.ports import Protection
+from chalicelib.services.ports import AccountStore, Protection
+from chalicelib.services.security import PasswordHasher
 
 # Ahead of the real clock on purpose: DynamoDB Local's TTL deletes items whose `expires` is in the
 # real past within seconds, which would race the tests that hold a fixed clock.
@@ -178,10 +179,20 @@ def student_account(n: int) -> Account:
 def province(capacity: int = 10, extra_students: int = 0) -> ProvinceData:
     roll = (ZHANG, LI, WANG, ZHAO, QIAN, SUN, PASSPORT, *many_students(extra_students))
     staff = (
-        StaffMember("staff@nju.edu.cn", STAFF_PASSWORD, "NJU"),
-        StaffMember("staff@seu.edu.cn", STAFF_PASSWORD, "SEU"),
+        StaffMember("staff@nju.edu.cn", Role.STAFF, "NJU"),
+        StaffMember("staff@seu.edu.cn", Role.STAFF, "SEU"),
     )
     return ProvinceData(catalog(capacity), roll, scores(), staff)
+
+
+def give_staff_passwords(accounts: AccountStore, passwords: PasswordHasher) -> None:
+    """Test only: the test province's staff as if they had activated with their code (R-OPS-3)
+    and chosen STAFF_PASSWORD; the loader's files never carry a password."""
+    for member in province().staff:
+        account = accounts.by_login(member.login)
+        assert account is not None, f"{member.login} was not loaded"
+        if not account.activated:
+            accounts.replace_password_hash(account.account_id, NO_PASSWORD, passwords.hash(STAFF_PASSWORD))
 
 
 # Every whole ID number the test province knows: none may ever be stored, shown or logged.

@@ -8,6 +8,7 @@ transaction. Which domain error a failed write raises follows the repository exa
 from __future__ import annotations
 
 import threading
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -31,7 +32,8 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.identity import IdentityMark, IdType, WrappedDataKey
 from chalicelib.domain.messages import Message
 from chalicelib.domain.openings import Opening, OpeningProgress, QueueEntry, draw_seed, seed_sha256
-from chalicelib.domain.province import ProtectedProvince
+from chalicelib.domain.province import LoadRecord
+from chalicelib.domain.recovery import OneTimeCode
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
     ChosenSubject,
@@ -42,7 +44,16 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
-from chalicelib.services.ports import AccountFile, Captcha, Conversion, Protection, Reclaimed, SeatGrab, Session
+from chalicelib.services.ports import (
+    AccountFile,
+    Captcha,
+    Conversion,
+    Protection,
+    Reclaimed,
+    SeatGrab,
+    Session,
+    Written,
+)
 from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
@@ -91,6 +102,8 @@ class FakeDatabase:
     seeds: dict[str, str] = field(default_factory=dict)
     entries: dict[tuple[str, str], QueueEntry] = field(default_factory=dict)
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    loads: dict[str, LoadRecord] = field(default_factory=dict)
+    codes: dict[tuple[str, str], OneTimeCode] = field(default_factory=dict)  # (account, purpose)
 
 
 class FakeCatalog:
@@ -154,19 +167,15 @@ class FakeProvince:
     def convert_identities(self, protection: Protection, progress: object = None) -> Conversion:
         raise AssertionError("the fake never holds ID numbers in an old form: nothing to convert")
 
-    def load_province(self, data: ProtectedProvince, staff: list[Account], progress: object = None) -> None:
+    def write_catalog(self, catalog: Catalog) -> None:
         db = self.db
         with db.lock:
-            db.identity = data.identity
-            catalog = data.catalog
             db.province = catalog.province
             db.subjects.update(catalog.subjects)
             db.schools.update(catalog.schools)
             db.campuses.update(catalog.campuses)
             for school_id, windows in catalog.windows.items():
                 db.windows.update({(school_id, i): window for i, window in enumerate(windows)})
-            db.roll.update({(entry.id_type, entry.identity.digest): entry for entry in data.roll})
-            db.cet4.update({record.ticket_number: record for record in data.cet4_scores})
             db.openings.update(catalog.openings)
             for opening_id in catalog.openings:
                 if opening_id not in db.seeds:  # drawn once, at the first load (R-QUEUE-3)
@@ -178,10 +187,54 @@ class FakeProvince:
                     key = (offering.campus_id, offering.subject)
                     db.capacity[key] = offering.capacity
                     db.seats.setdefault(key, 0)
-            accounts = FakeAccounts(db)
-            for account in staff:
-                if accounts.by_login(account.login) is None:
-                    accounts.create(account)
+
+    def write_roll(self, entries: Iterable[RollEntry], written: Written | None = None) -> int:
+        count = 0
+        for entry in entries:
+            with self.db.lock:
+                self.db.roll[(entry.id_type, entry.identity.digest)] = entry
+            count += 1
+        return count
+
+    def write_scores(self, records: Iterable[Cet4Record], written: Written | None = None) -> int:
+        count = 0
+        for record in records:
+            with self.db.lock:
+                self.db.cet4[record.ticket_number] = record
+            count += 1
+        return count
+
+    def prune_roll(self, keep: Container[str]) -> int:
+        with self.db.lock:
+            gone = [k for k, e in self.db.roll.items() if e.key not in keep and e.key not in self.db.bindings]
+            for key in gone:
+                del self.db.roll[key]
+            return len(gone)
+
+    def load_record(self, load_id: str) -> LoadRecord | None:
+        with self.db.lock:
+            return self.db.loads.get(load_id)
+
+    def save_load_record(self, record: LoadRecord) -> None:
+        with self.db.lock:
+            self.db.loads[record.load_id] = record
+
+    def mark_identity(self, mark: IdentityMark) -> None:
+        with self.db.lock:
+            self.db.identity = mark
+
+
+class FakeActivations:
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+
+    def issue_once(self, code: OneTimeCode, message: Message) -> bool:
+        with self.db.lock:
+            if message.event_id in self.db.outbox:
+                return False
+            self.db.codes[(code.account_id, code.purpose.value)] = code
+            self.db.outbox[message.event_id] = message
+            return True
 
 
 class FakeRoll:
@@ -564,8 +617,9 @@ def fake_contexts(clock: Clock, capacity: int = 10, extra_students: int = 0) -> 
     """Both service contexts on one fake database, with the test province loaded."""
     db = FakeDatabase()
     passwords = Argon2Passwords(memory_kib=1024, time_cost=1)
-    loading = ProvinceLoading(FakeProvince(db), passwords, factories.protection)
+    loading = ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection)
     load_province(loading, factories.province(capacity, extra_students), clock.now())
+    factories.give_staff_passwords(FakeAccounts(db), passwords)
     accounts = AccountsContext(
         accounts=FakeAccounts(db),
         sessions=FakeSessions(db),

@@ -61,3 +61,26 @@ def stop(stack: Stack) -> str:
     output = read_output(stack)
     stack.output.unlink(missing_ok=True)
     return output
+
+
+DEMO_STAFF_PASSWORD = "Staff2026pass"  # chosen by the tests at activation; no file holds it
+
+
+def activate_staff(api_base: str, login: str, password: str = DEMO_STAFF_PASSWORD) -> None:
+    """R-OPS-3: a demo staff member sets a password with the staff_activation code the load put in
+    the local outbox (as the README says); an account activated earlier in the session keeps its
+    password. The outbox is filled by the stack's jobs: waited for, up to 60 s."""
+    from devstack.walkthrough import Api
+
+    api = Api(api_base)
+    deadline = time.monotonic() + 60
+    while True:
+        messages = api.expect(200, "GET", f"/_test/outbox?to={login}")
+        codes = [m["code"] for m in messages if m["kind"] == "staff_activation"]
+        if codes or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert codes, f"no staff_activation message for {login}"
+    body = {"login": login, "code": codes[-1], "new_password": password}
+    status, _ = api.call("POST", "/password-resets/confirm", body)
+    assert status in (204, 400), status  # 400: the code was used, the account is active

@@ -20,6 +20,10 @@ class Role(StrEnum):
     PROVINCE = "province"  # the province's administrator (R-OPS-1, R-OPS-2)
 
 
+# The password hash of a staff account not yet activated (R-OPS-3): no password verifies against it.
+NO_PASSWORD = "!"  # noqa: S105 (the absence of a password)
+
+
 @dataclass(frozen=True)
 class Account:
     account_id: str
@@ -34,6 +38,11 @@ class Account:
     # The candidate key (`<id type>#<keyed digest>`, never the number) of the last qualification
     # lookup: an account not yet bound files a CET6 review for that candidate only.
     looked_up: str | None = None
+
+    @property
+    def activated(self) -> bool:
+        """False for a staff account whose password was never set (R-OPS-3)."""
+        return self.password_hash != NO_PASSWORD
 
 
 def normalize_login(raw: str) -> str:

@@ -65,7 +65,7 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.PAY_REMINDER: "缴费提醒",
     MessageKind.REVIEW_DECIDED: "CET6 资格复核结果",
     MessageKind.SEAT_OFFERED: "口试考位候补通知",
-    MessageKind.STAFF_ACTIVATION: "学校负责老师账号激活码",
+    MessageKind.STAFF_ACTIVATION: "工作人员账号激活码",
 }
 
 BODIES: dict[MessageKind, str] = {
@@ -83,7 +83,9 @@ BODIES: dict[MessageKind, str] = {
     MessageKind.SEAT_OFFERED: (
         "您候补的口试考位（{0}）已为您保留，请在 {1}（北京时间）前登录报名网站缴费，逾期将让给下一位。"
     ),
-    MessageKind.STAFF_ACTIVATION: "您的学校负责老师账号激活码为 {0}，{1} 分钟内有效。请用它设置密码。",
+    MessageKind.STAFF_ACTIVATION: (
+        "您的报名系统工作人员账号已开通，激活码为 {0}，{1} 小时内有效。请在报名网站的“忘记密码”页面用它设置密码。"
+    ),
 }
 
 

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
+# A staff account's first code (R-OPS-3) goes out when the province loads, not when asked for.
+ACTIVATION_LIFETIME = timedelta(days=3)
 WRONG_TRIES_ALLOWED = 5
 # R-ACC-4: a login given up stays unusable by anyone else for 30 days.
 RETIRED_LOGIN_KEPT = timedelta(days=30)
@@ -33,6 +35,10 @@ class OneTimeCode:
 
 def new_code() -> str:
     return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def activation_hours() -> str:
+    return str(int(ACTIVATION_LIFETIME.total_seconds() // 3600))
 
 
 def code_minutes() -> str:

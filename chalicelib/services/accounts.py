@@ -127,7 +127,7 @@ def log_in(ctx: AccountsContext, login: str, password: str, captcha_id: str, ans
     window_ends = check_throttle(ctx, keys, now)
     redeem_captcha(ctx, captcha_id, answer)
     account = ctx.accounts.by_login(normalized)
-    if account is None:
+    if account is None or not account.activated:  # a staff account not activated costs the same (R-OPS-3)
         ctx.passwords.spend_time(password)
     if account is None or not ctx.passwords.verify(account.password_hash, password):
         for key in keys:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.domain.clock import Clock, iso
-from chalicelib.domain.messages import pay_reminder
-from chalicelib.domain.recovery import CODE_LIFETIME
+from chalicelib.domain.messages import MessageKind, pay_reminder
+from chalicelib.domain.recovery import ACTIVATION_LIFETIME, CODE_LIFETIME
 from chalicelib.domain.registration import SubjectStatus
 from chalicelib.logs import logger
 from chalicelib.services.ports import AccountStore, MessageNotSent, MessageSender, Outbox, RegistrationStore
@@ -58,7 +58,8 @@ def deliver(messaging: Messaging, event_id: str) -> str:
     if claimed is None:
         return "skipped"
     message = claimed.message
-    if message.code is not None and now >= message.created_at + CODE_LIFETIME:
+    lifetime = ACTIVATION_LIFETIME if message.kind is MessageKind.STAFF_ACTIVATION else CODE_LIFETIME
+    if message.code is not None and now >= message.created_at + lifetime:
         messaging.outbox.failed(claimed, None)  # its code is dead: sending it now only confuses
         return "abandoned"
     try:

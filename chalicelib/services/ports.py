@@ -6,7 +6,7 @@ the storage contract suite keeps the two honest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,7 +17,7 @@ from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
 from chalicelib.domain.messages import Message
 from chalicelib.domain.openings import OpeningProgress, QueueEntry
-from chalicelib.domain.province import ProtectedProvince
+from chalicelib.domain.province import LoadRecord
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
@@ -116,10 +116,32 @@ class Conversion:
     old_form: bool  # whole numbers were found (rather than digests of an older key version)
 
 
+# Told by a store writing a long stream of rows: how many are written so far (from any thread).
+Written = Callable[[int], None]
+
+
 class ProvinceStore(Protocol):
-    def load_province(
-        self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None
-    ) -> None: ...
+    """Loading a province (R-OPS-3), in an order that never leaves it half usable: the catalog
+    with its seat counters, then the rows, then the identity mark and the load record."""
+
+    def write_catalog(self, catalog: Catalog) -> None:
+        """The seat counters first (never below the seats taken), then the catalog's parts."""
+
+    def write_roll(self, entries: Iterable[RollEntry], written: Written | None = None) -> int:
+        """Put every entry (idempotent: a put again is the same item); how many."""
+
+    def write_scores(self, records: Iterable[Cet4Record], written: Written | None = None) -> int: ...
+
+    def prune_roll(self, keep: Container[str]) -> int:
+        """Delete the roll entries whose candidate key is not in `keep`, unless a registration is
+        bound to it (checked in the same write); how many were deleted."""
+
+    def load_record(self, load_id: str) -> LoadRecord | None: ...
+
+    def save_load_record(self, record: LoadRecord) -> None: ...
+
+    def mark_identity(self, mark: IdentityMark) -> None:
+        """The table is searchable under `mark` from now on; a conversion, if any, is complete."""
 
     def withdraw_identity_mark(self, target: IdentityMark) -> None:
         """Until the load writes `target` as the mark, the table says no key: lookups refuse,
@@ -143,6 +165,12 @@ class ProvinceStore(Protocol):
 
     def reachable(self) -> bool:
         """One read of the province's table, uncached: False when the table cannot answer."""
+
+
+class StaffActivations(Protocol):
+    def issue_once(self, code: OneTimeCode, message: Message) -> bool:
+        """Keep the code and its message in one write, unless the outbox already holds a message of
+        that event (then neither is written: the code already sent stays good); whether written."""
 
 
 class AccountStore(Protocol):

@@ -1,45 +1,33 @@
-"""Loading a province's dataset: catalog, seat counters, roll, score records, staff accounts.
+"""Loading a province (R-OPS-3): catalog and seat counters, staff, roll, score records, a record.
 
 ID numbers are protected before anything is written (decision 0013). A table that still holds
 the old form (whole numbers) or digests of an older key version is converted first.
+
+The writes are ordered so the province is never half usable: the catalog with its seat counters
+and the staff accounts first, then the roll and the score records, then the identity mark (the
+table is searchable from then on) and the load record marked complete. Every write is a put of
+the same item or a conditional one, so a load stopped half way is completed by running it again.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.errors import IdentityKeyUnavailable
-from chalicelib.domain.province import ProtectedProvince, ProvinceData
-from chalicelib.services.ports import Conversion, Progress, Protection, ProvinceStore
-from chalicelib.services.security import PasswordHasher
-
-
-def staff_accounts(data: ProvinceData, passwords: PasswordHasher, now: datetime) -> list[Account]:
-    return [
-        Account(
-            account_id=uuid.uuid5(uuid.NAMESPACE_URL, f"staff:{member.login}").hex,
-            login=normalize_login(member.login),
-            password_hash=passwords.hash(member.password),
-            role=Role.STAFF,
-            school_id=member.school_id,
-            agreement_accepted_at=now,
-            created_at=now,
-        )
-        for member in data.staff
-    ]
-
-
-def protected(data: ProvinceData, protection: Protection) -> ProtectedProvince:
-    return ProtectedProvince(
-        catalog=data.catalog,
-        roll=tuple(row.protected(protection.protect) for row in data.roll),
-        cet4_scores=tuple(row.protected(protection.protect) for row in data.cet4_scores),
-        identity=protection.mark,
-    )
+from chalicelib.domain.province import LoadRecord, ProvinceData, ProvinceLoad, in_memory
+from chalicelib.domain.roll import RollEntry, RollRow
+from chalicelib.services.ports import (
+    AccountStore,
+    Conversion,
+    Progress,
+    Protection,
+    ProvinceStore,
+    StaffActivations,
+    Written,
+)
+from chalicelib.services.staff_activation import StaffOutcome, activate_staff
 
 
 def check_keys(store: ProvinceStore, protection: Protection) -> bool:
@@ -61,19 +49,60 @@ def check_keys(store: ProvinceStore, protection: Protection) -> bool:
 @dataclass(frozen=True)
 class ProvinceLoading:
     store: ProvinceStore
-    passwords: PasswordHasher
+    accounts: AccountStore
+    activations: StaffActivations
     protection: Callable[[], Protection]  # a new data key for each load
     # Called once the mark is withdrawn, before converting: long enough for every API instance to
     # drop its cached mark and finish a request begun under it (the composition root decides).
     settle: Callable[[], None] = lambda: None
 
 
-def load_province(
-    ctx: ProvinceLoading, data: ProvinceData, now: datetime, progress: Progress | None = None
-) -> Conversion | None:
-    """Write the province; the conversion of what the table held, if one was due."""
-    store, passwords, protection = ctx.store, ctx.passwords, ctx.protection()
+@dataclass(frozen=True)
+class LoadOutcome:
+    conversion: Conversion | None
+    written: dict[str, int]  # rows written, by file kind ("roll", "cet4_scores")
+    staff: StaffOutcome
+    pruned: int | None  # None: not asked for
+    resumed: bool  # the same files' load had been stopped half way: this run completed it
+    record: LoadRecord
+
+
+class _Keys:
+    """The candidate keys written, kept compact (64-bit hashes) for `--prune`: a collision can only
+    keep an entry that should have gone, never remove one that is in the file."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def add(self, key: str) -> None:
+        self._seen.add(hash(key))
+
+    def __contains__(self, key: object) -> bool:
+        return hash(key) in self._seen
+
+
+def _noting(entries: Iterable[RollEntry], keys: _Keys | None) -> Iterator[RollEntry]:
+    for entry in entries:
+        if keys is not None:
+            keys.add(entry.key)
+        yield entry
+
+
+def _reporter(progress: Progress | None, what: str, total: int) -> Written | None:
+    if progress is None:
+        return None
+    progress(what, 0, total)
+    return lambda done: progress(what, done, total)
+
+
+def load(ctx: ProvinceLoading, job: ProvinceLoad, now: datetime, progress: Progress | None = None) -> LoadOutcome:
+    """Write the province's files (R-OPS-3); what was written, and the conversion if one was due."""
+    store, protection = ctx.store, ctx.protection()
     due = check_keys(store, protection)
+    earlier = store.load_record(job.load_id)
+    resumed = earlier is not None and not earlier.complete
+    started = LoadRecord(job.load_id, earlier.started_at if resumed and earlier else now, job.files)
+    store.save_load_record(started)
     store.keep_data_key(protection.data_key, now)  # first: nothing is sealed under a key the table lacks
     conversion = None
     if due:
@@ -83,5 +112,26 @@ def load_province(
         ctx.settle()
         report("settle", 1, 1)
         conversion = store.convert_identities(protection, progress)
-    store.load_province(protected(data, protection), staff_accounts(data, passwords, now), progress)
-    return conversion
+    store.write_catalog(job.catalog)
+    staff = activate_staff(ctx.accounts, ctx.activations, job.staff, job.load_id, now)
+    written: dict[str, int] = {}
+    keys = _Keys() if job.prune and job.roll is not None else None
+    if job.roll is not None:
+        rows: Iterable[RollRow] = job.roll.read()
+        entries = _noting((row.protected(protection.protect) for row in rows), keys)
+        written["roll"] = store.write_roll(entries, _reporter(progress, "roll", job.roll.count))
+    if job.scores is not None:
+        records = (row.protected(protection.protect) for row in job.scores.read())
+        written["cet4_scores"] = store.write_scores(records, _reporter(progress, "cet4_scores", job.scores.count))
+    pruned = store.prune_roll(keys) if keys is not None else None
+    store.mark_identity(protection.mark)
+    record = LoadRecord(job.load_id, started.started_at, job.files, now, written, pruned or 0)
+    store.save_load_record(record)
+    return LoadOutcome(conversion, written, staff, pruned, resumed, record)
+
+
+def load_province(
+    ctx: ProvinceLoading, data: ProvinceData, now: datetime, progress: Progress | None = None
+) -> Conversion | None:
+    """Write a whole dataset held in memory; the conversion of what the table held, if one was due."""
+    return load(ctx, in_memory(data, f"dataset-{now.isoformat()}"), now, progress).conversion

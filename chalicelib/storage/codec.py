@@ -215,6 +215,43 @@ def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
     )
 
 
+# The loader's hot path (R-OPS-3): the attribute maps `roll_item(...).serialize()` and
+# `cet4_item(...).serialize()` give, built directly; a test keeps them equal.
+def roll_attributes(entry: RollEntry) -> dict[str, Any]:
+    identity = entry.identity
+    return {
+        "pk": {"S": roll_pk(entry.id_type, identity.digest)},
+        "sk": {"S": "ROLL"},
+        "kind": {"S": "roll"},
+        "id_type": {"S": entry.id_type.value},
+        "id_digest": {"S": identity.digest},
+        "id_masked": {"S": identity.masked},
+        "id_sealed": {"S": identity.sealed},
+        "name": {"S": entry.name},
+        "school_id": {"S": entry.school_id},
+        "campus_id": {"S": entry.campus_id},
+        "student_no": {"S": entry.student_no},
+        "qualified_subjects": {"L": [{"S": code} for code in entry.qualified_subjects]},
+        "cet6_barred": {"BOOL": entry.cet6_barred},
+    }
+
+
+def cet4_attributes(record: Cet4Record) -> dict[str, Any]:
+    identity = record.identity
+    return {
+        "pk": {"S": f"TICKET#{record.ticket_number}"},
+        "sk": {"S": "CET4"},
+        "kind": {"S": "cet4"},
+        "ticket_number": {"S": record.ticket_number},
+        "id_digest": {"S": identity.digest},
+        "id_masked": {"S": identity.masked},
+        "id_sealed": {"S": identity.sealed},
+        "name": {"S": record.name},
+        "score": {"N": str(record.score)},
+        "year": {"N": str(record.year)},
+    }
+
+
 def cet4_from_item(item: Cet4ScoreItem) -> Cet4Record:
     return Cet4Record(item.ticket_number, identity_of(item), item.name, int(item.score), int(item.year))
 

@@ -281,6 +281,16 @@ class DataKeyItem(TableItem, discriminator="data_key"):
     created_at = UnicodeAttribute()
 
 
+class LoadRecordItem(TableItem, discriminator="load"):
+    """A run of the province's loader (R-OPS-3): started, then complete once every row is written."""
+
+    files = ListAttribute(of=UnicodeAttribute, default=list)  # the files' names
+    started_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    written = UnicodeAttribute(default="{}")  # JSON: rows written by file kind
+    pruned = NumberAttribute(default=0)
+
+
 class LatePaymentItem(TableItem, discriminator="late_payment"):
     order_id = UnicodeAttribute()
     account_id = UnicodeAttribute()
@@ -350,6 +360,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     OpenOrderItem,
     LatePaymentItem,
     DataKeyItem,
+    LoadRecordItem,
     CodeItem,
     OutboxItem,
     QueueEntryItem,

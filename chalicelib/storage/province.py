@@ -1,32 +1,43 @@
 """Loading a province into its table, in an order that never leaves a sealed number without its
-data key, nor a searchable table under a key it was not loaded with (decision 0013)."""
+data key, nor a searchable table under a key it was not loaded with (decision 0013); the rows
+through parallel batch writes (storage/batch.py), the load remembered by its record (R-OPS-3)."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import json
+from collections.abc import Container, Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 from pynamodb.expressions.update import Action
 
-from chalicelib.domain.accounts import Account
-from chalicelib.domain.catalog import OralOffering
-from chalicelib.domain.clock import iso
+from chalicelib.domain.catalog import Catalog, OralOffering
+from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.identity import IdentityMark, WrappedDataKey
-from chalicelib.domain.province import ProtectedProvince
+from chalicelib.domain.province import LoadRecord
+from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import MAX_SEAT_SHARDS, reshard, shard_count
-from chalicelib.services.ports import Conversion, Progress, Protection
+from chalicelib.services.ports import Conversion, Progress, Protection, Written
 from chalicelib.storage import codec
+from chalicelib.storage.batch import put_requests, write_all
 from chalicelib.storage.identity_conversion import convert_table
-from chalicelib.storage.models import CatalogPartItem, DataKeyItem, SeatCounterItem, TableItem
+from chalicelib.storage.models import (
+    BindingItem,
+    CatalogPartItem,
+    DataKeyItem,
+    LoadRecordItem,
+    RollItem,
+    SeatCounterItem,
+    TableItem,
+)
 from chalicelib.storage.queue import keep_seeds
 from chalicelib.storage.registrations import seat_counter
-from chalicelib.storage.repositories import DynamoAccounts, connection, read_identity_mark
+from chalicelib.storage.repositories import connection, read_identity_mark
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
-LOAD_CHUNK = 500
 RESHARD_ATTEMPTS = 20
 PENDING = "IDENTITY-PENDING"  # the mark a conversion is converting to, until it is done
 
@@ -64,41 +75,93 @@ class DynamoProvince:
     def convert_identities(self, protection: Protection, progress: Progress | None = None) -> Conversion:
         return convert_table(protection, progress)
 
-    def load_province(self, data: ProtectedProvince, staff: list[Account], progress: Progress | None = None) -> None:
-        report = progress or (lambda _what, _done, _total: None)
+    def write_catalog(self, catalog: Catalog) -> None:
         # The seat counters first, so the catalog never names a shard that does not exist yet.
         shards = {
-            (o.campus_id, o.subject): set_seats(o, data.catalog.province.seat_shard_size)
-            for campus in data.catalog.campuses.values()
+            (o.campus_id, o.subject): set_seats(o, catalog.province.seat_shard_size)
+            for campus in catalog.campuses.values()
             for o in campus.oral
         }
         catalog = replace(
-            data.catalog,
+            catalog,
             campuses={
                 campus_id: replace(
                     campus, oral=tuple(replace(o, shards=shards[(o.campus_id, o.subject)]) for o in campus.oral)
                 )
-                for campus_id, campus in data.catalog.campuses.items()
+                for campus_id, campus in catalog.campuses.items()
             },
         )
-        groups: list[tuple[str, list[TableItem]]] = [
-            ("catalog", list(codec.catalog_parts(catalog))),
-            ("roll", [codec.roll_item(entry) for entry in data.roll]),
-            ("cet4_scores", [codec.cet4_item(record) for record in data.cet4_scores]),
-        ]
-        for what, items in groups:
-            for start in range(0, len(items), LOAD_CHUNK):
-                with TableItem.batch_write() as batch:
-                    for item in items[start : start + LOAD_CHUNK]:
-                        batch.save(item)
-                report(what, min(start + LOAD_CHUNK, len(items)), len(items))
-        keep_seeds(data.catalog.openings.values())  # R-QUEUE-3: before any queue opens
-        accounts = DynamoAccounts()
-        for account in staff:
-            if accounts.by_login(account.login) is None:
-                accounts.create(account)
-        codec.identity_mark_part(data.identity).save()
+        write_all(put_requests(codec.catalog_parts(catalog)))
+        keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
+
+    def write_roll(self, entries: Iterable[RollEntry], written: Written | None = None) -> int:
+        return write_all(({"PutRequest": {"Item": codec.roll_attributes(e)}} for e in entries), written)
+
+    def write_scores(self, records: Iterable[Cet4Record], written: Written | None = None) -> int:
+        return write_all(({"PutRequest": {"Item": codec.cet4_attributes(r)}} for r in records), written)
+
+    def prune_roll(self, keep: Container[str]) -> int:
+        """R-OPS-3: each entry not kept goes in a transaction with the check that no registration
+        is bound to its candidate: a student binding at that moment keeps it, or finds it gone."""
+        pruned = 0
+        pages = (
+            connection()
+            .client.get_paginator("scan")
+            .paginate(
+                TableName=TableItem.Meta.table_name,
+                FilterExpression="#kind = :roll",
+                ProjectionExpression="pk",
+                ExpressionAttributeNames={"#kind": "kind"},
+                ExpressionAttributeValues={":roll": {"S": "roll"}},
+            )
+        )
+        for page in pages:
+            for raw in page.get("Items", []):
+                key = raw["pk"]["S"].removeprefix("ROLL#")
+                if key not in keep and _delete_unbound(key):
+                    pruned += 1
+        return pruned
+
+    def load_record(self, load_id: str) -> LoadRecord | None:
+        try:
+            item = LoadRecordItem.get(f"LOAD#{load_id}", "LOAD", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return LoadRecord(
+            load_id,
+            parse_iso(item.started_at),
+            tuple(str(name) for name in item.files or ()),
+            parse_iso(item.completed_at) if item.completed_at else None,
+            {kind: int(count) for kind, count in json.loads(item.written or "{}").items()},
+            int(item.pruned or 0),
+        )
+
+    def save_load_record(self, record: LoadRecord) -> None:
+        LoadRecordItem(
+            f"LOAD#{record.load_id}",
+            "LOAD",
+            files=list(record.files),
+            started_at=iso(record.started_at),
+            completed_at=iso(record.completed_at) if record.completed_at else None,
+            written=json.dumps(record.written, sort_keys=True),
+            pruned=record.pruned,
+        ).save()
+
+    def mark_identity(self, mark: IdentityMark) -> None:
+        codec.identity_mark_part(mark).save()
         CatalogPartItem("CATALOG", PENDING).delete()  # a conversion, if any, is complete
+
+
+def _delete_unbound(candidate_key: str) -> bool:
+    def build(txn: Txn) -> None:
+        txn.check("binding", BindingItem, f"CANDIDATE#{candidate_key}", "BINDING", BindingItem.pk.does_not_exist())
+        txn.delete("roll", RollItem(f"ROLL#{candidate_key}", "ROLL"))
+
+    try:
+        run(connection(), build)
+    except ConditionsFailed:
+        return False  # bound: it stays
+    return True
 
 
 def set_seats(offering: OralOffering, seat_shard_size: int | None) -> int:

@@ -54,6 +54,14 @@ class DynamoRecovery:
 
         run(connection(), build)
 
+    def issue_once(self, code: OneTimeCode, message: Message) -> bool:
+        """A staff account's activation (R-OPS-3): a load run again sends no second code."""
+        try:
+            self.issue(code, message)
+        except ConditionsFailed:
+            return False
+        return True
+
     def take_try(self, account_id: str, purpose: CodePurpose, now: datetime) -> OneTimeCode | None:
         item = CodeItem(codec.account_pk(account_id), f"CODE#{purpose.value}")
         alive = CodeItem.pk.exists() & (CodeItem.expires_at > iso(now))

@@ -12,12 +12,13 @@ from playwright.sync_api import expect
 from devstack.walkthrough import Api
 from tests.browser.conftest import Browsing
 from tests.browser.flows import DEMO, PASSWORD, Identity, Student, api_student, new_login, roll_entry
+from tests.stack import DEMO_STAFF_PASSWORD, activate_staff
 
 Opener = Callable[..., Browsing]
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 NAMED = {"贺鑫阳", "武超宁", "许玲", "梁博睿", "何静悦", "梁怡若", "马林鹏", "侯鹏浩", "宋英", "徐林豪"}
 PENDING_TICKET = "390310242102424"  # 梁博睿's ticket: name matches, ID number differs (R-REV-3 ②)
-STAFF_PASSWORD = "Staff2026pass"
+STAFF_PASSWORD = DEMO_STAFF_PASSWORD
 
 
 def last_unnamed_student(school: str, campus: str) -> Identity:
@@ -113,6 +114,7 @@ def test_r_rev_4_staff_confirm_an_approval_cancel_leaves_it_pending_and_decided_
     student = pending_review_of_liang(site)
     browsing = open_page(360, 740, is_mobile=True, has_touch=True)
     staff = Student(browsing)
+    activate_staff(site + "/api", "staff@nyit.edu.cn", STAFF_PASSWORD)  # R-OPS-3: through the outbox
     staff.log_in("staff@nyit.edu.cn", STAFF_PASSWORD)
     staff.heading("CET6资格复核（学校负责老师）")
     page = staff.page

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from devstack.walkthrough import Api
 from tests.browser.conftest import Browsing
 from tests.browser.flows import DEMO, Identity, Student, api_student, new_login, roll_entry
+from tests.stack import DEMO_STAFF_PASSWORD, activate_staff
 
 Opener = Callable[..., Browsing]
 
@@ -235,7 +236,8 @@ def submit_ticket(student: Student, ticket: str, button: str) -> None:
 
 
 def decide_as_staff(staff: Student, approve: bool) -> None:
-    staff.log_in("staff@nyit.edu.cn", "Staff2026pass")
+    activate_staff(staff.browsing.origin + "/api", "staff@nyit.edu.cn")  # R-OPS-3: through the outbox
+    staff.log_in("staff@nyit.edu.cn", DEMO_STAFF_PASSWORD)
     staff.heading("CET6资格复核（学校负责老师）")
     row = staff.page.get_by_role("table", name=re.compile("待人工复核的申请")).get_by_role("row", name="梁博睿")
     expect(row).to_contain_text("390310242102424")

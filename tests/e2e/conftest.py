@@ -30,6 +30,7 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
     built = services()
     load_province(built.loading, factories.province(capacity=3), CLOCK.now())
+    factories.give_staff_passwords(built.accounts.accounts, built.accounts.passwords)
     lines = Lines()
     logger().addHandler(lines)
     watched = Watched()

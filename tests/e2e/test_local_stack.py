@@ -16,7 +16,7 @@ import pytest
 from devstack.walkthrough import Api, walk
 from tests import factories
 from tests.at_rest import no_whole_id_number_at_rest
-from tests.stack import ROOT, start_stack, stop
+from tests.stack import DEMO_STAFF_PASSWORD, ROOT, activate_staff, start_stack, stop
 
 
 @pytest.fixture(params=["embedded", "dynamodb_local"])
@@ -112,7 +112,8 @@ def test_no_whole_id_number_at_rest_after_the_whole_flow_on_dynamodb_local(dynam
             person = {"id_type": "resident_id", "id_number": number, "name": name}
             api.expect(201, "POST", "/cet6-reviews", {**person, "ticket_number": ticket, "confirm": True})
         staff = Api(stack.base + "/api")
-        login = {"login": "staff@nyit.edu.cn", "password": "Staff2026pass"}
+        activate_staff(stack.base + "/api", "staff@nyit.edu.cn")  # R-OPS-3: no password in the demo files
+        login = {"login": "staff@nyit.edu.cn", "password": DEMO_STAFF_PASSWORD}
         staff.token = staff.expect(201, "POST", "/sessions", {**login, **staff.captcha()})["token"]
         pending = staff.expect(200, "GET", "/staff/cet6-reviews")
         assert [r["candidate"]["name"] for r in pending] == ["梁博睿"]

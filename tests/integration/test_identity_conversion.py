@@ -126,7 +126,7 @@ class Settled:
 def loading(built: Services, ring: KeyRing = factories.RING, settle: Settled | None = None) -> ProvinceLoading:
     wrapper = envelope.LocalWrapper(envelope.THROWAWAY_WRAPPING_KEY)
     made = lambda: protection(ring, wrapper, wrapped_data_key)  # noqa: E731
-    return ProvinceLoading(built.province, built.accounts.passwords, made, settle or Settled())
+    return ProvinceLoading(built.province, built.accounts.accounts, built.recovery.codes, made, settle or Settled())
 
 
 def digest_versions(config: Settings) -> set[str]:

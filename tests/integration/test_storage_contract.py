@@ -14,10 +14,12 @@ from chalicelib.domain import errors
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.services.ports import Captcha, SeatGrab, Session
 from chalicelib.services.province import load_province
+from chalicelib.services.recovery import confirm_password_reset
 from chalicelib.storage import codec
 from chalicelib.storage.models import SeatCounterItem
 from tests import factories
@@ -144,11 +146,40 @@ def test_an_account_remembers_the_key_of_its_last_lookup_never_the_number(built:
     assert accounts.by_login("user1@example.cn") == found
 
 
-def test_staff_accounts_are_loaded_with_their_school(built: Services) -> None:
+def staff_codes(built: Services) -> dict[str, Message]:
+    """The staff_activation messages waiting in the outbox, by address."""
+    claimed = [built.messaging.outbox.claim(e, NOW) for e in built.messaging.outbox.due(NOW + timedelta(hours=1), 100)]
+    return {c.message.to: c.message for c in claimed if c and c.message.kind is MessageKind.STAFF_ACTIVATION}
+
+
+def test_r_ops_3_staff_are_loaded_without_a_password_and_activate_with_their_code(built: Services) -> None:
+    """R-OPS-3, R-ACC-3: a staff account is created with its school and no usable password; its
+    staff_activation code (in the outbox, R-NOTE-1) sets the password at the reset's confirm."""
     staff = built.accounts.accounts.by_login("staff@nju.edu.cn")
     assert staff is not None
     assert staff.school_id == "NJU"
+    assert not staff.activated
+    assert not built.accounts.passwords.verify(staff.password_hash, factories.STAFF_PASSWORD)
+    codes = staff_codes(built)
+    assert set(codes) == {"staff@nju.edu.cn", "staff@seu.edu.cn"}
+    code = codes["staff@nju.edu.cn"].code
+    assert code is not None
+    assert code in codes["staff@nju.edu.cn"].body
+    confirm_password_reset(built.recovery, "staff@nju.edu.cn", code, factories.STAFF_PASSWORD, "client")
+    staff = built.accounts.accounts.by_login("staff@nju.edu.cn")
+    assert staff is not None
+    assert staff.activated
     assert built.accounts.passwords.verify(staff.password_hash, factories.STAFF_PASSWORD)
+
+
+def test_r_ops_3_a_reload_sends_no_second_code_to_an_activated_account(built: Services) -> None:
+    """R-OPS-3: loading other files again sends a new code only to staff who have not activated."""
+    first = staff_codes(built)
+    code = first["staff@nju.edu.cn"].code
+    assert code is not None
+    confirm_password_reset(built.recovery, "staff@nju.edu.cn", code, factories.STAFF_PASSWORD, "client")
+    load_province(built.loading, factories.province(capacity=3), NOW + timedelta(minutes=1))
+    assert set(staff_codes(built)) == {"staff@seu.edu.cn"}
 
 
 def test_r_acc_2_captcha_is_taken_once_and_sessions_revoke(built: Services) -> None:

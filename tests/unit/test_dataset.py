@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.domain.accounts import Role
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.errors import ReviewBefore2005, ReviewNoMatch
@@ -18,11 +19,11 @@ from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import oral_campus_choices
 from chalicelib.domain.reviews import ReviewStatus, judge_review, review_offered
 from chalicelib.domain.roll import RollRow
-from devstack import make_demo_province
-from devstack.dataset import DatasetError, Problem, dataset_problems, load_dataset, parse_dataset
+from province import demo as demo_generator
+from province.dataset import DatasetError, Problem, dataset_problems, load_dataset, parse_dataset
 from tests import factories
 
-DEMO = Path(make_demo_province.__file__).parent / "demo_province.json"
+DEMO = demo_generator.DATASET
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI)
 OPEN = "2024-01-01T00:00:00+08:00"
 CLOSE = "2099-12-31T23:59:59+08:00"
@@ -34,9 +35,9 @@ def demo() -> ProvinceData:
 
 
 @functools.cache
-def demo_scenarios() -> dict[str, make_demo_province.Scenario]:
+def demo_scenarios() -> dict[str, demo_generator.Scenario]:
     """The identities listed in demo_identities.md, by key."""
-    return {scenario.key: scenario for scenario in make_demo_province.generate().scenarios}
+    return {scenario.key: scenario for scenario in demo_generator.generate().scenarios}
 
 
 def demo_entry(demo: ProvinceData, key: str) -> RollRow:
@@ -106,7 +107,7 @@ def minimal() -> dict[str, object]:
                 "year": 2025,
             }
         ],
-        "staff": [{"login": "staff@s1.edu.cn", "password": "Staff2026pass", "school_id": "s1"}],
+        "staff": [{"login": "staff@s1.edu.cn", "school_id": "s1"}, {"login": "admin@sheng.edu.cn", "role": "province"}],
     }
 
 
@@ -149,13 +150,14 @@ def test_demo_file_loads_whole_dataset_contract(demo: ProvinceData) -> None:
     """dataset contract: the shipped demo file passes every check of the loader."""
     assert len(demo.roll) >= 250
     assert len(demo.catalog.schools) == 5
-    assert {staff.school_id for staff in demo.staff} == set(demo.catalog.schools)
+    assert {staff.school_id for staff in demo.staff if staff.role is Role.STAFF} == set(demo.catalog.schools)
+    assert [staff.school_id for staff in demo.staff if staff.role is Role.PROVINCE] == [None]  # R-OPS-1
     assert dataset_problems(DEMO.read_text(encoding="utf-8")) == []
 
 
 def test_demo_file_is_what_the_generator_writes() -> None:
-    """dataset contract: `python devstack/make_demo_province.py` regenerates the file identically."""
-    generated = json.dumps(make_demo_province.dataset(make_demo_province.generate()), ensure_ascii=False, indent=2)
+    """dataset contract: `python -m province.demo` regenerates the file identically."""
+    generated = json.dumps(demo_generator.dataset(demo_generator.generate()), ensure_ascii=False, indent=2)
     assert DEMO.read_text(encoding="utf-8") == generated + "\n"
 
 
@@ -501,7 +503,7 @@ def test_the_loader_refuses_a_table_without_the_province_s_identity_keys(
     """Decision 0013: without IDENTITY_SECRET_NAME and IDENTITY_KMS_KEY_ID (or the local stack's
     explicit throwaway keys) the loader writes nothing and says which setting is missing."""
     from chalicelib.storage.models import CatalogPartItem
-    from devstack import load
+    from province import load
 
     monkeypatch.delenv("IDENTITY_THROWAWAY_KEYS")
     assert load.main(["--dataset", str(DEMO)]) == 1
@@ -573,3 +575,35 @@ def test_r_oral_4_the_province_may_set_seats_per_shard_and_only_a_positive_numbe
     assert parse_dataset(dump(data)).catalog.province.seat_shard_size == 20
     province["seat_shard_size"] = 0
     assert fields(problems_of(data)) == ["province.seat_shard_size"]
+
+
+def test_r_ops_3_staff_carry_no_password_and_a_province_administrator_no_school() -> None:
+    """R-OPS-3: no password in the file (each staff member activates with a code); a school's
+    staff name a known school, a province administrator (R-OPS-1) none; logins are addresses."""
+    data = minimal()
+    data["staff"] = [
+        {"login": "staff@s1.edu.cn", "password": "Secret2026", "school_id": "s1"},
+        {"login": "admin@sheng.edu.cn", "role": "province", "school_id": "s1"},
+        {"login": "nobody", "school_id": "s1"},
+        {"login": "staff2@s1.edu.cn", "role": "teacher", "school_id": "s1"},
+        {"login": "staff3@s1.edu.cn"},
+    ]
+    problems = problems_of(data)
+    assert fields(problems) == [
+        "staff[0].password",
+        "staff[1].school_id",
+        "staff[2].login",
+        "staff[3].role",
+        "staff[4].school_id",
+    ]
+    assert "激活码" in problems[0].message
+    assert "Secret2026" not in str(problems)
+
+
+def test_r_ops_3_the_staff_s_roles_load() -> None:
+    """R-OPS-1, R-OPS-3: `"role": "province"` makes a province administrator; no role, school staff."""
+    staff = parse_dataset(dump(minimal())).staff
+    assert [(m.login, m.role, m.school_id) for m in staff] == [
+        ("staff@s1.edu.cn", Role.STAFF, "s1"),
+        ("admin@sheng.edu.cn", Role.PROVINCE, None),
+    ]

@@ -296,6 +296,17 @@ def test_r_qual_1_accept_agreement_records_the_time(ctx: AccountsContext, clock:
     assert account_of(ctx, EMAIL).agreement_accepted_at == NOW + timedelta(seconds=60)
 
 
+def test_r_ops_3_a_staff_account_not_yet_activated_opens_with_no_password(ctx: AccountsContext) -> None:
+    """R-OPS-3: a staff account loaded without a password lets nobody in, whatever is typed."""
+    from chalicelib.domain.province import StaffMember
+    from chalicelib.services.staff_activation import new_staff_account
+
+    ctx.accounts.create(new_staff_account(StaffMember("new@nju.edu.cn", Role.STAFF, "NJU"), NOW))
+    for typed in ("!", "", "Staff2026pass"):
+        with pytest.raises(BadCredentials):
+            log_in(ctx, "new@nju.edu.cn", typed)
+
+
 def test_staff_accounts_of_the_province_can_log_in(ctx: AccountsContext) -> None:
     token = log_in(ctx, "staff@nju.edu.cn", factories.STAFF_PASSWORD)
     staff = svc.authenticate(ctx, token)

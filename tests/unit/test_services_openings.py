@@ -10,10 +10,9 @@ from chalicelib.domain.openings import ORDER_GRACE, EntryState, Opening, pre_ope
 from chalicelib.services import admission
 from chalicelib.services import openings as rooms
 from chalicelib.services.province import ProvinceLoading, load_province
-from chalicelib.services.security import Argon2Passwords
 from tests import factories
 from tests.fake_queue import FakeQueue
-from tests.fakes import FakeCatalog, FakeDatabase, FakeProvince
+from tests.fakes import FakeAccounts, FakeActivations, FakeCatalog, FakeDatabase, FakeProvince
 
 NOW = factories.NOW
 OPENING = Opening("O", "集中开放", NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=5), ("NJU-GL",), 2, 10)
@@ -23,7 +22,7 @@ def context(clock: FixedClock) -> rooms.QueueContext:
     db = FakeDatabase()
     data = factories.province()
     data.catalog.openings[OPENING.id] = OPENING
-    loading = ProvinceLoading(FakeProvince(db), Argon2Passwords(1024, 1), factories.protection)
+    loading = ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection)
     load_province(loading, data, NOW)
     return rooms.QueueContext(FakeCatalog(db), FakeQueue(db), clock)
 

@@ -52,7 +52,7 @@ from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.qualification import RegistrationContext
 from tests import factories
 from tests.factories import LI, NOW, QIAN, SUN, WANG, ZHANG, ZHAO, entry
-from tests.fakes import FakeContexts, FakeDatabase, FakeProvince, fake_contexts
+from tests.fakes import FakeAccounts, FakeActivations, FakeContexts, FakeDatabase, FakeProvince, fake_contexts
 from tests.race import all_at_once
 
 HOUR = 3600
@@ -438,7 +438,7 @@ def test_r_bind_3_saved_registration_is_a_snapshot_of_the_roll(
     edited = replace(ZHANG, student_no="S999999", qualified_subjects=("CET4",), campus_id="NJU-XL")
     data = factories.province()
     load_province(
-        ProvinceLoading(FakeProvince(db), world.accounts.passwords, factories.protection),
+        ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection),
         replace(data, roll=(edited,)),
         NOW,
     )

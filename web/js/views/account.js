@@ -102,7 +102,8 @@ function demoStaff() {
     "details",
     { class: "demo" },
     h("summary", {}, "学校负责老师演示账号（仅本地演示站点）"),
-    h("ul", {}, staff.map((s) => h("li", {}, `${s.school}：${s.login}，密码 ${s.password}`))),
+    h("ul", {}, staff.map((s) => h("li", {}, `${s.school}：${s.login}`))),
+    h("p", { class: "hint" }, siteConfig.demo.staff_activation ?? ""),
   );
 }
 

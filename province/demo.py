@@ -1,6 +1,6 @@
 """Write the demo province dataset and the table of its demo identities.
 
-    python devstack/make_demo_province.py
+    python -m province.demo
 
 rewrites devstack/demo_province.json and devstack/demo_identities.md byte for byte the same
 way every time (random.Random(SEED)). The province is fictional (示例省, code 39): 39 is not an
@@ -18,9 +18,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 SEED = 20260601
-HERE = Path(__file__).resolve().parent
-DATASET = HERE / "demo_province.json"
-IDENTITIES = HERE / "demo_identities.md"
+DEVSTACK = Path(__file__).resolve().parents[1] / "devstack"  # the data `make run` loads
+DATASET = DEVSTACK / "demo_province.json"
+IDENTITIES = DEVSTACK / "demo_identities.md"
 
 OPEN = "2024-01-01T00:00:00+08:00"
 CLOSE = "2099-12-31T23:59:59+08:00"
@@ -37,7 +37,10 @@ DEMO_OPENING = {
     "pass_minutes": 15,
 }
 CLOSED_WINDOW = ("2024-03-01T09:00:00+08:00", "2024-03-15T17:00:00+08:00")
-STAFF_PASSWORD = "Staff2026pass"
+# The demo's province administrator (R-OPS-1); staff carry no password (R-OPS-3): each activates
+# with the staff_activation code the load puts in the local outbox (`/outbox`).
+PROVINCE_ADMIN = "admin@jyks.edu.cn"
+ACTIVATE = "首次使用：在登录页点“忘记密码”，用本地发件箱（/outbox）里的激活码设置密码"
 
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 GB11643_CHECK = "10X98765432"
@@ -462,7 +465,10 @@ def dataset(gen: Generator) -> dict[str, object]:
         "openings": [DEMO_OPENING],
         "roll": [student.to_json() for student in roll],
         "cet4_scores": sorted(gen.scores, key=lambda record: str(record["ticket_number"])),
-        "staff": [{"login": staff_login(p), "password": STAFF_PASSWORD, "school_id": p.id} for p in SCHOOLS],
+        "staff": [
+            *({"login": staff_login(p), "role": "school", "school_id": p.id} for p in SCHOOLS),
+            {"login": PROVINCE_ADMIN, "role": "province"},
+        ],
     }
 
 
@@ -470,7 +476,7 @@ def identities_markdown(gen: Generator) -> str:
     lines = [
         "# 示例省演示身份（demo identities）",
         "",
-        "由 `python devstack/make_demo_province.py` 生成，与 `devstack/demo_province.json` 一致；请勿手工修改。",
+        "由 `python -m province.demo` 生成，与 `devstack/demo_province.json` 一致；请勿手工修改。",
         "",
         "| 场景 | id_type | id_number | 姓名 | 学校 / 校区 | 准考证号 | 预期 |",
         "|---|---|---|---|---|---|---|",
@@ -479,8 +485,9 @@ def identities_markdown(gen: Generator) -> str:
         s = item.student
         cells = (item.title, s.id_type, s.id_number, s.name, f"{s.school_id} / {s.campus_id}", item.ticket or "–")
         lines.append("| " + " | ".join((*cells, item.expect)) + " |")
-    lines += ["", "学校老师账号（密码均为 `" + STAFF_PASSWORD + "`）：", "", "| 登录名 | 学校 |", "|---|---|"]
+    lines += ["", f"工作人员账号（{ACTIVATE}）：", "", "| 登录名 | 学校 |", "|---|---|"]
     lines += [f"| {staff_login(plan)} | {plan.id}（{plan.name}） |" for plan in SCHOOLS]
+    lines += [f"| {PROVINCE_ADMIN} | 省级管理员 |"]
     return "\n".join(lines) + "\n"
 
 
@@ -497,8 +504,9 @@ def demo_guide(gen: Generator) -> dict[str, object]:
         }
         for item in gen.scenarios
     ]
-    staff = [{"login": staff_login(plan), "password": STAFF_PASSWORD, "school": plan.name} for plan in SCHOOLS]
-    return {"students": students, "staff": staff}
+    staff = [{"login": staff_login(plan), "school": plan.name} for plan in SCHOOLS]
+    staff.append({"login": PROVINCE_ADMIN, "school": "省级管理员"})
+    return {"students": students, "staff": staff, "staff_activation": ACTIVATE}
 
 
 def generate() -> Generator:

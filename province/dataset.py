@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
+from chalicelib.domain.accounts import Role
 from chalicelib.domain.catalog import (
     Campus,
     Catalog,
@@ -27,28 +28,30 @@ from chalicelib.domain.catalog import (
     Window,
 )
 from chalicelib.domain.clock import SHANGHAI, parse_iso
-from chalicelib.domain.errors import InvalidIdNumber
-from chalicelib.domain.identity import (
-    MILITARY_OFFICER,
-    IdType,
-    gb11643_check_digit,
-    is_valid_resident_id,
-    normalize_id_number,
-)
+from chalicelib.domain.identity import MILITARY_OFFICER, IdType
 from chalicelib.domain.openings import Opening
 from chalicelib.domain.province import ProvinceData, StaffMember
 from chalicelib.domain.roll import RollRow, ScoreRow
+from province.checks import (
+    FIRST_CET_YEAR,
+    LAST_CET_YEAR,
+    MAX_CET_SCORE,
+    MILITARY_PROBLEM,
+    ROLES,
+    id_number_problem,
+    login_problem,
+    role_problem,
+    staff_school_problem,
+    ticket_problem,
+)
 
+NO_PASSWORDS = "文件中不应有密码：工作人员用载入时发送的激活码自行设置密码（R-OPS-3）"
 JsonObject = dict[str, object]
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
 
 ROOT = "$"
 LEVELS = (4, 6)
-MAX_CET_SCORE = 710
-FIRST_CET_YEAR = 1987  # the first national CET sitting
-_TICKET = re.compile(r"\d{15}")
-_RESIDENT_ID_SHAPE = re.compile(r"\d{17}[\dX]")
 _LAST_STEP = re.compile(r"(.*)(?:\.[^.\[\]]*|\[\d+\])")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _PLACEHOLDER_TIME = datetime(1970, 1, 1, tzinfo=SHANGHAI)
@@ -71,16 +74,24 @@ class DatasetError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
-def load_dataset(path: Path) -> ProvinceData:
+# What a catalog file may leave to the spreadsheets (api.md, "Added: province spreadsheets").
+ROW_SECTIONS = ("roll", "cet4_scores", "staff")
+
+
+def load_dataset(path: Path, *, catalog_file: bool = False) -> ProvinceData:
+    """The dataset JSON; with `catalog_file`, its roll, score records and staff may be left out."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise DatasetError([Problem(1, ROOT, f"文件不是 UTF-8 编码：{error.reason}")]) from None
-    return parse_dataset(text)
+    return parse_dataset(text, catalog_file=catalog_file)
 
 
-def parse_dataset(text: str) -> ProvinceData:
+def parse_dataset(text: str, *, catalog_file: bool = False) -> ProvinceData:
     root = _decode(text)
+    if catalog_file:
+        for section in ROW_SECTIONS:
+            root.setdefault(section, [])
     reader = _Reader(_Lines(text))
     data = _province_data(reader, root)
     if reader.problems:
@@ -473,27 +484,15 @@ def _roll_entry(reader: _Reader, known: _Known, path: str, obj: JsonObject) -> R
 def _id_type(reader: _Reader, obj: JsonObject, path: str) -> IdType | None:
     value = reader.text(obj, path, "id_type")
     if value == MILITARY_OFFICER:
-        reader.fail(_child(path, "id_type"), "不支持军官证（military_officer）报名（R-QUAL-2），学籍库中不应出现")
+        reader.fail(_child(path, "id_type"), MILITARY_PROBLEM)
         return None
     return reader.choice(obj, path, "id_type", IdType) if value else None
 
 
 def _check_id_number(reader: _Reader, path: str, id_type: IdType, number: str) -> None:
     """R-QUAL-4: the GB 11643 check digit for resident IDs, the shape for the others."""
-    if id_type is IdType.RESIDENT_ID:
-        if not _RESIDENT_ID_SHAPE.fullmatch(number):
-            reader.fail(path, "居民身份证号码应为 17 位数字加 1 位校验位（数字或大写 X）")
-        elif not is_valid_resident_id(number):
-            expected = gb11643_check_digit(number[:17])
-            reader.fail(path, f"居民身份证号码校验位错误：按 GB 11643 应为 {expected}，实际为 {number[17]}（R-QUAL-4）")
-        return
-    try:
-        normalized = normalize_id_number(id_type, number)
-    except InvalidIdNumber:
-        reader.fail(path, f"证件号码不符合 {id_type.value} 的格式")
-        return
-    if normalized != number:
-        reader.fail(path, f"证件号码应去掉空格并使用大写字母：{normalized!r}")
+    if problem := id_number_problem(id_type, number):
+        reader.fail(path, problem)
 
 
 def _refer_campus(reader: _Reader, known: _Known, path: str, school_id: str, campus_id: str) -> None:
@@ -512,8 +511,8 @@ def _cet4_scores(reader: _Reader, root: JsonObject) -> tuple[ScoreRow, ...]:
     records: list[ScoreRow] = []
     for path, obj in reader.objects(root, ROOT, "cet4_scores"):
         ticket = reader.text(obj, path, "ticket_number")
-        if ticket and not _TICKET.fullmatch(ticket):
-            reader.fail(_child(path, "ticket_number"), f"准考证号应为 15 位数字，实际为 {ticket!r}")
+        if ticket and (problem := ticket_problem(ticket)):
+            reader.fail(_child(path, "ticket_number"), problem)
         tickets.see(reader, ticket, _child(path, "ticket_number"))
         records.append(
             ScoreRow(
@@ -521,24 +520,32 @@ def _cet4_scores(reader: _Reader, root: JsonObject) -> tuple[ScoreRow, ...]:
                 id_number=reader.text(obj, path, "id_number"),
                 name=reader.text(obj, path, "name"),
                 score=reader.integer(obj, path, "score", high=MAX_CET_SCORE),
-                year=reader.integer(obj, path, "year", low=FIRST_CET_YEAR, high=2100),
+                year=reader.integer(obj, path, "year", low=FIRST_CET_YEAR, high=LAST_CET_YEAR),
             )
         )
     return tuple(records)
 
 
 def _staff(reader: _Reader, root: JsonObject, known: _Known) -> tuple[StaffMember, ...]:
+    """R-OPS-3: staff without passwords; a province administrator (`"role": "province"`) without
+    a school."""
     logins = _Unique("登录名")
     staff: list[StaffMember] = []
     for path, obj in reader.objects(root, ROOT, "staff"):
-        member = StaffMember(
-            login=reader.text(obj, path, "login"),
-            password=reader.text(obj, path, "password"),
-            school_id=reader.text(obj, path, "school_id"),
-        )
-        logins.see(reader, member.login, _child(path, "login"))
-        _refer_school(reader, known, _child(path, "school_id"), member.school_id)
-        staff.append(member)
+        login = reader.text(obj, path, "login")
+        if login and (problem := login_problem(login)):
+            reader.fail(_child(path, "login"), problem)
+        if "password" in obj:
+            reader.fail(_child(path, "password"), NO_PASSWORDS)
+        role_text = reader.text(obj, path, "role") if "role" in obj else "school"
+        if problem := role_problem(role_text):
+            reader.fail(_child(path, "role"), problem)
+        role = ROLES.get(role_text.strip(), Role.STAFF)
+        school_id = str(obj.get("school_id") or "")
+        if problem := staff_school_problem(role, school_id, known.school_ids):
+            reader.fail(_child(path, "school_id"), problem)
+        logins.see(reader, login.strip().lower(), _child(path, "login"))
+        staff.append(StaffMember(login, role, school_id or None))
     return tuple(staff)
 
 
