@@ -3,6 +3,7 @@ from chalice.app import Chalice
 from chalicelib.api import (
     access_log,
     accounts,
+    admin,
     headers,
     health,
     openings,
@@ -30,6 +31,7 @@ for blueprint in (
     students.bp,
     waitlist.bp,
     staff.bp,
+    admin.bp,
     payments.bp,
     openings.bp,
     expiry.bp,

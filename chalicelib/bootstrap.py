@@ -16,6 +16,7 @@ from chalicelib.messaging.local import LocalOutbox
 from chalicelib.payments.base import Transport
 from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.services.accounts import AccountsContext
+from chalicelib.services.administration import AdministrationContext
 from chalicelib.services.messages import Messaging
 from chalicelib.services.openings import QueueContext
 from chalicelib.services.payments import PaymentsContext
@@ -56,6 +57,7 @@ class Services:
     recovery: RecoveryContext
     queue: QueueContext
     waitlist: WaitlistContext
+    administration: AdministrationContext
 
 
 class MissingSetting(RuntimeError):
@@ -106,6 +108,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     from chalicelib.messaging.settings import message_sender
     from chalicelib.protection.province_keys import ProvinceKeys, key_ring_reader
     from chalicelib.storage import repositories as repo
+    from chalicelib.storage.administration import DynamoAdministration
     from chalicelib.storage.messages import DynamoOutbox
     from chalicelib.storage.province import DynamoProvince
     from chalicelib.storage.queue import DynamoQueue
@@ -135,8 +138,9 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         captcha_seconds=config.captcha_seconds,
         session_seconds=config.session_seconds,
     )
+    catalogs = repo.DynamoCatalog()
     registration = RegistrationContext(
-        catalogs=repo.DynamoCatalog(),
+        catalogs=catalogs,
         roll=repo.DynamoRoll(),
         reviews=repo.DynamoReviews(),
         registrations=DynamoRegistrations(),
@@ -181,6 +185,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         recovery,
         waiting_room,
         waitlist,
+        AdministrationContext(catalogs, DynamoAdministration(), clock, catalogs.forget),
     )
 
 

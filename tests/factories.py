@@ -32,6 +32,8 @@ NOW = datetime(2098, 9, 1, 10, 0, tzinfo=SHANGHAI)
 LONG_AGO = datetime(2024, 1, 1, tzinfo=SHANGHAI)
 FAR_AHEAD = datetime(2099, 12, 31, tzinfo=SHANGHAI)
 STAFF_PASSWORD = "Staff2026pass"
+ADMIN_LOGIN = "admin@province.example.cn"  # the province's administrator (R-OPS-1)
+ADMIN_PASSWORD = "Shengji2026guan"
 
 
 def resident_id(serial: int, region: str = "320102", birth: str = "20050101") -> str:
@@ -168,6 +170,13 @@ def many_students(count: int, start: int = 100) -> tuple[RollRow, ...]:
     return tuple(
         student(start + i, f"考生{i}", id_number=resident_id(start + i, birth=f"2004{1 + i // 900:02d}01"))
         for i in range(count)
+    )
+
+
+def province_admin(password_hash: str) -> Account:
+    """The test province's administrator: role province, no school (R-OPS-1)."""
+    return Account(
+        "province-admin", ADMIN_LOGIN, password_hash, Role.PROVINCE, agreement_accepted_at=NOW, created_at=NOW
     )
 
 

@@ -260,3 +260,17 @@ class CampusNotFull(DomainError):
 class WaitlistExists(DomainError):
     code = "WAITLIST_EXISTS"
     message = "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。"
+
+
+# The province administrator (R-OPS-2)
+class InvalidWindow(DomainError):
+    code = "INVALID_WINDOW"
+    message = "报名截止时间须晚于开始时间。"
+
+
+class CapacityBelowTaken(DomainError):
+    code = "CAPACITY_BELOW_TAKEN"
+
+    def __init__(self, taken: int) -> None:
+        self.taken = taken
+        super().__init__(f"容量不能低于已占用的考位数（{taken}）。")

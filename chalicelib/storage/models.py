@@ -332,6 +332,24 @@ class OpeningSeedItem(TableItem, discriminator="opening_seed"):
     seed = UnicodeAttribute()
 
 
+class FigureItem(TableItem, discriminator="figure"):
+    """A counter of the province's overview (R-OPS-1), in one of the figure shards; changed only
+    inside the transaction that makes what it counts (storage/figures.py)."""
+
+    value = NumberAttribute(default=0)
+    amount = NumberAttribute(null=True)  # fen, on the paid orders' counter
+
+
+class ChangeItem(TableItem, discriminator="change"):
+    """R-OPS-2: one administrator's change, written in the change's own transaction."""
+
+    at = UnicodeAttribute()
+    by = UnicodeAttribute()  # the administrator's login
+    what = UnicodeAttribute()
+    before = UnicodeAttribute(null=True)  # JSON
+    after = UnicodeAttribute()  # JSON
+
+
 class JobLeaseItem(TableItem, discriminator="job_lease"):
     """One runner at a time for a job's work on one thing; a lease outlives the function's timeout."""
 
@@ -370,6 +388,8 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     WaitlistHeadItem,
     WaitlistEntryItem,
     PendingSeatItem,
+    FigureItem,
+    ChangeItem,
 )
 
 

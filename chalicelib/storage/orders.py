@@ -25,7 +25,7 @@ from chalicelib.domain.orders import (
     Settlement,
 )
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
-from chalicelib.storage import codec
+from chalicelib.storage import codec, figures
 from chalicelib.storage.models import (
     LatePaymentItem,
     OpenOrderItem,
@@ -148,6 +148,7 @@ class DynamoOrders:
             txn.put("lock", lock, OpenOrderItem.pk.does_not_exist())
             _claim_number(txn, order)
             txn.put("entry", entry_item(order))
+            figures.order_placed(txn, order)  # R-OPS-1
 
         try:
             run(connection(), build)
@@ -207,6 +208,7 @@ class DynamoOrders:
             txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, OrderItem.status == "open")
             _unlock(txn, order)
             txn.put("entry", entry_item(replace(order, status=OrderStatus.CLOSED)))
+            figures.order_moved(txn, replace(order, status=OrderStatus.OPEN), OrderStatus.CLOSED)
 
         try:
             run(connection(), build)
@@ -282,17 +284,18 @@ class DynamoOrders:
             OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
 
     def record_late(self, late: LatePayment) -> None:
-        LatePaymentItem(  # one record per order: a retried refund updates it
-            f"LATE#{late.school_id}",
-            f"ORDER#{late.order_id}",
-            order_id=late.order_id,
-            account_id=late.account_id,
-            candidate_name=late.candidate_name,
-            candidate_id=late.candidate_id,
-            amount=late.amount,
-            outcome=late.outcome.value,
-            recorded_at=iso(late.recorded_at),
-        ).save()
+        """One record per order: the first is counted (R-OPS-1) in its own transaction; a retried
+        refund updates it."""
+        record = _late_item(late)
+
+        def build(txn: Txn) -> None:
+            txn.put("late", record, LatePaymentItem.pk.does_not_exist())
+            figures.late_payment(txn, late.account_id)
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            _late_item(late).save()
 
     def late_payments(self, school_id: str) -> list[LatePayment]:
         found = [
@@ -318,6 +321,20 @@ class DynamoOrders:
     def refunds_pending(self, moment: datetime) -> list[Order]:
         """Late payments whose refund the provider has not confirmed yet (R-PAY-5)."""
         return _queued("REFUNDS", moment)
+
+
+def _late_item(late: LatePayment) -> LatePaymentItem:
+    return LatePaymentItem(
+        f"LATE#{late.school_id}",
+        f"ORDER#{late.order_id}",
+        order_id=late.order_id,
+        account_id=late.account_id,
+        candidate_name=late.candidate_name,
+        candidate_id=late.candidate_id,
+        amount=late.amount,
+        outcome=late.outcome.value,
+        recorded_at=iso(late.recorded_at),
+    )
 
 
 def _queued(queue: str, before: datetime) -> list[Order]:
@@ -390,6 +407,12 @@ def _mark_order(
         _unlock(txn, order)
     after = replace(order, status=status, paid_at=now, provider_trade_no=trade_no, late=late or order.late)
     txn.put("entry", entry_item(after))  # the order's condition decides; the copy follows it
+    if order.status.value in SETTLEABLE:
+        # R-OPS-1: it leaves the status it was read in. Read open, the lock's condition (it exists
+        # exactly while the order is open) holds only if it still is; read closed, it cannot be open.
+        figures.order_moved(txn, order, status)
+        if status is OrderStatus.PAID:
+            figures.seats_paid(txn, order.account_id, order.subjects)
 
 
 def _paid_actions() -> list[Action]:

@@ -34,7 +34,7 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.seats import MAX_SEAT_SHARDS
 from chalicelib.services.ports import AccountFile, Reclaimed, SeatGrab
-from chalicelib.storage import codec
+from chalicelib.storage import codec, figures
 from chalicelib.storage.models import (
     AccountItem,
     BindingItem,
@@ -120,6 +120,7 @@ class DynamoRegistrations:
             txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", codec.identity_version_is(version))
             txn.put("account", saved, RegistrationItem.pk.does_not_exist())
             txn.put("candidate", binding, BindingItem.pk.does_not_exist())
+            figures.registration_saved(txn, account_id, registration.saved_at, 1)  # R-OPS-1
 
         try:
             run(connection(), build)
@@ -245,6 +246,7 @@ class DynamoRegistrations:
             )
             for chosen in registration.subjects:
                 drop_hold(txn, account_id, chosen, now, offered)
+            figures.registration_saved(txn, account_id, registration.saved_at, -1)  # R-OPS-1
 
         try:
             run_releasing(build)

@@ -9,7 +9,8 @@ import time
 from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
@@ -26,7 +27,7 @@ from chalicelib.domain.messages import Message
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.ports import Captcha, SeatGrab, Session
-from chalicelib.storage import codec
+from chalicelib.storage import codec, figures
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (
     AccountItem,
@@ -85,6 +86,11 @@ class DynamoCatalog:
             return catalog
         finally:
             self._refreshing.release()
+
+    def forget(self) -> None:
+        """Read the catalog again at the next request: this Lambda just changed it (R-OPS-2); the
+        others read it again within the cache's 30 s."""
+        self._cached = None
 
     def identity_mark(self) -> IdentityMark | None:
         mark = read_identity_mark()
@@ -262,14 +268,14 @@ class DynamoReviews:
 
     def create(self, review: Cet6Review) -> None:
         try:
-            codec.review_item(review).save(condition=ReviewItem.pk.does_not_exist())
-        except PutError:
+            _file_review(review, ReviewItem.pk.does_not_exist())
+        except ConditionsFailed:
             raise ReviewExists() from None
 
     def replace_rejected(self, review: Cet6Review) -> None:
         try:
-            codec.review_item(review).save(condition=ReviewItem.status == ReviewStatus.REJECTED.value)
-        except PutError:
+            _file_review(review, ReviewItem.status == ReviewStatus.REJECTED.value)
+        except ConditionsFailed:
             raise ReviewLocked() from None
 
     def delete_rejected(self, account_id: str) -> None:
@@ -285,6 +291,7 @@ class DynamoReviews:
     def decide(self, review: Cet6Review, message: Message | None = None) -> None:
         def build(txn: Txn) -> None:
             txn.put("review", codec.review_item(review), ReviewItem.status == ReviewStatus.PENDING.value)
+            figures.review_pending(txn, review.account_id, review.school_id, -1)  # R-OPS-1
             if message is not None:
                 txn.put("message", outbox_item(message), OutboxItem.pk.does_not_exist())
 
@@ -296,3 +303,14 @@ class DynamoReviews:
     def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]:
         items = ReviewItem.by_group.query(f"REVIEWS#{school_id}#{status.value}")
         return [codec.review_from_item(item) for item in items if isinstance(item, ReviewItem)]
+
+
+def _file_review(review: Cet6Review, condition: Condition) -> None:
+    """A review put on `condition`; a pending one counted for its school (R-OPS-1) at once."""
+
+    def build(txn: Txn) -> None:
+        txn.put("review", codec.review_item(review), condition)
+        if review.status is ReviewStatus.PENDING:
+            figures.review_pending(txn, review.account_id, review.school_id, 1)
+
+    run(connection(), build)

@@ -126,6 +126,16 @@ def staff(client: Client, login: str) -> str:
     return log_in(client, login, factories.STAFF_PASSWORD)
 
 
+def province_admin(client: Client) -> str:
+    """The province's administrator (role province, R-OPS-1), created on first use, signed in."""
+    from chalicelib.bootstrap import services
+
+    accounts = services().accounts
+    if accounts.accounts.by_login(factories.ADMIN_LOGIN) is None:
+        accounts.accounts.create(factories.province_admin(accounts.passwords.hash(factories.ADMIN_PASSWORD)))
+    return log_in(client, factories.ADMIN_LOGIN, factories.ADMIN_PASSWORD)
+
+
 def agree(client: Client, token: str) -> None:
     reply = call(client, "POST", "/me/agreement", {"accepted": True}, token)
     assert reply.status == 204, reply.text

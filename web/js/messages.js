@@ -52,6 +52,9 @@ export const MESSAGES = {
   QUEUE_NOT_OPEN: "该场次的排队尚未开始或已经结束，请留意页面上的排队时间。",
   CAMPUS_NOT_FULL: "该校区此科目尚有考位，请直接报考，无需候补（列表已更新）。",
   WAITLIST_EXISTS: "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。",
+  // the province administrator (R-OPS-2)
+  INVALID_WINDOW: "报名截止时间须晚于开始时间，请检查后重新提交。",
+  CAPACITY_BELOW_TAKEN: "容量不能低于该校区此科目已占用的考位数，请刷新概览后重新填写。",
   SUBJECT_PAID: "已缴费的科目不能更改或取消。",
   ORAL_DEPENDS: "请先删除依赖该笔试科目的口试科目，再删除笔试科目。",
   // payment (R-PAY)
