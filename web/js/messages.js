@@ -61,9 +61,6 @@ export const MESSAGES = {
   NOT_PAID: "这笔订单尚未支付，没有缴费凭证。支付完成后可在“缴费记录”中下载。",
   NOT_ACCEPTABLE: "缴费凭证下载失败，请刷新页面后重试。",
   INTERNAL_ERROR: "系统繁忙，请稍后重试；您已保存的报名信息不会丢失。",
-  // province administration (R-OPS-2)
-  CAPACITY_BELOW_TAKEN: "新容量不能低于已占用的考位数，请填写更大的容量（考位数字已更新）。",
-  INVALID_WINDOW: "报名时间不正确：截止时间须晚于开始时间，请检查后重新提交。",
   // the page's own
   NETWORK: "网络连接失败，请检查网络后重试。报名高峰期请耐心等待，不要反复刷新。",
   UNEXPECTED: "系统繁忙，请稍后重试。如多次失败，请联系学校负责老师。",

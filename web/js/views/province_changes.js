@@ -7,6 +7,8 @@ import { clockTime, fromBeijingInput, period, subjectName, toBeijingInput, when 
 import { describe } from "../messages.js";
 
 const LOG_ROWS = 50;
+const MAX_CAPACITY = 100000; // the service's bounds (400 INVALID_REQUEST past them)
+const MAX_NOTICE = 2000;
 const WORDS = {
   window: "报名时间",
   windows: "报名时间",
@@ -21,19 +23,34 @@ const TOKEN = /[A-Za-z0-9_-]+/g;
 
 const isWindow = (value) => value && typeof value === "object" && value.opens_at && value.closes_at;
 
-/** The windows the page can know: the overview's own list when it carries one, else the newest
- * window change of each school in the change log (R-OPS-2 records the window after each change). */
+/** The windows a value holds: `{windows: [...], open_now}` as the change log records a school's
+ * windows, or one window; null for anything else. */
+function windowsOf(value) {
+  if (!value || typeof value !== "object") return null;
+  if (Array.isArray(value.windows)) return value.windows.filter(isWindow);
+  return isWindow(value) ? [value] : null;
+}
+
+/** The windows the page can know, per school: the overview's own list when it carries one, else
+ * what the change log recorded for the school, before its first change and after its newest. */
 export function knownWindows(overview, changes, schoolIds = []) {
   const found = new Map();
   for (const change of [...changes].reverse()) {
-    if (!isWindow(change.after)) continue;
     const words = typeof change.what === "string" ? change.what.match(TOKEN) ?? [] : [];
-    const id = change.after.school_id ?? schoolIds.find((s) => words.includes(s));
-    if (id) found.set(id, { opens_at: change.after.opens_at, closes_at: change.after.closes_at });
+    if (!words.some((w) => w.toLowerCase().startsWith("window"))) continue;
+    const id = change.after?.school_id ?? schoolIds.find((s) => words.includes(s));
+    const before = windowsOf(change.before);
+    const after = windowsOf(change.after);
+    if (id && before && !found.has(id)) found.set(id, before);
+    if (id && after) found.set(id, after);
   }
-  for (const window of overview.windows ?? []) found.set(window.school_id, window);
+  const listed = new Map();
+  for (const window of overview.windows ?? []) listed.set(window.school_id, [...(listed.get(window.school_id) ?? []), window]);
+  for (const [id, windows] of listed) found.set(id, windows);
   return found;
 }
+
+const periods = (windows) => windows.map((w) => period(w.opens_at, w.closes_at)).join("；");
 
 /** Runs one change; a refusal lands in `box` in the page's words (or `explain`'s), undefined returned. */
 async function attempt(box, work, explain = async () => null) {
@@ -60,7 +77,7 @@ function capacityForm(board) {
   const box = messageBox();
   const seats = board.seats();
   const choice = h("select", { name: "seat", required: true }, seats.map((s) => h("option", { value: `${s.campus_id}/${s.subject}` }, board.seatLabel(s))));
-  const capacity = h("input", { type: "number", name: "capacity", min: 0, step: 1, required: true, inputmode: "numeric" });
+  const capacity = h("input", { type: "number", name: "capacity", min: 0, max: MAX_CAPACITY, step: 1, required: true, inputmode: "numeric" });
   const current = h("p", { class: "hint", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, "修改容量");
   const show = () => {
@@ -117,12 +134,12 @@ function windowForm(board) {
   const closes = h("input", { type: "datetime-local", name: "closes_at", required: true });
   const current = h("p", { class: "hint", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, "修改报名时间");
-  const shown = (window) => (window ? period(window.opens_at, window.closes_at) : "本页暂无该校当前的报名时间");
+  const shown = (windows) => (windows?.length ? periods(windows) : "本页暂无该校当前的报名时间（以省数据文件为准）");
   const fill = () => {
-    const window = board.windows.get(school.value);
-    current.textContent = `当前报名时间：${shown(window)}`;
-    opens.value = toBeijingInput(window?.opens_at);
-    closes.value = toBeijingInput(window?.closes_at);
+    const windows = board.windows.get(school.value);
+    current.textContent = `当前报名时间：${shown(windows)}`;
+    opens.value = toBeijingInput(windows?.[0]?.opens_at);
+    closes.value = toBeijingInput(windows?.[0]?.closes_at);
   };
   school.addEventListener("change", fill);
   fill();
@@ -148,7 +165,8 @@ function windowForm(board) {
       return;
     }
     const before = board.windows.get(id);
-    if (before && Date.parse(before.opens_at) === Date.parse(next.opens_at) && Date.parse(before.closes_at) === Date.parse(next.closes_at)) {
+    const same = (w) => Date.parse(w.opens_at) === Date.parse(next.opens_at) && Date.parse(w.closes_at) === Date.parse(next.closes_at);
+    if (before?.length === 1 && same(before[0])) {
       showMessage(box, "与当前报名时间相同，无需修改。");
       return;
     }
@@ -166,7 +184,7 @@ function windowForm(board) {
     if (!go) return;
     const window = await attempt(box, () => put(`/admin/windows/${encodeURIComponent(id)}`, next));
     if (window === undefined) return;
-    board.windows.set(id, isWindow(window) ? window : next);
+    board.windows.set(id, windowsOf(window) ?? [next]);
     fill();
     showMessage(box, `已将${board.schoolName(id)}的报名时间改为 ${period(next.opens_at, next.closes_at)}。`, "success");
     await board.refresh();
@@ -183,12 +201,12 @@ function noticeForm(board) {
     h("option", { value: "province" }, "全省通告"),
     board.schools().map((s) => h("option", { value: s.id }, `${s.name}通告`)),
   );
-  const text = h("textarea", { name: "notice", rows: 5 });
+  const text = h("textarea", { name: "notice", rows: 5, maxlength: MAX_NOTICE });
   const submit = h("button", { type: "submit", class: "primary" }, "修改通告");
   const fill = () => (text.value = board.noticeText.get(target.value) ?? "");
   target.addEventListener("change", fill);
   fill();
-  const form = h("form", {}, field("通告对象", target), field("通告内容", text, "考生在选择科目和校区时看到的通告。"), h("div", { class: "actions" }, submit));
+  const form = h("form", {}, field("通告对象", target), field("通告内容", text, `考生在选择科目和校区时看到的通告，${MAX_NOTICE} 字以内。`), h("div", { class: "actions" }, submit));
   onSubmit(form, submit, async () => {
     const id = target.value;
     const before = board.noticeText.get(id) ?? "";
@@ -231,12 +249,13 @@ function whatText(board, what) {
   if (typeof what !== "string") return valueText(what);
   const schools = new Set(board.schools().map((s) => s.id));
   const campuses = new Set(board.seats().map((s) => s.campus_id));
-  return what.replace(TOKEN, (word) => {
+  const named = what.replace(TOKEN, (word) => {
     if (WORDS[word.toLowerCase()]) return WORDS[word.toLowerCase()];
     if (schools.has(word)) return board.schoolName(word);
     if (campuses.has(word)) return board.campusName(word);
     return subjectName(word);
   });
+  return named.replace(/\s*\/\s*/g, " · ");
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
@@ -246,7 +265,11 @@ function valueText(value) {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "string") return ISO.test(value) ? when(value) : value;
   if (typeof value !== "object") return String(value);
-  if (isWindow(value)) return period(value.opens_at, value.closes_at);
+  const windows = windowsOf(value);
+  if (windows) {
+    const open = value.open_now === true ? "（当时开放）" : value.open_now === false ? "（当时未开放）" : "";
+    return `${windows.length ? periods(windows) : "未设报名时间"}${open}`;
+  }
   if ("capacity" in value) return `容量 ${value.capacity}`;
   if ("notice" in value) return valueText(value.notice);
   return Object.entries(value)
