@@ -6,12 +6,13 @@ const TOKEN_KEY = "cet.token";
 export const siteConfig = {};
 
 export class ApiError extends Error {
-  constructor(status, code, serverMessage, retryAfter = null) {
+  constructor(status, code, serverMessage, retryAfter = null, details = null) {
     super(code);
     this.status = status;
     this.code = code;
     this.serverMessage = serverMessage;
     this.retryAfter = retryAfter;
+    this.details = details; // the refusal's body as sent: fields beside code and message, if any
   }
 }
 
@@ -59,7 +60,7 @@ export async function call(method, path, body = undefined) {
   }
   if (!response.ok) {
     const code = data && typeof data.code === "string" ? data.code : "UNEXPECTED";
-    throw new ApiError(response.status, code, data?.message ?? null, response.headers.get("Retry-After"));
+    throw new ApiError(response.status, code, data?.message ?? null, response.headers.get("Retry-After"), data);
   }
   return data;
 }

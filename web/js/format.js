@@ -31,6 +31,35 @@ export function period(opensAt, closesAt) {
   return `${when(opensAt)} 至 ${when(closesAt)}（北京时间）`;
 }
 
+const CLOCK = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+
+/** A moment as "HH:MM:SS" in Beijing time (when figures were last fetched). */
+export function clockTime(date = new Date()) {
+  return CLOCK.format(date);
+}
+
+const INPUT_PARTS = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Asia/Shanghai",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/** An ISO time → the value of a datetime-local input showing it in Beijing time ("2026-11-28T09:00"). */
+export function toBeijingInput(iso) {
+  if (!iso || Number.isNaN(Date.parse(iso))) return "";
+  const p = Object.fromEntries(INPUT_PARTS.formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** A datetime-local value read as Beijing time → ISO 8601 with its offset ("2026-11-28T09:00:00+08:00"). */
+export function fromBeijingInput(value) {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00+08:00` : null;
+}
+
 const MONTH_DAY = new Intl.DateTimeFormat("zh-CN", {
   timeZone: "Asia/Shanghai",
   year: "numeric",

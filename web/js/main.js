@@ -7,6 +7,7 @@ import { agreementView, confirmView, lookupView } from "./views/enrol.js";
 import { homeView } from "./views/home.js";
 import { ordersView } from "./views/orders.js";
 import { payView } from "./views/payment.js";
+import { provinceView } from "./views/province.js";
 import { forgotView, settingsView } from "./views/recovery.js";
 import { reviewView } from "./views/review.js";
 import { staffView } from "./views/staff.js";
@@ -28,7 +29,11 @@ const ROUTES = {
   pay: [payView, "缴费"],
   orders: [ordersView, "缴费记录"],
   staff: [staffView, "CET6资格复核（学校负责老师）"],
+  province: [provinceView, "全省报名概况（省级管理员）"],
 };
+// Staff and province administrators have a page of their own, and account settings; nothing else.
+const ROLE_HOME = { staff: ["staff", "复核列表"], province: ["province", "全省概况"] };
+const ROLE_ROUTES = new Set(Object.values(ROLE_HOME).map(([route]) => route));
 const PUBLIC = new Set(["login", "register", "forgot"]);
 const SITE = "全国大学英语四、六级考试（CET）网上报名";
 
@@ -104,10 +109,10 @@ function accountBar(me) {
     ctx.flash("您已安全退出。", "info");
     go("login");
   });
-  const home = me.role === "staff" ? "#/staff" : "#/home";
+  const [home, homeName] = ROLE_HOME[me.role] ?? ["home", "报名首页"];
   return [
     h("span", {}, `通行证：${me.login}`),
-    h("a", { href: home }, me.role === "staff" ? "复核列表" : "报名首页"),
+    h("a", { href: `#/${home}` }, homeName),
     h("a", { href: "#/settings" }, "账户设置"),
     logout,
   ];
@@ -154,8 +159,9 @@ async function render() {
   let node;
   try {
     ctx.me = PUBLIC.has(name) ? null : await get("/me");
-    if (ctx.me?.role === "staff" && !["staff", "settings"].includes(name)) return go("staff");
-    if (ctx.me && ctx.me.role !== "staff" && name === "staff") return go("home");
+    const own = ROLE_HOME[ctx.me?.role]?.[0] ?? "home";
+    if (ctx.me && own !== "home" && ![own, "settings"].includes(name)) return go(own);
+    if (ctx.me && ROLE_ROUTES.has(name) && name !== own) return go(own);
     node = await view(ctx);
   } catch (error) {
     node = failure(error);

@@ -88,6 +88,9 @@ const FIELDS = {
   code: "验证码",
   new_password: "新密码",
   new_login: "新的通行证账号",
+  capacity: "新容量",
+  opens_at: "开始时间",
+  closes_at: "截止时间",
 };
 
 function waitWords(seconds) {

@@ -234,14 +234,14 @@ function levelChoice(level, subjects, chosen) {
   return { node, value: () => node.querySelector(`input[name="${name}"]:checked`)?.value || null };
 }
 
-const REMAINING = {
+export const REMAINING = {
   green: ["充足", "green", "剩余考位超过一半"],
   yellow: ["紧张", "yellow", "剩余考位一半或以下"],
   none: ["无", "none", "已报满，不能选择"],
 };
 
 /** The capacity as a word beside its colour (R-ORAL-3). */
-function remainingBadge(remaining) {
+export function remainingBadge(remaining) {
   const [word, tone, meaning] = REMAINING[remaining] ?? [remaining, "none", ""];
   return h("span", { class: `seats ${tone}`, title: meaning }, `余量：${word}`);
 }
