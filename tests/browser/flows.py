@@ -190,7 +190,9 @@ class Student:
         expect(self.page.get_by_role("heading", level=1)).to_contain_text("模拟")
         self.browsing.shot("sandbox")
         self.press(self.button(button))
-        self.heading("报名首页")
+        # back home after the page's own wait for the notification (payment.js settleReturn: up to
+        # five reads 600 ms apart), which on a loaded machine outlasts the usual 5 s
+        expect(self.page.get_by_role("heading", level=1)).to_have_text("报名首页", timeout=20_000)
 
 
 def api_student(base: str, identity: Identity, written: str = "CET4") -> tuple[Api, dict[str, Any]]:
