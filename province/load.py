@@ -1,13 +1,19 @@
 """Load a province into its stage's table (R-OPS-3), all or nothing, showing progress.
 
     TABLE_NAME=cet-registration-jiangsu python -m province load --catalog catalog.json \\
-        [--roll roll.csv|.xlsx] [--scores scores.csv|.xlsx] [--staff staff.csv|.xlsx] [--prune]
+        [--roll roll.csv|.xlsx] [--scores scores.csv|.xlsx] [--staff staff.csv|.xlsx] [--prune] \\
+        [--file-wins]
 
 The catalog file is the dataset JSON without its roll, score records and staff (a whole dataset
 JSON loads too). Every file is checked row by row first, none of them kept in memory; nothing is
 written unless all of them are good. Then the rows are read again and written: catalog and seat
 counters, staff (each new one gets a staff_activation code), roll, score records, and a load
-record marked complete. Run it again after a stop: it completes the same load. With
+record marked complete. Run it again after a stop: it completes the same load.
+
+A school's windows, an oral capacity or a notice the province administrator changed (PUT /admin/...)
+since a load last ran with --file-wins keeps the table's value; each one kept is printed with the
+file's value. With --file-wins the file's values are written instead, each one overridden printed.
+With
 AWS_ENDPOINT_URL_DYNAMODB unset, the real DynamoDB of the configured region and credentials is used.
 """
 
@@ -19,7 +25,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.province import ProvinceData, ProvinceLoad, Rows
@@ -28,6 +34,9 @@ from province.dataset import DatasetError, load_dataset
 from province.progress import Shown
 from province.rows import ROLL, SCORES, STAFF, SheetCheck, SheetKind, check_sheet, read_sheet
 from province.sheets import UnreadableSheet, is_xlsx, xlsx_as_csv
+
+if TYPE_CHECKING:
+    from chalicelib.services.province import LoadOutcome
 
 T = TypeVar("T")
 CHUNK = 1 << 20
@@ -61,6 +70,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scores", type=Path, help="四级成绩：CSV 或 XLSX")
     parser.add_argument("--staff", type=Path, help="工作人员：CSV 或 XLSX（登录名、角色、学校代码）")
     parser.add_argument("--prune", action="store_true", help="删除不在学籍文件中、且未被报名绑定的学籍记录")
+    parser.add_argument(
+        "--file-wins",
+        action="store_true",
+        help="以文件为准：写入文件中的报名时间、口试容量与公告，覆盖省级管理员此前的修改（逐项列出）",
+    )
     parser.add_argument("--create-table", action="store_true", help="create the table first if it is missing")
     return parser.parse_args(argv)
 
@@ -132,6 +146,7 @@ def check_files(args: argparse.Namespace, scratch: Path) -> Checked:
             else Rows(len(data.cet4_scores), lambda: data.cet4_scores)
         ),
         prune=args.prune,
+        file_wins=args.file_wins,
         files=tuple(p.name for p in (args.catalog, args.roll, args.scores, args.staff) if p is not None),
     )
     if args.roll is None and not data.roll:
@@ -194,6 +209,7 @@ def run(args: argparse.Namespace, scratch: Path) -> int:
         print(f"未载入：{refused.message}", file=sys.stderr)
         return 1
     tell_conversion(outcome.conversion)
+    tell_changes(outcome)
     if outcome.resumed:
         print("上次以同样的文件载入时中途停止：本次已补全。")
     for line in shown.summary():
@@ -206,6 +222,19 @@ def run(args: argparse.Namespace, scratch: Path) -> int:
         print(f"已删除不在学籍文件中且未被绑定的学籍记录 {outcome.pruned} 条。")
     print("完成。")
     return 0
+
+
+def tell_changes(outcome: LoadOutcome) -> None:
+    """R-OPS-2: every change of the administrator kept, or written over with --file-wins."""
+    reloaded = outcome.reloaded
+    for found in reloaded.differing if reloaded else ():
+        if reloaded and reloaded.file_wins:
+            print(f"以文件为准，覆盖管理员的修改：{found.target} {found.file}（管理员改为 {found.table}）", flush=True)
+        else:
+            print(f"保留管理员的修改：{found.target} {found.table}（文件中为 {found.file}）", flush=True)
+    if outcome.changed_meanwhile:
+        named = "、".join(sorted(outcome.changed_meanwhile))
+        print(f"载入目录期间管理员修改了 {named}：表中的值可能已被文件的值覆盖，请在变更记录中核对。", file=sys.stderr)
 
 
 def job_rows(job: ProvinceLoad) -> dict[str, Rows[object]]:

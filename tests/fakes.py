@@ -41,6 +41,7 @@ from chalicelib.domain.registration import (
     SubjectStatus,
     in_order,
 )
+from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.services.accounts import AccountsContext
@@ -222,6 +223,19 @@ class FakeProvince:
     def mark_identity(self, mark: IdentityMark) -> None:
         with self.db.lock:
             self.db.identity = mark
+
+    # The fake has no administrator: its change log is empty, so a reload keeps nothing.
+    def table_catalog(self) -> Catalog | None:
+        return None
+
+    def settled_through(self) -> str | None:
+        return None
+
+    def changes_after(self, through: str | None) -> ChangesRead:
+        return ChangesRead(frozenset(), None)
+
+    def settle_changes(self, through: str | None, load_id: str, at: datetime) -> None:
+        pass
 
 
 class FakeActivations:

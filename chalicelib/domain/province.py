@@ -54,6 +54,9 @@ class ProvinceLoad:
     scores: Rows[ScoreRow] | None = None
     prune: bool = False  # remove roll entries not in `roll` that no registration is bound to
     files: tuple[str, ...] = ()  # the files' names, as the load record shows them
+    # R-OPS-2: the file's windows, capacities and notices written over the administrator's changes
+    # (by default each target changed keeps the table's value; decision 0023)
+    file_wins: bool = False
 
 
 def in_memory(data: ProvinceData, load_id: str) -> ProvinceLoad:

@@ -20,6 +20,7 @@ from chalicelib.domain.openings import OpeningProgress, QueueEntry
 from chalicelib.domain.province import LoadRecord
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
+from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.waitlist import PendingSeat, WaitlistEntry
@@ -139,6 +140,18 @@ class ProvinceStore(Protocol):
     def load_record(self, load_id: str) -> LoadRecord | None: ...
 
     def save_load_record(self, record: LoadRecord) -> None: ...
+
+    def table_catalog(self) -> Catalog | None:
+        """The catalog as the table holds it now, administrator's changes included; None if none."""
+
+    def settled_through(self) -> str | None:
+        """Where the change log was last settled by a load that let the file win (None: never)."""
+
+    def changes_after(self, through: str | None) -> ChangesRead:
+        """The targets the change log names after `through` (None: from its start)."""
+
+    def settle_changes(self, through: str | None, load_id: str, at: datetime) -> None:
+        """The file's values now stand over every change up to `through`."""
 
     def mark_identity(self, mark: IdentityMark) -> None:
         """The table is searchable under `mark` from now on; a conversion, if any, is complete."""

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.province import LoadRecord, ProvinceData, ProvinceLoad, in_memory
+from chalicelib.domain.reload import Reloaded, reload_catalog
 from chalicelib.domain.roll import RollEntry, RollRow
 from chalicelib.services.ports import (
     AccountStore,
@@ -65,6 +66,24 @@ class LoadOutcome:
     pruned: int | None  # None: not asked for
     resumed: bool  # the same files' load had been stopped half way: this run completed it
     record: LoadRecord
+    reloaded: Reloaded | None = None  # the administrator's changes kept, or overridden (file_wins)
+    # Targets the administrator changed while the catalog was being written: the load may have
+    # written over them, so they are told (R-OPS-2: nothing lost in silence).
+    changed_meanwhile: frozenset[str] = frozenset()
+
+
+def write_catalog(store: ProvinceStore, job: ProvinceLoad, now: datetime) -> tuple[Reloaded, frozenset[str]]:
+    """R-OPS-2, R-OPS-3: the file's catalog, except that each target the administrator changed since
+    a load last let the file win keeps the table's value, unless this load lets the file win
+    (decision 0023). Returns what differed, and the targets changed while this was written."""
+    settled = store.settled_through()
+    seen = store.changes_after(settled)
+    reloaded = reload_catalog(job.catalog, store.table_catalog(), seen.whats, job.file_wins)
+    store.write_catalog(reloaded.catalog)
+    through = seen.through or settled
+    if job.file_wins:
+        store.settle_changes(through, job.load_id, now)
+    return reloaded, store.changes_after(through).whats
 
 
 class _Keys:
@@ -112,7 +131,7 @@ def load(ctx: ProvinceLoading, job: ProvinceLoad, now: datetime, progress: Progr
         ctx.settle()
         report("settle", 1, 1)
         conversion = store.convert_identities(protection, progress)
-    store.write_catalog(job.catalog)
+    reloaded, meanwhile = write_catalog(store, job, now)
     staff = activate_staff(ctx.accounts, ctx.activations, job.staff, job.load_id, now)
     written: dict[str, int] = {}
     keys = _Keys() if job.prune and job.roll is not None else None
@@ -127,7 +146,7 @@ def load(ctx: ProvinceLoading, job: ProvinceLoad, now: datetime, progress: Progr
     store.mark_identity(protection.mark)
     record = LoadRecord(job.load_id, started.started_at, job.files, now, written, pruned or 0)
     store.save_load_record(record)
-    return LoadOutcome(conversion, written, staff, pruned, resumed, record)
+    return LoadOutcome(conversion, written, staff, pruned, resumed, record, reloaded, meanwhile)
 
 
 def load_province(

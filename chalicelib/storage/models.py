@@ -291,6 +291,15 @@ class LoadRecordItem(TableItem, discriminator="load"):
     pruned = NumberAttribute(default=0)
 
 
+class ChangesSettledItem(TableItem, discriminator="changes_settled"):
+    """`CHANGES-SETTLED` / `MARK`: the change log up to `through` (a sort key in `CHANGES`) was settled
+    by a load that wrote the file's values over it (decision 0023): later changes are kept."""
+
+    through = UnicodeAttribute(null=True)
+    load_id = UnicodeAttribute()
+    at = UnicodeAttribute()
+
+
 class LatePaymentItem(TableItem, discriminator="late_payment"):
     order_id = UnicodeAttribute()
     account_id = UnicodeAttribute()

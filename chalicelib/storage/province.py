@@ -18,15 +18,19 @@ from chalicelib.domain.catalog import Catalog, OralOffering
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.identity import IdentityMark, WrappedDataKey
 from chalicelib.domain.province import LoadRecord
+from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import MAX_SEAT_SHARDS, reshard, shard_count
 from chalicelib.services.ports import Conversion, Progress, Protection, Written
 from chalicelib.storage import codec
+from chalicelib.storage.administration import CHANGES
 from chalicelib.storage.batch import put_requests, write_all
 from chalicelib.storage.identity_conversion import convert_table
 from chalicelib.storage.models import (
     BindingItem,
     CatalogPartItem,
+    ChangeItem,
+    ChangesSettledItem,
     DataKeyItem,
     LoadRecordItem,
     RollItem,
@@ -146,6 +150,31 @@ class DynamoProvince:
             written=json.dumps(record.written, sort_keys=True),
             pruned=record.pruned,
         ).save()
+
+    def table_catalog(self) -> Catalog | None:
+        """The catalog as the table holds it now (read strongly consistent); None before any load."""
+        parts = list(CatalogPartItem.query("CATALOG", consistent_read=True))
+        if not any(part.sk == "PROVINCE" for part in parts):
+            return None
+        return codec.catalog_from_parts(parts)
+
+    def settled_through(self) -> str | None:
+        try:
+            return ChangesSettledItem.get("CHANGES-SETTLED", "MARK", consistent_read=True).through
+        except DoesNotExist:
+            return None
+
+    def changes_after(self, through: str | None) -> ChangesRead:
+        after = None if through is None else ChangeItem.sk > through
+        whats, last = set(), None
+        for item in ChangeItem.query(CHANGES, after, consistent_read=True):
+            if isinstance(item, ChangeItem):
+                whats.add(item.what)
+                last = item.sk
+        return ChangesRead(frozenset(whats), last)
+
+    def settle_changes(self, through: str | None, load_id: str, at: datetime) -> None:
+        ChangesSettledItem("CHANGES-SETTLED", "MARK", through=through, load_id=load_id, at=iso(at)).save()
 
     def mark_identity(self, mark: IdentityMark) -> None:
         codec.identity_mark_part(mark).save()

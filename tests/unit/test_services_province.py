@@ -4,11 +4,13 @@ load, the load record, --prune."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.domain.accounts import Account, Role
+from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.messages import MessageKind
 from chalicelib.domain.province import StaffMember, in_memory
+from chalicelib.domain.reload import ChangesRead
 from chalicelib.services.province import ProvinceLoading, load
 from chalicelib.services.staff_activation import staff_account_id
 from tests import factories
@@ -80,3 +82,38 @@ def test_r_ops_3_prune_removes_entries_not_in_the_file_unless_bound() -> None:
     assert outcome.pruned == 1
     assert (zhang.id_type, zhang.identity.digest) not in db.roll
     assert (li.id_type, li.identity.digest) in db.roll
+
+
+class ChangedWhileWritten(FakeProvince):
+    """A change log of sort keys; the administrator changes a capacity while the catalog is written."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        super().__init__(db)
+        self.log = [("2098-09-01T09:00:00#a", "notice/province")]
+        self.settled: str | None = None
+
+    def settled_through(self) -> str | None:
+        return self.settled
+
+    def changes_after(self, through: str | None) -> ChangesRead:
+        after = [(sk, what) for sk, what in self.log if through is None or sk > through]
+        return ChangesRead(frozenset(what for _, what in after), after[-1][0] if after else None)
+
+    def settle_changes(self, through: str | None, load_id: str, at: datetime) -> None:
+        self.settled = through
+
+    def write_catalog(self, catalog: Catalog) -> None:
+        super().write_catalog(catalog)
+        self.log.append(("2098-09-01T09:30:00#b", "seats/NJU-GL/CET-SET4"))
+
+
+def test_r_ops_2_a_change_made_while_the_catalog_is_written_is_told_and_left_unsettled() -> None:
+    """R-OPS-2: the load may have written over a change committed during its own write: it says so;
+    --file-wins settles the change log only up to what it read, so that change still counts."""
+    db = FakeDatabase()
+    store = ChangedWhileWritten(db)
+    ctx = replace(loading(db), store=store)
+    job = replace(in_memory(factories.province(), "load-1"), file_wins=True)
+    outcome = load(ctx, job, NOW)
+    assert outcome.changed_meanwhile == frozenset({"seats/NJU-GL/CET-SET4"})
+    assert store.settled == "2098-09-01T09:00:00#a"
