@@ -98,6 +98,7 @@ def render_overview(found: adm.Overview) -> dict[str, Any]:
         },
         "reviews_pending": [{"school_id": school, "count": count} for school, count in found.reviews_pending],
         "late_payments": found.late_payments,
+        "windows": [render_school_window(window) for window in found.windows],
     }
 
 
@@ -109,6 +110,18 @@ def render_seat_line(line: adm.SeatLine) -> dict[str, Any]:
         "taken": line.taken,
         "live_holds": line.live_holds,
         "waiting": line.waiting,
+        "campus_name": line.campus_name,
+        "school_id": line.school_id,
+    }
+
+
+def render_school_window(window: adm.SchoolWindow) -> dict[str, Any]:
+    return {
+        "school_id": window.school_id,
+        "school_name": window.school_name,
+        "opens_at": iso(window.opens_at),
+        "closes_at": iso(window.closes_at),
+        "open_now": window.open_now,
     }
 
 

@@ -28,6 +28,20 @@ class SeatLine:
     taken: int
     live_holds: int
     waiting: int
+    campus_name: str  # from the catalog, as students see it
+    school_id: str
+
+
+@dataclass(frozen=True)
+class SchoolWindow:
+    """R-OPS-1: one registration window of a school as the catalog holds it now, for the page's
+    window form to show before any change; `open_now` by the service's clock."""
+
+    school_id: str
+    school_name: str
+    opens_at: datetime
+    closes_at: datetime
+    open_now: bool
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,7 @@ class Overview:
     orders: OrderFigures
     reviews_pending: tuple[tuple[str, int], ...]  # school id → pending CET6 reviews
     late_payments: int
+    windows: tuple[SchoolWindow, ...]  # every school's windows, by school then opening
 
     @property
     def saved(self) -> int:
@@ -128,6 +143,16 @@ def check_notice(catalog: Catalog, target: str, notice: object) -> str:
     if not isinstance(notice, str) or len(notice) > MAX_NOTICE:
         raise InvalidRequest("notice", f"应为 {MAX_NOTICE} 字以内的文字")
     return notice
+
+
+def school_windows(catalog: Catalog, now: datetime) -> tuple[SchoolWindow, ...]:
+    """Every window of every school in the catalog, by school id then opening; a school without a
+    window has no line."""
+    return tuple(
+        SchoolWindow(school_id, school.name, w.opens_at, w.closes_at, w.is_open(now))
+        for school_id, school in sorted(catalog.schools.items())
+        for w in sorted(catalog.windows.get(school_id, ()), key=lambda w: (w.opens_at, w.closes_at))
+    )
 
 
 def window_state(windows: tuple[Window, ...], now: datetime) -> dict[str, Any]:

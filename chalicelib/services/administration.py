@@ -59,7 +59,7 @@ def overview(ctx: AdministrationContext, admin: Account) -> adm.Overview:
     catalog = ctx.catalogs.catalog()
     figures = ctx.store.figures()
     counts = ctx.store.seat_counts(catalog)
-    seats = tuple(_seat_line(key, count, figures) for key, count in sorted(counts.items()))
+    seats = tuple(_seat_line(catalog, key, count, figures) for key, count in sorted(counts.items()))
     schools = sorted(set(catalog.schools) | set(figures.reviews_pending))
     return adm.Overview(
         saved_per_hour=tuple(sorted(figures.saved_per_hour.items())),
@@ -67,13 +67,18 @@ def overview(ctx: AdministrationContext, admin: Account) -> adm.Overview:
         orders=figures.orders,
         reviews_pending=tuple((school, figures.reviews_pending.get(school, 0)) for school in schools),
         late_payments=figures.late_payments,
+        windows=adm.school_windows(catalog, ctx.clock.now()),
     )
 
 
-def _seat_line(key: tuple[str, str], count: adm.SeatCount, figures: adm.Figures) -> adm.SeatLine:
+def _seat_line(catalog: Catalog, key: tuple[str, str], count: adm.SeatCount, figures: adm.Figures) -> adm.SeatLine:
     campus_id, subject = key
     paid = figures.paid_seats.get(key, 0)
-    return adm.SeatLine(campus_id, subject, count.capacity, count.taken, max(0, count.taken - paid), count.waiting)
+    live_holds = max(0, count.taken - paid)
+    campus = catalog.campuses[campus_id]  # the lines are the catalog's offerings
+    return adm.SeatLine(
+        campus_id, subject, count.capacity, count.taken, live_holds, count.waiting, campus.name, campus.school_id
+    )
 
 
 def change_window(
@@ -98,7 +103,7 @@ def change_capacity(
     size = catalog.province.seat_shard_size
     changed = ctx.store.replace_capacity(campus_id, subject, wanted, size, admin.login, ctx.clock.now())
     _recorded(ctx, changed.change)
-    return _seat_line((campus_id, subject), changed.count, ctx.store.figures())
+    return _seat_line(catalog, (campus_id, subject), changed.count, ctx.store.figures())
 
 
 def change_notice(ctx: AdministrationContext, admin: Account, target: str, notice: object) -> str:

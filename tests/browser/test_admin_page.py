@@ -29,6 +29,7 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 ADMIN = "cet-admin@province.example.cn"
 ADMIN_PASSWORD = "Admin2026prov"
 BEIHU = "dcu-beihu/CET-SET4"  # 2 seats (the demo's small campus)
+NYIT_WINDOW = "2024/01/01 00:00 至 2099/12/31 23:59（北京时间）"  # the demo's, as the page writes it
 NAMED = {"贺鑫阳", "武超宁", "许玲", "梁博睿", "何静悦", "梁怡若", "马林鹏", "侯鹏浩", "宋英", "徐林豪"}
 
 
@@ -86,12 +87,13 @@ def seat_row(page: Page) -> Any:
 def test_r_ops_1_r_ops_2_the_administrator_watches_the_province_and_changes_it_with_a_confirmation(
     open_page: Opener, site: str
 ) -> None:
-    """R-OPS-1 at 360 px: registrations saved (a tile and the per-hour chart), seats per campus with
-    the capacity bar and R-ORAL-3's colour, orders and the paid amount, pending reviews, late
-    payments; a registration saved meanwhile shows after the 30-second refresh. R-OPS-2: a capacity
-    below the seats taken is refused with how many are taken, then a higher one is confirmed
-    (before → after) and taken; a window and a notice likewise; the change log lists the three
-    changes, newest first, and nothing for the refusal."""
+    """R-OPS-1 at 360 px: registrations saved (a tile and the per-hour chart), seats per campus (named
+    by the campus's name) with the capacity bar and R-ORAL-3's colour, orders and the paid amount,
+    pending reviews, late payments; a registration saved meanwhile shows after the 30-second
+    refresh. R-OPS-2: a capacity below the seats taken is refused with how many are taken, then a
+    higher one is confirmed (before → after) and taken; a window likewise, its 修改前 the school's
+    window from the overview though it was never changed; a notice likewise; the change log lists
+    the three changes, newest first, and nothing for the refusal."""
     first, second = dcu_students(2)
     holder, _ = api_student(site, first)
     holder.expect(201, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "dcu-beihu"})
@@ -109,6 +111,7 @@ def test_r_ops_1_r_ops_2_the_administrator_watches_the_province_and_changes_it_w
     saved = page.locator(".tile", has_text="已保存报名")
     expect(saved).to_contain_text("1 人")
     expect(page.get_by_role("img", name=re.compile("每小时保存报名人数"))).to_be_visible()
+    expect(seat_row(page).get_by_role("rowheader")).to_have_text("东川大学北湖校区（口试小考场） · 英语四级口试")
     expect(seat_row(page)).to_contain_text("已占用 1 / 容量 2")
     expect(seat_row(page)).to_contain_text("余量：紧张")  # 1 of 2 left: half or less (R-ORAL-3)
     expect(page.locator(".tile", has_text="已缴费金额")).to_contain_text("0.00 元")
@@ -145,12 +148,20 @@ def test_r_ops_1_r_ops_2_the_administrator_watches_the_province_and_changes_it_w
     expect(seat_row(page)).to_contain_text("余量：充足")  # 2 of 3 left: more than half
     assert seat_line(admin_api, "dcu-beihu", "CET-SET4")["capacity"] == 3
 
+    # the window form shows each school's window from the overview, never changed before
+    page.get_by_label("学校", exact=True).select_option("hcc")
+    expect(page.get_by_text("当前报名时间：")).to_have_text(
+        "当前报名时间：2024/03/01 09:00 至 2024/03/15 17:00（北京时间）（现在未开放）"
+    )
     page.get_by_label("学校", exact=True).select_option("nyit")
+    expect(page.get_by_text("当前报名时间：")).to_have_text(f"当前报名时间：{NYIT_WINDOW}（现在开放）")
+    expect(page.get_by_label("开始时间（北京时间）")).to_have_value("2024-01-01T00:00")
     admin.type_into("开始时间（北京时间）", "2024-01-01T00:00")
     admin.type_into("截止时间（北京时间）", "2099-12-30T17:00")
     admin.press(admin.button("修改报名时间"))
     dialog = page.get_by_role("dialog", name="确认修改报名时间")
     expect(dialog).to_contain_text("南屿理工学院")
+    expect(dialog).to_contain_text(f"修改前{NYIT_WINDOW}")
     expect(dialog).to_contain_text("修改后2024/01/01 00:00 至 2099/12/30 17:00（北京时间）")
     admin.dialog_confirm("确认修改报名时间", "确认修改")
     expect(page.get_by_text("已将南屿理工学院的报名时间改为")).to_be_visible()

@@ -2633,8 +2633,9 @@ WINDOW = "PUT /admin/windows/{school_id}"
 SEATS = "PUT /admin/seats/{campus_id}/{subject}"
 NOTICE = "PUT /admin/notices/{school_id}"
 CHANGES = "GET /admin/changes"
-OVERVIEW_KEYS = {"registrations", "seats", "orders", "reviews_pending", "late_payments"}
-SEAT_LINE_KEYS = {"campus_id", "subject", "capacity", "taken", "live_holds", "waiting"}
+OVERVIEW_KEYS = {"registrations", "seats", "orders", "reviews_pending", "late_payments", "windows"}
+SEAT_LINE_KEYS = {"campus_id", "subject", "capacity", "taken", "live_holds", "waiting", "campus_name", "school_id"}
+WINDOW_KEYS = {"school_id", "school_name", "opens_at", "closes_at", "open_now"}
 CHANGE_KEYS = {"at", "by", "what", "before", "after"}
 
 
@@ -2642,6 +2643,7 @@ def overview(client: Client, token: str) -> dict[str, Any]:
     body = dict(ok(call(client, "GET", "/admin/overview", token=token), OVERVIEW))
     assert set(body) == OVERVIEW_KEYS, body
     assert all(set(line) == SEAT_LINE_KEYS for line in body["seats"]), body["seats"]
+    assert all(set(window) == WINDOW_KEYS for window in body["windows"]), body["windows"]
     per_hour = body["registrations"]["per_hour"]
     assert sum(h["saved"] for h in per_hour) == body["registrations"]["saved"], body["registrations"]
     assert [parse_time(h["hour"]) for h in per_hour] == sorted(parse_time(h["hour"]) for h in per_hour)
@@ -2650,6 +2652,10 @@ def overview(client: Client, token: str) -> dict[str, Any]:
 
 def seat_line(body: dict[str, Any], campus_id: str = "NJU-GL", subject: str = "CET-SET4") -> dict[str, Any]:
     return dict(next(line for line in body["seats"] if (line["campus_id"], line["subject"]) == (campus_id, subject)))
+
+
+def windows_of(body: dict[str, Any]) -> list[tuple[str, str, str, str, bool]]:
+    return [(w["school_id"], w["school_name"], w["opens_at"], w["closes_at"], w["open_now"]) for w in body["windows"]]
 
 
 def pending_per_school(body: dict[str, Any]) -> dict[str, int]:
@@ -2684,6 +2690,15 @@ def test_r_ops_1_the_overview_counts_registrations_seats_orders_reviews_and_late
         ("NJU-GL", "CET-SET4"), ("NJU-GL", "CET-SET6"), ("NJU-XL", "CET-SET4"), ("SEU-SP", "CET-SET4"),
     }  # fmt: skip
     assert seat_line(empty) == {**seat_line(empty), "capacity": 3, "taken": 0, "live_holds": 0, "waiting": 0}
+    assert {(line["campus_id"], line["campus_name"], line["school_id"]) for line in empty["seats"]} == {
+        ("NJU-GL", "鼓楼校区", "NJU"), ("NJU-XL", "仙林校区", "NJU"), ("SEU-SP", "四牌楼校区", "SEU"),
+    }  # fmt: skip
+    long_ago, far_ahead = factories.LONG_AGO.isoformat(), factories.FAR_AHEAD.isoformat()
+    assert windows_of(empty) == [
+        ("NJU", "南京大学", long_ago, far_ahead, True),
+        ("OLD", "已截止学院", long_ago, (factories.LONG_AGO + timedelta(days=30)).isoformat(), False),
+        ("SEU", "东南大学", long_ago, far_ahead, True),
+    ]  # every school's window from the catalog, open now or not by the service's clock
     assert pending_per_school(empty) == {"NJU": 0, "SEU": 0, "OLD": 0}
     assert empty["late_payments"] == 0
 
@@ -2764,7 +2779,7 @@ def test_r_ops_2_a_capacity_never_goes_below_the_seats_taken_409_and_each_change
     expect(set_capacity(client, admin, 0), SEATS, 409, "CAPACITY_BELOW_TAKEN")
     same = ok(set_capacity(client, admin, 3), SEATS)
     assert same == {"campus_id": "NJU-GL", "subject": "CET-SET4", "capacity": 3, "taken": 3, "live_holds": 3,
-                    "waiting": 0}  # fmt: skip
+                    "waiting": 0, "campus_name": "鼓楼校区", "school_id": "NJU"}  # fmt: skip
     before = server_now(client)
     assert ok(set_capacity(client, admin, 9), SEATS)["capacity"] == 9
     grabber = registered(client, SUN)
@@ -2839,11 +2854,15 @@ def test_r_ops_2_window_and_notice_changes_reach_students_and_closing_mid_flow_i
     assert window == {"school_id": "NJU", "opens_at": factories.LONG_AGO.isoformat(),
                       "closes_at": (now - timedelta(hours=1)).isoformat()}  # fmt: skip
     expect(save(client, student, ZHANG), "POST /registration", 403, "REGISTRATION_CLOSED")
+    closed = ("NJU", "南京大学", window["opens_at"], window["closes_at"], False)
+    assert windows_of(overview(client, admin))[0] == closed  # the overview follows the change at once
     [closing] = changes(client, admin)
     assert closing["what"] == "window/NJU"
     assert (closing["before"]["open_now"], closing["after"]["open_now"]) == (True, False)
     assert closing["after"]["windows"] == [{"opens_at": window["opens_at"], "closes_at": window["closes_at"]}]
-    ok(set_window(client, admin, "NJU", now - timedelta(hours=1), factories.FAR_AHEAD), WINDOW)
+    reopened = ok(set_window(client, admin, "NJU", now - timedelta(hours=1), factories.FAR_AHEAD), WINDOW)
+    opened = ("NJU", "南京大学", reopened["opens_at"], reopened["closes_at"], True)
+    assert windows_of(overview(client, admin))[0] == opened
     ok(save(client, student, ZHANG), "POST /registration", 201)
     notice = ok(call(client, "PUT", "/admin/notices/NJU", {"notice": "南京大学新须知"}, admin), NOTICE)
     assert notice == {"target": "NJU", "notice": "南京大学新须知"}

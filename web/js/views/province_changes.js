@@ -31,8 +31,9 @@ function windowsOf(value) {
   return isWindow(value) ? [value] : null;
 }
 
-/** The windows the page can know, per school: the overview's own list when it carries one, else
- * what the change log recorded for the school, before its first change and after its newest. */
+/** The windows the page can know, per school: the overview's own list when it carries one (every
+ * school's windows as the service holds them; a school it does not list has none), else what the
+ * change log recorded for the school, before its first change and after its newest. */
 export function knownWindows(overview, changes, schoolIds = []) {
   const found = new Map();
   for (const change of [...changes].reverse()) {
@@ -44,13 +45,20 @@ export function knownWindows(overview, changes, schoolIds = []) {
     if (id && before && !found.has(id)) found.set(id, before);
     if (id && after) found.set(id, after);
   }
-  const listed = new Map();
-  for (const window of overview.windows ?? []) listed.set(window.school_id, [...(listed.get(window.school_id) ?? []), window]);
+  if (!Array.isArray(overview.windows)) return found;
+  const listed = new Map(schoolIds.map((id) => [id, []]));
+  for (const window of overview.windows.filter(isWindow)) listed.set(window.school_id, [...(listed.get(window.school_id) ?? []), window]);
   for (const [id, windows] of listed) found.set(id, windows);
   return found;
 }
 
 const periods = (windows) => windows.map((w) => period(w.opens_at, w.closes_at)).join("；");
+
+/** Whether the school registers now, by the service's clock, where the overview said so. */
+function openNow(windows) {
+  if (!windows?.length || windows.some((w) => typeof w.open_now !== "boolean")) return "";
+  return windows.some((w) => w.open_now) ? "（现在开放）" : "（现在未开放）";
+}
 
 /** Runs one change; a refusal lands in `box` in the page's words (or `explain`'s), undefined returned. */
 async function attempt(box, work, explain = async () => null) {
@@ -134,14 +142,19 @@ function windowForm(board) {
   const closes = h("input", { type: "datetime-local", name: "closes_at", required: true });
   const current = h("p", { class: "hint", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, "修改报名时间");
-  const shown = (windows) => (windows?.length ? periods(windows) : "本页暂无该校当前的报名时间（以省数据文件为准）");
+  const shown = (windows) => (!windows ? "本页暂无该校当前的报名时间（以省数据文件为准）" : windows.length ? periods(windows) : "未设报名时间");
+  const show = () => {
+    const windows = board.windows.get(school.value);
+    current.textContent = `当前报名时间：${shown(windows)}${openNow(windows)}`;
+  };
   const fill = () => {
     const windows = board.windows.get(school.value);
-    current.textContent = `当前报名时间：${shown(windows)}`;
+    show();
     opens.value = toBeijingInput(windows?.[0]?.opens_at);
     closes.value = toBeijingInput(windows?.[0]?.closes_at);
   };
   school.addEventListener("change", fill);
+  board.listen(show); // a refresh updates what is shown, never what is being typed
   fill();
   const form = h(
     "form",
