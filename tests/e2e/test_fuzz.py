@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import factories
+from tests.e2e.http import province_admin
 
 KNOWN_FIELDS = [
     "login", "password", "captcha_id", "captcha_answer", "accepted", "id_type", "id_number", "name",
@@ -120,5 +121,41 @@ def test_no_path_or_query_yields_a_5xx(client: Client) -> None:
             assert_coded(reply.status_code, reply.body)
         garbage = client.http.get("/me", headers={"Authorization": value})
         assert_coded(garbage.status_code, garbage.body)
+
+    check()
+
+
+ADMIN_ROUTES = [
+    ("PUT", "/admin/windows/NJU"),
+    ("PUT", "/admin/windows/nowhere"),
+    ("PUT", "/admin/seats/NJU-GL/CET-SET4"),
+    ("PUT", "/admin/seats/NJU-GL/CET4"),
+    ("PUT", "/admin/notices/province"),
+    ("PUT", "/admin/notices/NJU"),
+]
+ADMIN_FIELDS = ["opens_at", "closes_at", "capacity", "notice"]
+admin_bodies = st.one_of(
+    st.dictionaries(
+        st.sampled_from(ADMIN_FIELDS),
+        st.one_of(json_values, st.sampled_from(["2099-01-01T00:00:00+08:00", "2000-01-01T00:00:00Z", "2099-13-01"])),
+        max_size=4,
+    ),
+    json_values,
+    st.binary(max_size=64),
+)
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES)
+def test_r_ops_2_no_body_at_an_administrator_route_yields_a_5xx(client: Client, method: str, path: str) -> None:
+    """R-OPS-2 and the api.md conventions: the administrator's changes, signed in as the province's
+    administrator (so past the 403), answer every body with a 2xx or a coded 4xx, never a 500."""
+    token = province_admin(client)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(body=admin_bodies, content_type=st.sampled_from(["application/json", "text/plain"]))
+    def check(body: Any, content_type: str) -> None:
+        headers = {"Content-Type": content_type, "Authorization": f"Bearer {token}"}
+        reply = client.http.request(method, path, headers=headers, body=encode(body))
+        assert_coded(reply.status_code, reply.body)
 
     check()
