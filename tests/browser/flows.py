@@ -205,3 +205,23 @@ def api_student(base: str, identity: Identity, written: str = "CET4") -> tuple[A
     api.expect(201, "POST", "/registration", {**identity.body(), "confirm": True})
     registration = api.expect(201, "POST", "/registration/subjects", {"subject": written})
     return api, registration
+
+
+# The demo guide's named students (README): other walks leave them alone.
+DEMO_GUIDE_NAMES = frozenset(
+    {"贺鑫阳", "武超宁", "许玲", "梁博睿", "何静悦", "梁怡若", "马林鹏", "侯鹏浩", "宋英", "徐林豪"}
+)
+
+
+def dcu_students(count: int) -> list[Identity]:
+    """Roll entries of 东川大学 with CET4 only, none of the demo guide's named students."""
+    fits = [
+        Identity(e["id_type"], e["id_number"], e["name"])
+        for e in DEMO["roll"]
+        if e["school_id"] == "dcu"
+        and e["qualified_subjects"] == ["CET4"]
+        and e["id_type"] == "resident_id"
+        and e["name"] not in DEMO_GUIDE_NAMES
+        and not e["cet6_barred"]
+    ]
+    return fits[:count]

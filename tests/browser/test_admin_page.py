@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from devstack.walkthrough import Api
 from tests.browser.conftest import Browsing
-from tests.browser.flows import DEMO, Identity, Student, api_student
+from tests.browser.flows import DEMO, Student, api_student, dcu_students
 from tests.stack import start_stack, stop
 
 Opener = Callable[..., Browsing]
@@ -30,7 +30,6 @@ ADMIN = "cet-admin@province.example.cn"
 ADMIN_PASSWORD = "Admin2026prov"
 BEIHU = "dcu-beihu/CET-SET4"  # 2 seats (the demo's small campus)
 NYIT_WINDOW = "2024/01/01 00:00 至 2099/12/31 23:59（北京时间）"  # the demo's, as the page writes it
-NAMED = {"贺鑫阳", "武超宁", "许玲", "梁博睿", "何静悦", "梁怡若", "马林鹏", "侯鹏浩", "宋英", "徐林豪"}
 
 
 @pytest.fixture(scope="module")
@@ -44,20 +43,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield stack.base
     output = stop(stack)
     assert "Traceback" not in output, output
-
-
-def dcu_students(count: int) -> list[Identity]:
-    """Roll entries of 东川大学 with CET4 only, none of the demo guide's named students."""
-    fits = [
-        Identity(e["id_type"], e["id_number"], e["name"])
-        for e in DEMO["roll"]
-        if e["school_id"] == "dcu"
-        and e["qualified_subjects"] == ["CET4"]
-        and e["id_type"] == "resident_id"
-        and e["name"] not in NAMED
-        and not e["cet6_barred"]
-    ]
-    return fits[:count]
 
 
 def activate_admin(site: str) -> Api:

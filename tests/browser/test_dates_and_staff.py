@@ -11,12 +11,11 @@ from playwright.sync_api import expect
 
 from devstack.walkthrough import Api
 from tests.browser.conftest import Browsing
-from tests.browser.flows import DEMO, PASSWORD, Identity, Student, api_student, new_login, roll_entry
+from tests.browser.flows import DEMO, DEMO_GUIDE_NAMES, PASSWORD, Identity, Student, api_student, new_login, roll_entry
 from tests.stack import DEMO_STAFF_PASSWORD, activate_staff
 
 Opener = Callable[..., Browsing]
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-NAMED = {"贺鑫阳", "武超宁", "许玲", "梁博睿", "何静悦", "梁怡若", "马林鹏", "侯鹏浩", "宋英", "徐林豪"}
 PENDING_TICKET = "390310242102424"  # 梁博睿's ticket: name matches, ID number differs (R-REV-3 ②)
 STAFF_PASSWORD = DEMO_STAFF_PASSWORD
 
@@ -29,7 +28,7 @@ def last_unnamed_student(school: str, campus: str) -> Identity:
         for e in DEMO["roll"]
         if (e["school_id"], e["campus_id"], e["id_type"]) == (school, campus, "resident_id")
         and e["qualified_subjects"] == ["CET4"]
-        and e["name"] not in NAMED
+        and e["name"] not in DEMO_GUIDE_NAMES
         and not e["cet6_barred"]
     ]
     return Identity(fits[-1]["id_type"], fits[-1]["id_number"], fits[-1]["name"])

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Browsing
-from tests.browser.flows import DEMO, Identity, Student, api_student, new_login
+from tests.browser.flows import Student, api_student, dcu_students, new_login
 from tests.stack import start_stack, stop
 
 Opener = Callable[..., Browsing]
@@ -27,21 +27,6 @@ def site() -> Iterator[str]:
     yield stack.base
     output = stop(stack)
     assert "Traceback" not in output, output
-
-
-def dcu_students(count: int) -> list[Identity]:
-    """Roll entries of 东川大学 with CET4 only, none of the demo guide's named students."""
-    named = {"贺鑫阳", "武超宁", "许玲", "梁博睿", "何静悦", "梁怡若", "马林鹏", "侯鹏浩", "宋英", "徐林豪"}
-    fits = [
-        Identity(e["id_type"], e["id_number"], e["name"])
-        for e in DEMO["roll"]
-        if e["school_id"] == "dcu"
-        and e["qualified_subjects"] == ["CET4"]
-        and e["id_type"] == "resident_id"
-        and e["name"] not in named
-        and not e["cet6_barred"]
-    ]
-    return fits[:count]
 
 
 def test_r_wait_a_student_joins_the_list_of_a_full_campus_gets_the_offer_and_pays(open_page: Opener, site: str) -> None:
