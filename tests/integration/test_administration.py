@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock, parse_iso
 from chalicelib.domain.errors import CapacityBelowTaken
 from chalicelib.domain.orders import Order
-from chalicelib.domain.registration import Registration, SubjectStatus
+from chalicelib.domain.registration import SubjectStatus
 from chalicelib.services import administration as admin
 from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
@@ -27,16 +26,13 @@ from chalicelib.storage.figures import hour_of
 from chalicelib.storage.models import CatalogPartItem, OrderItem, RegistrationItem, SeatCounterItem, SubjectItem
 from devstack.payments_local import SandboxDriver, install_sandbox
 from tests import factories
+from tests.integration.students import account, prepared
 from tests.race import all_at_once, until_answered
 
 pytestmark = pytest.mark.dynamodb_local
 NOW = factories.NOW
 CAMPUS, ORAL = "NJU-GL", "CET-SET4"
 ADMIN = factories.province_admin("-")
-
-
-def account(n: int) -> Account:
-    return Account(f"acc{n}", f"s{n}@example.cn", "-", agreement_accepted_at=NOW, created_at=NOW)
 
 
 @pytest.fixture
@@ -68,22 +64,6 @@ def catalog_capacity() -> tuple[int, int]:
     return int(offering["capacity"]), int(offering["shards"])
 
 
-def prepared(built: Services, roll: tuple[Any, ...], count: int) -> list[Account]:
-    """`count` students bound to the last `count` roll rows, each holding CET4."""
-    ctx = built.registration
-    accounts = [account(n) for n in range(count)]
-
-    def one(a: Account) -> None:
-        until_answered(lambda: built.accounts.accounts.create(a))
-        entry = factories.entry(roll[int(a.account_id[3:])])
-        until_answered(lambda: ctx.registrations.bind(Registration(a.account_id, entry, NOW)))
-        until_answered(lambda: reg.choose_subject(ctx, a, "CET4", None))
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(one, accounts))
-    return accounts
-
-
 def test_r_ops_2_capacity_changes_racing_grabs_never_oversell_nor_go_below_the_seats_taken(
     world: tuple[Services, FixedClock, SandboxDriver],
 ) -> None:
@@ -94,7 +74,7 @@ def test_r_ops_2_capacity_changes_racing_grabs_never_oversell_nor_go_below_the_s
     built, _, _ = world
     data = factories.province(capacity=20, extra_students=60)
     load_province(built.loading, data, NOW)
-    accounts = prepared(built, data.roll[-60:], 60)
+    accounts = prepared(built, data.roll[-60:], range(60))
     ctx, board = built.registration, built.administration
 
     def change(capacity: int) -> object:
@@ -217,7 +197,7 @@ def test_r_ops_2_a_grab_between_the_change_reading_the_shards_and_writing_them_n
     built, _, _ = world
     data = factories.province(capacity=8, extra_students=8)
     load_province(built.loading, data, NOW)
-    accounts = prepared(built, data.roll[-8:], 8)
+    accounts = prepared(built, data.roll[-8:], range(8))
     ctx = built.registration
     for a in accounts[:7]:
         reg.choose_subject(ctx, a, ORAL, CAMPUS)

@@ -6,7 +6,6 @@ and late payments have raced."""
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -14,10 +13,8 @@ import pytest
 
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings, settings
-from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.orders import Order
-from chalicelib.domain.registration import Registration
 from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
 from chalicelib.services.ports import SeatGrab
@@ -26,15 +23,12 @@ from chalicelib.storage import codec
 from chalicelib.storage.models import SeatCounterItem, SubjectItem
 from devstack.payments_local import SandboxDriver, install_sandbox
 from tests import factories
+from tests.integration.students import prepared
 from tests.race import all_at_once, until_answered
 
 pytestmark = pytest.mark.dynamodb_local
 NOW = factories.NOW
 SEAT = SeatGrab("NJU-GL", "CET-SET4")
-
-
-def account(n: int) -> Account:
-    return Account(f"acc{n}", f"s{n}@example.cn", "-", agreement_accepted_at=NOW, created_at=NOW)
 
 
 def shards() -> dict[int, tuple[int, int]]:
@@ -63,21 +57,6 @@ def world(local_table: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[Servi
         monkeypatch.setenv(name, value)
     built = build_services(settings(), clock)
     return built, clock, driver
-
-
-def prepared(built: Services, data_roll: tuple[Any, ...], numbers: range) -> list[Account]:
-    ctx = built.registration
-    accounts = [account(n) for n in numbers]
-
-    def one(a: Account) -> None:
-        until_answered(lambda: built.accounts.accounts.create(a))
-        entry = factories.entry(data_roll[int(a.account_id[3:])])
-        until_answered(lambda: ctx.registrations.bind(Registration(a.account_id, entry, NOW)))
-        until_answered(lambda: reg.choose_subject(ctx, a, "CET4", None))
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(one, accounts))
-    return accounts
 
 
 def test_r_oral_4_shards_never_oversell_300_grabs_for_30_seats(
