@@ -347,6 +347,8 @@ class FigureItem(TableItem, discriminator="figure"):
 
     value = NumberAttribute(default=0)
     amount = NumberAttribute(null=True)  # fen, on the paid orders' counter
+    version = NumberAttribute(null=True)  # +1 on every write, corrections included (decision 0027)
+    recounts = NumberAttribute(null=True)  # corrections a recount wrote (decision 0027)
 
 
 class ChangeItem(TableItem, discriminator="change"):
