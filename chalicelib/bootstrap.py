@@ -171,7 +171,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         lambda: time.sleep(CONVERSION_SETTLE_SECONDS),
     )
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
-    waiting_room = QueueContext(registration.catalogs, queue, clock)
+    waiting_room = QueueContext(registration.catalogs, queue, clock, registration.registrations)
     waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(
         config,

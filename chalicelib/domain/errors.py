@@ -246,6 +246,13 @@ class QueueNotOpen(DomainError):
     message = "该场次的排队尚未开始或已经结束，请留意开放时间。"
 
 
+class RegistrationRequired(DomainError):
+    """R-QUEUE-2 (amended): the queue is per candidate, so joining needs the bound registration."""
+
+    code = "REGISTRATION_REQUIRED"
+    message = "加入排队前请先保存报名信息：排队按考生计，每名考生每个场次只有一个位置。"
+
+
 class NotAdmitted(DomainError):
     code = "NOT_ADMITTED"
     message = "该校区口试报名正在排队放行中：请先加入排队，轮到您后在放行时间内选择校区。"

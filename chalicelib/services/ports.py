@@ -16,7 +16,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
 from chalicelib.domain.messages import Message
-from chalicelib.domain.openings import OpeningProgress, QueueEntry
+from chalicelib.domain.openings import OpeningProgress, QueueClaim, QueueEntry
 from chalicelib.domain.province import LoadRecord
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
@@ -404,13 +404,18 @@ class RecoveryStore(Protocol):
 
 
 class QueueStore(Protocol):
-    """The waiting room (R-QUEUE): entries in the account's partition, the openings' progress."""
+    """The waiting room (R-QUEUE): entries in the account's partition, each candidate's claim on
+    one of them, the openings' progress."""
 
     def entry(self, account_id: str, opening_id: str) -> QueueEntry | None: ...
 
-    def join(self, entry: QueueEntry, replacing: QueueEntry | None) -> bool:
-        """Write the entry unless the account has one (re-joining: unless `replacing` changed
-        meanwhile); True if this call wrote it."""
+    def claim(self, candidate: str, opening_id: str) -> QueueClaim | None:
+        """Which account's entry is the candidate's (R-QUEUE-2), read strongly consistent."""
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None, claimed: QueueClaim | None) -> bool:
+        """Write the entry and the claim of its candidate on it, at once: unless the account's
+        entry is no longer `replacing` (None: the account has none) or the candidate's claim is no
+        longer `claimed` (None: the candidate has none); True if this call wrote them."""
 
     def progress(self, opening_id: str, with_seed: bool) -> OpeningProgress | None:
         """A few seconds old at most (what GET /openings shows); the seed only if `with_seed`."""
