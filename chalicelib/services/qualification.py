@@ -154,13 +154,16 @@ def current_review(ctx: RegistrationContext, account: Account) -> Cet6Review:
 
 
 def modify_review(ctx: RegistrationContext, account: Account, ticket: str) -> Cet6Review:
-    """R-REV-3: only a rejected review may be modified and resubmitted."""
+    """R-REV-3: only a rejected review may be modified and resubmitted, and only for the candidate the
+    account is bound to or looked up last, as when filing (api.md): the PUT carries no identity, so a
+    review filed before binding is never resubmitted for another account's candidate."""
     review = current_review(ctx, account)
     ensure_unlocked(review)
     ensure_current_key(ctx, review.identity.key_version)  # an unconverted review: never "not found"
     entry = ctx.roll.candidate(review.id_type, review.identity.digest)
     if entry is None:
         raise CandidateNotFound()
+    ensure_own_candidate(ctx, account, entry)
     updated = _judged(ctx, account, entry, ticket)
     ctx.reviews.replace_rejected(updated)
     return updated

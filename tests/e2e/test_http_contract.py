@@ -875,6 +875,10 @@ def test_r_rev_4_a_review_for_another_candidate_is_403_identity_mismatch(client:
     assert ok(submit_review(client, unbound, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 201)["status"] == (
         "pending"
     )
+    # a review filed for ZHANG before binding, resubmitted once bound to WANG (more in test_probe_fixes.py)
+    rejected = registered(client, WANG, rejected_review(client))
+    reply = modify_review(client, rejected, factories.TICKET_APPROVE)
+    expect(reply, "PUT /cet6-reviews/current", 403, "IDENTITY_MISMATCH")
 
 
 def test_r_rev_4_one_review_per_account_is_409_review_exists(client: Client) -> None:

@@ -12,11 +12,13 @@ from chalice.test import Client
 from chalicelib.bootstrap import CLOCK
 from chalicelib.bootstrap import test_gateway as plugged_gateway  # not named test_*: pytest would collect it
 from chalicelib.logs import logger
+from tests import factories
 from tests.e2e import test_payments as payments
-from tests.e2e.http import call
+from tests.e2e.http import agreed_student, assert_error, call, identity, registered, staff
 from tests.e2e.logs import Lines
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+ZHANG, LI = factories.ZHANG, factories.LI
 
 
 @pytest.fixture
@@ -59,3 +61,50 @@ def test_r_pay_2_an_alipay_notice_for_another_seller_id_answers_fail_and_settles
     reply = call(client, "POST", "/payments/alipay/notify", raw=genuine, headers=FORM)
     assert (reply.status, reply.text) == (200, "success")
     assert payments.statuses(client, student.token) == [("CET4", "paid"), ("CET-SET4", "paid")]
+
+
+# --- R-REV-3 / R-REV-4: a resubmitted review keeps to the account's candidate -----------------------
+
+
+def rejected_review_for_zhang(client: Client) -> str:
+    """An account not yet bound whose review for ZHANG (rule 2, pending) NJU's staff rejected: its token."""
+    token = agreed_student(client)
+    body = {**identity(ZHANG), "ticket_number": factories.TICKET_PENDING, "confirm": True}
+    review = call(client, "POST", "/cet6-reviews", body, token).body
+    assert review["status"] == "pending", review
+    decision = {"approve": False, "note": "不符"}
+    nju = staff(client, "staff@nju.edu.cn")
+    reply = call(client, "POST", f"/staff/cet6-reviews/{review['review_id']}/decision", decision, nju)
+    assert reply.status == 200, reply.text
+    return token
+
+
+def resubmit(client: Client, token: str, ticket: str) -> Any:
+    return call(client, "PUT", "/cet6-reviews/current", {"ticket_number": ticket, "confirm": True}, token)
+
+
+def review_status(client: Client, token: str) -> str:
+    return str(call(client, "GET", "/cet6-reviews/current", token=token).body["status"])
+
+
+def test_r_rev_4_a_rejected_review_is_not_resubmitted_after_binding_to_another_candidate(client: Client) -> None:
+    """api.md: an account bound to a candidate files a CET6 review only for that candidate, and a
+    resubmission (PUT, no identity in its body) is held to the same: 403 IDENTITY_MISMATCH."""
+    token = registered(client, LI, rejected_review_for_zhang(client))
+    for ticket in (factories.TICKET_PENDING, factories.TICKET_APPROVE):
+        assert_error(resubmit(client, token, ticket), 403, "IDENTITY_MISMATCH")
+    assert review_status(client, token) == "rejected"
+
+    own = registered(client, ZHANG, rejected_review_for_zhang(client))  # bound to the review's candidate
+    reply = resubmit(client, own, factories.TICKET_APPROVE)
+    assert (reply.status, reply.body["status"]) == (200, "approved"), reply.text
+
+
+def test_r_rev_4_an_unbound_account_resubmits_only_for_the_candidate_it_looked_up_last(client: Client) -> None:
+    token = rejected_review_for_zhang(client)
+    assert call(client, "POST", "/qualification", identity(LI), token).status == 200
+    assert_error(resubmit(client, token, factories.TICKET_PENDING), 403, "IDENTITY_MISMATCH")
+    assert review_status(client, token) == "rejected"
+    assert call(client, "POST", "/qualification", identity(ZHANG), token).status == 200
+    reply = resubmit(client, token, factories.TICKET_PENDING)
+    assert (reply.status, reply.body["status"]) == (200, "pending"), reply.text
