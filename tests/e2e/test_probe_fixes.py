@@ -14,7 +14,18 @@ from chalicelib.bootstrap import test_gateway as plugged_gateway  # not named te
 from chalicelib.logs import logger
 from tests import factories
 from tests.e2e import test_payments as payments
-from tests.e2e.http import agreed_student, assert_error, call, identity, registered, staff
+from tests.e2e.http import (
+    agreed_student,
+    assert_error,
+    call,
+    captcha,
+    create_account,
+    credentials,
+    identity,
+    new_login,
+    registered,
+    staff,
+)
 from tests.e2e.logs import Lines
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -108,3 +119,40 @@ def test_r_rev_4_an_unbound_account_resubmits_only_for_the_candidate_it_looked_u
     assert call(client, "POST", "/qualification", identity(ZHANG), token).status == 200
     reply = resubmit(client, token, factories.TICKET_PENDING)
     assert (reply.status, reply.body["status"]) == (200, "pending"), reply.text
+
+
+# --- R-ACC-5: Chinese common passwords (decision 0025) -----------------------------------------------
+
+CHINESE_COMMON = ("woaini1314", "qq123456", "5201314a", "a123456789", "zhang123")
+
+
+def code_sent(client: Client, login: str, kind: str) -> str:
+    messages = call(client, "GET", f"/_test/outbox?to={login}").body
+    return str([m for m in messages if m["kind"] == kind][-1]["code"])
+
+
+def set_password(client: Client, login: str, code: str, password: str) -> Any:
+    body = {"login": login, "code": code, "new_password": password}
+    return call(client, "POST", "/password-resets/confirm", body)
+
+
+def test_r_acc_5_chinese_common_passwords_are_400_weak_password_at_registration_reset_and_activation(
+    client: Client,
+) -> None:
+    for password in CHINESE_COMMON:
+        reply = call(client, "POST", "/accounts", credentials(client, new_login(), password))
+        assert "常用密码" in assert_error(reply, 400, "WEAK_PASSWORD")["message"], password
+
+    login = new_login()
+    create_account(client, login)
+    asked = call(client, "POST", "/password-resets", {"login": login, **captcha(client)})
+    assert asked.status == 202, asked.text
+    code = code_sent(client, login, "password_reset")
+    for password in CHINESE_COMMON:
+        assert_error(set_password(client, login, code, password), 400, "WEAK_PASSWORD")
+
+    # R-OPS-3: a staff member sets the first password with the activation code, at the reset's confirm
+    activation = code_sent(client, "staff@seu.edu.cn", "staff_activation")
+    for password in CHINESE_COMMON:
+        assert_error(set_password(client, "staff@seu.edu.cn", activation, password), 400, "WEAK_PASSWORD")
+    assert set_password(client, "staff@seu.edu.cn", activation, "Jiangsu2026seu").status == 204
