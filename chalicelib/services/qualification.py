@@ -95,6 +95,20 @@ def ensure_current_key(ctx: RegistrationContext, version: str) -> None:
         raise IdentityKeyUnavailable()
 
 
+def identity_keys_match(ctx: RegistrationContext) -> bool:
+    """The deep health check (decision 0013): whether the key at hand matches the table's identity
+    mark, which every lookup needs. One read of the mark; the ring is the lookups' own, cached and
+    matched once as for them. A table with no mark (not loaded yet, or converting) is not a key fault."""
+    mark = ctx.catalogs.identity_mark()
+    if mark is None:
+        return True
+    try:
+        ctx.identities.digest("health", mark)  # hashes a fixed text, no ID number: only whether a key matches
+    except IdentityKeyUnavailable:
+        return False
+    return True
+
+
 def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
     entry = find_candidate(ctx, account, id_type, id_number, name)
     if account.looked_up != entry.key or account.looked_up_school_id != entry.school_id:

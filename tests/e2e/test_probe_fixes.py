@@ -9,9 +9,10 @@ from urllib.parse import parse_qsl
 import pytest
 from chalice.test import Client
 
-from chalicelib.bootstrap import CLOCK
+from chalicelib.bootstrap import CLOCK, reset_services
 from chalicelib.bootstrap import test_gateway as plugged_gateway  # not named test_*: pytest would collect it
 from chalicelib.logs import logger
+from devstack.ddb_requests import count_requests
 from tests import factories
 from tests.e2e import test_payments as payments
 from tests.e2e.http import (
@@ -156,3 +157,35 @@ def test_r_acc_5_chinese_common_passwords_are_400_weak_password_at_registration_
     for password in CHINESE_COMMON:
         assert_error(set_password(client, "staff@seu.edu.cn", activation, password), 400, "WEAK_PASSWORD")
     assert set_password(client, "staff@seu.edu.cn", activation, "Jiangsu2026seu").status == 204
+
+
+# --- decision 0013: a wrong identity key shows in the deep health check -----------------------------
+
+WRONG_KEY = {"current": "local", "vlocal": "another-key-under-the-same-version-as-the-table-00"}
+ROTATED_AWAY = {"current": "2", "v2": "a-newer-key-while-the-table-still-holds-version-1"}
+
+
+@pytest.mark.parametrize("ring", [WRONG_KEY, ROTATED_AWAY], ids=["wrong key", "rotated key"])
+def test_deep_health_is_503_identity_key_unavailable_when_the_key_does_not_match_the_tables_mark(
+    client: Client, monkeypatch: pytest.MonkeyPatch, service_log: Lines, ring: dict[str, str]
+) -> None:
+    """While every lookup answers 503 IDENTITY_KEY_UNAVAILABLE, so does GET /health?deep=1: a probe
+    or an alarm sees it. Two table reads (the table, the mark), the ring cached; no key in the answer or log."""
+    assert call(client, "GET", "/health?deep=1").status == 200
+    monkeypatch.setenv("IDENTITY_KEYS", json.dumps(ring))
+    reset_services()  # the stage restarts with these keys
+    token = agreed_student(client)
+    assert_error(call(client, "POST", "/qualification", identity(ZHANG), token), 503, "IDENTITY_KEY_UNAVAILABLE")
+    requests = count_requests()
+    sick = client.http.request("GET", "/health?deep=1", headers={}, body=b"")  # call() refuses every 5xx
+    assert requests.total <= 2, requests.by_operation
+    assert sick.status_code == 503
+    assert json.loads(sick.body)["code"] == "IDENTITY_KEY_UNAVAILABLE"
+    secrets = [value for name, value in ring.items() if name.startswith("v")]
+    assert not any(secret in sick.body.decode() for secret in secrets)
+    assert not any(secret in line for secret in secrets for line in service_log.lines)
+    assert call(client, "GET", "/health").status == 200  # the shallow check is the process only
+
+    monkeypatch.delenv("IDENTITY_KEYS")
+    reset_services()  # the right keys again
+    assert call(client, "GET", "/health?deep=1").status == 200
