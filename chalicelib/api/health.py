@@ -13,13 +13,14 @@ from chalicelib.bootstrap import CLOCK, LOCAL_OUTBOX, services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import normalize_login
 from chalicelib.domain.clock import iso
-from chalicelib.domain.errors import Busy, InvalidRequest, NotFound
+from chalicelib.domain.errors import Busy, IdentityKeyUnavailable, InvalidRequest, NotFound
 from chalicelib.jobs.admission import run_admission
 from chalicelib.jobs.expiry import run_expiry
 from chalicelib.jobs.messages import run_reminders, run_sending
 from chalicelib.jobs.payments import run_reconcile
 from chalicelib.jobs.waitlist import run_offers
 from chalicelib.logs import logger
+from chalicelib.services.qualification import identity_keys_match
 
 bp = Blueprint(__name__)
 MAX_ADVANCE_SECONDS = 400 * 24 * 3600
@@ -40,13 +41,18 @@ def no_such_route() -> Response:
 @bp.route("/health", methods=["GET"])
 @handles_errors
 def health() -> Response:
-    """`?deep=1` also reads the table: 503 BUSY when it cannot, so a load balancer or an alarm can tell."""
+    """`?deep=1` also reads the table: 503 BUSY when it cannot, and 503 IDENTITY_KEY_UNAVAILABLE
+    when the identity key does not match the table's mark (every lookup would answer that), so a
+    load balancer or an alarm can tell."""
     deep = query_param(current_request(bp), "deep")
     if deep not in (None, "1"):
         raise InvalidRequest("deep", "只能是 1")
     if deep and not services().province.reachable():
         logger().error("deep health check: the table did not answer")
         raise Busy("数据暂时无法访问，请稍后再试。")
+    if deep and not identity_keys_match(services().registration):
+        logger().error("deep health check: the identity key does not match the table's mark")
+        raise IdentityKeyUnavailable()
     return json_response({"status": "ok"})
 
 
