@@ -88,6 +88,13 @@ class IdentityKeys(Protocol):
         (`mark`); IdentityKeyUnavailable when no key at hand matches it (decision 0013)."""
 
 
+class CodeKeys(Protocol):
+    def code_digest(self, text: str, version: str | None = None) -> str | None:
+        """A one-time code's keyed hash, `<version>:<digest>`, under the province's code key: the
+        current version's, or `version`'s (a stored code's); None when that key is gone. Raises
+        IdentityKeyUnavailable when no key can be read (R-ACC-6, decision 0024)."""
+
+
 class RollStore(Protocol):
     def candidate(self, id_type: IdType, id_digest: str) -> RollEntry | None: ...
 
@@ -107,6 +114,7 @@ class Protection:
     protect: Protect
     open_sealed: Callable[[str], str]  # only to convert digests of an older key version
     digest_under: Callable[[str, str], str]  # (number, version): to check a sealed number's old digest
+    code_keys: CodeKeys  # what a staff account's activation code is hashed with (decision 0024)
 
 
 @dataclass(frozen=True)

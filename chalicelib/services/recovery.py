@@ -23,8 +23,7 @@ from chalicelib.domain.recovery import (
     new_code,
 )
 from chalicelib.services.accounts import MAX_FAILURES_PER_CLIENT, AccountsContext, check_throttle, redeem_captcha
-from chalicelib.services.ports import RecoveryStore
-from chalicelib.services.security import digest
+from chalicelib.services.ports import CodeKeys, RecoveryStore
 
 CODES_PER_LOGIN = 5  # codes asked for one login in a throttle window
 
@@ -33,11 +32,27 @@ CODES_PER_LOGIN = 5  # codes asked for one login in a throttle window
 class RecoveryContext:
     accounts: AccountsContext
     codes: RecoveryStore
+    keys: CodeKeys  # the province's code key (R-ACC-6, decision 0024)
 
 
-def code_digest(account_id: str, purpose: CodePurpose, code: str) -> str:
-    """Bound to the account and the purpose: a code is good for nothing else."""
-    return digest(f"{account_id}:{purpose.value}:{code}")
+def code_digest(keys: CodeKeys, account_id: str, purpose: CodePurpose, code: str, version: str | None = None) -> str:
+    """Bound to the account and the purpose, so a code is good for nothing else, and keyed
+    (R-ACC-6): a copy of the table cannot be tried against the 10^6 codes without the key.
+    Under the current key, or `version`'s: a stored code's own (`<version>:...`)."""
+    keyed = keys.code_digest(f"{account_id}:{purpose.value}:{code}", version)
+    if keyed is None:
+        raise InvalidCode()  # made under a key the province no longer has
+    return keyed
+
+
+def _matches(keys: CodeKeys, stored: OneTimeCode, code: str) -> bool:
+    """A code kept before codes were keyed (a plain SHA-256, no version) never matches: such codes
+    lived minutes (days for staff), and a new one is a request away (decision 0024)."""
+    version, keyed, _ = stored.code_digest.partition(":")
+    if not keyed:
+        return False
+    typed = code_digest(keys, stored.account_id, stored.purpose, code, version)
+    return secrets.compare_digest(stored.code_digest, typed)
 
 
 def _login_or_raw(login: str) -> str:
@@ -54,7 +69,7 @@ def _send_code(ctx: RecoveryContext, account: Account, purpose: CodePurpose, to:
     message = Message(
         f"{purpose.value}#{account.account_id}#{uuid.uuid4().hex}", to, kind, (code, code_minutes()), now, code
     )
-    digest_ = code_digest(account.account_id, purpose, code)
+    digest_ = code_digest(ctx.keys, account.account_id, purpose, code)
     target = to if purpose is CodePurpose.LOGIN_CHANGE else None
     # Sent by the stream handler, not here: how long a send takes must not tell that the login exists.
     ctx.codes.issue(OneTimeCode(account.account_id, purpose, digest_, now + CODE_LIFETIME, target), message)
@@ -73,7 +88,8 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
     if account is not None:
         _send_code(ctx, account, CodePurpose.PASSWORD_RESET, account.login)
     else:  # the same reads and the same write as for an account: the answer's time tells nothing
-        ctx.codes.decoy(code_digest(normalized, CodePurpose.PASSWORD_RESET, new_code()), accounts.clock.now())
+        decoy = code_digest(ctx.keys, normalized, CodePurpose.PASSWORD_RESET, new_code())
+        ctx.codes.decoy(decoy, accounts.clock.now())
 
 
 def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodePurpose, code: str) -> OneTimeCode:
@@ -82,7 +98,7 @@ def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodeP
     tried = ctx.codes.take_try(account.account_id, purpose, ctx.accounts.clock.now()) if account else None
     if tried is None or account is None:
         raise InvalidCode()
-    if not secrets.compare_digest(tried.code_digest, code_digest(account.account_id, purpose, code.strip())):
+    if not _matches(ctx.keys, tried, code.strip()):
         raise InvalidCode()
     return tried
 

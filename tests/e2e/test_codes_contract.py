@@ -6,10 +6,14 @@ file registers, so these tests check the contract's shape with `assert_error` al
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from chalice.test import Client
 
+from chalicelib.storage import codec
+from chalicelib.storage.models import CodeItem
+from tests import factories
 from tests.e2e.http import (
     STUDENT_PASSWORD,
     Reply,
@@ -19,6 +23,7 @@ from tests.e2e.http import (
     create_account,
     credentials,
     log_in,
+    new_login,
 )
 
 MOBILE = "13952044797"
@@ -48,3 +53,18 @@ def test_r_acc_6_a_mobile_login_in_other_scripts_digits_is_refused_never_a_new_a
         # a reset says nothing either way (R-ACC-3), and nothing reaches the real number's owner
         assert ask_reset(client, other).status == 202
     assert outbox(client, MOBILE, "password_reset") == []
+
+
+def test_r_acc_6_a_code_item_copied_from_the_table_cannot_be_matched_without_the_key(client: Client) -> None:
+    """The probe's attack: every one of the 10^6 six-digit codes hashed as the old code stored them
+    (SHA-256 of `account:purpose:code`) finds nothing in a copied code item; only the province's
+    key makes its digest (fails on the old code: the brute force recovers the code)."""
+    login = new_login()
+    account_id = create_account(client, login)
+    assert ask_reset(client, login).status == 202
+    (message,) = outbox(client, login, "password_reset")
+    copied = CodeItem.get(codec.account_pk(account_id), "CODE#reset").code_digest
+    prefix = f"{account_id}:reset:".encode()
+    found = [n for n in range(10**6) if hashlib.sha256(prefix + b"%06d" % n).hexdigest() == copied]
+    assert found == []
+    assert copied == factories.RING.code_digest(f"{account_id}:reset:{message['code']}")

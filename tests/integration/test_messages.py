@@ -127,7 +127,7 @@ def test_r_note_1_twenty_senders_at_once_send_a_message_once(local_table: Settin
 def _code(account: Account, code: str, target: str | None = None) -> OneTimeCode:
     purpose = CodePurpose.LOGIN_CHANGE if target else CodePurpose.PASSWORD_RESET
     return OneTimeCode(
-        account.account_id, purpose, code_digest(account.account_id, purpose, code), NOW + CODE_LIFETIME, target
+        account.account_id, purpose, code_digest(factories.IDENTITY_KEYS, account.account_id, purpose, code), NOW + CODE_LIFETIME, target
     )
 
 

@@ -3,13 +3,29 @@ per address and per client as well as per account, a login change ending the oth
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
-from chalicelib.domain.accounts import normalize_login
-from chalicelib.domain.errors import InvalidLogin
+from chalicelib.domain.accounts import Account, normalize_login
+from chalicelib.domain.errors import InvalidCode, InvalidLogin
+from chalicelib.domain.messages import Message
+from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
+from chalicelib.protection.keys import ring_from_secret
+from chalicelib.services import accounts as accounts_svc
+from chalicelib.services import recovery
+from chalicelib.services.recovery import RecoveryContext
+from tests import factories
+from tests.factories import NOW
+from tests.fake_recovery import FakeRecovery
+from tests.fakes import FakeContexts
 
 FULL_WIDTH_SEVEN = "\uff17"
 ARABIC_INDIC_SEVEN = "\u0667"
+EMAIL = "student@example.com"
+PASSWORD = "Cet2026pass"
+NEW_PASSWORD = "Qiuzhi2026xin"
+CLIENT = "10.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -35,3 +51,57 @@ def test_r_acc_6_a_mobile_login_is_ascii_digits_only(raw: str) -> None:
 def test_r_acc_6_an_email_login_is_ascii_only(raw: str) -> None:
     with pytest.raises(InvalidLogin):
         normalize_login(raw)
+
+
+# Codes kept only as a keyed hash
+
+
+@pytest.fixture
+def codes(world: FakeContexts) -> RecoveryContext:
+    return RecoveryContext(world.accounts, FakeRecovery(world.db), factories.IDENTITY_KEYS)
+
+
+def student(ctx: RecoveryContext, login: str = EMAIL) -> Account:
+    captcha = accounts_svc.issue_captcha(ctx.accounts)
+    accounts_svc.register(ctx.accounts, login, PASSWORD, captcha.captcha_id, captcha.answer)
+    account = ctx.accounts.accounts.by_login(login)
+    assert account is not None
+    return account
+
+
+def ask_reset(ctx: RecoveryContext, login: str, client: str = CLIENT) -> None:
+    captcha = accounts_svc.issue_captcha(ctx.accounts)
+    recovery.request_password_reset(ctx, login, captcha.captcha_id, captcha.answer, client)
+
+
+def sent(world: FakeContexts, to: str) -> list[Message]:
+    return [m for m in world.db.outbox.values() if m.to == to]
+
+
+def test_r_acc_6_a_code_is_kept_as_an_hmac_under_the_province_key(codes: RecoveryContext, world: FakeContexts) -> None:
+    """The stored digest is `<key version>:<HMAC-SHA256>`: not the old SHA-256 of
+    `account:purpose:code`, not what another key makes, and the code still works (fails on the old
+    code: a bare SHA-256)."""
+    account = student(codes)
+    ask_reset(codes, EMAIL)
+    (message,) = sent(world, EMAIL)
+    assert message.code is not None
+    stored = world.db.codes[(account.account_id, CodePurpose.PASSWORD_RESET.value)]
+    text = f"{account.account_id}:reset:{message.code}"
+    assert stored.code_digest != hashlib.sha256(text.encode()).hexdigest()
+    assert stored.code_digest.startswith(f"{factories.RING.current}:")
+    other_ring = ring_from_secret({"current": "local", "vlocal": "another-province-key-another-province-key"})
+    assert other_ring.code_digest(text) != stored.code_digest
+    recovery.confirm_password_reset(codes, EMAIL, message.code, NEW_PASSWORD, CLIENT)
+
+
+def test_r_acc_6_a_code_kept_in_the_old_form_no_longer_works(codes: RecoveryContext, world: FakeContexts) -> None:
+    """Decision 0024: a code stored as the old plain SHA-256 before the change stops verifying."""
+    account = student(codes)
+    text = f"{account.account_id}:reset:123456"
+    old = OneTimeCode(
+        account.account_id, CodePurpose.PASSWORD_RESET, hashlib.sha256(text.encode()).hexdigest(), NOW + CODE_LIFETIME
+    )
+    world.db.codes[(account.account_id, CodePurpose.PASSWORD_RESET.value)] = old
+    with pytest.raises(InvalidCode):
+        recovery.confirm_password_reset(codes, EMAIL, "123456", NEW_PASSWORD, CLIENT)
