@@ -17,7 +17,14 @@ from chalicelib.domain.accounts import NO_PASSWORD, Account, Role, normalize_log
 from chalicelib.domain.errors import InvalidLogin, LoginTaken
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.province import StaffMember
-from chalicelib.domain.recovery import ACTIVATION_LIFETIME, CodePurpose, OneTimeCode, activation_hours, new_code
+from chalicelib.domain.recovery import (
+    ACTIVATION_DIGITS,
+    ACTIVATION_LIFETIME,
+    CodePurpose,
+    OneTimeCode,
+    activation_hours,
+    new_code,
+)
 from chalicelib.services.ports import AccountStore, CodeKeys, StaffActivations
 from chalicelib.services.recovery import code_digest
 
@@ -78,7 +85,7 @@ def activate_staff(
         if account.activated:
             active += 1
             continue
-        code = new_code()
+        code = new_code(ACTIVATION_DIGITS)
         digest = code_digest(keys, account.account_id, CodePurpose.PASSWORD_RESET, code)
         stored = OneTimeCode(account.account_id, CodePurpose.PASSWORD_RESET, digest, now + ACTIVATION_LIFETIME)
         if activations.issue_once(stored, activation_message(account, load_id, code, now)):

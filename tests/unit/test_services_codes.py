@@ -4,21 +4,26 @@ per address and per client as well as per account, a login change ending the oth
 from __future__ import annotations
 
 import hashlib
+import re
+from datetime import timedelta
 
 import pytest
 
-from chalicelib.domain.accounts import Account, normalize_login
+from chalicelib.domain.accounts import Account, Role, normalize_login
+from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import InvalidCode, InvalidLogin
 from chalicelib.domain.messages import Message
+from chalicelib.domain.province import StaffMember
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.protection.keys import ring_from_secret
 from chalicelib.services import accounts as accounts_svc
 from chalicelib.services import recovery
 from chalicelib.services.recovery import RecoveryContext
+from chalicelib.services.staff_activation import activate_staff
 from tests import factories
 from tests.factories import NOW
 from tests.fake_recovery import FakeRecovery
-from tests.fakes import FakeContexts
+from tests.fakes import FakeAccounts, FakeActivations, FakeContexts
 
 FULL_WIDTH_SEVEN = "\uff17"
 ARABIC_INDIC_SEVEN = "\u0667"
@@ -105,3 +110,23 @@ def test_r_acc_6_a_code_kept_in_the_old_form_no_longer_works(codes: RecoveryCont
     world.db.codes[(account.account_id, CodePurpose.PASSWORD_RESET.value)] = old
     with pytest.raises(InvalidCode):
         recovery.confirm_password_reset(codes, EMAIL, "123456", NEW_PASSWORD, CLIENT)
+
+
+def test_r_acc_6_an_activation_code_has_ten_digits_and_lives_a_day(world: FakeContexts, clock: FixedClock) -> None:
+    """R-OPS-3 with R-ACC-6: longer and shorter-lived than the 6-digit code of 72 hours it was
+    (fails on the old code); the message says so in Chinese; the code sets the password once."""
+    staff = (StaffMember("new-staff@nju.edu.cn", Role.STAFF, "NJU"),)
+    accounts = FakeAccounts(world.db)
+    activate_staff(accounts, FakeActivations(world.db), staff, "load-2", clock.now(), factories.RING)
+    (message,) = sent(world, "new-staff@nju.edu.cn")
+    assert message.code is not None
+    assert re.fullmatch(r"[0-9]{10}", message.code), message.code
+    assert f"激活码为 {message.code}，24 小时内有效" in message.body, message.body
+    account = accounts.by_login("new-staff@nju.edu.cn")
+    assert account is not None
+    stored = world.db.codes[(account.account_id, CodePurpose.PASSWORD_RESET.value)]
+    assert stored.expires_at == clock.now() + timedelta(hours=24)
+    ctx = RecoveryContext(world.accounts, FakeRecovery(world.db), factories.IDENTITY_KEYS)
+    recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", message.code, NEW_PASSWORD, CLIENT)
+    with pytest.raises(InvalidCode):
+        recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", message.code, NEW_PASSWORD, CLIENT)
