@@ -51,7 +51,10 @@ def confirm_reset() -> Response:
 @handles_errors
 def request_login_code() -> Response:
     account = signed_in()
-    recovery.request_login_code(services().recovery, account, text(json_body(_request()), "new_login"))
+    request = _request()
+    recovery.request_login_code(
+        services().recovery, account, text(json_body(request), "new_login"), client_address(request)
+    )
     return json_response({}, 202)
 
 

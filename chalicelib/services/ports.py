@@ -234,6 +234,10 @@ class ThrottleStore(Protocol):
 
     def failures(self, key: str, window_ends: datetime) -> int: ...
 
+    def take(self, key: str, window_ends: datetime, limit: int) -> bool:
+        """Count one in the window if fewer than `limit` are counted, in one conditional write;
+        whether it was counted (R-ACC-6: codes sent, never more than the limit at once)."""
+
 
 class ReviewStore(Protocol):
     def get(self, account_id: str) -> Cet6Review | None: ...

@@ -1,8 +1,9 @@
 """A forgotten password and a new login (R-ACC-3, R-ACC-4): one-time codes sent to the address.
 
 Nothing here tells whether a login exists: a reset asked for an unknown login answers like any
-other, and a code for it is "wrong" like any wrong code. Requests and wrong codes are counted
-per login and per client, like failed logins (R-ACC-2).
+other, and a code for it is "wrong" like any wrong code. Wrong codes are counted per login and
+per client, like failed logins (R-ACC-2); codes asked for, per address and per client as well as
+per account, each count a conditional update (R-ACC-6).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.domain.accounts import Account, check_password_policy, normalize_login
-from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken
+from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.recovery import (
     CODE_LIFETIME,
@@ -25,7 +27,9 @@ from chalicelib.domain.recovery import (
 from chalicelib.services.accounts import MAX_FAILURES_PER_CLIENT, AccountsContext, check_throttle, redeem_captcha
 from chalicelib.services.ports import CodeKeys, RecoveryStore
 
-CODES_PER_LOGIN = 5  # codes asked for one login in a throttle window
+CODES_PER_LOGIN = 5  # codes asked for by one account in a throttle window
+CODES_PER_ADDRESS = 5  # codes sent to one address in a throttle window, whichever account asked (R-ACC-6)
+CODES_PER_CLIENT = MAX_FAILURES_PER_CLIENT  # a campus network puts thousands behind one address
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,22 @@ def _matches(keys: CodeKeys, stored: OneTimeCode, code: str) -> bool:
     return secrets.compare_digest(stored.code_digest, typed)
 
 
+def _to_address(address: str) -> str:
+    return f"codes-to#{address}"
+
+
+def _from_client(client: str) -> str:
+    return f"codes-from#{client}"
+
+
+def _count(accounts: AccountsContext, keys: dict[str, int], window_ends: datetime, now: datetime) -> None:
+    """R-ACC-6: one more code under each limit, each by one conditional update, so requests sent
+    at once never pass a limit between them (a read first is only for a quick 429)."""
+    for key, limit in keys.items():
+        if not accounts.throttle.take(key, window_ends, limit):
+            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1)
+
+
 def _login_or_raw(login: str) -> str:
     try:
         return normalize_login(login)
@@ -79,11 +99,12 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
     """R-ACC-3: a code to the login's address, if there is such a login; the same answer if not."""
     accounts = ctx.accounts
     normalized = _login_or_raw(login)
-    keys = {f"reset#{normalized}": CODES_PER_LOGIN, f"reset-client#{client}": MAX_FAILURES_PER_CLIENT}
-    window_ends = check_throttle(accounts, keys, accounts.clock.now())
-    redeem_captcha(accounts, captcha_id, answer)
-    for key in keys:
-        accounts.throttle.add_failure(key, window_ends)
+    now = accounts.clock.now()
+    # R-ACC-6: per address and per client; the address is counted whether or not it is a login
+    keys = {_to_address(normalized): CODES_PER_ADDRESS, _from_client(client): CODES_PER_CLIENT}
+    window_ends = check_throttle(accounts, keys, now)
+    redeem_captcha(accounts, captcha_id, answer)  # first: nobody fills an address's count without captchas
+    _count(accounts, keys, window_ends, now)
     account = accounts.accounts.by_login(normalized)
     if account is not None:
         _send_code(ctx, account, CodePurpose.PASSWORD_RESET, account.login)
@@ -120,16 +141,20 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     ctx.codes.reset_password(stored, accounts.passwords.hash(new_password))
 
 
-def request_login_code(ctx: RecoveryContext, account: Account, new_login: str) -> None:
-    """R-ACC-4: a code to the new address, which no account may have."""
+def request_login_code(ctx: RecoveryContext, account: Account, new_login: str, client: str) -> None:
+    """R-ACC-4: a code to the new address, which no account may have. R-ACC-6: limited per
+    account and per client (every request: no testing of logins unmetered) and per address (every
+    code sent to it, whichever account asked)."""
     accounts = ctx.accounts
     normalized = normalize_login(new_login)
     now = accounts.clock.now()
-    key = f"login-code#{account.account_id}"
-    window_ends = check_throttle(accounts, {key: CODES_PER_LOGIN}, now)
-    accounts.throttle.add_failure(key, window_ends)  # every request: no testing of logins unmetered
+    asking = {f"login-code#{account.account_id}": CODES_PER_LOGIN, _from_client(client): CODES_PER_CLIENT}
+    address = {_to_address(normalized): CODES_PER_ADDRESS}
+    window_ends = check_throttle(accounts, asking | address, now)
+    _count(accounts, asking, window_ends, now)
     if normalized == account.login or ctx.codes.login_in_use(normalized, now, account.account_id):
         raise LoginTaken()
+    _count(accounts, address, window_ends, now)  # only what is sent to it: a taken login is not flooded
     _send_code(ctx, account, CodePurpose.LOGIN_CHANGE, normalized)
 
 

@@ -24,6 +24,7 @@ from tests.e2e.http import (
     credentials,
     log_in,
     new_login,
+    new_student,
 )
 
 MOBILE = "13952044797"
@@ -68,3 +69,19 @@ def test_r_acc_6_a_code_item_copied_from_the_table_cannot_be_matched_without_the
     found = [n for n in range(10**6) if hashlib.sha256(prefix + b"%06d" % n).hexdigest() == copied]
     assert found == []
     assert copied == factories.RING.code_digest(f"{account_id}:reset:{message['code']}")
+
+
+def test_r_acc_6_codes_to_one_address_are_limited_whatever_the_number_of_accounts(client: Client) -> None:
+    """The probe: three accounts sent 15 login-change codes to one unused number in seconds. Now
+    five reach it; then 429 TOO_MANY_ATTEMPTS with Retry-After, for a reset to it too (fails on the
+    old code: the limit was per account)."""
+    tokens = [new_student(client) for _ in range(3)]
+    answers = [
+        call(client, "POST", "/me/login-codes", {"new_login": MOBILE}, token) for token in tokens for _ in range(5)
+    ]
+    assert [a.status for a in answers] == [202] * 5 + [429] * 10, [a.text for a in answers]
+    for refused in answers[5:]:
+        assert_error(refused, 429, "TOO_MANY_ATTEMPTS")
+        assert 0 < int(refused.header("Retry-After") or 0) <= 15 * 60 + 1
+    assert len(outbox(client, MOBILE, "login_change")) == 5
+    assert_error(ask_reset(client, MOBILE), 429, "TOO_MANY_ATTEMPTS")

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import InvalidCode, InvalidLogin
+from chalicelib.domain.errors import InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts
 from chalicelib.domain.messages import Message
 from chalicelib.domain.province import StaffMember
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
@@ -28,6 +28,7 @@ from tests.fakes import FakeAccounts, FakeActivations, FakeContexts
 FULL_WIDTH_SEVEN = "\uff17"
 ARABIC_INDIC_SEVEN = "\u0667"
 EMAIL = "student@example.com"
+MOBILE = "13952044797"
 PASSWORD = "Cet2026pass"
 NEW_PASSWORD = "Qiuzhi2026xin"
 CLIENT = "10.0.0.1"
@@ -130,3 +131,78 @@ def test_r_acc_6_an_activation_code_has_ten_digits_and_lives_a_day(world: FakeCo
     recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", message.code, NEW_PASSWORD, CLIENT)
     with pytest.raises(InvalidCode):
         recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", message.code, NEW_PASSWORD, CLIENT)
+
+
+# Limits per address and per client, besides per account
+
+
+def ask_login_code(ctx: RecoveryContext, account: Account, new: str, client: str = CLIENT) -> None:
+    recovery.request_login_code(ctx, account, new, client)
+
+
+def test_r_acc_6_three_accounts_send_at_most_five_codes_to_one_address(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    """The probe: three accounts asked 15 login-change codes for one number nobody uses. Five
+    reach it, the rest are 429 with the window's Retry-After (fails on the old code: 15 sent)."""
+    askers = [student(codes, f"asker{n}@example.com") for n in range(3)]
+    refused = []
+    for account in askers:
+        for _ in range(5):
+            try:
+                ask_login_code(codes, account, MOBILE, client=f"10.0.1.{len(refused)}")
+            except TooManyAttempts as error:
+                refused.append(error.retry_after)
+    assert len(sent(world, MOBILE)) == 5
+    assert len(refused) == 10
+    assert all(0 < seconds <= 15 * 60 + 1 for seconds in refused), refused
+
+
+def test_r_acc_6_the_address_limit_is_shared_by_resets_and_login_changes_known_login_or_not(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    """An address given five login-change codes is refused a sixth code of any kind; an unknown
+    login and a known one answer a reset alike (R-ACC-3)."""
+    asker = student(codes, "asker@example.com")
+    for _ in range(5):
+        ask_login_code(codes, asker, MOBILE)
+    with pytest.raises(TooManyAttempts):
+        ask_reset(codes, MOBILE)
+    student(codes, EMAIL)
+    for login in (EMAIL, "nobody@example.com"):
+        for _ in range(5):
+            ask_reset(codes, login)
+        with pytest.raises(TooManyAttempts):
+            ask_reset(codes, login)
+    assert len(sent(world, EMAIL)) == 5
+    assert sent(world, "nobody@example.com") == []
+
+
+def test_r_acc_6_a_taken_login_asked_for_is_not_counted_against_its_owner(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    """Login-change codes refused as LOGIN_TAKEN send nothing and leave the owner's resets alone."""
+    student(codes, EMAIL)
+    for n in range(3):
+        asker = student(codes, f"asker{n}@example.com")
+        for _ in range(5):
+            with pytest.raises(LoginTaken):
+                ask_login_code(codes, asker, EMAIL, client=f"10.0.2.{n}")
+    ask_reset(codes, EMAIL)
+    assert len(sent(world, EMAIL)) == 1
+
+
+def test_r_acc_6_codes_are_limited_per_client_across_addresses_and_kinds(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    """One client asks codes for 200 different addresses: the next code it asks for, of any kind,
+    is 429; another client is not held back (fails on the old code for login changes)."""
+    for n in range(recovery.CODES_PER_CLIENT):
+        ask_reset(codes, f"someone{n}@example.com", client="10.9.9.9")
+    asker = student(codes, "asker@example.com")
+    with pytest.raises(TooManyAttempts):
+        ask_login_code(codes, asker, MOBILE, client="10.9.9.9")
+    with pytest.raises(TooManyAttempts):
+        ask_reset(codes, "someone-else@example.com", client="10.9.9.9")
+    ask_login_code(codes, asker, MOBILE, client="10.9.9.10")
+    assert len(sent(world, MOBILE)) == 1
