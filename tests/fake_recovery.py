@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.domain.errors import InvalidCode, LoginTaken
+from chalicelib.domain.errors import InvalidCode, LoginTaken, Unauthenticated
 from chalicelib.domain.messages import Message
 from chalicelib.domain.recovery import RETIRED_LOGIN_KEPT, WRONG_TRIES_ALLOWED, CodePurpose, OneTimeCode
 from tests.fakes import FakeDatabase
@@ -54,12 +54,17 @@ class FakeRecovery:
                 account, password_hash=password_hash, session_generation=generation
             )
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
         with self.db.lock:
             account = self.db.accounts.get(code.account_id)
             new_login = code.target
             if account is None or new_login is None or account.login != old_login:
                 raise InvalidCode()
+            if account.session_generation != generation:
+                raise InvalidCode()
+            session = self.db.sessions.get(keep)
+            if session is None or session.account_id != account.account_id:
+                raise Unauthenticated()
             holder = self.db.logins.get(new_login)
             if holder is not None and holder != account.account_id:
                 retired = self.retired.get(new_login)
@@ -69,7 +74,8 @@ class FakeRecovery:
             self.db.logins[new_login] = account.account_id
             self.retired[old_login] = (account.account_id, now + RETIRED_LOGIN_KEPT)
             self.db.logins.pop(old_login, None)
-            self.db.accounts[account.account_id] = replace(account, login=new_login)
+            self.db.accounts[account.account_id] = replace(account, login=new_login, session_generation=generation + 1)
+            self.db.sessions[keep] = replace(session, generation=generation + 1)
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         with self.db.lock:

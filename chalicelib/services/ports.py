@@ -406,9 +406,11 @@ class RecoveryStore(Protocol):
     def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
         """Use the code: set the password and revoke every session; InvalidCode if it was used."""
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
         """Use the code: the account's login becomes `code.target`, the old login is retired
-        (it signs nobody in, and nobody else takes it for 30 days). LoginTaken, InvalidCode."""
+        (it signs nobody in, and nobody else takes it for 30 days); the account's sessions of
+        `generation` end, but the one whose token digest is `keep` (R-ACC-6). LoginTaken,
+        InvalidCode; Unauthenticated when that session is gone."""
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         """True while an account has the login, or another account than `asking` gave it up

@@ -26,6 +26,7 @@ from chalicelib.domain.recovery import (
 )
 from chalicelib.services.accounts import MAX_FAILURES_PER_CLIENT, AccountsContext, check_throttle, redeem_captcha
 from chalicelib.services.ports import CodeKeys, RecoveryStore
+from chalicelib.services.security import digest
 
 CODES_PER_LOGIN = 5  # codes asked for by one account in a throttle window
 CODES_PER_ADDRESS = 5  # codes sent to one address in a throttle window, whichever account asked (R-ACC-6)
@@ -158,9 +159,10 @@ def request_login_code(ctx: RecoveryContext, account: Account, new_login: str, c
     _send_code(ctx, account, CodePurpose.LOGIN_CHANGE, normalized)
 
 
-def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: str, password: str) -> str:
+def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: str, password: str, token: str) -> str:
     """R-ACC-4: with the current password and the code sent to the new address; the old login
-    stops working at once and nobody else may take it for 30 days."""
+    stops working at once and nobody else may take it for 30 days. R-ACC-6: the session that made
+    the change (`token`) stays signed in, every other session of the account ends."""
     accounts = ctx.accounts
     normalized = normalize_login(new_login)
     now = accounts.clock.now()
@@ -175,5 +177,5 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
     except (BadCredentials, InvalidCode):
         accounts.throttle.add_failure(key, window_ends)
         raise
-    ctx.codes.change_login(stored, account.login, now)
+    ctx.codes.change_login(stored, account.login, now, digest(token), account.session_generation)
     return normalized

@@ -7,10 +7,14 @@ file registers, so these tests check the contract's shape with `assert_error` al
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
+import pytest
 from chalice.test import Client
 
+from chalicelib.bootstrap import CLOCK
+from chalicelib.services.accounts import THROTTLE_WINDOW
 from chalicelib.storage import codec
 from chalicelib.storage.models import CodeItem
 from tests import factories
@@ -29,6 +33,21 @@ from tests.e2e.http import (
 
 MOBILE = "13952044797"
 FULL_WIDTH_SEVEN, ARABIC_INDIC_SEVEN = "\uff17", "\u0667"
+
+
+@pytest.fixture(autouse=True)
+def _clock_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service clock is process-wide: put it back after each test."""
+    monkeypatch.setattr(CLOCK, "_offset", CLOCK._offset)
+
+
+def at_a_window_start(client: Client) -> None:
+    """Move the service clock to just after a 15-minute throttle window begins (R-ACC-2), so the
+    counts of one test never straddle two windows."""
+    now = datetime.fromisoformat(call(client, "POST", "/_test/clock", {"advance_seconds": 0}).body["now"])
+    window = int(THROTTLE_WINDOW.total_seconds())
+    ahead = window - int(now.timestamp()) % window + 1
+    assert call(client, "POST", "/_test/clock", {"advance_seconds": ahead}).status == 200
 
 
 def outbox(client: Client, to: str, kind: str | None = None) -> list[dict[str, Any]]:
@@ -76,6 +95,7 @@ def test_r_acc_6_codes_to_one_address_are_limited_whatever_the_number_of_account
     five reach it; then 429 TOO_MANY_ATTEMPTS with Retry-After, for a reset to it too (fails on the
     old code: the limit was per account)."""
     tokens = [new_student(client) for _ in range(3)]
+    at_a_window_start(client)
     answers = [
         call(client, "POST", "/me/login-codes", {"new_login": MOBILE}, token) for token in tokens for _ in range(5)
     ]
@@ -85,3 +105,18 @@ def test_r_acc_6_codes_to_one_address_are_limited_whatever_the_number_of_account
         assert 0 < int(refused.header("Retry-After") or 0) <= 15 * 60 + 1
     assert len(outbox(client, MOBILE, "login_change")) == 5
     assert_error(ask_reset(client, MOBILE), 429, "TOO_MANY_ATTEMPTS")
+
+
+def test_r_acc_6_a_login_change_signs_out_every_other_session(client: Client) -> None:
+    """R-ACC-6: after `PUT /me/login` the session that made it goes on and every other one is 401
+    (fails on the old code: the other session stayed signed in); the new login signs in."""
+    old, new = new_login(), new_login()
+    token = new_student(client, old)
+    other = log_in(client, old)
+    assert call(client, "POST", "/me/login-codes", {"new_login": new}, token).status == 202
+    code = outbox(client, new, "login_change")[-1]["code"]
+    changed = call(client, "PUT", "/me/login", {"new_login": new, "code": code, "password": STUDENT_PASSWORD}, token)
+    assert (changed.status, changed.body) == (200, {"login": new}), changed.text
+    assert call(client, "GET", "/me", token=token).body["login"] == new
+    assert_error(call(client, "GET", "/me", token=other), 401, "UNAUTHENTICATED")
+    assert call(client, "GET", "/me", token=log_in(client, new)).status == 200

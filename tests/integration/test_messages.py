@@ -24,7 +24,7 @@ from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.messaging.settings import senders_from
 from chalicelib.services.messages import GIVE_UP_AFTER_ATTEMPTS, Messaging, deliver, retry_at, send_due
-from chalicelib.services.ports import MessageNotSent
+from chalicelib.services.ports import MessageNotSent, Session
 from chalicelib.services.recovery import code_digest, request_login_code
 from chalicelib.storage.messages import DynamoOutbox
 from chalicelib.storage.models import OutboxItem
@@ -164,11 +164,12 @@ def test_r_acc_4_two_accounts_take_one_new_login_at_once_one_gets_it(local_table
     codes = []
     for n, account in enumerate(accounts):
         built.accounts.accounts.create(account)
+        built.accounts.sessions.save(Session(f"token{n}", account.account_id, NOW + timedelta(hours=2)))
         codes.append(_code(account, "222222", "13900001111"))
         built.recovery.codes.issue(codes[-1], message(f"login#{n}"))
 
     def use(n: int) -> Callable[[], str]:
-        return lambda: built.recovery.codes.change_login(codes[n], accounts[n].login, NOW) or "ok"
+        return lambda: built.recovery.codes.change_login(codes[n], accounts[n].login, NOW, f"token{n}", 0) or "ok"
 
     outcomes = Counter(outcome(result) for result in all_at_once([use(0), use(1)]))
     assert outcomes == {"ok": 1, "LoginTaken": 1}, outcomes

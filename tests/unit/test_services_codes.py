@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts
+from chalicelib.domain.errors import InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts, Unauthenticated
 from chalicelib.domain.messages import Message
 from chalicelib.domain.province import StaffMember
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
@@ -73,6 +73,11 @@ def student(ctx: RecoveryContext, login: str = EMAIL) -> Account:
     account = ctx.accounts.accounts.by_login(login)
     assert account is not None
     return account
+
+
+def log_in(ctx: RecoveryContext, login: str = EMAIL) -> str:
+    captcha = accounts_svc.issue_captcha(ctx.accounts)
+    return accounts_svc.log_in(ctx.accounts, login, PASSWORD, captcha.captcha_id, captcha.answer, CLIENT).token
 
 
 def ask_reset(ctx: RecoveryContext, login: str, client: str = CLIENT) -> None:
@@ -206,3 +211,24 @@ def test_r_acc_6_codes_are_limited_per_client_across_addresses_and_kinds(
         ask_reset(codes, "someone-else@example.com", client="10.9.9.9")
     ask_login_code(codes, asker, MOBILE, client="10.9.9.10")
     assert len(sent(world, MOBILE)) == 1
+
+
+# A login change ends the other sessions
+
+
+def test_r_acc_6_a_login_change_ends_every_other_session_and_keeps_the_one_that_made_it(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    """Two sessions (a phone, a shared computer); the change made on the phone signs the other
+    out and the phone stays in (fails on the old code: the other session stayed signed in)."""
+    student(codes, EMAIL)
+    phone, other = log_in(codes), log_in(codes)
+    account = accounts_svc.authenticate(codes.accounts, phone)
+    ask_login_code(codes, account, MOBILE)
+    code = sent(world, MOBILE)[-1].code
+    assert code is not None
+    assert recovery.change_login(codes, account, MOBILE, code, PASSWORD, phone) == MOBILE
+    assert accounts_svc.authenticate(codes.accounts, phone).login == MOBILE
+    with pytest.raises(Unauthenticated):
+        accounts_svc.authenticate(codes.accounts, other)
+    assert log_in(codes, MOBILE)  # a new session works as before
