@@ -139,12 +139,13 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         session_seconds=config.session_seconds,
     )
     catalogs = repo.DynamoCatalog()
+    keys = ProvinceKeys(key_ring_reader(config))  # ID numbers (decision 0013) and codes (0024)
     registration = RegistrationContext(
         catalogs=catalogs,
         roll=repo.DynamoRoll(),
         reviews=repo.DynamoReviews(),
         registrations=DynamoRegistrations(),
-        identities=ProvinceKeys(key_ring_reader(config)),
+        identities=keys,
         clock=clock,
         accounts=accounts.accounts,
         queue=queue,
@@ -162,7 +163,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     )
     province = DynamoProvince()
     codes = DynamoRecovery()
-    recovery = RecoveryContext(accounts, codes)
+    recovery = RecoveryContext(accounts, codes, keys)
     loading = ProvinceLoading(
         province,
         accounts.accounts,

@@ -354,6 +354,14 @@ class FakeThrottle:
         with self.db.lock:
             return self.db.throttle.get((key, int(window_ends.timestamp())), 0)
 
+    def take(self, key: str, window_ends: datetime, limit: int) -> bool:
+        slot = (key, int(window_ends.timestamp()))
+        with self.db.lock:
+            if self.db.throttle.get(slot, 0) >= limit:
+                return False
+            self.db.throttle[slot] = self.db.throttle.get(slot, 0) + 1
+            return True
+
 
 class FakeReviews:
     def __init__(self, db: FakeDatabase) -> None:

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from chalicelib.domain.errors import InvalidLogin, WeakPassword
 
+# Explicit ASCII classes (R-ACC-6): `\d` and `\w` match any script's digits and letters, so
+# `1395204479` and a full-width seven (U+FF17) would be another login than `13952044797`.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
-_MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # Decision 0025: read on the first password check, never at import.
 CHINESE_COMMON_PASSWORDS = Path(__file__).with_name("data") / "common_passwords_zh.txt"
 

@@ -88,6 +88,13 @@ class IdentityKeys(Protocol):
         (`mark`); IdentityKeyUnavailable when no key at hand matches it (decision 0013)."""
 
 
+class CodeKeys(Protocol):
+    def code_digest(self, text: str, version: str | None = None) -> str | None:
+        """A one-time code's keyed hash, `<version>:<digest>`, under the province's code key: the
+        current version's, or `version`'s (a stored code's); None when that key is gone. Raises
+        IdentityKeyUnavailable when no key can be read (R-ACC-6, decision 0024)."""
+
+
 class RollStore(Protocol):
     def candidate(self, id_type: IdType, id_digest: str) -> RollEntry | None: ...
 
@@ -107,6 +114,7 @@ class Protection:
     protect: Protect
     open_sealed: Callable[[str], str]  # only to convert digests of an older key version
     digest_under: Callable[[str, str], str]  # (number, version): to check a sealed number's old digest
+    code_keys: CodeKeys  # what a staff account's activation code is hashed with (decision 0024)
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,10 @@ class ThrottleStore(Protocol):
         """Count one failure in the window ending at `window_ends`; returns the new count."""
 
     def failures(self, key: str, window_ends: datetime) -> int: ...
+
+    def take(self, key: str, window_ends: datetime, limit: int) -> bool:
+        """Count one in the window if fewer than `limit` are counted, in one conditional write;
+        whether it was counted (R-ACC-6: codes sent, never more than the limit at once)."""
 
 
 class ReviewStore(Protocol):
@@ -394,9 +406,11 @@ class RecoveryStore(Protocol):
     def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
         """Use the code: set the password and revoke every session; InvalidCode if it was used."""
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
         """Use the code: the account's login becomes `code.target`, the old login is retired
-        (it signs nobody in, and nobody else takes it for 30 days). LoginTaken, InvalidCode."""
+        (it signs nobody in, and nobody else takes it for 30 days); the account's sessions of
+        `generation` end, but the one whose token digest is `keep` (R-ACC-6). LoginTaken,
+        InvalidCode; Unauthenticated when that session is gone."""
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         """True while an account has the login, or another account than `asking` gave it up
