@@ -56,9 +56,9 @@ class NotFound(DomainError):
 class TooManyAttempts(DomainError):
     code = "TOO_MANY_ATTEMPTS"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, what: str = "登录失败次数过多") -> None:
         self.retry_after = max(1, retry_after)
-        super().__init__(f"登录失败次数过多，请在 {self.retry_after} 秒后再试。")
+        super().__init__(f"{what}，请在 {self.retry_after} 秒后再试。")
 
 
 # Accounts (R-ACC)

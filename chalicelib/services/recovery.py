@@ -29,6 +29,9 @@ from chalicelib.services.ports import CodeKeys, RecoveryStore
 from chalicelib.services.security import digest
 
 CODES_PER_LOGIN = 5  # codes asked for by one account in a throttle window
+# What a 429 tells the student: a code request or a wrong code is not a failed login.
+CODES_SENT = "验证码发送过于频繁"
+WRONG_CODES = "验证码错误次数过多"
 CODES_PER_ADDRESS = 5  # codes sent to one address in a throttle window, whichever account asked (R-ACC-6)
 CODES_PER_CLIENT = MAX_FAILURES_PER_CLIENT  # a campus network puts thousands behind one address
 
@@ -73,7 +76,7 @@ def _count(accounts: AccountsContext, keys: dict[str, int], window_ends: datetim
     at once never pass a limit between them (a read first is only for a quick 429)."""
     for key, limit in keys.items():
         if not accounts.throttle.take(key, window_ends, limit):
-            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1)
+            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1, CODES_SENT)
 
 
 def _login_or_raw(login: str) -> str:
@@ -103,7 +106,7 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
     now = accounts.clock.now()
     # R-ACC-6: per address and per client; the address is counted whether or not it is a login
     keys = {_to_address(normalized): CODES_PER_ADDRESS, _from_client(client): CODES_PER_CLIENT}
-    window_ends = check_throttle(accounts, keys, now)
+    window_ends = check_throttle(accounts, keys, now, CODES_SENT)
     redeem_captcha(accounts, captcha_id, answer)  # first: nobody fills an address's count without captchas
     _count(accounts, keys, window_ends, now)
     account = accounts.accounts.by_login(normalized)
@@ -131,7 +134,7 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     normalized = _login_or_raw(login)
     check_password_policy(new_password, normalized)
     keys = {f"reset-code#{normalized}": WRONG_TRIES_ALLOWED, f"code-client#{client}": MAX_FAILURES_PER_CLIENT}
-    window_ends = check_throttle(accounts, keys, accounts.clock.now())
+    window_ends = check_throttle(accounts, keys, accounts.clock.now(), WRONG_CODES)
     account = accounts.accounts.by_login(normalized)
     try:
         stored = _matching_code(ctx, account, CodePurpose.PASSWORD_RESET, code)
@@ -151,7 +154,7 @@ def request_login_code(ctx: RecoveryContext, account: Account, new_login: str, c
     now = accounts.clock.now()
     asking = {f"login-code#{account.account_id}": CODES_PER_LOGIN, _from_client(client): CODES_PER_CLIENT}
     address = {_to_address(normalized): CODES_PER_ADDRESS}
-    window_ends = check_throttle(accounts, asking | address, now)
+    window_ends = check_throttle(accounts, asking | address, now, CODES_SENT)
     _count(accounts, asking, window_ends, now)
     if normalized == account.login or ctx.codes.login_in_use(normalized, now, account.account_id):
         raise LoginTaken()
@@ -167,7 +170,7 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
     normalized = normalize_login(new_login)
     now = accounts.clock.now()
     key = f"login-change#{account.account_id}"
-    window_ends = check_throttle(accounts, {key: WRONG_TRIES_ALLOWED}, now)
+    window_ends = check_throttle(accounts, {key: WRONG_TRIES_ALLOWED}, now, WRONG_CODES)
     try:
         if not accounts.passwords.verify(account.password_hash, password):
             raise BadCredentials()

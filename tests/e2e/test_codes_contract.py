@@ -103,6 +103,7 @@ def test_r_acc_6_codes_to_one_address_are_limited_whatever_the_number_of_account
     for refused in answers[5:]:
         assert_error(refused, 429, "TOO_MANY_ATTEMPTS")
         assert 0 < int(refused.header("Retry-After") or 0) <= 15 * 60 + 1
+        assert "验证码发送过于频繁" in refused.body["message"], "a code request is not a failed login"
     assert len(outbox(client, MOBILE, "login_change")) == 5
     assert_error(ask_reset(client, MOBILE), 429, "TOO_MANY_ATTEMPTS")
 
