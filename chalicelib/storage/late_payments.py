@@ -1,5 +1,6 @@
 """Late payments (R-PAY-5): a paid order whose holds went is re-reserved if its slots and seats are
-free, else claimed for a refund; each case is recorded for the school's staff."""
+free, else claimed for a refund. Either is one transaction with the payment's record (trade number,
+paid_at) and the staff's record of the case, counted (R-OPS-1): nothing is written in part."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, Settlement
+from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, Settlement, late_payment_of
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.storage import codec, figures
 from chalicelib.storage.models import LatePaymentItem, OrderItem
@@ -38,6 +39,7 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
 
         def build(txn: Txn, offered: Offered, attempt: int) -> None:
             mark_order(txn, order, OrderStatus.PAID, trade_no, now, LateOutcome.RE_RESERVED)
+            _recorded(txn, order, LateOutcome.RE_RESERVED, now)
             for hold in order.subjects:
                 options = shards[hold.hold_id]
                 taking = replace(paid[hold.hold_id], shard=options[min(attempt, len(options) - 1)])
@@ -51,17 +53,20 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
                 break
         return settled
 
-    def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool:
-        """Before asking the provider to refund: only one delivery may claim it."""
+    def claim_refund(self, order: Order, trade_no: str, now: datetime) -> Settlement:
+        """Before asking the provider to refund: one delivery claims it, with the payment's record,
+        into the refunds queue (REFUND_CLAIMED); ALREADY if the order is paid or refunded already;
+        ORDER_MOVED if it was read open and is closed since."""
 
         def build(txn: Txn) -> None:
             mark_order(txn, order, OrderStatus.REFUNDED, trade_no, now, LateOutcome.REFUND_PENDING)
+            _recorded(txn, order, LateOutcome.REFUND_PENDING, now)
 
         try:
             run(connection(), build)
-        except ConditionsFailed:
-            return False
-        return True
+        except ConditionsFailed as failed:
+            return settlement_of(failed)
+        return Settlement.REFUND_CLAIMED
 
     def set_late_outcome(self, order: Order, outcome: LateOutcome) -> None:
         actions: list[Action] = [OrderItem.late.set(outcome.value)]
@@ -79,8 +84,8 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
             OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
 
     def record_late(self, late: LatePayment) -> None:
-        """One record per order: the first is counted (R-OPS-1) in its own transaction; a retried
-        refund updates it."""
+        """The outcome of a refund, over the record its claim wrote. An order claimed before claims
+        wrote it has none yet: the first is counted (R-OPS-1), in its own transaction."""
         record = _late_item(late)
 
         def build(txn: Txn) -> None:
@@ -108,6 +113,13 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
             if isinstance(item, LatePaymentItem)
         ]
         return sorted(found, key=lambda late: late.recorded_at, reverse=True)
+
+
+def _recorded(txn: Txn, order: Order, outcome: LateOutcome, now: datetime) -> None:
+    """R-PAY-5: the staff's record, counted, in the transaction that settles the late payment. The
+    order's condition lets that happen once per order, so the record needs no condition of its own."""
+    txn.put("late", _late_item(late_payment_of(order, outcome, now)))
+    figures.late_payment(txn, order.account_id)
 
 
 def _late_item(late: LatePayment) -> LatePaymentItem:

@@ -181,9 +181,10 @@ class DynamoOrders:
         )
         return [order_from_item(item) for item in items if isinstance(item, OrderItem)]
 
-    def get(self, order_id: str) -> Order | None:
+    def get(self, order_id: str, consistent: bool = False) -> Order | None:
+        """`consistent`: as the last write left it (a settlement reading again an order that moved)."""
         try:
-            return order_from_item(OrderItem.get(f"ORDER#{order_id}", "ORDER"))
+            return order_from_item(OrderItem.get(f"ORDER#{order_id}", "ORDER", consistent_read=consistent))
         except DoesNotExist:
             return None
 
@@ -253,9 +254,12 @@ def _settled_by(build: Callable[[Txn], None]) -> Settlement:
 
 
 def settlement_of(failed: ConditionsFailed) -> Settlement:
-    """A settlement's transaction that did not commit: the order's condition failed (settled by
-    someone first), else a hold's, a slot's or a seat's."""
-    return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
+    """A settlement's transaction that did not commit, by the condition that failed: the order's
+    (someone settled it first); else the lock's, for an order read open (closed since: nothing may be
+    decided on that read); else a hold's, a slot's or a seat's."""
+    if "order" in failed.labels:
+        return Settlement.ALREADY
+    return Settlement.ORDER_MOVED if "lock" in failed.labels else Settlement.HOLDS_CHANGED
 
 
 def _claim_number(txn: Txn, order: Order) -> None:
