@@ -151,11 +151,11 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         queue=queue,
     )
     from chalicelib.payments.gateways import build_providers, https_transport
-    from chalicelib.storage.orders import DynamoOrders
+    from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
 
     transport = _plugged.get("transport", https_transport)
     payments = PaymentsContext(
-        orders=DynamoOrders(),
+        orders=DynamoOrdersWithLatePayments(),
         registrations=registration.registrations,
         providers=build_providers(payment, transport, clock),
         clock=clock,
