@@ -19,19 +19,25 @@ KNOWN_FIELDS = [
     "ticket_number", "confirm", "subject", "campus_id", "approve", "note", "advance_seconds", "provider", "bank",
 ]  # fmt: skip
 
-scalars = st.one_of(
+plain_scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
-    st.sampled_from(["resident_id", "military_officer", "CET4", "CET-SET4", "NJU-GL", factories.ZHANG.id_number]),
+    st.sampled_from(["resident_id", "military_officer", "CET4", "CET-SET4", "NJU-GL"]),
 )
-json_values = st.recursive(
-    scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=12,
-)
+
+
+def nested(leaves: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.recursive(
+        leaves,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=12,
+    )
+
+
+json_values = nested(st.one_of(plain_scalars, st.just(factories.ZHANG.id_number)))
 bodies = st.one_of(
     st.dictionaries(st.sampled_from(KNOWN_FIELDS), json_values, max_size=8),
     json_values,
@@ -134,13 +140,16 @@ ADMIN_ROUTES = [
     ("PUT", "/admin/notices/NJU"),
 ]
 ADMIN_FIELDS = ["opens_at", "closes_at", "capacity", "notice"]
+# No whole ID number here: a notice is the administrator's own text, stored as typed and shown to every
+# student, so one drawn into it would be the test, not the service, putting it at rest (decision 0013).
+admin_values = nested(plain_scalars)
 admin_bodies = st.one_of(
     st.dictionaries(
         st.sampled_from(ADMIN_FIELDS),
-        st.one_of(json_values, st.sampled_from(["2099-01-01T00:00:00+08:00", "2000-01-01T00:00:00Z", "2099-13-01"])),
+        st.one_of(admin_values, st.sampled_from(["2099-01-01T00:00:00+08:00", "2000-01-01T00:00:00Z", "2099-13-01"])),
         max_size=4,
     ),
-    json_values,
+    admin_values,
     st.binary(max_size=64),
 )
 
