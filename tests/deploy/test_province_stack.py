@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -285,6 +286,48 @@ def test_a_description_with_mistakes_is_refused_in_words() -> None:
         load("zhejiang", "cn-north-1")
     with pytest.raises(DescriptionError, match="does not exist"):
         load("atlantis", REGION)
+
+
+def test_going_live_a_province_file_that_sets_test_mode_is_refused() -> None:
+    """Decision 0026: test mode is the local stack's only; a province's description never sets it."""
+    sample = json.loads(Path("provinces/zhejiang.json").read_text())
+    for mistake in ({"environment": {"TEST_MODE": "1"}}, {"TEST_MODE": "1"}):
+        with pytest.raises(DescriptionError, match="TEST_MODE: test mode is the local stack's only"):
+            parse({**sample, **mistake})
+
+
+def test_going_live_a_template_with_test_mode_or_test_controls_is_refused(template: Json) -> None:
+    """Decision 0026: `make province` stops before writing a template whose functions set
+    TEST_MODE=1 or STACK=local, or whose API has a `/_test/` path."""
+    from province.stack import refuse_test_mode
+
+    refuse_test_mode(template)  # the stack as built passes
+    for variable, value in (("TEST_MODE", "1"), ("STACK", "local")):
+        broken = json.loads(json.dumps(template))
+        broken["Resources"]["ExpireUnpaid"]["Properties"]["Environment"]["Variables"][variable] = value
+        with pytest.raises(SystemExit, match="local stack's only"):
+            refuse_test_mode(broken)
+    broken = json.loads(json.dumps(template))
+    broken["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/_test/clock"] = {}
+    with pytest.raises(SystemExit, match="test controls"):
+        refuse_test_mode(broken)
+
+
+def test_going_live_the_package_has_no_test_controls(built: Built, template: Json) -> None:
+    """Issue 25: no `/_test/` path in the API the stack deploys, and the test-mode blueprint
+    (devstack/test_mode.py) is in no file of the Lambda package."""
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert "/health" in paths
+    assert not [path for path in paths if path.startswith("/_test")]
+    with zipfile.ZipFile(built.out / "deployment.zip") as package:
+        assert not [name for name in package.namelist() if name.startswith("devstack/") or "test_mode" in name]
+        ours = [name for name in package.namelist() if name == "app.py" or name.startswith("chalicelib/")]
+        for name in [n for n in ours if n.endswith(".py")]:
+            text = package.read(name).decode("utf-8")
+            assert '.route("/_test' not in text, name
+            assert "devstack" not in re.findall(r"^(?:from|import) (\w+)", text, re.MULTILINE), name
+    for function in resources_of(template, "AWS::Serverless::Function").values():
+        assert "STACK" not in function["Properties"]["Environment"]["Variables"]
 
 
 # --- deployed into moto's CloudFormation ----------------------------------------------------------
