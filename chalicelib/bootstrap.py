@@ -146,22 +146,23 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         session_seconds=config.session_seconds,
     )
     catalogs = repo.DynamoCatalog()
+    keys = ProvinceKeys(key_ring_reader(config))  # ID numbers (decision 0013) and codes (0024)
     registration = RegistrationContext(
         catalogs=catalogs,
         roll=repo.DynamoRoll(),
         reviews=repo.DynamoReviews(),
         registrations=DynamoRegistrations(),
-        identities=ProvinceKeys(key_ring_reader(config)),
+        identities=keys,
         clock=clock,
         accounts=accounts.accounts,
         queue=queue,
     )
     from chalicelib.payments.gateways import build_providers, https_transport
-    from chalicelib.storage.orders import DynamoOrders
+    from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
 
     transport = _plugged.get("transport", https_transport)
     payments = PaymentsContext(
-        orders=DynamoOrders(),
+        orders=DynamoOrdersWithLatePayments(),
         registrations=registration.registrations,
         providers=build_providers(payment, transport, clock),
         clock=clock,
@@ -169,7 +170,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     )
     province = DynamoProvince()
     codes = DynamoRecovery()
-    recovery = RecoveryContext(accounts, codes)
+    recovery = RecoveryContext(accounts, codes, keys)
     loading = ProvinceLoading(
         province,
         accounts.accounts,
@@ -178,7 +179,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         lambda: time.sleep(CONVERSION_SETTLE_SECONDS),
     )
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
-    waiting_room = QueueContext(registration.catalogs, queue, clock)
+    waiting_room = QueueContext(registration.catalogs, queue, clock, registration.registrations)
     waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(
         config,

@@ -59,7 +59,7 @@ def settings() -> Settings:
         # Required on Lambda (bootstrap refuses to start without it); the local stack's default.
         public_api_url=env.get("PUBLIC_API_URL", "" if env.get("AWS_LAMBDA_FUNCTION_NAME") else LOCAL_API).rstrip("/"),
         # The local stack's throwaway keys; a real stage reads its keys from PAYMENT_SECRET_NAME.
-        alipay=_configured(env, "ALIPAY_", ("APP_ID", "APP_PRIVATE_KEY", "PUBLIC_KEY", "GATEWAY_URL")),
+        alipay=_configured(env, "ALIPAY_", ("APP_ID", "SELLER_ID", "APP_PRIVATE_KEY", "PUBLIC_KEY", "GATEWAY_URL")),
         bank=_configured(env, "BANK_", ("MERCHANT_ID", "MERCHANT_KEY", "GATEWAY_URL")),
         # On a real stage the providers' settings live in this Secrets Manager secret, not above.
         payment_secret_name=env.get("PAYMENT_SECRET_NAME") or None,

@@ -103,6 +103,7 @@ class PaymentSandbox:
         self,
         *,
         app_id: str,
+        seller_id: str,
         app_public_key_pem: bytes,
         bank_merchant_id: str,
         bank_merchant_key: bytes,
@@ -123,6 +124,7 @@ class PaymentSandbox:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         self.app_id = app_id
+        self.seller_id = seller_id  # the merchant's PID, in every notification as Alipay sends it
         self.bank_merchant_id = bank_merchant_id
         self._bank_key = bank_merchant_key
         self._clock: Clock = clock or SystemClock()
@@ -186,6 +188,12 @@ class PaymentSandbox:
             trade = self._current(order_id, now)
         fields = self._alipay_notification(trade, now) if trade.provider == ALIPAY else self._bank_notification(trade)
         return urlencode(fields).encode("ascii"), FORM
+
+    def alipay_signed(self, fields: Mapping[str, str]) -> tuple[bytes, str]:
+        """Any notification fields signed with this sandbox's Alipay key (tests play a notice Alipay signed)."""
+        unsigned = {key: value for key, value in fields.items() if key != "sign"}
+        text = "&".join(f"{k}={v}" for k, v in sorted(unsigned.items()) if k not in ("sign", "sign_type") and v)
+        return urlencode({**unsigned, "sign": self._alipay_sign(text)}).encode("ascii"), FORM
 
     def redelivery_delays(self) -> list[float]:
         return [seconds * self._time_scale for seconds in ALIPAY_REDELIVERY_SECONDS]
@@ -263,6 +271,7 @@ class PaymentSandbox:
             "notify_type": "trade_status_sync",
             "notify_id": uuid.uuid4().hex,
             "app_id": self.app_id,
+            "seller_id": self.seller_id,
             "charset": "utf-8",
             "version": "1.0",
             "sign_type": "RSA2",

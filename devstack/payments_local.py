@@ -20,6 +20,7 @@ from chalicelib.services import payments
 from devstack.payment_sandbox import PaymentSandbox, SandboxRefused, UnknownTrade, new_rsa_key_pair
 
 DEMO_APP_ID = "2021000100000001"
+DEMO_SELLER_ID = "2088000100000001"  # the demo merchant's PID
 DEMO_MERCHANT = "CET-DEMO-0001"
 
 
@@ -70,6 +71,7 @@ def install_sandbox(clock: Clock, gateway_base: str) -> tuple[SandboxDriver, dic
     bank_key = secrets.token_hex(32)
     sandbox = PaymentSandbox(
         app_id=DEMO_APP_ID,
+        seller_id=DEMO_SELLER_ID,
         app_public_key_pem=app_public,
         bank_merchant_id=DEMO_MERCHANT,
         bank_merchant_key=bank_key.encode(),
@@ -77,6 +79,7 @@ def install_sandbox(clock: Clock, gateway_base: str) -> tuple[SandboxDriver, dic
     )
     settings = {
         "ALIPAY_APP_ID": DEMO_APP_ID,
+        "ALIPAY_SELLER_ID": DEMO_SELLER_ID,
         "ALIPAY_APP_PRIVATE_KEY": app_private.decode(),
         "ALIPAY_PUBLIC_KEY": sandbox.alipay_public_key_pem.decode(),
         "ALIPAY_GATEWAY_URL": f"{gateway_base}/alipay/gateway.do",

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m province load --catalog FILE.json [--roll FILE] [--scores FILE] [--staff FILE] [--prune]
     .venv/bin/python -m province overview --url URL [--url URL ...]
+    .venv/bin/python -m province recount [--dry-run]
 
 `python -m province.stack` builds and deploys a province's stack (see the Makefile's `province`).
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-COMMANDS = {"load": "province.load", "overview": "province.overview"}
+COMMANDS = {"load": "province.load", "overview": "province.overview", "recount": "province.recount"}
 
 
 def main(argv: list[str]) -> int:

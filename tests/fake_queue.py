@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.openings import OpeningProgress, QueueEntry
+from chalicelib.domain.openings import OpeningProgress, QueueClaim, QueueEntry
 
 if TYPE_CHECKING:
     from tests.fakes import FakeDatabase
@@ -20,12 +20,21 @@ class FakeQueue:
         with self.db.lock:
             return self.db.entries.get((account_id, opening_id))
 
-    def join(self, entry: QueueEntry, replacing: QueueEntry | None) -> bool:
+    def claim(self, candidate: str, opening_id: str) -> QueueClaim | None:
+        with self.db.lock:
+            return self.db.claims.get((candidate, opening_id))
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None, claimed: QueueClaim | None) -> bool:
+        if entry.candidate is None:
+            raise ValueError("an entry names its candidate (R-QUEUE-2)")
         with self.db.lock:
             held = self.db.entries.get((entry.account_id, entry.opening_id))
             if (held is None) != (replacing is None) or (held and replacing and held.round != replacing.round):
                 return False
+            if self.db.claims.get((entry.candidate, entry.opening_id)) != claimed:
+                return False
             self.db.entries[(entry.account_id, entry.opening_id)] = entry
+            self.db.claims[(entry.candidate, entry.opening_id)] = QueueClaim(entry.account_id, entry.round)
             return True
 
     def progress(self, opening_id: str, with_seed: bool) -> OpeningProgress | None:

@@ -31,7 +31,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import IdentityMark, IdType, WrappedDataKey
 from chalicelib.domain.messages import Message
-from chalicelib.domain.openings import Opening, OpeningProgress, QueueEntry, draw_seed, seed_sha256
+from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.domain.province import LoadRecord
 from chalicelib.domain.recovery import OneTimeCode
 from chalicelib.domain.registration import (
@@ -102,6 +102,7 @@ class FakeDatabase:
     progress: dict[str, OpeningProgress] = field(default_factory=dict)
     seeds: dict[str, str] = field(default_factory=dict)
     entries: dict[tuple[str, str], QueueEntry] = field(default_factory=dict)
+    claims: dict[tuple[str, str], QueueClaim] = field(default_factory=dict)  # (candidate, opening): R-QUEUE-2
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     loads: dict[str, LoadRecord] = field(default_factory=dict)
     codes: dict[tuple[str, str], OneTimeCode] = field(default_factory=dict)  # (account, purpose)
@@ -352,6 +353,14 @@ class FakeThrottle:
     def failures(self, key: str, window_ends: datetime) -> int:
         with self.db.lock:
             return self.db.throttle.get((key, int(window_ends.timestamp())), 0)
+
+    def take(self, key: str, window_ends: datetime, limit: int) -> bool:
+        slot = (key, int(window_ends.timestamp()))
+        with self.db.lock:
+            if self.db.throttle.get(slot, 0) >= limit:
+                return False
+            self.db.throttle[slot] = self.db.throttle.get(slot, 0) + 1
+            return True
 
 
 class FakeReviews:

@@ -57,6 +57,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.PaymentRefused: 409,
     e.NotPaid: 409,
     e.QueueNotOpen: 409,
+    e.RegistrationRequired: 409,
     e.CapacityBelowTaken: 409,
     e.NotAcceptable: 406,
     e.ReviewNoMatch: 422,

@@ -12,8 +12,9 @@ from chalice.app import Blueprint, Response
 from chalicelib.api.errors import contract_shaped, handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, current_request, query_param
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import Busy, InvalidRequest, NotFound
+from chalicelib.domain.errors import Busy, IdentityKeyUnavailable, InvalidRequest, NotFound
 from chalicelib.logs import logger
+from chalicelib.services.qualification import identity_keys_match
 
 bp = Blueprint(__name__)
 
@@ -33,11 +34,16 @@ def no_such_route() -> Response:
 @bp.route("/health", methods=["GET"])
 @handles_errors
 def health() -> Response:
-    """`?deep=1` also reads the table: 503 BUSY when it cannot, so a load balancer or an alarm can tell."""
+    """`?deep=1` also reads the table: 503 BUSY when it cannot, and 503 IDENTITY_KEY_UNAVAILABLE
+    when the identity key does not match the table's mark (every lookup would answer that), so a
+    load balancer or an alarm can tell."""
     deep = query_param(current_request(bp), "deep")
     if deep not in (None, "1"):
         raise InvalidRequest("deep", "只能是 1")
     if deep and not services().province.reachable():
         logger().error("deep health check: the table did not answer")
         raise Busy("数据暂时无法访问，请稍后再试。")
+    if deep and not identity_keys_match(services().registration):
+        logger().error("deep health check: the identity key does not match the table's mark")
+        raise IdentityKeyUnavailable()
     return json_response({"status": "ok"})

@@ -11,7 +11,7 @@ from chalicelib.api.accounts import signed_in
 from chalicelib.api.errors import busy_retry_after, handles_errors, json_response, overloaded
 from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import NotAcceptable
+from chalicelib.domain.errors import Busy, NotAcceptable
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
 from chalicelib.metrics import count
@@ -114,8 +114,9 @@ def _notify(provider_name: str) -> Response:
         ack = payments.handle_notification(services().payments, provider_name, body, content_type)
     except Exception as error:
         # The provider reads anything but its success reply as "deliver again later": nothing is lost.
+        # Busy: the payment could not be recorded yet (R-PAY-5, an order that kept moving under it).
         text: dict[str, str | list[str]] = {"Content-Type": "text/plain; charset=utf-8"}
-        if overloaded(error):
+        if isinstance(error, Busy) or overloaded(error):
             logger().warning("database overloaded", extra={"provider": provider_name, "error": type(error).__name__})
             count("PaymentNotifications", provider=provider_name, outcome="busy")
             return Response(body="fail", status_code=503, headers={**text, "Retry-After": busy_retry_after()})

@@ -6,7 +6,15 @@ from chalice.app import Blueprint, Request, Response
 
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, client_address, current_request, json_body, new_password, text
+from chalicelib.api.requests import (
+    BODY_TYPES,
+    bearer_token,
+    client_address,
+    current_request,
+    json_body,
+    new_password,
+    text,
+)
 from chalicelib.bootstrap import services
 from chalicelib.services import recovery
 
@@ -51,7 +59,10 @@ def confirm_reset() -> Response:
 @handles_errors
 def request_login_code() -> Response:
     account = signed_in()
-    recovery.request_login_code(services().recovery, account, text(json_body(_request()), "new_login"))
+    request = _request()
+    recovery.request_login_code(
+        services().recovery, account, text(json_body(request), "new_login"), client_address(request)
+    )
     return json_response({}, 202)
 
 
@@ -59,12 +70,14 @@ def request_login_code() -> Response:
 @handles_errors
 def change_login() -> Response:
     account = signed_in()
-    body = json_body(_request())
+    request = _request()
+    body = json_body(request)
     login = recovery.change_login(
         services().recovery,
         account,
         text(body, "new_login"),
         text(body, "code", 16),
         text(body, "password", 128),
+        bearer_token(request) or "",  # signed in: there is one
     )
     return json_response({"login": login})

@@ -27,7 +27,9 @@ def _request() -> Request:
 @handles_errors
 def list_reviews() -> Response:
     school_id = require_staff(signed_in())
-    raw = query_param(_request(), "status") or ReviewStatus.PENDING.value
+    raw = query_param(_request(), "status")
+    if raw is None:  # absent: pending; present, even empty, it must be a status (api.md: INVALID_REQUEST)
+        raw = ReviewStatus.PENDING.value
     try:
         status = ReviewStatus(raw)
     except ValueError:

@@ -7,11 +7,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 from chalicelib.domain.errors import InvalidLogin, WeakPassword
 
+# Explicit ASCII classes (R-ACC-6): `\d` and `\w` match any script's digits and letters, so
+# `1395204479` and a full-width seven (U+FF17) would be another login than `13952044797`.
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}")
-_MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MAINLAND_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+# Decision 0025: read on the first password check, never at import.
+CHINESE_COMMON_PASSWORDS = Path(__file__).with_name("data") / "common_passwords_zh.txt"
 
 
 class Role(StrEnum):
@@ -68,8 +73,9 @@ def check_password_policy(password: str, login: str) -> None:
     - it is not mostly one repeated character or whitespace: decided (decision 0014), "mostly" is
       more than half of the characters (letters compared without case), so `aaaaaaa1`, `1111111a`
       and eight blanks are refused while `A1A1A1A1` is left to the other checks;
-    - it is not among commonly used passwords: the 30,000 most common of the zxcvbn library's list,
-      compared without case (`Password1` is `password1`).
+    - it is not among commonly used passwords: the 30,000 most common of the zxcvbn library's list
+      and the Chinese lists of decision 0025 (the 12306 and CSDN leaks' tops), compared without case
+      (`Password1` is `password1`).
     """
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise WeakPassword(f"密码须为 {MIN_PASSWORD} 至 {MAX_PASSWORD} 位。")
@@ -97,7 +103,14 @@ def is_common_password(password: str) -> bool:
 
 @functools.cache
 def _common_passwords() -> frozenset[str]:
-    """Read once per process, on the first check: the list is not loaded when the app is imported."""
+    """Read once per process, on the first check: the lists are not loaded when the app is imported."""
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-    return frozenset(FREQUENCY_LISTS["passwords"])
+    return frozenset(FREQUENCY_LISTS["passwords"]) | chinese_common_passwords()
+
+
+def chinese_common_passwords() -> frozenset[str]:
+    """Decision 0025: the tops of the 12306 and CSDN leaks, shipped beside this module (no package carries one)."""
+    text = CHINESE_COMMON_PASSWORDS.read_text(encoding="utf-8")
+    lines = (line.strip().lower() for line in text.splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))

@@ -56,9 +56,9 @@ class NotFound(DomainError):
 class TooManyAttempts(DomainError):
     code = "TOO_MANY_ATTEMPTS"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, what: str = "登录失败次数过多") -> None:
         self.retry_after = max(1, retry_after)
-        super().__init__(f"登录失败次数过多，请在 {self.retry_after} 秒后再试。")
+        super().__init__(f"{what}，请在 {self.retry_after} 秒后再试。")
 
 
 # Accounts (R-ACC)
@@ -244,6 +244,13 @@ class NotAcceptable(DomainError):
 class QueueNotOpen(DomainError):
     code = "QUEUE_NOT_OPEN"
     message = "该场次的排队尚未开始或已经结束，请留意开放时间。"
+
+
+class RegistrationRequired(DomainError):
+    """R-QUEUE-2 (amended): the queue is per candidate, so joining needs the bound registration."""
+
+    code = "REGISTRATION_REQUIRED"
+    message = "加入排队前请先保存报名信息：排队按考生计，每名考生每个场次只有一个位置。"
 
 
 class NotAdmitted(DomainError):

@@ -97,7 +97,9 @@ class OpeningProgress:
 
 @dataclass(frozen=True)
 class QueueEntry:
-    """A student's place in one opening's queue; `round` counts re-joins after a lapse."""
+    """A candidate's place in one opening's queue, in the partition of the account that joined
+    (its id is the place key's message, R-QUEUE-3); `round` counts that account's entries for the
+    opening (a re-join after a lapse, or a new candidate bound to the account, R-BIND-4)."""
 
     account_id: str
     opening_id: str
@@ -106,6 +108,7 @@ class QueueEntry:
     position: int | None = None
     admitted_at: datetime | None = None
     admitted_until: datetime | None = None
+    candidate: str | None = None  # the candidate's key (R-QUEUE-2); None on entries older than the rule
 
     def state(self, now: datetime) -> EntryState:
         if self.admitted_until is None:
@@ -117,7 +120,25 @@ class QueueEntry:
 
     def rejoined(self, now: datetime) -> QueueEntry:
         """R-QUEUE-4: a lapsed admission joins again at the back, as a new arrival."""
-        return QueueEntry(self.account_id, self.opening_id, now, self.round + 1)
+        return QueueEntry(self.account_id, self.opening_id, now, self.round + 1, candidate=self.candidate)
+
+
+@dataclass(frozen=True)
+class QueueClaim:
+    """R-QUEUE-2 (amended): the one entry a candidate has in an opening, whatever the account:
+    the account whose partition holds it and that entry's `round`."""
+
+    account_id: str
+    round: int
+
+    def names(self, entry: QueueEntry | None, candidate: str) -> bool:
+        """True if `entry` is the one this claim stands for (not an older or another candidate's)."""
+        return (
+            entry is not None
+            and entry.account_id == self.account_id
+            and entry.round == self.round
+            and entry.candidate == candidate
+        )
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,10 @@ class Settlement(StrEnum):
     """What one attempt to settle a paid order found."""
 
     PAID = "paid"  # the holds were there: they are paid now
-    ALREADY = "already"  # someone settled this order first: nothing changes
+    ALREADY = "already"  # someone settled this order first (paid or refunded): nothing changes
     HOLDS_CHANGED = "holds_changed"  # a hold expired and went: the late-payment path (R-PAY-5)
+    ORDER_MOVED = "order_moved"  # read open, closed since: nothing changed; try again on the order as it is
+    REFUND_CLAIMED = "refund_claimed"  # R-PAY-5: refunded, in the refunds queue until the provider confirms
 
 
 class LateOutcome(StrEnum):
@@ -78,6 +80,13 @@ class LatePayment:
 def payable(registration: Registration, now: datetime) -> tuple[ChosenSubject, ...]:
     """R-PAY-2: every live unpaid subject, paid together."""
     return tuple(s for s in registration.live_subjects(now) if s.status is SubjectStatus.UNPAID)
+
+
+def late_payment_of(order: Order, outcome: LateOutcome, at: datetime) -> LatePayment:
+    """R-PAY-5: what the school's staff see of a late payment, from the order's own snapshot."""
+    name = order.candidate.name if order.candidate else ""
+    masked = order.candidate.masked_id if order.candidate else ""
+    return LatePayment(order.order_id, order.school_id, order.account_id, name, masked, order.amount, outcome, at)
 
 
 def order_deadline(subjects: tuple[ChosenSubject, ...]) -> datetime:

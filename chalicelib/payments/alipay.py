@@ -48,6 +48,9 @@ TRADE_STATES: Final[Mapping[str, TradeState]] = {
     "TRADE_CLOSED": TradeState.CLOSED,  # unpaid and closed or timed out, or paid then fully refunded
 }
 
+# An Alipay merchant's PID (partner id), as `seller_id` carries it.
+SELLER_ID: Final = re.compile(r"2088[0-9]{12}")
+
 SUCCESS: Final = "10000"
 TRADE_NOT_EXIST: Final = "ACQ.TRADE_NOT_EXIST"
 # The trade is not in a state that allows the call (paid when closing, unpaid or closed when refunding).
@@ -148,7 +151,11 @@ def json_members(text: str) -> dict[str, tuple[object, str]]:
 
 
 class AlipayProvider:
-    """The `PaymentProvider` for Alipay. Configure `gateway_url` as `https://openapi.alipay.com/gateway.do`."""
+    """The `PaymentProvider` for Alipay. Configure `gateway_url` as `https://openapi.alipay.com/gateway.do`.
+
+    `seller_id` is the province's merchant (its PID): Alipay's notification documentation asks to check
+    `out_trade_no`, `total_amount`, `seller_id` and `app_id`, since a key may sign for more than one merchant.
+    """
 
     name = "alipay"
 
@@ -161,8 +168,13 @@ class AlipayProvider:
         transport: Transport,
         wap: bool = False,
         clock: Clock | None = None,
+        *,
+        seller_id: str,
     ) -> None:
+        if not SELLER_ID.fullmatch(seller_id):
+            raise ValueError("seller_id is the merchant's PID: 2088 and 12 digits")
         self.app_id = app_id
+        self.seller_id = seller_id
         self._app_key = load_private_key(app_private_key_pem)
         self._alipay_key = load_public_key(alipay_public_key_pem)
         self._gateway_url = gateway_url
@@ -205,6 +217,9 @@ class AlipayProvider:
             raise NotificationRejected("bad signature")
         if fields.get("app_id") != self.app_id:
             raise NotificationRejected(f"not our app_id: {fields.get('app_id')}")
+        if fields.get("seller_id") != self.seller_id:
+            # Never the value: a seller_id may be a person's Alipay user id.
+            raise NotificationRejected("missing seller_id" if not fields.get("seller_id") else "not our seller_id")
         if fields.get("charset", "utf-8").lower() != "utf-8":
             raise NotificationRejected(f"unexpected charset: {fields['charset']}")
         order_id = _required(fields, "out_trade_no")

@@ -34,6 +34,7 @@ def build_providers(config: PaymentSettings, transport: Transport, clock: Clock)
     if config.alipay:
         providers["alipay"] = AlipayProvider(
             app_id=config.alipay["app_id"],
+            seller_id=config.alipay["seller_id"],
             app_private_key_pem=config.alipay["app_private_key"].encode(),
             alipay_public_key_pem=config.alipay["public_key"].encode(),
             gateway_url=config.alipay["gateway_url"],

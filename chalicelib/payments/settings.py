@@ -2,9 +2,9 @@
 environment on the local stack. The secret is read through Powertools Parameters and cached for
 SECRET_MAX_AGE_SECONDS, so a rotated key is in use within minutes, with no redeploy.
 
-The secret is JSON: {"alipay": {"app_id", "app_private_key", "public_key", "gateway_url"},
+The secret is JSON: {"alipay": {"app_id", "seller_id", "app_private_key", "public_key", "gateway_url"},
 "bank": {"merchant_id", "merchant_key", "gateway_url"}}; a provider with any field missing is not
-offered.
+offered, nor is Alipay with a `seller_id` that is no merchant PID (2088 and 12 digits).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from chalicelib.config import Settings
 from chalicelib.logs import logger
+from chalicelib.payments.alipay import SELLER_ID
 from chalicelib.secret_store import json_secret
 
-ALIPAY_FIELDS = ("app_id", "app_private_key", "public_key", "gateway_url")
+ALIPAY_FIELDS = ("app_id", "seller_id", "app_private_key", "public_key", "gateway_url")
 BANK_FIELDS = ("merchant_id", "merchant_key", "gateway_url")
 SECRET_MAX_AGE_SECONDS = 300
 RETRY_AFTER_FAILURE_SECONDS = 60
@@ -62,9 +63,11 @@ def _read_secret(name: str) -> PaymentSettings | None:
     secret = json_secret(name, SECRET_MAX_AGE_SECONDS, unreadable)
     if secret is None:
         return None
-    return PaymentSettings(
-        _complete(secret.get("alipay"), ALIPAY_FIELDS, "alipay"), _complete(secret.get("bank"), BANK_FIELDS, "bank")
-    )
+    alipay = _complete(secret.get("alipay"), ALIPAY_FIELDS, "alipay")
+    if alipay and not SELLER_ID.fullmatch(alipay["seller_id"]):
+        logger().error("payment secret: provider not offered", extra={"provider": "alipay", "malformed": ["seller_id"]})
+        alipay = {}
+    return PaymentSettings(alipay, _complete(secret.get("bank"), BANK_FIELDS, "bank"))
 
 
 def _complete(values: object, names: tuple[str, ...], provider: str) -> dict[str, str]:

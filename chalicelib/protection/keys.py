@@ -19,6 +19,9 @@ from chalicelib.domain.identity import IdentityMark
 
 _NUMBER = b"cet-registration/id-number\x00"  # domain separation: these keys hash nothing else
 _CHECK = b"cet-registration/key-check"
+# One-time codes (R-ACC-6, decision 0024) are hashed under a key derived from the same key with
+# this label: the province's secret serves both, and neither digest can stand for the other.
+_CODE_KEY = b"cet-registration/one-time-code-key"
 MIN_KEY_BYTES = 32
 
 
@@ -46,6 +49,17 @@ class KeyRing:
         if key is None:
             raise IdentityKeyUnavailable()
         mac = hmac.new(key, _NUMBER + id_number.encode(), hashlib.sha256).digest()
+        return f"{used}:{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+
+    def code_digest(self, text: str, version: str | None = None) -> str:
+        """A one-time code (with its account and purpose) as HMAC-SHA256 under the code key derived
+        from the version's key: `<version>:<base64url>`; without the key, 10^6 guesses find nothing."""
+        used = version or self.current
+        key = self.keys.get(used)
+        if key is None:
+            raise IdentityKeyUnavailable()
+        code_key = hmac.new(key, _CODE_KEY, hashlib.sha256).digest()
+        mac = hmac.new(code_key, text.encode(), hashlib.sha256).digest()
         return f"{used}:{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
 
     def check(self, version: str) -> str:

@@ -15,4 +15,4 @@ def protection(ring: KeyRing, wrapper: envelope.KeyWrapper, wrapped_keys: envelo
         return ProtectedId(ring.digest(number), mask_id_number(number), envelope.seal(data_key, number))
 
     wrapped = WrappedDataKey(data_key.key_id, data_key.wrapped, data_key.wrapped_by)
-    return Protection(ring.mark(), wrapped, protect, envelope.Opener(wrapper, wrapped_keys).open, ring.digest)
+    return Protection(ring.mark(), wrapped, protect, envelope.Opener(wrapper, wrapped_keys).open, ring.digest, ring)

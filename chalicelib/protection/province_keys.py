@@ -41,6 +41,21 @@ class ProvinceKeys:
         ring = self._matching(mark)
         return ring.digest(id_number, mark.version)
 
+    def code_digest(self, text: str, version: str | None = None) -> str | None:
+        """A one-time code's keyed hash (CodeKeys port, decision 0024): under the current version,
+        or the one a stored code names; None when that version is no longer in the ring."""
+        ring = self._current(force=False)
+        if ring is not None and version is not None and version not in ring.keys:
+            with self._lock:
+                due = time.monotonic() - self._refreshed_at >= REFRESH_AT_MOST_EVERY_SECONDS
+            ring = self._current(force=True) if due else ring
+        if ring is None:
+            logger().error("codes: no key to hash one-time codes with (IDENTITY_SECRET_NAME)")
+            raise IdentityKeyUnavailable()
+        if version is not None and version not in ring.keys:
+            return None
+        return ring.code_digest(text, version)
+
     def _matching(self, mark: IdentityMark) -> KeyRing:
         ring = self._current(force=False)
         matched = self._matched

@@ -108,11 +108,13 @@ def _window_ends(now: datetime) -> datetime:
     return datetime.fromtimestamp(start + window, tz=now.tzinfo)
 
 
-def check_throttle(ctx: AccountsContext, keys: dict[str, int], now: datetime) -> datetime:
+def check_throttle(
+    ctx: AccountsContext, keys: dict[str, int], now: datetime, what: str = "登录失败次数过多"
+) -> datetime:
     window_ends = _window_ends(now)
     for key, limit in keys.items():
         if ctx.throttle.failures(key, window_ends) >= limit:
-            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1)
+            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1, what)
     return window_ends
 
 

@@ -8,19 +8,20 @@ from datetime import datetime
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Busy, NotFound, QueueNotOpen
+from chalicelib.domain.errors import Busy, NotFound, QueueNotOpen, RegistrationRequired
 from chalicelib.domain.openings import (
     EntryState,
     Opening,
     OpeningProgress,
     OpeningState,
+    QueueClaim,
     QueueEntry,
     Standing,
     check_admission,
     openings_at,
     standing,
 )
-from chalicelib.services.ports import CatalogStore, QueueStore
+from chalicelib.services.ports import AccountFile, AccountFiles, CatalogStore, QueueStore
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class QueueContext:
     catalogs: CatalogStore
     queue: QueueStore
     clock: Clock
+    files: AccountFiles  # the account's partition: its registration (the candidate) and entries
 
 
 @dataclass(frozen=True)
@@ -65,28 +67,70 @@ def _opening(ctx: QueueContext, opening_id: str) -> Opening:
 
 
 def join(ctx: QueueContext, account: Account, opening_id: str) -> Joined:
-    """R-QUEUE-2: once each; R-QUEUE-4: a lapsed admission joins again at the back."""
+    """R-QUEUE-2 (amended): once per candidate, whatever the account: joining needs the bound
+    registration, and an account of a candidate already queued from another account (the binding
+    moved, R-BIND-4) is answered with that entry (200). R-QUEUE-4: a lapsed admission joins again
+    at the back."""
     opening = _opening(ctx, opening_id)
     now = ctx.clock.now()
     if not opening.queue_open(now):
         raise QueueNotOpen()
-    first = QueueEntry(account.account_id, opening.id, now)
-    if ctx.queue.join(first, None):  # the usual case: one conditional put
-        return Joined(opening, first, created=True)
+    file = ctx.files.file(account.account_id)  # one Query: the registration and the account's entries
+    registration = file.registration
+    if registration is None or registration.is_gone(now):
+        raise RegistrationRequired()
+    candidate = registration.candidate.key
+    if opening.id not in file.queue_entries:  # the usual case: one transaction, entry and claim
+        first = QueueEntry(account.account_id, opening.id, now, candidate=candidate)
+        if ctx.queue.join(first, None, None):
+            return Joined(opening, first, created=True)
     for _ in range(3):
-        held = ctx.queue.entry(account.account_id, opening.id)
-        if held is None:  # removed meanwhile: join as new
-            if ctx.queue.join(first, None):
-                return Joined(opening, first, created=True)
-            continue
-        if held.state(now) is not EntryState.LAPSED:
+        own = ctx.queue.entry(account.account_id, opening.id)
+        claim = ctx.queue.claim(candidate, opening.id)
+        held = _claimed(ctx.queue, candidate, opening.id, claim, own)
+        if held is not None and held.state(now) is not EntryState.LAPSED:
             return Joined(opening, held, created=False)
-        if ctx.queue.join(held.rejoined(now), held):
-            return Joined(opening, held.rejoined(now), created=True)
-    held = ctx.queue.entry(account.account_id, opening.id)  # another tab keeps re-joining: show it
+        # none yet, or lapsed: a new arrival, in this account's partition (at the back, R-QUEUE-4)
+        new = QueueEntry(account.account_id, opening.id, now, own.round + 1 if own else 0, candidate=candidate)
+        if ctx.queue.join(new, own, claim):
+            return Joined(opening, new, created=True)
+    own = ctx.queue.entry(account.account_id, opening.id)  # other tabs keep re-joining: show theirs
+    held = _claimed(ctx.queue, candidate, opening.id, ctx.queue.claim(candidate, opening.id), own)
     if held is None:
         raise Busy()
     return Joined(opening, held, created=False)
+
+
+def _claimed(
+    queue: QueueStore, candidate: str, opening_id: str, claim: QueueClaim | None, own: QueueEntry | None
+) -> QueueEntry | None:
+    """The candidate's entry: the one its claim names (`own` when it is in this account's
+    partition); without a claim, an entry written before entries named their candidate."""
+    if claim is None:
+        return own if own is not None and own.candidate is None else None
+    entry = own if own is not None and own.account_id == claim.account_id else queue.entry(claim.account_id, opening_id)
+    return entry if claim.names(entry, candidate) else None
+
+
+def candidates_entry(queue: QueueStore, file: AccountFile, opening_id: str, now: datetime) -> QueueEntry | None:
+    """The entry that stands for the account in an opening: its bound candidate's (R-QUEUE-2),
+    which is found in the partition already read when the account joined for it, else through
+    the candidate's claim (it joined from an account bound before, R-BIND-4); without a bound
+    candidate, the account's own entry."""
+    own = file.queue_entries.get(opening_id)
+    registration = file.registration
+    if registration is None or registration.is_gone(now):
+        return own
+    candidate = registration.candidate.key
+    mine = own if own is not None and own.candidate in (candidate, None) else None
+    if mine is not None and mine.state(now) is not EntryState.LAPSED:
+        return mine  # a live entry is always the candidate's claimed one: no read
+    claim = queue.claim(candidate, opening_id)
+    if claim is not None:
+        entry = queue.entry(claim.account_id, opening_id)
+        if claim.names(entry, candidate):
+            return entry
+    return mine
 
 
 def standing_of(ctx: QueueContext, opening: Opening, entry: QueueEntry) -> Standing:
@@ -96,7 +140,7 @@ def standing_of(ctx: QueueContext, opening: Opening, entry: QueueEntry) -> Stand
 
 def current_entry(ctx: QueueContext, account: Account, opening_id: str) -> tuple[Opening, Standing]:
     opening = _opening(ctx, opening_id)
-    entry = ctx.queue.entry(account.account_id, opening.id)
+    entry = candidates_entry(ctx.queue, ctx.files.file(account.account_id), opening.id, ctx.clock.now())
     if entry is None:
         raise NotFound("您还没有加入这个场次的排队。")
     return opening, standing_of(ctx, opening, entry)
@@ -107,7 +151,13 @@ def check_oral_admission(
 ) -> None:
     """R-QUEUE-1/5 for an oral choice at `campus_id`: each opening of the campus whose queue
     window is open asks for a live admission; `entry_of(opening_id)` is the student's entry (the
-    grab passes the one its partition read found, decision 0019)."""
+    grab passes `admissions`, decision 0019)."""
     for opening in openings_at(openings, campus_id):
         if opening.queue_open(now):
             check_admission(opening, entry_of(opening.id), now)
+
+
+def admissions(queue: QueueStore, file: AccountFile, now: datetime) -> Callable[[str], QueueEntry | None]:
+    """For the grab: the bound candidate's entry per opening, from the partition it read already
+    (no read when the account joined for its candidate), else through the candidate's claim."""
+    return lambda opening_id: candidates_entry(queue, file, opening_id, now)

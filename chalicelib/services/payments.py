@@ -37,6 +37,7 @@ from chalicelib.domain.orders import (
     Receipt,
     ReceiptLine,
     Settlement,
+    late_payment_of,
     newest_first,
     order_deadline,
     order_number,
@@ -59,17 +60,21 @@ from chalicelib.services.ports import RegistrationStore
 RECONCILE_AFTER = timedelta(minutes=5)
 # R-PAY-6: a drawn number taken already is drawn again; 10^8 a day makes a second miss rare.
 NUMBER_DRAWS = 8
+# R-PAY-5: an order read open and closed before its payment settled is read again, and the settlement
+# tried on it as it is. Closed moves on only to paid or refunded, so a second read is the last that
+# can be needed; past these, BUSY (the provider delivers again).
+FRESH_READS = 3
 PROVIDER_NAMES = {"alipay": "支付宝", "bank": "网银（首信易支付）"}
 
 
 class OrderStore(Protocol):
     def create(self, order: Order) -> None: ...
-    def get(self, order_id: str) -> Order | None: ...
+    def get(self, order_id: str, consistent: bool = False) -> Order | None: ...
     def open_order_of(self, account_id: str) -> str | None: ...
     def close(self, order: Order) -> bool: ...
     def settle(self, order: Order, trade_no: str, now: datetime) -> Settlement: ...
     def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> Settlement: ...
-    def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool: ...
+    def claim_refund(self, order: Order, trade_no: str, now: datetime) -> Settlement: ...
     def set_late_outcome(self, order: Order, outcome: LateOutcome) -> None: ...
     def record_late(self, late: LatePayment) -> None: ...
     def late_payments(self, school_id: str) -> list[LatePayment]: ...
@@ -291,29 +296,52 @@ def apply_trade(ctx: PaymentsContext, order: Order, state: TradeState, trade_no:
     if state is not TradeState.PAID or (amount is not None and amount != order.amount):
         return
     now = ctx.clock.now()
-    outcome = ctx.orders.settle(order, trade_no, now)
+    outcome, order = _as_it_is(ctx, order, lambda current: ctx.orders.settle(current, trade_no, now))
     count("OrderSettlements", outcome=outcome.value, provider=order.provider)  # paid, already, holds_changed
     if outcome is not Settlement.HOLDS_CHANGED:
         return
     _late_payment(ctx, order, trade_no, now)
 
 
+def _as_it_is(ctx: PaymentsContext, order: Order, attempt: Callable[[Order], Settlement]) -> tuple[Settlement, Order]:
+    """A settlement never acts on a stale read of the order: one read open and closed since (by the
+    expiry path, or the student's next order) is read again and the settlement tried on it as it is
+    now. Raises Busy past FRESH_READS, nothing written: a notification is answered 503 and comes
+    again, never acknowledged for a payment not recorded."""
+    for _ in range(FRESH_READS):
+        outcome = attempt(order)
+        if outcome is not Settlement.ORDER_MOVED:
+            return outcome, order
+        logger().info("order moved while settling", extra={"order_id": order.order_id, "read": order.status.value})
+        order = ctx.orders.get(order.order_id, consistent=True) or order
+    raise Busy()
+
+
 def _late_payment(ctx: PaymentsContext, order: Order, trade_no: str, now: datetime) -> None:
-    """R-PAY-5: re-reserve if the seats are free, else refund; staff see every such case."""
+    """R-PAY-5: re-reserve if the seats are free, else claim a refund, each in one transaction with the
+    payment's record and the staff's record of the case; then the provider refunds."""
     existing = ctx.registrations.get(order.account_id)
     registration = existing or _saved_again(ctx, order, now)
     if registration is not None:
-        outcome = ctx.orders.re_reserve(order, registration, trade_no, now)
+        try:
+            outcome, order = _as_it_is(
+                ctx, order, lambda current: ctx.orders.re_reserve(current, registration, trade_no, now)
+            )
+        except Busy:
+            outcome = Settlement.ORDER_MOVED
         if outcome is Settlement.PAID:
-            _record_late(ctx, order, LateOutcome.RE_RESERVED, now)
+            _told_late(order, LateOutcome.RE_RESERVED)
             return
         if existing is None:  # saved again only for this payment: undone
             with contextlib.suppress(NotFound):
                 ctx.registrations.delete_registration(registration, now)
+        if outcome is Settlement.ORDER_MOVED:
+            raise Busy()
         if outcome is Settlement.ALREADY:
             return
-    if not ctx.orders.claim_refund(order, trade_no, now):
-        return  # another delivery is handling it
+    outcome, order = _as_it_is(ctx, order, lambda current: ctx.orders.claim_refund(current, trade_no, now))
+    if outcome is not Settlement.REFUND_CLAIMED:
+        return  # ALREADY: paid or refunded by another delivery (a claim is in the refunds queue until done)
     _refund(ctx, order, now)
 
 
@@ -337,14 +365,11 @@ def _refund(ctx: PaymentsContext, order: Order, now: datetime) -> None:
         state = TradeState.UNKNOWN
     outcome = LateOutcome.REFUNDED if state is TradeState.REFUNDED else LateOutcome.REFUND_PENDING
     ctx.orders.set_late_outcome(order, outcome)
-    _record_late(ctx, order, outcome, now)
+    ctx.orders.record_late(late_payment_of(order, outcome, now))
+    _told_late(order, outcome)
 
 
-def _record_late(ctx: PaymentsContext, order: Order, outcome: LateOutcome, now: datetime) -> None:
-    name = order.candidate.name if order.candidate else ""
-    masked = order.candidate.masked_id if order.candidate else ""
-    late = LatePayment(order.order_id, order.school_id, order.account_id, name, masked, order.amount, outcome, now)
-    ctx.orders.record_late(late)
+def _told_late(order: Order, outcome: LateOutcome) -> None:
     logger().info("late payment", extra={"order_id": order.order_id, "outcome": outcome.value})
     count("LatePayments", outcome=outcome.value)
 

@@ -16,7 +16,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark, IdType, Protect, WrappedDataKey
 from chalicelib.domain.messages import Message
-from chalicelib.domain.openings import OpeningProgress, QueueEntry
+from chalicelib.domain.openings import OpeningProgress, QueueClaim, QueueEntry
 from chalicelib.domain.province import LoadRecord
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import ChosenSubject, Registration
@@ -88,6 +88,13 @@ class IdentityKeys(Protocol):
         (`mark`); IdentityKeyUnavailable when no key at hand matches it (decision 0013)."""
 
 
+class CodeKeys(Protocol):
+    def code_digest(self, text: str, version: str | None = None) -> str | None:
+        """A one-time code's keyed hash, `<version>:<digest>`, under the province's code key: the
+        current version's, or `version`'s (a stored code's); None when that key is gone. Raises
+        IdentityKeyUnavailable when no key can be read (R-ACC-6, decision 0024)."""
+
+
 class RollStore(Protocol):
     def candidate(self, id_type: IdType, id_digest: str) -> RollEntry | None: ...
 
@@ -107,6 +114,7 @@ class Protection:
     protect: Protect
     open_sealed: Callable[[str], str]  # only to convert digests of an older key version
     digest_under: Callable[[str, str], str]  # (number, version): to check a sealed number's old digest
+    code_keys: CodeKeys  # what a staff account's activation code is hashed with (decision 0024)
 
 
 @dataclass(frozen=True)
@@ -225,6 +233,10 @@ class ThrottleStore(Protocol):
         """Count one failure in the window ending at `window_ends`; returns the new count."""
 
     def failures(self, key: str, window_ends: datetime) -> int: ...
+
+    def take(self, key: str, window_ends: datetime, limit: int) -> bool:
+        """Count one in the window if fewer than `limit` are counted, in one conditional write;
+        whether it was counted (R-ACC-6: codes sent, never more than the limit at once)."""
 
 
 class ReviewStore(Protocol):
@@ -394,9 +406,11 @@ class RecoveryStore(Protocol):
     def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
         """Use the code: set the password and revoke every session; InvalidCode if it was used."""
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
         """Use the code: the account's login becomes `code.target`, the old login is retired
-        (it signs nobody in, and nobody else takes it for 30 days). LoginTaken, InvalidCode."""
+        (it signs nobody in, and nobody else takes it for 30 days); the account's sessions of
+        `generation` end, but the one whose token digest is `keep` (R-ACC-6). LoginTaken,
+        InvalidCode; Unauthenticated when that session is gone."""
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         """True while an account has the login, or another account than `asking` gave it up
@@ -404,13 +418,18 @@ class RecoveryStore(Protocol):
 
 
 class QueueStore(Protocol):
-    """The waiting room (R-QUEUE): entries in the account's partition, the openings' progress."""
+    """The waiting room (R-QUEUE): entries in the account's partition, each candidate's claim on
+    one of them, the openings' progress."""
 
     def entry(self, account_id: str, opening_id: str) -> QueueEntry | None: ...
 
-    def join(self, entry: QueueEntry, replacing: QueueEntry | None) -> bool:
-        """Write the entry unless the account has one (re-joining: unless `replacing` changed
-        meanwhile); True if this call wrote it."""
+    def claim(self, candidate: str, opening_id: str) -> QueueClaim | None:
+        """Which account's entry is the candidate's (R-QUEUE-2), read strongly consistent."""
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None, claimed: QueueClaim | None) -> bool:
+        """Write the entry and the claim of its candidate on it, at once: unless the account's
+        entry is no longer `replacing` (None: the account has none) or the candidate's claim is no
+        longer `claimed` (None: the candidate has none); True if this call wrote them."""
 
     def progress(self, opening_id: str, with_seed: bool) -> OpeningProgress | None:
         """A few seconds old at most (what GET /openings shows); the seed only if `with_seed`."""

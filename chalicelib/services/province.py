@@ -132,7 +132,7 @@ def load(ctx: ProvinceLoading, job: ProvinceLoad, now: datetime, progress: Progr
         report("settle", 1, 1)
         conversion = store.convert_identities(protection, progress)
     reloaded, meanwhile = write_catalog(store, job, now)
-    staff = activate_staff(ctx.accounts, ctx.activations, job.staff, job.load_id, now)
+    staff = activate_staff(ctx.accounts, ctx.activations, job.staff, job.load_id, now, protection.code_keys)
     written: dict[str, int] = {}
     keys = _Keys() if job.prune and job.roll is not None else None
     if job.roll is not None:

@@ -95,6 +95,20 @@ def ensure_current_key(ctx: RegistrationContext, version: str) -> None:
         raise IdentityKeyUnavailable()
 
 
+def identity_keys_match(ctx: RegistrationContext) -> bool:
+    """The deep health check (decision 0013): whether the key at hand matches the table's identity
+    mark, which every lookup needs. One read of the mark; the ring is the lookups' own, cached and
+    matched once as for them. A table with no mark (not loaded yet, or converting) is not a key fault."""
+    mark = ctx.catalogs.identity_mark()
+    if mark is None:
+        return True
+    try:
+        ctx.identities.digest("health", mark)  # hashes a fixed text, no ID number: only whether a key matches
+    except IdentityKeyUnavailable:
+        return False
+    return True
+
+
 def look_up(ctx: RegistrationContext, account: Account, id_type: object, id_number: str, name: str) -> Qualification:
     entry = find_candidate(ctx, account, id_type, id_number, name)
     if account.looked_up != entry.key or account.looked_up_school_id != entry.school_id:
@@ -154,13 +168,16 @@ def current_review(ctx: RegistrationContext, account: Account) -> Cet6Review:
 
 
 def modify_review(ctx: RegistrationContext, account: Account, ticket: str) -> Cet6Review:
-    """R-REV-3: only a rejected review may be modified and resubmitted."""
+    """R-REV-3: only a rejected review may be modified and resubmitted, and only for the candidate the
+    account is bound to or looked up last, as when filing (api.md): the PUT carries no identity, so a
+    review filed before binding is never resubmitted for another account's candidate."""
     review = current_review(ctx, account)
     ensure_unlocked(review)
     ensure_current_key(ctx, review.identity.key_version)  # an unconverted review: never "not found"
     entry = ctx.roll.candidate(review.id_type, review.identity.digest)
     if entry is None:
         raise CandidateNotFound()
+    ensure_own_candidate(ctx, account, entry)
     updated = _judged(ctx, account, entry, ticket)
     ctx.reviews.replace_rejected(updated)
     return updated

@@ -1,8 +1,9 @@
 """A forgotten password and a new login (R-ACC-3, R-ACC-4): one-time codes sent to the address.
 
 Nothing here tells whether a login exists: a reset asked for an unknown login answers like any
-other, and a code for it is "wrong" like any wrong code. Requests and wrong codes are counted
-per login and per client, like failed logins (R-ACC-2).
+other, and a code for it is "wrong" like any wrong code. Wrong codes are counted per login and
+per client, like failed logins (R-ACC-2); codes asked for, per address and per client as well as
+per account, each count a conditional update (R-ACC-6).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from chalicelib.domain.accounts import Account, check_password_policy, normalize_login
-from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken
+from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.recovery import (
     CODE_LIFETIME,
@@ -23,21 +25,58 @@ from chalicelib.domain.recovery import (
     new_code,
 )
 from chalicelib.services.accounts import MAX_FAILURES_PER_CLIENT, AccountsContext, check_throttle, redeem_captcha
-from chalicelib.services.ports import RecoveryStore
+from chalicelib.services.ports import CodeKeys, RecoveryStore
 from chalicelib.services.security import digest
 
-CODES_PER_LOGIN = 5  # codes asked for one login in a throttle window
+CODES_PER_LOGIN = 5  # codes asked for by one account in a throttle window
+# What a 429 tells the student: a code request or a wrong code is not a failed login.
+CODES_SENT = "验证码发送过于频繁"
+WRONG_CODES = "验证码错误次数过多"
+CODES_PER_ADDRESS = 5  # codes sent to one address in a throttle window, whichever account asked (R-ACC-6)
+CODES_PER_CLIENT = MAX_FAILURES_PER_CLIENT  # a campus network puts thousands behind one address
 
 
 @dataclass(frozen=True)
 class RecoveryContext:
     accounts: AccountsContext
     codes: RecoveryStore
+    keys: CodeKeys  # the province's code key (R-ACC-6, decision 0024)
 
 
-def code_digest(account_id: str, purpose: CodePurpose, code: str) -> str:
-    """Bound to the account and the purpose: a code is good for nothing else."""
-    return digest(f"{account_id}:{purpose.value}:{code}")
+def code_digest(keys: CodeKeys, account_id: str, purpose: CodePurpose, code: str, version: str | None = None) -> str:
+    """Bound to the account and the purpose, so a code is good for nothing else, and keyed
+    (R-ACC-6): a copy of the table cannot be tried against the 10^6 codes without the key.
+    Under the current key, or `version`'s: a stored code's own (`<version>:...`)."""
+    keyed = keys.code_digest(f"{account_id}:{purpose.value}:{code}", version)
+    if keyed is None:
+        raise InvalidCode()  # made under a key the province no longer has
+    return keyed
+
+
+def _matches(keys: CodeKeys, stored: OneTimeCode, code: str) -> bool:
+    """A code kept before codes were keyed (a plain SHA-256, no version) never matches: such codes
+    lived minutes (days for staff), and a new one is a request away (decision 0024)."""
+    version, keyed, _ = stored.code_digest.partition(":")
+    if not keyed:
+        return False
+    typed = code_digest(keys, stored.account_id, stored.purpose, code, version)
+    return secrets.compare_digest(stored.code_digest, typed)
+
+
+def _to_address(address: str) -> str:
+    return f"codes-to#{address}"
+
+
+def _from_client(client: str) -> str:
+    return f"codes-from#{client}"
+
+
+def _count(accounts: AccountsContext, keys: dict[str, int], window_ends: datetime, now: datetime) -> None:
+    """R-ACC-6: one more code under each limit, each by one conditional update, so requests sent
+    at once never pass a limit between them (a read first is only for a quick 429)."""
+    for key, limit in keys.items():
+        if not accounts.throttle.take(key, window_ends, limit):
+            raise TooManyAttempts(int((window_ends - now).total_seconds()) + 1, CODES_SENT)
 
 
 def _login_or_raw(login: str) -> str:
@@ -54,7 +93,7 @@ def _send_code(ctx: RecoveryContext, account: Account, purpose: CodePurpose, to:
     message = Message(
         f"{purpose.value}#{account.account_id}#{uuid.uuid4().hex}", to, kind, (code, code_minutes()), now, code
     )
-    digest_ = code_digest(account.account_id, purpose, code)
+    digest_ = code_digest(ctx.keys, account.account_id, purpose, code)
     target = to if purpose is CodePurpose.LOGIN_CHANGE else None
     # Sent by the stream handler, not here: how long a send takes must not tell that the login exists.
     ctx.codes.issue(OneTimeCode(account.account_id, purpose, digest_, now + CODE_LIFETIME, target), message)
@@ -64,16 +103,18 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
     """R-ACC-3: a code to the login's address, if there is such a login; the same answer if not."""
     accounts = ctx.accounts
     normalized = _login_or_raw(login)
-    keys = {f"reset#{normalized}": CODES_PER_LOGIN, f"reset-client#{client}": MAX_FAILURES_PER_CLIENT}
-    window_ends = check_throttle(accounts, keys, accounts.clock.now())
-    redeem_captcha(accounts, captcha_id, answer)
-    for key in keys:
-        accounts.throttle.add_failure(key, window_ends)
+    now = accounts.clock.now()
+    # R-ACC-6: per address and per client; the address is counted whether or not it is a login
+    keys = {_to_address(normalized): CODES_PER_ADDRESS, _from_client(client): CODES_PER_CLIENT}
+    window_ends = check_throttle(accounts, keys, now, CODES_SENT)
+    redeem_captcha(accounts, captcha_id, answer)  # first: nobody fills an address's count without captchas
+    _count(accounts, keys, window_ends, now)
     account = accounts.accounts.by_login(normalized)
     if account is not None:
         _send_code(ctx, account, CodePurpose.PASSWORD_RESET, account.login)
     else:  # the same reads and the same write as for an account: the answer's time tells nothing
-        ctx.codes.decoy(code_digest(normalized, CodePurpose.PASSWORD_RESET, new_code()), accounts.clock.now())
+        decoy = code_digest(ctx.keys, normalized, CodePurpose.PASSWORD_RESET, new_code())
+        ctx.codes.decoy(decoy, accounts.clock.now())
 
 
 def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodePurpose, code: str) -> OneTimeCode:
@@ -82,7 +123,7 @@ def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodeP
     tried = ctx.codes.take_try(account.account_id, purpose, ctx.accounts.clock.now()) if account else None
     if tried is None or account is None:
         raise InvalidCode()
-    if not secrets.compare_digest(tried.code_digest, code_digest(account.account_id, purpose, code.strip())):
+    if not _matches(ctx.keys, tried, code.strip()):
         raise InvalidCode()
     return tried
 
@@ -93,7 +134,7 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     normalized = _login_or_raw(login)
     check_password_policy(new_password, normalized)
     keys = {f"reset-code#{normalized}": WRONG_TRIES_ALLOWED, f"code-client#{client}": MAX_FAILURES_PER_CLIENT}
-    window_ends = check_throttle(accounts, keys, accounts.clock.now())
+    window_ends = check_throttle(accounts, keys, accounts.clock.now(), WRONG_CODES)
     account = accounts.accounts.by_login(normalized)
     try:
         stored = _matching_code(ctx, account, CodePurpose.PASSWORD_RESET, code)
@@ -104,27 +145,32 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     ctx.codes.reset_password(stored, accounts.passwords.hash(new_password))
 
 
-def request_login_code(ctx: RecoveryContext, account: Account, new_login: str) -> None:
-    """R-ACC-4: a code to the new address, which no account may have."""
+def request_login_code(ctx: RecoveryContext, account: Account, new_login: str, client: str) -> None:
+    """R-ACC-4: a code to the new address, which no account may have. R-ACC-6: limited per
+    account and per client (every request: no testing of logins unmetered) and per address (every
+    code sent to it, whichever account asked)."""
     accounts = ctx.accounts
     normalized = normalize_login(new_login)
     now = accounts.clock.now()
-    key = f"login-code#{account.account_id}"
-    window_ends = check_throttle(accounts, {key: CODES_PER_LOGIN}, now)
-    accounts.throttle.add_failure(key, window_ends)  # every request: no testing of logins unmetered
+    asking = {f"login-code#{account.account_id}": CODES_PER_LOGIN, _from_client(client): CODES_PER_CLIENT}
+    address = {_to_address(normalized): CODES_PER_ADDRESS}
+    window_ends = check_throttle(accounts, asking | address, now, CODES_SENT)
+    _count(accounts, asking, window_ends, now)
     if normalized == account.login or ctx.codes.login_in_use(normalized, now, account.account_id):
         raise LoginTaken()
+    _count(accounts, address, window_ends, now)  # only what is sent to it: a taken login is not flooded
     _send_code(ctx, account, CodePurpose.LOGIN_CHANGE, normalized)
 
 
-def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: str, password: str) -> str:
+def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: str, password: str, token: str) -> str:
     """R-ACC-4: with the current password and the code sent to the new address; the old login
-    stops working at once and nobody else may take it for 30 days."""
+    stops working at once and nobody else may take it for 30 days. R-ACC-6: the session that made
+    the change (`token`) stays signed in, every other session of the account ends."""
     accounts = ctx.accounts
     normalized = normalize_login(new_login)
     now = accounts.clock.now()
     key = f"login-change#{account.account_id}"
-    window_ends = check_throttle(accounts, {key: WRONG_TRIES_ALLOWED}, now)
+    window_ends = check_throttle(accounts, {key: WRONG_TRIES_ALLOWED}, now, WRONG_CODES)
     try:
         if not accounts.passwords.verify(account.password_hash, password):
             raise BadCredentials()
@@ -134,5 +180,5 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
     except (BadCredentials, InvalidCode):
         accounts.throttle.add_failure(key, window_ends)
         raise
-    ctx.codes.change_login(stored, account.login, now)
+    ctx.codes.change_login(stored, account.login, now, digest(token), account.session_generation)
     return normalized

@@ -30,7 +30,7 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.reviews import Cet6Review
 from chalicelib.domain.seats import split
-from chalicelib.services.openings import check_oral_admission
+from chalicelib.services.openings import admissions, check_oral_admission
 from chalicelib.services.ports import AccountFile, SeatGrab
 from chalicelib.services.qualification import RegistrationContext, find_candidate
 from chalicelib.services.seats import hold_a_seat
@@ -209,9 +209,9 @@ def choose_subject(
         if campus is None:
             raise InvalidRequest("campus_id", "缺失或不是本省的校区")
         offering = check_oral_choice(registration, subject, campus, catalog, qualified, now)
-        # R-QUEUE-1/5: inside an opening's queue window, only with a live admission, found in the
-        # partition already read
-        check_oral_admission(catalog.openings.values(), campus.id, file.queue_entries.get, now)
+        # R-QUEUE-1/5: inside an opening's queue window, only with the candidate's live admission,
+        # found in the partition already read (or through the candidate's claim, R-QUEUE-2)
+        check_oral_admission(catalog.openings.values(), campus.id, admissions(ctx.queue, file, now), now)
     campus_id = offering.campus_id if offering else None
     chosen = ChosenSubject.unpaid(subject, campus_id, now, pay_by_for(registration, subject, now))
     stale = registration.stale_in_slot(slot_of(subject.kind, subject.level), now)

@@ -17,8 +17,15 @@ from chalicelib.domain.accounts import NO_PASSWORD, Account, Role, normalize_log
 from chalicelib.domain.errors import InvalidLogin, LoginTaken
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.province import StaffMember
-from chalicelib.domain.recovery import ACTIVATION_LIFETIME, CodePurpose, OneTimeCode, activation_hours, new_code
-from chalicelib.services.ports import AccountStore, StaffActivations
+from chalicelib.domain.recovery import (
+    ACTIVATION_DIGITS,
+    ACTIVATION_LIFETIME,
+    CodePurpose,
+    OneTimeCode,
+    activation_hours,
+    new_code,
+)
+from chalicelib.services.ports import AccountStore, CodeKeys, StaffActivations
 from chalicelib.services.recovery import code_digest
 
 
@@ -53,7 +60,12 @@ def activation_message(account: Account, load_id: str, code: str, now: datetime)
 
 
 def activate_staff(
-    accounts: AccountStore, activations: StaffActivations, staff: tuple[StaffMember, ...], load_id: str, now: datetime
+    accounts: AccountStore,
+    activations: StaffActivations,
+    staff: tuple[StaffMember, ...],
+    load_id: str,
+    now: datetime,
+    keys: CodeKeys,
 ) -> StaffOutcome:
     created = sent = active = 0
     refused: list[str] = []
@@ -73,8 +85,8 @@ def activate_staff(
         if account.activated:
             active += 1
             continue
-        code = new_code()
-        digest = code_digest(account.account_id, CodePurpose.PASSWORD_RESET, code)
+        code = new_code(ACTIVATION_DIGITS)
+        digest = code_digest(keys, account.account_id, CodePurpose.PASSWORD_RESET, code)
         stored = OneTimeCode(account.account_id, CodePurpose.PASSWORD_RESET, digest, now + ACTIVATION_LIFETIME)
         if activations.issue_once(stored, activation_message(account, load_id, code, now)):
             sent += 1

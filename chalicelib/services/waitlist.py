@@ -26,7 +26,7 @@ from chalicelib.domain.registration import (
     slot_of,
 )
 from chalicelib.domain.waitlist import PendingSeat, PlacedEntry, WaitlistEntry, offer_pay_by, seat_name
-from chalicelib.services.openings import check_oral_admission
+from chalicelib.services.openings import admissions, check_oral_admission
 from chalicelib.services.ports import OfferOutcome, SeatGrab, WaitlistStore
 from chalicelib.services.qualification import RegistrationContext
 
@@ -69,7 +69,7 @@ def join(ctx: WaitlistContext, account: Account, code: object, campus_id: object
     except SubjectTaken:
         raise LevelTaken() from None
     # R-QUEUE-1/5: inside an opening's queue window the list is no way around the queue
-    check_oral_admission(catalog.openings.values(), campus.id, file.queue_entries.get, now)
+    check_oral_admission(catalog.openings.values(), campus.id, admissions(rctx.queue, file, now), now)
     # R-PAY-1: expired holds stop counting first, so nobody waits beside a seat that is free.
     rctx.registrations.reclaim_expired_holds(SeatGrab(campus.id, subject.code), now)
     entry = WaitlistEntry(account.account_id, subject.code, subject.level, campus.id, now)

@@ -12,6 +12,9 @@ opening spreads over 16 partitions and no item is hot. A shard's items, by sort 
 - `REVIEWS#<school>`: CET6 reviews pending (filed or modified pending +1, decided -1);
 - `LATE`: late payments recorded (R-PAY-5), one per order.
 
+Every write also adds 1 to the item's `version`, so `python -m province recount` (storage/recount.py,
+decision 0027) can tell a counter nothing touched while it counted from one that moved.
+
 The overview reads them with one query per shard: 16 queries whatever the number of students.
 """
 
@@ -46,8 +49,32 @@ def hour_of(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI).replace(minute=0, second=0, microsecond=0)
 
 
+def saved_sk(saved_at: datetime) -> str:
+    """The Beijing hour a registration was saved in."""
+    return f"SAVED#{iso(hour_of(saved_at))}"
+
+
+def orders_sk(status: OrderStatus) -> str:
+    return f"ORDERS#{status.value}"
+
+
+def paid_sk(campus_id: str, subject: str) -> str:
+    return f"PAID#{campus_id}#{subject}"
+
+
+def reviews_sk(school_id: str) -> str:
+    return f"REVIEWS#{school_id}"
+
+
+LATE_SK = "LATE"
+
+
 def _add(txn: Txn, label: str, account_id: str, sk: str, delta: int, amount: int | None = None) -> None:
-    actions: list[Action] = [FigureItem.kind.set(FigureItem), FigureItem.value.add(delta)]
+    actions: list[Action] = [
+        FigureItem.kind.set(FigureItem),
+        FigureItem.value.add(delta),
+        FigureItem.version.add(1),  # every write moves it: a recount's evidence (decision 0027)
+    ]
     if amount:
         actions.append(FigureItem.amount.add(amount))
     txn.update(f"figure:{label}", FigureItem(figure_pk(shard_of(account_id)), sk), actions)
@@ -55,34 +82,34 @@ def _add(txn: Txn, label: str, account_id: str, sk: str, delta: int, amount: int
 
 def registration_saved(txn: Txn, account_id: str, saved_at: datetime, delta: int) -> None:
     """+1 in the bind's transaction, -1 in the deletion's (R-BIND-4): the hour it was saved in."""
-    _add(txn, "saved", account_id, f"SAVED#{iso(hour_of(saved_at))}", delta)
+    _add(txn, "saved", account_id, saved_sk(saved_at), delta)
 
 
 def order_placed(txn: Txn, order: Order) -> None:
-    _add(txn, "order:open", order.account_id, f"ORDERS#{OrderStatus.OPEN.value}", 1)
+    _add(txn, "order:open", order.account_id, orders_sk(OrderStatus.OPEN), 1)
 
 
 def order_moved(txn: Txn, order: Order, to: OrderStatus) -> None:
     """The order leaves the status it was read in for `to`: the transaction's own conditions make
     sure it was in that status when it commits (storage/orders.py)."""
-    _add(txn, "order:from", order.account_id, f"ORDERS#{order.status.value}", -1)
+    _add(txn, "order:from", order.account_id, orders_sk(order.status), -1)
     amount = order.amount if to is OrderStatus.PAID else None
-    _add(txn, "order:to", order.account_id, f"ORDERS#{to.value}", 1, amount)
+    _add(txn, "order:to", order.account_id, orders_sk(to), 1, amount)
 
 
 def seats_paid(txn: Txn, account_id: str, holds: Iterable[ChosenSubject]) -> None:
     """The oral holds an order pays: their seats are paid seats from now on (R-PAY-3)."""
     paid = Counter((hold.campus_id, hold.code) for hold in holds if hold.campus_id is not None)
     for (campus_id, subject), count in paid.items():
-        _add(txn, f"paid:{campus_id}:{subject}", account_id, f"PAID#{campus_id}#{subject}", count)
+        _add(txn, f"paid:{campus_id}:{subject}", account_id, paid_sk(campus_id, subject), count)
 
 
 def review_pending(txn: Txn, account_id: str, school_id: str, delta: int) -> None:
-    _add(txn, "reviews", account_id, f"REVIEWS#{school_id}", delta)
+    _add(txn, "reviews", account_id, reviews_sk(school_id), delta)
 
 
 def late_payment(txn: Txn, account_id: str) -> None:
-    _add(txn, "late", account_id, "LATE", 1)
+    _add(txn, "late", account_id, LATE_SK, 1)
 
 
 def read_figures() -> Figures:

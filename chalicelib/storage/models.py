@@ -321,6 +321,15 @@ class QueueEntryItem(TableItem, discriminator="queue_entry"):
     position = NumberAttribute(null=True)
     admitted_at = UnicodeAttribute(null=True)
     admitted_until = UnicodeAttribute(null=True)
+    candidate = UnicodeAttribute(null=True)  # the candidate's key: the entry is that candidate's
+
+
+class QueueClaimItem(TableItem, discriminator="queue_claim"):
+    """`CANDIDATE#<key>` / `QUEUE#<opening>`: the candidate's one entry in the opening (R-QUEUE-2),
+    written in the same transaction as the entry: which account's partition holds it, which round."""
+
+    account_id = UnicodeAttribute()
+    round = NumberAttribute(default=0)
 
 
 class OpeningProgressItem(TableItem, discriminator="opening"):
@@ -347,6 +356,8 @@ class FigureItem(TableItem, discriminator="figure"):
 
     value = NumberAttribute(default=0)
     amount = NumberAttribute(null=True)  # fen, on the paid orders' counter
+    version = NumberAttribute(null=True)  # +1 on every write, corrections included (decision 0027)
+    recounts = NumberAttribute(null=True)  # corrections a recount wrote (decision 0027)
 
 
 class ChangeItem(TableItem, discriminator="change"):
@@ -391,6 +402,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     CodeItem,
     OutboxItem,
     QueueEntryItem,
+    QueueClaimItem,
     OpeningProgressItem,
     OpeningSeedItem,
     JobLeaseItem,

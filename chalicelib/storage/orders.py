@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import zlib
 from collections.abc import Callable
@@ -18,22 +17,20 @@ from chalicelib.domain.clock import iso, parse_iso, precise_iso
 from chalicelib.domain.errors import OrderOpen
 from chalicelib.domain.orders import (
     LateOutcome,
-    LatePayment,
     Order,
     OrderNumberTaken,
     OrderStatus,
     Settlement,
 )
-from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
+from chalicelib.domain.registration import ChosenSubject, SubjectStatus
 from chalicelib.storage import codec, figures
 from chalicelib.storage.models import (
-    LatePaymentItem,
     OpenOrderItem,
     OrderItem,
     OrderNumberItem,
     SubjectItem,
 )
-from chalicelib.storage.registrations import Offered, run_releasing, shards_with_room, take_slot_ops, touch_registration
+from chalicelib.storage.registrations import touch_registration
 from chalicelib.storage.repositories import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
@@ -184,9 +181,10 @@ class DynamoOrders:
         )
         return [order_from_item(item) for item in items if isinstance(item, OrderItem)]
 
-    def get(self, order_id: str) -> Order | None:
+    def get(self, order_id: str, consistent: bool = False) -> Order | None:
+        """`consistent`: as the last write left it (a settlement reading again an order that moved)."""
         try:
-            return order_from_item(OrderItem.get(f"ORDER#{order_id}", "ORDER"))
+            return order_from_item(OrderItem.get(f"ORDER#{order_id}", "ORDER", consistent_read=consistent))
         except DoesNotExist:
             return None
 
@@ -220,99 +218,14 @@ class DynamoOrders:
         """R-PAY-3: the order's holds become paid subjects, once, in one transaction."""
 
         def build(txn: Txn) -> None:
-            _mark_order(txn, order, OrderStatus.PAID, trade_no, now, None)
+            mark_order(txn, order, OrderStatus.PAID, trade_no, now, None)
             for hold in order.subjects:
                 item = SubjectItem(codec.account_pk(order.account_id), codec.subject_sk(hold))
                 same_unpaid = (SubjectItem.hold_id == hold.hold_id) & (SubjectItem.status == "unpaid")
                 txn.update(f"hold:{hold.hold_id}", item, _paid_actions(), same_unpaid)
-            _registration_paid(txn, order.account_id)
+            registration_paid(txn, order.account_id)
 
         return _settled_by(build)
-
-    def re_reserve(self, order: Order, registration: Registration, trade_no: str, now: datetime) -> Settlement:
-        """R-PAY-5: a late payment takes its subjects again if their slots and seats are free: for
-        an oral subject, a shard with a seat left (read first), then the next one."""
-        paid = {
-            hold.hold_id: replace(
-                hold, status=SubjectStatus.PAID, chosen_at=now, pay_by=None, hold_id=f"{hold.hold_id}-late"
-            )
-            for hold in order.subjects
-        }
-        stale = {hold.hold_id: registration.stale_in_slot(hold.slot, now) for hold in order.subjects}
-        shards = {hold.hold_id: _shards_to_take(paid[hold.hold_id], stale[hold.hold_id]) for hold in order.subjects}
-
-        def build(txn: Txn, offered: Offered, attempt: int) -> None:
-            _mark_order(txn, order, OrderStatus.PAID, trade_no, now, LateOutcome.RE_RESERVED)
-            for hold in order.subjects:
-                options = shards[hold.hold_id]
-                taking = replace(paid[hold.hold_id], shard=options[min(attempt, len(options) - 1)])
-                take_slot_ops(txn, order.account_id, taking, stale[hold.hold_id], now, offered)
-            _registration_paid(txn, order.account_id)
-
-        attempts = max((len(options) for options in shards.values()), default=1)
-        for attempt in range(attempts):
-            settled = _settled_releasing(functools.partial(build, attempt=attempt))
-            if settled is not Settlement.HOLDS_CHANGED:
-                break
-        return settled
-
-    def claim_refund(self, order: Order, trade_no: str, now: datetime) -> bool:
-        """Before asking the provider to refund: only one delivery may claim it."""
-
-        def build(txn: Txn) -> None:
-            _mark_order(txn, order, OrderStatus.REFUNDED, trade_no, now, LateOutcome.REFUND_PENDING)
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed:
-            return False
-        return True
-
-    def set_late_outcome(self, order: Order, outcome: LateOutcome) -> None:
-        actions: list[Action] = [OrderItem.late.set(outcome.value)]
-        if outcome is not LateOutcome.REFUND_PENDING:  # done: out of the refunds queue
-            actions += [OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
-
-        def build(txn: Txn) -> None:
-            txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions)
-            entry = OrderItem(codec.account_pk(order.account_id), entry_sk(order))
-            txn.update("entry", entry, [OrderItem.late.set(outcome.value)], OrderItem.pk.exists())
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed:  # an order made before entries: the order alone
-            OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
-
-    def record_late(self, late: LatePayment) -> None:
-        """One record per order: the first is counted (R-OPS-1) in its own transaction; a retried
-        refund updates it."""
-        record = _late_item(late)
-
-        def build(txn: Txn) -> None:
-            txn.put("late", record, LatePaymentItem.pk.does_not_exist())
-            figures.late_payment(txn, late.account_id)
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed:
-            _late_item(late).save()
-
-    def late_payments(self, school_id: str) -> list[LatePayment]:
-        found = [
-            LatePayment(
-                item.order_id,
-                school_id,
-                item.account_id,
-                item.candidate_name,
-                item.candidate_id,
-                int(item.amount),
-                LateOutcome(item.outcome),
-                parse_iso(item.recorded_at),
-            )
-            for item in LatePaymentItem.query(f"LATE#{school_id}")
-            if isinstance(item, LatePaymentItem)
-        ]
-        return sorted(found, key=lambda late: late.recorded_at, reverse=True)
 
     def open_orders_before(self, moment: datetime) -> list[Order]:
         """Open orders created before `moment` (GSI1, sharded): for the reconcile job."""
@@ -321,20 +234,6 @@ class DynamoOrders:
     def refunds_pending(self, moment: datetime) -> list[Order]:
         """Late payments whose refund the provider has not confirmed yet (R-PAY-5)."""
         return _queued("REFUNDS", moment)
-
-
-def _late_item(late: LatePayment) -> LatePaymentItem:
-    return LatePaymentItem(
-        f"LATE#{late.school_id}",
-        f"ORDER#{late.order_id}",
-        order_id=late.order_id,
-        account_id=late.account_id,
-        candidate_name=late.candidate_name,
-        candidate_id=late.candidate_id,
-        amount=late.amount,
-        outcome=late.outcome.value,
-        recorded_at=iso(late.recorded_at),
-    )
 
 
 def _queued(queue: str, before: datetime) -> list[Order]:
@@ -346,33 +245,21 @@ def _queued(queue: str, before: datetime) -> list[Order]:
     return found
 
 
-def _shards_to_take(paid: ChosenSubject, stale: ChosenSubject | None) -> list[int | None]:
-    """The shards a late payment may take its seat in: the expired hold's own at the same campus,
-    else those with a seat left; a written subject takes none."""
-    if paid.campus_id is None:
-        return [None]
-    if stale is not None and (stale.campus_id, stale.code) == (paid.campus_id, paid.code):
-        return [stale.shard]
-    room: list[int | None] = list(shards_with_room(paid.campus_id, paid.code))
-    return room or [0]  # none left: the transaction says so
-
-
-def _settled_releasing(build: Callable[[Txn, Offered], None]) -> Settlement:
-    """As `_settled_by`, for a transaction that may give back a stale hold's seat: where students
-    wait for that seat it goes to their list (R-WAIT-2) rather than refunding the payment."""
-    try:
-        run_releasing(build)
-    except ConditionsFailed as failed:
-        return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
-    return Settlement.PAID
-
-
 def _settled_by(build: Callable[[Txn], None]) -> Settlement:
     try:
         run(connection(), build)
     except ConditionsFailed as failed:
-        return Settlement.ALREADY if "order" in failed.labels else Settlement.HOLDS_CHANGED
+        return settlement_of(failed)
     return Settlement.PAID
+
+
+def settlement_of(failed: ConditionsFailed) -> Settlement:
+    """A settlement's transaction that did not commit, by the condition that failed: the order's
+    (someone settled it first); else the lock's, for an order read open (closed since: nothing may be
+    decided on that read); else a hold's, a slot's or a seat's."""
+    if "order" in failed.labels:
+        return Settlement.ALREADY
+    return Settlement.ORDER_MOVED if "lock" in failed.labels else Settlement.HOLDS_CHANGED
 
 
 def _claim_number(txn: Txn, order: Order) -> None:
@@ -386,7 +273,7 @@ def _unlock(txn: Txn, order: Order) -> None:
     txn.delete("lock", lock, OpenOrderItem.order_id == order.order_id)
 
 
-def _mark_order(
+def mark_order(
     txn: Txn, order: Order, status: OrderStatus, trade_no: str, now: datetime, late: LateOutcome | None
 ) -> None:
     actions: list[Action] = [
@@ -424,7 +311,7 @@ def _paid_actions() -> list[Action]:
     ]
 
 
-def _registration_paid(txn: Txn, account_id: str) -> None:
+def registration_paid(txn: Txn, account_id: str) -> None:
     """The registration must still exist, and its version moves so no stale deletion goes through.
 
     With a paid subject it is never deleted (R-BIND-4); the expiry job takes it out of its queue

@@ -18,12 +18,13 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso, precise_iso
-from chalicelib.domain.openings import Opening, OpeningProgress, QueueEntry, draw_seed, seed_sha256
+from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     JobLeaseItem,
     OpeningProgressItem,
     OpeningSeedItem,
+    QueueClaimItem,
     QueueEntryItem,
     TableItem,
 )
@@ -42,6 +43,10 @@ def opening_pk(opening_id: str) -> str:
 
 def queue_sk(opening_id: str) -> str:
     return f"QUEUE#{opening_id}"
+
+
+def claim_pk(candidate: str) -> str:
+    return f"CANDIDATE#{candidate}"
 
 
 def queue_shard(opening_id: str, account_id: str) -> str:
@@ -73,6 +78,7 @@ def entry_item(entry: QueueEntry) -> QueueEntryItem:
         position=entry.position,
         admitted_at=codec.optional_iso(entry.admitted_at),
         admitted_until=codec.optional_iso(entry.admitted_until),
+        candidate=entry.candidate,
     )
 
 
@@ -85,6 +91,7 @@ def entry_from_item(item: QueueEntryItem) -> QueueEntry:
         position=int(item.position) if item.position is not None else None,
         admitted_at=_optional(item.admitted_at),
         admitted_until=_optional(item.admitted_until),
+        candidate=item.candidate,
     )
 
 
@@ -122,25 +129,47 @@ class DynamoQueue:
         self._progress: dict[str, tuple[float, OpeningProgress]] = {}
         self._lock = threading.Lock()
 
-    # The student's entry
+    # The student's entry, and the candidate's claim on one
     def entry(self, account_id: str, opening_id: str) -> QueueEntry | None:
         try:
-            return entry_from_item(QueueEntryItem.get(codec.account_pk(account_id), queue_sk(opening_id)))
+            item = QueueEntryItem.get(codec.account_pk(account_id), queue_sk(opening_id), consistent_read=True)
         except DoesNotExist:
             return None
+        return entry_from_item(item)
 
-    def join(self, entry: QueueEntry, replacing: QueueEntry | None) -> bool:
-        """Write the entry unless the account already has one (or, re-joining, unless `replacing`
-        changed meanwhile); True if this call wrote it."""
-        condition: Condition = (
+    def claim(self, candidate: str, opening_id: str) -> QueueClaim | None:
+        try:
+            item = QueueClaimItem.get(claim_pk(candidate), queue_sk(opening_id), consistent_read=True)
+        except DoesNotExist:
+            return None
+        return QueueClaim(item.account_id, int(item.round or 0))
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None, claimed: QueueClaim | None) -> bool:
+        """One transaction: the entry, unless the account's changed from `replacing` (None: the
+        account has none), and its candidate's claim on it, unless that changed from `claimed`
+        (None: the candidate has none). Two accounts of one candidate joining at once: one wins."""
+        if entry.candidate is None:
+            raise ValueError("an entry names its candidate (R-QUEUE-2)")
+        claim = QueueClaimItem(
+            claim_pk(entry.candidate), queue_sk(entry.opening_id), account_id=entry.account_id, round=entry.round
+        )
+        claim_condition: Condition = (
+            QueueClaimItem.pk.does_not_exist()
+            if claimed is None
+            else (QueueClaimItem.account_id == claimed.account_id) & (QueueClaimItem.round == claimed.round)
+        )
+        entry_condition: Condition = (
             QueueEntryItem.pk.does_not_exist() if replacing is None else QueueEntryItem.round == replacing.round
         )
+
+        def build(txn: Txn) -> None:
+            txn.put("claim", claim, claim_condition)
+            txn.put("entry", entry_item(entry), entry_condition)
+
         try:
-            entry_item(entry).save(condition=condition)
-        except PutError as error:
-            if _condition_failed(error):
-                return False
-            raise
+            run(connection(), build)
+        except ConditionsFailed:
+            return False
         return True
 
     # The opening's progress

@@ -13,7 +13,7 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.errors import InvalidCode, LoginTaken
+from chalicelib.domain.errors import InvalidCode, LoginTaken, Unauthenticated
 from chalicelib.domain.messages import Message
 from chalicelib.domain.recovery import (
     CODE_LIFETIME,
@@ -24,7 +24,7 @@ from chalicelib.domain.recovery import (
 )
 from chalicelib.storage import codec
 from chalicelib.storage.messages import outbox_item
-from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem
+from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem, SessionItem
 from chalicelib.storage.repositories import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
@@ -120,7 +120,7 @@ class DynamoRecovery:
         except ConditionsFailed:
             raise InvalidCode() from None
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime) -> None:
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
         new_login = code.target
         if new_login is None:
             raise InvalidCode()
@@ -144,11 +144,19 @@ class DynamoRecovery:
                 ),
                 LoginItem.account_id == code.account_id,
             )
+            # R-ACC-6: a new generation ends every session of the account; the one that made the
+            # change moves to it
             txn.update(
                 "account",
                 AccountItem(codec.account_pk(code.account_id), "ACCOUNT"),
-                [AccountItem.login.set(new_login)],
-                AccountItem.login == old_login,
+                [AccountItem.login.set(new_login), AccountItem.session_generation.set(generation + 1)],
+                (AccountItem.login == old_login) & (AccountItem.session_generation == generation),
+            )
+            txn.update(
+                "session",
+                SessionItem(f"SESSION#{keep}", "SESSION"),
+                [SessionItem.generation.set(generation + 1)],
+                SessionItem.pk.exists() & (SessionItem.account_id == code.account_id),
             )
 
         try:
@@ -156,6 +164,8 @@ class DynamoRecovery:
         except ConditionsFailed as failed:
             if failed.labels == {"new_login"}:
                 raise LoginTaken() from None
+            if failed.labels == {"session"}:
+                raise Unauthenticated() from None  # signed out meanwhile
             raise InvalidCode() from None
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:

@@ -251,6 +251,24 @@ class DynamoThrottle:
         )
         return int(item.failures)
 
+    def take(self, key: str, window_ends: datetime, limit: int) -> bool:
+        """One more under `limit`, in one conditional update: requests at once never pass it."""
+        item = ThrottleItem(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")
+        try:
+            item.update(
+                actions=[
+                    ThrottleItem.kind.set(ThrottleItem),
+                    ThrottleItem.failures.add(1),
+                    ThrottleItem.expires.set(window_ends + timedelta(hours=1)),
+                ],
+                condition=ThrottleItem.failures.does_not_exist() | (ThrottleItem.failures < limit),
+            )
+        except UpdateError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def failures(self, key: str, window_ends: datetime) -> int:
         try:
             item = ThrottleItem.get(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")

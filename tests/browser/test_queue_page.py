@@ -1,4 +1,5 @@
-"""排队 on the page (R-QUEUE-1..5): a student joins the opening's queue, is refused a campus
+"""排队 on the page (R-QUEUE-1..5): a student is told to save a registration first when the join
+says so (R-QUEUE-2), joins the opening's queue, is refused a campus
 until admitted, sees "轮到您了" with the time left, checks the published seed, and takes a seat.
 
 The service clock moves forward by a good part of a year here, so this file runs on a stack of
@@ -54,6 +55,15 @@ def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(o
     expect(queue).to_contain_text("随机种子摘要")
     browsing.shot("queue-open")
 
+    # R-QUEUE-2 (amended): the queue is per candidate; a join answered 409 REGISTRATION_REQUIRED (the
+    # registration gone meanwhile, R-BIND-4) says what to do and offers the way to 保存报名
+    refusal = {"code": "REGISTRATION_REQUIRED", "message": "加入排队前请先保存报名信息。"}
+    page.route("**/api/openings/*/entries", lambda route: route.fulfill(status=409, json=refusal), times=1)
+    student.press(queue.get_by_role("button", name="加入排队"))
+    expect(queue).to_contain_text("请先查询资格并保存报名信息")
+    expect(queue.get_by_role("link", name="保存报名")).to_have_attribute("href", "#/lookup")
+    browsing.shot("registration-required")
+
     student.press(queue.get_by_role("button", name="加入排队"))
     expect(queue).to_contain_text("开放时随机排定")
     campus = page.get_by_role("group", name="选择报名校区").get_by_label("南屿理工学院本部校区")
@@ -83,4 +93,4 @@ def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(o
     student.press(student.button("提交"))
     student.heading("报名信息")
     expect(page.locator("table.subjects")).to_contain_text("南屿理工学院本部校区")
-    browsing.check(expected_refusals=["NOT_FOUND", "NOT_ADMITTED"])
+    browsing.check(expected_refusals=["NOT_FOUND", "REGISTRATION_REQUIRED", "NOT_ADMITTED"])

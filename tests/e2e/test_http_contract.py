@@ -787,6 +787,10 @@ def test_identity_keys_that_do_not_match_the_table_are_503_never_not_found(
     reply = submit_review(client, token, ZHANG, factories.TICKET_APPROVE)
     expect(reply, "POST /cet6-reviews", 503, "IDENTITY_KEY_UNAVAILABLE")
     expect(save(client, token, ZHANG), "POST /registration", 503, "IDENTITY_KEY_UNAVAILABLE")
+    sick = client.http.request("GET", "/health?deep=1", headers={}, body=b"")  # more in test_probe_fixes.py
+    text = sick.body.decode("utf-8")
+    health = Reply(sick.status_code, json.loads(text), dict(sick.headers), text)
+    expect(health, "GET /health", 503, "IDENTITY_KEY_UNAVAILABLE")
     monkeypatch.delenv("IDENTITY_KEYS")
     reset_services()  # the right keys again: the same student is found
     ok(call(client, "POST", "/qualification", identity(ZHANG), token), "POST /qualification")
@@ -875,6 +879,10 @@ def test_r_rev_4_a_review_for_another_candidate_is_403_identity_mismatch(client:
     assert ok(submit_review(client, unbound, ZHANG, factories.TICKET_PENDING), "POST /cet6-reviews", 201)["status"] == (
         "pending"
     )
+    # a review filed for ZHANG before binding, resubmitted once bound to WANG (more in test_probe_fixes.py)
+    rejected = registered(client, WANG, rejected_review(client))
+    reply = modify_review(client, rejected, factories.TICKET_APPROVE)
+    expect(reply, "PUT /cet6-reviews/current", 403, "IDENTITY_MISMATCH")
 
 
 def test_r_rev_4_one_review_per_account_is_409_review_exists(client: Client) -> None:
@@ -2403,9 +2411,12 @@ ENTRY_KEYS = {
 }
 
 
-def with_opening(rate: int = 2, pass_minutes: int = 10, campuses: tuple[str, ...] = ("NJU-GL",)) -> Opening:
-    """The test province again, with one opening on NJU-GL: its queue opens in 10 minutes, the
-    opening 20 minutes later, and the queue window closes an hour after that (sessions last 2 h)."""
+def with_opening(
+    rate: int = 2, pass_minutes: int = 10, campuses: tuple[str, ...] = ("NJU-GL",), extra_students: int = 0
+) -> Opening:
+    """The test province again (with `extra_students` on the roll, factories.many_students), with
+    one opening on NJU-GL: its queue opens in 10 minutes, the opening 20 minutes later, and the
+    queue window closes an hour after that (sessions last 2 h)."""
     now = CLOCK.now()
     opening = Opening(
         "GL-OPENING",
@@ -2417,7 +2428,7 @@ def with_opening(rate: int = 2, pass_minutes: int = 10, campuses: tuple[str, ...
         rate,
         pass_minutes,
     )
-    data = factories.province(capacity=3)
+    data = factories.province(capacity=3, extra_students=extra_students)
     data.catalog.openings[opening.id] = opening
     load_province(services().loading, data, now)
     reset_services()  # every cached catalog sees the opening
@@ -2476,14 +2487,16 @@ def test_r_queue_1_openings_are_public_with_their_state_and_counts(client: Clien
 
 def test_r_queue_2_join_once_201_then_200_the_same_entry_only_inside_the_queue_window(client: Client) -> None:
     """R-QUEUE-2: once each (201, then 200 with the same entry); 409 QUEUE_NOT_OPEN before
-    `queue_opens_at` and after `closes_at`; 404 for an opening that does not exist."""
+    `queue_opens_at` and after `closes_at`, REGISTRATION_REQUIRED without a saved registration
+    (amended; more in test_queue_contract.py); 404 for an opening that does not exist."""
     opening = with_opening()
-    token, other = agreed_student(client), agreed_student(client)
+    token, other = registered(client, ZHANG), registered(client, LI)  # R-QUEUE-2: a saved registration
     expect(join_queue(client, token), JOIN, 409, "QUEUE_NOT_OPEN")
     expect(join_queue(client, token, "NO-SUCH-OPENING"), JOIN, 404, "NOT_FOUND")
     expect(join_queue(client, token, "bad id!"), JOIN, 404, "NOT_FOUND")
     expect(call(client, "GET", "/openings/GL-OPENING/entries/current", token=token), PLACE, 404, "NOT_FOUND")
     until(opening.queue_opens_at)
+    expect(join_queue(client, agreed_student(client)), JOIN, 409, "REGISTRATION_REQUIRED")
     first = ok(join_queue(client, token), JOIN, 201)
     assert set(first) == ENTRY_KEYS
     assert (first["state"], first["position"], first["ahead"]) == ("waiting", None, None)
@@ -2510,14 +2523,15 @@ def test_r_queue_2_the_queue_is_for_signed_in_students(client: Client) -> None:
 def test_r_queue_3_the_pre_opening_order_is_the_hmac_order_anyone_can_check(client: Client) -> None:
     """R-QUEUE-2/3: everyone who joined before `opens_at` is placed in ascending hex
     HMAC-SHA256(seed, account_id); later arrivals behind, in the order they came."""
-    opening = with_opening(rate=2)
+    opening = with_opening(rate=2, extra_students=7)
     until(opening.queue_opens_at)
-    early = [agreed_student(client) for _ in range(5)]
+    roll = iter(factories.many_students(7))
+    early = [registered(client, next(roll)) for _ in range(5)]
     for token in early:
         ok(join_queue(client, token), JOIN, 201)
         CLOCK.advance(60)
     until(opening.opens_at)
-    late = [agreed_student(client) for _ in range(2)]
+    late = [registered(client, next(roll)) for _ in range(2)]
     for token in late:
         ok(join_queue(client, token), JOIN, 201)
         CLOCK.advance(1)
@@ -2540,7 +2554,7 @@ def test_r_queue_4_admitted_at_the_rate_for_pass_minutes_then_lapsed_and_back_at
     estimated from the rate; a lapsed student joins again at the back (201)."""
     opening = with_opening(rate=1, pass_minutes=10)
     until(opening.queue_opens_at)
-    tokens = [agreed_student(client) for _ in range(3)]
+    tokens = [registered(client, entry) for entry in (ZHANG, LI, QIAN)]
     for token in tokens:
         ok(join_queue(client, token), JOIN, 201)
     until(opening.opens_at + ORDER_GRACE)

@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import openapi_schema_validator
+import openapi_spec_validator
 import pytest
 
 from chalicelib.api.errors import STATUS
@@ -240,6 +242,50 @@ def test_login_throttle_documents_retry_after() -> None:
 
 
 def test_spec_passes_openapi_validator() -> None:
-    """The api.md contract's OpenAPI copy, checked by openapi-spec-validator when it is installed."""
-    validator = pytest.importorskip("openapi_spec_validator")
-    validator.validate(spec())
+    """The api.md contract's OpenAPI copy, checked by openapi-spec-validator."""
+    openapi_spec_validator.validate(spec())
+
+
+# (e) what the service answers, against the schema the file gives for it
+
+
+def assert_answer_matches(path: str, method: str, status: int, body: Any) -> None:
+    """A JSON body the app sent, checked against the file's schema for that operation and status."""
+    responses = spec()["paths"][path][method.lower()]["responses"]
+    assert str(status) in responses, f"{method} {path} answered {status}, not in docs/openapi.yaml"
+    schema = resolve(responses[str(status)])["content"]["application/json"]["schema"]
+    whole = nullable_refs({**schema, "components": spec()["components"]})
+    openapi_schema_validator.OAS30Validator(whole).validate(body)
+
+
+def nullable_refs(node: Any) -> Any:
+    """`allOf: [$ref]` beside `nullable: true` is how the file says "this object, or null"; OpenAPI
+    3.0.3 lets `nullable` widen only a `type` of its own, so the validator is told the same plainly."""
+    if isinstance(node, list):
+        return [nullable_refs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: nullable_refs(value) for key, value in node.items()}
+    if node.get("nullable") is True and "allOf" in node and "type" not in node:
+        rest = {key: value for key, value in node.items() if key not in ("allOf", "nullable")}
+        return {**rest, "anyOf": [{"allOf": node["allOf"]}, {"enum": [None]}]}
+    return node
+
+
+def test_answers_match_their_schemas(client: Any) -> None:
+    """GET /me for each role (the province's administrator's is `province`), a staff list, and the
+    400 of an empty `status` filter (api.md: an unknown field value is INVALID_REQUEST naming it)."""
+    from tests.e2e.http import call, new_student, province_admin, staff
+
+    for token in (new_student(client), staff(client, "staff@nju.edu.cn"), province_admin(client)):
+        reply = call(client, "GET", "/me", token=token)
+        assert_answer_matches("/me", "GET", reply.status, reply.body)
+    nju = staff(client, "staff@nju.edu.cn")
+    for query, status in (("", 200), ("?status=rejected", 200), ("?status=", 400), ("?status=PENDING", 400)):
+        reply = call(client, "GET", f"/staff/cet6-reviews{query}", token=nju)
+        assert reply.status == status, (query, reply.text)
+        assert_answer_matches("/staff/cet6-reviews", "GET", reply.status, reply.body)
+        if status == 400:
+            assert (reply.body["code"], reply.body["field"]) == ("INVALID_REQUEST", "status"), query
+    health = call(client, "GET", "/health")
+    assert_answer_matches("/health", "GET", health.status, health.body)

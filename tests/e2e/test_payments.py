@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from urllib.parse import urlencode
 
 import pytest
@@ -269,3 +270,30 @@ def test_settlements_are_counted_once_paid_then_already(client: Client, capsys: 
     settled = [line["outcome"] for line in lines if "OrderSettlements" in line]
     assert sorted(settled) == ["already"] * 7 + ["paid"]
     assert [line["provider"] for line in lines if "OrdersPlaced" in line] == ["alipay"]
+
+
+def test_r_pay_5_a_payment_whose_order_keeps_moving_is_answered_503_and_delivered_again(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-PAY-5 "nothing is silently lost": a settlement that finds the order it read moved, read
+    after read, writes nothing and answers the provider 503 `fail` (deliver again), never `success`;
+    the next delivery settles it."""
+    from chalicelib.bootstrap import services
+    from chalicelib.bootstrap import test_gateway as plugged_gateway
+    from chalicelib.domain.orders import Settlement
+
+    student = holding(client)
+    placed = order(client, student.token)
+    pay(client, placed["order_id"], deliveries=0)
+    gateway: Any = plugged_gateway()
+    body, content_type = gateway.sandbox.notification(placed["order_id"], CLOCK.now())
+    with monkeypatch.context() as patched:
+        patched.setattr(services().payments.orders, "settle", lambda *_: Settlement.ORDER_MOVED)
+        reply = call(client, "POST", "/payments/alipay/notify", raw=body, headers={"Content-Type": content_type})
+
+    assert (reply.status, reply.text) == (503, "fail")
+    assert reply.header("Retry-After")
+    assert call(client, "GET", f"/orders/{placed['order_id']}", token=student.token).body["status"] == "open"
+    reply = call(client, "POST", "/payments/alipay/notify", raw=body, headers={"Content-Type": content_type})
+    assert (reply.status, reply.text) == (200, "success")
+    assert statuses(client, student.token) == [("CET4", "paid"), ("CET-SET4", "paid")]

@@ -1,10 +1,13 @@
-"""The province administrator under real threads on DynamoDB Local (R-OPS-1, R-OPS-2, decision 0023):
-capacity changes racing grabs never oversell nor set a capacity below the seats taken, and the
-overview's counters equal a recount of the table after concurrent saves, orders and payments."""
+"""The province administrator under real threads on DynamoDB Local (R-OPS-1, R-OPS-2, decisions
+0023, 0027): capacity changes racing grabs never oversell nor set a capacity below the seats taken,
+the overview's counters equal the product's recount (python -m province recount) after concurrent
+saves, orders and payments, and that recount rebuilds wrong counters while students keep writing."""
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
 from typing import Any
 
@@ -13,20 +16,24 @@ import pytest
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings, settings
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.clock import FixedClock, parse_iso
+from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import CapacityBelowTaken
-from chalicelib.domain.orders import Order
-from chalicelib.domain.registration import SubjectStatus
+from chalicelib.domain.orders import LateOutcome, LatePayment, Order
+from chalicelib.domain.recount import RecountOutcome
+from chalicelib.domain.reviews import ReviewStatus
+from chalicelib.domain.roll import RollRow
 from chalicelib.services import administration as admin
 from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
+from chalicelib.services.recount import recount
 from chalicelib.storage import codec
-from chalicelib.storage.figures import hour_of
-from chalicelib.storage.models import CatalogPartItem, OrderItem, RegistrationItem, SeatCounterItem, SubjectItem
+from chalicelib.storage.models import CatalogPartItem, FigureItem, SeatCounterItem, SubjectItem
+from chalicelib.storage.recount import DynamoRecount
 from devstack.payments_local import SandboxDriver, install_sandbox
 from tests import factories
 from tests.integration.students import account, prepared
+from tests.integration.test_storage_contract import review
 from tests.race import all_at_once, until_answered
 
 pytestmark = pytest.mark.dynamodb_local
@@ -110,23 +117,24 @@ def test_r_ops_2_capacity_changes_racing_grabs_never_oversell_nor_go_below_the_s
     assert held > 0, "no grab took a seat: no race"
 
 
-def recount() -> dict[str, Any]:
-    """What the counters should say, counted item by item (a scan: the tests only)."""
-    saved: Counter[str] = Counter()
-    for item in RegistrationItem.scan():
-        saved[hour_of(parse_iso(item.saved_at)).isoformat()] += 1
-    statuses: Counter[str] = Counter()
-    paid_amount = 0
-    for item in OrderItem.scan(OrderItem.sk == "ORDER"):
-        statuses[item.status] += 1
-        if item.status == "paid":
-            paid_amount += sum(int(s["fee"]) for s in json.loads(item.subjects))
-    paid_seats = sum(
-        1
-        for item in SubjectItem.scan(SubjectItem.campus_id == CAMPUS)
-        if isinstance(item, SubjectItem) and item.status == SubjectStatus.PAID.value
+def exact() -> RecountOutcome:
+    """The product's recount, dry (python -m province recount --dry-run): no difference when every
+    counter equals the items it counts."""
+    return recount(DynamoRecount(4), dry_run=True)
+
+
+def late(order: Order) -> LatePayment:
+    return LatePayment(
+        order.order_id, order.school_id, order.account_id, "张三", "3201**********123X", 8000, LateOutcome.REFUNDED, NOW
     )
-    return {"saved": dict(saved), "orders": dict(statuses), "paid_amount": paid_amount, "paid_seats": paid_seats}
+
+
+def save_and_order(built: Services, a: Account, row: RollRow) -> Order:
+    ctx = built.registration
+    until_answered(lambda: reg.save_registration(ctx, a, row.id_type.value, row.id_number, row.name))
+    until_answered(lambda: reg.choose_subject(ctx, a, "CET4", None))
+    until_answered(lambda: reg.choose_subject(ctx, a, ORAL, CAMPUS))
+    return until_answered(lambda: payments.place_order(built.payments, a, "alipay", None))
 
 
 def test_r_ops_1_the_counters_equal_a_recount_after_concurrent_saves_orders_payments_and_closes(
@@ -146,16 +154,12 @@ def test_r_ops_1_the_counters_equal_a_recount_after_concurrent_saves_orders_paym
     for a in accounts:
         built.accounts.accounts.create(a)
 
-    def save_and_order(a: Account) -> Order:
-        row = roll[int(a.account_id[3:])]
-        until_answered(lambda: reg.save_registration(ctx, a, row.id_type.value, row.id_number, row.name))
-        until_answered(lambda: reg.choose_subject(ctx, a, "CET4", None))
-        until_answered(lambda: reg.choose_subject(ctx, a, ORAL, CAMPUS))
-        return until_answered(lambda: payments.place_order(built.payments, a, "alipay", None))
+    def one(a: Account) -> Order:
+        return save_and_order(built, a, roll[int(a.account_id[3:])])
 
-    first = all_at_once([lambda a=a: save_and_order(a) for a in accounts[:20]])
+    first = all_at_once([lambda a=a: one(a) for a in accounts[:20]])
     clock.advance(120)
-    second = all_at_once([lambda a=a: save_and_order(a) for a in accounts[20:]])
+    second = all_at_once([lambda a=a: one(a) for a in accounts[20:]])
     orders = [o for o in [*first, *second] if isinstance(o, Order)]
     assert len(orders) == 40, [o for o in [*first, *second] if not isinstance(o, Order)]
 
@@ -174,16 +178,106 @@ def test_r_ops_1_the_counters_equal_a_recount_after_concurrent_saves_orders_paym
     expiry.expire(ctx.registrations, clock.now())  # the unpaid holds, then their empty registrations
 
     figures = built.administration.store.figures()
-    truth = recount()
-    assert {iso_hour.isoformat(): n for iso_hour, n in figures.saved_per_hour.items()} == truth["saved"]
+    checked = exact()  # the counters equal a recount of the table
+    assert checked.settled
+    assert checked.differences == ()
     kept = figures.orders
-    assert {"open": kept.open, "paid": kept.paid, "closed": kept.closed, "refunded": kept.refunded} == {
-        status: truth["orders"].get(status, 0) for status in ("open", "paid", "closed", "refunded")
-    }
-    assert (kept.paid, kept.closed, kept.open) == (20, 10, 10), kept
-    assert kept.paid_amount == truth["paid_amount"] == 20 * 8000
-    assert figures.paid_seats == {(CAMPUS, ORAL): truth["paid_seats"]} == {(CAMPUS, ORAL): 20}
-    assert sorted(truth["saved"].values()) == [10, 10], truth["saved"]  # the paid ones stay, in two hours
+    assert (kept.paid, kept.closed, kept.open, kept.refunded) == (20, 10, 10, 0), kept
+    assert kept.paid_amount == 20 * 8000
+    assert figures.paid_seats == {(CAMPUS, ORAL): 20}
+    assert sorted(figures.saved_per_hour.values()) == [10, 10], figures.saved_per_hour  # the paid ones, two hours
+
+
+def test_r_ops_1_recount_rebuilds_corrupt_counters_while_students_register_and_pay(
+    world: tuple[Services, FixedClock, SandboxDriver],
+) -> None:
+    """R-OPS-1, decision 0027: after a mixed run (saves, orders paid and closed, an expired
+    registration deleted, reviews filed and decided, late payments) the counters are wiped or made
+    wrong, as in a table loaded before them; the recount runs while 4 threads keep registering,
+    ordering and paying. Every counter it settled is exact once the threads stop (it never took an
+    increment made meanwhile for drift, nor counted one twice); a second run settles the rest; then
+    a fresh recount finds nothing and the overview shows the items. Fails on the old code: no
+    recount, so the wiped counters stay wrong."""
+    built, clock, driver = world
+    data = factories.province(capacity=400, extra_students=200)
+    load_province(built.loading, data, NOW)
+    roll = data.roll[-200:]
+    accounts = [account(n) for n in range(200)]
+    for a in accounts:
+        until_answered(lambda a=a: built.accounts.accounts.create(a))
+
+    def one(a: Account) -> Order:
+        return save_and_order(built, a, roll[int(a.account_id[3:])])
+
+    orders = [o for o in all_at_once([lambda a=a: one(a) for a in accounts[:16]]) if isinstance(o, Order)]
+    reviews = built.registration.reviews
+    tasks: list[Any] = [lambda o=o: until_answered(lambda: driver.pay(o, 1, True)) for o in orders[:6]]
+    tasks += [lambda o=o: until_answered(lambda: built.payments.orders.close(o)) for o in orders[6:10]]
+    tasks += [
+        lambda n=n: reviews.create(review(ReviewStatus.PENDING, f"rev{n}", ("NJU", "SEU")[n % 2])) for n in range(6)
+    ]
+    tasks += [lambda o=o: built.payments.orders.record_late(late(o)) for o in orders[10:13]]
+    all_at_once(tasks)
+    decided = [review(ReviewStatus.APPROVED, f"rev{n}", ("NJU", "SEU")[n % 2]) for n in range(3)]
+    all_at_once([lambda r=r: reviews.decide(r) for r in decided])
+    clock.advance(25 * 3600)
+    expiry.expire(built.registration.registrations, clock.now())  # unpaid holds, empty registrations
+    clock.advance(-25 * 3600)
+
+    for n, item in enumerate(list(FigureItem.scan(consistent_read=True))):
+        if n % 2:
+            item.delete()  # as in a table loaded before the counters
+        else:
+            item.update(actions=[FigureItem.value.add(n + 3)])  # or a wrong count
+    assert exact().differences != ()
+
+    stop, busy, done, failed = threading.Event(), threading.Lock(), [0], []
+    waiting = iter(accounts[16:])
+
+    def student() -> None:
+        while not stop.is_set():
+            with busy:
+                a = next(waiting, None)
+            if a is None:
+                return
+            try:
+                order = one(a)
+                if int(a.account_id[3:]) % 3:
+                    until_answered(lambda order=order: driver.pay(order, 1, True))
+            except Exception as error:
+                failed.append(error)
+                return
+            with busy:
+                done[0] += 1
+
+    threads = [threading.Thread(target=student) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 30
+    while done[0] < 4 and not failed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    before = done[0]
+    live = recount(DynamoRecount(4), rounds=4)
+    during = done[0] - before
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+    assert not failed, failed
+    assert during > 0, "no student wrote while the recount ran: no race"
+    assert live.corrected
+    after = exact()
+    assert after.settled
+    assert {d.key for d in after.differences} <= set(live.unsettled), after.differences
+    again = recount(DynamoRecount(4))
+    assert again.settled
+    fresh = exact()
+    assert fresh.settled
+    assert fresh.differences == ()
+    figures = built.administration.store.figures()
+    assert figures.late_payments == 3
+    assert figures.reviews_pending == {"NJU": 1, "SEU": 2}
+    assert figures.orders.closed == 4
 
 
 def test_r_ops_2_a_grab_between_the_change_reading_the_shards_and_writing_them_never_oversells(

@@ -24,8 +24,8 @@ from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.messaging.settings import senders_from
 from chalicelib.services.messages import GIVE_UP_AFTER_ATTEMPTS, Messaging, deliver, retry_at, send_due
-from chalicelib.services.ports import MessageNotSent
-from chalicelib.services.recovery import code_digest
+from chalicelib.services.ports import MessageNotSent, Session
+from chalicelib.services.recovery import code_digest, request_login_code
 from chalicelib.storage.messages import DynamoOutbox
 from chalicelib.storage.models import OutboxItem
 from devstack.ddb_local import free_port
@@ -127,7 +127,11 @@ def test_r_note_1_twenty_senders_at_once_send_a_message_once(local_table: Settin
 def _code(account: Account, code: str, target: str | None = None) -> OneTimeCode:
     purpose = CodePurpose.LOGIN_CHANGE if target else CodePurpose.PASSWORD_RESET
     return OneTimeCode(
-        account.account_id, purpose, code_digest(account.account_id, purpose, code), NOW + CODE_LIFETIME, target
+        account.account_id,
+        purpose,
+        code_digest(factories.IDENTITY_KEYS, account.account_id, purpose, code),
+        NOW + CODE_LIFETIME,
+        target,
     )
 
 
@@ -160,11 +164,12 @@ def test_r_acc_4_two_accounts_take_one_new_login_at_once_one_gets_it(local_table
     codes = []
     for n, account in enumerate(accounts):
         built.accounts.accounts.create(account)
+        built.accounts.sessions.save(Session(f"token{n}", account.account_id, NOW + timedelta(hours=2)))
         codes.append(_code(account, "222222", "13900001111"))
         built.recovery.codes.issue(codes[-1], message(f"login#{n}"))
 
     def use(n: int) -> Callable[[], str]:
-        return lambda: built.recovery.codes.change_login(codes[n], accounts[n].login, NOW) or "ok"
+        return lambda: built.recovery.codes.change_login(codes[n], accounts[n].login, NOW, f"token{n}", 0) or "ok"
 
     outcomes = Counter(outcome(result) for result in all_at_once([use(0), use(1)]))
     assert outcomes == {"ok": 1, "LoginTaken": 1}, outcomes
@@ -319,3 +324,23 @@ def test_r_note_1_a_channel_that_breaks_is_a_failed_send_and_the_others_still_go
     lines = [r.getMessage() + str(r.__dict__) for r in caplog.records if r.getMessage() == "message not sent"]
     assert len(lines) == 3
     assert not [line for line in lines if "student1@example.edu.cn" in line or "123456" in line]
+
+
+@pytest.mark.dynamodb_local
+def test_r_acc_6_four_accounts_at_once_send_one_address_five_codes(local_table: Settings) -> None:
+    """R-ACC-6: four accounts ask, 16 requests at once from 16 clients, for login-change codes to
+    one number nobody uses; each account stays under its own 5, yet the address gets 5 codes and
+    the rest are 429: the count is one conditional update (fails on the old code: 16 codes)."""
+    built = build_services(local_table, FixedClock(NOW))
+    accounts = [Account(f"acc{n}", f"student{n}@example.edu.cn", "hash", created_at=NOW) for n in range(4)]
+    for account in accounts:
+        built.accounts.accounts.create(account)
+
+    def ask(n: int) -> Callable[[], str]:
+        account = accounts[n % 4]
+        return lambda: request_login_code(built.recovery, account, "13952044797", f"10.0.0.{n}") or "sent"
+
+    outcomes = Counter(outcome(result) for result in all_at_once([ask(n) for n in range(16)]))
+    assert outcomes == {"sent": 5, "TooManyAttempts": 11}, outcomes
+    waiting = built.messaging.outbox.due(NOW + timedelta(minutes=1), 200)
+    assert len([event for event in waiting if event.startswith("login#")]) == 5

@@ -55,7 +55,7 @@ def with_old_hash(built: Services) -> Account:
 def reset_code(built: Services, account: Account, code: str = "111111") -> OneTimeCode:
     """A password-reset code for the account, as R-ACC-3 issues it."""
     purpose = CodePurpose.PASSWORD_RESET
-    digest = code_digest(account.account_id, purpose, code)
+    digest = code_digest(factories.IDENTITY_KEYS, account.account_id, purpose, code)
     issued = OneTimeCode(account.account_id, purpose, digest, NOW + CODE_LIFETIME)
     message = Message(f"reset#{account.account_id}#1", LOGIN, MessageKind.PASSWORD_RESET, (code, "10"), NOW, code)
     built.recovery.codes.issue(issued, message)

@@ -15,9 +15,11 @@ from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.openings import ORDER_GRACE, Opening, QueueEntry, pre_opening_order
+from chalicelib.domain.registration import Registration
 from chalicelib.services import admission
 from chalicelib.services import openings as rooms
 from chalicelib.services.province import load_province
+from chalicelib.storage.models import BindingItem
 from chalicelib.storage.queue import DynamoQueue
 from tests import factories
 from tests.race import all_at_once
@@ -26,6 +28,7 @@ pytestmark = pytest.mark.dynamodb_local
 NOW = factories.NOW
 RATE = 25
 OPENING = Opening("BIG", "集中开放", NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=10), ("NJU-GL",), RATE, 10)
+ROLL = factories.many_students(200)
 
 
 class Crash(Exception):
@@ -40,7 +43,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def built(local_table: Settings, clock: FixedClock) -> Services:
     services = build_services(local_table, clock)
-    data = factories.province(capacity=10)
+    data = factories.province(capacity=10, extra_students=len(ROLL))
     data.catalog.openings[OPENING.id] = OPENING
     load_province(services.loading, data, NOW)
     return services
@@ -50,8 +53,20 @@ def student(n: int) -> Account:
     return Account(f"acc{n:04d}", f"s{n}@example.cn", "unused", agreement_accepted_at=NOW, created_at=NOW)
 
 
+def bound(built: Services, accounts: list[tuple[Account, int]]) -> None:
+    """Each account's registration saved for `ROLL[row]` (R-QUEUE-2: joining needs one)."""
+
+    def bind(given: tuple[Account, int]) -> None:
+        account, row = given
+        built.registration.registrations.bind(Registration(account.account_id, factories.entry(ROLL[row]), NOW))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(bind, accounts))
+
+
 def join_many(built: Services, clock: FixedClock, early: int, late: int) -> None:
     """`early` students join before `opens_at`, `late` ones after it, each a second apart."""
+    bound(built, [(student(n), n) for n in range(early + late)])
     for n in range(early + late):
         if n == early:
             clock._now = OPENING.opens_at
@@ -80,11 +95,34 @@ def run(built: Services) -> dict[str, int]:
 def test_r_queue_2_two_hundred_students_each_join_twice_at_once_and_hold_one_entry(built: Services) -> None:
     """R-QUEUE-2: once each: of two simultaneous joins per account exactly one creates the entry."""
     accounts = [student(n) for n in range(200)]
+    bound(built, [(a, n) for n, a in enumerate(accounts)])
     results = all_at_once([lambda a=a: rooms.join(built.queue, a, OPENING.id) for a in accounts for _ in range(2)])
     created = Counter(r.entry.account_id for r in results if isinstance(r, rooms.Joined) and r.created)
     assert set(created.values()) == {1}
     assert len(created) == 200
     assert built.queue.queue.waiting_count(OPENING.id) == 200
+
+
+def test_r_queue_2_two_accounts_of_one_candidate_joining_at_once_make_one_entry(built: Services) -> None:
+    """R-QUEUE-2 (amended): 40 candidates, each with two accounts whose registrations both name it
+    (the moment a binding moves, R-BIND-4: the old account read its registration just before it
+    went), every account joining twice at once: one entry per candidate, and every other join is
+    answered with that entry. Fails on the old code (an entry per account: 80)."""
+    pairs = [(student(n), student(1000 + n)) for n in range(40)]
+    bound(built, [(first, n) for n, (first, _) in enumerate(pairs)])
+    for n in range(len(pairs)):  # the binding item is freed, the first account keeps its registration
+        BindingItem(f"CANDIDATE#{factories.entry(ROLL[n]).key}", "BINDING").delete()
+    bound(built, [(second, n) for n, (_, second) in enumerate(pairs)])
+    tasks = [lambda a=a: rooms.join(built.queue, a, OPENING.id) for pair in pairs for a in pair for _ in range(2)]
+    results = [r for r in all_at_once(tasks) if isinstance(r, rooms.Joined)]
+    assert len(results) == len(tasks)
+    assert sum(r.created for r in results) == len(pairs)
+    by_candidate: dict[str | None, set[QueueEntry]] = {}
+    for r in results:
+        by_candidate.setdefault(r.entry.candidate, set()).add(r.entry)
+    assert len(by_candidate) == len(pairs)
+    assert all(len(found) == 1 for found in by_candidate.values())  # the same entry, whichever account asked
+    assert built.queue.queue.waiting_count(OPENING.id) == len(pairs)
 
 
 def test_r_queue_4_the_admission_job_run_four_times_at_once_places_and_admits_each_once(

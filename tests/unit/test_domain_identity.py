@@ -236,3 +236,24 @@ def test_r_acc_2_weak_passwords_are_refused(password: str) -> None:
 def test_r_acc_2_password_equal_to_the_login_is_refused_whatever_the_case() -> None:
     with pytest.raises(WeakPassword):
         check_password_policy("Zhang2026@Example.com", "zhang2026@example.com")
+
+
+CHINESE_COMMON = ["woaini1314", "qq123456", "5201314a", "a123456789", "zhang123"]
+
+
+@pytest.mark.parametrize("password", [*CHINESE_COMMON, "WoAiNi1314", " Zhang123 ", "aptx4869", "nihao123"])
+def test_r_acc_5_chinese_common_passwords_are_refused(password: str) -> None:
+    """R-ACC-5, decision 0025: the tops of the 12306 and CSDN leaks beside zxcvbn's English list."""
+    with pytest.raises(WeakPassword) as refused:
+        check_password_policy(password, "student@example.com")
+    assert "常用密码" in refused.value.message
+
+
+def test_the_chinese_list_is_read_from_its_file_and_holds_the_acceptance_passwords() -> None:
+    from chalicelib.domain.accounts import CHINESE_COMMON_PASSWORDS, chinese_common_passwords
+
+    listed = chinese_common_passwords()
+    assert set(CHINESE_COMMON) <= listed
+    assert len(listed) > 100
+    assert all(p == p.strip().lower() and not p.startswith("#") for p in listed)
+    assert CHINESE_COMMON_PASSWORDS.stat().st_size < 10_000  # a few kilobytes in the Lambda

@@ -29,6 +29,7 @@ def secret_value(app_id: str) -> str:
     private, public = new_rsa_key_pair()
     alipay = {
         "app_id": app_id,
+        "seller_id": "2088000000000001",
         "app_private_key": private.decode(),
         "public_key": public.decode(),
         "gateway_url": "https://alipay.invalid/gateway.do",
@@ -106,6 +107,23 @@ def test_a_half_filled_secret_offers_only_the_complete_provider_and_names_what_i
     stage.create_secret(Name=SECRET, SecretString=json.dumps(value))
     assert sorted(services().payments.providers) == ["alipay"]
     assert [(s["provider"], s["missing"]) for s in errors(service_log)] == [("bank", ["merchant_key"])]
+
+
+@pytest.mark.parametrize(
+    ("seller_id", "said"), [(None, ("missing", ["seller_id"])), ("2021", ("malformed", ["seller_id"]))]
+)
+def test_alipay_is_not_offered_without_the_provinces_merchant_pid(
+    stage: boto3.client, service_log: Lines, seller_id: str | None, said: tuple[str, list[str]]
+) -> None:
+    """Its notices are checked for the province's seller_id (R-PAY-2): a secret without one offers no Alipay."""
+    value = json.loads(secret_value("2021000000000001"))
+    if seller_id is None:
+        del value["alipay"]["seller_id"]
+    else:
+        value["alipay"]["seller_id"] = seller_id
+    stage.create_secret(Name=SECRET, SecretString=json.dumps(value))
+    assert sorted(services().payments.providers) == ["bank"]
+    assert [(s["provider"], s[said[0]]) for s in errors(service_log)] == [("alipay", said[1])]
 
 
 def test_a_passing_failure_to_read_the_secret_keeps_the_keys_that_worked(stage: boto3.client) -> None:

@@ -15,6 +15,7 @@ from tests.unit.payments.world import (
     BANK_KEY,
     MERCHANT,
     NOW,
+    SELLER_ID,
     Keys,
     new_keys,
     new_sandbox,
@@ -40,7 +41,13 @@ def sandbox(keys: Keys, clock: FixedClock) -> PaymentSandbox:
 @pytest.fixture
 def alipay(keys: Keys, sandbox: PaymentSandbox, clock: FixedClock) -> AlipayProvider:
     return AlipayProvider(
-        APP_ID, keys.app_private, sandbox.alipay_public_key_pem, ALIPAY_GATEWAY, sandbox.transport, clock=clock
+        APP_ID,
+        keys.app_private,
+        sandbox.alipay_public_key_pem,
+        ALIPAY_GATEWAY,
+        sandbox.transport,
+        clock=clock,
+        seller_id=SELLER_ID,
     )
 
 

@@ -27,6 +27,7 @@ from tests.unit.payments.world import (
     NOTIFY_URL,
     NOW,
     RETURN_URL,
+    SELLER_ID,
     TITLE,
     Keys,
     form_of,
@@ -120,6 +121,7 @@ def test_r_pay_2_phones_get_the_wap_pay_url(keys: Keys, sandbox: PaymentSandbox,
         sandbox.transport,
         wap=True,
         clock=clock,
+        seller_id=SELLER_ID,
     )
     params = query_of(wap.pay_url(pay_request()))
     assert params["method"] == "alipay.trade.wap.pay"
@@ -240,6 +242,31 @@ def test_r_pay_2_another_app_id_is_rejected_even_when_alipay_signed_it(
         provider.parse_notification(signed_by(keys.alipay_private, fields), FORM)
 
 
+@pytest.mark.parametrize("seller_id", ["2088999999999999", "", None])
+def test_r_pay_2_a_notice_for_another_merchant_is_rejected_even_when_alipay_signed_it(
+    keys: Keys, provider: AlipayProvider, sandbox: PaymentSandbox, seller_id: str | None
+) -> None:
+    """Alipay's notification checks: out_trade_no, total_amount, seller_id and app_id (one app may
+    sign for several merchants). The reason never carries the other seller_id (it may be a person's)."""
+    fields = paid_notification(provider, sandbox)
+    assert fields["seller_id"] == SELLER_ID  # the sandbox sends the province's merchant
+    if seller_id is None:
+        del fields["seller_id"]
+    else:
+        fields["seller_id"] = seller_id
+    with pytest.raises(NotificationRejected, match="seller_id") as rejected:
+        provider.parse_notification(signed_by(keys.alipay_private, fields), FORM)
+    assert "2088999999999999" not in rejected.value.reason
+
+
+@pytest.mark.parametrize("seller_id", ["", "2088", "20880000000000011", "3088000000000001", "２０８８000000000001"])
+def test_a_provider_needs_the_merchants_pid(keys: Keys, seller_id: str) -> None:
+    with pytest.raises(ValueError, match="seller_id"):
+        AlipayProvider(
+            APP_ID, keys.app_private, keys.alipay_public, ALIPAY_GATEWAY, lambda u, f: b"", seller_id=seller_id
+        )
+
+
 @pytest.mark.parametrize("amount", ["80", "80.0", "80.000", "-80.00", "八十", "8e1"])
 def test_r_pay_2_a_malformed_amount_is_rejected_even_when_signed(
     keys: Keys, provider: AlipayProvider, sandbox: PaymentSandbox, amount: str
@@ -250,7 +277,7 @@ def test_r_pay_2_a_malformed_amount_is_rejected_even_when_signed(
         provider.parse_notification(signed_by(keys.alipay_private, fields), FORM)
 
 
-@pytest.mark.parametrize("field", ["out_trade_no", "total_amount", "trade_status", "trade_no", "app_id"])
+@pytest.mark.parametrize("field", ["out_trade_no", "total_amount", "trade_status", "trade_no", "app_id", "seller_id"])
 def test_r_pay_2_a_missing_field_is_rejected_even_when_signed(
     keys: Keys, provider: AlipayProvider, sandbox: PaymentSandbox, field: str
 ) -> None:
@@ -363,20 +390,29 @@ def test_an_unreachable_provider_is_a_provider_error(keys: Keys, sandbox: Paymen
     def down(url: str, fields: Mapping[str, str]) -> bytes:
         raise OSError("connection refused")
 
-    provider = AlipayProvider(APP_ID, keys.app_private, sandbox.alipay_public_key_pem, ALIPAY_GATEWAY, down)
+    provider = AlipayProvider(
+        APP_ID, keys.app_private, sandbox.alipay_public_key_pem, ALIPAY_GATEWAY, down, seller_id=SELLER_ID
+    )
     with pytest.raises(ProviderError, match="connection refused"):
         provider.query("O-1")
 
 
 def test_an_answer_signed_by_another_key_is_a_provider_error(keys: Keys, sandbox: PaymentSandbox) -> None:
-    provider = AlipayProvider(APP_ID, keys.app_private, keys.other_public, ALIPAY_GATEWAY, sandbox.transport)
+    provider = AlipayProvider(
+        APP_ID, keys.app_private, keys.other_public, ALIPAY_GATEWAY, sandbox.transport, seller_id=SELLER_ID
+    )
     with pytest.raises(ProviderError, match="does not verify"):
         provider.query("O-1")
 
 
 def test_a_request_signed_with_the_wrong_app_key_is_refused(keys: Keys, sandbox: PaymentSandbox) -> None:
     provider = AlipayProvider(
-        APP_ID, keys.other_private, sandbox.alipay_public_key_pem, ALIPAY_GATEWAY, sandbox.transport
+        APP_ID,
+        keys.other_private,
+        sandbox.alipay_public_key_pem,
+        ALIPAY_GATEWAY,
+        sandbox.transport,
+        seller_id=SELLER_ID,
     )
     with pytest.raises(ProviderError, match="invalid-signature"):
         provider.query("O-1")
@@ -385,7 +421,12 @@ def test_a_request_signed_with_the_wrong_app_key_is_refused(keys: Keys, sandbox:
 def canned(keys: Keys, body: str) -> AlipayProvider:
     """A provider whose transport answers `body`, whatever was asked."""
     return AlipayProvider(
-        APP_ID, keys.app_private, keys.alipay_public, ALIPAY_GATEWAY, lambda url, fields: body.encode()
+        APP_ID,
+        keys.app_private,
+        keys.alipay_public,
+        ALIPAY_GATEWAY,
+        lambda url, fields: body.encode(),
+        seller_id=SELLER_ID,
     )
 
 

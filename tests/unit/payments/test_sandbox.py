@@ -19,6 +19,7 @@ from tests.unit.payments.world import (
     EXPIRES,
     MERCHANT,
     NOW,
+    SELLER_ID,
     Keys,
     pay_request,
 )
@@ -139,7 +140,9 @@ def test_a_pay_url_that_is_not_properly_signed_is_refused(sandbox: PaymentSandbo
 
 
 def test_a_pay_url_of_another_app_is_refused(sandbox: PaymentSandbox, keys: Keys) -> None:
-    other_app = AlipayProvider("2021999999999999", keys.app_private, keys.app_public, ALIPAY_GATEWAY, sandbox.transport)
+    other_app = AlipayProvider(
+        "2021999999999999", keys.app_private, keys.app_public, ALIPAY_GATEWAY, sandbox.transport, seller_id=SELLER_ID
+    )
     with pytest.raises(SandboxRefused, match="app_id"):
         sandbox.open_trade(other_app.pay_url(pay_request()), NOW)
     other_merchant = BankGatewayProvider("9999", BANK_KEY, BANK_GATEWAY, sandbox.transport)
@@ -156,11 +159,14 @@ def test_notifications_are_forms(sandbox: PaymentSandbox, pay_url: str) -> None:
 
 def test_alipay_redelivers_on_its_schedule_compressed() -> None:
     app_public = new_rsa_key_pair()[1]
-    sandbox = PaymentSandbox(app_id=APP_ID, app_public_key_pem=app_public, bank_merchant_id="M", bank_merchant_key=b"k")
+    sandbox = PaymentSandbox(
+        app_id=APP_ID, seller_id=SELLER_ID, app_public_key_pem=app_public, bank_merchant_id="M", bank_merchant_key=b"k"
+    )
     assert sandbox.redelivery_delays() == pytest.approx([0.4, 1.0, 1.0, 6.0, 12.0, 36.0, 90.0])
     assert sandbox.alipay_public_key_pem.startswith(b"-----BEGIN PUBLIC KEY-----")  # generated at construction
     real_time = PaymentSandbox(
         app_id=APP_ID,
+        seller_id=SELLER_ID,
         app_public_key_pem=app_public,
         bank_merchant_id="M",
         bank_merchant_key=b"k",

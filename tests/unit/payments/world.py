@@ -11,6 +11,7 @@ from chalicelib.payments.base import PaymentProvider, PaymentRequest
 from devstack.payment_sandbox import PaymentSandbox, new_rsa_key_pair
 
 APP_ID = "2021000000000001"
+SELLER_ID = "2088000000000001"  # the province's merchant (PID)
 ALIPAY_GATEWAY = "https://openapi.alipay.com/gateway.do"
 MERCHANT = "3201"
 BANK_KEY = b"merchant-key-from-the-bank"
@@ -41,6 +42,7 @@ def new_sandbox(keys: Keys, clock: Clock, alipay_private: bytes | None = None) -
     """The providers' servers for our merchant; another `alipay_private` plays an impostor signing as Alipay."""
     return PaymentSandbox(
         app_id=APP_ID,
+        seller_id=SELLER_ID,
         app_public_key_pem=keys.app_public,
         bank_merchant_id=MERCHANT,
         bank_merchant_key=BANK_KEY,

@@ -91,6 +91,14 @@ function seedCheck(opening, accountId) {
   );
 }
 
+/** R-QUEUE-2: the queue is per candidate. Without a saved registration (gone meanwhile, R-BIND-4),
+ * what to do and the way to do it. */
+function saveFirst(ctx, box, error) {
+  showMessage(box, describe(error));
+  const href = ctx.me.agreement_accepted ? "#/lookup" : "#/agreement";
+  box.append(" ", h("a", { class: "button primary", href }, "保存报名"));
+}
+
 async function openingCard(ctx, opening, onChange, seen) {
   const box = messageBox();
   let entry = null;
@@ -108,6 +116,7 @@ async function openingCard(ctx, opening, onChange, seen) {
         await post(`/openings/${encodeURIComponent(opening.opening_id)}/entries`);
       } catch (error) {
         if (error?.code === "UNAUTHENTICATED") throw error;
+        if (error?.code === "REGISTRATION_REQUIRED") return saveFirst(ctx, box, error);
         return showMessage(box, describe(error));
       }
       await onChange();

@@ -4,14 +4,15 @@ import { field, h, messageBox, onSubmit, showMessage } from "../dom.js";
 import { describe, PASSWORD_POLICY } from "../messages.js";
 import { captchaField } from "./account.js";
 
-function codeInput() {
+// A reset code has 6 digits; a staff member's activation code, set under 忘记密码 too, has 10 (R-ACC-6).
+function codeInput({ activation = false } = {}) {
   return h("input", {
     name: "code",
     required: true,
     inputmode: "numeric",
     autocomplete: "one-time-code",
-    pattern: "[0-9]{6}",
-    maxlength: 6,
+    pattern: activation ? "[0-9]{6}|[0-9]{10}" : "[0-9]{6}",
+    maxlength: activation ? 10 : 6,
     class: "code-input",
   });
 }
@@ -35,7 +36,7 @@ function resetForms(ctx, { login = "", fixedLogin = false, done }) {
   const askForm = h("form", { novalidate: true }, field("通行证账号（电子邮箱或手机号）", loginInput), captcha.node, box, h("div", { class: "actions" }, ask));
 
   const setBox = messageBox();
-  const code = codeInput();
+  const code = codeInput({ activation: true });
   const password = passwordInput("new_password");
   const again = passwordInput("new_password2");
   const set = h("button", { type: "submit", class: "primary" }, "设置新密码");
@@ -46,7 +47,7 @@ function resetForms(ctx, { login = "", fixedLogin = false, done }) {
     { novalidate: true, hidden: true },
     sentTo,
     localOutbox(),
-    field("验证码（6 位数字）", code, "验证码 10 分钟内有效，只能使用一次；输错 5 次需重新获取。"),
+    field("验证码（6 位数字）", code, "验证码 10 分钟内有效，只能使用一次；输错 5 次需重新获取。工作人员首次设置密码时请输入 10 位激活码。"),
     field("新密码", password, PASSWORD_POLICY),
     field("再次输入新密码", again),
     setBox,
