@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.config import Settings, settings, weak_password_hashing
+from chalicelib.config import Settings, settings, test_mode_refused, weak_password_hashing
 from chalicelib.domain.clock import AdjustableClock, Clock
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
@@ -31,7 +31,8 @@ from chalicelib.services.waitlist import WaitlistContext
 # catalog (30 s) and finished a request begun under the old mark (the Lambda timeout, 30 s).
 CONVERSION_SETTLE_SECONDS = 60.0
 
-# The service clock; only test mode moves it (`POST /_test/clock`).
+# The service clock; only the local stack's test controls move it (`POST /_test/clock`,
+# devstack/test_mode.py, never in the Lambda package).
 CLOCK = AdjustableClock()
 # Off AWS, messages no channel is configured for land here (`GET /_test/outbox`).
 LOCAL_OUTBOX = LocalOutbox(CLOCK)
@@ -73,6 +74,8 @@ _plugged: dict[str, Any] = {}
 
 
 def plug_payment_sandbox(transport: Transport, gateway: TestGateway) -> None:
+    if settings().on_lambda:
+        raise UnsafeSetting("the payment sandbox is the local stack's only")
     with _lock:
         _plugged.update(transport=transport, gateway=gateway)
         _built.clear()
@@ -120,6 +123,10 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     if config.on_lambda and not config.public_api_url:
         logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
         raise MissingSetting("PUBLIC_API_URL")
+    refused = test_mode_refused(config)
+    if refused:
+        logger().error(f"{refused}: test mode is the local stack's only (decision 0026); this stage refuses to start")
+        raise UnsafeSetting(f"{refused}: test mode is the local stack's only")
     weak = weak_password_hashing(config) if config.on_lambda else None
     if weak:
         logger().error("argon2 parameters below OWASP's argon2id minimum (m=19 MiB, t=2): " + weak)

@@ -39,6 +39,9 @@ class Settings:
     identity_throwaway: bool = False
     messaging_secret_name: str | None = None
     messaging_settings: str | None = None  # JSON, off AWS only (chalicelib/messaging/settings.py)
+    # The local stack (devstack/serve.py, the tests' stacks) says STACK=local; on Lambda nothing
+    # is the local stack. Only it may run in test mode (decision 0026).
+    local_stack: bool = False
 
 
 def settings() -> Settings:
@@ -73,7 +76,16 @@ def settings() -> Settings:
         # outbox, or the channels MESSAGING_SETTINGS configures.
         messaging_secret_name=env.get("MESSAGING_SECRET_NAME") or None,
         messaging_settings=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("MESSAGING_SETTINGS") or None,
+        local_stack=env.get("STACK") == "local" and not env.get("AWS_LAMBDA_FUNCTION_NAME"),
     )
+
+
+def test_mode_refused(config: Settings) -> str | None:
+    """Why this stage may not run in test mode, if it is asked to (decision 0026): test mode
+    hands out captcha answers and is what the local stack's clock and payment sandbox answer to."""
+    if not config.test_mode or config.local_stack:
+        return None
+    return "TEST_MODE=1 on Lambda" if config.on_lambda else "TEST_MODE=1 without STACK=local"
 
 
 def weak_password_hashing(config: Settings) -> str | None:

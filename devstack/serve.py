@@ -66,6 +66,8 @@ def start_embedded_dynamodb() -> str:
 def prepare_environment() -> None:
     for name, value in LOCAL_AWS.items():
         os.environ.setdefault(name, value)
+    # The one stack that may run in test mode (TEST_MODE=1): chalicelib/bootstrap.py refuses it elsewhere.
+    os.environ["STACK"] = "local"
     if not os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"):
         os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = start_embedded_dynamodb()
         print(f"内嵌 DynamoDB（moto）: {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}", flush=True)
@@ -299,8 +301,9 @@ def serve(port: int, dataset: Path) -> None:
     from chalice.local import LocalGateway
 
     from app import app
+    from devstack.test_mode import register
 
-    Handler.gateway = LocalGateway(app, Config())
+    Handler.gateway = LocalGateway(register(app), Config())  # with the test controls (/_test/…)
     Handler.page_config = page_config(dataset)
     if os.environ.get("DEVSTACK_JSON_LOGS") != "1":
         use_readable_lines()

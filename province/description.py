@@ -99,6 +99,10 @@ def parse(data: object) -> Province:
     )
     if province.public_api_url and not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?(/[\w./-]*)?", province.public_api_url):
         problems.append("public_api_url: the API's public https address, e.g. https://cet.example.gov.cn/api")
+    if {"environment", "TEST_MODE", "STACK"} & set(data) or "TEST_MODE" in json.dumps(data):
+        problems.append(
+            "TEST_MODE: test mode is the local stack's only (decision 0026); a province's stage never sets it"
+        )
     unknown = sorted(set(data) - set(Province.__dataclass_fields__))
     if unknown:
         problems.append(f"unknown keys: {', '.join(unknown)}")

@@ -20,6 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from province.description import ROOT, DescriptionError, Province, load
 from province.package import chalice_package
@@ -59,6 +60,7 @@ def build(province: Province, out_root: Path = OUT) -> Built:
     before, after = prune(out / "deployment.zip")
     print(f"      Lambda package: {after / 2**20:.1f} MB unzipped ({before / 2**20:.1f} MB before pruning)", flush=True)
     template = stack_template(province, sam)
+    refuse_test_mode(template)
     path = out / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     script = out / "deploy.sh"
@@ -66,6 +68,18 @@ def build(province: Province, out_root: Path = OUT) -> Built:
     script.chmod(0o755)
     print(f"[2/4] {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}", flush=True)
     return Built(out, path, script)
+
+
+def refuse_test_mode(template: dict[str, Any]) -> None:
+    """Decision 0026: no function of a province's stack runs in test mode or calls itself the local
+    stack, and its API has no test control (`/_test/…`, devstack/test_mode.py)."""
+    for name, resource in template["Resources"].items():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if variables.get("TEST_MODE", "0") != "0" or "STACK" in variables:
+            raise SystemExit(f"{name} sets TEST_MODE or STACK: test mode is the local stack's only (decision 0026)")
+    paths = json.dumps(template.get("Resources", {}).get("RestAPI", {}).get("Properties", {}).get("DefinitionBody", {}))
+    if '"/_test' in paths:
+        raise SystemExit("the API has test controls (/_test/…): app.py must not register devstack/test_mode.py")
 
 
 def deploy_commands(province: Province, template: Path) -> str:

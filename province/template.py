@@ -1,8 +1,8 @@
 """What the province's stack adds to Chalice's SAM template: the table, roles, guards and alarms.
 
 Chalice writes the functions, the API and the schedules (province/package.py); everything else is
-declared here and deep-merged over it, so that the template deploys as written. docs/deploy.md
-says why each piece is there.
+declared here (each function's role in province/roles.py) and deep-merged over it, so that the
+template deploys as written. docs/deploy.md says why each piece is there.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from typing import Any
 
 from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
 from chalicelib.storage.tables import table_definition
+from province.cfn import Json, get_att, ref, sub
 from province.description import Province
 from province.package import STAGE
+from province.roles import FUNCTIONS, roles
 
-Json = dict[str, Any]
+__all__ = ["FUNCTIONS", "additions", "stack_template"]
 
 LOG_RETENTION_DAYS = 180  # 网络安全法 第二十一条: network logs are kept at least six months
 WAF_REQUESTS_PER_IP_PER_5_MINUTES = 20_000  # a whole campus may sit behind one address
@@ -24,19 +26,6 @@ KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 API_RATE_PER_SECOND = 3_000
 API_BURST = 6_000
 
-# Chalice's logical ids for the app's functions, and the role each gets.
-FUNCTIONS = {
-    "APIHandler": "ApiRole",
-    "ExpireUnpaid": "ExpiryJobRole",
-    "ReconcileOrders": "ReconcileJobRole",
-    "ReleaseTtlDeletedHolds": "StreamHandlerRole",
-    "SendNewMessages": "MessageStreamRole",
-    "SendMessages": "SendJobRole",
-    "RemindUnpaid": "ReminderJobRole",
-    "AdmitQueued": "AdmissionJobRole",
-    "OfferSeats": "OfferJobRole",
-    "OfferReturnedSeats": "OfferStreamRole",
-}
 # Named, so that each log group (and the role's right to write to it) is declared before its function.
 FUNCTION_NAMES = {
     "APIHandler": "api",
@@ -55,27 +44,6 @@ STREAM_HANDLER = "ReleaseTtlDeletedHolds"
 # Every handler of the table's stream: the seats of removed holds, new messages (R-NOTE-1), and
 # seats that came back while students wait (R-WAIT-2).
 STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages", "OfferReturnedSeats")
-
-ITEM_READS = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"]
-ITEM_WRITES = [
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-    "dynamodb:ConditionCheckItem",
-]
-
-
-def get_att(resource: str, attribute: str) -> Json:
-    return {"Fn::GetAtt": [resource, attribute]}
-
-
-def ref(resource: str) -> Json:
-    return {"Ref": resource}
-
-
-def sub(text: str) -> Json:
-    return {"Fn::Sub": text}
 
 
 def merge(base: Json, over: Json) -> Json:
@@ -263,187 +231,6 @@ def alarm_topic(province: Province) -> Json:
     if province.alarm_email:
         properties["Subscription"] = [{"Protocol": "email", "Endpoint": province.alarm_email}]
     return {"Type": "AWS::SNS::Topic", "Properties": properties}
-
-
-# --- roles: one per function, granting what that function does --------------------------------
-
-
-def roles(province: Province) -> Json:
-    table = [get_att("ProvinceTable", "Arn"), sub("${ProvinceTable.Arn}/index/*")]
-    secret = sub(
-        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
-        + province.payment_secret
-        + "-??????"
-    )
-    key = allow(["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"], get_att("ProvinceKey", "Arn"))
-    read_secret = allow(["secretsmanager:GetSecretValue"], secret)
-    read_identity_keys = allow(["secretsmanager:GetSecretValue"], ref("IdentitySecret"))
-    api = [allow(ITEM_READS + ITEM_WRITES, table), read_secret, read_identity_keys, key]
-    expiry = [
-        allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"], table),
-        allow(ITEM_WRITES, table),
-        allow(["sqs:SendMessage"], get_att("JobFailures", "Arn")),
-        key,
-    ]
-    # A late payment is re-reserved in a shard with a seat left, found by one BatchGet (R-PAY-5).
-    reconcile = [*expiry, allow(["dynamodb:BatchGetItem"], table), read_secret]
-    stream = [
-        allow(
-            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-            get_att("ProvinceTable", "StreamArn"),
-        ),
-        allow(["dynamodb:ListStreams"], "*"),
-        # It only gives seats back: a release proof and a seat counter, or, while students wait
-        # for it (the waiting list's head, checked), a pending seat (R-WAIT-2); nothing else.
-        allow(
-            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"],
-            get_att("ProvinceTable", "Arn"),
-            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["RELEASE#*", "SEATS#*", "WAITLIST#*", "PENDING#*"]}},
-        ),
-        allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
-        key,
-    ]
-    messages = messaging_grants(province, table, key)
-    grants = {
-        "AdmissionJobRole": admission_grants(table, key),
-        **offer_grants(table, key),
-        "ApiRole": api,
-        "ExpiryJobRole": expiry,
-        "ReconcileJobRole": reconcile,
-        "StreamHandlerRole": stream,
-        **messages,
-    }
-    logs_of = {role: function for function, role in FUNCTIONS.items()}
-    return {role: function_role(statements, logs_of[role]) for role, statements in grants.items()}
-
-
-def offer_grants(table: list[Json], key: Json) -> dict[str, list[Json]]:
-    """The waiting list's offer step (R-WAIT-2), from the stream and every minute: it reads the
-    waiting student's partition, the catalog and the lists, and writes only the items of an offer
-    (the student's hold, registration and entry; the list's head; the pending seat; the message)
-    and of giving a seat back (its counter; an expired hold's release proof)."""
-    offer_writes = allow(
-        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
-        get_att("ProvinceTable", "Arn"),
-        {
-            "ForAllValues:StringLike": {
-                "dynamodb:LeadingKeys": ["ACCOUNT#*", "WAITLIST#*", "PENDING#*", "SEATS#*", "RELEASE#*", "OUTBOX#*"]
-            }
-        },
-    )
-    reads = allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"], table)
-    stream_reads = [
-        allow(
-            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-            get_att("ProvinceTable", "StreamArn"),
-        ),
-        allow(["dynamodb:ListStreams"], "*"),
-    ]
-    return {
-        "OfferJobRole": [reads, offer_writes, allow(["sqs:SendMessage"], get_att("JobFailures", "Arn")), key],
-        "OfferStreamRole": [
-            *stream_reads,
-            reads,
-            offer_writes,
-            allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
-            key,
-        ],
-    }
-
-
-def messaging_grants(province: Province, table: list[Json], key: Json) -> dict[str, list[Json]]:
-    """Who sends messages (R-NOTE-1): they write only outbox items and read the messaging secret;
-    the reminder job reads registrations and accounts and adds outbox items, and sends nothing."""
-    outbox_writes = allow(
-        ["dynamodb:PutItem", "dynamodb:UpdateItem"],
-        get_att("ProvinceTable", "Arn"),
-        {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["OUTBOX#*"]}},
-    )
-    messaging_secret = allow(
-        ["secretsmanager:GetSecretValue"],
-        sub(
-            "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
-            + province.messaging_secret
-            + "-??????"
-        ),
-    )
-    reads = allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DescribeTable"], table)
-    stream_reads = [
-        allow(
-            ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
-            get_att("ProvinceTable", "StreamArn"),
-        ),
-        allow(["dynamodb:ListStreams"], "*"),
-    ]
-    job_failures = allow(["sqs:SendMessage"], get_att("JobFailures", "Arn"))
-    return {
-        "MessageStreamRole": [
-            *stream_reads,
-            outbox_writes,
-            messaging_secret,
-            allow(["sqs:SendMessage"], get_att("StreamFailures", "Arn")),
-            key,
-        ],
-        "SendJobRole": [reads, outbox_writes, messaging_secret, job_failures, key],
-        "ReminderJobRole": [reads, outbox_writes, job_failures, key],
-    }
-
-
-# What the admission job writes on a queue entry (chalicelib/storage/queue.py: place, admit), with
-# the keys and the attributes its conditions name.
-QUEUE_ENTRY_ATTRIBUTES = ["pk", "sk", "gsi1sk", "position", "round", "admitted_at", "admitted_until"]
-
-
-def admission_grants(table: list[Json], key: Json) -> list[Json]:
-    """The waiting room's job (R-QUEUE-2..4) reads the table, changes only the place and the
-    admission of queue entries, and writes only openings' progress and its own lease."""
-    table_arn = get_att("ProvinceTable", "Arn")
-    return [
-        allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:DescribeTable"], table),
-        allow(
-            ["dynamodb:UpdateItem"],
-            table_arn,
-            {
-                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ACCOUNT#*"]},
-                "ForAllValues:StringEquals": {"dynamodb:Attributes": QUEUE_ENTRY_ATTRIBUTES},
-            },
-        ),
-        allow(
-            ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            table_arn,
-            {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["OPENING#*", "LEASE#*"]}},
-        ),
-        allow(["sqs:SendMessage"], get_att("JobFailures", "Arn")),
-        key,
-    ]
-
-
-def allow(actions: list[str], resource: object, condition: Json | None = None) -> Json:
-    statement: Json = {"Effect": "Allow", "Action": actions, "Resource": resource}
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
-def function_role(statements: list[Json], function: str) -> Json:
-    logs = allow(["logs:CreateLogStream", "logs:PutLogEvents"], get_att(f"{function}Logs", "Arn"))
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "what-it-does",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [logs, *statements]},
-                }
-            ],
-        },
-    }
 
 
 def function_name(province: Province, function: str) -> str:

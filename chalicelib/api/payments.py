@@ -1,8 +1,7 @@
-"""Orders, provider notifications, late payments for staff, and the sandbox test control (R-PAY)."""
+"""Orders, provider notifications and late payments for staff (R-PAY)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
@@ -10,20 +9,17 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.errors import busy_retry_after, handles_errors, json_response, overloaded
-from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id, query_param
-from chalicelib.bootstrap import services, test_gateway
-from chalicelib.config import settings
-from chalicelib.domain.errors import Busy, InvalidRequest, NotAcceptable, NotFound, PaymentRefused
+from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id
+from chalicelib.bootstrap import services
+from chalicelib.domain.errors import Busy, NotAcceptable
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
 from chalicelib.metrics import count
-from chalicelib.payments.base import GatewayRefused
 from chalicelib.receipts.pdf import receipt_pdf
 from chalicelib.services import payments
 from chalicelib.services.accounts import require_staff, require_student
 
 bp = Blueprint(__name__)
-MAX_DELIVERIES = 20
 PDF = "application/pdf"
 
 
@@ -158,30 +154,3 @@ def late_payments() -> Response:
             for late in found
         ]
     )
-
-
-def _deliveries(request: Request) -> tuple[int, bool]:
-    raw = query_param(request, "deliveries") or "1"
-    if not re.fullmatch(r"[0-9]{1,2}", raw) or int(raw) > MAX_DELIVERIES:
-        raise InvalidRequest("deliveries", f"应为 0 到 {MAX_DELIVERIES} 的整数")
-    parallel = query_param(request, "parallel") or "false"
-    if parallel not in ("true", "false"):
-        raise InvalidRequest("parallel", "应为 true 或 false")
-    return int(raw), parallel == "true"
-
-
-@bp.route("/_test/gateway/{order_id}/pay", methods=["POST"], content_types=BODY_TYPES)
-@handles_errors
-def sandbox_pay(order_id: str) -> Response:
-    gateway = test_gateway()
-    if not settings().test_mode or gateway is None:
-        raise NotFound()
-    deliveries, parallel = _deliveries(_request())
-    order = services().payments.orders.get(path_id(order_id, "订单"))
-    if order is None:
-        raise NotFound("没有这笔订单。")
-    try:
-        acknowledgements = gateway.pay(order, deliveries, parallel)
-    except GatewayRefused as refused:
-        raise PaymentRefused(f"支付平台拒绝了这笔支付：{refused}") from None
-    return json_response({"order_id": order_id, "acknowledgements": acknowledgements})

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -143,6 +144,16 @@ def actions(template: Json, role: str) -> set[str]:
     }
 
 
+WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+
+
+def written_keys(template: Json, role: str) -> set[str]:
+    """The partition keys the role's write statements name; each of them names some."""
+    writes = [s for s in statements(template, role) if WRITES & set(s["Action"])]
+    assert writes, role
+    return {key for w in writes for key in w["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]}
+
+
 def test_each_role_grants_what_its_function_does(template: Json) -> None:
     assert not {
         a
@@ -153,15 +164,9 @@ def test_each_role_grants_what_its_function_does(template: Json) -> None:
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= stream
     assert "dynamodb:DeleteItem" not in stream
     assert "secretsmanager:GetSecretValue" not in stream
-    (writes,) = [s for s in statements(template, "StreamHandlerRole") if "dynamodb:PutItem" in s["Action"]]
     # the stream handler gives seats back (to the counter, or to the waiting list) and writes nothing
-    # else: no order, no registration
-    assert writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
-        "RELEASE#*",
-        "SEATS#*",
-        "WAITLIST#*",
-        "PENDING#*",
-    ]
+    # else: no order, no registration (each action's keys: tests/deploy/test_least_privilege.py)
+    assert written_keys(template, "StreamHandlerRole") == {"RELEASE#*", "SEATS#*", "WAITLIST#*", "PENDING#*"}
     assert "secretsmanager:GetSecretValue" not in actions(template, "ExpiryJobRole")
     assert "secretsmanager:GetSecretValue" in actions(template, "ReconcileJobRole")
     # R-PAY-5: the reconcile job re-reserves a late payment in a shard it finds with one BatchGet
@@ -174,8 +179,7 @@ def test_the_senders_of_messages_write_only_the_outbox_and_alone_read_the_messag
     learns where the messaging secret is."""
     messaging_secret = "cet-registration-zhejiang/messaging-??????"
     for role in ("MessageStreamRole", "SendJobRole", "ReminderJobRole"):
-        writes = [s for s in statements(template, role) if "dynamodb:PutItem" in s["Action"]]
-        assert [w["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] for w in writes] == [["OUTBOX#*"]]
+        assert written_keys(template, role) == {"OUTBOX#*"}, role
         assert "dynamodb:DeleteItem" not in actions(template, role)
         reads_secret = any(messaging_secret in json.dumps(s["Resource"]) for s in statements(template, role))
         assert reads_secret is (role != "ReminderJobRole"), role
@@ -190,10 +194,9 @@ def test_the_offer_step_writes_only_what_an_offer_touches_and_reads_no_secret(te
     """R-WAIT-2: the offer job and its stream handler write the student's partition, the list, the
     pending seat, the counter, a release proof and the message; no order, no secret."""
     for role in ("OfferJobRole", "OfferStreamRole"):
-        (writes,) = [s for s in statements(template, role) if "dynamodb:PutItem" in s["Action"]]
-        assert writes["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
+        assert written_keys(template, role) == {
             "ACCOUNT#*", "WAITLIST#*", "PENDING#*", "SEATS#*", "RELEASE#*", "OUTBOX#*"
-        ]  # fmt: skip
+        }  # fmt: skip
         assert "secretsmanager:GetSecretValue" not in actions(template, role), role
     assert "dynamodb:GetRecords" in actions(template, "OfferStreamRole")
     assert "dynamodb:GetRecords" not in actions(template, "OfferJobRole")
@@ -285,6 +288,48 @@ def test_a_description_with_mistakes_is_refused_in_words() -> None:
         load("zhejiang", "cn-north-1")
     with pytest.raises(DescriptionError, match="does not exist"):
         load("atlantis", REGION)
+
+
+def test_going_live_a_province_file_that_sets_test_mode_is_refused() -> None:
+    """Decision 0026: test mode is the local stack's only; a province's description never sets it."""
+    sample = json.loads(Path("provinces/zhejiang.json").read_text())
+    for mistake in ({"environment": {"TEST_MODE": "1"}}, {"TEST_MODE": "1"}):
+        with pytest.raises(DescriptionError, match="TEST_MODE: test mode is the local stack's only"):
+            parse({**sample, **mistake})
+
+
+def test_going_live_a_template_with_test_mode_or_test_controls_is_refused(template: Json) -> None:
+    """Decision 0026: `make province` stops before writing a template whose functions set
+    TEST_MODE=1 or STACK=local, or whose API has a `/_test/` path."""
+    from province.stack import refuse_test_mode
+
+    refuse_test_mode(template)  # the stack as built passes
+    for variable, value in (("TEST_MODE", "1"), ("STACK", "local")):
+        broken = json.loads(json.dumps(template))
+        broken["Resources"]["ExpireUnpaid"]["Properties"]["Environment"]["Variables"][variable] = value
+        with pytest.raises(SystemExit, match="local stack's only"):
+            refuse_test_mode(broken)
+    broken = json.loads(json.dumps(template))
+    broken["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]["/_test/clock"] = {}
+    with pytest.raises(SystemExit, match="test controls"):
+        refuse_test_mode(broken)
+
+
+def test_going_live_the_package_has_no_test_controls(built: Built, template: Json) -> None:
+    """Issue 25: no `/_test/` path in the API the stack deploys, and the test-mode blueprint
+    (devstack/test_mode.py) is in no file of the Lambda package."""
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    assert "/health" in paths
+    assert not [path for path in paths if path.startswith("/_test")]
+    with zipfile.ZipFile(built.out / "deployment.zip") as package:
+        assert not [name for name in package.namelist() if name.startswith("devstack/") or "test_mode" in name]
+        ours = [name for name in package.namelist() if name == "app.py" or name.startswith("chalicelib/")]
+        for name in [n for n in ours if n.endswith(".py")]:
+            text = package.read(name).decode("utf-8")
+            assert '.route("/_test' not in text, name
+            assert "devstack" not in re.findall(r"^(?:from|import) (\w+)", text, re.MULTILINE), name
+    for function in resources_of(template, "AWS::Serverless::Function").values():
+        assert "STACK" not in function["Properties"]["Environment"]["Variables"]
 
 
 # --- deployed into moto's CloudFormation ----------------------------------------------------------

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,9 @@ from chalice.test import Client
 from chalicelib.bootstrap import CLOCK, services
 from chalicelib.logs import logger
 from chalicelib.services.province import load_province
+from devstack import test_mode
 from devstack.payments_local import install_sandbox
-from tests import factories
+from tests import factories, iam
 from tests.at_rest import no_whole_id_number_at_rest
 from tests.e2e.http import WHOLE_ID_NUMBERS
 from tests.e2e.logs import ACCESS_FIELDS, Lines, Watched, access_lines
@@ -22,7 +23,16 @@ from tests.e2e.logs import ACCESS_FIELDS, Lines, Watched, access_lines
 @pytest.fixture
 def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Client]:
     monkeypatch.setenv("TEST_MODE", "1")
+    monkeypatch.setenv("STACK", "local")  # test mode is the local stack's only (decision 0026)
     from app import app
+
+    test_mode.register(app)  # the test controls: never in app.py, never in the Lambda package
+    # Each job the test controls run acts under its function's role (province/roles.py), each
+    # request under the API's: every DynamoDB call is checked against it (tests/iam.py).
+    iam.watch()
+    iam.refusals()  # what an earlier test left is that test's
+    for name, job in test_mode.JOBS.items():
+        monkeypatch.setitem(test_mode.JOBS, name, _acting(JOB_ROLES[name], job))
 
     _, payment_settings = install_sandbox(CLOCK, "https://sandbox.invalid")
     for name, value in payment_settings.items():
@@ -40,7 +50,8 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 
         def watching(method: str, path: str, headers: Any = None, body: bytes = b"") -> Any:
             watched.saw_request(body)
-            response = send(method, path, headers=headers, body=body)
+            with iam.acting_as("ApiRole"):
+                response = send(method, path, headers=headers, body=body)
             with contextlib.suppress(ValueError, TypeError, RecursionError):
                 watched.saw_answer(json.loads(response.body or b"null"))
             return response
@@ -48,8 +59,27 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         monkeypatch.setattr(test_client.http, "request", watching)
         yield test_client
     logger().removeHandler(lines)
+    assert iam.refusals() == [], "calls the function's role does not allow (province/roles.py)"
     no_whole_id_number_at_rest(WHOLE_ID_NUMBERS | watched.id_numbers)
     the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
+
+
+JOB_ROLES = {
+    "admit": "AdmissionJobRole",
+    "expire": "ExpiryJobRole",
+    "reconcile": "ReconcileJobRole",
+    "remind": "ReminderJobRole",
+    "send": "SendJobRole",
+    "offer": "OfferJobRole",
+}
+
+
+def _acting(role: str, job: Callable[[], dict[str, int]]) -> Callable[[], dict[str, int]]:
+    def run() -> dict[str, int]:
+        with iam.acting_as(role):
+            return job()
+
+    return run
 
 
 def the_log_says_what_an_operator_needs_and_nothing_personal(lines: list[str], watched: Watched) -> None:

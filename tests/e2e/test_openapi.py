@@ -9,6 +9,10 @@ neither the table nor the file can drift from the other.
 from __future__ import annotations
 
 import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import openapi_schema_validator
@@ -19,6 +23,7 @@ from chalicelib.api.errors import STATUS
 from chalicelib.domain import errors as domain_errors
 from tests.spec import spec
 
+ROOT = Path(__file__).resolve().parents[2]
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 # api.md contract, Conventions: the generic codes every route may speak.
 GENERIC_CODES = {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "INVALID_REQUEST", "TOO_MANY_ATTEMPTS"}
@@ -62,9 +67,19 @@ def domain_codes() -> dict[str, type[domain_errors.DomainError]]:
 
 
 def app_routes() -> set[tuple[str, str]]:
+    """The local stack's routes: app.py's and the test controls it adds (devstack/test_mode.py)."""
     from app import app
+    from devstack.test_mode import register
 
-    return {(path, method.upper()) for path, methods in app.routes.items() for method in methods}
+    return {(path, method.upper()) for path, methods in register(app).routes.items() for method in methods}
+
+
+# Importing app.py alone, as `chalice package` does: the routes a real stage serves.
+PRODUCTION_ROUTES = """
+import json
+from app import app
+print(json.dumps(sorted([path, method.upper()] for path, methods in app.routes.items() for method in methods)))
+"""
 
 
 # (d) structure
@@ -123,6 +138,20 @@ def test_spec_routes_equal_app_routes() -> None:
     in_app = app_routes()
     assert in_spec - in_app == set(), "in docs/openapi.yaml but not registered in app.py"
     assert in_app - in_spec == set(), "registered in app.py but missing from docs/openapi.yaml"
+
+
+def test_the_test_controls_are_the_local_stacks_only_never_a_real_stages() -> None:
+    """api.md, test controls; decision 0026: the spec marks them `x-local-stack-only`; app.py
+    registers none of them (the Lambda package has no `/_test/` route), the local stack all."""
+    local_only = {(path, method) for path, method, operation in operations() if operation.get("x-local-stack-only")}
+    assert local_only == {(path, method) for path, method, _ in operations() if path.startswith("/_test/")}
+    done = subprocess.run(
+        [sys.executable, "-c", PRODUCTION_ROUTES], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    production = {(path, method) for path, method in json.loads(done.stdout)}
+    assert not [path for path, _ in production if path.startswith("/_test")]
+    assert production == app_routes() - local_only
 
 
 # (b) codes exist

@@ -88,8 +88,10 @@ def role_statements(name: str, role: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("role", ["ApiRole", "ExpiryJobRole", "ReconcileJobRole"])
 def test_roles_that_run_transactions_may_do_each_of_their_actions_on_the_table(role: str) -> None:
     granted = {a for s in role_statements("zhejiang", role) if "dynamodb" in str(s["Action"]) for a in s["Action"]}
-    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query"):
+    for action in ("PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query"):
         assert f"dynamodb:{action}" in granted, (role, action)
+    # the expiry job reads only what is due and the account's partition: no GetItem (issue 25)
+    assert ("dynamodb:GetItem" in granted) is (role != "ExpiryJobRole")
 
 
 @pytest.mark.parametrize("role", sorted(set(FUNCTIONS.values())))
@@ -113,9 +115,16 @@ def test_r_queue_4_the_admission_jobs_lease_outlives_its_function() -> None:
 
 def test_r_queue_4_the_admission_job_changes_only_places_admissions_progress_and_its_lease() -> None:
     statements = role_statements("zhejiang", "AdmissionJobRole")
-    writes = [s for s in statements if {"dynamodb:UpdateItem", "dynamodb:PutItem"} & set(s["Action"])]
-    conditions = [w["Condition"] for w in writes]
-    assert conditions[0]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["ACCOUNT#*"]
-    assert set(conditions[0]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) >= {"position", "admitted_at"}
-    assert writes[0]["Action"] == ["dynamodb:UpdateItem"]
-    assert conditions[1]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == ["OPENING#*", "LEASE#*"]
+    writes = {
+        (s["Action"][0], tuple(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])): s
+        for s in statements
+        if s["Action"][0] in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+    }
+    assert set(writes) == {
+        ("dynamodb:UpdateItem", ("ACCOUNT#*",)),
+        ("dynamodb:UpdateItem", ("OPENING#*",)),
+        ("dynamodb:PutItem", ("LEASE#*",)),
+        ("dynamodb:DeleteItem", ("LEASE#*",)),
+    }
+    entry = writes[("dynamodb:UpdateItem", ("ACCOUNT#*",))]["Condition"]["ForAllValues:StringEquals"]
+    assert set(entry["dynamodb:Attributes"]) >= {"position", "admitted_at"}
