@@ -42,8 +42,8 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import Registration
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.services import registration as reg
-from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import RegistrationItem, SeatCounterItem, SubjectItem
 from chalicelib.storage.repositories import connection

@@ -6,11 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.config import Settings, settings, test_mode_refused, weak_password_hashing
 from chalicelib.domain.clock import AdjustableClock, Clock
-from chalicelib.domain.orders import Order
+from chalicelib.domain.identity import Protection
 from chalicelib.logs import logger
 from chalicelib.messaging.local import LocalOutbox
 from chalicelib.payments.base import Transport
@@ -20,8 +20,9 @@ from chalicelib.services.administration import AdministrationContext
 from chalicelib.services.messages import Messaging
 from chalicelib.services.openings import QueueContext
 from chalicelib.services.payments import PaymentsContext
-from chalicelib.services.ports import Protection, ProvinceStore
+from chalicelib.services.payments_ports import TestGateway
 from chalicelib.services.province import ProvinceLoading
+from chalicelib.services.province_ports import ProvinceStore
 from chalicelib.services.qualification import RegistrationContext
 from chalicelib.services.recovery import RecoveryContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
@@ -36,13 +37,6 @@ CONVERSION_SETTLE_SECONDS = 60.0
 CLOCK = AdjustableClock()
 # Off AWS, messages no channel is configured for land here (`GET /_test/outbox`).
 LOCAL_OUTBOX = LocalOutbox(CLOCK)
-
-
-class TestGateway(Protocol):
-    """The local payment sandbox, driven by `POST /_test/gateway/{order_id}/pay` (test mode only)."""
-
-    def pay(self, order: Order, deliveries: int, parallel: bool) -> list[str]:
-        """Take the payment as a student would, deliver the notification; the acknowledgements."""
 
 
 @dataclass(frozen=True)

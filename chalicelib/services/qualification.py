@@ -30,15 +30,9 @@ from chalicelib.domain.reviews import (
     review_offered,
 )
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.services.ports import (
-    AccountStore,
-    CatalogStore,
-    IdentityKeys,
-    QueueStore,
-    RegistrationStore,
-    ReviewStore,
-    RollStore,
-)
+from chalicelib.services.accounts_ports import AccountStore
+from chalicelib.services.openings import QueueStore
+from chalicelib.services.registration_ports import CatalogStore, IdentityKeys, RegistrationStore, ReviewStore, RollStore
 from chalicelib.services.seats import FullSeats
 
 

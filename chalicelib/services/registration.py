@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     RegistrationClosed,
 )
 from chalicelib.domain.registration import (
+    AccountFile,
     ChosenSubject,
     Registration,
     check_oral_choice,
@@ -29,9 +30,8 @@ from chalicelib.domain.registration import (
     subject_qualification,
 )
 from chalicelib.domain.reviews import Cet6Review
-from chalicelib.domain.seats import split
+from chalicelib.domain.seats import SeatGrab, split
 from chalicelib.services.openings import admissions, check_oral_admission
-from chalicelib.services.ports import AccountFile, SeatGrab
 from chalicelib.services.qualification import RegistrationContext, find_candidate
 from chalicelib.services.seats import hold_a_seat
 

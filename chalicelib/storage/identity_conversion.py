@@ -22,8 +22,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.errors import IdentityKeyUnavailable
-from chalicelib.domain.identity import IdType, ProtectedId, key_version
-from chalicelib.services.ports import Conversion, Progress, Protection
+from chalicelib.domain.identity import Conversion, IdType, ProtectedId, Protection, key_version
+from chalicelib.domain.province import Progress
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     AccountItem,

@@ -16,12 +16,11 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.catalog import Catalog, OralOffering
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.identity import IdentityMark, WrappedDataKey
-from chalicelib.domain.province import LoadRecord
+from chalicelib.domain.identity import Conversion, IdentityMark, Protection, WrappedDataKey
+from chalicelib.domain.province import LoadRecord, Progress, Written
 from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import MAX_SEAT_SHARDS, reshard, shard_count
-from chalicelib.services.ports import Conversion, Progress, Protection, Written
 from chalicelib.storage import codec
 from chalicelib.storage.administration import CHANGES
 from chalicelib.storage.batch import put_requests, write_all

@@ -27,13 +27,13 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.openings import QueueEntry
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
+    AccountFile,
     ChosenSubject,
     Registration,
     SubjectStatus,
     in_order,
 )
-from chalicelib.domain.seats import MAX_SEAT_SHARDS
-from chalicelib.services.ports import AccountFile, Reclaimed, SeatGrab
+from chalicelib.domain.seats import MAX_SEAT_SHARDS, Reclaimed, SeatGrab
 from chalicelib.storage import codec, figures
 from chalicelib.storage.models import (
     AccountItem,

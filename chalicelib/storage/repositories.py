@@ -12,7 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, UpdateError
 from pynamodb.expressions.condition import Condition
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Captcha, Session
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import (
@@ -26,7 +26,7 @@ from chalicelib.domain.identity import IdentityMark, IdType
 from chalicelib.domain.messages import Message
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.services.ports import Captcha, SeatGrab, Session
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.storage import codec, figures
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (

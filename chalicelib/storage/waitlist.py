@@ -20,8 +20,7 @@ from chalicelib.domain.clock import parse_iso, precise_iso
 from chalicelib.domain.errors import CampusNotFull, NotFound, WaitlistExists
 from chalicelib.domain.messages import Message
 from chalicelib.domain.registration import ChosenSubject
-from chalicelib.domain.waitlist import PendingSeat, WaitlistEntry
-from chalicelib.services.ports import OfferOutcome
+from chalicelib.domain.waitlist import OfferOutcome, PendingSeat, WaitlistEntry
 from chalicelib.storage import codec
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (

@@ -32,7 +32,7 @@ from chalicelib.domain.identity import IdType, gb11643_check_digit
 from chalicelib.domain.openings import ORDER_GRACE, Opening
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.roll import RollRow
-from chalicelib.services.ports import SeatGrab
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
 from chalicelib.storage.models import CatalogPartItem, RollItem, SubjectItem, TableItem

@@ -11,13 +11,13 @@ import pytest
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings
 from chalicelib.domain import errors
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Captcha, Session
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
-from chalicelib.services.ports import Captcha, SeatGrab, Session
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.services.recovery import confirm_password_reset
 from chalicelib.storage import codec
