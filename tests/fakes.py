@@ -48,7 +48,7 @@ from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import Reclaimed, SeatGrab
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.province import ProvinceLoading, load_province
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
 from tests import factories
 from tests.fake_queue import FakeQueue

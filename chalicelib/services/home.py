@@ -8,7 +8,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Window
 from chalicelib.domain.registration import AccountFile, Registration
 from chalicelib.domain.reviews import Cet6Review
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 
 
 @dataclass(frozen=True)

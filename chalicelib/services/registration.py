@@ -32,7 +32,8 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.reviews import Cet6Review
 from chalicelib.domain.seats import SeatGrab, split
 from chalicelib.services.openings import admissions, check_oral_admission
-from chalicelib.services.qualification import RegistrationContext, find_candidate
+from chalicelib.services.qualification import find_candidate
+from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.seats import hold_a_seat
 
 

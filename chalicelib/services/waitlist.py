@@ -29,7 +29,7 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.seats import SeatGrab
 from chalicelib.domain.waitlist import OfferOutcome, PendingSeat, PlacedEntry, WaitlistEntry, offer_pay_by, seat_name
 from chalicelib.services.openings import admissions, check_oral_admission
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 
 # How many times one pending seat is tried (entries gone, skipped, or served by a racing step)
 # before it is left for the next run of the job.
