@@ -46,8 +46,7 @@ from chalicelib.domain.seats import SeatGrab
 from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import RegistrationItem, SeatCounterItem, SubjectItem
-from chalicelib.storage.repositories import connection
-from chalicelib.storage.tables import create_table
+from chalicelib.storage.tables import connection, create_table
 from chalicelib.storage.transactions import Txn, run
 from devstack import ddb_local
 from devstack.ddb_requests import RequestCount, count_requests

@@ -32,15 +32,21 @@ from chalicelib.services.recovery import RecoveryContext
 from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
 from chalicelib.services.waitlist import WaitlistContext
-from chalicelib.storage import repositories as repo
+from chalicelib.storage.accounts import DynamoAccounts
 from chalicelib.storage.administration import DynamoAdministration
+from chalicelib.storage.captchas import DynamoCaptchas
+from chalicelib.storage.catalog import DynamoCatalog
 from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
 from chalicelib.storage.messages import DynamoOutbox
 from chalicelib.storage.province import DynamoProvince, wrapped_data_key
 from chalicelib.storage.queue import DynamoQueue
 from chalicelib.storage.recovery import DynamoRecovery
 from chalicelib.storage.registrations import DynamoRegistrations
+from chalicelib.storage.reviews import DynamoReviews
+from chalicelib.storage.roll import DynamoRoll
+from chalicelib.storage.sessions import DynamoSessions
 from chalicelib.storage.tables import bind_table
+from chalicelib.storage.throttle import DynamoThrottle
 from chalicelib.storage.waitlist import DynamoWaitlist
 
 # Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
@@ -138,22 +144,22 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     bind_table(config)
     queue = DynamoQueue()
     accounts = AccountsContext(
-        accounts=repo.DynamoAccounts(),
-        sessions=repo.DynamoSessions(),
-        captchas=repo.DynamoCaptchas(),
-        throttle=repo.DynamoThrottle(),
+        accounts=DynamoAccounts(),
+        sessions=DynamoSessions(),
+        captchas=DynamoCaptchas(),
+        throttle=DynamoThrottle(),
         passwords=Argon2Passwords(config.argon2_memory_kib, config.argon2_time_cost),
         painter=ImageCaptchas(),
         clock=clock,
         captcha_seconds=config.captcha_seconds,
         session_seconds=config.session_seconds,
     )
-    catalogs = repo.DynamoCatalog()
+    catalogs = DynamoCatalog()
     keys = ProvinceKeys(key_ring_reader(config))  # ID numbers (decision 0013) and codes (0024)
     registration = RegistrationContext(
         catalogs=catalogs,
-        roll=repo.DynamoRoll(),
-        reviews=repo.DynamoReviews(),
+        roll=DynamoRoll(),
+        reviews=DynamoReviews(),
         registrations=DynamoRegistrations(),
         identities=keys,
         clock=clock,

@@ -45,7 +45,7 @@ from chalicelib.storage.models import (
     WaitlistHeadItem,
 )
 from chalicelib.storage.registrations import seat_counter
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 CHANGES = "CHANGES"  # the change log's partition, newest last by sort key (at, to the microsecond)

@@ -35,7 +35,7 @@ from chalicelib.storage.models import (
     RollItem,
     TableItem,
 )
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 Raw = dict[str, Any]

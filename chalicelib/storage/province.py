@@ -24,6 +24,7 @@ from chalicelib.domain.seats import MAX_SEAT_SHARDS, reshard, shard_count
 from chalicelib.storage import codec
 from chalicelib.storage.administration import CHANGES
 from chalicelib.storage.batch import put_requests, write_all
+from chalicelib.storage.catalog import read_identity_mark
 from chalicelib.storage.identity_conversion import convert_table
 from chalicelib.storage.models import (
     BindingItem,
@@ -38,7 +39,7 @@ from chalicelib.storage.models import (
 )
 from chalicelib.storage.queue import keep_seeds
 from chalicelib.storage.registrations import seat_counter
-from chalicelib.storage.repositories import connection, read_identity_mark
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 RESHARD_ATTEMPTS = 20

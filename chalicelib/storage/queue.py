@@ -28,7 +28,7 @@ from chalicelib.storage.models import (
     QueueEntryItem,
     TableItem,
 )
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
 # Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.

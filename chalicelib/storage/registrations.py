@@ -7,7 +7,7 @@ import contextlib
 import json
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -51,8 +51,10 @@ from chalicelib.storage.models import (
     WaitlistHeadItem,
 )
 from chalicelib.storage.queue import entry_from_item
-from chalicelib.storage.repositories import RELEASE_PROOF_KEPT, connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+
+RELEASE_PROOF_KEPT = timedelta(days=40)
 
 
 class DynamoRegistrations:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from pynamodb.connection import Connection
 
 from chalicelib.config import Settings
 from chalicelib.storage.models import TableItem, model_meta
@@ -85,3 +88,14 @@ def drop_table(settings: Settings) -> None:
     client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
     client.delete_table(TableName=settings.table_name)
     TableItem._connection = None
+
+
+@functools.cache
+def _connection_to(region: str | None, host: str | None, pool: int) -> Connection:
+    return Connection(region=region, host=host, max_pool_connections=pool)
+
+
+def connection() -> Connection:
+    """One connection (one botocore client) per endpoint: building a client costs milliseconds."""
+    meta = TableItem.Meta
+    return _connection_to(meta.region, meta.host, meta.max_pool_connections)

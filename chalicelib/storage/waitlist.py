@@ -32,7 +32,7 @@ from chalicelib.storage.models import (
     WaitlistHeadItem,
 )
 from chalicelib.storage.registrations import nobody_waiting, touch_registration
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 HEAD = "HEAD"

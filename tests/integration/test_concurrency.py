@@ -17,8 +17,8 @@ from chalicelib.domain.registration import Registration
 from chalicelib.domain.seats import SeatGrab
 from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
+from chalicelib.storage.catalog import CATALOG_CACHE_SECONDS, DynamoCatalog
 from chalicelib.storage.models import SubjectItem
-from chalicelib.storage.repositories import CATALOG_CACHE_SECONDS, DynamoCatalog
 from devstack.ddb_requests import count_requests
 from tests import factories
 from tests.race import all_at_once, until_answered
