@@ -26,12 +26,12 @@ from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (
     OutboxItem,
     PendingSeatItem,
-    SeatCounterItem,
     SubjectItem,
     WaitlistEntryItem,
     WaitlistHeadItem,
 )
 from chalicelib.storage.registrations import nobody_waiting, touch_registration
+from chalicelib.storage.seats import check_full_op, unseat_op
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
@@ -98,9 +98,8 @@ class DynamoWaitlist:
         (CampusNotFull) and the account waits nowhere else for this level (WaitlistExists)."""
 
         def build(txn: Txn) -> None:
-            full = SeatCounterItem.taken >= SeatCounterItem.capacity
             for n, counter in enumerate(codec.counters_of(entry.campus_id, entry.subject, shards)):
-                txn.check(f"full:{n}", SeatCounterItem, counter, "SEATS", full)
+                check_full_op(txn, f"full:{n}", counter)
             txn.put("entry", _entry_item(entry), WaitlistEntryItem.pk.does_not_exist())
             _count(txn, "head", entry.campus_id, entry.subject, +1)
 
@@ -196,8 +195,7 @@ class DynamoWaitlist:
                 "waiting", WaitlistHeadItem, codec.waitlist_pk(seat.campus_id, seat.subject), HEAD, nobody_waiting()
             )
             txn.delete("seat", PendingSeatItem(f"PENDING#{seat.offer_id}", PENDING), PendingSeatItem.pk.exists())
-            counter = SeatCounterItem(seat.counter, "SEATS")
-            txn.update("unseat", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
+            unseat_op(txn, "unseat", seat.counter)
 
         return _outcome(build)
 
