@@ -27,7 +27,7 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     from app import app
 
     test_mode.register(app)  # the test controls: never in app.py, never in the Lambda package
-    # Each job the test controls run acts under its function's role (province/roles.py), each
+    # Each job the test controls run acts under its function's role (province/template/roles.py), each
     # request under the API's: every DynamoDB call is checked against it (tests/iam.py).
     iam.watch()
     iam.refusals()  # what an earlier test left is that test's
@@ -59,7 +59,7 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         monkeypatch.setattr(test_client.http, "request", watching)
         yield test_client
     logger().removeHandler(lines)
-    assert iam.refusals() == [], "calls the function's role does not allow (province/roles.py)"
+    assert iam.refusals() == [], "calls the function's role does not allow (province/template/roles.py)"
     no_whole_id_number_at_rest(WHOLE_ID_NUMBERS | watched.id_numbers)
     the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
 
