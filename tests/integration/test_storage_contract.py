@@ -640,3 +640,44 @@ def test_r_acc_3_a_code_is_tried_five_times_while_alive_and_used_once(stores: St
     assert found == replace(account(1), password_hash="new hash", session_generation=1)
     with pytest.raises(errors.InvalidCode):
         codes.reset_password(code(), "another hash")
+
+
+def test_r_acc_4_a_given_up_login_is_kept_30_days_for_its_account(stores: Stores) -> None:
+    accounts, codes = stores.accounts, stores.codes
+    old, new = "user1@example.cn", "new1@example.cn"
+    accounts.create(account(1))
+    stores.sessions.save(Session("t1", "acc1", NOW + timedelta(hours=2)))
+    change = code(CodePurpose.LOGIN_CHANGE, target=new)
+    codes.issue(change, message("login-1", to=new, kind=MessageKind.LOGIN_CHANGE))
+    codes.change_login(change, old, NOW, "t1", 0)
+    assert accounts.by_login(new) == replace(account(1), login=new, session_generation=1)
+    assert accounts.by_login(old) is None  # it signs nobody in
+    assert stores.sessions.get("t1") == Session("t1", "acc1", NOW + timedelta(hours=2), generation=1)
+    assert codes.login_in_use(old, NOW, "acc2")
+    assert not codes.login_in_use(old, NOW, "acc1")  # the account may take it back
+    with pytest.raises(errors.LoginTaken):
+        accounts.create(replace(account(2), login=old))  # nobody else takes it for 30 days
+    later = NOW + timedelta(days=31)
+    assert not codes.login_in_use(old, later, "acc2")
+    accounts.create(replace(account(2), login=old, created_at=later))
+    assert accounts.by_login(old) == replace(account(2), login=old, created_at=later)
+
+
+def test_r_acc_4_a_login_given_up_by_another_account_cannot_be_changed_to(stores: Stores) -> None:
+    accounts, codes = stores.accounts, stores.codes
+    accounts.create(account(1))
+    accounts.create(replace(account(2), account_id="acc1x"))  # acc1x: user2@example.cn
+    stores.sessions.save(Session("t1", "acc1", NOW + timedelta(hours=2)))
+    stores.sessions.save(Session("t2", "acc1x", NOW + timedelta(hours=2)))
+    first = OneTimeCode("acc1x", CodePurpose.LOGIN_CHANGE, "1:x", NOW + timedelta(minutes=10), "other@example.cn")
+    codes.issue(first, message("login-x", to="other@example.cn", kind=MessageKind.LOGIN_CHANGE))
+    codes.change_login(first, "user2@example.cn", NOW, "t2", 0)  # user2 given up by acc1x
+    taking = code(CodePurpose.LOGIN_CHANGE, target="user2@example.cn")
+    codes.issue(taking, message("login-1", to="user2@example.cn", kind=MessageKind.LOGIN_CHANGE))
+    with pytest.raises(errors.LoginTaken):
+        codes.change_login(taking, "user1@example.cn", NOW, "t1", 0)
+    with pytest.raises(errors.Unauthenticated):
+        codes.change_login(replace(taking, target="free@example.cn"), "user1@example.cn", NOW, "t2", 0)
+    codes.change_login(replace(taking, target="free@example.cn"), "user1@example.cn", NOW, "t1", 0)
+    with pytest.raises(errors.InvalidCode):  # used
+        codes.change_login(replace(taking, target="free2@example.cn"), "free@example.cn", NOW, "t1", 1)
