@@ -72,11 +72,8 @@ def table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
 @pytest.fixture(params=["fakes", *TABLE_BACKENDS])
 def contract_table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings | None]:
     """The storage contract's backends: None for the in-memory fakes of the unit tests (tests/fakes),
-    else a fresh table. A test marked `storage_only` needs what only a table has: skipped on the fakes."""
+    else a fresh table. A test of what only a table has takes `table` instead."""
     if request.param == "fakes":
-        only = request.node.get_closest_marker("storage_only")
-        if only:
-            pytest.skip(f"storage only: {only.args[0]}")
         yield None
         return
     with _table_on(request.param, request, monkeypatch) as config:

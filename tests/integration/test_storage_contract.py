@@ -199,13 +199,15 @@ def test_catalog_round_trip_and_reload_keeps_seats_taken(stores: Stores) -> None
     assert stores.catalogs.seats_taken([seat]) == {seat: 1}
 
 
-@pytest.mark.storage_only("the counters of before decision 0019 are raw items the fakes never had")
 def test_decision_0019_a_reload_folds_the_old_single_counter_into_shard_0_and_never_lowers_a_shard(
-    stores: Stores,
+    table: Settings,
 ) -> None:
     """Decision 0019: a province loaded before shards kept one counter per campus and subject, and
     holds without a shard; the next load moves its seats taken into shard 0, where those holds give
-    them back. A reload that lowers the capacity keeps every shard at or above its seats taken."""
+    them back. A reload that lowers the capacity keeps every shard at or above its seats taken.
+    On the tables only: the counters of before 0019 are raw items the fakes never had."""
+    stores = table_stores(table)
+    load_province(stores.loading, factories.province(capacity=2), NOW)
     seat = SeatGrab("NJU-GL", "CET-SET4")
     old = SeatCounterItem(codec.unsharded_seats_pk(seat.campus_id, seat.subject), "SEATS")
     old.campus_id, old.subject, old.capacity, old.taken = seat.campus_id, seat.subject, 10, 2
