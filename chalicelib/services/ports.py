@@ -1,7 +1,8 @@
 """What the services need from storage and the outside, as protocols.
 
 DynamoDB repositories (chalicelib/storage) and the in-memory fakes of the tests both fill them;
-the storage contract suite keeps the two honest.
+the storage contract suite (tests/integration/test_storage_contract.py) runs over the fakes, moto
+and DynamoDB Local alike, so a fake that departs from the repositories fails there.
 """
 
 from __future__ import annotations

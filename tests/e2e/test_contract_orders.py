@@ -272,7 +272,7 @@ def test_r_pay_3_the_reconcile_job_finds_a_lost_notification(client: Client) -> 
     assert ok(call(client, "POST", "/_test/jobs/reconcile"), "POST /_test/jobs/{name}")["checked"] == 0
     advance(client, 600)
     report = ok(call(client, "POST", "/_test/jobs/reconcile"), "POST /_test/jobs/{name}")
-    assert report == {"checked": 1, "paid": 1, "closed": 0, "refunds_retried": 0}, report
+    assert report == {"checked": 1, "paid": 1, "closed": 0, "refunds_retried": 0, "left_busy": 0}, report
     assert get_order(client, log_in(client, login), order_id)["status"] == "paid"
 
 
