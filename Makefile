@@ -37,7 +37,7 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 ## DEPLOY=1 then deploys it (AWS credentials and DEPLOY_BUCKET, an S3 bucket in the region).
 province: venv province-tools
 	@if [ -z "$(PROVINCE)" ] || [ -z "$(REGION)" ]; then \
-	  echo "usage: make province PROVINCE=<name> REGION=<region> [DEPLOY=1]   (provinces/<name>.json describes it)"; exit 2; fi
+	  echo "usage: make province PROVINCE=<name> REGION=<region> [DEPLOY=1]   (deploy/provinces/<name>.json describes it)"; exit 2; fi
 	$(PY) -m province.stack --province $(PROVINCE) --region $(REGION) $(if $(filter 1,$(DEPLOY)),--deploy)
 
 ## The local stack on an embedded DynamoDB (moto), demo province loaded; prints the URL.

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from devstack import ddb_local
+from bench.local import on_dynamodb_local
 
 
 def per_second(count: int, threads: int, task: Callable[[int], object]) -> float:
@@ -150,14 +150,7 @@ def main() -> None:
         }
     )
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-        run(args.students, args.threads, args.rounds)
-        return
-    with ddb_local.running() as started:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
-        run(args.students, args.threads, args.rounds)
+    on_dynamodb_local(lambda: run(args.students, args.threads, args.rounds))
 
 
 if __name__ == "__main__":

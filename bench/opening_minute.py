@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bench.local import on_dynamodb_local
 from chalicelib.api.errors import overloaded
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
@@ -48,7 +49,6 @@ from chalicelib.services.province import load_province
 from chalicelib.storage.models import RegistrationItem, SeatCounterItem, SubjectItem
 from chalicelib.storage.tables import connection, create_table
 from chalicelib.storage.transactions import Txn, run
-from devstack import ddb_local
 from devstack.ddb_requests import RequestCount, count_requests
 from tests import factories
 
@@ -249,14 +249,7 @@ def main() -> None:
     parser.add_argument("--herd", type=int, default=2000, help="simultaneous grabs of the herd")
     parser.add_argument("--seats", type=int, default=100, help="seats the herd grabs for")
     args = parser.parse_args()
-    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-        main_run(args)
-        return
-    with ddb_local.running() as started:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
-        main_run(args)
+    on_dynamodb_local(lambda: main_run(args))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from bench.local import on_dynamodb_local
 from chalicelib.bootstrap import build_services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import Account
@@ -26,7 +27,6 @@ from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import SeatCounterItem
 from chalicelib.storage.tables import create_table
-from devstack import ddb_local
 from tests import factories
 
 
@@ -81,14 +81,7 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=300)
     parser.add_argument("--threads", type=int, default=32)
     args = parser.parse_args()
-    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-        run(args.students, args.threads)
-        return
-    with ddb_local.running() as started:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
-        run(args.students, args.threads)
+    on_dynamodb_local(lambda: run(args.students, args.threads))
 
 
 if __name__ == "__main__":

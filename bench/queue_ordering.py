@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from bench.local import on_dynamodb_local
 from chalicelib.bootstrap import build_services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import Account
@@ -32,7 +33,6 @@ from chalicelib.storage import codec
 from chalicelib.storage.models import QueueEntryItem
 from chalicelib.storage.queue import queue_sk
 from chalicelib.storage.tables import create_table
-from devstack import ddb_local
 from tests import factories
 
 NOW = factories.NOW
@@ -89,14 +89,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=3000)
     parser.add_argument("--threads", type=int, default=32)
     args = parser.parse_args()
-    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
-    if endpoint:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
-        run(args.entries, args.threads)
-        return
-    with ddb_local.running() as started:
-        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = started
-        run(args.entries, args.threads)
+    on_dynamodb_local(lambda: run(args.entries, args.threads))
 
 
 if __name__ == "__main__":

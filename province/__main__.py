@@ -3,6 +3,7 @@
     .venv/bin/python -m province load --catalog FILE.json [--roll FILE] [--scores FILE] [--staff FILE] [--prune]
     .venv/bin/python -m province overview --url URL [--url URL ...]
     .venv/bin/python -m province recount [--dry-run]
+    .venv/bin/python -m province roles     (the roles' table of docs/decisions/0026)
 
 `python -m province.stack` builds and deploys a province's stack (see the Makefile's `province`).
 """
@@ -12,7 +13,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-COMMANDS = {"load": "province.load", "overview": "province.overview", "recount": "province.recount"}
+COMMANDS = {
+    "load": "province.load",
+    "overview": "province.overview",
+    "recount": "province.recount",
+    "roles": "province.template.roles",
+}
 
 
 def main(argv: list[str]) -> int:

@@ -14,6 +14,7 @@ from chalicelib.domain.identity import (
     is_valid_resident_id,
     normalize_id_number,
 )
+from chalicelib.domain.orders import ID_TYPE_NAMES  # the names the school registry's exports use
 
 MAX_CET_SCORE = 710
 FIRST_CET_YEAR = 1987  # the first national CET sitting
@@ -21,15 +22,6 @@ LAST_CET_YEAR = 2100
 TICKET = re.compile(r"\d{15}")
 _RESIDENT_ID_SHAPE = re.compile(r"\d{17}[\dX]")
 
-# The names the school registry's exports use (and the student page shows).
-ID_TYPE_NAMES: dict[IdType, str] = {
-    IdType.RESIDENT_ID: "居民身份证",
-    IdType.HK_MACAO_PERMIT: "港澳居民来往内地通行证",
-    IdType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
-    IdType.PASSPORT: "护照",
-    IdType.HMT_RESIDENCE_PERMIT: "港澳台居民居住证",
-    IdType.FOREIGN_PERMANENT_RESIDENT: "外国人永久居留身份证",
-}
 _ID_TYPES: dict[str, IdType] = {
     **{t.value: t for t in IdType},
     **{name: t for t, name in ID_TYPE_NAMES.items()},

@@ -17,170 +17,35 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from province.demo_plan import (
+    ACTIVATE,
+    CLOSE,
+    DEMO_OPENING,
+    EXAM_AT,
+    OTHER_LEVEL4,
+    PROVINCE,
+    PROVINCE_ADMIN,
+    SCHOOLS,
+    SUBJECTS,
+    CampusPlan,
+    SchoolPlan,
+    school,
+)
+
 SEED = 20260601
 DEVSTACK = Path(__file__).resolve().parents[1] / "devstack"  # the data `make run` loads
 DATASET = DEVSTACK / "demo_province.json"
 IDENTITIES = DEVSTACK / "demo_identities.md"
 
-OPEN = "2024-01-01T00:00:00+08:00"
-CLOSE = "2099-12-31T23:59:59+08:00"
-LATER_OPENS = "2099-06-01T09:00:00+08:00"
-# R-QUEUE-1: the demo's opening, within one POST /_test/clock (at most 400 days) of the stack's start.
-DEMO_OPENING = {
-    "id": "nyit-2027",
-    "name": "南屿理工学院口试集中开放",
-    "queue_opens_at": "2027-09-01T09:00:00+08:00",
-    "opens_at": "2027-09-01T10:00:00+08:00",
-    "closes_at": "2027-09-01T18:00:00+08:00",
-    "campuses": ["nyit-main"],
-    "admit_per_minute": 2,
-    "pass_minutes": 15,
-}
-CLOSED_WINDOW = ("2024-03-01T09:00:00+08:00", "2024-03-15T17:00:00+08:00")
-# The demo's province administrator (R-OPS-1); staff carry no password (R-OPS-3): each activates
-# with the staff_activation code the load puts in the local outbox (`/outbox`).
-PROVINCE_ADMIN = "admin@jyks.edu.cn"
-ACTIVATE = "首次使用：在登录页点“忘记密码”，用本地发件箱（/outbox）里的激活码设置密码"
-
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 GB11643_CHECK = "10X98765432"
 REGIONS = ("390102", "390104", "390105", "390111", "390201", "390203", "390302", "390402", "390502", "390581")
-
-SUBJECTS = [
-    ("CET4", "英语四级", "written", 4, 3000),
-    ("CET6", "英语六级", "written", 6, 3000),
-    ("CJT4", "日语四级", "written", 4, 3000),
-    ("CJT6", "日语六级", "written", 6, 3000),
-    ("PHS4", "德语四级", "written", 4, 3000),
-    ("PHS6", "德语六级", "written", 6, 3000),
-    ("CRT4", "俄语四级", "written", 4, 3000),
-    ("CRT6", "俄语六级", "written", 6, 3000),
-    ("TFU4", "法语四级", "written", 4, 3000),
-    ("CET-SET4", "英语四级口试", "oral", 4, 5000),
-    ("CET-SET6", "英语六级口试", "oral", 6, 5000),
-]
-OTHER_LEVEL4 = ("CJT4", "PHS4", "CRT4", "TFU4")
-# R-DATE-1: the exam schedule, 北京时间: level 4 written in the morning, level 6 in the afternoon,
-# the oral exams on the weekend a month before.
-EXAM_AT = {
-    **dict.fromkeys(("CET4", *OTHER_LEVEL4), "2099-12-19T09:00:00+08:00"),
-    **dict.fromkeys(("CET6", "CJT6", "PHS6", "CRT6"), "2099-12-19T15:00:00+08:00"),
-    "CET-SET4": "2099-11-21T09:00:00+08:00",
-    "CET-SET6": "2099-11-22T09:00:00+08:00",
-}
-
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁"
     "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤"
 )
 GIVEN_MALE = "伟强磊军洋勇杰涛明超辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林博文轩泽睿晨阳思远子豪一鸣嘉乐志成天佑"
 GIVEN_FEMALE = "芳娜敏静丽艳娟霞秀玲桂英婷雪慧颖琳晶欣怡佳悦彤瑶萱涵梦琪雨诗语嫣思雅可馨月婉清若曦"
-
-
-@dataclass(frozen=True)
-class CampusPlan:
-    id: str
-    name: str
-    written: tuple[str, ...]
-    oral: dict[str, int]
-    students: int
-    oral_opens_at: str = OPEN
-
-
-@dataclass(frozen=True)
-class SchoolPlan:
-    id: str
-    name: str
-    number: int
-    domain: str
-    notice: str
-    allow_external_oral: bool
-    campuses: tuple[CampusPlan, ...]
-    window: tuple[str, str] = (OPEN, CLOSE)
-
-
-ALL_WRITTEN = ("CET4", "CET6", "CJT4", "CJT6", "PHS4", "PHS6", "CRT4", "CRT6", "TFU4")
-
-SCHOOLS = (
-    SchoolPlan(
-        id="dcu",
-        name="东川大学",
-        number=1,
-        domain="dcu.edu.cn",
-        notice="东川大学考生请于报名后留意教务处网站的考场安排；北湖校区口试考场较小，名额有限，请尽早选择。",
-        allow_external_oral=True,
-        campuses=(
-            CampusPlan("dcu-main", "东川大学本部校区", ALL_WRITTEN, {"CET-SET4": 300, "CET-SET6": 200}, 96),
-            CampusPlan(
-                "dcu-beihu", "东川大学北湖校区（口试小考场）", ("CET4", "CET6", "CJT4", "CJT6"), {"CET-SET4": 2}, 24
-            ),
-        ),
-    ),
-    SchoolPlan(
-        id="jlnu",
-        name="江临师范学院",
-        number=2,
-        domain="jlnu.edu.cn",
-        notice="本校考生不能报考外校口试：口试考点固定为本人笔试所在校区，请在本校区报考。",
-        allow_external_oral=False,
-        campuses=(
-            CampusPlan(
-                "jlnu-main",
-                "江临师范学院本部校区",
-                ("CET4", "CET6", "CJT4", "CRT4"),
-                {"CET-SET4": 120, "CET-SET6": 60},
-                70,
-            ),
-        ),
-    ),
-    SchoolPlan(
-        id="nyit",
-        name="南屿理工学院",
-        number=3,
-        domain="nyit.edu.cn",
-        notice="东区校区口试报名稍后开放，开放时间另行通知；本部校区口试现已开放。",
-        allow_external_oral=True,
-        campuses=(
-            CampusPlan(
-                "nyit-main",
-                "南屿理工学院本部校区",
-                ("CET4", "CET6", "PHS4", "PHS6", "TFU4"),
-                {"CET-SET4": 150, "CET-SET6": 80},
-                50,
-            ),
-            CampusPlan("nyit-east", "南屿理工学院东区校区", ("CET4", "CET6"), {"CET-SET4": 100}, 20, LATER_OPENS),
-        ),
-    ),
-    SchoolPlan(
-        id="ylvc",
-        name="云岭职业技术学院",
-        number=4,
-        domain="ylvc.edu.cn",
-        notice="本校考点不设英语六级笔试，需报考六级的同学请联系教务处。",
-        allow_external_oral=True,
-        campuses=(CampusPlan("ylvc-main", "云岭职业技术学院主校区", ("CET4", "CJT4"), {"CET-SET4": 50}, 34),),
-    ),
-    SchoolPlan(
-        id="hcc",
-        name="海川学院",
-        number=5,
-        domain="hcc.edu.cn",
-        notice="本校网上报名已于 2024 年 3 月 15 日截止。",
-        allow_external_oral=True,
-        campuses=(CampusPlan("hcc-main", "海川学院主校区", ("CET4", "CET6"), {}, 6),),
-        window=CLOSED_WINDOW,
-    ),
-)
-
-PROVINCE = {
-    "code": "39",
-    "name": "示例省",
-    "notice": (
-        "示例省全国大学英语四、六级考试（CET）网上报名须知：考生须在本校报名时间内完成资格确认、"
-        "科目选择与缴费；选择科目后须在 24 小时内缴费，逾期未缴费的科目将被自动删除。"
-        "笔试每科 30 元，口试每科 50 元。同一级别只能报考一个语种。"
-    ),
-}
 
 
 @dataclass
@@ -306,14 +171,6 @@ def other_id(gen: Generator, number: str) -> str:
     first17 = f"{number[:14]}{(int(number[14:17]) + 2) % 1000:03d}"
     gen.used_ids.add(first17 + check_digit(first17))
     return first17 + check_digit(first17)
-
-
-def school(school_id: str) -> SchoolPlan:
-    return next(plan for plan in SCHOOLS if plan.id == school_id)
-
-
-def campus(school_id: str, campus_id: str) -> CampusPlan:
-    return next(plan for plan in school(school_id).campuses if plan.id == campus_id)
 
 
 def scenario(gen: Generator, key: str, title: str, student: Student, expect: str, ticket_number: str = "") -> None:

@@ -1,4 +1,4 @@
-"""A province's stack described in one small file: `provinces/<name>.json`."""
+"""A province's stack described in one small file: `deploy/provinces/<name>.json`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROVINCES = ROOT / "provinces"
+PROVINCES = ROOT / "deploy" / "provinces"
 
 NAME = re.compile(r"[a-z][a-z0-9-]{1,30}")
 REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
@@ -56,7 +56,9 @@ def load(name: str, region: str) -> Province:
         raise DescriptionError(f"province name {name!r}: lower-case letters, digits and '-', e.g. zhejiang")
     path = PROVINCES / f"{name}.json"
     if not path.is_file():
-        raise DescriptionError(f"{path.relative_to(ROOT)} does not exist: copy provinces/zhejiang.json and edit it")
+        raise DescriptionError(
+            f"{path.relative_to(ROOT)} does not exist: copy deploy/provinces/zhejiang.json and edit it"
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:

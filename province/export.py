@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from chalicelib.domain.accounts import Role
+from chalicelib.domain.orders import ID_TYPE_NAMES
 from chalicelib.domain.province import StaffMember
 from chalicelib.domain.roll import RollRow, ScoreRow
-from province.checks import ID_TYPE_NAMES
 from province.rows import ROLL, SCORES, STAFF
 
 Cells = list[str]

@@ -3,7 +3,7 @@
 The project under `out/<name>/project/` holds copies of `app.py`, `chalicelib/` and
 `requirements.txt` and a `.chalice/config.json` written from the province's description: no stage
 or policy file is kept or copied by hand. Each function's IAM role is declared by the stack's own
-template (province/template.py), so Chalice manages none.
+template (province/template/roles.py), so Chalice manages none.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def chalice_config(province: Province) -> dict[str, Any]:
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     functions["admit_queued"]["lambda_timeout"] = ADMIT_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only
-    # their roles may read the secret: province/template.py).
+    # their roles may read the secret: province/template/roles.py).
     for payer in PAYMENT_FUNCTIONS:
         functions[payer]["environment_variables"] = {"PAYMENT_SECRET_NAME": province.payment_secret}
     # Only the API looks ID numbers up (decision 0013); the jobs never need the identity keys.

@@ -15,7 +15,6 @@ from tests.fakes import FakeDatabase
 class FakeRecovery:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
-        self.retired: dict[str, tuple[str, datetime]] = {}  # login -> (account, retired until)
         self.decoys = 0
 
     def issue(self, code: OneTimeCode, message: Message) -> None:
@@ -55,31 +54,54 @@ class FakeRecovery:
             )
 
     def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
+        """Every condition of the repository's one transaction checked first; LoginTaken or
+        Unauthenticated only when that condition alone failed, else InvalidCode, as it does."""
+        new_login = code.target
+        if new_login is None:
+            raise InvalidCode()
         with self.db.lock:
-            account = self.db.accounts.get(code.account_id)
-            new_login = code.target
-            if account is None or new_login is None or account.login != old_login:
-                raise InvalidCode()
-            if account.session_generation != generation:
-                raise InvalidCode()
-            session = self.db.sessions.get(keep)
-            if session is None or session.account_id != account.account_id:
+            db, account_id = self.db, code.account_id
+            account, session = db.accounts.get(account_id), db.sessions.get(keep)
+            stored = db.codes.get((account_id, code.purpose.value))
+            failed = set()
+            if stored is None or stored.code_digest != code.code_digest:
+                failed.add("code")
+            if not self._free_for(new_login, account_id, now):
+                failed.add("new_login")
+            if self._owner(old_login) != account_id:
+                failed.add("old_login")
+            if account is None or account.login != old_login or account.session_generation != generation:
+                failed.add("account")
+            if session is None or session.account_id != account_id:
+                failed.add("session")
+            if failed == {"new_login"}:
+                raise LoginTaken()
+            if failed == {"session"}:
                 raise Unauthenticated()
-            holder = self.db.logins.get(new_login)
-            if holder is not None and holder != account.account_id:
-                retired = self.retired.get(new_login)
-                if retired is None or (retired[1] > now and retired[0] != account.account_id):
-                    raise LoginTaken()
+            if failed or account is None or session is None:
+                raise InvalidCode()
             self._use(code)
-            self.db.logins[new_login] = account.account_id
-            self.retired[old_login] = (account.account_id, now + RETIRED_LOGIN_KEPT)
-            self.db.logins.pop(old_login, None)
-            self.db.accounts[account.account_id] = replace(account, login=new_login, session_generation=generation + 1)
-            self.db.sessions[keep] = replace(session, generation=generation + 1)
+            db.retired_logins.pop(new_login, None)
+            db.logins[new_login] = account_id
+            db.logins.pop(old_login, None)
+            db.retired_logins[old_login] = (account_id, now + RETIRED_LOGIN_KEPT)
+            db.accounts[account_id] = replace(account, login=new_login, session_generation=generation + 1)
+            db.sessions[keep] = replace(session, generation=generation + 1)
+
+    def _owner(self, login: str) -> str | None:
+        retired = self.db.retired_logins.get(login)
+        return retired[0] if retired is not None else self.db.logins.get(login)
+
+    def _free_for(self, login: str, account_id: str, now: datetime) -> bool:
+        """Nobody's, or given up more than 30 days ago, or given up by this very account."""
+        retired = self.db.retired_logins.get(login)
+        if retired is not None:
+            return retired[1] < now or retired[0] == account_id
+        return login not in self.db.logins
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         with self.db.lock:
-            retired = self.retired.get(login)
+            retired = self.db.retired_logins.get(login)
             if retired is not None:
                 return retired[1] > now and retired[0] != asking
             return login in self.db.logins

@@ -79,6 +79,7 @@ class FakeDatabase:
     cet4: dict[str, Cet4Record] = field(default_factory=dict)
     accounts: dict[str, Account] = field(default_factory=dict)
     logins: dict[str, str] = field(default_factory=dict)
+    retired_logins: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # login -> (account, until)
     sessions: dict[str, Session] = field(default_factory=dict)
     captchas: dict[str, Captcha] = field(default_factory=dict)
     throttle: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -264,8 +265,12 @@ class FakeAccounts:
     def create(self, account: Account) -> None:
         db = self.db
         with db.lock:
-            if account.login in db.logins or account.account_id in db.accounts:
+            retired = db.retired_logins.get(account.login)
+            # a login given up by another account is free again once its 30 days are over (R-ACC-4)
+            kept = retired is not None and (account.created_at is None or retired[1] >= account.created_at)
+            if account.login in db.logins or kept or account.account_id in db.accounts:
                 raise LoginTaken()
+            db.retired_logins.pop(account.login, None)
             db.logins[account.login] = account.account_id
             db.accounts[account.account_id] = account
 

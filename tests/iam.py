@@ -1,5 +1,5 @@
 """What IAM would say: every DynamoDB call made while a function's role is in force, checked
-against that role's grants in province/roles.py (action, table or index, `dynamodb:LeadingKeys`).
+against that role's grants in province/template/roles.py (action, table or index, `dynamodb:LeadingKeys`).
 
 moto and DynamoDB Local enforce no IAM, so a role narrower than its function's calls would pass
 every other test and fail on AWS. Under `acting_as(role)` each call is taken apart as IAM does:
@@ -16,7 +16,7 @@ from typing import Any
 
 import botocore.client
 
-from province.roles import TABLE, TABLE_ACCESS, merged
+from province.template.roles import TABLE, TABLE_ACCESS, merged
 
 HASH_KEY = {TABLE: "pk", "gsi1": "gsi1pk", "gsi2": "gsi2pk"}
 TRANSACT_ACTIONS = {

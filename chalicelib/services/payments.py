@@ -21,6 +21,7 @@ from chalicelib.domain.errors import (
     Busy,
     CandidateAlreadyBound,
     Forbidden,
+    IdentityKeyUnavailable,
     InvalidRequest,
     NotFound,
     NothingToPay,
@@ -363,24 +364,38 @@ class ReconcileReport:
     paid: int = 0
     closed: int = 0
     refunds_retried: int = 0
+    left_busy: int = 0  # could not be settled now: the next run tries again
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
 
 
 def reconcile(ctx: PaymentsContext) -> ReconcileReport:
-    """Open orders older than a few minutes: ask the provider; paid ones settle, dead ones close."""
+    """Open orders older than a few minutes: ask the provider; paid ones settle, dead ones close.
+    One order that cannot be settled now (BUSY) waits for the next run; the others go on."""
     report = ReconcileReport()
     now = ctx.clock.now()
     for order in ctx.orders.open_orders_before(now - RECONCILE_AFTER):
         report.checked += 1
-        after = refresh_order(ctx, order)
+        try:
+            after = refresh_order(ctx, order)
+        except (Busy, IdentityKeyUnavailable):
+            _left_busy(order, report)
+            continue
         report.paid += after.status is OrderStatus.PAID
         report.closed += after.status is OrderStatus.CLOSED
     for order in ctx.orders.refunds_pending(now):
         report.refunds_retried += 1
-        _refund(ctx, order, now)
+        try:
+            _refund(ctx, order, now)
+        except (Busy, IdentityKeyUnavailable):
+            _left_busy(order, report)
     return report
+
+
+def _left_busy(order: Order, report: ReconcileReport) -> None:
+    report.left_busy += 1
+    logger().warning("reconcile: order left for the next run", extra={"order_id": order.order_id})
 
 
 def late_payments(ctx: PaymentsContext, school_id: str) -> list[LatePayment]:

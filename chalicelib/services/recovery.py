@@ -105,8 +105,9 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
     accounts = ctx.accounts
     normalized = _login_or_raw(login)
     now = accounts.clock.now()
-    # R-ACC-6: per address and per client; the address is counted whether or not it is a login
-    keys = {_to_address(normalized): CODES_PER_ADDRESS, _from_client(client): CODES_PER_CLIENT}
+    # R-ACC-6: per client, then per address (a request the client's limit refuses takes none of the
+    # address's); the address is counted whether or not it is a login
+    keys = {_from_client(client): CODES_PER_CLIENT, _to_address(normalized): CODES_PER_ADDRESS}
     window_ends = check_throttle(accounts, keys, now, CODES_SENT)
     redeem_captcha(accounts, captcha_id, answer)  # first: nobody fills an address's count without captchas
     _count(accounts, keys, window_ends, now)

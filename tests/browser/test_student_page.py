@@ -290,6 +290,7 @@ def test_r_oral_2_a_school_without_external_oral_shows_no_choice(open_page: Open
     expect(campuses).to_have_count(1)
     expect(student.page.get_by_label("江临师范学院本部校区")).to_be_checked()
     expect(student.page.locator(".notice[aria-live]")).to_contain_text("江临师范学院通告")
+    expect(student.page.locator("main")).not_to_contain_text("null")  # no upcoming campus: nothing, not "null"
     browsing.shot("home-campus-only")
     student.press(student.button("提交"))
     student.heading("报名信息")

@@ -185,7 +185,7 @@ def test_least_privilege_the_admission_job_names_only_queue_entry_attributes_on_
 
 
 def test_least_privilege_the_decision_record_shows_the_roles_as_declared() -> None:
-    from province.roles import markdown_table
+    from province.template.roles import markdown_table
 
     record = (ROOT / "docs/decisions/0026-least-privilege-and-no-test-mode-in-production.md").read_text("utf-8")
-    assert markdown_table() in record, "run `python -m province.roles` and paste its table into decision 0026"
+    assert markdown_table() in record, "run `python -m province roles` and paste its table into decision 0026"

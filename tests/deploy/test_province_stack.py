@@ -282,7 +282,10 @@ def test_id_numbers_keys_are_made_by_the_stack_and_no_function_can_open_a_sealed
 def test_a_description_with_mistakes_is_refused_in_words() -> None:
     with pytest.raises(DescriptionError, match="public_api_url"):
         parse(
-            {**json.loads(Path("provinces/zhejiang.json").read_text()), "public_api_url": "http://127.0.0.1:8000/api"}
+            {
+                **json.loads(Path("deploy/provinces/zhejiang.json").read_text()),
+                "public_api_url": "http://127.0.0.1:8000/api",
+            }
         )
     with pytest.raises(DescriptionError, match="region"):
         load("zhejiang", "cn-north-1")
@@ -292,7 +295,7 @@ def test_a_description_with_mistakes_is_refused_in_words() -> None:
 
 def test_going_live_a_province_file_that_sets_test_mode_is_refused() -> None:
     """Decision 0026: test mode is the local stack's only; a province's description never sets it."""
-    sample = json.loads(Path("provinces/zhejiang.json").read_text())
+    sample = json.loads(Path("deploy/provinces/zhejiang.json").read_text())
     for mistake in ({"environment": {"TEST_MODE": "1"}}, {"TEST_MODE": "1"}):
         with pytest.raises(DescriptionError, match="TEST_MODE: test mode is the local stack's only"):
             parse({**sample, **mistake})

@@ -3,9 +3,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import botocore.session
+import pynamodb.connection.base
 import pytest
 from chalice.test import Client
 
@@ -16,6 +19,7 @@ from devstack import test_mode
 from devstack.payments_local import install_sandbox
 from tests import factories, iam
 from tests.at_rest import no_whole_id_number_at_rest
+from tests.e2e.contract import RAN
 from tests.e2e.http import WHOLE_ID_NUMBERS
 from tests.e2e.logs import ACCESS_FIELDS, Lines, Watched, access_lines
 
@@ -27,7 +31,7 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     from app import app
 
     test_mode.register(app)  # the test controls: never in app.py, never in the Lambda package
-    # Each job the test controls run acts under its function's role (province/roles.py), each
+    # Each job the test controls run acts under its function's role (province/template/roles.py), each
     # request under the API's: every DynamoDB call is checked against it (tests/iam.py).
     iam.watch()
     iam.refusals()  # what an earlier test left is that test's
@@ -59,9 +63,27 @@ def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
         monkeypatch.setattr(test_client.http, "request", watching)
         yield test_client
     logger().removeHandler(lines)
-    assert iam.refusals() == [], "calls the function's role does not allow (province/roles.py)"
+    assert iam.refusals() == [], "calls the function's role does not allow (province/template/roles.py)"
     no_whole_id_number_at_rest(WHOLE_ID_NUMBERS | watched.id_numbers)
     the_log_says_what_an_operator_needs_and_nothing_personal(lines.lines, watched)
+
+
+@cache
+def _shared_botocore_session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@pytest.fixture
+def contract(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTTP contract's files use it (tests/e2e/contract.py): note which tests ran, for the
+    registry, and put the service clock back after each test (it is process-wide).
+
+    Speed only: each PynamoDB model opens its own botocore session, which parses the service JSON
+    again (about 0.1 s, a dozen times per test); here they share one, so the files stay fast.
+    """
+    RAN.add(request.node.originalname)
+    monkeypatch.setattr(CLOCK, "_offset", CLOCK._offset)
+    monkeypatch.setattr(pynamodb.connection.base, "get_session", _shared_botocore_session)
 
 
 JOB_ROLES = {

@@ -40,9 +40,9 @@ class Watched:
         except (ValueError, RecursionError):
             return
         if isinstance(sent, dict):
-            self.personal |= {v for k, v in sent.items() if k in PERSONAL_FIELDS and _telling(v)}
+            self.personal |= {v for k, v in sent.items() if k in PERSONAL_FIELDS and _telling(v, k)}
             number = sent.get("id_number")
-            if _telling(number):
+            if _telling(number, "id_number"):
                 self.id_numbers |= {number, number.strip().upper()}
 
     def saw_answer(self, answer: Any) -> None:
@@ -50,9 +50,12 @@ class Watched:
             self.personal.add(answer["token"])
 
 
-def _telling(value: object) -> bool:
-    """Long enough that finding it in a log line means it was logged (not a digit by chance)."""
-    return isinstance(value, str) and len(value) >= 6
+def _telling(value: object, field: str = "") -> bool:
+    """Long enough that finding it in a log line means it was logged (not a digit by chance). An ID
+    number has digits: a fuzzed `id_number` such as "NJU-GL" is the catalog's word, not a person's."""
+    if not isinstance(value, str) or len(value) < 6:
+        return False
+    return field != "id_number" or sum(c in "0123456789" for c in value) >= 6
 
 
 def access_lines(lines: list[str]) -> list[dict[str, Any]]:

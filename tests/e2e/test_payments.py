@@ -135,6 +135,7 @@ def test_r_pay_3_a_lost_notification_is_found_by_the_reconcile_job(client: Clien
         "paid": 1,
         "closed": 0,
         "refunds_retried": 0,
+        "left_busy": 0,
     }
     assert statuses(client, student.token) == [("CET4", "paid"), ("CET-SET4", "paid")]
 

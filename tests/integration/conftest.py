@@ -1,9 +1,11 @@
-"""The storage contract runs on moto and on DynamoDB Local; concurrency only on DynamoDB Local."""
+"""The storage contract runs on the in-memory fakes, on moto and on DynamoDB Local; concurrency only
+on DynamoDB Local."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -43,16 +45,36 @@ def lone_table_without_ttl(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings
         pytest.fail(f"DynamoDB Local is required for this test and is not available: {missing}")
 
 
-@pytest.fixture(params=["moto", "dynamodb_local", pytest.param("real_aws", marks=pytest.mark.real_aws)])
-def table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """The same contract on both backends (style habit 6)."""
-    if request.param == "moto":
+TABLE_BACKENDS = ["moto", "dynamodb_local", pytest.param("real_aws", marks=pytest.mark.real_aws)]
+
+
+@contextmanager
+def _table_on(backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    if backend == "moto":
         from moto import mock_aws
 
         with mock_aws():
             yield _fresh_table(monkeypatch, None)
         return
-    endpoint = None if request.param == "real_aws" else request.getfixturevalue("dynamodb_local_endpoint")
+    endpoint = None if backend == "real_aws" else request.getfixturevalue("dynamodb_local_endpoint")
     config = _fresh_table(monkeypatch, endpoint)
     yield config
     drop_table(config)
+
+
+@pytest.fixture(params=TABLE_BACKENDS)
+def table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The same contract on both backends (style habit 6)."""
+    with _table_on(request.param, request, monkeypatch) as config:
+        yield config
+
+
+@pytest.fixture(params=["fakes", *TABLE_BACKENDS])
+def contract_table(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings | None]:
+    """The storage contract's backends: None for the in-memory fakes of the unit tests (tests/fakes),
+    else a fresh table. A test of what only a table has takes `table` instead."""
+    if request.param == "fakes":
+        yield None
+        return
+    with _table_on(request.param, request, monkeypatch) as config:
+        yield config

@@ -130,11 +130,15 @@ def loading(built: Services, ring: KeyRing = factories.RING, settle: Settled | N
 
 
 def digest_versions(config: Settings) -> set[str]:
-    """The key versions of every digest the table holds, in keys and attributes."""
+    """The key versions of every digest of an ID number the table holds, in keys and attributes.
+    One-time codes are left out: each is checked under the version it was issued with, and lives
+    a day at most, so a conversion never re-keys one (decision 0024)."""
     client = boto3.client("dynamodb", region_name=config.region, endpoint_url=config.dynamodb_endpoint)
     found: set[str] = set()
     for page in client.get_paginator("scan").paginate(TableName=config.table_name):
         for item in page["Items"]:
+            if item.get("kind", {}).get("S") == "code":
+                continue
             text = json.dumps(item, ensure_ascii=False)
             found |= {match.split(":")[0] for match in re.findall(r"(?:[A-Za-z0-9]+):[A-Za-z0-9_-]{43}", text)}
     return found

@@ -20,6 +20,7 @@ from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account, Session
 from chalicelib.domain.clock import FixedClock
+from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.messages import Message, MessageKind, MessageNotSent
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.messaging.settings import senders_from
@@ -175,6 +176,33 @@ def test_r_acc_4_two_accounts_take_one_new_login_at_once_one_gets_it(local_table
     owner = built.accounts.accounts.by_login("13900001111")
     assert owner is not None
     assert owner.login == "13900001111"
+
+
+@pytest.mark.dynamodb_local
+def test_r_acc_6_a_login_change_after_a_reset_signed_the_account_out_is_told_401_not_a_wrong_code(
+    local_table: Settings,
+) -> None:
+    """R-ACC-3 with R-ACC-6: a reset commits between the login change's read of the session and its
+    transaction: the change is refused as signed out (401), not as a wrong code, and the code stays
+    usable once the student signs in again."""
+    built = build_services(local_table, FixedClock(NOW))
+    account = Account("acc1", "student1@example.edu.cn", "hash", created_at=NOW)
+    built.accounts.accounts.create(account)
+    built.accounts.sessions.save(Session("token1", account.account_id, NOW + timedelta(hours=2)))
+    change = _code(account, "333333", "13900002222")
+    built.recovery.codes.issue(change, message("login#1"))
+    reset = _code(account, "444444")
+    built.recovery.codes.issue(reset, message("reset#1"))
+    built.recovery.codes.reset_password(reset, "new-hash")  # the account's generation is 1 now
+
+    with pytest.raises(Unauthenticated):
+        built.recovery.codes.change_login(change, account.login, NOW, "token1", 0)  # read at 0
+    unchanged = built.accounts.accounts.get("acc1")
+    assert unchanged is not None
+    assert unchanged.login == account.login
+    built.accounts.sessions.save(Session("token2", account.account_id, NOW + timedelta(hours=2), generation=1))
+    built.recovery.codes.change_login(change, account.login, NOW, "token2", 1)
+    assert built.accounts.accounts.by_login("13900002222") is not None
 
 
 class Inbox:

@@ -4,7 +4,7 @@ under the store's conditions (R-PAY-5)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -240,3 +240,50 @@ def test_r_pay_5_a_refund_claimed_by_another_delivery_is_left_to_it() -> None:
         {},
         [],
     )
+
+
+class PaidAtTheProvider:
+    """The provider: every order asked about is paid."""
+
+    name = "alipay"
+
+    def query(self, order_id: str) -> TradeStatus:
+        return TradeStatus(order_id, TradeState.PAID, 3000, f"T-{order_id}")
+
+
+class TwoOpenOrders:
+    """Two open orders the reconcile job finds; the first keeps moving under every settlement."""
+
+    def __init__(self) -> None:
+        self.stored = {n: replace(open_order(), order_id=n) for n in ("o1", "o2")}
+
+    def open_orders_before(self, moment: datetime) -> list[Order]:
+        return list(self.stored.values())
+
+    def refunds_pending(self, moment: datetime) -> list[Order]:
+        return []
+
+    def get(self, order_id: str, consistent: bool = False) -> Order:
+        return self.stored[order_id]
+
+    def settle(self, order: Order, trade_no: str, now: datetime) -> Settlement:
+        if order.order_id == "o1":
+            return Settlement.ORDER_MOVED
+        self.stored[order.order_id] = replace(order, status=OrderStatus.PAID, provider_trade_no=trade_no)
+        return Settlement.PAID
+
+
+def test_r_pay_3_one_order_the_reconcile_job_cannot_settle_now_leaves_the_others_settled() -> None:
+    """BUSY on one order (it kept moving) is that order's, left for the next run: the job settles the
+    rest and says how many it left (fails on the old code: the first BUSY ended the whole run)."""
+    store = TwoOpenOrders()
+    ctx = payments.PaymentsContext(
+        orders=store,  # type: ignore[arg-type]  # the reconcile job's part of the store
+        registrations=StillRegistered(),  # type: ignore[arg-type]
+        providers={"alipay": PaidAtTheProvider()},  # type: ignore[dict-item]
+        clock=FixedClock(NOW + timedelta(hours=1)),
+        public_url="http://127.0.0.1:8000/api",
+    )
+    report = payments.reconcile(ctx)
+    assert report.as_dict() == {"checked": 2, "paid": 1, "closed": 0, "refunds_retried": 0, "left_busy": 1}
+    assert (store.stored["o1"].status, store.stored["o2"].status) == (OrderStatus.OPEN, OrderStatus.PAID)

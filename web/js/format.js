@@ -1,14 +1,20 @@
 // Money in yuan, times in Beijing time, and the countdown to a deadline.
 
-const BEIJING = new Intl.DateTimeFormat("zh-CN", {
+// The one date formatter: a moment's parts in Beijing time, each as two digits (the year as four).
+const BEIJING_PARTS = new Intl.DateTimeFormat("en-CA", {
   timeZone: "Asia/Shanghai",
   year: "numeric",
   month: "2-digit",
   day: "2-digit",
   hour: "2-digit",
   minute: "2-digit",
-  hour12: false,
+  hourCycle: "h23",
 });
+
+/** A moment → { year, month, day, hour, minute } in Beijing time ("2026", "06", "01", "09", "00"). */
+function beijingParts(date) {
+  return Object.fromEntries(BEIJING_PARTS.formatToParts(date).map((part) => [part.type, part.value]));
+}
 
 /** 3000 (fen) → "30.00 元". */
 export function yuan(fen) {
@@ -18,7 +24,8 @@ export function yuan(fen) {
 /** An ISO time → "2026/11/28 19:40"（北京时间）. */
 export function when(iso) {
   if (!iso) return "—";
-  return BEIJING.format(new Date(iso));
+  const p = beijingParts(new Date(iso));
+  return `${p.year}/${p.month}/${p.day} ${p.hour}:${p.minute}`;
 }
 
 /** An ISO time labelled as Beijing time (R-DATE-1): "2026/11/28 19:40（北京时间）". */
@@ -38,20 +45,10 @@ export function clockTime(date = new Date()) {
   return CLOCK.format(date);
 }
 
-const INPUT_PARTS = new Intl.DateTimeFormat("en-CA", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
-
 /** An ISO time → the value of a datetime-local input showing it in Beijing time ("2026-11-28T09:00"). */
 export function toBeijingInput(iso) {
   if (!iso || Number.isNaN(Date.parse(iso))) return "";
-  const p = Object.fromEntries(INPUT_PARTS.formatToParts(new Date(iso)).map((part) => [part.type, part.value]));
+  const p = beijingParts(new Date(iso));
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
@@ -60,22 +57,11 @@ export function fromBeijingInput(value) {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(value) ? `${value}:00+08:00` : null;
 }
 
-const MONTH_DAY = new Intl.DateTimeFormat("zh-CN", {
-  timeZone: "Asia/Shanghai",
-  year: "numeric",
-  month: "numeric",
-  day: "numeric",
-  hour: "2-digit",
-  minute: "2-digit",
-  hour12: false,
-});
-
 /** When a campus opens, in Beijing time: "6月1日 09:00 开放" (with the year when it is not this one). */
 export function opensOn(iso, now = Date.now()) {
-  const part = (date) => Object.fromEntries(MONTH_DAY.formatToParts(date).map((p) => [p.type, p.value]));
-  const at = part(new Date(iso));
-  const year = at.year === part(new Date(now)).year ? "" : `${at.year}年`;
-  return `${year}${at.month}月${at.day}日 ${at.hour}:${at.minute} 开放`;
+  const at = beijingParts(new Date(iso));
+  const year = at.year === beijingParts(new Date(now)).year ? "" : `${at.year}年`;
+  return `${year}${Number(at.month)}月${Number(at.day)}日 ${at.hour}:${at.minute} 开放`;
 }
 
 /** Time left until `iso`, in words: "23 小时 05 分 09 秒", or null once it has passed. */

@@ -271,7 +271,9 @@ export async function oralView(ctx) {
     const queues = await queuePanel(ctx, [...campuses, ...upcoming].map((c) => c.campus_id));
     if (asked !== subject) return;
     const join = (campus) => joinButton(ctx, box, asked, campus, (entry) => showMessage(box, joinedText(entry), "success"));
-    campusArea.replaceChildren(queues, campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null, join), upcomingCampuses(upcoming));
+    // replaceChildren writes a null as the text "null": only the parts there are
+    const parts = [queues, campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null, join), upcomingCampuses(upcoming)];
+    campusArea.replaceChildren(...parts.filter(Boolean));
   };
   const shown = (error) => {
     if (error?.code === "UNAUTHENTICATED") throw error;

@@ -15,7 +15,9 @@ from chalicelib.logs import logger
 from devstack.ddb_requests import count_requests
 from tests import factories
 from tests.e2e import test_payments as payments
+from tests.e2e.contract import expect
 from tests.e2e.http import (
+    Reply,
     agreed_student,
     assert_error,
     call,
@@ -28,6 +30,8 @@ from tests.e2e.http import (
     staff,
 )
 from tests.e2e.logs import Lines
+
+pytestmark = pytest.mark.usefixtures("contract")  # its expect(...) calls count in the registry
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ZHANG, LI = factories.ZHANG, factories.LI
@@ -91,6 +95,9 @@ def rejected_review_for_zhang(client: Client) -> str:
     return token
 
 
+RESUBMIT = "PUT /cet6-reviews/current"
+
+
 def resubmit(client: Client, token: str, ticket: str) -> Any:
     return call(client, "PUT", "/cet6-reviews/current", {"ticket_number": ticket, "confirm": True}, token)
 
@@ -104,7 +111,7 @@ def test_r_rev_4_a_rejected_review_is_not_resubmitted_after_binding_to_another_c
     resubmission (PUT, no identity in its body) is held to the same: 403 IDENTITY_MISMATCH."""
     token = registered(client, LI, rejected_review_for_zhang(client))
     for ticket in (factories.TICKET_PENDING, factories.TICKET_APPROVE):
-        assert_error(resubmit(client, token, ticket), 403, "IDENTITY_MISMATCH")
+        expect(resubmit(client, token, ticket), RESUBMIT, 403, "IDENTITY_MISMATCH")
     assert review_status(client, token) == "rejected"
 
     own = registered(client, ZHANG, rejected_review_for_zhang(client))  # bound to the review's candidate
@@ -115,7 +122,7 @@ def test_r_rev_4_a_rejected_review_is_not_resubmitted_after_binding_to_another_c
 def test_r_rev_4_an_unbound_account_resubmits_only_for_the_candidate_it_looked_up_last(client: Client) -> None:
     token = rejected_review_for_zhang(client)
     assert call(client, "POST", "/qualification", identity(LI), token).status == 200
-    assert_error(resubmit(client, token, factories.TICKET_PENDING), 403, "IDENTITY_MISMATCH")
+    expect(resubmit(client, token, factories.TICKET_PENDING), RESUBMIT, 403, "IDENTITY_MISMATCH")
     assert review_status(client, token) == "rejected"
     assert call(client, "POST", "/qualification", identity(ZHANG), token).status == 200
     reply = resubmit(client, token, factories.TICKET_PENDING)
@@ -179,8 +186,13 @@ def test_deep_health_is_503_identity_key_unavailable_when_the_key_does_not_match
     requests = count_requests()
     sick = client.http.request("GET", "/health?deep=1", headers={}, body=b"")  # call() refuses every 5xx
     assert requests.total <= 2, requests.by_operation
-    assert sick.status_code == 503
-    assert json.loads(sick.body)["code"] == "IDENTITY_KEY_UNAVAILABLE"
+    text = sick.body.decode("utf-8")
+    expect(
+        Reply(sick.status_code, json.loads(text), dict(sick.headers), text),
+        "GET /health",
+        503,
+        "IDENTITY_KEY_UNAVAILABLE",
+    )
     secrets = [value for name, value in ring.items() if name.startswith("v")]
     assert not any(secret in sick.body.decode() for secret in secrets)
     assert not any(secret in line for secret in secrets for line in service_log.lines)

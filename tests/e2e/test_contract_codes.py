@@ -1,7 +1,6 @@
 """R-ACC-6 over HTTP: codes sent to an address (reset, login change) and the logins they go to.
 
-Kept apart from test_http_contract.py (already long); the routes and their 4xx are the ones that
-file registers, so these tests check the contract's shape with `assert_error` alone.
+Part of the HTTP contract: its `expect(...)` calls count in the registry (tests/e2e/contract.py).
 """
 
 from __future__ import annotations
@@ -18,10 +17,10 @@ from chalicelib.services.accounts import THROTTLE_WINDOW
 from chalicelib.storage import codec
 from chalicelib.storage.models import CodeItem
 from tests import factories
+from tests.e2e.contract import expect
 from tests.e2e.http import (
     STUDENT_PASSWORD,
     Reply,
-    assert_error,
     call,
     captcha,
     create_account,
@@ -30,6 +29,8 @@ from tests.e2e.http import (
     new_login,
     new_student,
 )
+
+pytestmark = pytest.mark.usefixtures("contract")
 
 MOBILE = "13952044797"
 FULL_WIDTH_SEVEN, ARABIC_INDIC_SEVEN = "\uff17", "\u0667"
@@ -65,11 +66,11 @@ def test_r_acc_6_a_mobile_login_in_other_scripts_digits_is_refused_never_a_new_a
     change; only the ASCII number is an account (fails on the old code: three accounts)."""
     create_account(client, MOBILE)
     for other in (MOBILE[:-1] + FULL_WIDTH_SEVEN, MOBILE[:-1] + ARABIC_INDIC_SEVEN):
-        assert_error(
-            call(client, "POST", "/accounts", credentials(client, other, STUDENT_PASSWORD)), 400, "INVALID_LOGIN"
-        )
+        reply = call(client, "POST", "/accounts", credentials(client, other, STUDENT_PASSWORD))
+        expect(reply, "POST /accounts", 400, "INVALID_LOGIN")
         token = log_in(client, MOBILE)
-        assert_error(call(client, "POST", "/me/login-codes", {"new_login": other}, token), 400, "INVALID_LOGIN")
+        reply = call(client, "POST", "/me/login-codes", {"new_login": other}, token)
+        expect(reply, "POST /me/login-codes", 400, "INVALID_LOGIN")
         # a reset says nothing either way (R-ACC-3), and nothing reaches the real number's owner
         assert ask_reset(client, other).status == 202
     assert outbox(client, MOBILE, "password_reset") == []
@@ -101,11 +102,11 @@ def test_r_acc_6_codes_to_one_address_are_limited_whatever_the_number_of_account
     ]
     assert [a.status for a in answers] == [202] * 5 + [429] * 10, [a.text for a in answers]
     for refused in answers[5:]:
-        assert_error(refused, 429, "TOO_MANY_ATTEMPTS")
+        expect(refused, "POST /me/login-codes", 429, "TOO_MANY_ATTEMPTS")
         assert 0 < int(refused.header("Retry-After") or 0) <= 15 * 60 + 1
         assert "验证码发送过于频繁" in refused.body["message"], "a code request is not a failed login"
     assert len(outbox(client, MOBILE, "login_change")) == 5
-    assert_error(ask_reset(client, MOBILE), 429, "TOO_MANY_ATTEMPTS")
+    expect(ask_reset(client, MOBILE), "POST /password-resets", 429, "TOO_MANY_ATTEMPTS")
 
 
 def test_r_acc_6_a_login_change_signs_out_every_other_session(client: Client) -> None:
@@ -119,5 +120,5 @@ def test_r_acc_6_a_login_change_signs_out_every_other_session(client: Client) ->
     changed = call(client, "PUT", "/me/login", {"new_login": new, "code": code, "password": STUDENT_PASSWORD}, token)
     assert (changed.status, changed.body) == (200, {"login": new}), changed.text
     assert call(client, "GET", "/me", token=token).body["login"] == new
-    assert_error(call(client, "GET", "/me", token=other), 401, "UNAUTHENTICATED")
+    expect(call(client, "GET", "/me", token=other), "GET /me", 401, "UNAUTHENTICATED")
     assert call(client, "GET", "/me", token=log_in(client, new)).status == 200

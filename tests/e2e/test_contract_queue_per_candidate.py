@@ -1,22 +1,21 @@
 """The waiting room per candidate over HTTP (R-QUEUE-2 amended): joining needs a saved
 registration, and a second account of the same candidate gets no second place.
 
-The same fixtures and helpers as tests/e2e/test_http_contract.py, whose registry also expects
-409 REGISTRATION_REQUIRED of the join there.
+Part of the HTTP contract (tests/e2e/contract.py): the registry sees its 409 REGISTRATION_REQUIRED.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK, reset_services, services
 from chalicelib.domain.openings import ORDER_GRACE, Opening
 from chalicelib.services.province import load_province
 from tests import factories
-from tests.e2e.http import agreed_student, registered
-from tests.e2e.test_http_contract import (
+from tests.e2e.contract import (
     JOIN,
     admit,
     chosen,
@@ -27,6 +26,9 @@ from tests.e2e.test_http_contract import (
     the_opening,
     until,
 )
+from tests.e2e.http import agreed_student, registered
+
+pytestmark = pytest.mark.usefixtures("contract")
 
 DAY = timedelta(days=1)
 

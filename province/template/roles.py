@@ -3,7 +3,7 @@
 Each role's access to the table is declared below as grants: an action, the table or one of its
 indexes, and the partition keys (`dynamodb:LeadingKeys`) it may act on. They were traced from
 the calls each function makes (docs/decisions/0026-least-privilege-and-no-test-mode-in-production.md
-has the table, `python -m province.roles` prints it); tests/deploy asserts them role by role, and
+has the table, `python -m province roles` prints it); tests/deploy asserts them role by role, and
 tests/iam.py checks every call the end-to-end tests make against them. Nothing scans the table.
 """
 
@@ -256,5 +256,7 @@ def markdown_table() -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
+def main(_argv: list[str]) -> int:
+    """`python -m province roles`: the table, to paste into decision 0026."""
     print(markdown_table())
+    return 0

@@ -1,0 +1,72 @@
+"""What the province's stack adds to Chalice's SAM template: the table, roles, guards and alarms.
+
+Chalice writes the functions, the API and the schedules (province/package.py); everything else is
+declared in this package, one module per concern, and deep-merged over it, so that the template
+deploys as written. docs/deploy.md says why each piece is there.
+
+- `table`: the table, the key that encrypts it, the identity secret and data keys;
+- `functions` and `roles`: each function's name, log group and stream events, and its role;
+- `guards`: the API's throttling and web ACL, the failure queues and the jobs' destinations;
+- `observability`: log groups, alarms and their topic, the dashboard.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from province.cfn import Json, get_att, ref
+from province.description import Province
+from province.template.functions import function_overrides
+from province.template.guards import api_guards, failure_queue, job_destinations
+from province.template.observability import alarm_topic, alarms, dashboard, log_groups
+from province.template.roles import FUNCTIONS, roles
+from province.template.table import data_at_rest
+
+__all__ = ["FUNCTIONS", "additions", "stack_template"]
+
+
+def merge(base: Json, over: Json) -> Json:
+    """`over` deep-merged into a copy of `base`: mappings merge, anything else is replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and not _intrinsic(value):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _intrinsic(value: Json) -> bool:
+    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref"))
+
+
+def stack_template(province: Province, sam: Json) -> Json:
+    template = merge(sam, additions(province))
+    template["Description"] = f"CET online registration, {province.display_name} ({province.name})"
+    return template
+
+
+def additions(province: Province) -> Json:
+    resources: Json = {
+        **data_at_rest(province),
+        "StreamFailures": failure_queue(),
+        "JobFailures": failure_queue(),
+        "AlarmTopic": alarm_topic(province),
+        **roles(province),
+        **log_groups(province),
+        **function_overrides(province),
+        **job_destinations(),
+        **api_guards(),
+        **alarms(),
+        "Dashboard": dashboard(province),
+    }
+    outputs = {
+        "ProvinceTableName": {"Value": ref("ProvinceTable")},
+        "ProvinceTableStreamArn": {"Value": get_att("ProvinceTable", "StreamArn")},
+        "AlarmTopicArn": {"Value": ref("AlarmTopic")},
+        # What the province's loader is given (docs/deploy.md): IDENTITY_SECRET_NAME, IDENTITY_KMS_KEY_ID.
+        "IdentitySecretName": {"Value": province.identity_secret},
+        "IdentityDataKeysArn": {"Value": get_att("IdentityDataKeys", "Arn")},
+        "DashboardName": {"Value": ref("Dashboard")},
+    }
+    return {"Resources": resources, "Outputs": outputs}

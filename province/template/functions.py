@@ -1,0 +1,60 @@
+"""The app's functions as the stack names them: their names, roles, log groups and stream events.
+
+Chalice declares the functions (province/package.py); here each gets its name, its role
+(province/template/roles.py) and, for the stream handlers, the table's stream as its event source.
+"""
+
+from __future__ import annotations
+
+from province.cfn import Json, get_att
+from province.description import Province
+from province.template.roles import FUNCTIONS
+
+# Named, so that each log group (and the role's right to write to it) is declared before its function.
+FUNCTION_NAMES = {
+    "APIHandler": "api",
+    "ExpireUnpaid": "expiry",
+    "ReconcileOrders": "reconcile",
+    "ReleaseTtlDeletedHolds": "stream",
+    "SendNewMessages": "messages",
+    "SendMessages": "send",
+    "RemindUnpaid": "remind",
+    "AdmitQueued": "admit",
+    "OfferSeats": "offer",
+    "OfferReturnedSeats": "offer-stream",
+}
+JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid", "AdmitQueued", "OfferSeats")
+STREAM_HANDLER = "ReleaseTtlDeletedHolds"
+# Every handler of the table's stream: the seats of removed holds, new messages (R-NOTE-1), and
+# seats that came back while students wait (R-WAIT-2).
+STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages", "OfferReturnedSeats")
+
+
+def function_name(province: Province, function: str) -> str:
+    return f"{province.stack_name}-{FUNCTION_NAMES[function]}"
+
+
+def function_overrides(province: Province) -> Json:
+    overrides: Json = {
+        function: {
+            "DependsOn": [f"{function}Logs"],
+            "Properties": {"FunctionName": function_name(province, function), "Role": get_att(role, "Arn")},
+        }
+        for function, role in FUNCTIONS.items()
+    }
+    for handler in STREAM_HANDLERS:
+        overrides[handler]["Properties"]["Events"] = {f"{handler}DynamodbEventSource": stream_event_source()}
+    return overrides
+
+
+def stream_event_source() -> Json:
+    """The table's stream, batches split on failure, given up after a day into StreamFailures."""
+    return {
+        "Properties": {
+            "Stream": get_att("ProvinceTable", "StreamArn"),
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 10,
+            "MaximumRecordAgeInSeconds": 24 * 3600,
+            "DestinationConfig": {"OnFailure": {"Type": "SQS", "Destination": get_att("StreamFailures", "Arn")}},
+        }
+    }
