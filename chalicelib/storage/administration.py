@@ -33,7 +33,7 @@ from chalicelib.domain.catalog import Catalog, Window
 from chalicelib.domain.clock import iso, parse_iso, precise_iso
 from chalicelib.domain.errors import Busy, CapacityBelowTaken, InvalidRequest, NotFound
 from chalicelib.domain.seats import reshard, shard_count
-from chalicelib.storage import codec
+from chalicelib.storage import catalog_items, codec
 from chalicelib.storage.figures import read_figures
 from chalicelib.storage.models import (
     CatalogPartItem,
@@ -144,7 +144,7 @@ class DynamoAdministration:
 
         def attempt() -> tuple[Change, Callable[[Txn], None]]:
             part = _part(f"CAMPUS#{campus_id}")
-            campus = codec.campus_from_json(json.loads(part.body))
+            campus = catalog_items.campus_from_json(json.loads(part.body))
             offering = campus.offering(subject)
             if offering is None:
                 raise NotFound("该校区没有这个口试科目。")
@@ -162,7 +162,7 @@ class DynamoAdministration:
             new_offering = replace(offering, capacity=capacity, shards=len(capacities))
             new_campus = replace(campus, oral=tuple(new_offering if o is offering else o for o in campus.oral))
             new_part = CatalogPartItem(
-                "CATALOG", part.sk, body=json.dumps(codec.campus_to_json(new_campus), ensure_ascii=False)
+                "CATALOG", part.sk, body=json.dumps(catalog_items.campus_to_json(new_campus), ensure_ascii=False)
             )
             change = Change(at, by, seats_what(campus_id, subject), {"capacity": old_capacity}, {"capacity": capacity})
             outcome.update(count=SeatCount(capacity, taken + sum(offered), waiting), offered=sum(offered))

@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark
 from chalicelib.domain.seats import SeatGrab
-from chalicelib.storage import codec
+from chalicelib.storage import catalog_items, codec
 from chalicelib.storage.models import (
     CatalogPartItem,
     SeatCounterItem,
@@ -42,7 +42,7 @@ class DynamoCatalog:
             again = self._cached
             if again and again is not cached and time.monotonic() - again[0] < CATALOG_CACHE_SECONDS:
                 return again[1]  # read meanwhile by the thread this one waited for
-            catalog = codec.catalog_from_parts(list(CatalogPartItem.query("CATALOG")))
+            catalog = catalog_items.catalog_from_parts(list(CatalogPartItem.query("CATALOG")))
             self._cached = (time.monotonic(), catalog)
             return catalog
         finally:
@@ -81,4 +81,4 @@ def read_identity_mark(sk: str = "IDENTITY") -> IdentityMark | None:
         part = CatalogPartItem.get("CATALOG", sk, consistent_read=True)
     except DoesNotExist:
         return None
-    return codec.identity_mark_from(json.loads(part.body))
+    return catalog_items.identity_mark_from(json.loads(part.body))

@@ -18,7 +18,7 @@ from chalicelib.domain.identity import Conversion, IdentityMark, Protection, Wra
 from chalicelib.domain.province import LoadRecord, Progress, Written
 from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.storage import codec
+from chalicelib.storage import catalog_items, codec
 from chalicelib.storage.administration import CHANGES
 from chalicelib.storage.batch import put_requests, write_all
 from chalicelib.storage.catalog import read_identity_mark
@@ -52,7 +52,7 @@ class DynamoProvince:
         return True
 
     def withdraw_identity_mark(self, target: IdentityMark) -> None:
-        codec.identity_mark_part(target, PENDING).save()
+        catalog_items.identity_mark_part(target, PENDING).save()
         CatalogPartItem("CATALOG", "IDENTITY").delete()
 
     def keep_data_key(self, key: WrappedDataKey, now: datetime) -> None:
@@ -90,7 +90,7 @@ class DynamoProvince:
                 for campus_id, campus in catalog.campuses.items()
             },
         )
-        write_all(put_requests(codec.catalog_parts(catalog)))
+        write_all(put_requests(catalog_items.catalog_parts(catalog)))
         keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
 
     def write_roll(self, entries: Iterable[RollEntry], written: Written | None = None) -> int:
@@ -151,7 +151,7 @@ class DynamoProvince:
         parts = list(CatalogPartItem.query("CATALOG", consistent_read=True))
         if not any(part.sk == "PROVINCE" for part in parts):
             return None
-        return codec.catalog_from_parts(parts)
+        return catalog_items.catalog_from_parts(parts)
 
     def settled_through(self) -> str | None:
         try:
@@ -172,7 +172,7 @@ class DynamoProvince:
         ChangesSettledItem("CHANGES-SETTLED", "MARK", through=through, load_id=load_id, at=iso(at)).save()
 
     def mark_identity(self, mark: IdentityMark) -> None:
-        codec.identity_mark_part(mark).save()
+        catalog_items.identity_mark_part(mark).save()
         CatalogPartItem("CATALOG", PENDING).delete()  # a conversion, if any, is complete
 
 

@@ -33,14 +33,13 @@ from chalicelib.domain.registration import (
     in_order,
 )
 from chalicelib.domain.seats import Reclaimed, SeatGrab
-from chalicelib.storage import codec, figures
+from chalicelib.storage import catalog_items, codec, figures
 from chalicelib.storage.models import (
     AccountItem,
     BindingItem,
     CatalogPartItem,
     OpenOrderItem,
     PendingSeatItem,
-    QueueEntryItem,
     RegistrationItem,
     ReviewItem,
     SeatReleaseItem,
@@ -49,6 +48,7 @@ from chalicelib.storage.models import (
     WaitlistHeadItem,
 )
 from chalicelib.storage.queue import entry_from_item
+from chalicelib.storage.queue_items import QueueEntryItem
 from chalicelib.storage.seats import shards_with_room, take_seat_op, unseat_op
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
@@ -118,7 +118,7 @@ class DynamoRegistrations:
 
         def build(txn: Txn) -> None:
             # the table still holds digests of this key version: no binding slips past a conversion
-            txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", codec.identity_version_is(version))
+            txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", catalog_items.identity_version_is(version))
             txn.put("account", saved, RegistrationItem.pk.does_not_exist())
             txn.put("candidate", binding, BindingItem.pk.does_not_exist())
             figures.registration_saved(txn, account_id, registration.saved_at, 1)  # R-OPS-1
