@@ -34,6 +34,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     models.LatePaymentItem,
     models.DataKeyItem,
     models.LoadRecordItem,
+    models.ChangesSettledItem,
     models.CodeItem,
     models.OutboxItem,
     queue_items.QueueEntryItem,

@@ -53,3 +53,17 @@ def test_the_inner_layers_import_no_outer_one(package: str) -> None:
     outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice", "pynamodb")
     for module, names in imported_modules(package).items():
         assert not [n for n in names if within(n, outer)], f"{package}/{module}"
+
+
+def test_every_item_class_shares_the_tables_binding() -> None:
+    """One table, one connection (storage/tables.py): an item class left out of ALL_MODELS would
+    open a botocore client of its own."""
+    from chalicelib.storage import models, queue_items, tables
+
+    defined = {
+        item
+        for module in (models, queue_items)
+        for item in vars(module).values()
+        if isinstance(item, type) and issubclass(item, models.TableItem) and item.__module__ == module.__name__
+    }
+    assert defined - set(tables.ALL_MODELS) == set()
