@@ -66,8 +66,7 @@ def run(students: int, threads: int, rounds: int) -> None:
     from chalicelib.services.province import load_province
     from chalicelib.storage import codec
     from chalicelib.storage.models import RollItem
-    from chalicelib.storage.repositories import connection
-    from chalicelib.storage.tables import create_table
+    from chalicelib.storage.tables import connection, create_table
     from tests import factories
 
     config = settings()

@@ -43,12 +43,11 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.province import ProvinceData
 from chalicelib.domain.registration import Registration
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.services import registration as reg
-from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import RegistrationItem, SeatCounterItem, SubjectItem
-from chalicelib.storage.repositories import connection
-from chalicelib.storage.tables import create_table
+from chalicelib.storage.tables import connection, create_table
 from chalicelib.storage.transactions import Txn, run
 from devstack.ddb_requests import RequestCount, count_requests
 from tests import factories

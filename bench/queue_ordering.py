@@ -30,8 +30,8 @@ from chalicelib.services import admission
 from chalicelib.services import openings as rooms
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
-from chalicelib.storage.models import QueueEntryItem
 from chalicelib.storage.queue import queue_sk
+from chalicelib.storage.queue_items import QueueEntryItem
 from chalicelib.storage.tables import create_table
 from tests import factories
 

@@ -6,26 +6,48 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.config import Settings, settings, test_mode_refused, weak_password_hashing
 from chalicelib.domain.clock import AdjustableClock, Clock
-from chalicelib.domain.orders import Order
+from chalicelib.domain.identity import Protection
 from chalicelib.logs import logger
 from chalicelib.messaging.local import LocalOutbox
+from chalicelib.messaging.settings import message_sender
 from chalicelib.payments.base import Transport
+from chalicelib.payments.gateways import build_providers, https_transport
 from chalicelib.payments.settings import PaymentSettings, payment_settings
+from chalicelib.protection import envelope
+from chalicelib.protection.loading import protection
+from chalicelib.protection.province_keys import ProvinceKeys, key_ring, key_ring_reader
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.administration import AdministrationContext
 from chalicelib.services.messages import Messaging
 from chalicelib.services.openings import QueueContext
 from chalicelib.services.payments import PaymentsContext
-from chalicelib.services.ports import Protection, ProvinceStore
+from chalicelib.services.payments_ports import TestGateway
 from chalicelib.services.province import ProvinceLoading
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.province_ports import ProvinceStore
 from chalicelib.services.recovery import RecoveryContext
+from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
 from chalicelib.services.waitlist import WaitlistContext
+from chalicelib.storage.accounts import DynamoAccounts
+from chalicelib.storage.administration import DynamoAdministration
+from chalicelib.storage.captchas import DynamoCaptchas
+from chalicelib.storage.catalog import DynamoCatalog
+from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
+from chalicelib.storage.messages import DynamoOutbox
+from chalicelib.storage.province import DynamoProvince, wrapped_data_key
+from chalicelib.storage.queue import DynamoQueue
+from chalicelib.storage.recovery import DynamoRecovery
+from chalicelib.storage.registrations import DynamoRegistrations
+from chalicelib.storage.reviews import DynamoReviews
+from chalicelib.storage.roll import DynamoRoll
+from chalicelib.storage.sessions import DynamoSessions
+from chalicelib.storage.tables import bind_table
+from chalicelib.storage.throttle import DynamoThrottle
+from chalicelib.storage.waitlist import DynamoWaitlist
 
 # Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
 # catalog (30 s) and finished a request begun under the old mark (the Lambda timeout, 30 s).
@@ -36,13 +58,6 @@ CONVERSION_SETTLE_SECONDS = 60.0
 CLOCK = AdjustableClock()
 # Off AWS, messages no channel is configured for land here (`GET /_test/outbox`).
 LOCAL_OUTBOX = LocalOutbox(CLOCK)
-
-
-class TestGateway(Protocol):
-    """The local payment sandbox, driven by `POST /_test/gateway/{order_id}/pay` (test mode only)."""
-
-    def pay(self, order: Order, deliveries: int, parallel: bool) -> list[str]:
-        """Take the payment as a student would, deliver the notification; the acknowledgements."""
 
 
 @dataclass(frozen=True)
@@ -107,19 +122,9 @@ def reset_services() -> None:
         _built.clear()
 
 
-def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSettings | None = None) -> Services:
-    from chalicelib.messaging.settings import message_sender
-    from chalicelib.protection.province_keys import ProvinceKeys, key_ring_reader
-    from chalicelib.storage import repositories as repo
-    from chalicelib.storage.administration import DynamoAdministration
-    from chalicelib.storage.messages import DynamoOutbox
-    from chalicelib.storage.province import DynamoProvince
-    from chalicelib.storage.queue import DynamoQueue
-    from chalicelib.storage.recovery import DynamoRecovery
-    from chalicelib.storage.registrations import DynamoRegistrations
-    from chalicelib.storage.tables import bind_table
-    from chalicelib.storage.waitlist import DynamoWaitlist
-
+def refuse_unsafe_settings(config: Settings) -> None:
+    """A real stage missing what it cannot run without, or set weaker than it may run with, refuses
+    to start."""
     if config.on_lambda and not config.public_api_url:
         logger().error("PUBLIC_API_URL is not set: this stage cannot tell payment providers where to notify it")
         raise MissingSetting("PUBLIC_API_URL")
@@ -131,35 +136,36 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     if weak:
         logger().error("argon2 parameters below OWASP's argon2id minimum (m=19 MiB, t=2): " + weak)
         raise UnsafeSetting(f"password hashing below OWASP's argon2id minimum: {weak}")
+
+
+def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSettings | None = None) -> Services:
+    refuse_unsafe_settings(config)
     payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
     queue = DynamoQueue()
     accounts = AccountsContext(
-        accounts=repo.DynamoAccounts(),
-        sessions=repo.DynamoSessions(),
-        captchas=repo.DynamoCaptchas(),
-        throttle=repo.DynamoThrottle(),
+        accounts=DynamoAccounts(),
+        sessions=DynamoSessions(),
+        captchas=DynamoCaptchas(),
+        throttle=DynamoThrottle(),
         passwords=Argon2Passwords(config.argon2_memory_kib, config.argon2_time_cost),
         painter=ImageCaptchas(),
         clock=clock,
         captcha_seconds=config.captcha_seconds,
         session_seconds=config.session_seconds,
     )
-    catalogs = repo.DynamoCatalog()
+    catalogs = DynamoCatalog()
     keys = ProvinceKeys(key_ring_reader(config))  # ID numbers (decision 0013) and codes (0024)
     registration = RegistrationContext(
         catalogs=catalogs,
-        roll=repo.DynamoRoll(),
-        reviews=repo.DynamoReviews(),
+        roll=DynamoRoll(),
+        reviews=DynamoReviews(),
         registrations=DynamoRegistrations(),
         identities=keys,
         clock=clock,
         accounts=accounts.accounts,
         queue=queue,
     )
-    from chalicelib.payments.gateways import build_providers, https_transport
-    from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
-
     transport = _plugged.get("transport", https_transport)
     payments = PaymentsContext(
         orders=DynamoOrdersWithLatePayments(),
@@ -182,29 +188,24 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     waiting_room = QueueContext(registration.catalogs, queue, clock, registration.registrations)
     waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(
-        config,
-        accounts,
-        registration,
-        province,
-        loading,
-        payments,
-        payment,
-        messaging,
-        recovery,
-        waiting_room,
-        waitlist,
-        AdministrationContext(catalogs, DynamoAdministration(), clock, catalogs.forget),
+        settings=config,
+        accounts=accounts,
+        registration=registration,
+        province=province,
+        loading=loading,
+        payments=payments,
+        payment_settings=payment,
+        messaging=messaging,
+        recovery=recovery,
+        queue=waiting_room,
+        waitlist=waitlist,
+        administration=AdministrationContext(catalogs, DynamoAdministration(), clock, catalogs.forget),
     )
 
 
 def load_protection(config: Settings) -> Protection:
     """What a load protects ID numbers with (decision 0013): the province's key ring, a new data
     key wrapped by its KMS key; the local wrapping key only where the throwaway keys are allowed."""
-    from chalicelib.protection import envelope
-    from chalicelib.protection.loading import protection
-    from chalicelib.protection.province_keys import key_ring
-    from chalicelib.storage.province import wrapped_data_key
-
     if not (config.identity_kms_key or config.identity_throwaway):
         raise MissingSetting("IDENTITY_KMS_KEY_ID")
     wrapper: envelope.KeyWrapper = (

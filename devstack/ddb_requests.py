@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from chalicelib.storage.models import TableItem
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 
 
 class RequestCount:

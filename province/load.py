@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.identity import Conversion
 from chalicelib.domain.province import ProvinceData, ProvinceLoad, Rows
-from chalicelib.services.ports import Conversion
 from province.dataset import DatasetError, load_dataset
 from province.progress import Shown
 from province.rows import ROLL, SCORES, STAFF, SheetCheck, SheetKind, check_sheet, read_sheet

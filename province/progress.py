@@ -38,7 +38,7 @@ class Shown:
         self._shown_at = 0.0
 
     def progress(self, what: str, done: int, total: int) -> None:
-        """A Progress (services/ports.py), called from the writers' threads."""
+        """A Progress (domain/province.py), called from the writers' threads."""
         now = time.monotonic()
         with self._lock:
             file = self._files.setdefault(what, _File(total, now))

@@ -16,7 +16,8 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.registration import PAY_WITHIN, ChosenSubject, Registration, SubjectStatus
 from chalicelib.domain.roll import RollRow
-from chalicelib.services.ports import RegistrationStore, SeatGrab
+from chalicelib.domain.seats import SeatGrab
+from chalicelib.services.registration_ports import RegistrationStore
 from tests import factories
 
 SEAT = SeatGrab("NJU-GL", "CET-SET4")

@@ -16,15 +16,14 @@ from chalicelib.domain.catalog import (
     Window,
 )
 from chalicelib.domain.clock import SHANGHAI
-from chalicelib.domain.identity import IdType, ProtectedId, gb11643_check_digit, mask_id_number
+from chalicelib.domain.identity import IdType, ProtectedId, Protection, gb11643_check_digit, mask_id_number
 from chalicelib.domain.province import ProvinceData, StaffMember
 from chalicelib.domain.roll import RollEntry, RollRow, ScoreRow
 from chalicelib.protection import envelope
 from chalicelib.protection.keys import ring_from_secret
 from chalicelib.protection.loading import protection as load_protection
 from chalicelib.protection.province_keys import THROWAWAY_SECRET, ProvinceKeys
-from chalicelib.services.ports import AccountStore, Protection
-from chalicelib.services.security import PasswordHasher
+from chalicelib.services.accounts_ports import AccountStore, PasswordHasher
 
 # Ahead of the real clock on purpose: DynamoDB Local's TTL deletes items whose `expires` is in the
 # real past within seconds, which would race the tests that hold a fixed clock.

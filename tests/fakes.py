@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Captcha, Session
 from chalicelib.domain.catalog import Campus, Catalog, Province, School, Subject, Window
 from chalicelib.domain.clock import Clock, iso
 from chalicelib.domain.errors import (
@@ -29,13 +29,14 @@ from chalicelib.domain.errors import (
     ReviewNotPending,
     SubjectPaid,
 )
-from chalicelib.domain.identity import IdentityMark, IdType, WrappedDataKey
+from chalicelib.domain.identity import Conversion, IdentityMark, IdType, Protection, WrappedDataKey
 from chalicelib.domain.messages import Message
 from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
-from chalicelib.domain.province import LoadRecord
+from chalicelib.domain.province import LoadRecord, Written
 from chalicelib.domain.recovery import OneTimeCode
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
+    AccountFile,
     ChosenSubject,
     Registration,
     SubjectStatus,
@@ -44,19 +45,10 @@ from chalicelib.domain.registration import (
 from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.domain.seats import Reclaimed, SeatGrab
 from chalicelib.services.accounts import AccountsContext
-from chalicelib.services.ports import (
-    AccountFile,
-    Captcha,
-    Conversion,
-    Protection,
-    Reclaimed,
-    SeatGrab,
-    Session,
-    Written,
-)
 from chalicelib.services.province import ProvinceLoading, load_province
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
 from tests import factories
 from tests.fake_queue import FakeQueue

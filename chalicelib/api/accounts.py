@@ -20,10 +20,10 @@ from chalicelib.bootstrap import services
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import BadCredentials, InvalidRequest, TooManyAttempts
+from chalicelib.domain.registration import AccountFile
 from chalicelib.metrics import count
 from chalicelib.services import accounts
 from chalicelib.services.home import home_state
-from chalicelib.services.ports import AccountFile
 
 bp = Blueprint(__name__)
 

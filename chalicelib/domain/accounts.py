@@ -114,3 +114,18 @@ def chinese_common_passwords() -> frozenset[str]:
     text = CHINESE_COMMON_PASSWORDS.read_text(encoding="utf-8")
     lines = (line.strip().lower() for line in text.splitlines())
     return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Session:
+    token_digest: str
+    account_id: str
+    expires_at: datetime
+    generation: int = 0  # the account's session generation when it was issued
+
+
+@dataclass(frozen=True)
+class Captcha:
+    captcha_id: str
+    answer_digest: str
+    expires_at: datetime

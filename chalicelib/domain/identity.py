@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from chalicelib.domain.errors import IdentityKeyUnavailable, InvalidIdNumber, InvalidRequest, UnsupportedIdType
 
@@ -123,3 +124,30 @@ def same_number(a: ProtectedId, b: ProtectedId) -> bool:
 
 def candidate_key(id_type: IdType, identity: ProtectedId) -> str:
     return f"{id_type.value}#{identity.digest}"
+
+
+class CodeKeys(Protocol):
+    def code_digest(self, text: str, version: str | None = None) -> str | None:
+        """A one-time code's keyed hash, `<version>:<digest>`, under the province's code key: the
+        current version's, or `version`'s (a stored code's); None when that key is gone. Raises
+        IdentityKeyUnavailable when no key can be read (R-ACC-6, decision 0024)."""
+
+
+@dataclass(frozen=True)
+class Protection:
+    """What a load protects ID numbers with: the current key (its mark), this load's data key."""
+
+    mark: IdentityMark
+    data_key: WrappedDataKey
+    protect: Protect
+    open_sealed: Callable[[str], str]  # only to convert digests of an older key version
+    digest_under: Callable[[str, str], str]  # (number, version): to check a sealed number's old digest
+    code_keys: CodeKeys  # what a staff account's activation code is hashed with (decision 0024)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """What converting a table's ID numbers to the protected form changed, by item kind."""
+
+    converted: dict[str, int]
+    old_form: bool  # whole numbers were found (rather than digests of an older key version)

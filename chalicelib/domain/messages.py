@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 
 from chalicelib.domain.clock import beijing_text
 
@@ -102,3 +103,24 @@ def review_decided(event_id: str, to: str, approved: bool, note: str, now: datet
 def seat_offered(event_id: str, to: str, seat: str, pay_by: datetime, now: datetime) -> Message:
     """R-WAIT-2: a seat that came back is held for the student until `pay_by`."""
     return Message(event_id, to, MessageKind.SEAT_OFFERED, (seat, beijing_text(pay_by)), now)
+
+
+class MessageNotSent(Exception):
+    """The channel refused the message or did not answer: it is tried again later, unless the
+    refusal is `final` (no approved template, a number the provider rejects)."""
+
+    def __init__(self, reason: str, final: bool = False) -> None:
+        super().__init__(reason)
+        self.final = final
+
+
+class MessageSender(Protocol):
+    def send(self, message: Message) -> None:
+        """Hand the message to its channel (e-mail or SMS); raises MessageNotSent."""
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    message: Message
+    attempts: int  # sends tried before this one
+    lease: str  # what this sender's `sent` or `failed` must show to be heard

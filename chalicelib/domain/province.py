@@ -83,3 +83,10 @@ class LoadRecord:
     @property
     def complete(self) -> bool:
         return self.completed_at is not None
+
+
+# Told after each chunk of a long load: what is being written, how many so far, how many in all.
+Progress = Callable[[str, int, int], None]
+
+# Told by a store writing a long stream of rows: how many are written so far (from any thread).
+Written = Callable[[int], None]

@@ -7,10 +7,11 @@ per level), R-ORAL-2/4/5, R-PAY-1 (unpaid subjects are gone at `pay_by`).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Campus, Catalog, OralOffering, Subject, SubjectKind
 from chalicelib.domain.errors import (
     CampusNotOpen,
@@ -24,6 +25,7 @@ from chalicelib.domain.errors import (
     SubjectTaken,
     WrittenRequired,
 )
+from chalicelib.domain.openings import QueueEntry
 from chalicelib.domain.reviews import CET6, Cet6Review
 from chalicelib.domain.roll import RollEntry
 
@@ -227,3 +229,15 @@ def check_removal(registration: Registration, code: str, now: datetime) -> Chose
         if any(f"CET{s.level}" == chosen.code for s in dependants):
             raise OralDepends()
     return chosen
+
+
+@dataclass(frozen=True)
+class AccountFile:
+    """What a student request needs from the account's partition, read in one Query: the account,
+    its registration with its subjects, its CET6 review and its open order (data-model pattern 1)."""
+
+    account: Account | None
+    registration: Registration | None
+    review: Cet6Review | None
+    open_order_id: str | None
+    queue_entries: dict[str, QueueEntry] = field(default_factory=dict)  # by opening (R-QUEUE-1/5)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 DEFAULT_SEAT_SHARD_SIZE = 50  # seats per shard when the province does not say
 MAX_SEAT_SHARDS = 16
@@ -49,3 +51,19 @@ def reshard(capacity: int, shards: int, taken: Sequence[int]) -> list[int]:
         capacities[n] -= 1
         surplus -= 1
     return capacities
+
+
+@dataclass(frozen=True)
+class SeatGrab:
+    """An oral seat to hold: the counter at `campus_id` + `subject` must stay within capacity."""
+
+    campus_id: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What reclaiming a campus's expired holds did, and when the next live hold expires."""
+
+    released: int
+    next_expiry: datetime | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from chalicelib.domain.catalog import Subject
 
@@ -51,3 +52,11 @@ def offer_pay_by(rule_pay_by: datetime, offered_at: datetime) -> datetime:
 def seat_name(subject: Subject, campus_name: str) -> str:
     """How the message names the seat: 南京大学鼓楼校区 CET-SET4 口试."""
     return f"{campus_name} {subject.name}"
+
+
+class OfferOutcome(StrEnum):
+    DONE = "done"
+    SEAT_GONE = "seat_gone"  # another offer step took the pending seat first
+    ENTRY_GONE = "entry_gone"  # the student left, or was served by another offer step
+    CANNOT_TAKE = "cannot_take"  # the student's slot filled or the registration went meanwhile
+    SOMEONE_WAITS = "someone_waits"  # a student joined meanwhile: the seat is theirs, not the counter's

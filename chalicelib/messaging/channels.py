@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.messages import Channel, Message
-from chalicelib.services.ports import MessageNotSent, MessageSender
+from chalicelib.domain.messages import Channel, Message, MessageNotSent, MessageSender
 
 
 class Unconfigured:

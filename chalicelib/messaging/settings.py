@@ -17,13 +17,12 @@ import threading
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.domain.messages import Channel, Message
+from chalicelib.domain.messages import Channel, Message, MessageNotSent, MessageSender
 from chalicelib.messaging.channels import ByChannel, Unconfigured
 from chalicelib.messaging.local import LocalOutbox
 from chalicelib.messaging.sms import SmsAccount, TencentSms
 from chalicelib.messaging.smtp import SmtpRelay, SmtpSender
 from chalicelib.secret_store import json_secret
-from chalicelib.services.ports import MessageNotSent, MessageSender
 
 SECRET_MAX_AGE_SECONDS = 300
 

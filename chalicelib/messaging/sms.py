@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from chalicelib.domain.messages import Message, MessageKind
-from chalicelib.services.ports import MessageNotSent
+from chalicelib.domain.messages import Message, MessageKind, MessageNotSent
 
 SMS_TIMEOUT_SECONDS = 10
 

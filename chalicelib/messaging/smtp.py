@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from chalicelib.domain.messages import Message
-from chalicelib.services.ports import MessageNotSent
+from chalicelib.domain.messages import Message, MessageNotSent
 
 SMTP_TIMEOUT_SECONDS = 10
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.identity import ProtectedId, WrappedDataKey, mask_id_number
+from chalicelib.domain.identity import ProtectedId, Protection, WrappedDataKey, mask_id_number
 from chalicelib.protection import envelope
 from chalicelib.protection.keys import KeyRing
-from chalicelib.services.ports import Protection
 
 
 def protection(ring: KeyRing, wrapper: envelope.KeyWrapper, wrapped_keys: envelope.WrappedKeys) -> Protection:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.domain.accounts import Account, Role, check_password_policy, normalize_login
+from chalicelib.domain.accounts import Account, Captcha, Role, Session, check_password_policy, normalize_login
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import (
     BadCredentials,
@@ -18,20 +18,18 @@ from chalicelib.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from chalicelib.domain.registration import AccountFile
 from chalicelib.logs import logger
-from chalicelib.services.ports import (
-    AccountFile,
+from chalicelib.services.accounts_ports import (
     AccountFiles,
     AccountStore,
-    Captcha,
+    CaptchaPainter,
     CaptchaStore,
-    Session,
     SessionStore,
     ThrottleStore,
 )
 from chalicelib.services.security import (
     Argon2Passwords,
-    CaptchaPainter,
     digest,
     hash_parameters,
     new_token,

@@ -14,7 +14,7 @@ from chalicelib.domain.catalog import Catalog, Window
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import Forbidden
 from chalicelib.logs import logger
-from chalicelib.services.ports import CatalogStore
+from chalicelib.services.registration_ports import CatalogStore
 
 CHANGES_SHOWN = 200
 

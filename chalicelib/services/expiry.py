@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib.domain.errors import NotFound, SubjectPaid
 from chalicelib.domain.registration import Registration
-from chalicelib.services.ports import RegistrationStore
+from chalicelib.services.registration_ports import RegistrationStore
 
 
 @dataclass

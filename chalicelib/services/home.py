@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Window
-from chalicelib.domain.registration import Registration
+from chalicelib.domain.registration import AccountFile, Registration
 from chalicelib.domain.reviews import Cet6Review
-from chalicelib.services.ports import AccountFile
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 
 
 @dataclass(frozen=True)

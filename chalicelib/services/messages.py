@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from chalicelib.domain.clock import Clock, iso
-from chalicelib.domain.messages import MessageKind, pay_reminder
+from chalicelib.domain.messages import ClaimedMessage, Message, MessageKind, MessageNotSent, MessageSender, pay_reminder
 from chalicelib.domain.recovery import ACTIVATION_LIFETIME, CODE_LIFETIME
 from chalicelib.domain.registration import SubjectStatus
 from chalicelib.logs import logger
-from chalicelib.services.ports import AccountStore, MessageNotSent, MessageSender, Outbox, RegistrationStore
+from chalicelib.services.accounts_ports import AccountStore
+from chalicelib.services.registration_ports import RegistrationStore
 
 # R-NOTE-1: the reminder goes when unpaid subjects are this close to their earliest pay_by.
 REMIND_BEFORE = timedelta(hours=6)
@@ -112,3 +114,23 @@ def remind_unpaid(messaging: Messaging, registrations: RegistrationStore, accoun
         else:
             already += 1
     return RemindReport(made, already)
+
+
+class Outbox(Protocol):
+    """Messages waiting to be sent, one per event (R-NOTE-1): at least once, never twice."""
+
+    def add(self, message: Message) -> bool:
+        """Keep the message unless its event already has one; True if this call added it."""
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        """Events whose message waits to be sent and whose next try is due."""
+
+    def claim(self, event_id: str, now: datetime) -> ClaimedMessage | None:
+        """Take the message for sending for a short lease; None if sent, or taken by another sender."""
+
+    def sent(self, claimed: ClaimedMessage, now: datetime) -> None:
+        """Done: what the message said (and any code) is removed; the event stays known. Unheard
+        if the lease was lost meanwhile."""
+
+    def failed(self, claimed: ClaimedMessage, retry_at: datetime | None) -> None:
+        """Not sent: try again at `retry_at`; None gives up (and forgets what it said)."""

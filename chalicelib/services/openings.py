@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import Clock
@@ -21,7 +22,9 @@ from chalicelib.domain.openings import (
     openings_at,
     standing,
 )
-from chalicelib.services.ports import AccountFile, AccountFiles, CatalogStore, QueueStore
+from chalicelib.domain.registration import AccountFile
+from chalicelib.services.accounts_ports import AccountFiles
+from chalicelib.services.registration_ports import CatalogStore
 
 
 @dataclass(frozen=True)
@@ -161,3 +164,50 @@ def admissions(queue: QueueStore, file: AccountFile, now: datetime) -> Callable[
     """For the grab: the bound candidate's entry per opening, from the partition it read already
     (no read when the account joined for its candidate), else through the candidate's claim."""
     return lambda opening_id: candidates_entry(queue, file, opening_id, now)
+
+
+class QueueStore(Protocol):
+    """The waiting room (R-QUEUE): entries in the account's partition, each candidate's claim on
+    one of them, the openings' progress."""
+
+    def entry(self, account_id: str, opening_id: str) -> QueueEntry | None: ...
+
+    def claim(self, candidate: str, opening_id: str) -> QueueClaim | None:
+        """Which account's entry is the candidate's (R-QUEUE-2), read strongly consistent."""
+
+    def join(self, entry: QueueEntry, replacing: QueueEntry | None, claimed: QueueClaim | None) -> bool:
+        """Write the entry and the claim of its candidate on it, at once: unless the account's
+        entry is no longer `replacing` (None: the account has none) or the candidate's claim is no
+        longer `claimed` (None: the candidate has none); True if this call wrote them."""
+
+    def progress(self, opening_id: str, with_seed: bool) -> OpeningProgress | None:
+        """A few seconds old at most (what GET /openings shows); the seed only if `with_seed`."""
+
+    def progress_now(self, opening_id: str, with_seed: bool = False) -> OpeningProgress | None: ...
+
+    def seed(self, opening_id: str) -> str | None: ...
+
+    def save_progress(self, opening_id: str, progress: OpeningProgress) -> None:
+        """Counts only grow: an older picture never replaces a newer one."""
+
+    def arrivals(self, opening_id: str) -> list[QueueEntry]:
+        """Entries without a place, in arrival order."""
+
+    def waiting_count(self, opening_id: str) -> int: ...
+
+    def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]: ...
+
+    def last_position(self, opening_id: str) -> int: ...
+
+    def place(self, entry: QueueEntry, position: int) -> bool:
+        """Give the entry its place unless it re-joined meanwhile or holds another; True if it holds it."""
+
+    def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
+        """`place` for each (in parallel where the store can); how many hold their place."""
+
+    def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
+        """Admit the entry at its place, at most once; True if this call did."""
+
+    def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...

@@ -16,18 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.errors import IdentityKeyUnavailable
-from chalicelib.domain.province import LoadRecord, ProvinceData, ProvinceLoad, in_memory
+from chalicelib.domain.identity import Conversion, Protection
+from chalicelib.domain.province import LoadRecord, Progress, ProvinceData, ProvinceLoad, Written, in_memory
 from chalicelib.domain.reload import Reloaded, reload_catalog
 from chalicelib.domain.roll import RollEntry, RollRow
-from chalicelib.services.ports import (
-    AccountStore,
-    Conversion,
-    Progress,
-    Protection,
-    ProvinceStore,
-    StaffActivations,
-    Written,
-)
+from chalicelib.services.accounts_ports import AccountStore
+from chalicelib.services.province_ports import ProvinceStore, StaffActivations
 from chalicelib.services.staff_activation import StaffOutcome, activate_staff
 
 

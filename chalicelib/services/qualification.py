@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Catalog
-from chalicelib.domain.clock import Clock, iso
+from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import (
     AgreementRequired,
     CandidateNotFound,
@@ -30,29 +30,7 @@ from chalicelib.domain.reviews import (
     review_offered,
 )
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.services.ports import (
-    AccountStore,
-    CatalogStore,
-    IdentityKeys,
-    QueueStore,
-    RegistrationStore,
-    ReviewStore,
-    RollStore,
-)
-from chalicelib.services.seats import FullSeats
-
-
-@dataclass(frozen=True)
-class RegistrationContext:
-    catalogs: CatalogStore
-    roll: RollStore
-    reviews: ReviewStore
-    registrations: RegistrationStore
-    identities: IdentityKeys
-    clock: Clock
-    accounts: AccountStore  # the last lookup of each account, for the review's identity check
-    queue: QueueStore  # admissions of the waiting room (R-QUEUE-1/5)
-    full_seats: FullSeats = field(default_factory=FullSeats)  # per Lambda: campuses known full
+from chalicelib.services.registration_context import RegistrationContext
 
 
 @dataclass(frozen=True)

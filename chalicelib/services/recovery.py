@@ -12,9 +12,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from chalicelib.domain.accounts import Account, check_password_policy, normalize_login
 from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts
+from chalicelib.domain.identity import CodeKeys
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.recovery import (
     CODE_LIFETIME,
@@ -25,7 +27,6 @@ from chalicelib.domain.recovery import (
     new_code,
 )
 from chalicelib.services.accounts import MAX_FAILURES_PER_CLIENT, AccountsContext, check_throttle, redeem_captcha
-from chalicelib.services.ports import CodeKeys, RecoveryStore
 from chalicelib.services.security import digest
 
 CODES_PER_LOGIN = 5  # codes asked for by one account in a throttle window
@@ -183,3 +184,31 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
         raise
     ctx.codes.change_login(stored, account.login, now, digest(token), account.session_generation)
     return normalized
+
+
+class RecoveryStore(Protocol):
+    """One-time codes and what they allow (R-ACC-3, R-ACC-4)."""
+
+    def issue(self, code: OneTimeCode, message: Message) -> None:
+        """Keep the code (replacing the account's earlier one of its purpose) and, in the same
+        write, the message that carries it."""
+
+    def take_try(self, account_id: str, purpose: CodePurpose, now: datetime) -> OneTimeCode | None:
+        """Count one try against the account's code and return it, if it is alive and has tries
+        left (5 in all); None otherwise."""
+
+    def decoy(self, key: str, now: datetime) -> None:
+        """For a login with no account: the reads and the write a code would cost, and nothing usable."""
+
+    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
+        """Use the code: set the password and revoke every session; InvalidCode if it was used."""
+
+    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
+        """Use the code: the account's login becomes `code.target`, the old login is retired
+        (it signs nobody in, and nobody else takes it for 30 days); the account's sessions of
+        `generation` end, but the one whose token digest is `keep` (R-ACC-6). LoginTaken,
+        InvalidCode; Unauthenticated when that session is gone."""
+
+    def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
+        """True while an account has the login, or another account than `asking` gave it up
+        less than 30 days ago."""

@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     RegistrationClosed,
 )
 from chalicelib.domain.registration import (
+    AccountFile,
     ChosenSubject,
     Registration,
     check_oral_choice,
@@ -29,10 +30,10 @@ from chalicelib.domain.registration import (
     subject_qualification,
 )
 from chalicelib.domain.reviews import Cet6Review
-from chalicelib.domain.seats import split
+from chalicelib.domain.seats import SeatGrab, split
 from chalicelib.services.openings import admissions, check_oral_admission
-from chalicelib.services.ports import AccountFile, SeatGrab
-from chalicelib.services.qualification import RegistrationContext, find_candidate
+from chalicelib.services.qualification import find_candidate
+from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.seats import hold_a_seat
 
 

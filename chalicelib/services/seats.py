@@ -30,7 +30,8 @@ from enum import Enum
 
 from chalicelib.domain.errors import CampusFull
 from chalicelib.domain.registration import ChosenSubject, Registration
-from chalicelib.services.ports import RegistrationStore, SeatGrab
+from chalicelib.domain.seats import SeatGrab
+from chalicelib.services.registration_ports import RegistrationStore
 
 FULL_MEMO_SECONDS = 2.0
 

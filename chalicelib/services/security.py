@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
-from typing import Protocol
 
 from argon2 import PasswordHasher as Argon2Hasher
 from argon2 import extract_parameters
@@ -14,19 +13,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 # Letters and digits that cannot be mistaken for one another on a phone screen.
 CAPTCHA_ALPHABET = "ACDEFHJKLMNPRTUVWXY345789"
 CAPTCHA_LENGTH = 4
-
-
-class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
-
-    def verify(self, password_hash: str, password: str) -> bool: ...
-
-    def needs_rehash(self, password_hash: str) -> bool: ...
-
-
-class CaptchaPainter(Protocol):
-    def paint(self, text: str) -> bytes:
-        """A PNG image of the text."""
 
 
 class Argon2Passwords:

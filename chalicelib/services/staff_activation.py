@@ -15,6 +15,7 @@ from datetime import datetime
 
 from chalicelib.domain.accounts import NO_PASSWORD, Account, Role, normalize_login
 from chalicelib.domain.errors import InvalidLogin, LoginTaken
+from chalicelib.domain.identity import CodeKeys
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.province import StaffMember
 from chalicelib.domain.recovery import (
@@ -25,7 +26,8 @@ from chalicelib.domain.recovery import (
     activation_hours,
     new_code,
 )
-from chalicelib.services.ports import AccountStore, CodeKeys, StaffActivations
+from chalicelib.services.accounts_ports import AccountStore
+from chalicelib.services.province_ports import StaffActivations
 from chalicelib.services.recovery import code_digest
 
 

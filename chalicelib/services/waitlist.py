@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Campus, Subject, SubjectKind
@@ -25,10 +26,10 @@ from chalicelib.domain.registration import (
     qualified_subjects,
     slot_of,
 )
-from chalicelib.domain.waitlist import PendingSeat, PlacedEntry, WaitlistEntry, offer_pay_by, seat_name
+from chalicelib.domain.seats import SeatGrab
+from chalicelib.domain.waitlist import OfferOutcome, PendingSeat, PlacedEntry, WaitlistEntry, offer_pay_by, seat_name
 from chalicelib.services.openings import admissions, check_oral_admission
-from chalicelib.services.ports import OfferOutcome, SeatGrab, WaitlistStore
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 
 # How many times one pending seat is tried (entries gone, skipped, or served by a racing step)
 # before it is left for the next run of the job.
@@ -190,3 +191,36 @@ def _offered_hold(
     hold = ChosenSubject.unpaid(subject, campus.id, now, pay_by, offered=True)
     event = f"seat_offered#{account.account_id}#{hold.hold_id}"
     return hold, seat_offered(event, account.login, seat_name(subject, campus.name), pay_by, now)
+
+
+class WaitlistStore(Protocol):
+    """R-WAIT-1..2: who waits for which full campus, and the seats that came back for them."""
+
+    def join(self, entry: WaitlistEntry, shards: int) -> None:
+        """Raises CampusNotFull unless the campus is full for the subject right now, WaitlistExists
+        if the account already waits for an oral subject of that level."""
+
+    def entries(self, account_id: str) -> list[WaitlistEntry]: ...
+
+    def position(self, entry: WaitlistEntry) -> int: ...
+
+    def leave(self, entry: WaitlistEntry) -> None:
+        """Raises NotFound if the entry is gone."""
+
+    def waiting(self, campus_id: str, subject: str) -> int: ...
+
+    def first(self, campus_id: str, subject: str, limit: int) -> list[WaitlistEntry]: ...
+
+    def pending_seats(self, limit: int) -> list[PendingSeat]: ...
+
+    def pending_seat(self, offer_id: str) -> PendingSeat | None: ...
+
+    def pending_from_image(self, image: dict[str, object]) -> PendingSeat | None: ...
+
+    def offer(self, seat: PendingSeat, entry: WaitlistEntry, hold: ChosenSubject, message: Message) -> OfferOutcome:
+        """The seat to the entry's student as `hold`, with its message, in one write."""
+
+    def skip(self, entry: WaitlistEntry) -> bool: ...
+
+    def give_back(self, seat: PendingSeat) -> OfferOutcome:
+        """The seat back to its counter, only while nobody waits (else SOMEONE_WAITS)."""

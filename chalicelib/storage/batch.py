@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.storage.models import TableItem
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 
 BATCH = 25  # the most BatchWriteItem takes
 WRITERS = 8

@@ -22,8 +22,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.errors import IdentityKeyUnavailable
-from chalicelib.domain.identity import IdType, ProtectedId, key_version
-from chalicelib.services.ports import Conversion, Progress, Protection
+from chalicelib.domain.identity import Conversion, IdType, ProtectedId, Protection, key_version
+from chalicelib.domain.province import Progress
 from chalicelib.storage import codec
 from chalicelib.storage.models import (
     AccountItem,
@@ -35,7 +35,7 @@ from chalicelib.storage.models import (
     RollItem,
     TableItem,
 )
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 Raw = dict[str, Any]

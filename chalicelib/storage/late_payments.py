@@ -17,8 +17,9 @@ from chalicelib.domain.registration import ChosenSubject, Registration, SubjectS
 from chalicelib.storage import codec, figures
 from chalicelib.storage.models import LatePaymentItem, OrderItem
 from chalicelib.storage.orders import DynamoOrders, entry_sk, mark_order, registration_paid, settlement_of
-from chalicelib.storage.registrations import Offered, run_releasing, shards_with_room, take_slot_ops
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.registrations import Offered, run_releasing, take_slot_ops
+from chalicelib.storage.seats import shards_with_room
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 

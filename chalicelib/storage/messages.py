@@ -17,8 +17,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.messages import Message, MessageKind
-from chalicelib.services.ports import ClaimedMessage
+from chalicelib.domain.messages import ClaimedMessage, Message, MessageKind
 from chalicelib.storage.models import OutboxItem, TableItem
 from chalicelib.storage.transactions import error_code
 

@@ -6,8 +6,6 @@ Keys and the reason for each are in docs/data-model.md. Nothing here opens a con
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
@@ -310,46 +308,6 @@ class LatePaymentItem(TableItem, discriminator="late_payment"):
     recorded_at = UnicodeAttribute()
 
 
-class QueueEntryItem(TableItem, discriminator="queue_entry"):
-    """A student's place in an opening's queue (R-QUEUE-2), in the account's partition; in GSI1
-    under a shard of the opening, by arrival (`J#`) until the admission job gives it a place (`P#`)."""
-
-    account_id = UnicodeAttribute()
-    opening_id = UnicodeAttribute()
-    joined_at = UnicodeAttribute()  # to the microsecond: arrival order
-    round = NumberAttribute(default=0)  # re-joins after a lapsed admission (R-QUEUE-4)
-    position = NumberAttribute(null=True)
-    admitted_at = UnicodeAttribute(null=True)
-    admitted_until = UnicodeAttribute(null=True)
-    candidate = UnicodeAttribute(null=True)  # the candidate's key: the entry is that candidate's
-
-
-class QueueClaimItem(TableItem, discriminator="queue_claim"):
-    """`CANDIDATE#<key>` / `QUEUE#<opening>`: the candidate's one entry in the opening (R-QUEUE-2),
-    written in the same transaction as the entry: which account's partition holds it, which round."""
-
-    account_id = UnicodeAttribute()
-    round = NumberAttribute(default=0)
-
-
-class OpeningProgressItem(TableItem, discriminator="opening"):
-    """What the admission job keeps on an opening: counts, and the seed's digest (then the seed)."""
-
-    opening_id = UnicodeAttribute()
-    seed_sha256 = UnicodeAttribute()
-    seed = UnicodeAttribute(null=True)  # copied here by the job once `opens_at` has passed
-    queued = NumberAttribute(default=0)
-    admitted = NumberAttribute(default=0)
-    ordered = NumberAttribute(null=True)  # the pre-opening pool's size, once ordered
-    positioned = NumberAttribute(default=0)
-
-
-class OpeningSeedItem(TableItem, discriminator="opening_seed"):
-    """R-QUEUE-3: the seed, drawn at the first load, read only by the service."""
-
-    seed = UnicodeAttribute()
-
-
 class FigureItem(TableItem, discriminator="figure"):
     """A counter of the province's overview (R-OPS-1), in one of the figure shards; changed only
     inside the transaction that makes what it counts (storage/figures.py)."""
@@ -375,52 +333,3 @@ class JobLeaseItem(TableItem, discriminator="job_lease"):
 
     holder = UnicodeAttribute()
     until = UnicodeAttribute()
-
-
-ALL_MODELS: tuple[type[TableItem], ...] = (
-    TableItem,
-    CatalogPartItem,
-    SeatCounterItem,
-    SeatReleaseItem,
-    RollItem,
-    Cet4ScoreItem,
-    AccountItem,
-    LoginItem,
-    SessionItem,
-    CaptchaItem,
-    ThrottleItem,
-    ReviewItem,
-    RegistrationItem,
-    BindingItem,
-    SubjectItem,
-    OrderItem,
-    OrderNumberItem,
-    OpenOrderItem,
-    LatePaymentItem,
-    DataKeyItem,
-    LoadRecordItem,
-    CodeItem,
-    OutboxItem,
-    QueueEntryItem,
-    QueueClaimItem,
-    OpeningProgressItem,
-    OpeningSeedItem,
-    JobLeaseItem,
-    WaitlistHeadItem,
-    WaitlistEntryItem,
-    PendingSeatItem,
-    FigureItem,
-    ChangeItem,
-)
-
-
-def model_meta(**changes: Any) -> None:
-    """Point every model at a table (see tables.bind_table)."""
-    for model in ALL_MODELS:
-        for name, value in changes.items():
-            setattr(model.Meta, name, value)
-        model._connection = None
-    # One table, one connection: a botocore client per model class would cost ~0.1 s each.
-    shared = TableItem._get_connection()
-    for model in ALL_MODELS:
-        model._connection = shared

@@ -31,7 +31,7 @@ from chalicelib.storage.models import (
     SubjectItem,
 )
 from chalicelib.storage.registrations import touch_registration
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 OPEN_SHARDS = 16

@@ -5,26 +5,23 @@ through parallel batch writes (storage/batch.py), the load remembered by its rec
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 from collections.abc import Container, Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
-from pynamodb.expressions.update import Action
 
-from chalicelib.domain.catalog import Catalog, OralOffering
+from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.identity import IdentityMark, WrappedDataKey
-from chalicelib.domain.province import LoadRecord
+from chalicelib.domain.identity import Conversion, IdentityMark, Protection, WrappedDataKey
+from chalicelib.domain.province import LoadRecord, Progress, Written
 from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.domain.seats import MAX_SEAT_SHARDS, reshard, shard_count
-from chalicelib.services.ports import Conversion, Progress, Protection, Written
-from chalicelib.storage import codec
+from chalicelib.storage import catalog_items, codec
 from chalicelib.storage.administration import CHANGES
 from chalicelib.storage.batch import put_requests, write_all
+from chalicelib.storage.catalog import read_identity_mark
 from chalicelib.storage.identity_conversion import convert_table
 from chalicelib.storage.models import (
     BindingItem,
@@ -34,15 +31,13 @@ from chalicelib.storage.models import (
     DataKeyItem,
     LoadRecordItem,
     RollItem,
-    SeatCounterItem,
     TableItem,
 )
 from chalicelib.storage.queue import keep_seeds
-from chalicelib.storage.registrations import seat_counter
-from chalicelib.storage.repositories import connection, read_identity_mark
+from chalicelib.storage.seats import set_seats
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
-RESHARD_ATTEMPTS = 20
 PENDING = "IDENTITY-PENDING"  # the mark a conversion is converting to, until it is done
 
 
@@ -57,7 +52,7 @@ class DynamoProvince:
         return True
 
     def withdraw_identity_mark(self, target: IdentityMark) -> None:
-        codec.identity_mark_part(target, PENDING).save()
+        catalog_items.identity_mark_part(target, PENDING).save()
         CatalogPartItem("CATALOG", "IDENTITY").delete()
 
     def keep_data_key(self, key: WrappedDataKey, now: datetime) -> None:
@@ -95,7 +90,7 @@ class DynamoProvince:
                 for campus_id, campus in catalog.campuses.items()
             },
         )
-        write_all(put_requests(codec.catalog_parts(catalog)))
+        write_all(put_requests(catalog_items.catalog_parts(catalog)))
         keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
 
     def write_roll(self, entries: Iterable[RollEntry], written: Written | None = None) -> int:
@@ -156,7 +151,7 @@ class DynamoProvince:
         parts = list(CatalogPartItem.query("CATALOG", consistent_read=True))
         if not any(part.sk == "PROVINCE" for part in parts):
             return None
-        return codec.catalog_from_parts(parts)
+        return catalog_items.catalog_from_parts(parts)
 
     def settled_through(self) -> str | None:
         try:
@@ -177,7 +172,7 @@ class DynamoProvince:
         ChangesSettledItem("CHANGES-SETTLED", "MARK", through=through, load_id=load_id, at=iso(at)).save()
 
     def mark_identity(self, mark: IdentityMark) -> None:
-        codec.identity_mark_part(mark).save()
+        catalog_items.identity_mark_part(mark).save()
         CatalogPartItem("CATALOG", PENDING).delete()  # a conversion, if any, is complete
 
 
@@ -191,70 +186,6 @@ def _delete_unbound(candidate_key: str) -> bool:
     except ConditionsFailed:
         return False  # bound: it stays
     return True
-
-
-def set_seats(offering: OralOffering, seat_shard_size: int | None) -> int:
-    """Write an offering's seat shards; returns how many there are (decision 0019).
-
-    A reload changes capacities but never forgets a seat taken: no shard's capacity falls below its
-    `taken`, and shards are never removed (a hold in one gives its seat back there), so a reload
-    may raise the count but never lowers it. A province's old single counter is folded into shard
-    0, where the holds it counted (stored without a shard) give their seats back.
-    """
-    campus_id, subject = offering.campus_id, offering.subject
-    keys = [codec.unsharded_seats_pk(campus_id, subject)]
-    keys += [codec.seats_pk(campus_id, subject, n) for n in range(MAX_SEAT_SHARDS)]
-    for _ in range(RESHARD_ATTEMPTS):
-        found = {item.pk: item for item in SeatCounterItem.batch_get([(pk, "SEATS") for pk in keys])}
-        old = found.get(keys[0])
-        if old is not None:
-            _fold_unsharded(old, seat_counter(campus_id, subject, 0))
-            continue
-        present = [n for n in range(MAX_SEAT_SHARDS) if keys[n + 1] in found]
-        held = [
-            int(found[keys[n + 1]].taken) if keys[n + 1] in found else 0 for n in range(max(present, default=-1) + 1)
-        ]
-        capacities = reshard(offering.capacity, shard_count(offering.capacity, seat_shard_size), held)
-
-        def build(txn: Txn, capacities: list[int] = capacities) -> None:
-            for n, capacity in enumerate(capacities):
-                actions: list[Action] = [
-                    SeatCounterItem.kind.set(SeatCounterItem),
-                    SeatCounterItem.campus_id.set(campus_id),
-                    SeatCounterItem.subject.set(subject),
-                    SeatCounterItem.shard.set(n),
-                    SeatCounterItem.capacity.set(capacity),
-                    SeatCounterItem.taken.set(SeatCounterItem.taken | 0),
-                ]
-                still = SeatCounterItem.taken.does_not_exist() | (SeatCounterItem.taken <= capacity)
-                txn.update(f"shard:{n}", seat_counter(campus_id, subject, n), actions, still)
-
-        try:
-            run(connection(), build)
-        except ConditionsFailed:
-            continue  # grabs moved a shard meanwhile: read them again
-        return len(capacities)
-    raise RuntimeError(f"the seats of {campus_id} {subject} kept changing while being reloaded")
-
-
-def _fold_unsharded(old: SeatCounterItem, shard0: SeatCounterItem) -> None:
-    """The old counter's seats taken move to shard 0 in one transaction, once."""
-    taken = int(old.taken)
-
-    def build(txn: Txn) -> None:
-        txn.delete("old", old, SeatCounterItem.taken == taken)
-        actions: list[Action] = [
-            SeatCounterItem.kind.set(SeatCounterItem),
-            SeatCounterItem.campus_id.set(old.campus_id),
-            SeatCounterItem.subject.set(old.subject),
-            SeatCounterItem.shard.set(0),
-            SeatCounterItem.capacity.set(SeatCounterItem.capacity | 0),
-            SeatCounterItem.taken.set((SeatCounterItem.taken | 0) + taken),
-        ]
-        txn.update("shard:0", shard0, actions)
-
-    with contextlib.suppress(ConditionsFailed):  # a grab or a release moved it: read it again
-        run(connection(), build)
 
 
 def save_data_key(key: WrappedDataKey, now: datetime) -> None:

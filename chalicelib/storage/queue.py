@@ -20,15 +20,9 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clock import iso, parse_iso, precise_iso
 from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.storage import codec
-from chalicelib.storage.models import (
-    JobLeaseItem,
-    OpeningProgressItem,
-    OpeningSeedItem,
-    QueueClaimItem,
-    QueueEntryItem,
-    TableItem,
-)
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.models import JobLeaseItem, TableItem
+from chalicelib.storage.queue_items import OpeningProgressItem, OpeningSeedItem, QueueClaimItem, QueueEntryItem
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
 # Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.

@@ -25,7 +25,7 @@ from chalicelib.domain.recovery import (
 from chalicelib.storage import codec
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem, SessionItem
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -27,32 +26,34 @@ from chalicelib.domain.errors import (
 from chalicelib.domain.openings import QueueEntry
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
+    AccountFile,
     ChosenSubject,
     Registration,
     SubjectStatus,
     in_order,
 )
-from chalicelib.domain.seats import MAX_SEAT_SHARDS
-from chalicelib.services.ports import AccountFile, Reclaimed, SeatGrab
-from chalicelib.storage import codec, figures
+from chalicelib.domain.seats import Reclaimed, SeatGrab
+from chalicelib.storage import catalog_items, codec, figures
 from chalicelib.storage.models import (
     AccountItem,
     BindingItem,
     CatalogPartItem,
     OpenOrderItem,
     PendingSeatItem,
-    QueueEntryItem,
     RegistrationItem,
     ReviewItem,
-    SeatCounterItem,
     SeatReleaseItem,
     SubjectItem,
     TableItem,
     WaitlistHeadItem,
 )
 from chalicelib.storage.queue import entry_from_item
-from chalicelib.storage.repositories import RELEASE_PROOF_KEPT, connection
+from chalicelib.storage.queue_items import QueueEntryItem
+from chalicelib.storage.seats import shards_with_room, take_seat_op, unseat_op
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+
+RELEASE_PROOF_KEPT = timedelta(days=40)
 
 
 class DynamoRegistrations:
@@ -117,7 +118,7 @@ class DynamoRegistrations:
 
         def build(txn: Txn) -> None:
             # the table still holds digests of this key version: no binding slips past a conversion
-            txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", codec.identity_version_is(version))
+            txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", catalog_items.identity_version_is(version))
             txn.put("account", saved, RegistrationItem.pk.does_not_exist())
             txn.put("candidate", binding, BindingItem.pk.does_not_exist())
             figures.registration_saved(txn, account_id, registration.saved_at, 1)  # R-OPS-1
@@ -311,29 +312,6 @@ def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime, o
         release_seat_ops(txn, chosen, now, offered=offered)
 
 
-def seat_counter(campus_id: str, subject: str, shard: int) -> SeatCounterItem:
-    """The one place a seat counter shard's key is built (data-model pattern 2)."""
-    return SeatCounterItem(codec.seats_pk(campus_id, subject, shard), "SEATS")
-
-
-def shards_with_room(campus_id: str, subject: str) -> list[int]:
-    """The shards with a seat left, in random order: one strongly consistent BatchGet (for a late
-    payment, and for a Lambda whose memo of a full campus has aged)."""
-    keys = [(codec.seats_pk(campus_id, subject, n), "SEATS") for n in range(MAX_SEAT_SHARDS)]
-    counters = SeatCounterItem.batch_get(keys, consistent_read=True)
-    found = [item for item in counters if int(item.taken) < int(item.capacity)]
-    shards = [int(item.shard) if item.shard is not None else 0 for item in found]
-    random.shuffle(shards)
-    return shards
-
-
-def take_seat_op(txn: Txn, hold: ChosenSubject) -> None:
-    """One seat of the hold's shard, never beyond the shard's capacity (label seat)."""
-    assert hold.campus_id is not None
-    counter = seat_counter(hold.campus_id, hold.code, hold.shard or 0)
-    txn.update("seat", counter, [SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
-
-
 # The ids of holds whose seat goes to the waiting list as a pending seat instead of its counter.
 Offered = frozenset[str]
 WAITING = "waiting:"  # label of the condition that nobody waits for a released seat
@@ -362,8 +340,7 @@ def release_seat_ops(
         txn.put(f"pending:{hold.hold_id}", pending_seat_item(hold, now), PendingSeatItem.pk.does_not_exist())
         return
     txn.check(f"{WAITING}{hold.hold_id}", WaitlistHeadItem, *_head_key(hold), nobody_waiting())
-    counter = seat_counter(hold.campus_id, hold.code, hold.shard or 0)
-    txn.update(f"unseat:{hold.hold_id}", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
+    unseat_op(txn, f"unseat:{hold.hold_id}", codec.counter_key(hold))
 
 
 def _head_key(hold: ChosenSubject) -> tuple[str, str]:

@@ -2,10 +2,64 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from pynamodb.connection import Connection
+
 from chalicelib.config import Settings
-from chalicelib.storage.models import TableItem, model_meta
+from chalicelib.storage import models, queue_items
+from chalicelib.storage.models import TableItem
+
+# Every item class, so that all are registered with `TableItem` before the table is used.
+ALL_MODELS: tuple[type[TableItem], ...] = (
+    models.TableItem,
+    models.CatalogPartItem,
+    models.SeatCounterItem,
+    models.SeatReleaseItem,
+    models.RollItem,
+    models.Cet4ScoreItem,
+    models.AccountItem,
+    models.LoginItem,
+    models.SessionItem,
+    models.CaptchaItem,
+    models.ThrottleItem,
+    models.ReviewItem,
+    models.RegistrationItem,
+    models.BindingItem,
+    models.SubjectItem,
+    models.OrderItem,
+    models.OrderNumberItem,
+    models.OpenOrderItem,
+    models.LatePaymentItem,
+    models.DataKeyItem,
+    models.LoadRecordItem,
+    models.ChangesSettledItem,
+    models.CodeItem,
+    models.OutboxItem,
+    queue_items.QueueEntryItem,
+    queue_items.QueueClaimItem,
+    queue_items.OpeningProgressItem,
+    queue_items.OpeningSeedItem,
+    models.JobLeaseItem,
+    models.WaitlistHeadItem,
+    models.WaitlistEntryItem,
+    models.PendingSeatItem,
+    models.FigureItem,
+    models.ChangeItem,
+)
+
+
+def model_meta(**changes: Any) -> None:
+    """Point every model at a table (see tables.bind_table)."""
+    for model in ALL_MODELS:
+        for name, value in changes.items():
+            setattr(model.Meta, name, value)
+        model._connection = None
+    # One table, one connection: a botocore client per model class would cost ~0.1 s each.
+    shared = TableItem._get_connection()
+    for model in ALL_MODELS:
+        model._connection = shared
 
 
 def bind_table(settings: Settings) -> None:
@@ -85,3 +139,14 @@ def drop_table(settings: Settings) -> None:
     client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
     client.delete_table(TableName=settings.table_name)
     TableItem._connection = None
+
+
+@functools.cache
+def _connection_to(region: str | None, host: str | None, pool: int) -> Connection:
+    return Connection(region=region, host=host, max_pool_connections=pool)
+
+
+def connection() -> Connection:
+    """One connection (one botocore client) per endpoint: building a client costs milliseconds."""
+    meta = TableItem.Meta
+    return _connection_to(meta.region, meta.host, meta.max_pool_connections)

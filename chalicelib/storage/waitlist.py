@@ -20,20 +20,19 @@ from chalicelib.domain.clock import parse_iso, precise_iso
 from chalicelib.domain.errors import CampusNotFull, NotFound, WaitlistExists
 from chalicelib.domain.messages import Message
 from chalicelib.domain.registration import ChosenSubject
-from chalicelib.domain.waitlist import PendingSeat, WaitlistEntry
-from chalicelib.services.ports import OfferOutcome
+from chalicelib.domain.waitlist import OfferOutcome, PendingSeat, WaitlistEntry
 from chalicelib.storage import codec
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (
     OutboxItem,
     PendingSeatItem,
-    SeatCounterItem,
     SubjectItem,
     WaitlistEntryItem,
     WaitlistHeadItem,
 )
 from chalicelib.storage.registrations import nobody_waiting, touch_registration
-from chalicelib.storage.repositories import connection
+from chalicelib.storage.seats import check_full_op, unseat_op
+from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 HEAD = "HEAD"
@@ -99,9 +98,8 @@ class DynamoWaitlist:
         (CampusNotFull) and the account waits nowhere else for this level (WaitlistExists)."""
 
         def build(txn: Txn) -> None:
-            full = SeatCounterItem.taken >= SeatCounterItem.capacity
             for n, counter in enumerate(codec.counters_of(entry.campus_id, entry.subject, shards)):
-                txn.check(f"full:{n}", SeatCounterItem, counter, "SEATS", full)
+                check_full_op(txn, f"full:{n}", counter)
             txn.put("entry", _entry_item(entry), WaitlistEntryItem.pk.does_not_exist())
             _count(txn, "head", entry.campus_id, entry.subject, +1)
 
@@ -197,8 +195,7 @@ class DynamoWaitlist:
                 "waiting", WaitlistHeadItem, codec.waitlist_pk(seat.campus_id, seat.subject), HEAD, nobody_waiting()
             )
             txn.delete("seat", PendingSeatItem(f"PENDING#{seat.offer_id}", PENDING), PendingSeatItem.pk.exists())
-            counter = SeatCounterItem(seat.counter, "SEATS")
-            txn.update("unseat", counter, [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
+            unseat_op(txn, "unseat", seat.counter)
 
         return _outcome(build)
 

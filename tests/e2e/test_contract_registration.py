@@ -15,7 +15,7 @@ from chalice.test import Client
 from chalicelib.bootstrap import services
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.registration import Registration
-from chalicelib.services.ports import SeatGrab
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.storage import codec
 from chalicelib.storage.models import RollItem
 from tests import factories

@@ -15,7 +15,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import reset_services
-from chalicelib.storage import codec
+from chalicelib.storage import catalog_items
 from chalicelib.storage.models import CatalogPartItem
 from chalicelib.storage.transactions import MAX_ATTEMPTS
 from devstack.ddb_requests import count_requests
@@ -138,7 +138,7 @@ def move_oral_opening(campus_id: str, subject: str, opens_at: datetime) -> None:
     """The province moves a campus's oral opening (as R-OPS-2 allows), and the stage reads it again."""
     campus = factories.catalog(capacity=3).campuses[campus_id]
     oral = tuple(replace(o, opens_at=opens_at) if o.subject == subject else o for o in campus.oral)
-    body = json.dumps(codec.campus_to_json(replace(campus, oral=oral)), ensure_ascii=False)
+    body = json.dumps(catalog_items.campus_to_json(replace(campus, oral=oral)), ensure_ascii=False)
     CatalogPartItem("CATALOG", f"CAMPUS#{campus_id}", body=body).save()
     reset_services()  # no cached catalog of the old opening
 

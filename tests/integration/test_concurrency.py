@@ -14,11 +14,11 @@ from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import Registration
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.services import registration as reg
-from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
+from chalicelib.storage.catalog import CATALOG_CACHE_SECONDS, DynamoCatalog
 from chalicelib.storage.models import SubjectItem
-from chalicelib.storage.repositories import CATALOG_CACHE_SECONDS, DynamoCatalog
 from devstack.ddb_requests import count_requests
 from tests import factories
 from tests.race import all_at_once, until_answered

@@ -23,7 +23,7 @@ from chalicelib.protection.loading import protection
 from chalicelib.protection.province_keys import THROWAWAY_SECRET, ProvinceKeys
 from chalicelib.services import registration as reg
 from chalicelib.services.province import ProvinceLoading, load_province
-from chalicelib.storage import codec
+from chalicelib.storage import catalog_items
 from chalicelib.storage.province import wrapped_data_key
 from tests import factories
 from tests.at_rest import no_whole_id_number_at_rest
@@ -64,7 +64,7 @@ def old_roll_json(row: RollRow) -> dict[str, Any]:
 
 def table_of_the_old_form(config: Settings) -> None:
     """What a province loaded, and one student did, before decision 0013, item by item."""
-    for part in codec.catalog_parts(factories.catalog(capacity=2)):
+    for part in catalog_items.catalog_parts(factories.catalog(capacity=2)):
         part.save()
     for row in (ZHANG, LI):
         key = f"{row.id_type.value}#{row.id_number}"

@@ -18,14 +18,13 @@ from aiosmtpd.controller import Controller
 
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Session
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.messages import Message, MessageKind
+from chalicelib.domain.messages import Message, MessageKind, MessageNotSent
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.messaging.settings import senders_from
 from chalicelib.services.messages import GIVE_UP_AFTER_ATTEMPTS, Messaging, deliver, retry_at, send_due
-from chalicelib.services.ports import MessageNotSent, Session
 from chalicelib.services.recovery import code_digest, request_login_code
 from chalicelib.storage.messages import DynamoOutbox
 from chalicelib.storage.models import OutboxItem

@@ -21,10 +21,10 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.orders import LateOutcome, Order, OrderStatus, Settlement
 from chalicelib.domain.registration import Registration, SubjectStatus
 from chalicelib.domain.roll import RollRow
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.payments.base import TradeState, TradeStatus
 from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
-from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
 from chalicelib.storage.models import LatePaymentItem, OrderItem

@@ -19,8 +19,7 @@ from bench.load_province import catalog_file, roll_rows, score_rows
 from chalicelib.bootstrap import reset_services
 from chalicelib.config import Settings, settings
 from chalicelib.domain.roll import RollRow
-from chalicelib.storage.repositories import connection
-from chalicelib.storage.tables import create_table, drop_table
+from chalicelib.storage.tables import connection, create_table, drop_table
 from province import load as loader
 from province.export import HEADERS, roll_cells, score_cells, write_csv, write_xlsx
 

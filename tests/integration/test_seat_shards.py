@@ -15,9 +15,9 @@ from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings, settings
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.orders import Order
+from chalicelib.domain.seats import SeatGrab
 from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
-from chalicelib.services.ports import SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
 from chalicelib.storage.models import SeatCounterItem, SubjectItem

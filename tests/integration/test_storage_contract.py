@@ -13,35 +13,29 @@ import pytest
 from chalicelib.bootstrap import build_services
 from chalicelib.config import Settings
 from chalicelib.domain import errors
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Captcha, Session
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, seed_sha256
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
-from chalicelib.domain.registration import EMPTY_REGISTRATION_LIFETIME, ChosenSubject, Registration, SubjectStatus
-from chalicelib.domain.reviews import Cet6Review, ReviewStatus
-from chalicelib.services.accounts import AccountsContext
-from chalicelib.services.ports import (
+from chalicelib.domain.registration import (
+    EMPTY_REGISTRATION_LIFETIME,
     AccountFile,
-    AccountStore,
-    Captcha,
-    CaptchaStore,
-    CatalogStore,
-    Outbox,
-    QueueStore,
-    RecoveryStore,
-    RegistrationStore,
-    ReviewStore,
-    RollStore,
-    SeatGrab,
-    Session,
-    SessionStore,
-    ThrottleStore,
+    ChosenSubject,
+    Registration,
+    SubjectStatus,
 )
+from chalicelib.domain.reviews import Cet6Review, ReviewStatus
+from chalicelib.domain.seats import SeatGrab
+from chalicelib.services.accounts import AccountsContext
+from chalicelib.services.accounts_ports import AccountStore, CaptchaStore, PasswordHasher, SessionStore, ThrottleStore
+from chalicelib.services.messages import Outbox
+from chalicelib.services.openings import QueueStore
 from chalicelib.services.province import ProvinceLoading, load_province
-from chalicelib.services.recovery import RecoveryContext, confirm_password_reset
-from chalicelib.services.security import Argon2Passwords, PasswordHasher
+from chalicelib.services.recovery import RecoveryContext, RecoveryStore, confirm_password_reset
+from chalicelib.services.registration_ports import CatalogStore, RegistrationStore, ReviewStore, RollStore
+from chalicelib.services.security import Argon2Passwords
 from chalicelib.storage import codec
 from chalicelib.storage.models import SeatCounterItem
 from tests import factories

@@ -18,11 +18,12 @@ from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.orders import LateOutcome, OrderStatus
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.roll import RollRow
+from chalicelib.domain.seats import SeatGrab
+from chalicelib.domain.waitlist import OfferOutcome
 from chalicelib.services import payments
 from chalicelib.services import registration as reg
 from chalicelib.services import waitlist as wl
 from chalicelib.services.expiry import expire
-from chalicelib.services.ports import OfferOutcome, SeatGrab
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
 from chalicelib.storage.models import (

@@ -40,8 +40,30 @@ def test_the_edges_never_reach_back_into_the_api_the_jobs_or_the_composition_roo
         assert not [n for n in names if within(n, outer)], f"{package}/{module}"
 
 
+@pytest.mark.parametrize("package", ["storage", "messaging", "protection", "payments", "receipts", "domain"])
+def test_the_adapters_and_the_domain_never_import_the_services(package: str) -> None:
+    """Storage, messaging and protection fill the services' ports with the domain's types: the data
+    they read and write lives in `domain/`, the protocols beside the services that use them."""
+    for module, names in imported_modules(package).items():
+        assert not [n for n in names if within(n, ("chalicelib.services",))], f"{package}/{module}"
+
+
 @pytest.mark.parametrize("package", ["domain", "services"])
 def test_the_inner_layers_import_no_outer_one(package: str) -> None:
     outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice", "pynamodb")
     for module, names in imported_modules(package).items():
         assert not [n for n in names if within(n, outer)], f"{package}/{module}"
+
+
+def test_every_item_class_shares_the_tables_binding() -> None:
+    """One table, one connection (storage/tables.py): an item class left out of ALL_MODELS would
+    open a botocore client of its own."""
+    from chalicelib.storage import models, queue_items, tables
+
+    defined = {
+        item
+        for module in (models, queue_items)
+        for item in vars(module).values()
+        if isinstance(item, type) and issubclass(item, models.TableItem) and item.__module__ == module.__name__
+    }
+    assert defined - set(tables.ALL_MODELS) == set()

@@ -49,7 +49,7 @@ from chalicelib.domain.roll import RollRow
 from chalicelib.services import qualification as qual
 from chalicelib.services import registration as reg
 from chalicelib.services.province import ProvinceLoading, load_province
-from chalicelib.services.qualification import RegistrationContext
+from chalicelib.services.registration_context import RegistrationContext
 from tests import factories
 from tests.factories import LI, NOW, QIAN, SUN, WANG, ZHANG, ZHAO, entry
 from tests.fakes import FakeAccounts, FakeActivations, FakeContexts, FakeDatabase, FakeProvince, fake_contexts

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.errors import CampusFull
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
-from chalicelib.services.ports import Reclaimed, SeatGrab
+from chalicelib.domain.seats import Reclaimed, SeatGrab
 from chalicelib.services.seats import FULL_MEMO_SECONDS, FullSeats, Known, hold_a_seat
 from tests import factories
 

@@ -1,0 +1,147 @@
+"""The catalog and the table's identity mark as `CATALOG` items, and back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pynamodb.expressions.condition import Condition
+
+from chalicelib.domain.catalog import (
+    Campus,
+    Catalog,
+    OralOffering,
+    Province,
+    School,
+    Subject,
+    SubjectKind,
+    Window,
+)
+from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.domain.identity import IdentityMark
+from chalicelib.domain.openings import Opening
+from chalicelib.storage.models import CatalogPartItem
+
+
+def identity_mark_part(mark: IdentityMark, sk: str = "IDENTITY") -> CatalogPartItem:
+    return CatalogPartItem("CATALOG", sk, body=json.dumps({"version": mark.version, "check": mark.check}))
+
+
+def identity_version_is(version: str) -> Condition:
+    """The condition that the table's identity mark (`identity_mark_part`) is of `version`."""
+    held: Condition = CatalogPartItem.body.contains(json.dumps({"version": version})[1:-1])
+    return held
+
+
+def identity_mark_from(body: dict[str, Any]) -> IdentityMark:
+    return IdentityMark(str(body["version"]), str(body["check"]))
+
+
+def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
+    def part(sk: str, body: dict[str, Any]) -> CatalogPartItem:
+        return CatalogPartItem("CATALOG", sk, body=json.dumps(body, ensure_ascii=False))
+
+    parts = [part("PROVINCE", vars(catalog.province))]
+    parts += [part(f"SUBJECT#{s.code}", subject_to_json(s)) for s in catalog.subjects.values()]
+    parts += [part(f"SCHOOL#{s.id}", vars(s)) for s in catalog.schools.values()]
+    parts += [part(f"CAMPUS#{c.id}", campus_to_json(c)) for c in catalog.campuses.values()]
+    for school_id, windows in catalog.windows.items():
+        parts += [
+            part(
+                f"WINDOW#{school_id}#{i}",
+                {"school_id": school_id, "opens_at": iso(w.opens_at), "closes_at": iso(w.closes_at)},
+            )
+            for i, w in enumerate(windows)
+        ]
+    parts += [part(f"OPENING#{o.id}", opening_to_json(o)) for o in catalog.openings.values()]
+    return parts
+
+
+def opening_to_json(opening: Opening) -> dict[str, Any]:
+    return {
+        **vars(opening),
+        "campuses": list(opening.campuses),
+        "queue_opens_at": iso(opening.queue_opens_at),
+        "opens_at": iso(opening.opens_at),
+        "closes_at": iso(opening.closes_at),
+    }
+
+
+def opening_from_json(body: dict[str, Any]) -> Opening:
+    return Opening(
+        id=body["id"],
+        name=body["name"],
+        queue_opens_at=parse_iso(body["queue_opens_at"]),
+        opens_at=parse_iso(body["opens_at"]),
+        closes_at=parse_iso(body["closes_at"]),
+        campuses=tuple(body["campuses"]),
+        admit_per_minute=int(body["admit_per_minute"]),
+        pass_minutes=int(body["pass_minutes"]),
+    )
+
+
+def subject_to_json(subject: Subject) -> dict[str, Any]:
+    exam_at = iso(subject.exam_at) if subject.exam_at else None
+    return {**vars(subject), "kind": subject.kind.value, "exam_at": exam_at}
+
+
+def subject_from_json(body: dict[str, Any]) -> Subject:
+    exam_at = body.get("exam_at")  # absent from catalogs loaded before R-DATE-1
+    return Subject(**{**body, "kind": SubjectKind(body["kind"]), "exam_at": parse_iso(exam_at) if exam_at else None})
+
+
+def campus_to_json(campus: Campus) -> dict[str, Any]:
+    return {
+        "id": campus.id,
+        "name": campus.name,
+        "school_id": campus.school_id,
+        "written_subjects": list(campus.written_subjects),
+        "oral": [
+            {
+                "subject": o.subject,
+                "capacity": o.capacity,
+                "opens_at": iso(o.opens_at),
+                "closes_at": iso(o.closes_at),
+                "shards": o.shards,
+            }
+            for o in campus.oral
+        ],
+    }
+
+
+def campus_from_json(data: dict[str, Any]) -> Campus:
+    oral = tuple(
+        OralOffering(
+            data["id"],
+            o["subject"],
+            int(o["capacity"]),
+            parse_iso(o["opens_at"]),
+            parse_iso(o["closes_at"]),
+            int(o.get("shards", 1)),  # catalogs loaded before shards: one counter
+        )
+        for o in data["oral"]
+    )
+    return Campus(data["id"], data["name"], data["school_id"], tuple(data["written_subjects"]), oral)
+
+
+def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
+    bodies = {p.sk: json.loads(p.body) for p in parts}
+    province = Province(**bodies.get("PROVINCE", {"code": "", "name": "", "notice": ""}))
+    mark = bodies.get("IDENTITY")
+    catalog = Catalog(province, identity=identity_mark_from(mark) if mark else None)
+    windows: dict[str, list[Window]] = {}
+    for sk, body in bodies.items():
+        kind = sk.split("#", 1)[0]
+        if kind == "SUBJECT":
+            catalog.subjects[body["code"]] = subject_from_json(body)
+        elif kind == "SCHOOL":
+            catalog.schools[body["id"]] = School(**body)
+        elif kind == "CAMPUS":
+            catalog.campuses[body["id"]] = campus_from_json(body)
+        elif kind == "WINDOW":
+            window = Window(body["school_id"], parse_iso(body["opens_at"]), parse_iso(body["closes_at"]))
+            windows.setdefault(window.school_id, []).append(window)
+        elif kind == "OPENING":
+            catalog.openings[body["id"]] = opening_from_json(body)
+    catalog.windows.update({k: tuple(v) for k, v in windows.items()})
+    return catalog
