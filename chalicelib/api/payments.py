@@ -16,7 +16,7 @@ from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
 from chalicelib.metrics import count
 from chalicelib.receipts.pdf import receipt_pdf
-from chalicelib.services import payments
+from chalicelib.services import payments, receipts
 from chalicelib.services.accounts import require_staff, require_student
 
 bp = Blueprint(__name__)
@@ -75,7 +75,7 @@ def receipt(order_id: str) -> Response:
         raise NotAcceptable()  # a binary answer travels only to a client that asked for one
     ctx = services().payments
     catalog = services().registration.catalogs.catalog()
-    found = payments.receipt_of(ctx, account, path_id(order_id, "订单"), catalog)
+    found = receipts.receipt_of(ctx, account, path_id(order_id, "订单"), catalog)
     headers: dict[str, str | list[str]] = {
         "Content-Type": PDF,
         "Content-Disposition": f'attachment; filename="receipt-{found.number}.pdf"',

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import (
     AccountAlreadyBound,
@@ -25,17 +24,13 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     NotFound,
     NothingToPay,
-    NotPaid,
 )
 from chalicelib.domain.orders import (
-    ID_TYPE_NAMES,
     LateOutcome,
     LatePayment,
     Order,
     OrderNumberTaken,
     OrderStatus,
-    Receipt,
-    ReceiptLine,
     Settlement,
     late_payment_of,
     newest_first,
@@ -46,7 +41,6 @@ from chalicelib.domain.orders import (
 from chalicelib.domain.registration import Registration
 from chalicelib.logs import logger
 from chalicelib.metrics import count
-from chalicelib.payments.bank import BANKS
 from chalicelib.payments.base import (
     Acknowledgement,
     NotificationRejected,
@@ -65,7 +59,6 @@ NUMBER_DRAWS = 8
 # tried on it as it is. Closed moves on only to paid or refunded, so a second read is the last that
 # can be needed; past these, BUSY (the provider delivers again).
 FRESH_READS = 3
-PROVIDER_NAMES = {"alipay": "支付宝", "bank": "网银（首信易支付）"}
 
 
 @dataclass(frozen=True)
@@ -184,38 +177,6 @@ def orders_of(ctx: PaymentsContext, account: Account) -> list[Order]:
 def _fresh(ctx: PaymentsContext, entry: Order) -> Order:
     """The order itself, for a copy that lacks a number the order may have had since."""
     return ctx.orders.get(entry.order_id) or entry
-
-
-def receipt_of(ctx: PaymentsContext, account: Account, order_id: str, catalog: Catalog) -> Receipt:
-    """R-PAY-6 缴费凭证 of a paid order: 403 someone else's, 404 unknown, NOT_PAID otherwise."""
-    order = order_of(ctx, account, order_id)
-    if order.status is not OrderStatus.PAID or order.paid_at is None or order.number is None:
-        raise NotPaid()
-    candidate = order.candidate
-    school = catalog.schools.get(order.school_id)
-    lines = tuple(_receipt_line(chosen.code, chosen.campus_id, chosen.fee, catalog) for chosen in order.subjects)
-    provider_name = PROVIDER_NAMES.get(order.provider, order.provider)
-    if order.bank:
-        provider_name += f" · {BANKS.get(order.bank, order.bank)}"
-    return Receipt(
-        number=order.number,
-        order_id=order.order_id,
-        candidate_name=candidate.name if candidate else "",
-        candidate_id=candidate.masked_id if candidate else "",
-        id_type=ID_TYPE_NAMES.get(candidate.id_type, "") if candidate else "",
-        school=school.name if school else order.school_id,
-        lines=lines,
-        paid_at=order.paid_at,
-        provider=provider_name,
-        trade_no=order.provider_trade_no or "",
-        province=catalog.province.name,
-    )
-
-
-def _receipt_line(code: str, campus_id: str | None, fee: int, catalog: Catalog) -> ReceiptLine:
-    subject = catalog.subjects.get(code)
-    campus = catalog.campuses.get(campus_id) if campus_id else None
-    return ReceiptLine(code, subject.name if subject else code, campus.name if campus else None, fee)
 
 
 def _gateway(ctx: PaymentsContext, order: Order) -> PaymentProvider:
