@@ -11,7 +11,10 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
+
+from botocore.exceptions import EndpointConnectionError, NoCredentialsError, NoRegionError
 
 COMMANDS = {
     "load": "province.load",
@@ -26,8 +29,34 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command = importlib.import_module(COMMANDS[argv[0]])
-    result: int = command.main(argv[1:])
+    try:
+        result: int = command.main(argv[1:])
+    except Exception as error:
+        reason = unreachable(error)
+        if reason is None:
+            raise
+        table = os.environ.get("TABLE_NAME", "cet-registration-dev")
+        print(
+            f"无法访问表 {table}：{reason}。请设置 TABLE_NAME、AWS_REGION 和凭证"
+            "（本地站点另设 AWS_ENDPOINT_URL_DYNAMODB，见 README）。",
+            file=sys.stderr,
+        )
+        return 2
     return result
+
+
+def unreachable(error: BaseException) -> str | None:
+    """Why the table cannot be reached at all, from the error or what caused it; None otherwise."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, NoCredentialsError):
+            return "没有 AWS 凭证"
+        if isinstance(seen, NoRegionError):
+            return "没有设置区域"
+        if isinstance(seen, EndpointConnectionError):
+            return "连接不上数据库地址"
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 if __name__ == "__main__":
