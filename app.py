@@ -6,15 +6,16 @@ from chalicelib.api import (
     admin,
     headers,
     health,
-    openings,
     payments,
     recovery,
     staff,
     students,
+    waiting_room,
     waitlist,
 )
-from chalicelib.jobs import admission, expiry, messages
+from chalicelib.jobs import expiry, messages
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import waiting_room as waiting_room_jobs
 from chalicelib.jobs import waitlist as waitlist_jobs
 
 # Powertools logs for the service (chalicelib/logs.py); Chalice adding its own handler to the same
@@ -33,11 +34,11 @@ for blueprint in (
     staff.bp,
     admin.bp,
     payments.bp,
-    openings.bp,
+    waiting_room.bp,
     expiry.bp,
     payment_jobs.bp,
     messages.bp,
-    admission.bp,
+    waiting_room_jobs.bp,
     waitlist_jobs.bp,
 ):
     app.register_blueprint(blueprint)

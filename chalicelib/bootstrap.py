@@ -23,7 +23,6 @@ from chalicelib.protection.province_keys import ProvinceKeys, key_ring, key_ring
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.administration import AdministrationContext
 from chalicelib.services.messages import Messaging
-from chalicelib.services.openings import QueueContext
 from chalicelib.services.payments import PaymentsContext
 from chalicelib.services.payments_ports import TestGateway
 from chalicelib.services.province import ProvinceLoading
@@ -31,6 +30,7 @@ from chalicelib.services.province_ports import ProvinceStore
 from chalicelib.services.recovery import RecoveryContext
 from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
+from chalicelib.services.waiting_room import WaitingRoomContext
 from chalicelib.services.waitlist import WaitlistContext
 from chalicelib.storage.accounts import DynamoAccounts
 from chalicelib.storage.administration import DynamoAdministration
@@ -39,7 +39,6 @@ from chalicelib.storage.catalog import DynamoCatalog
 from chalicelib.storage.late_payments import DynamoOrdersWithLatePayments
 from chalicelib.storage.messages import DynamoOutbox
 from chalicelib.storage.province import DynamoProvince, wrapped_data_key
-from chalicelib.storage.queue import DynamoQueue
 from chalicelib.storage.recovery import DynamoRecovery
 from chalicelib.storage.registrations import DynamoRegistrations
 from chalicelib.storage.reviews import DynamoReviews
@@ -47,6 +46,7 @@ from chalicelib.storage.roll import DynamoRoll
 from chalicelib.storage.sessions import DynamoSessions
 from chalicelib.storage.tables import bind_table
 from chalicelib.storage.throttle import DynamoThrottle
+from chalicelib.storage.waiting_room import DynamoWaitingRoom
 from chalicelib.storage.waitlist import DynamoWaitlist
 
 # Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
@@ -71,7 +71,7 @@ class Services:
     payment_settings: PaymentSettings
     messaging: Messaging
     recovery: RecoveryContext
-    queue: QueueContext
+    waiting_room: WaitingRoomContext
     waitlist: WaitlistContext
     administration: AdministrationContext
 
@@ -142,7 +142,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
     refuse_unsafe_settings(config)
     payment = payment if payment is not None else payment_settings(config)
     bind_table(config)
-    queue = DynamoQueue()
+    waiting_room_store = DynamoWaitingRoom()
     accounts = AccountsContext(
         accounts=DynamoAccounts(),
         sessions=DynamoSessions(),
@@ -164,7 +164,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         identities=keys,
         clock=clock,
         accounts=accounts.accounts,
-        queue=queue,
+        waiting_room=waiting_room_store,
     )
     transport = _plugged.get("transport", https_transport)
     payments = PaymentsContext(
@@ -185,7 +185,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         lambda: time.sleep(CONVERSION_SETTLE_SECONDS),
     )
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
-    waiting_room = QueueContext(registration.catalogs, queue, clock, registration.registrations)
+    waiting_room = WaitingRoomContext(registration.catalogs, waiting_room_store, clock, registration.registrations)
     waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(
         settings=config,
@@ -197,7 +197,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         payment_settings=payment,
         messaging=messaging,
         recovery=recovery,
-        queue=waiting_room,
+        waiting_room=waiting_room,
         waitlist=waitlist,
         administration=AdministrationContext(catalogs, DynamoAdministration(), clock, catalogs.forget),
     )

@@ -248,10 +248,10 @@ def page_config(dataset: Path) -> dict[str, Any]:
 def run_jobs_forever(every_seconds: float) -> None:
     """What AWS does for a deployed stack: the schedules, and the stream feeding its handler."""
     from chalicelib.config import settings
-    from chalicelib.jobs.admission import run_admission
     from chalicelib.jobs.expiry import handle_removed, run_expiry
     from chalicelib.jobs.messages import run_reminders, run_sending, send_new
     from chalicelib.jobs.payments import run_reconcile
+    from chalicelib.jobs.waiting_room import run_admission
     from chalicelib.jobs.waitlist import offer_new, run_offers
     from devstack.streams import StreamPoller
 

@@ -20,10 +20,10 @@ from chalicelib.config import settings
 from chalicelib.domain.accounts import normalize_login
 from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
-from chalicelib.jobs.admission import run_admission
 from chalicelib.jobs.expiry import run_expiry
 from chalicelib.jobs.messages import run_reminders, run_sending
 from chalicelib.jobs.payments import run_reconcile
+from chalicelib.jobs.waiting_room import run_admission
 from chalicelib.jobs.waitlist import run_offers
 from chalicelib.payments.base import GatewayRefused
 

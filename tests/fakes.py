@@ -31,7 +31,6 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.identity import Conversion, IdentityMark, IdType, Protection, WrappedDataKey
 from chalicelib.domain.messages import Message
-from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.domain.province import LoadRecord, Written
 from chalicelib.domain.recovery import OneTimeCode
 from chalicelib.domain.registration import (
@@ -46,12 +45,13 @@ from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import Reclaimed, SeatGrab
+from chalicelib.domain.waiting_room import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.security import Argon2Passwords
 from tests import factories
-from tests.fake_queue import FakeQueue
+from tests.fake_waiting_room import FakeWaitingRoom
 
 SeatKey = tuple[str, str]  # (campus_id, subject)
 
@@ -659,6 +659,6 @@ def fake_contexts(clock: Clock, capacity: int = 10, extra_students: int = 0) -> 
         identities=factories.IDENTITY_KEYS,
         clock=clock,
         accounts=accounts.accounts,
-        queue=FakeQueue(db),
+        waiting_room=FakeWaitingRoom(db),
     )
     return FakeContexts(accounts, registration, db)

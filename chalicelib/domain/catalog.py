@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.domain.identity import IdentityMark
-from chalicelib.domain.openings import Opening
+from chalicelib.domain.waiting_room import Opening
 
 
 class SubjectKind(StrEnum):

@@ -25,9 +25,9 @@ from chalicelib.domain.errors import (
     SubjectTaken,
     WrittenRequired,
 )
-from chalicelib.domain.openings import QueueEntry
 from chalicelib.domain.reviews import CET6, Cet6Review
 from chalicelib.domain.roll import RollEntry
+from chalicelib.domain.waiting_room import QueueEntry
 
 PAY_WITHIN = timedelta(hours=24)
 EMPTY_REGISTRATION_LIFETIME = timedelta(hours=24)

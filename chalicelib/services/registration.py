@@ -31,10 +31,10 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.reviews import Cet6Review
 from chalicelib.domain.seats import SeatGrab, split
-from chalicelib.services.openings import admissions, check_oral_admission
 from chalicelib.services.qualification import find_candidate
 from chalicelib.services.registration_context import RegistrationContext
 from chalicelib.services.seats import hold_a_seat
+from chalicelib.services.waiting_room import admissions, check_oral_admission
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,7 @@ def choose_subject(
         offering = check_oral_choice(registration, subject, campus, catalog, qualified, now)
         # R-QUEUE-1/5: inside an opening's queue window, only with the candidate's live admission,
         # found in the partition already read (or through the candidate's claim, R-QUEUE-2)
-        check_oral_admission(catalog.openings.values(), campus.id, admissions(ctx.queue, file, now), now)
+        check_oral_admission(catalog.openings.values(), campus.id, admissions(ctx.waiting_room, file, now), now)
     campus_id = offering.campus_id if offering else None
     chosen = ChosenSubject.unpaid(subject, campus_id, now, pay_by_for(registration, subject, now))
     stale = registration.stale_in_slot(slot_of(subject.kind, subject.level), now)

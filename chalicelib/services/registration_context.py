@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from chalicelib.domain.clock import Clock
 from chalicelib.services.accounts_ports import AccountStore
-from chalicelib.services.openings import QueueStore
 from chalicelib.services.registration_ports import CatalogStore, IdentityKeys, RegistrationStore, ReviewStore, RollStore
 from chalicelib.services.seats import FullSeats
+from chalicelib.services.waiting_room import WaitingRoomStore
 
 
 @dataclass(frozen=True)
@@ -21,5 +21,5 @@ class RegistrationContext:
     identities: IdentityKeys
     clock: Clock
     accounts: AccountStore  # the last lookup of each account, for the review's identity check
-    queue: QueueStore  # admissions of the waiting room (R-QUEUE-1/5)
+    waiting_room: WaitingRoomStore  # admissions of the waiting room (R-QUEUE-1/5)
     full_seats: FullSeats = field(default_factory=FullSeats)  # per Lambda: campuses known full

@@ -28,8 +28,8 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.seats import SeatGrab
 from chalicelib.domain.waitlist import OfferOutcome, PendingSeat, PlacedEntry, WaitlistEntry, offer_pay_by, seat_name
-from chalicelib.services.openings import admissions, check_oral_admission
 from chalicelib.services.registration_context import RegistrationContext
+from chalicelib.services.waiting_room import admissions, check_oral_admission
 
 # How many times one pending seat is tried (entries gone, skipped, or served by a racing step)
 # before it is left for the next run of the job.
@@ -70,7 +70,7 @@ def join(ctx: WaitlistContext, account: Account, code: object, campus_id: object
     except SubjectTaken:
         raise LevelTaken() from None
     # R-QUEUE-1/5: inside an opening's queue window the list is no way around the queue
-    check_oral_admission(catalog.openings.values(), campus.id, admissions(rctx.queue, file, now), now)
+    check_oral_admission(catalog.openings.values(), campus.id, admissions(rctx.waiting_room, file, now), now)
     # R-PAY-1: expired holds stop counting first, so nobody waits beside a seat that is free.
     rctx.registrations.reclaim_expired_holds(SeatGrab(campus.id, subject.code), now)
     entry = WaitlistEntry(account.account_id, subject.code, subject.level, campus.id, now)

@@ -19,7 +19,7 @@ from chalicelib.domain.catalog import (
 )
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.identity import IdentityMark
-from chalicelib.domain.openings import Opening
+from chalicelib.domain.waiting_room import Opening
 from chalicelib.storage.models import CatalogPartItem
 
 

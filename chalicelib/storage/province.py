@@ -33,10 +33,10 @@ from chalicelib.storage.models import (
     RollItem,
     TableItem,
 )
-from chalicelib.storage.queue import keep_seeds
 from chalicelib.storage.seats import set_seats
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+from chalicelib.storage.waiting_room import keep_seeds
 
 PENDING = "IDENTITY-PENDING"  # the mark a conversion is converting to, until it is done
 

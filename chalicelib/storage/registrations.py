@@ -23,7 +23,6 @@ from chalicelib.domain.errors import (
     NotFound,
     SubjectPaid,
 )
-from chalicelib.domain.openings import QueueEntry
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
     AccountFile,
@@ -33,6 +32,7 @@ from chalicelib.domain.registration import (
     in_order,
 )
 from chalicelib.domain.seats import Reclaimed, SeatGrab
+from chalicelib.domain.waiting_room import QueueEntry
 from chalicelib.storage import catalog_items, codec, figures
 from chalicelib.storage.models import (
     AccountItem,
@@ -47,11 +47,11 @@ from chalicelib.storage.models import (
     TableItem,
     WaitlistHeadItem,
 )
-from chalicelib.storage.queue import entry_from_item
-from chalicelib.storage.queue_items import QueueEntryItem
 from chalicelib.storage.seats import shards_with_room, take_seat_op, unseat_op
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+from chalicelib.storage.waiting_room import entry_from_item
+from chalicelib.storage.waiting_room_items import QueueEntryItem
 
 RELEASE_PROOF_KEPT = timedelta(days=40)
 

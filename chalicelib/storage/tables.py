@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.connection import Connection
 
 from chalicelib.config import Settings
-from chalicelib.storage import models, queue_items
+from chalicelib.storage import models, waiting_room_items
 from chalicelib.storage.models import TableItem
 
 # Every item class, so that all are registered with `TableItem` before the table is used.
@@ -37,10 +37,10 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     models.ChangesSettledItem,
     models.CodeItem,
     models.OutboxItem,
-    queue_items.QueueEntryItem,
-    queue_items.QueueClaimItem,
-    queue_items.OpeningProgressItem,
-    queue_items.OpeningSeedItem,
+    waiting_room_items.QueueEntryItem,
+    waiting_room_items.QueueClaimItem,
+    waiting_room_items.OpeningProgressItem,
+    waiting_room_items.OpeningSeedItem,
     models.JobLeaseItem,
     models.WaitlistHeadItem,
     models.WaitlistEntryItem,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from chalicelib.domain.catalog import Campus, OralOffering, Province, School, Subject, SubjectKind, Window
-from chalicelib.domain.openings import Opening
+from chalicelib.domain.waiting_room import Opening
 from province.dataset.reader import LEVELS, PLACEHOLDER_TIME, ROOT, JsonObject, Known, Reader, Unique, child
 
 _KIND_NAMES = {SubjectKind.WRITTEN: "笔试", SubjectKind.ORAL: "口试"}

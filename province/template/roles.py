@@ -79,7 +79,7 @@ API_WRITES = [
     "CATALOG",
     "CHANGES",
 ]
-# What the admission job writes on a queue entry (chalicelib/storage/queue.py: place, admit), with
+# What the admission job writes on a queue entry (chalicelib/storage/waiting_room.py: place, admit), with
 # the keys and the attributes its conditions name.
 QUEUE_ENTRY_ATTRIBUTES = ("pk", "sk", "gsi1sk", "position", "round", "admitted_at", "admitted_until")
 

@@ -17,7 +17,6 @@ from chalicelib.domain.accounts import Account, Captcha, Session
 from chalicelib.domain.catalog import SubjectKind
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.messages import Message, MessageKind
-from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, seed_sha256
 from chalicelib.domain.recovery import CodePurpose, OneTimeCode
 from chalicelib.domain.registration import (
     EMPTY_REGISTRATION_LIFETIME,
@@ -28,19 +27,20 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.seats import SeatGrab
+from chalicelib.domain.waiting_room import Opening, OpeningProgress, QueueClaim, QueueEntry, seed_sha256
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.accounts_ports import AccountStore, CaptchaStore, PasswordHasher, SessionStore, ThrottleStore
 from chalicelib.services.messages import Outbox
-from chalicelib.services.openings import QueueStore
 from chalicelib.services.province import ProvinceLoading, load_province
 from chalicelib.services.recovery import RecoveryContext, RecoveryStore, confirm_password_reset
 from chalicelib.services.registration_ports import CatalogStore, RegistrationStore, ReviewStore, RollStore
 from chalicelib.services.security import Argon2Passwords
+from chalicelib.services.waiting_room import WaitingRoomStore
 from chalicelib.storage import codec
 from chalicelib.storage.models import SeatCounterItem
 from tests import factories
-from tests.fake_queue import FakeQueue
 from tests.fake_recovery import FakeRecovery
+from tests.fake_waiting_room import FakeWaitingRoom
 from tests.fakes import (
     FakeAccounts,
     FakeActivations,
@@ -71,7 +71,7 @@ class Stores:
     throttle: ThrottleStore
     reviews: ReviewStore
     registrations: RegistrationStore
-    queue: QueueStore
+    waiting_room: WaitingRoomStore
     codes: RecoveryStore
     loading: ProvinceLoading  # the ProvinceStore and StaffActivations, as a load uses them
     recovery: RecoveryContext
@@ -92,7 +92,7 @@ def table_stores(config: Settings) -> Stores:
         accounts.throttle,
         registration.reviews,
         registration.registrations,
-        services.queue.queue,
+        services.waiting_room.waiting_room,
         services.recovery.codes,
         services.loading,
         services.recovery,
@@ -138,7 +138,7 @@ def fake_stores() -> Stores:
         accounts.throttle,
         FakeReviews(db),
         FakeRegistrations(db),
-        FakeQueue(db),
+        FakeWaitingRoom(db),
         codes,
         ProvinceLoading(FakeProvince(db), accounts.accounts, FakeActivations(db), factories.protection),
         RecoveryContext(accounts, codes, factories.IDENTITY_KEYS),
@@ -492,7 +492,7 @@ def test_the_account_file_holds_the_account_its_registration_review_and_entries(
     stores.registrations.add_subject(registration, hold("CET-SET4", 4, "NJU-GL"), None)
     stores.reviews.create(review(ReviewStatus.PENDING))
     entry = QueueEntry("acc1", "Q1", NOW, candidate=registration.candidate.key)
-    assert stores.queue.join(entry, None, None)
+    assert stores.waiting_room.join(entry, None, None)
     found = stores.registrations.file("acc1")
     assert found == AccountFile(
         account(1), stores.registrations.get("acc1"), review(ReviewStatus.PENDING), None, {"Q1": entry}
@@ -540,11 +540,11 @@ def test_r_bind_1_a_pruned_roll_keeps_the_bound_candidates(stores: Stores) -> No
 OPENING = Opening("Q1", "集中开放", NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=10), ("NJU-GL",), 25, 10)
 
 
-def with_opening(stores: Stores) -> QueueStore:
+def with_opening(stores: Stores) -> WaitingRoomStore:
     data = factories.province(capacity=2)
     data.catalog.openings[OPENING.id] = OPENING
     load_province(stores.loading, data, NOW)
-    return stores.queue
+    return stores.waiting_room
 
 
 def test_r_queue_2_one_entry_per_account_and_one_claim_per_candidate(stores: Stores) -> None:
@@ -607,7 +607,7 @@ def test_r_queue_3_progress_only_grows_and_the_seed_is_drawn_once(stores: Stores
 
 
 def test_one_runner_holds_a_lease_until_it_ends_or_is_released(stores: Stores) -> None:
-    queue, minute = stores.queue, timedelta(minutes=1)
+    queue, minute = stores.waiting_room, timedelta(minutes=1)
     assert queue.take_lease("admit#Q1", "a", NOW, NOW + minute)
     assert not queue.take_lease("admit#Q1", "b", NOW, NOW + minute)
     assert queue.take_lease("admit#Q1", "b", NOW + 2 * minute, NOW + 3 * minute)  # a's lease ended

@@ -105,7 +105,7 @@ def test_no_role_grants_a_wildcard_action_or_a_wildcard_resource_but_list_stream
 def test_r_queue_4_the_admission_jobs_lease_outlives_its_function() -> None:
     """R-QUEUE-4: a runner the platform stops at its timeout never holds an opening past its lease,
     and no second runner starts before it is over."""
-    from chalicelib.services.admission import LEASE
+    from chalicelib.services.waiting_room_admission import LEASE
     from province.package import ADMIT_TIMEOUT_SECONDS, chalice_config
 
     assert LEASE.total_seconds() > ADMIT_TIMEOUT_SECONDS

@@ -3,7 +3,7 @@ import { del, get, post } from "../api.js";
 import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, tableRoles, ticked } from "../dom.js";
 import { beijing, opensOn, startCountdowns, subjectName, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
-import { queuePanel } from "./queue.js";
+import { queuePanel } from "./waiting_room.js";
 import { reviewStatus } from "./review.js";
 import { joinButton, joinedText, offeredNotes, waitlistPanel } from "./waitlist.js";
 

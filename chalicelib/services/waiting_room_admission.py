@@ -13,8 +13,8 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from chalicelib.domain.openings import LAST_PLACE, Opening, OpeningProgress, QueueEntry, pre_opening_order
-from chalicelib.services.openings import QueueContext
+from chalicelib.domain.waiting_room import LAST_PLACE, Opening, OpeningProgress, QueueEntry, pre_opening_order
+from chalicelib.services.waiting_room import WaitingRoomContext
 
 # Longer than the job's timeout (province/package.py ADMIT_TIMEOUT_SECONDS): a runner the platform
 # stops mid-way never holds the opening past its lease, and no second runner enters before.
@@ -33,7 +33,7 @@ class AdmissionReport:
         return dict(vars(self))
 
 
-def run_admission(ctx: QueueContext, now: datetime | None = None) -> AdmissionReport:
+def run_admission(ctx: WaitingRoomContext, now: datetime | None = None) -> AdmissionReport:
     report = AdmissionReport()
     at = now or ctx.clock.now()
     for opening in ctx.catalogs.catalog().openings.values():
@@ -42,61 +42,61 @@ def run_admission(ctx: QueueContext, now: datetime | None = None) -> AdmissionRe
         report.openings += 1
         holder = uuid.uuid4().hex
         name = f"ADMIT#{opening.id}"
-        if not ctx.queue.take_lease(name, holder, at, at + LEASE):
+        if not ctx.waiting_room.take_lease(name, holder, at, at + LEASE):
             report.busy += 1
             continue
         try:
             admit_opening(ctx, opening, at, report)
         finally:
-            ctx.queue.release_lease(name, holder)
+            ctx.waiting_room.release_lease(name, holder)
     return report
 
 
-def admit_opening(ctx: QueueContext, opening: Opening, now: datetime, report: AdmissionReport) -> None:
-    queue = ctx.queue
-    progress = queue.progress_now(opening.id) or OpeningProgress()
+def admit_opening(ctx: WaitingRoomContext, opening: Opening, now: datetime, report: AdmissionReport) -> None:
+    waiting_room = ctx.waiting_room
+    progress = waiting_room.progress_now(opening.id) or OpeningProgress()
     if not opening.may_order(now):
-        queue.save_progress(opening.id, replace(progress, queued=queue.waiting_count(opening.id)))
+        waiting_room.save_progress(opening.id, replace(progress, queued=waiting_room.waiting_count(opening.id)))
         return
     if progress.ordered is None:
         progress = order_pool(ctx, opening, progress, report)
     progress, placed_now = place_arrivals(ctx, opening, progress, report)
     progress = admit_places(ctx, opening, progress, placed_now, now, report)
-    queue.save_progress(opening.id, progress)
+    waiting_room.save_progress(opening.id, progress)
 
 
 def order_pool(
-    ctx: QueueContext, opening: Opening, progress: OpeningProgress, report: AdmissionReport
+    ctx: WaitingRoomContext, opening: Opening, progress: OpeningProgress, report: AdmissionReport
 ) -> OpeningProgress:
     """R-QUEUE-2/3: everyone who joined before `opens_at`, in ascending HMAC order of the seed.
     A rerun after a crash sees the same pool (those already placed, and the rest) and gives each
     the same place again."""
-    queue = ctx.queue
-    seed = queue.seed(opening.id)
+    waiting_room = ctx.waiting_room
+    seed = waiting_room.seed(opening.id)
     if seed is None:
         raise RuntimeError(f"opening {opening.id} has no seed: load the province before its queue opens")
-    placed = queue.placed_between(opening.id, 1, LAST_PLACE)
-    waiting = [e for e in queue.arrivals(opening.id) if e.joined_at < opening.opens_at]
+    placed = waiting_room.placed_between(opening.id, 1, LAST_PLACE)
+    waiting = [e for e in waiting_room.arrivals(opening.id) if e.joined_at < opening.opens_at]
     pool = {e.account_id: e for e in [*placed, *waiting]}
     order = pre_opening_order(seed, pool)
     due = [(pool[a], p) for p, a in enumerate(order, start=1) if pool[a].position != p]
-    report.ordered += queue.place_many(due)
+    report.ordered += waiting_room.place_many(due)
     progress = replace(progress, seed=seed, ordered=len(order), positioned=max(progress.positioned, len(order)))
-    queue.save_progress(opening.id, progress)  # the pool is closed: later finds are late arrivals
+    waiting_room.save_progress(opening.id, progress)  # the pool is closed: later finds are late arrivals
     return progress
 
 
 def place_arrivals(
-    ctx: QueueContext, opening: Opening, progress: OpeningProgress, report: AdmissionReport
+    ctx: WaitingRoomContext, opening: Opening, progress: OpeningProgress, report: AdmissionReport
 ) -> tuple[OpeningProgress, dict[int, QueueEntry]]:
     """R-QUEUE-2: later arrivals behind, in the order they came (their join time), numbered on
     from the last place given, which the index itself says after a crash."""
-    queue = ctx.queue
-    last = max(progress.positioned, queue.last_position(opening.id))
+    waiting_room = ctx.waiting_room
+    last = max(progress.positioned, waiting_room.last_position(opening.id))
     placed_now: dict[int, QueueEntry] = {}
-    arrivals = queue.arrivals(opening.id)
+    arrivals = waiting_room.arrivals(opening.id)
     for entry in arrivals:
-        if queue.place(entry, last + 1):
+        if waiting_room.place(entry, last + 1):
             last += 1
             placed_now[last] = replace(entry, position=last)
             report.placed += 1
@@ -105,7 +105,7 @@ def place_arrivals(
 
 
 def admit_places(
-    ctx: QueueContext,
+    ctx: WaitingRoomContext,
     opening: Opening,
     progress: OpeningProgress,
     placed_now: dict[int, QueueEntry],
@@ -118,14 +118,14 @@ def admit_places(
     target = min(opening.admitted_by(now), progress.positioned)
     if target <= progress.admitted:
         return progress
-    found = {e.position: e for e in ctx.queue.placed_between(opening.id, progress.admitted + 1, target)}
+    found = {e.position: e for e in ctx.waiting_room.placed_between(opening.id, progress.admitted + 1, target)}
     found.update({p: e for p, e in placed_now.items() if progress.admitted < p <= target})
     admitted = progress.admitted
     for position in range(progress.admitted + 1, target + 1):
         entry = found.get(position)
         if entry is None:
             break
-        if entry.admitted_at is None and ctx.queue.admit(entry, now, now + opening.pass_length):
+        if entry.admitted_at is None and ctx.waiting_room.admit(entry, now, now + opening.pass_length):
             report.admitted += 1
         admitted = position
     return replace(progress, admitted=admitted)

@@ -14,13 +14,12 @@ from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.openings import ORDER_GRACE, Opening, QueueEntry, pre_opening_order
 from chalicelib.domain.registration import Registration
-from chalicelib.services import admission
-from chalicelib.services import openings as rooms
+from chalicelib.domain.waiting_room import ORDER_GRACE, Opening, QueueEntry, pre_opening_order
+from chalicelib.services import waiting_room, waiting_room_admission
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import BindingItem
-from chalicelib.storage.queue import DynamoQueue
+from chalicelib.storage.waiting_room import DynamoWaitingRoom
 from tests import factories
 from tests.race import all_at_once, until_answered
 
@@ -70,18 +69,18 @@ def join_many(built: Services, clock: FixedClock, early: int, late: int) -> None
     for n in range(early + late):
         if n == early:
             clock._now = OPENING.opens_at
-        rooms.join(built.queue, student(n), OPENING.id)
+        waiting_room.join(built.waiting_room, student(n), OPENING.id)
         clock.advance(1)
 
 
 def entries(built: Services, total: int) -> list[QueueEntry]:
-    found = [built.queue.queue.entry(student(n).account_id, OPENING.id) for n in range(total)]
+    found = [built.waiting_room.waiting_room.entry(student(n).account_id, OPENING.id) for n in range(total)]
     assert all(found)
     return [e for e in found if e is not None]
 
 
 def expected_places(built: Services, early: int, late: int) -> dict[str, int]:
-    seed = built.queue.queue.seed(OPENING.id)
+    seed = built.waiting_room.waiting_room.seed(OPENING.id)
     assert seed is not None
     order = pre_opening_order(seed, [student(n).account_id for n in range(early)])
     order += [student(n).account_id for n in range(early, early + late)]
@@ -89,19 +88,19 @@ def expected_places(built: Services, early: int, late: int) -> dict[str, int]:
 
 
 def run(built: Services) -> dict[str, int]:
-    return admission.run_admission(built.queue).as_dict()
+    return waiting_room_admission.run_admission(built.waiting_room).as_dict()
 
 
 def test_r_queue_2_two_hundred_students_each_join_twice_at_once_and_hold_one_entry(built: Services) -> None:
     """R-QUEUE-2: once each: of two simultaneous joins per account exactly one creates the entry."""
     accounts = [student(n) for n in range(200)]
     bound(built, [(a, n) for n, a in enumerate(accounts)])
-    joins = [lambda a=a: until_answered(lambda: rooms.join(built.queue, a, OPENING.id)) for a in accounts]
+    joins = [lambda a=a: until_answered(lambda: waiting_room.join(built.waiting_room, a, OPENING.id)) for a in accounts]
     results = all_at_once(joins * 2)
-    created = Counter(r.entry.account_id for r in results if isinstance(r, rooms.Joined) and r.created)
+    created = Counter(r.entry.account_id for r in results if isinstance(r, waiting_room.Joined) and r.created)
     assert set(created.values()) == {1}
     assert len(created) == 200
-    assert built.queue.queue.waiting_count(OPENING.id) == 200
+    assert built.waiting_room.waiting_room.waiting_count(OPENING.id) == 200
 
 
 def test_r_queue_2_two_accounts_of_one_candidate_joining_at_once_make_one_entry(built: Services) -> None:
@@ -115,12 +114,12 @@ def test_r_queue_2_two_accounts_of_one_candidate_joining_at_once_make_one_entry(
         BindingItem(f"CANDIDATE#{factories.entry(ROLL[n]).key}", "BINDING").delete()
     bound(built, [(second, n) for n, (_, second) in enumerate(pairs)])
     tasks = [
-        lambda a=a: until_answered(lambda: rooms.join(built.queue, a, OPENING.id))
+        lambda a=a: until_answered(lambda: waiting_room.join(built.waiting_room, a, OPENING.id))
         for pair in pairs
         for a in pair
         for _ in range(2)
     ]
-    results = [r for r in all_at_once(tasks) if isinstance(r, rooms.Joined)]
+    results = [r for r in all_at_once(tasks) if isinstance(r, waiting_room.Joined)]
     assert len(results) == len(tasks)
     assert sum(r.created for r in results) == len(pairs)
     by_candidate: dict[str | None, set[QueueEntry]] = {}
@@ -128,7 +127,7 @@ def test_r_queue_2_two_accounts_of_one_candidate_joining_at_once_make_one_entry(
         by_candidate.setdefault(r.entry.candidate, set()).add(r.entry)
     assert len(by_candidate) == len(pairs)
     assert all(len(found) == 1 for found in by_candidate.values())  # the same entry, whichever account asked
-    assert built.queue.queue.waiting_count(OPENING.id) == len(pairs)
+    assert built.waiting_room.waiting_room.waiting_count(OPENING.id) == len(pairs)
 
 
 def test_r_queue_4_the_admission_job_run_four_times_at_once_places_and_admits_each_once(
@@ -144,7 +143,7 @@ def test_r_queue_4_the_admission_job_run_four_times_at_once_places_and_admits_ea
     assert {e.account_id: e.position for e in found} == expected_places(built, 120, 30)
     admitted = sorted(e.position or 0 for e in found if e.admitted_at is not None)
     assert admitted == list(range(1, 76))
-    progress = built.queue.queue.progress_now(OPENING.id)
+    progress = built.waiting_room.waiting_room.progress_now(OPENING.id)
     assert progress is not None
     assert (progress.queued, progress.admitted, progress.ordered) == (150, 75, 120)
 
@@ -156,12 +155,12 @@ def test_r_queue_4_admissions_are_written_once_even_past_the_lease(built: Servic
     clock._now = OPENING.opens_at + ORDER_GRACE
     run(built)
     clock.advance(3 * 60)  # 100 places due
-    queue: Any = built.queue.queue
-    queue.take_lease = lambda *_args: True
+    store: Any = built.waiting_room.waiting_room
+    store.take_lease = lambda *_args: True
     reports = all_at_once([lambda: run(built) for _ in range(6)])
     assert sum(r["admitted"] for r in reports if isinstance(r, dict)) == 100 - RATE
     assert sorted(e.position or 0 for e in entries(built, 100) if e.admitted_at) == list(range(1, 101))
-    progress = built.queue.queue.progress_now(OPENING.id)
+    progress = built.waiting_room.waiting_room.progress_now(OPENING.id)
     assert progress is not None
     assert (progress.admitted, progress.positioned) == (100, 100)  # a slower runner never wrote less
 
@@ -175,37 +174,37 @@ def test_r_queue_4_a_run_that_crashes_half_way_is_finished_by_the_next(
     join_many(built, clock, early=60, late=20)
     clock._now = OPENING.opens_at + ORDER_GRACE + timedelta(minutes=1)  # 50 due
     writes = {"left": 40}
-    original = getattr(DynamoQueue, step)
+    original = getattr(DynamoWaitingRoom, step)
 
-    def dying(self: DynamoQueue, *args: Any) -> bool:
+    def dying(self: DynamoWaitingRoom, *args: Any) -> bool:
         if writes["left"] == 0:
             raise Crash()
         writes["left"] -= 1
         result: bool = original(self, *args)
         return result
 
-    monkeypatch.setattr(DynamoQueue, step, dying)
-    monkeypatch.setattr(DynamoQueue, "release_lease", lambda *_args: None)  # stopped: nothing runs after
+    monkeypatch.setattr(DynamoWaitingRoom, step, dying)
+    monkeypatch.setattr(DynamoWaitingRoom, "release_lease", lambda *_args: None)  # stopped: nothing runs after
     with pytest.raises(Crash):
         run(built)
     monkeypatch.undo()
     assert run(built)["busy"] == 1  # the stopped runner's lease still holds the opening
-    clock.advance(admission.LEASE.total_seconds() + 1)
+    clock.advance(waiting_room_admission.LEASE.total_seconds() + 1)
     report = run(built)
     assert report["busy"] == 0
     found = entries(built, 80)
     assert {e.account_id: e.position for e in found} == expected_places(built, 60, 20)
     due = min(OPENING.admitted_by(clock.now()), 80)
     assert sorted(e.position or 0 for e in found if e.admitted_at) == list(range(1, due + 1))
-    progress = built.queue.queue.progress_now(OPENING.id)
+    progress = built.waiting_room.waiting_room.progress_now(OPENING.id)
     assert progress is not None
     assert (progress.queued, progress.admitted) == (80, due)
 
 
 def test_r_queue_3_the_seed_is_drawn_once_and_a_reload_keeps_it(built: Services) -> None:
     """R-QUEUE-3: 64 hex characters, drawn at the first load; a reload keeps the seed and its digest."""
-    queue = built.queue.queue
-    seed, progress = queue.seed(OPENING.id), queue.progress_now(OPENING.id)
+    store = built.waiting_room.waiting_room
+    seed, progress = store.seed(OPENING.id), store.progress_now(OPENING.id)
     assert seed is not None
     assert len(seed) == 64
     assert int(seed, 16) >= 0
@@ -213,4 +212,4 @@ def test_r_queue_3_the_seed_is_drawn_once_and_a_reload_keeps_it(built: Services)
     data.catalog.openings[OPENING.id] = OPENING
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda _: load_province(built.loading, data, NOW), range(2)))
-    assert (queue.seed(OPENING.id), queue.progress_now(OPENING.id)) == (seed, progress)
+    assert (store.seed(OPENING.id), store.progress_now(OPENING.id)) == (seed, progress)

@@ -10,7 +10,8 @@ from typing import Protocol
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import Busy, NotFound, QueueNotOpen, RegistrationRequired
-from chalicelib.domain.openings import (
+from chalicelib.domain.registration import AccountFile
+from chalicelib.domain.waiting_room import (
     EntryState,
     Opening,
     OpeningProgress,
@@ -22,15 +23,14 @@ from chalicelib.domain.openings import (
     openings_at,
     standing,
 )
-from chalicelib.domain.registration import AccountFile
 from chalicelib.services.accounts_ports import AccountFiles
 from chalicelib.services.registration_ports import CatalogStore
 
 
 @dataclass(frozen=True)
-class QueueContext:
+class WaitingRoomContext:
     catalogs: CatalogStore
-    queue: QueueStore
+    waiting_room: WaitingRoomStore
     clock: Clock
     files: AccountFiles  # the account's partition: its registration (the candidate) and entries
 
@@ -49,27 +49,27 @@ class Joined:
     created: bool  # 201 the first time (or a re-join after a lapse), 200 when already queued
 
 
-def list_openings(ctx: QueueContext) -> list[OpeningView]:
+def list_openings(ctx: WaitingRoomContext) -> list[OpeningView]:
     """R-QUEUE-3: the seed's digest always, the seed itself only once `opens_at` has passed."""
     now = ctx.clock.now()
     views = []
     for opening in sorted(ctx.catalogs.catalog().openings.values(), key=lambda o: (o.opens_at, o.id)):
         revealed = now >= opening.opens_at
-        progress = ctx.queue.progress(opening.id, with_seed=revealed) or OpeningProgress()
+        progress = ctx.waiting_room.progress(opening.id, with_seed=revealed) or OpeningProgress()
         if not revealed:
             progress = OpeningProgress(progress.seed_sha256, None, progress.queued, progress.admitted)
         views.append(OpeningView(opening, opening.state(now), progress))
     return views
 
 
-def _opening(ctx: QueueContext, opening_id: str) -> Opening:
+def _opening(ctx: WaitingRoomContext, opening_id: str) -> Opening:
     opening = ctx.catalogs.catalog().openings.get(opening_id)
     if opening is None:
         raise NotFound("没有这个排队场次。")
     return opening
 
 
-def join(ctx: QueueContext, account: Account, opening_id: str) -> Joined:
+def join(ctx: WaitingRoomContext, account: Account, opening_id: str) -> Joined:
     """R-QUEUE-2 (amended): once per candidate, whatever the account: joining needs the bound
     registration, and an account of a candidate already queued from another account (the binding
     moved, R-BIND-4) is answered with that entry (200). R-QUEUE-4: a lapsed admission joins again
@@ -85,37 +85,43 @@ def join(ctx: QueueContext, account: Account, opening_id: str) -> Joined:
     candidate = registration.candidate.key
     if opening.id not in file.queue_entries:  # the usual case: one transaction, entry and claim
         first = QueueEntry(account.account_id, opening.id, now, candidate=candidate)
-        if ctx.queue.join(first, None, None):
+        if ctx.waiting_room.join(first, None, None):
             return Joined(opening, first, created=True)
     for _ in range(3):
-        own = ctx.queue.entry(account.account_id, opening.id)
-        claim = ctx.queue.claim(candidate, opening.id)
-        held = _claimed(ctx.queue, candidate, opening.id, claim, own)
+        own = ctx.waiting_room.entry(account.account_id, opening.id)
+        claim = ctx.waiting_room.claim(candidate, opening.id)
+        held = _claimed(ctx.waiting_room, candidate, opening.id, claim, own)
         if held is not None and held.state(now) is not EntryState.LAPSED:
             return Joined(opening, held, created=False)
         # none yet, or lapsed: a new arrival, in this account's partition (at the back, R-QUEUE-4)
         new = QueueEntry(account.account_id, opening.id, now, own.round + 1 if own else 0, candidate=candidate)
-        if ctx.queue.join(new, own, claim):
+        if ctx.waiting_room.join(new, own, claim):
             return Joined(opening, new, created=True)
-    own = ctx.queue.entry(account.account_id, opening.id)  # other tabs keep re-joining: show theirs
-    held = _claimed(ctx.queue, candidate, opening.id, ctx.queue.claim(candidate, opening.id), own)
+    own = ctx.waiting_room.entry(account.account_id, opening.id)  # other tabs keep re-joining: show theirs
+    held = _claimed(ctx.waiting_room, candidate, opening.id, ctx.waiting_room.claim(candidate, opening.id), own)
     if held is None:
         raise Busy()
     return Joined(opening, held, created=False)
 
 
 def _claimed(
-    queue: QueueStore, candidate: str, opening_id: str, claim: QueueClaim | None, own: QueueEntry | None
+    waiting_room: WaitingRoomStore, candidate: str, opening_id: str, claim: QueueClaim | None, own: QueueEntry | None
 ) -> QueueEntry | None:
     """The candidate's entry: the one its claim names (`own` when it is in this account's
     partition); without a claim, an entry written before entries named their candidate."""
     if claim is None:
         return own if own is not None and own.candidate is None else None
-    entry = own if own is not None and own.account_id == claim.account_id else queue.entry(claim.account_id, opening_id)
+    entry = (
+        own
+        if own is not None and own.account_id == claim.account_id
+        else waiting_room.entry(claim.account_id, opening_id)
+    )
     return entry if claim.names(entry, candidate) else None
 
 
-def candidates_entry(queue: QueueStore, file: AccountFile, opening_id: str, now: datetime) -> QueueEntry | None:
+def candidates_entry(
+    waiting_room: WaitingRoomStore, file: AccountFile, opening_id: str, now: datetime
+) -> QueueEntry | None:
     """The entry that stands for the account in an opening: its bound candidate's (R-QUEUE-2),
     which is found in the partition already read when the account joined for it, else through
     the candidate's claim (it joined from an account bound before, R-BIND-4); without a bound
@@ -128,22 +134,22 @@ def candidates_entry(queue: QueueStore, file: AccountFile, opening_id: str, now:
     mine = own if own is not None and own.candidate in (candidate, None) else None
     if mine is not None and mine.state(now) is not EntryState.LAPSED:
         return mine  # a live entry is always the candidate's claimed one: no read
-    claim = queue.claim(candidate, opening_id)
+    claim = waiting_room.claim(candidate, opening_id)
     if claim is not None:
-        entry = queue.entry(claim.account_id, opening_id)
+        entry = waiting_room.entry(claim.account_id, opening_id)
         if claim.names(entry, candidate):
             return entry
     return mine
 
 
-def standing_of(ctx: QueueContext, opening: Opening, entry: QueueEntry) -> Standing:
-    progress = ctx.queue.progress(opening.id, with_seed=False) or OpeningProgress()
+def standing_of(ctx: WaitingRoomContext, opening: Opening, entry: QueueEntry) -> Standing:
+    progress = ctx.waiting_room.progress(opening.id, with_seed=False) or OpeningProgress()
     return standing(opening, entry, progress, ctx.clock.now())
 
 
-def current_entry(ctx: QueueContext, account: Account, opening_id: str) -> tuple[Opening, Standing]:
+def current_entry(ctx: WaitingRoomContext, account: Account, opening_id: str) -> tuple[Opening, Standing]:
     opening = _opening(ctx, opening_id)
-    entry = candidates_entry(ctx.queue, ctx.files.file(account.account_id), opening.id, ctx.clock.now())
+    entry = candidates_entry(ctx.waiting_room, ctx.files.file(account.account_id), opening.id, ctx.clock.now())
     if entry is None:
         raise NotFound("您还没有加入这个场次的排队。")
     return opening, standing_of(ctx, opening, entry)
@@ -160,13 +166,13 @@ def check_oral_admission(
             check_admission(opening, entry_of(opening.id), now)
 
 
-def admissions(queue: QueueStore, file: AccountFile, now: datetime) -> Callable[[str], QueueEntry | None]:
+def admissions(waiting_room: WaitingRoomStore, file: AccountFile, now: datetime) -> Callable[[str], QueueEntry | None]:
     """For the grab: the bound candidate's entry per opening, from the partition it read already
     (no read when the account joined for its candidate), else through the candidate's claim."""
-    return lambda opening_id: candidates_entry(queue, file, opening_id, now)
+    return lambda opening_id: candidates_entry(waiting_room, file, opening_id, now)
 
 
-class QueueStore(Protocol):
+class WaitingRoomStore(Protocol):
     """The waiting room (R-QUEUE): entries in the account's partition, each candidate's claim on
     one of them, the openings' progress."""
 

@@ -15,7 +15,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK, reset_services, services
-from chalicelib.domain.openings import ORDER_GRACE, Opening
+from chalicelib.domain.waiting_room import ORDER_GRACE, Opening
 from chalicelib.services.province import load_province
 from tests import factories
 from tests.e2e.contract import (
@@ -101,7 +101,7 @@ def test_r_queue_1_openings_are_public_with_their_state_and_counts(client: Clien
 def test_r_queue_2_join_once_201_then_200_the_same_entry_only_inside_the_queue_window(client: Client) -> None:
     """R-QUEUE-2: once each (201, then 200 with the same entry); 409 QUEUE_NOT_OPEN before
     `queue_opens_at` and after `closes_at`, REGISTRATION_REQUIRED without a saved registration
-    (amended: tests/e2e/test_contract_queue_per_candidate.py); 404 for an opening that does not exist."""
+    (amended: tests/e2e/test_contract_waiting_room_per_candidate.py); 404 for an opening that does not exist."""
     opening = with_opening()
     token, other = registered(client, ZHANG), registered(client, LI)  # R-QUEUE-2: a saved registration
     expect(join_queue(client, token), JOIN, 409, "QUEUE_NOT_OPEN")

@@ -1,6 +1,6 @@
 """How fast the admission job orders a pre-opening pool on DynamoDB Local (R-QUEUE-2, decision 0021).
 
-    .venv/bin/python -m bench.queue_ordering [--entries 3000] [--threads 32]
+    .venv/bin/python -m bench.waiting_room_order [--entries 3000] [--threads 32]
 
 Prints joins per second (the account's partition read, then one transaction: the entry and the
 candidate's claim, R-QUEUE-2 amended; each account is bound to a roll entry first, untimed), and
@@ -24,15 +24,14 @@ from chalicelib.bootstrap import build_services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.openings import ORDER_GRACE, Opening
 from chalicelib.domain.registration import Registration
-from chalicelib.services import admission
-from chalicelib.services import openings as rooms
+from chalicelib.domain.waiting_room import ORDER_GRACE, Opening
+from chalicelib.services import waiting_room, waiting_room_admission
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
-from chalicelib.storage.queue import queue_sk
-from chalicelib.storage.queue_items import QueueEntryItem
 from chalicelib.storage.tables import create_table
+from chalicelib.storage.waiting_room import queue_sk
+from chalicelib.storage.waiting_room_items import QueueEntryItem
 from tests import factories
 
 NOW = factories.NOW
@@ -65,7 +64,7 @@ def run(entries: int, threads: int) -> None:
             Registration(accounts[n].account_id, factories.entry(roll[n]), NOW)
         ),
     )
-    joins = timed(entries, threads, lambda n: rooms.join(built.queue, accounts[n], opening.id))
+    joins = timed(entries, threads, lambda n: waiting_room.join(built.waiting_room, accounts[n], opening.id))
 
     def bare_update(n: int) -> None:
         item = QueueEntryItem(codec.account_pk(accounts[n].account_id), queue_sk(opening.id))
@@ -74,7 +73,7 @@ def run(entries: int, threads: int) -> None:
     baseline = timed(entries, threads, bare_update)
     clock._now = opening.opens_at + ORDER_GRACE
     started = time.perf_counter()
-    report = admission.run_admission(built.queue)
+    report = waiting_room_admission.run_admission(built.waiting_room)
     ordering = report.ordered / (time.perf_counter() - started)
     print(f"entries={entries} threads={threads} (ordering: {report.ordered} places, {report.admitted} admitted)")
     print(f"joins     a read, a transaction   : {joins:8.1f} /s")

@@ -12,7 +12,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK, reset_services, services
-from chalicelib.domain.openings import ORDER_GRACE, Opening
+from chalicelib.domain.waiting_room import ORDER_GRACE, Opening
 from chalicelib.services.province import load_province
 from tests import factories
 from tests.e2e.contract import (

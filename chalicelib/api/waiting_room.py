@@ -11,8 +11,8 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, path_id
 from chalicelib.api.students import student
 from chalicelib.bootstrap import services
-from chalicelib.domain.openings import Standing
-from chalicelib.services import openings as rooms
+from chalicelib.domain.waiting_room import Standing
+from chalicelib.services import waiting_room
 
 bp = Blueprint(__name__)
 
@@ -37,7 +37,7 @@ def list_openings() -> Response:
                 "queued": v.progress.queued,
                 "admitted": v.progress.admitted,
             }
-            for v in rooms.list_openings(services().queue)
+            for v in waiting_room.list_openings(services().waiting_room)
         ]
     )
 
@@ -59,10 +59,10 @@ def _entry(place: Standing) -> dict[str, Any]:
 @bp.route("/openings/{opening_id}/entries", methods=["POST"], content_types=BODY_TYPES)
 @handles_errors
 def join_queue(opening_id: str) -> Response:
-    ctx = services().queue
+    ctx = services().waiting_room
     account = student()
-    joined = rooms.join(ctx, account, path_id(opening_id, "排队场次"))
-    place = rooms.standing_of(ctx, joined.opening, joined.entry)
+    joined = waiting_room.join(ctx, account, path_id(opening_id, "排队场次"))
+    place = waiting_room.standing_of(ctx, joined.opening, joined.entry)
     return json_response(_entry(place), 201 if joined.created else 200)
 
 
@@ -70,5 +70,5 @@ def join_queue(opening_id: str) -> Response:
 @handles_errors
 def current_entry(opening_id: str) -> Response:
     account = student()
-    _, place = rooms.current_entry(services().queue, account, path_id(opening_id, "排队场次"))
+    _, place = waiting_room.current_entry(services().waiting_room, account, path_id(opening_id, "排队场次"))
     return json_response(_entry(place))

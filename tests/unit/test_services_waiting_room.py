@@ -10,13 +10,12 @@ import pytest
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import RegistrationRequired
-from chalicelib.domain.openings import ORDER_GRACE, EntryState, Opening, pre_opening_order
 from chalicelib.domain.registration import Registration
-from chalicelib.services import admission
-from chalicelib.services import openings as rooms
+from chalicelib.domain.waiting_room import ORDER_GRACE, EntryState, Opening, pre_opening_order
+from chalicelib.services import waiting_room, waiting_room_admission
 from chalicelib.services.province import ProvinceLoading, load_province
 from tests import factories
-from tests.fake_queue import FakeQueue
+from tests.fake_waiting_room import FakeWaitingRoom
 from tests.fakes import FakeAccounts, FakeActivations, FakeCatalog, FakeDatabase, FakeProvince, FakeRegistrations
 
 NOW = factories.NOW
@@ -24,20 +23,22 @@ OPENING = Opening("O", "集中开放", NOW, NOW + timedelta(hours=1), NOW + time
 ROLL = factories.many_students(4)
 
 
-def context(clock: FixedClock) -> rooms.QueueContext:
+def context(clock: FixedClock) -> waiting_room.WaitingRoomContext:
     db = FakeDatabase()
     data = factories.province(extra_students=len(ROLL))
     data.catalog.openings[OPENING.id] = OPENING
     loading = ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection)
     load_province(loading, data, NOW)
-    return rooms.QueueContext(FakeCatalog(db), FakeQueue(db), clock, FakeRegistrations(db))
+    return waiting_room.WaitingRoomContext(FakeCatalog(db), FakeWaitingRoom(db), clock, FakeRegistrations(db))
 
 
 def student(n: int) -> Account:
     return Account(f"acc{n}", f"s{n}@example.cn", "-")
 
 
-def registered(ctx: rooms.QueueContext, account: Account, row: int, saved_at: datetime = NOW) -> Registration:
+def registered(
+    ctx: waiting_room.WaitingRoomContext, account: Account, row: int, saved_at: datetime = NOW
+) -> Registration:
     """`account` bound to the roll's `ROLL[row]` (R-BIND-1), saved at `saved_at`."""
     registration = Registration(account.account_id, factories.entry(ROLL[row]), saved_at)
     registrations: Any = ctx.files
@@ -50,21 +51,21 @@ def test_r_queue_4_a_lapsed_admission_re_joins_at_the_back_once() -> None:
     ctx = context(clock)
     for n in range(3):
         registered(ctx, student(n), n)
-        assert rooms.join(ctx, student(n), OPENING.id).created
+        assert waiting_room.join(ctx, student(n), OPENING.id).created
     clock._now = OPENING.opens_at + ORDER_GRACE
-    admission.run_admission(ctx)
-    seed = ctx.queue.seed(OPENING.id)
+    waiting_room_admission.run_admission(ctx)
+    seed = ctx.waiting_room.seed(OPENING.id)
     assert seed is not None
     first = pre_opening_order(seed, [student(n).account_id for n in range(3)])[0]
     me = next(student(n) for n in range(3) if student(n).account_id == first)
-    assert rooms.current_entry(ctx, me, OPENING.id)[1].state is EntryState.ADMITTED
-    assert not rooms.join(ctx, me, OPENING.id).created  # live: the same entry
+    assert waiting_room.current_entry(ctx, me, OPENING.id)[1].state is EntryState.ADMITTED
+    assert not waiting_room.join(ctx, me, OPENING.id).created  # live: the same entry
     clock.advance(10 * 60)
-    again = rooms.join(ctx, me, OPENING.id)
+    again = waiting_room.join(ctx, me, OPENING.id)
     assert (again.created, again.entry.round, again.entry.position) == (True, 1, None)
-    assert not rooms.join(ctx, me, OPENING.id).created  # once: a second POST finds it waiting
-    admission.run_admission(ctx)
-    assert rooms.current_entry(ctx, me, OPENING.id)[1].position == 4
+    assert not waiting_room.join(ctx, me, OPENING.id).created  # once: a second POST finds it waiting
+    waiting_room_admission.run_admission(ctx)
+    assert waiting_room.current_entry(ctx, me, OPENING.id)[1].position == 4
 
 
 def test_r_queue_2_joining_needs_a_saved_registration_still_there() -> None:
@@ -73,13 +74,13 @@ def test_r_queue_2_joining_needs_a_saved_registration_still_there() -> None:
     clock = FixedClock(NOW)
     ctx = context(clock)
     with pytest.raises(RegistrationRequired):
-        rooms.join(ctx, student(0), OPENING.id)
+        waiting_room.join(ctx, student(0), OPENING.id)
     registered(ctx, student(1), 1, saved_at=NOW - timedelta(hours=23))
-    assert rooms.join(ctx, student(1), OPENING.id).created
+    assert waiting_room.join(ctx, student(1), OPENING.id).created
     clock._now = NOW + timedelta(hours=1, seconds=1)  # 24 h after saving, still no subject
     with pytest.raises(RegistrationRequired):
-        rooms.join(ctx, student(1), OPENING.id)
-    assert ctx.queue.waiting_count(OPENING.id) == 1
+        waiting_room.join(ctx, student(1), OPENING.id)
+    assert ctx.waiting_room.waiting_count(OPENING.id) == 1
 
 
 def test_r_queue_2_a_second_account_of_the_candidate_gets_its_entry_and_its_admission() -> None:
@@ -92,26 +93,28 @@ def test_r_queue_2_a_second_account_of_the_candidate_gets_its_entry_and_its_admi
     first, second, other = student(0), student(1), student(2)
     old = registered(ctx, first, 0, saved_at=NOW - timedelta(hours=23))
     registered(ctx, other, 1)
-    joined = rooms.join(ctx, first, OPENING.id)
-    assert rooms.join(ctx, other, OPENING.id).created
+    joined = waiting_room.join(ctx, first, OPENING.id)
+    assert waiting_room.join(ctx, other, OPENING.id).created
     clock._now = OPENING.opens_at + ORDER_GRACE  # 24 h after `old` was saved: it is gone
     registrations: Any = ctx.files
     registrations.delete_registration(old, clock.now())
     registered(ctx, second, 0, saved_at=clock.now())
-    again = rooms.join(ctx, second, OPENING.id)
+    again = waiting_room.join(ctx, second, OPENING.id)
     assert (again.created, again.entry) == (False, joined.entry)
     with pytest.raises(RegistrationRequired):
-        rooms.join(ctx, first, OPENING.id)
-    admission.run_admission(ctx)
-    assert ctx.queue.last_position(OPENING.id) == 2  # two candidates, two places
-    _, place = rooms.current_entry(ctx, second, OPENING.id)
+        waiting_room.join(ctx, first, OPENING.id)
+    waiting_room_admission.run_admission(ctx)
+    assert ctx.waiting_room.last_position(OPENING.id) == 2  # two candidates, two places
+    _, place = waiting_room.current_entry(ctx, second, OPENING.id)
     assert (place.entry.account_id, place.state) == (first.account_id, EntryState.ADMITTED)
     catalog = ctx.catalogs.catalog().openings.values()
     file = ctx.files.file(second.account_id)
-    rooms.check_oral_admission(catalog, "NJU-GL", rooms.admissions(ctx.queue, file, clock.now()), clock.now())
+    waiting_room.check_oral_admission(
+        catalog, "NJU-GL", waiting_room.admissions(ctx.waiting_room, file, clock.now()), clock.now()
+    )
     clock.advance(OPENING.pass_minutes * 60)
-    back = rooms.join(ctx, second, OPENING.id)
+    back = waiting_room.join(ctx, second, OPENING.id)
     assert (back.created, back.entry.account_id, back.entry.position) == (True, second.account_id, None)
-    assert not rooms.join(ctx, second, OPENING.id).created
-    admission.run_admission(ctx)
-    assert rooms.current_entry(ctx, second, OPENING.id)[1].position == 3
+    assert not waiting_room.join(ctx, second, OPENING.id).created
+    waiting_room_admission.run_admission(ctx)
+    assert waiting_room.current_entry(ctx, second, OPENING.id)[1].position == 3

@@ -1,4 +1,4 @@
-"""The waiting room's store in memory (chalicelib/storage/queue.py's semantics), on a FakeDatabase."""
+"""The waiting room's store in memory (chalicelib/storage/waiting_room.py's semantics), on a FakeDatabase."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.openings import OpeningProgress, QueueClaim, QueueEntry
+from chalicelib.domain.waiting_room import OpeningProgress, QueueClaim, QueueEntry
 
 if TYPE_CHECKING:
     from tests.fakes import FakeDatabase
 
 
-class FakeQueue:
+class FakeWaitingRoom:
     def __init__(self, db: FakeDatabase) -> None:
         self.db = db
 

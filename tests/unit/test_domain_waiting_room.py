@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.errors import NotAdmitted
-from chalicelib.domain.openings import (
+from chalicelib.domain.waiting_room import (
     EntryState,
     Opening,
     OpeningProgress,

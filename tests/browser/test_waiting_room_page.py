@@ -22,7 +22,7 @@ from tests.browser.test_student_page import Opener, signed_in_as, unused_student
 from tests.stack import start_stack, stop
 
 (OPENING,) = DEMO["openings"]
-GRACE_SECONDS = 41  # chalicelib/domain/openings.py ORDER_GRACE, and a second
+GRACE_SECONDS = 41  # chalicelib/domain/waiting_room.py ORDER_GRACE, and a second
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ from chalice.app import Blueprint, Rate
 from chalicelib.bootstrap import services
 from chalicelib.logs import logger
 from chalicelib.metrics import count
-from chalicelib.services import admission
+from chalicelib.services import waiting_room_admission
 
 bp = Blueprint(__name__)
 ADMIT_EVERY_MINUTES = 1
 
 
 def run_admission() -> dict[str, int]:
-    report = admission.run_admission(services().queue).as_dict()
+    report = waiting_room_admission.run_admission(services().waiting_room).as_dict()
     if report["ordered"] or report["placed"] or report["admitted"]:
         logger().info("admission job", extra=report)
     count("QueueOrdered", report["ordered"])

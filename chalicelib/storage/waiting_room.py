@@ -18,12 +18,12 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso, precise_iso
-from chalicelib.domain.openings import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
+from chalicelib.domain.waiting_room import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.storage import codec
 from chalicelib.storage.models import JobLeaseItem, TableItem
-from chalicelib.storage.queue_items import OpeningProgressItem, OpeningSeedItem, QueueClaimItem, QueueEntryItem
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
+from chalicelib.storage.waiting_room_items import OpeningProgressItem, OpeningSeedItem, QueueClaimItem, QueueEntryItem
 
 # Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.
 QUEUE_SHARDS = 32
@@ -118,7 +118,7 @@ def keep_seeds(openings: Iterable[Opening]) -> None:
             continue  # drawn at an earlier load
 
 
-class DynamoQueue:
+class DynamoWaitingRoom:
     def __init__(self) -> None:
         self._progress: dict[str, tuple[float, OpeningProgress]] = {}
         self._lock = threading.Lock()
