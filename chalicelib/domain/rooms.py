@@ -22,6 +22,8 @@ What holds after every run, for each site and subject (the property test checks 
 3. within one run, a kind's new seats in (room, seat) order are in ascending place key, and all
    come after the seats given before in that kind.
 After the first run only: every separate room is numbered after every ordinary room.
+Points 1 and 2 need `given` to be every seat ever given at the site for the subject (a refunded
+subject's seat included): a seat left out leaves a hole that no later run fills.
 """
 
 from __future__ import annotations
