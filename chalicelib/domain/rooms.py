@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from chalicelib.domain.errors import InvalidRequest
 
 # R-ROOM-2 draws and orders as the waiting room does (R-QUEUE-3): one definition of the key.
-from chalicelib.domain.openings import draw_seed, place_key, seed_sha256
+from chalicelib.domain.waiting_room import draw_seed, place_key, seed_sha256
 
 __all__ = [
     "MAX_ROOM",

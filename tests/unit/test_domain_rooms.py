@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from chalicelib.domain import openings
+from chalicelib.domain import waiting_room
 from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.rooms import (
     ROOM_SIZE,
@@ -43,7 +43,7 @@ def places(seats: list[Seat]) -> list[tuple[str, int, int]]:
 def test_r_room_2_the_place_key_is_the_waiting_rooms_hmac_of_the_seed() -> None:
     expected = hmac.new(SEED.encode("utf-8"), b"acc-7", hashlib.sha256).hexdigest()
     assert place_key(SEED, "acc-7") == expected
-    assert place_key is openings.place_key  # one definition for the queue and the plan (R-QUEUE-3)
+    assert place_key is waiting_room.place_key  # one definition for the queue and the plan (R-QUEUE-3)
 
 
 def test_r_room_2_places_follow_the_hmac_order() -> None:
