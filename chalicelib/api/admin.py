@@ -12,6 +12,7 @@ from chalicelib.api.errors import handles_errors, json_response
 from chalicelib.api.requests import BODY_TYPES, current_request, json_body, path_id
 from chalicelib.bootstrap import services
 from chalicelib.domain import administration as adm
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.catalog import Window
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import InvalidRequest
@@ -24,6 +25,13 @@ def _request() -> Request:
     return current_request(bp)
 
 
+def province_admin() -> Account:
+    """The signed-in province administrator, refused (403) before the body is read."""
+    account = signed_in()
+    admin.require_province(account)
+    return account
+
+
 @bp.route("/admin/overview", methods=["GET"])
 @handles_errors
 def overview() -> Response:
@@ -33,8 +41,7 @@ def overview() -> Response:
 @bp.route("/admin/windows/{school_id}", methods=["PUT"], content_types=BODY_TYPES)
 @handles_errors
 def put_window(school_id: str) -> Response:
-    account = signed_in()
-    admin.require_province(account)
+    account = province_admin()
     school_id = path_id(school_id, "学校")
     body = json_body(_request())
     opens_at, closes_at = _moment(body, "opens_at"), _moment(body, "closes_at")
@@ -45,8 +52,7 @@ def put_window(school_id: str) -> Response:
 @bp.route("/admin/seats/{campus_id}/{subject}", methods=["PUT"], content_types=BODY_TYPES)
 @handles_errors
 def put_seats(campus_id: str, subject: str) -> Response:
-    account = signed_in()
-    admin.require_province(account)
+    account = province_admin()
     campus_id, subject = path_id(campus_id, "校区"), path_id(subject, "口试科目")
     capacity = json_body(_request()).get("capacity")
     line = admin.change_capacity(services().administration, account, campus_id, subject, capacity)
@@ -57,8 +63,7 @@ def put_seats(campus_id: str, subject: str) -> Response:
 @handles_errors
 def put_notice(school_id: str) -> Response:
     """`school_id` is a school's id, or "province" for the province's own notice."""
-    account = signed_in()
-    admin.require_province(account)
+    account = province_admin()
     target = path_id(school_id, "学校")
     notice = json_body(_request()).get("notice")
     text = admin.change_notice(services().administration, account, target, notice)

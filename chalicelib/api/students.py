@@ -110,6 +110,10 @@ def get_registration() -> Response:
 @bp.route("/subjects", methods=["GET"])
 @handles_errors
 def list_subjects() -> Response:
+    """The province's subjects for the bound candidate: `qualified`/`reason` (R-WRIT-1), `exam_at`
+    (R-DATE-1), and `needs_written` (R-ORAL-4): on an oral subject, the code of the English written
+    subject of its level while it is not among the chosen subjects (the same check that answers
+    403 WRITTEN_REQUIRED on choosing), else null; always null on a written subject."""
     options = reg.subject_options(services().registration, student())
     return json_response(
         [
@@ -122,6 +126,7 @@ def list_subjects() -> Response:
                 "qualified": o.qualified,
                 "reason": o.reason or None,
                 "exam_at": render.optional_iso(o.subject.exam_at),  # R-DATE-1
+                "needs_written": o.needs_written,  # R-ORAL-4
             }
             for o in options
         ]

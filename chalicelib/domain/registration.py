@@ -183,6 +183,14 @@ def oral_campus_choices(candidate: RollEntry, catalog: Catalog, subject: str) ->
     return [campus for campus, _ in pairs]
 
 
+def written_missing(registration: Registration, subject: Subject, now: datetime) -> str | None:
+    """R-ORAL-4: the English written subject an oral subject still needs chosen first (CET-SET4
+    needs CET4 in the same registration), or None when it is held or the subject is written."""
+    if subject.requires is None or registration.live_code(subject.requires, now) is not None:
+        return None
+    return subject.requires
+
+
 def check_oral_choice(
     registration: Registration,
     subject: Subject,
@@ -201,7 +209,7 @@ def check_oral_choice(
         raise ExternalNotAllowed()
     if not offering.is_open(now):
         raise CampusNotOpen()
-    if subject.requires and registration.live_code(subject.requires, now) is None:
+    if written_missing(registration, subject, now) is not None:
         raise WrittenRequired()
     check_slot_free(registration, subject, now)
     return offering

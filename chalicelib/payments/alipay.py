@@ -26,9 +26,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from chalicelib.domain.clock import SHANGHAI, Clock, SystemClock
+from chalicelib.domain.clock import SHANGHAI, Clock
 from chalicelib.payments.base import (
-    Acknowledgement,
+    GatewayProvider,
     Notification,
     NotificationRejected,
     PaymentRequest,
@@ -37,7 +37,7 @@ from chalicelib.payments.base import (
     TradeStatus,
     Transport,
 )
-from chalicelib.payments.forms import fen_to_yuan, notification_form, shanghai, yuan_to_fen
+from chalicelib.payments.forms import answer_fen, fen_to_yuan, notification_form, shanghai, yuan_to_fen
 
 ALIPAY_TIME: Final = "%Y-%m-%d %H:%M:%S"
 
@@ -150,7 +150,7 @@ def json_members(text: str) -> dict[str, tuple[object, str]]:
 # --- the provider ------------------------------------------------------------------------------------
 
 
-class AlipayProvider:
+class AlipayProvider(GatewayProvider):
     """The `PaymentProvider` for Alipay. Configure `gateway_url` as `https://openapi.alipay.com/gateway.do`.
 
     `seller_id` is the province's merchant (its PID): Alipay's notification documentation asks to check
@@ -158,6 +158,8 @@ class AlipayProvider:
     """
 
     name = "alipay"
+    # Anything but exactly `success` makes Alipay deliver again (4m, 10m, 10m, 1h, 2h, 6h, 15h).
+    ACCEPTED, REFUSED = "success", "fail"
 
     def __init__(
         self,
@@ -173,14 +175,12 @@ class AlipayProvider:
     ) -> None:
         if not SELLER_ID.fullmatch(seller_id):
             raise ValueError("seller_id is the merchant's PID: 2088 and 12 digits")
+        super().__init__(gateway_url, transport, clock)
         self.app_id = app_id
         self.seller_id = seller_id
         self._app_key = load_private_key(app_private_key_pem)
         self._alipay_key = load_public_key(alipay_public_key_pem)
-        self._gateway_url = gateway_url
-        self._transport = transport
         self._wap = wap
-        self._clock: Clock = clock or SystemClock()
 
     # pay ---------------------------------------------------------------------------------------------
 
@@ -240,10 +240,6 @@ class AlipayProvider:
             order_id=order_id, amount=amount, state=state, provider_trade_no=trade_no, paid_at=paid_at, raw=fields
         )
 
-    def acknowledge(self, accepted: bool) -> Acknowledgement:
-        # Anything but exactly `success` makes Alipay deliver again (4m, 10m, 10m, 1h, 2h, 6h, 15h).
-        return Acknowledgement("success" if accepted else "fail")
-
     # query, close, refund ----------------------------------------------------------------------------
 
     def query(self, order_id: str) -> TradeStatus:
@@ -256,7 +252,7 @@ class AlipayProvider:
             return TradeStatus(
                 order_id,
                 state,
-                amount=_fen_or_none(node, "total_amount"),
+                amount=answer_fen(node, "total_amount", "alipay.trade.query"),
                 provider_trade_no=node.get("trade_no") or None,
             )
         if node.get("sub_code") == TRADE_NOT_EXIST:
@@ -288,7 +284,7 @@ class AlipayProvider:
         if node.get("code") == SUCCESS:
             self._check_order(node, order_id)
             if node.get("fund_change") == "Y":
-                refunded = _fen_or_none(node, "refund_fee")
+                refunded = answer_fen(node, "refund_fee", "alipay.trade.refund")
                 return TradeStatus(
                     order_id, TradeState.REFUNDED, amount=refunded, provider_trade_no=node.get("trade_no") or None
                 )
@@ -305,7 +301,7 @@ class AlipayProvider:
         node = self._call(method, {"out_trade_no": order_id, "out_request_no": out_request_no})
         if node.get("code") == SUCCESS and node.get("refund_status") == "REFUND_SUCCESS":
             self._check_order(node, order_id)
-            refunded = _fen_or_none(node, "refund_amount")
+            refunded = answer_fen(node, "refund_amount", method)
             return TradeStatus(
                 order_id, TradeState.REFUNDED, amount=refunded, provider_trade_no=node.get("trade_no") or None
             )
@@ -330,10 +326,7 @@ class AlipayProvider:
 
     def _call(self, method: str, biz: Mapping[str, str]) -> dict[str, str]:
         """Send a signed request; the verified response node (its string members)."""
-        try:
-            raw = self._transport(self._gateway_url, self._signed(method, biz))
-        except Exception as exc:  # whatever the transport raises, the caller sees one error type
-            raise ProviderError(f"{method}: no answer: {exc}") from exc
+        raw = self._send(method, self._gateway_url, self._signed(method, biz))
         try:
             members = json_members(raw.decode("utf-8"))
         except ValueError as exc:
@@ -363,15 +356,6 @@ def _required(fields: Mapping[str, str], name: str) -> str:
     if not value:
         raise NotificationRejected(f"missing {name}")
     return value
-
-
-def _fen_or_none(node: Mapping[str, str], name: str) -> int | None:
-    if not node.get(name):
-        return None
-    try:
-        return yuan_to_fen(node[name])
-    except ValueError as exc:
-        raise ProviderError(f"malformed {name} in answer: {exc}") from exc
 
 
 def _describe(method: str, node: Mapping[str, str]) -> str:

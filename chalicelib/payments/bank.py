@@ -26,9 +26,9 @@ from collections.abc import Mapping
 from typing import Final
 from urllib.parse import urlencode
 
-from chalicelib.domain.clock import Clock, SystemClock
+from chalicelib.domain.clock import Clock
 from chalicelib.payments.base import (
-    Acknowledgement,
+    GatewayProvider,
     Notification,
     NotificationRejected,
     PaymentRequest,
@@ -37,7 +37,7 @@ from chalicelib.payments.base import (
     TradeStatus,
     Transport,
 )
-from chalicelib.payments.forms import fen_to_yuan, notification_form, parse_form, shanghai, yuan_to_fen
+from chalicelib.payments.forms import answer_fen, fen_to_yuan, notification_form, parse_form, shanghai, yuan_to_fen
 
 BANKS: Final[Mapping[str, str]] = {
     "ICBC": "中国工商银行",
@@ -98,10 +98,11 @@ def pay_form_mac_text(fields: Mapping[str, str]) -> str:
     return "".join(fields[name] for name in names)
 
 
-class BankGatewayProvider:
+class BankGatewayProvider(GatewayProvider):
     """The `PaymentProvider` for the bank gateway; `gateway_url` is the base the actions hang under."""
 
     name = "bank"
+    ACCEPTED, REFUSED = "sent", "error"
 
     def __init__(
         self,
@@ -112,12 +113,10 @@ class BankGatewayProvider:
         merchant_name: str = "全国大学英语四、六级考试",
         clock: Clock | None = None,
     ) -> None:
+        super().__init__(gateway_url.rstrip("/"), transport, clock)
         self.merchant_id = merchant_id
         self._key = merchant_key
-        self._gateway_url = gateway_url.rstrip("/")
-        self._transport = transport
         self._merchant_name = merchant_name
-        self._clock: Clock = clock or SystemClock()
 
     def pay_url(self, request: PaymentRequest) -> str:
         bank = request.bank
@@ -168,9 +167,6 @@ class BankGatewayProvider:
             order_id=fields["v_oid"], amount=amount, state=state, provider_trade_no=fields["v_oid"], raw=fields
         )
 
-    def acknowledge(self, accepted: bool) -> Acknowledgement:
-        return Acknowledgement("sent" if accepted else "error")
-
     def query(self, order_id: str) -> TradeStatus:
         return self._call("query", order_id, {})
 
@@ -185,10 +181,7 @@ class BankGatewayProvider:
     def _call(self, action: str, order_id: str, extra: Mapping[str, str]) -> TradeStatus:
         fields = {"v_mid": self.merchant_id, "v_oid": order_id, **extra}
         fields["v_sign"] = mac(self._key, sorted_fields_text(fields))
-        try:
-            raw = self._transport(f"{self._gateway_url}/{action}", fields)
-        except Exception as exc:  # whatever the transport raises, the caller sees one error type
-            raise ProviderError(f"bank {action}: no answer: {exc}") from exc
+        raw = self._send(f"bank {action}", f"{self._gateway_url}/{action}", fields)
         try:
             answer = parse_form(raw)
         except ValueError as exc:
@@ -202,9 +195,6 @@ class BankGatewayProvider:
         state = STATES.get(answer.get("v_pstatus", ""))
         if state is None:
             raise ProviderError(f"bank {action}: unknown v_pstatus {answer.get('v_pstatus')!r}")
-        try:
-            amount = yuan_to_fen(answer["v_amount"]) if answer.get("v_amount") else None
-        except ValueError as exc:
-            raise ProviderError(f"bank {action}: malformed v_amount: {exc}") from exc
+        amount = answer_fen(answer, "v_amount", f"bank {action}")
         trade_no = None if state is TradeState.UNKNOWN else order_id
         return TradeStatus(order_id, state, amount=amount, provider_trade_no=trade_no)

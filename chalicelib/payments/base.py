@@ -1,4 +1,4 @@
-"""The interface every payment provider fills, and the values that cross it."""
+"""The interface every payment provider fills, the values that cross it, and the setup providers share."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import ClassVar, Protocol
+
+from chalicelib.domain.clock import Clock, SystemClock
 
 # Sends a request to the provider's server and returns the raw answer body:
 # (url, form fields) -> bytes. Production uses HTTPS; tests and the local sandbox plug in their own.
@@ -92,3 +94,26 @@ class PaymentProvider(Protocol):
         """Ask the provider to close an unpaid trade; returns the state it ends in."""
 
     def refund(self, order_id: str, amount: int, reason: str) -> TradeStatus: ...
+
+
+class GatewayProvider:
+    """What every provider sets up the same way: its gateway reached through a transport, on a clock,
+    and the two replies a notification gets (R-PAY-2). A provider names its own replies."""
+
+    ACCEPTED: ClassVar[str]
+    REFUSED: ClassVar[str]
+
+    def __init__(self, gateway_url: str, transport: Transport, clock: Clock | None) -> None:
+        self._gateway_url = gateway_url
+        self._transport = transport
+        self._clock: Clock = clock or SystemClock()
+
+    def acknowledge(self, accepted: bool) -> Acknowledgement:
+        return Acknowledgement(self.ACCEPTED if accepted else self.REFUSED)
+
+    def _send(self, what: str, url: str, fields: Mapping[str, str]) -> bytes:
+        """The provider's raw answer; whatever the transport raises, the caller sees one ProviderError."""
+        try:
+            return self._transport(url, fields)
+        except Exception as exc:
+            raise ProviderError(f"{what}: no answer: {exc}") from exc

@@ -6,12 +6,13 @@ Money crosses the payments package in fen; the providers speak yuan with exactly
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 from urllib.parse import parse_qsl
 
 from chalicelib.domain.clock import SHANGHAI
-from chalicelib.payments.base import NotificationRejected
+from chalicelib.payments.base import NotificationRejected, ProviderError
 
 FORM_CONTENT_TYPE: Final = "application/x-www-form-urlencoded"
 MAX_FORM_FIELDS: Final = 200
@@ -33,6 +34,16 @@ def yuan_to_fen(text: str) -> int:
     if match is None:
         raise ValueError(f"not a yuan amount with two decimals: {text!r}")
     return int(match[1]) * 100 + int(match[2])
+
+
+def answer_fen(answer: Mapping[str, str], name: str, what: str) -> int | None:
+    """An amount in a provider's answer, in fen; None when absent; malformed is a ProviderError."""
+    if not answer.get(name):
+        return None
+    try:
+        return yuan_to_fen(answer[name])
+    except ValueError as exc:
+        raise ProviderError(f"{what}: malformed {name} in answer: {exc}") from exc
 
 
 def parse_form(body: bytes, content_type: str = "") -> dict[str, str]:

@@ -28,6 +28,7 @@ from chalicelib.domain.registration import (
     qualified_subjects,
     slot_of,
     subject_qualification,
+    written_missing,
 )
 from chalicelib.domain.reviews import Cet6Review
 from chalicelib.domain.seats import SeatGrab, split
@@ -42,6 +43,7 @@ class SubjectOption:
     subject: Subject
     qualified: bool
     reason: str
+    needs_written: str | None  # R-ORAL-4: the written subject to choose before this oral one
 
 
 @dataclass(frozen=True)
@@ -112,10 +114,11 @@ def _qualified(ctx: RegistrationContext, registration: Registration) -> tuple[st
 def subject_options(ctx: RegistrationContext, account: Account) -> list[SubjectOption]:
     registration = current_registration(ctx, account)
     qualified = _qualified(ctx, registration)
+    now = ctx.clock.now()
     options = []
     for subject in ctx.catalogs.catalog().subjects.values():
         ok, reason = subject_qualification(subject, qualified)
-        options.append(SubjectOption(subject, ok, reason))
+        options.append(SubjectOption(subject, ok, reason, written_missing(registration, subject, now)))
     return options
 
 

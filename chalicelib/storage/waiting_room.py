@@ -213,11 +213,7 @@ class DynamoWaitingRoom:
             & (OpeningProgressItem.admitted <= progress.admitted)
             & (OpeningProgressItem.positioned <= progress.positioned)
         )
-        try:
-            item.update(actions=actions, condition=condition)
-        except UpdateError as error:
-            if not _condition_failed(error):
-                raise
+        _updated(item, actions, condition)  # a newer picture is already there: nothing to write
 
     # The admission job's reads, shard by shard
     def arrivals(self, opening_id: str) -> list[QueueEntry]:
@@ -269,16 +265,9 @@ class DynamoWaitingRoom:
         condition = (QueueEntryItem.round == entry.round) & (
             QueueEntryItem.position.does_not_exist() | (QueueEntryItem.position == position)
         )
-        try:
-            item.update(
-                actions=[QueueEntryItem.position.set(position), QueueEntryItem.gsi1sk.set(place_sk(position))],
-                condition=condition,
-            )
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        return _updated(
+            item, [QueueEntryItem.position.set(position), QueueEntryItem.gsi1sk.set(place_sk(position))], condition
+        )
 
     def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
         """Many places at once (the pre-opening pool): writes in parallel, each as `place`; how
@@ -296,16 +285,9 @@ class DynamoWaitingRoom:
             & (QueueEntryItem.position == entry.position)
             & QueueEntryItem.admitted_at.does_not_exist()
         )
-        try:
-            item.update(
-                actions=[QueueEntryItem.admitted_at.set(iso(at)), QueueEntryItem.admitted_until.set(iso(until))],
-                condition=condition,
-            )
-        except UpdateError as error:
-            if _condition_failed(error):
-                return False
-            raise
-        return True
+        return _updated(
+            item, [QueueEntryItem.admitted_at.set(iso(at)), QueueEntryItem.admitted_until.set(iso(until))], condition
+        )
 
     # One runner at a time
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
@@ -324,6 +306,17 @@ class DynamoWaitingRoom:
         except DeleteError as error:
             if not _condition_failed(error):
                 raise
+
+
+def _updated(item: TableItem, actions: list[Action], condition: Condition) -> bool:
+    """One conditional update: False when the condition kept it from being written."""
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as error:
+        if _condition_failed(error):
+            return False
+        raise
+    return True
 
 
 def _condition_failed(error: PynamoDBException) -> bool:

@@ -298,6 +298,26 @@ def test_r_oral_2_a_school_without_external_oral_shows_no_choice(open_page: Open
     browsing.check(expected_refusals=[])
 
 
+def test_r_oral_4_an_oral_subject_waits_for_its_english_written_subject(open_page: Opener, site: str) -> None:
+    """R-ORAL-4: with 日语四级 chosen, 英语四级口试 cannot be ticked and says why (GET /subjects'
+    `needs_written`, not the page's own reckoning); once 英语四级 is chosen it can."""
+    api, _ = api_student(site, unused_student(school="dcu", campus="dcu-beihu", qualified=["CET4", "CJT4"]), "CJT4")
+    browsing = open_page()
+    student = signed_in_as(browsing, api, "oral")
+    student.heading("口试报考")
+    oral = student.page.get_by_label("英语四级口试（CET-SET4）")
+    expect(oral).to_be_disabled()
+    expect(student.page.locator(".option", has=oral)).to_contain_text("请先报考英语四级笔试")
+    browsing.shot("oral-needs-written")
+    api.expect(200, "DELETE", "/registration/subjects/CJT4")
+    api.expect(201, "POST", "/registration/subjects", {"subject": "CET4"})
+    student.page.reload()
+    student.heading("口试报考")
+    expect(oral).to_be_enabled()
+    expect(student.page.locator(".option", has=oral)).not_to_contain_text("请先报考")
+    browsing.check(expected_refusals=[])
+
+
 def test_r_bind_1_saving_outside_the_school_window_is_refused(open_page: Opener) -> None:
     """R-BIND-1: 海川学院's window closed in 2024: the lookup works, saving is refused in Chinese."""
     browsing, student, _login = signed_up(open_page())

@@ -50,6 +50,7 @@ BAD_CHECK_DIGIT = ZHANG.id_number[:17] + ("0" if ZHANG.id_number[17] != "0" else
 REGISTRATION_KEYS = {"candidate", "saved_at", "expires_at", "subjects", "amount_due"}
 CANDIDATE_KEYS = {"id_type", "id_number", "name", "school_id", "school", "campus_id", "campus", "student_no"}
 SUBJECT_KEYS = {"code", "name", "kind", "level", "campus_id", "campus", "fee", "status", "pay_by", "offered"}
+SUBJECT_OPTION_KEYS = {"code", "name", "kind", "level", "fee", "qualified", "reason", "exam_at", "needs_written"}
 REVIEW_KEYS = {"review_id", "status", "ticket_number", "submitted_at", "decided_at", "note"}
 STAFF_REVIEW_KEYS = REVIEW_KEYS | {"candidate", "cet4_record"}
 ORDER_KEYS = {

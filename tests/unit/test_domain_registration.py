@@ -34,6 +34,7 @@ from chalicelib.domain.registration import (
     qualified_subjects,
     slot_of,
     subject_qualification,
+    written_missing,
 )
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import RollRow
@@ -292,6 +293,25 @@ def test_r_oral_4_expired_written_subject_does_not_count() -> None:
         check_oral_choice(
             saved, SUBJECTS["CET-SET4"], CATALOG.campuses["NJU-GL"], CATALOG, ("CET4", "CET6"), NOW + 25 * HOUR
         )
+
+
+@pytest.mark.parametrize(
+    ("held", "at", "missing"),
+    [((), NOW, "CET4"), (("CJT4",), NOW, "CET4"), (("CET4",), NOW, None), (("CET4",), NOW + 25 * HOUR, "CET4")],
+)
+def test_r_oral_4_written_missing_is_what_the_oral_choice_refuses_on(
+    held: tuple[str, ...], at: datetime, missing: str | None
+) -> None:
+    """The subject list's `needs_written` and WRITTEN_REQUIRED come from the same check."""
+    saved = registration(*(chosen(code) for code in held), chosen("CET6", at=NOW + 12 * HOUR))
+    assert written_missing(saved, SUBJECTS["CET-SET4"], at) == missing
+    assert written_missing(saved, SUBJECTS["CET4"], at) is None
+    campus, qualified = CATALOG.campuses["NJU-GL"], ("CET4", "CET6", "CJT4")
+    if missing is None:
+        check_oral_choice(saved, SUBJECTS["CET-SET4"], campus, CATALOG, qualified, at)
+    else:
+        with pytest.raises(WrittenRequired):
+            check_oral_choice(saved, SUBJECTS["CET-SET4"], campus, CATALOG, qualified, at)
 
 
 def test_r_oral_4_oral_subject_twice_is_subject_taken() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.payments.base import NotificationRejected
-from chalicelib.payments.forms import fen_to_yuan, notification_form, yuan_to_fen
+from chalicelib.payments.base import NotificationRejected, ProviderError
+from chalicelib.payments.forms import answer_fen, fen_to_yuan, notification_form, yuan_to_fen
 from tests.unit.payments.world import FORM
 
 
@@ -36,3 +36,12 @@ def test_a_notification_form_reads_as_fields() -> None:
         "total_amount": "80.00",
         "memo": "",
     }
+
+
+def test_r_pay_3_an_amount_in_a_providers_answer_is_fen_or_none_never_a_guess() -> None:
+    """R-PAY-3 (更新 asks the provider): both providers read an answer's amount the same way."""
+    assert answer_fen({"v_amount": "80.00"}, "v_amount", "bank query") == 8000
+    assert answer_fen({"v_amount": ""}, "v_amount", "bank query") is None
+    assert answer_fen({}, "refund_fee", "alipay.trade.refund") is None
+    with pytest.raises(ProviderError, match=r"^alipay.trade.query: malformed total_amount in answer"):
+        answer_fen({"total_amount": "80"}, "total_amount", "alipay.trade.query")

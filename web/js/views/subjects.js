@@ -279,9 +279,10 @@ export async function oralView(ctx) {
     if (error?.code === "UNAUTHENTICATED") throw error;
     showMessage(box, describe(error));
   };
+  const nameOf = (code) => subjects.find((s) => s.code === code)?.name ?? subjectName(code);
   const subjectOptions = orals.map((s) => {
-    const writtenCode = `CET${s.level}`;
-    const needsWritten = !chosen.has(writtenCode);
+    // R-ORAL-4: the service says which written subject is still missing (needs_written), as it does on choosing
+    const needsWritten = Boolean(s.needs_written);
     const already = chosen.has(s.code);
     const id = `oral-${s.code}`;
     const radio = h("input", { type: "radio", name: "oral-subject", value: s.code, id, disabled: !s.qualified || needsWritten || already });
@@ -290,7 +291,7 @@ export async function oralView(ctx) {
       showMessage(box, "");
       loadCampuses().catch(shown);
     });
-    const why = already ? "已报考" : !s.qualified ? (s.reason ?? "无报考资格") : needsWritten ? `请先报考英语${s.level === 4 ? "四" : "六"}级笔试` : null;
+    const why = already ? "已报考" : !s.qualified ? (s.reason ?? "无报考资格") : needsWritten ? `请先报考${nameOf(s.needs_written)}笔试` : null;
     return h(
       "div",
       { class: `option${radio.disabled ? " disabled" : ""}` },
