@@ -42,6 +42,11 @@ class Settings:
     # The local stack (devstack/serve.py, the tests' stacks) says STACK=local; on Lambda nothing
     # is the local stack. Only it may run in test mode (decision 0026).
     local_stack: bool = False
+    # The ticket signing key (decision 0028): the secret on a real stage; elsewhere a ring given as
+    # JSON, or the throwaway key (chalicelib/tickets/keys.py).
+    ticket_secret_name: str | None = None
+    ticket_keys: str | None = None
+    ticket_throwaway: bool = False
 
 
 def settings() -> Settings:
@@ -77,6 +82,9 @@ def settings() -> Settings:
         messaging_secret_name=env.get("MESSAGING_SECRET_NAME") or None,
         messaging_settings=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("MESSAGING_SETTINGS") or None,
         local_stack=env.get("STACK") == "local" and not env.get("AWS_LAMBDA_FUNCTION_NAME"),
+        ticket_secret_name=env.get("TICKET_SECRET_NAME") or None,
+        ticket_keys=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("TICKET_KEYS") or None,
+        ticket_throwaway=env.get("TICKET_THROWAWAY_KEY") == "1" and not env.get("AWS_LAMBDA_FUNCTION_NAME"),
     )
 
 

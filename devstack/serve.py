@@ -36,6 +36,8 @@ LOCAL_AWS = {
     "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     # ID numbers protected under keys everyone knows (decision 0013): the local stack only.
     "IDENTITY_THROWAWAY_KEYS": "1",
+    # Tickets signed with a key everyone knows (decision 0028): key_id "local", refused elsewhere.
+    "TICKET_THROWAWAY_KEY": "1",
 }
 NOT_FOUND = {"code": "NOT_FOUND", "message": "没有这个地址。"}
 # The page's own headers (api.md, "Changed shapes"); docs/deploy.md sets the same on CloudFront.

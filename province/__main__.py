@@ -4,6 +4,8 @@
     .venv/bin/python -m province overview --url URL [--url URL ...]
     .venv/bin/python -m province recount [--dry-run]
     .venv/bin/python -m province roles     (the roles' table of docs/decisions/0026)
+    .venv/bin/python -m province ticket-key new|rotate|public ...   (the ticket signing key, decision 0028)
+    .venv/bin/python -m province verify-ticket QR_TEXT --public-key FILE_OR_BASE64 | --url URL
 
 `python -m province.stack` builds and deploys a province's stack (see the Makefile's `province`).
 """
@@ -21,6 +23,8 @@ COMMANDS = {
     "overview": "province.overview",
     "recount": "province.recount",
     "roles": "province.template.roles",
+    "ticket-key": "province.ticket_key",
+    "verify-ticket": "province.verify_ticket",
 }
 
 

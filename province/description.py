@@ -46,6 +46,11 @@ class Province:
         return f"{self.stack_name}/messaging"
 
     @property
+    def ticket_secret(self) -> str:
+        """The secret the province makes: the admission tickets' signing keys (decision 0028)."""
+        return f"{self.stack_name}/tickets"
+
+    @property
     def partition(self) -> str:
         return "aws-cn" if self.region.startswith("cn-") else "aws"
 

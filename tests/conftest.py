@@ -22,6 +22,8 @@ FAKE_AWS = {
     "ARGON2_TIME_COST": "1",
     # ID numbers protected under keys everyone knows (decision 0013): never a real stage.
     "IDENTITY_THROWAWAY_KEYS": "1",
+    # tickets signed with the throwaway key (decision 0028): never a real stage.
+    "TICKET_THROWAWAY_KEY": "1",
 }
 
 

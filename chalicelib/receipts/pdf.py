@@ -1,12 +1,9 @@
 """R-PAY-6 缴费凭证 as a PDF: fpdf2 embeds the subset of the receipt font it uses (decision 0015).
 
-The font is a file shipped in the package (fonts/receipt-sans.ttf), so the PDF renders the same on
-any reader and the Lambda needs no system font.
+The page and its font are receipts/document.py's, shared with the admission tickets.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
@@ -14,9 +11,8 @@ from fpdf.fonts import FontFace
 
 from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.orders import Receipt
+from chalicelib.receipts.document import FAMILY, a4_pdf
 
-FONT = Path(__file__).resolve().parent / "fonts" / "receipt-sans.ttf"
-FAMILY = "receipt-sans"
 TITLE = "全国大学英语四、六级考试（CET）缴费凭证"
 LABEL_WIDTH = 42.0
 COLUMNS = (("科目代码", 30.0), ("科目", 56.0), ("口试校区", 56.0), ("金额（元）", 28.0))
@@ -27,12 +23,7 @@ def yuan(fen: int) -> str:
 
 
 def receipt_pdf(receipt: Receipt) -> bytes:
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"缴费凭证 {receipt.number}")
-    pdf.set_creator("CET 网上报名")
-    pdf.set_creation_date(receipt.paid_at)  # the same receipt is the same file, whenever printed
-    pdf.add_font(FAMILY, fname=str(FONT))
-    pdf.set_margins(20, 20, 20)
+    pdf = a4_pdf(f"缴费凭证 {receipt.number}", receipt.paid_at)
     pdf.add_page()
     pdf.set_font(FAMILY, size=16)
     pdf.cell(0, 10, TITLE, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

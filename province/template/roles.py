@@ -191,7 +191,11 @@ def roles(province: Province) -> Json:
     payment_secret = allow(["secretsmanager:GetSecretValue"], secret_arn(province.payment_secret))
     messaging_secret = allow(["secretsmanager:GetSecretValue"], secret_arn(province.messaging_secret))
     secrets: dict[str, list[Json]] = {
-        "ApiRole": [payment_secret, allow(["secretsmanager:GetSecretValue"], ref("IdentitySecret"))],
+        "ApiRole": [
+            payment_secret,
+            allow(["secretsmanager:GetSecretValue"], ref("IdentitySecret")),
+            allow(["secretsmanager:GetSecretValue"], secret_arn(province.ticket_secret)),
+        ],
         "ReconcileJobRole": [payment_secret],
         "MessageStreamRole": [messaging_secret],
         "SendJobRole": [messaging_secret],

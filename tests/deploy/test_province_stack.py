@@ -226,10 +226,21 @@ def test_no_key_or_secret_in_the_template_or_the_environment(built: Built, templ
         env = function["Properties"]["Environment"]["Variables"]
         assert env["TEST_MODE"] == "0"
         assert env["PUBLIC_API_URL"].startswith("https://")
-        secret_names = ("PAYMENT_SECRET_NAME", "IDENTITY_SECRET_NAME", "MESSAGING_SECRET_NAME")
+        secret_names = ("PAYMENT_SECRET_NAME", "IDENTITY_SECRET_NAME", "MESSAGING_SECRET_NAME", "TICKET_SECRET_NAME")
         assert not [k for k in env if "KEY" in k or ("SECRET" in k and k not in secret_names)]
     assert functions_told(template, "PAYMENT_SECRET_NAME") == {"APIHandler", "ReconcileOrders"}
     assert functions_told(template, "IDENTITY_SECRET_NAME") == {"APIHandler"}  # only the API looks up
+
+
+def test_r_ticket_2_only_the_api_learns_of_and_reads_the_ticket_signing_key(template: Json) -> None:
+    """Decision 0028: the province makes the secret; the API alone signs tickets with it."""
+    ticket_secret = "cet-registration-zhejiang/tickets-??????"
+    roles = resources_of(template, "AWS::IAM::Role")
+    readers = {name for name, role in roles.items() if ticket_secret in json.dumps(role)}
+    assert readers == {"ApiRole"}
+    assert functions_told(template, "TICKET_SECRET_NAME") == {"APIHandler"}
+    env = template["Resources"]["APIHandler"]["Properties"]["Environment"]["Variables"]
+    assert env["TICKET_SECRET_NAME"] == "cet-registration-zhejiang/tickets"
 
 
 def test_r_acc_2_every_function_hashes_at_or_above_owasps_minimum(template: Json) -> None:
@@ -475,6 +486,12 @@ line = ReceiptLine("CET4", "英语四级", None, 3000)
 receipt = Receipt("2026113012345678", "o1", "张三", "3201**********0011", "居民身份证", "南京大学",
                   (line,), datetime(2026, 11, 30, tzinfo=timezone.utc), "支付宝", "T1", "江苏省")
 assert receipt_pdf(receipt).startswith(b"%PDF")
+from chalicelib.domain.ticket_document import TicketDocument
+from chalicelib.tickets.keys import throwaway_ring
+from chalicelib.tickets.pdf import render_ticket
+ticket = TicketDocument("330001262100101", "张三", "3301**********0011", "浙江大学", "CET4", "英语四级笔试",
+                        datetime(2026, 12, 19, 1, tzinfo=timezone.utc), 140, "330001", "紫金港校区", "001", "01")
+assert render_ticket(ticket, throwaway_ring().signer.sign(ticket)).startswith(b"%PDF")
 TencentSms(SmsAccount("1", "签名", {}, "id", "key"))
 session = botocore.session.get_session()
 for service in KEPT:
@@ -496,8 +513,8 @@ def test_the_package_carries_the_receipt_font_and_stays_small(built: Built) -> N
 
 def test_the_pruned_package_alone_draws_captchas_renders_receipts_and_reaches_aws(built: Built, tmp_path: Path) -> None:
     """What province/prune.py leaves out is never loaded: from the unzipped package alone, with
-    no site-packages, the app imports, a captcha is drawn, a receipt rendered, the SMS client made
-    and every AWS client the functions use created."""
+    no site-packages, the app imports, a captcha is drawn, a receipt and a signed admission ticket
+    with its QR code rendered, the SMS client made and every AWS client the functions use created."""
     with zipfile.ZipFile(built.out / "deployment.zip") as package:
         package.extractall(tmp_path / "package")
     (tmp_path / "province_prune_kept.py").write_text(f"KEPT = {KEPT_AWS_SERVICES!r}\n", encoding="utf-8")

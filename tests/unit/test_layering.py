@@ -33,14 +33,14 @@ def test_jobs_build_their_services_from_the_composition_root_never_from_api() ->
     assert any("chalicelib.bootstrap" in names for names in imported_modules("jobs").values())
 
 
-@pytest.mark.parametrize("package", ["storage", "protection", "payments", "receipts"])
+@pytest.mark.parametrize("package", ["storage", "protection", "payments", "receipts", "tickets"])
 def test_the_edges_never_reach_back_into_the_api_the_jobs_or_the_composition_root(package: str) -> None:
     outer = ("chalicelib.api", "chalicelib.jobs", "chalicelib.bootstrap", "chalice")
     for module, names in imported_modules(package).items():
         assert not [n for n in names if within(n, outer)], f"{package}/{module}"
 
 
-@pytest.mark.parametrize("package", ["storage", "messaging", "protection", "payments", "receipts", "domain"])
+@pytest.mark.parametrize("package", ["storage", "messaging", "protection", "payments", "receipts", "tickets", "domain"])
 def test_the_adapters_and_the_domain_never_import_the_services(package: str) -> None:
     """Storage, messaging and protection fill the services' ports with the domain's types: the data
     they read and write lives in `domain/`, the protocols beside the services that use them."""
