@@ -42,6 +42,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     queue_items.OpeningProgressItem,
     queue_items.OpeningSeedItem,
     models.JobLeaseItem,
+    models.SittingSeedItem,
     models.WaitlistHeadItem,
     models.WaitlistEntryItem,
     models.PendingSeatItem,
