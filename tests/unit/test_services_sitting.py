@@ -17,6 +17,7 @@ from chalicelib.domain.province import ProvinceData, in_memory
 from chalicelib.domain.reload import SittingFixed
 from chalicelib.domain.sitting import SittingOfYear
 from chalicelib.services.province import ProvinceLoading, load
+from chalicelib.storage import catalog_items
 from tests import factories
 from tests.fakes import FakeAccounts, FakeActivations, FakeCatalog, FakeDatabase, FakeProvince
 
@@ -174,3 +175,20 @@ def test_r_room_1_before_plan_at_a_file_without_exam_takes_the_sitting_away() ->
     loaded(db, factories.sitting_province(), "load-1")
     loaded(db, factories.province(), "load-2")
     assert (FakeCatalog(db).catalog().exam, FakeCatalog(db).sitting()) == (None, None)
+
+
+def test_r_ticket_1_a_campus_keeps_its_site_code_and_room_names_through_its_catalog_part() -> None:
+    """R-TICKET-1: a campus's part read and written again (as an administrator's capacity change
+    does) keeps its site code and room names; a subject's part its ticket code and minutes; the
+    sitting's part its fields; a campus or subject without them writes none."""
+    catalog = factories.sitting_catalog()
+    for campus in catalog.campuses.values():
+        assert catalog_items.campus_from_json(catalog_items.campus_to_json(campus)) == campus
+    for subject in catalog.subjects.values():
+        assert catalog_items.subject_from_json(catalog_items.subject_to_json(subject)) == subject
+    parts = catalog_items.catalog_parts(catalog)
+    assert catalog_items.catalog_from_parts(parts).exam == EXAM
+    plain = factories.catalog()
+    assert "site_code" not in catalog_items.campus_to_json(plain.campuses["NJU-GL"])
+    assert "ticket_code" not in catalog_items.subject_to_json(plain.subjects["CET4"])
+    assert catalog_items.catalog_from_parts(catalog_items.catalog_parts(plain)).exam is None
