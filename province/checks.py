@@ -19,6 +19,8 @@ from chalicelib.domain.orders import ID_TYPE_NAMES  # the names the school regis
 MAX_CET_SCORE = 710
 FIRST_CET_YEAR = 1987  # the first national CET sitting
 LAST_CET_YEAR = 2100
+# R-TICKET-2, R-ROOM-3: a written exam's length and a candidate's extra minutes, at most (10 hours)
+MAX_EXAM_MINUTES = 600
 TICKET = re.compile(r"\d{15}")
 _RESIDENT_ID_SHAPE = re.compile(r"\d{17}[\dX]")
 

@@ -27,6 +27,8 @@ def roll_cells(row: RollRow) -> Cells:
         row.student_no,
         "；".join(row.qualified_subjects),
         "是" if row.cet6_barred else "否",
+        "是" if row.accommodation.separate_room else "否",
+        str(row.accommodation.extra_minutes) if row.accommodation.extra_minutes else "",
     ]
 
 
@@ -39,7 +41,7 @@ def staff_cells(member: StaffMember) -> Cells:
     return [member.login, role, member.school_id or ""]
 
 
-HEADERS = {"roll": list(ROLL.columns), "cet4_scores": list(SCORES.columns), "staff": list(STAFF.columns)}
+HEADERS = {"roll": [*ROLL.columns, *ROLL.optional], "cet4_scores": list(SCORES.columns), "staff": list(STAFF.columns)}
 
 
 def write_csv(path: Path, header: Cells, rows: Iterable[Cells], encoding: str = "utf-8") -> None:

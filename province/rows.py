@@ -19,11 +19,12 @@ from chalicelib.domain.accounts import Role
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.province import StaffMember
-from chalicelib.domain.roll import RollRow, ScoreRow
+from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, RollRow, ScoreRow
 from province.checks import (
     FIRST_CET_YEAR,
     LAST_CET_YEAR,
     MAX_CET_SCORE,
+    MAX_EXAM_MINUTES,
     ROLES,
     id_number_problem,
     id_type_of,
@@ -40,6 +41,7 @@ Problems = list[tuple[str, str]]  # (column, problem)
 _SUBJECT_SEPARATORS = re.compile(r"[;；、,，\s]+")
 _YES, _NO = {"是", "y", "yes", "true", "1"}, {"否", "n", "no", "false", "0", ""}
 MAX_SHOWN = 200  # problems printed; all are counted
+SEPARATE_ROOM, EXTRA_MINUTES = "单独考场", "延长分钟"  # R-ROOM-3: the roll's optional columns
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class SheetKind(Generic[T]):
     parse: Callable[[dict[str, str], Catalog, Problems], T]
     key_column: str  # the column that must not repeat
     key: Callable[[dict[str, str]], str]
+    optional: tuple[str, ...] = ()  # columns a file may leave out ("" in every row then)
 
 
 def _required(values: dict[str, str], column: str, problems: Problems) -> str:
@@ -91,9 +94,7 @@ def _roll(values: dict[str, str], catalog: Catalog, problems: Problems) -> RollR
         problems.append(("资格科目", f"未定义的科目 {'、'.join(unknown)}（目录文件 subjects 中没有）"))
     elif len(set(subjects)) != len(subjects):
         problems.append(("资格科目", "科目重复"))
-    barred = values["禁考六级"].lower()
-    if barred not in _YES | _NO:
-        problems.append(("禁考六级", f"应为 是 或 否，实际为 {values['禁考六级']!r}"))
+    barred = _yes_or_no(values, "禁考六级", problems)
     return RollRow(
         id_type=id_type or IdType.RESIDENT_ID,
         id_number=number,
@@ -102,8 +103,28 @@ def _roll(values: dict[str, str], catalog: Catalog, problems: Problems) -> RollR
         campus_id=campus_id,
         student_no=_required(values, "学号", problems),
         qualified_subjects=subjects,
-        cet6_barred=barred in _YES,
+        cet6_barred=barred,
+        accommodation=_accommodation(values, problems),
     )
+
+
+def _yes_or_no(values: dict[str, str], column: str, problems: Problems) -> bool:
+    """是/否 (or y/n, yes/no, true/false, 1/0); an empty cell is 否."""
+    text = values[column].lower()
+    if text not in _YES | _NO:
+        problems.append((column, f"应为 是 或 否，实际为 {values[column]!r}"))
+    return text in _YES
+
+
+def _accommodation(values: dict[str, str], problems: Problems) -> Accommodation:
+    """R-ROOM-3: 单独考场 是/否 and 延长分钟 (a whole number of minutes), both optional columns."""
+    separate = _yes_or_no(values, SEPARATE_ROOM, problems)
+    text, extra = values[EXTRA_MINUTES], 0
+    if text and not re.fullmatch(r"\d+", text):
+        problems.append((EXTRA_MINUTES, f"应为不小于 0 的整数（分钟），实际为 {text!r}"))
+    elif text:
+        extra = _whole(values, EXTRA_MINUTES, 0, MAX_EXAM_MINUTES, problems)
+    return Accommodation(separate, extra) if separate or extra else NO_ACCOMMODATION
 
 
 def _score(values: dict[str, str], _catalog: Catalog, problems: Problems) -> ScoreRow:
@@ -139,6 +160,7 @@ ROLL: SheetKind[RollRow] = SheetKind(
     _roll,
     "证件号码",
     lambda values: f"{id_type_of(values['证件类型'])}#{values['证件号码']}",
+    (SEPARATE_ROOM, EXTRA_MINUTES),
 )
 SCORES: SheetKind[ScoreRow] = SheetKind(
     "cet4_scores", ("准考证号", "证件号码", "姓名", "总分", "年份"), _score, "准考证号", lambda v: v["准考证号"]
@@ -176,7 +198,7 @@ def check_sheet(path: Path, kind: SheetKind[T], catalog: Catalog, shown_as: Path
     found = SheetCheck(shown_as or path)
     first_line: dict[int, int] = {}
     try:
-        for row in read_rows(path, kind.columns):
+        for row in read_rows(path, kind.columns, kind.optional):
             found.rows += 1
             problems: Problems = []
             kind.parse(row.values, catalog, problems)
@@ -196,7 +218,7 @@ def check_sheet(path: Path, kind: SheetKind[T], catalog: Catalog, shown_as: Path
 
 def read_sheet(path: Path, kind: SheetKind[T], catalog: Catalog) -> Iterator[T]:
     """The second pass, over a file the first pass found good."""
-    for row in read_rows(path, kind.columns):
+    for row in read_rows(path, kind.columns, kind.optional):
         problems: Problems = []
         parsed = kind.parse(row.values, catalog, problems)
         if problems:  # the file changed since it was checked

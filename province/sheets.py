@@ -61,9 +61,10 @@ def is_xlsx(path: Path) -> bool:
         return file.read(len(XLSX_MAGIC)) == XLSX_MAGIC
 
 
-def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[SheetRow]:
+def read_rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> Iterator[SheetRow]:
     """The rows after the header row, each with its line (the header is line 1); blank rows are
-    skipped. UnreadableSheet when the file cannot be read or lacks a required column."""
+    skipped. An optional column the header lacks reads as "" in every row. UnreadableSheet when
+    the file cannot be read or lacks a required column."""
     rows = _xlsx_rows(path) if is_xlsx(path) else _csv_rows(path)
     header: list[str] | None = None
     for line, cells in rows:
@@ -74,13 +75,17 @@ def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[SheetRow]:
                 found = "、".join(h for h in header if h) or "无"
                 problem = SheetProblem(line, "、".join(missing), f"缺少列（第一行应为列名；找到的列：{found}）")
                 raise UnreadableSheet(problem)
-            places = {name: header.index(name) for name in required}
+            places = {name: header.index(name) if name in header else None for name in (*required, *optional)}
             continue
         if not any(cell.strip() for cell in cells):
             continue
-        yield SheetRow(line, {name: cells[at].strip() if at < len(cells) else "" for name, at in places.items()})
+        yield SheetRow(line, {name: _cell(cells, at) for name, at in places.items()})
     if header is None:
         raise UnreadableSheet(SheetProblem(1, "", "文件是空的：第一行应为列名"))
+
+
+def _cell(cells: list[str], at: int | None) -> str:
+    return cells[at].strip() if at is not None and at < len(cells) else ""
 
 
 def xlsx_as_csv(path: Path, folder: Path) -> Path:

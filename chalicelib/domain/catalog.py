@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.domain.identity import IdentityMark
+from chalicelib.domain.sitting import ExamSitting
 from chalicelib.domain.waiting_room import Opening
 
 
@@ -31,6 +32,9 @@ class Subject:
     level: int
     fee: int  # fen
     exam_at: datetime | None = None  # R-DATE-1: the exam's date and time, when the province says
+    # R-TICKET-1, R-TICKET-2: a written subject's digit in the ticket number, and how long it lasts
+    ticket_code: str | None = None
+    exam_minutes: int | None = None
 
     @property
     def requires(self) -> str | None:
@@ -52,15 +56,28 @@ class OralOffering:
 
 
 @dataclass(frozen=True)
+class RoomName:
+    """R-TICKET-2: the name a school gives one of its site's room numbers (`001` → 教学楼A101)."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Campus:
     id: str
     name: str
     school_id: str
     written_subjects: tuple[str, ...]
     oral: tuple[OralOffering, ...] = ()
+    site_code: str | None = None  # R-TICKET-1: the test site's 6 digits (考点代码)
+    rooms: tuple[RoomName, ...] = ()
 
     def offering(self, subject: str) -> OralOffering | None:
         return next((o for o in self.oral if o.subject == subject), None)
+
+    def room_name(self, code: str) -> str | None:
+        return next((room.name for room in self.rooms if room.code == code), None)
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class Catalog:
     windows: dict[str, tuple[Window, ...]] = field(default_factory=dict)
     identity: IdentityMark | None = None  # which key the table's ID digests were made with
     openings: dict[str, Opening] = field(default_factory=dict)  # R-QUEUE-1
+    exam: ExamSitting | None = None  # R-ROOM-1: without it, no room plan (never the seed)
 
     def window_open(self, school_id: str, now: datetime) -> bool:
         return any(w.is_open(now) for w in self.windows.get(school_id, ()))

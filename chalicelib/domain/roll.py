@@ -14,6 +14,17 @@ CET4_PASS = 425
 
 
 @dataclass(frozen=True)
+class Accommodation:
+    """R-ROOM-3: a reasonable accommodation (合理便利) on the roll: a separate room, extra minutes."""
+
+    separate_room: bool = False
+    extra_minutes: int = 0
+
+
+NO_ACCOMMODATION = Accommodation()
+
+
+@dataclass(frozen=True)
 class RollEntry:
     id_type: IdType
     identity: ProtectedId
@@ -23,6 +34,7 @@ class RollEntry:
     student_no: str
     qualified_subjects: tuple[str, ...]
     cet6_barred: bool = False
+    accommodation: Accommodation = NO_ACCOMMODATION
 
     @property
     def key(self) -> str:
@@ -58,6 +70,7 @@ class RollRow:
     student_no: str
     qualified_subjects: tuple[str, ...]
     cet6_barred: bool = False
+    accommodation: Accommodation = NO_ACCOMMODATION
 
     def protected(self, protect: Protect) -> RollEntry:
         return RollEntry(
@@ -69,6 +82,7 @@ class RollRow:
             self.student_no,
             self.qualified_subjects,
             self.cet6_barred,
+            self.accommodation,
         )
 
 

@@ -13,6 +13,7 @@ from chalicelib.domain.province import ProvinceData
 from province.dataset.catalog import read_openings, read_province, read_schools, read_subjects, read_windows
 from province.dataset.reader import ROOT, DatasetError, JsonObject, Known, Lines, Problem, Reader, decode
 from province.dataset.records import read_cet4_scores, read_roll, read_staff
+from province.dataset.sitting import check_sitting, read_exam
 
 __all__ = ["DatasetError", "Problem", "dataset_problems", "load_dataset", "parse_dataset"]
 
@@ -52,10 +53,12 @@ def dataset_problems(text: str) -> list[Problem]:
 def province_data(reader: Reader, root: JsonObject) -> ProvinceData:
     known = Known()
     province = read_province(reader, root)
+    exam = read_exam(reader, root, known)  # first: with it, subjects and campuses need their codes
     subjects = read_subjects(reader, root, known)
     schools, campuses = read_schools(reader, root, known)
-    catalog = Catalog(province, subjects, schools, campuses, read_windows(reader, root, known))
+    catalog = Catalog(province, subjects, schools, campuses, read_windows(reader, root, known), exam=exam)
     catalog.openings.update(read_openings(reader, root, known))
+    check_sitting(reader, exam, catalog)
     return ProvinceData(
         catalog=catalog,
         roll=read_roll(reader, root, known),

@@ -11,6 +11,7 @@ from collections import defaultdict
 from chalicelib.domain.catalog import Campus, OralOffering, Province, School, Subject, SubjectKind, Window
 from chalicelib.domain.waiting_room import Opening
 from province.dataset.reader import LEVELS, PLACEHOLDER_TIME, ROOT, JsonObject, Known, Reader, Unique, child
+from province.dataset.sitting import campus_site, subject_ticket
 
 _KIND_NAMES = {SubjectKind.WRITTEN: "笔试", SubjectKind.ORAL: "口试"}
 
@@ -31,14 +32,15 @@ def read_province(reader: Reader, root: JsonObject) -> Province:
 
 def read_subjects(reader: Reader, root: JsonObject, known: Known) -> dict[str, Subject]:
     subjects: dict[str, Subject] = {}
-    codes = Unique("科目代码")
+    codes, ticket_codes = Unique("科目代码"), Unique("准考证科目代码")
     for path, obj in reader.objects(root, ROOT, "subjects"):
         code = reader.text(obj, path, "code")
         kind = reader.choice(obj, path, "kind", SubjectKind)
         name = reader.text(obj, path, "name")
         level, fee = reader.level(obj, path), reader.integer(obj, path, "fee")
         exam_at = reader.optional_moment(obj, path, "exam_at")  # R-DATE-1: the exam schedule
-        subject = Subject(code, name, kind or SubjectKind.WRITTEN, level, fee, exam_at)
+        ticket_code, minutes = subject_ticket(reader, known, obj, path, kind, ticket_codes)  # R-TICKET-1
+        subject = Subject(code, name, kind or SubjectKind.WRITTEN, level, fee, exam_at, ticket_code, minutes)
         codes.see(reader, code, child(path, "code"))
         if code and code not in known.subject_kinds:
             known.subject_kinds[code] = kind
@@ -78,7 +80,7 @@ def subject_codes(
 def read_schools(reader: Reader, root: JsonObject, known: Known) -> tuple[dict[str, School], dict[str, Campus]]:
     schools: dict[str, School] = {}
     campuses: dict[str, Campus] = {}
-    school_ids, campus_ids = Unique("学校编号"), Unique("校区编号")
+    school_ids, campus_ids, sites = Unique("学校编号"), Unique("校区编号"), Unique("考点代码")
     for path, obj in reader.objects(root, ROOT, "schools"):
         school = School(
             id=reader.text(obj, path, "id"),
@@ -90,14 +92,14 @@ def read_schools(reader: Reader, root: JsonObject, known: Known) -> tuple[dict[s
         known.school_ids.add(school.id)
         schools.setdefault(school.id, school)
         for campus_path, campus_obj in reader.objects(obj, path, "campuses"):
-            campus = _campus(reader, known, campus_path, campus_obj, school.id)
+            campus = _campus(reader, known, campus_path, campus_obj, school.id, sites)
             campus_ids.see(reader, campus.id, child(campus_path, "id"))
             known.campus_schools.setdefault(campus.id, school.id)
             campuses.setdefault(campus.id, campus)
     return schools, campuses
 
 
-def _campus(reader: Reader, known: Known, path: str, obj: JsonObject, school_id: str) -> Campus:
+def _campus(reader: Reader, known: Known, path: str, obj: JsonObject, school_id: str, sites: Unique) -> Campus:
     campus_id = reader.text(obj, path, "id")
     offered = Unique("口试科目")
     oral: list[OralOffering] = []
@@ -105,12 +107,16 @@ def _campus(reader: Reader, known: Known, path: str, obj: JsonObject, school_id:
         offering = _oral_offering(reader, known, oral_path, oral_obj, campus_id)
         offered.see(reader, offering.subject, child(oral_path, "subject"))
         oral.append(offering)
+    written = subject_codes(reader, known, obj, path, "written_subjects", SubjectKind.WRITTEN)
+    site_code, rooms = campus_site(reader, known, obj, path, bool(written), sites)
     return Campus(
         id=campus_id,
         name=reader.text(obj, path, "name"),
         school_id=school_id,
-        written_subjects=subject_codes(reader, known, obj, path, "written_subjects", SubjectKind.WRITTEN),
+        written_subjects=written,
         oral=tuple(oral),
+        site_code=site_code,
+        rooms=rooms,
     )
 
 

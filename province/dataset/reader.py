@@ -246,3 +246,4 @@ class Known:
     subject_kinds: dict[str, SubjectKind | None] = field(default_factory=dict)
     school_ids: set[str] = field(default_factory=set)
     campus_schools: dict[str, str] = field(default_factory=dict)
+    exam: bool = False  # the dataset has an exam sitting: written subjects and their sites need codes

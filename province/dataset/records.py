@@ -7,11 +7,12 @@ from collections.abc import Callable
 from chalicelib.domain.accounts import Role
 from chalicelib.domain.identity import MILITARY_OFFICER, IdType
 from chalicelib.domain.province import StaffMember
-from chalicelib.domain.roll import RollRow, ScoreRow
+from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, RollRow, ScoreRow
 from province.checks import (
     FIRST_CET_YEAR,
     LAST_CET_YEAR,
     MAX_CET_SCORE,
+    MAX_EXAM_MINUTES,
     MILITARY_PROBLEM,
     ROLES,
     id_number_problem,
@@ -23,6 +24,7 @@ from province.checks import (
 from province.dataset.catalog import refer_school, subject_codes
 from province.dataset.reader import ROOT, JsonObject, Known, Reader, Unique, child
 
+ACCOMMODATION_FIELDS = ("separate_room", "extra_minutes")
 NO_PASSWORDS = "文件中不应有密码：工作人员用载入时发送的激活码自行设置密码（R-OPS-3）"
 
 
@@ -54,8 +56,26 @@ def _roll_entry(reader: Reader, known: Known, path: str, obj: JsonObject) -> Rol
         student_no=reader.text(obj, path, "student_no"),
         qualified_subjects=subject_codes(reader, known, obj, path, "qualified_subjects", None),
         cet6_barred=reader.flag(obj, path, "cet6_barred"),
+        accommodation=_accommodation(reader, obj, path),
     )
     return entry if id_type is not None and id_number else None
+
+
+def _accommodation(reader: Reader, obj: JsonObject, path: str) -> Accommodation:
+    """R-ROOM-3 (optional): `{"separate_room": true, "extra_minutes": 40}`, either part optional."""
+    if obj.get("accommodation") is None:
+        return NO_ACCOMMODATION
+    found = reader.obj(obj, path, "accommodation")
+    where = child(path, "accommodation")
+    for key in found:
+        if key not in ACCOMMODATION_FIELDS:
+            reader.fail(child(where, key), f"未知字段，应为 {' 或 '.join(ACCOMMODATION_FIELDS)}")
+    return Accommodation(
+        separate_room=reader.flag(found, where, "separate_room") if "separate_room" in found else False,
+        extra_minutes=(
+            reader.integer(found, where, "extra_minutes", high=MAX_EXAM_MINUTES) if "extra_minutes" in found else 0
+        ),
+    )
 
 
 def _id_type(reader: Reader, obj: JsonObject, path: str) -> IdType | None:

@@ -5,6 +5,7 @@ or without a BOM or GB18030, XLSX; Chinese headers in any order; every problem a
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from chalicelib.domain.accounts import Role
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.province import StaffMember
-from chalicelib.domain.roll import RollRow
+from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, RollRow
 from chalicelib.storage import codec
 from province.export import HEADERS, roll_cells, score_cells, staff_cells, write_csv, write_xlsx
 from province.rows import ROLL, SCORES, STAFF, check_sheet, read_sheet
@@ -133,9 +134,15 @@ def test_r_ops_3_scores_and_staff_files(tmp_path: Path) -> None:
 
 
 def test_r_ops_3_the_loader_writes_the_items_codec_builds() -> None:
-    """R-OPS-3: the loader's attribute maps are the very items `roll_item`/`cet4_item` build."""
+    """R-OPS-3, R-ROOM-3: the loader's attribute maps are the very items `roll_item`/`cet4_item`
+    build, an accommodation's attributes included."""
     protection = factories.protection()
-    for row in ROLL_ROWS:
+    accommodated = (
+        replace(factories.ZHANG, accommodation=Accommodation(separate_room=True, extra_minutes=40)),
+        replace(factories.LI, accommodation=Accommodation(extra_minutes=25)),
+        replace(factories.WANG, accommodation=Accommodation(separate_room=True)),
+    )
+    for row in (*ROLL_ROWS, *accommodated):
         entry = row.protected(protection.protect)
         assert codec.roll_attributes(entry) == codec.roll_item(entry).serialize()
     for score in factories.scores():
@@ -164,3 +171,43 @@ def test_r_ops_3_a_bad_last_row_of_an_xlsx_is_reported_against_the_xlsx(tmp_path
     assert good.job is not None
     assert good.job.roll is not None
     assert good.job.roll.count == 0
+
+
+def test_r_room_3_the_roll_sheet_carries_separate_room_and_extra_minutes(tmp_path: Path) -> None:
+    """R-ROOM-3: the optional columns 单独考场 (是/否) and 延长分钟 read into the roll entry's
+    accommodation, from CSV and XLSX alike; a file without them reads as before (none)."""
+    rows = (
+        replace(factories.ZHANG, accommodation=Accommodation(separate_room=True, extra_minutes=40)),
+        replace(factories.LI, accommodation=Accommodation(extra_minutes=25)),
+        factories.WANG,
+    )
+    assert HEADERS["roll"][-2:] == ["单独考场", "延长分钟"]
+    for path in (roll_file(tmp_path / "roll.csv", rows), roll_file(tmp_path / "roll.xlsx", rows)):
+        assert shown_problems(path) == []
+        assert tuple(read_sheet(path, ROLL, CATALOG)) == rows
+    old = tmp_path / "old.csv"
+    write_csv(old, list(ROLL.columns), (roll_cells(r)[: len(ROLL.columns)] for r in rows))
+    assert shown_problems(old) == []
+    assert [r.accommodation for r in read_sheet(old, ROLL, CATALOG)] == [NO_ACCOMMODATION] * 3
+
+
+def shown_problems(path: Path) -> list[str]:
+    return check_sheet(path, ROLL, CATALOG).shown or []
+
+
+def test_r_room_3_a_bad_accommodation_cell_is_file_line_column_problem(tmp_path: Path) -> None:
+    """R-ROOM-3: 单独考场 is 是 or 否 (empty: 否), 延长分钟 a whole number of minutes from 0 to 600
+    (empty: 0); each bad cell is `FILE:LINE: column: problem`, and the check gives no rows."""
+    cells = [roll_cells(row)[:-2] for row in (factories.ZHANG, factories.LI, factories.WANG, factories.ZHAO)]
+    path = tmp_path / "roll.csv"
+    write_csv(
+        path,
+        HEADERS["roll"],
+        [[*cells[0], "可能", ""], [*cells[1], "是", "-5"], [*cells[2], "", "四十"], [*cells[3], "否", "601"]],
+    )
+    assert shown_problems(path) == [
+        f"{path}:2: 单独考场: 应为 是 或 否，实际为 '可能'",
+        f"{path}:3: 延长分钟: 应为不小于 0 的整数（分钟），实际为 '-5'",
+        f"{path}:4: 延长分钟: 应为不小于 0 的整数（分钟），实际为 '四十'",
+        f"{path}:5: 延长分钟: 应在 0 到 600 之间，实际为 601",
+    ]
