@@ -5,8 +5,9 @@
 rewrites devstack/demo_province.json and devstack/demo_identities.md byte for byte the same
 way every time (random.Random(SEED)). The province is fictional (示例省, code 39): 39 is not an
 assigned region code, so no generated resident ID number can belong to a real person.
-Windows and oral registration stay open from 2024 to 2099 so the demo works whenever it runs;
-the exceptions are deliberate (a closed window, a campus opening later).
+Windows and oral registration stay open from 2024 to late 2099 so the demo works whenever it
+runs; the exceptions are deliberate (a closed window, a campus opening later). The exam sitting is
+December 2099's: its room plan is drawn the morning after every window has closed.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from pathlib import Path
 
 from province.demo_plan import (
     ACTIVATE,
-    CLOSE,
     DEMO_OPENING,
-    EXAM_AT,
+    EXAM,
     OTHER_LEVEL4,
     PROVINCE,
     PROVINCE_ADMIN,
@@ -30,6 +30,8 @@ from province.demo_plan import (
     CampusPlan,
     SchoolPlan,
     school,
+    school_json,
+    subject_json,
 )
 
 SEED = 20260601
@@ -58,9 +60,10 @@ class Student:
     student_no: str
     qualified_subjects: list[str]
     cet6_barred: bool = False
+    accommodation: dict[str, object] | None = None  # R-ROOM-3: only where the roll gives one
 
     def to_json(self) -> dict[str, object]:
-        return dict(self.__dict__)
+        return {key: value for key, value in self.__dict__.items() if key != "accommodation" or value}
 
 
 @dataclass
@@ -283,26 +286,21 @@ def add_past_scores(gen: Generator) -> None:
             add_score(gen, plan, student, gen.rng.randrange(280, 425), gen.rng.choice((2024, 2025)))
 
 
-def school_json(plan: SchoolPlan) -> dict[str, object]:
-    campuses = [
-        {
-            "id": c.id,
-            "name": c.name,
-            "written_subjects": list(c.written),
-            "oral": [
-                {"subject": code, "capacity": capacity, "opens_at": c.oral_opens_at, "closes_at": CLOSE}
-                for code, capacity in c.oral.items()
-            ],
-        }
-        for c in plan.campuses
-    ]
-    return {
-        "id": plan.id,
-        "name": plan.name,
-        "notice": plan.notice,
-        "allow_external_oral": plan.allow_external_oral,
-        "campuses": campuses,
-    }
+# R-ROOM-3: reasonable accommodations of two dcu-main students, drawn without the generator's
+# random numbers (the rest of the demo stays as it was): large print (+30%), braille (+50%).
+ACCOMMODATIONS = (
+    ("separate-room-large-print", "合理便利：单独考场，大字试卷", 40),
+    ("separate-room-braille", "合理便利：单独考场，盲文试卷", 70),
+)
+
+
+def add_accommodations(gen: Generator) -> None:
+    demo = {id(item.student) for item in gen.scenarios}
+    chosen = [s for s in gen.roll if s.campus_id == "dcu-main" and id(s) not in demo and "CET4" in s.qualified_subjects]
+    for (key, title, minutes), student in zip(ACCOMMODATIONS, chosen, strict=False):
+        student.accommodation = {"separate_room": True, "extra_minutes": minutes}
+        expect = f"笔试在单独考场（每场至多 5 人），准考证上的结束时间延后 {minutes} 分钟（R-ROOM-3）"
+        scenario(gen, key, title, student, expect)
 
 
 def staff_login(plan: SchoolPlan) -> str:
@@ -313,10 +311,8 @@ def dataset(gen: Generator) -> dict[str, object]:
     roll = sorted(gen.roll, key=lambda s: ([p.id for p in SCHOOLS].index(s.school_id), s.campus_id, s.student_no))
     return {
         "province": PROVINCE,
-        "subjects": [
-            {"code": code, "name": name, "kind": kind, "level": level, "fee": fee, "exam_at": EXAM_AT[code]}
-            for code, name, kind, level, fee in SUBJECTS
-        ],
+        "exam": EXAM,
+        "subjects": [subject_json(*subject) for subject in SUBJECTS],
         "schools": [school_json(plan) for plan in SCHOOLS],
         "windows": [{"school_id": p.id, "opens_at": p.window[0], "closes_at": p.window[1]} for p in SCHOOLS],
         "openings": [DEMO_OPENING],
@@ -371,6 +367,7 @@ def generate() -> Generator:
     add_demo_students(gen)
     fill_roll(gen)
     add_past_scores(gen)
+    add_accommodations(gen)
     return gen
 
 

@@ -1,4 +1,5 @@
-"""The demo province as planned: its subjects and exam times, schools, campuses and their seats.
+"""The demo province as planned: its subjects and exam times, its exam sitting, schools, campuses
+and their seats.
 
 province/demo.py generates the students, score records and documents from this plan.
 """
@@ -8,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 OPEN = "2024-01-01T00:00:00+08:00"
-CLOSE = "2099-12-31T23:59:59+08:00"
+CLOSE = "2099-12-31T23:59:59+08:00"  # oral registration
+# Every school's window closes before the sitting's room plan is drawn (R-ROOM-1).
+WINDOW_CLOSES = "2099-10-31T17:00:00+08:00"
 LATER_OPENS = "2099-06-01T09:00:00+08:00"
 # R-QUEUE-1: the demo's opening, within one POST /_test/clock (at most 400 days) of the stack's start.
 DEMO_OPENING = {
@@ -49,6 +52,17 @@ EXAM_AT = {
     "CET-SET4": "2099-11-21T09:00:00+08:00",
     "CET-SET6": "2099-11-22T09:00:00+08:00",
 }
+# R-ROOM-1, R-TICKET-1: the December 2099 sitting. The plan is drawn the morning after the windows
+# close; tickets open 11 days before the written exams. Ticket codes are the national ones (the
+# written subjects in SUBJECTS' order, 1 to 9); level 4 lasts 140 minutes, level 6 145.
+EXAM = {
+    "year": 2099,
+    "sitting": 2,
+    "plan_at": "2099-11-01T09:00:00+08:00",
+    "tickets_open_at": "2099-12-08T09:00:00+08:00",
+}
+TICKET_CODES = {code: str(n) for n, code in enumerate([s[0] for s in SUBJECTS if s[2] == "written"], start=1)}
+EXAM_MINUTES = {4: 140, 6: 145}
 
 
 PROVINCE = {
@@ -70,6 +84,7 @@ class CampusPlan:
     oral: dict[str, int]
     students: int
     oral_opens_at: str = OPEN
+    rooms: tuple[tuple[str, str], ...] = ()  # R-TICKET-2: names of some room numbers
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ class SchoolPlan:
     notice: str
     allow_external_oral: bool
     campuses: tuple[CampusPlan, ...]
-    window: tuple[str, str] = (OPEN, CLOSE)
+    window: tuple[str, str] = (OPEN, WINDOW_CLOSES)
 
     @property
     def domain(self) -> str:
@@ -92,7 +107,14 @@ CET_AND_JAPANESE = ("CET4", "CET6", "CJT4", "CJT6")
 
 # id, name, written subjects, oral seats per subject, students on the roll[, when oral registration opens]
 CAMPUSES = (
-    CampusPlan("dcu-main", "东川大学本部校区", ALL_WRITTEN, {"CET-SET4": 300, "CET-SET6": 200}, 96),
+    CampusPlan(
+        "dcu-main",
+        "东川大学本部校区",
+        ALL_WRITTEN,
+        {"CET-SET4": 300, "CET-SET6": 200},
+        96,
+        rooms=(("001", "教学楼A101"), ("002", "教学楼A102"), ("003", "教学楼A103")),
+    ),
     CampusPlan("dcu-beihu", "东川大学北湖校区（口试小考场）", CET_AND_JAPANESE, {"CET-SET4": 2}, 24),
     CampusPlan(
         "jlnu-main", "江临师范学院本部校区", ("CET4", "CET6", "CJT4", "CRT4"), {"CET-SET4": 120, "CET-SET6": 60}, 70
@@ -103,6 +125,7 @@ CAMPUSES = (
         ("CET4", "CET6", "PHS4", "PHS6", "TFU4"),
         {"CET-SET4": 150, "CET-SET6": 80},
         50,
+        rooms=(("001", "一号教学楼201"),),
     ),
     CampusPlan("nyit-east", "南屿理工学院东区校区", ("CET4", "CET6"), {"CET-SET4": 100}, 20, LATER_OPENS),
     CampusPlan("ylvc-main", "云岭职业技术学院主校区", ("CET4", "CJT4"), {"CET-SET4": 50}, 34),
@@ -118,7 +141,7 @@ NOTICES = {
 
 
 def school_plan(
-    school_id: str, name: str, number: int, external_oral: bool, window: tuple[str, str] = (OPEN, CLOSE)
+    school_id: str, name: str, number: int, external_oral: bool, window: tuple[str, str] = (OPEN, WINDOW_CLOSES)
 ) -> SchoolPlan:
     campuses = tuple(plan for plan in CAMPUSES if plan.id.startswith(f"{school_id}-"))
     return SchoolPlan(school_id, name, number, NOTICES[school_id], external_oral, campuses, window)
@@ -140,3 +163,38 @@ def school(school_id: str) -> SchoolPlan:
 
 def campus(school_id: str, campus_id: str) -> CampusPlan:
     return next(plan for plan in school(school_id).campuses if plan.id == campus_id)
+
+
+# The catalog part of the dataset JSON
+def campus_json(plan: SchoolPlan, index: int, c: CampusPlan) -> dict[str, object]:
+    found: dict[str, object] = {
+        "id": c.id,
+        "name": c.name,
+        "site_code": f"39{plan.number:02d}1{index}",  # R-TICKET-1: the test site, as past tickets' 39nn10
+        "written_subjects": list(c.written),
+        "oral": [
+            {"subject": code, "capacity": capacity, "opens_at": c.oral_opens_at, "closes_at": CLOSE}
+            for code, capacity in c.oral.items()
+        ],
+    }
+    if c.rooms:  # R-TICKET-2: names of some room numbers
+        found["rooms"] = [{"code": code, "name": name} for code, name in c.rooms]
+    return found
+
+
+def school_json(plan: SchoolPlan) -> dict[str, object]:
+    return {
+        "id": plan.id,
+        "name": plan.name,
+        "notice": plan.notice,
+        "allow_external_oral": plan.allow_external_oral,
+        "campuses": [campus_json(plan, index, c) for index, c in enumerate(plan.campuses)],
+    }
+
+
+def subject_json(code: str, name: str, kind: str, level: int, fee: int) -> dict[str, object]:
+    found: dict[str, object] = {"code": code, "name": name, "kind": kind, "level": level, "fee": fee}
+    found["exam_at"] = EXAM_AT[code]
+    if kind == "written":  # R-TICKET-1, R-TICKET-2
+        found.update(ticket_code=TICKET_CODES[code], exam_minutes=EXAM_MINUTES[level])
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain.accounts import NO_PASSWORD, Account, Role
@@ -10,6 +11,7 @@ from chalicelib.domain.catalog import (
     Catalog,
     OralOffering,
     Province,
+    RoomName,
     School,
     Subject,
     SubjectKind,
@@ -18,7 +20,8 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.identity import IdType, ProtectedId, Protection, gb11643_check_digit, mask_id_number
 from chalicelib.domain.province import ProvinceData, StaffMember
-from chalicelib.domain.roll import RollEntry, RollRow, ScoreRow
+from chalicelib.domain.roll import Accommodation, RollEntry, RollRow, ScoreRow
+from chalicelib.domain.sitting import ExamSitting, SittingOfYear
 from chalicelib.protection import envelope
 from chalicelib.protection.keys import ring_from_secret
 from chalicelib.protection.loading import protection as load_protection
@@ -191,6 +194,53 @@ def province(capacity: int = 10, extra_students: int = 0) -> ProvinceData:
         StaffMember("staff@seu.edu.cn", Role.STAFF, "SEU"),
     )
     return ProvinceData(catalog(capacity), roll, scores(), staff)
+
+
+# R-ROOM-1..3, R-TICKET-1: the test province's December 2099 sitting. Its plan is drawn after
+# every window closes (the sitting's windows end on 31 October); tickets open 11 days before.
+EXAM = ExamSitting(
+    2099, SittingOfYear.DECEMBER, datetime(2099, 11, 1, 9, tzinfo=SHANGHAI), datetime(2099, 12, 8, 9, tzinfo=SHANGHAI)
+)
+WINDOWS_CLOSE = datetime(2099, 10, 31, 17, tzinfo=SHANGHAI)
+TICKET_CODES = {"CET4": "1", "CET6": "2", "CJT4": "3", "CJT6": "4"}
+SITE_CODES = {"NJU-GL": "320101", "NJU-XL": "320102", "SEU-SP": "320201", "OLD-1": "320301"}
+ROOMS = {"NJU-GL": (RoomName("001", "教学楼A101"), RoomName("002", "教学楼A102"))}
+SEPARATE_ROOM = Accommodation(separate_room=True, extra_minutes=40)  # R-ROOM-3
+
+
+def sitting_catalog(capacity: int = 10) -> Catalog:
+    """The test catalog with its sitting: ticket codes and minutes on the written subjects (with an
+    exam time each), site codes on the campuses, named rooms at NJU-GL, windows closed before
+    `plan_at`."""
+    plain = catalog(capacity)
+    level_4 = EXAM_AT["CET4"]
+    subjects = {
+        code: replace(
+            s,
+            exam_at=s.exam_at or level_4.replace(hour=15 if s.level == 6 else 9),
+            ticket_code=TICKET_CODES[code],
+            exam_minutes=140 if s.level == 4 else 145,
+        )
+        if s.kind is SubjectKind.WRITTEN
+        else s
+        for code, s in plain.subjects.items()
+    }
+    campuses = {
+        campus_id: replace(c, site_code=SITE_CODES[campus_id], rooms=ROOMS.get(campus_id, ()))
+        for campus_id, c in plain.campuses.items()
+    }
+    windows = {
+        school_id: tuple(replace(w, closes_at=min(w.closes_at, WINDOWS_CLOSE)) for w in found)
+        for school_id, found in plain.windows.items()
+    }
+    return replace(plain, subjects=subjects, campuses=campuses, windows=windows, exam=EXAM)
+
+
+def sitting_province(capacity: int = 10) -> ProvinceData:
+    """The test province with its sitting, ZHANG given a separate room and 40 extra minutes."""
+    plain = province(capacity)
+    roll = tuple(replace(row, accommodation=SEPARATE_ROOM) if row is ZHANG else row for row in plain.roll)
+    return replace(plain, catalog=sitting_catalog(capacity), roll=roll)
 
 
 def give_staff_passwords(accounts: AccountStore, passwords: PasswordHasher) -> None:

@@ -45,6 +45,7 @@ from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import Reclaimed, SeatGrab
+from chalicelib.domain.sitting import ExamSitting
 from chalicelib.domain.waiting_room import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.province import ProvinceLoading, load_province
@@ -99,6 +100,9 @@ class FakeDatabase:
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     loads: dict[str, LoadRecord] = field(default_factory=dict)
     codes: dict[tuple[str, str], OneTimeCode] = field(default_factory=dict)  # (account, purpose)
+    # the exam sitting (R-ROOM-1) in the catalog, and the room plan's seeds by sitting (R-ROOM-2)
+    exam: ExamSitting | None = None
+    sitting_seeds: dict[str, str] = field(default_factory=dict)
 
 
 class FakeCatalog:
@@ -123,7 +127,16 @@ class FakeCatalog:
                 {school_id: tuple(found) for school_id, found in windows.items()},
                 db.identity,
                 dict(db.openings),
+                db.exam,
             )
+
+    def sitting(self, with_seed: bool = False) -> ExamSitting | None:
+        with self.db.lock:
+            exam = self.db.exam
+            seed = self.db.sitting_seeds.get(exam.key) if exam else None
+        if exam is None or seed is None:
+            return exam
+        return replace(exam, seed_sha256=seed_sha256(seed), seed=seed if with_seed else None)
 
     def identity_mark(self) -> IdentityMark | None:
         with self.db.lock:
@@ -172,6 +185,9 @@ class FakeProvince:
             for school_id, windows in catalog.windows.items():
                 db.windows.update({(school_id, i): window for i, window in enumerate(windows)})
             db.openings.update(catalog.openings)
+            db.exam = catalog.exam
+            if catalog.exam is not None:  # drawn once per sitting (R-ROOM-2)
+                db.sitting_seeds.setdefault(catalog.exam.key, draw_seed())
             for opening_id in catalog.openings:
                 if opening_id not in db.seeds:  # drawn once, at the first load (R-QUEUE-3)
                     db.seeds[opening_id] = draw_seed()
@@ -220,7 +236,7 @@ class FakeProvince:
 
     # The fake has no administrator: its change log is empty, so a reload keeps nothing.
     def table_catalog(self) -> Catalog | None:
-        return None
+        return FakeCatalog(self.db).catalog() if self.province_loaded() else None
 
     def settled_through(self) -> str | None:
         return None

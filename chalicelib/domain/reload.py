@@ -2,7 +2,9 @@
 
 A target the administrator changed (a school's windows, an oral capacity, a notice; named as the
 change log names it) keeps the table's value unless the load lets the file win; either way every
-target whose two values differ is told, never passed over in silence (decision 0023)."""
+target whose two values differ is told, never passed over in silence (decision 0023). Once the
+exam sitting's `plan_at` has passed, a reload that changes what the room plan rests on is refused
+(R-ROOM-1, R-ROOM-2)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import datetime
 
 from chalicelib.domain.catalog import Catalog, Window
 from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.sitting import ExamSitting
 
 NOTICE_SHOWN = 40  # characters of a notice shown in a line
 
@@ -39,6 +42,63 @@ class Reloaded:
     catalog: Catalog  # what the load writes
     differing: tuple[Differing, ...]  # kept from the table, or (file_wins) overridden by the file
     file_wins: bool
+
+
+class SittingFixed(Exception):
+    """R-ROOM-1, R-ROOM-2: a load the exam sitting refuses, before anything is written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def check_sitting(file: Catalog, table: Catalog | None, now: datetime) -> None:
+    """R-ROOM-2: a sitting's seed is drawn, and its digest published, at the load that first
+    declares it, before its `plan_at`: no load sets a `plan_at` that has already passed. Once the
+    table's `plan_at` has passed, what the plan and the ticket numbers rest on stays as it is:
+    the sitting, `plan_at`, the written subjects' ticket codes and the campuses' site codes
+    (`tickets_open_at`, exam minutes and room names may still change)."""
+    held = table.exam if table else None
+    exam = file.exam
+    problems: list[str] = []
+    if table is not None and held is not None and held.planned(now):
+        problems = _fixed(file, table, held)
+    elif (
+        exam is not None
+        and exam.planned(now)
+        and (held is None or (held.key, held.plan_at) != (exam.key, exam.plan_at))
+    ):
+        problems.append(
+            f"考场编排时间 plan_at（{_moment(exam.plan_at)}）已过：考场编排的随机种子须在此之前抽取并公布摘要"
+            "（R-ROOM-2），不能载入 plan_at 已过的考次，也不能把 plan_at 改到已过的时间"
+        )
+    if problems:
+        raise SittingFixed(problems)
+
+
+def _fixed(file: Catalog, table: Catalog, held: ExamSitting) -> list[str]:
+    since = f"{held.name}考次的考场编排时间 {_moment(held.plan_at)} 已过"
+    exam = file.exam
+    if exam is None:
+        return [f"{since}：目录文件不能去掉 exam"]
+    problems = []
+    if (exam.year, exam.sitting, exam.plan_at) != (held.year, held.sitting, held.plan_at):
+        problems.append(
+            f"{since}：exam 的 year、sitting 与 plan_at 不能再改动（文件中为 {exam.name}，{_moment(exam.plan_at)}）"
+        )
+    for code, subject in sorted(file.subjects.items()):
+        before = table.subjects.get(code)
+        if before is not None and before.ticket_code is not None and subject.ticket_code != before.ticket_code:
+            given = subject.ticket_code or "（无）"
+            problems.append(f"{since}：科目 {code} 的 ticket_code 已是 {before.ticket_code}，不能改为 {given}")
+    for campus_id, campus in sorted(file.campuses.items()):
+        before_campus = table.campuses.get(campus_id)
+        held_site = before_campus.site_code if before_campus else None
+        if held_site is not None and campus.site_code != held_site:
+            problems.append(
+                f"{since}：校区 {campus_id} 的 site_code 已是 {held_site}，不能改为 {campus.site_code or '（无）'}"
+            )
+    return problems
 
 
 def reload_catalog(file: Catalog, table: Catalog | None, changed: Iterable[str], file_wins: bool) -> Reloaded:
@@ -119,6 +179,10 @@ def _school(catalog: Catalog, school_id: str) -> str:
 
 def _ordered(windows: tuple[Window, ...]) -> list[tuple[datetime, datetime]]:
     return sorted((w.opens_at, w.closes_at) for w in windows)
+
+
+def _moment(moment: datetime) -> str:
+    return f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
 
 
 def _windows(windows: tuple[Window, ...]) -> str:

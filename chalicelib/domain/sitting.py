@@ -42,7 +42,3 @@ class ExamSitting:
     def planned(self, now: datetime) -> bool:
         """R-ROOM-1: from `plan_at` the plan may be drawn; what it rests on no longer changes."""
         return now >= self.plan_at
-
-    def unsealed(self) -> ExamSitting:
-        """The sitting as the province's file gives it: no seed yet."""
-        return ExamSitting(self.year, self.sitting, self.plan_at, self.tickets_open_at)

@@ -17,10 +17,16 @@ from chalicelib.domain.registration import AccountFile, ChosenSubject, Registrat
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import Cet4Record, RollEntry
 from chalicelib.domain.seats import Reclaimed, SeatGrab
+from chalicelib.domain.sitting import ExamSitting
 
 
 class CatalogStore(Protocol):
     def catalog(self) -> Catalog: ...
+
+    def sitting(self, with_seed: bool = False) -> ExamSitting | None:
+        """R-ROOM-2: the catalog's exam sitting (None: no room plan) with its seed's digest, read
+        now; the seed only `with_seed` (the plan job; anyone once the plan is drawn). Never for a
+        route before then."""
 
     def identity_mark(self) -> IdentityMark | None:
         """Read now, not from the cache: what key the table's digests were made with."""

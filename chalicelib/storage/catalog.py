@@ -12,7 +12,8 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark
 from chalicelib.domain.seats import SeatGrab
-from chalicelib.storage import catalog_items, codec
+from chalicelib.domain.sitting import ExamSitting
+from chalicelib.storage import catalog_items, codec, sitting
 from chalicelib.storage.models import (
     CatalogPartItem,
     SeatCounterItem,
@@ -52,6 +53,11 @@ class DynamoCatalog:
         """Read the catalog again at the next request: this Lambda just changed it (R-OPS-2); the
         others read it again within the cache's 30 s."""
         self._cached = None
+
+    def sitting(self, with_seed: bool = False) -> ExamSitting | None:
+        """R-ROOM-2: the catalog's sitting, its seed's digest read now (the seed only if asked)."""
+        exam = self.catalog().exam
+        return sitting.with_seed(exam, with_seed) if exam is not None else None
 
     def identity_mark(self) -> IdentityMark | None:
         mark = read_identity_mark()

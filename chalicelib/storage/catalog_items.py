@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from pynamodb.expressions.condition import Condition
@@ -12,6 +13,7 @@ from chalicelib.domain.catalog import (
     Catalog,
     OralOffering,
     Province,
+    RoomName,
     School,
     Subject,
     SubjectKind,
@@ -19,6 +21,7 @@ from chalicelib.domain.catalog import (
 )
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.identity import IdentityMark
+from chalicelib.domain.sitting import ExamSitting, SittingOfYear
 from chalicelib.domain.waiting_room import Opening
 from chalicelib.storage.models import CatalogPartItem
 
@@ -54,7 +57,31 @@ def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
             for i, w in enumerate(windows)
         ]
     parts += [part(f"OPENING#{o.id}", opening_to_json(o)) for o in catalog.openings.values()]
+    if catalog.exam is not None:
+        parts.append(part(EXAM, exam_to_json(catalog.exam)))
     return parts
+
+
+EXAM = "EXAM"  # the catalog's exam sitting (R-ROOM-1); its seed is kept apart (storage/sitting.py)
+
+
+def exam_to_json(exam: ExamSitting) -> dict[str, Any]:
+    """Never the seed nor its digest: the catalog is read everywhere and the same on every load."""
+    return {
+        "year": exam.year,
+        "sitting": exam.sitting.value,
+        "plan_at": iso(exam.plan_at),
+        "tickets_open_at": iso(exam.tickets_open_at),
+    }
+
+
+def exam_from_json(body: dict[str, Any]) -> ExamSitting:
+    return ExamSitting(
+        int(body["year"]),
+        SittingOfYear(int(body["sitting"])),
+        parse_iso(body["plan_at"]),
+        parse_iso(body["tickets_open_at"]),
+    )
 
 
 def opening_to_json(opening: Opening) -> dict[str, Any]:
@@ -82,7 +109,11 @@ def opening_from_json(body: dict[str, Any]) -> Opening:
 
 def subject_to_json(subject: Subject) -> dict[str, Any]:
     exam_at = iso(subject.exam_at) if subject.exam_at else None
-    return {**vars(subject), "kind": subject.kind.value, "exam_at": exam_at}
+    body = {**vars(subject), "kind": subject.kind.value, "exam_at": exam_at}
+    for sitting_only in ("ticket_code", "exam_minutes"):  # R-TICKET-1: absent without a sitting
+        if body[sitting_only] is None:
+            del body[sitting_only]
+    return body
 
 
 def subject_from_json(body: dict[str, Any]) -> Subject:
@@ -106,6 +137,8 @@ def campus_to_json(campus: Campus) -> dict[str, Any]:
             }
             for o in campus.oral
         ],
+        **({"site_code": campus.site_code} if campus.site_code is not None else {}),
+        **({"rooms": [{"code": r.code, "name": r.name} for r in campus.rooms]} if campus.rooms else {}),
     }
 
 
@@ -121,7 +154,10 @@ def campus_from_json(data: dict[str, Any]) -> Campus:
         )
         for o in data["oral"]
     )
-    return Campus(data["id"], data["name"], data["school_id"], tuple(data["written_subjects"]), oral)
+    rooms = tuple(RoomName(r["code"], r["name"]) for r in data.get("rooms", ()))  # R-TICKET-2
+    return Campus(
+        data["id"], data["name"], data["school_id"], tuple(data["written_subjects"]), oral, data.get("site_code"), rooms
+    )
 
 
 def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
@@ -144,4 +180,5 @@ def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
         elif kind == "OPENING":
             catalog.openings[body["id"]] = opening_from_json(body)
     catalog.windows.update({k: tuple(v) for k, v in windows.items()})
-    return catalog
+    exam = bodies.get(EXAM)
+    return replace(catalog, exam=exam_from_json(exam)) if exam else catalog

@@ -16,7 +16,7 @@ from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import IdType, ProtectedId
 from chalicelib.domain.registration import ChosenSubject, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
-from chalicelib.domain.roll import Cet4Record, RollEntry
+from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, Cet4Record, RollEntry
 from chalicelib.storage.models import (
     AccountItem,
     Cet4ScoreItem,
@@ -151,10 +151,22 @@ def roll_to_json(entry: RollEntry) -> dict[str, Any]:
         "student_no": entry.student_no,
         "qualified_subjects": list(entry.qualified_subjects),
         "cet6_barred": entry.cet6_barred,
+        **accommodation_fields(entry.accommodation),
     }
 
 
+def accommodation_fields(accommodation: Accommodation) -> dict[str, Any]:
+    """R-ROOM-3: only what the roll gives (an entry without an accommodation has neither field)."""
+    found: dict[str, Any] = {}
+    if accommodation.separate_room:
+        found["separate_room"] = True
+    if accommodation.extra_minutes:
+        found["extra_minutes"] = accommodation.extra_minutes
+    return found
+
+
 def roll_from_json(data: dict[str, Any]) -> RollEntry:
+    separate, extra = bool(data.get("separate_room")), int(data.get("extra_minutes") or 0)
     return RollEntry(
         id_type=IdType(data["id_type"]),
         identity=identity_from(data),
@@ -164,6 +176,7 @@ def roll_from_json(data: dict[str, Any]) -> RollEntry:
         student_no=data["student_no"],
         qualified_subjects=tuple(data["qualified_subjects"]),
         cet6_barred=bool(data["cet6_barred"]),
+        accommodation=Accommodation(separate, extra) if separate or extra else NO_ACCOMMODATION,
     )
 
 
@@ -178,6 +191,8 @@ ROLL_FIELDS = (
     "student_no",
     "qualified_subjects",
     "cet6_barred",
+    "separate_room",
+    "extra_minutes",
 )
 
 
@@ -221,6 +236,12 @@ def roll_attributes(entry: RollEntry) -> dict[str, Any]:
         "student_no": {"S": entry.student_no},
         "qualified_subjects": {"L": [{"S": code} for code in entry.qualified_subjects]},
         "cet6_barred": {"BOOL": entry.cet6_barred},
+        **({"separate_room": {"BOOL": True}} if entry.accommodation.separate_room else {}),
+        **(
+            {"extra_minutes": {"N": str(entry.accommodation.extra_minutes)}}
+            if entry.accommodation.extra_minutes
+            else {}
+        ),
     }
 
 

@@ -124,6 +124,8 @@ class RollItem(TableItem, discriminator="roll"):
     student_no = UnicodeAttribute()
     qualified_subjects = ListAttribute(of=UnicodeAttribute, default=list)
     cet6_barred = BooleanAttribute(default=False)
+    separate_room = BooleanAttribute(null=True)  # R-ROOM-3, only where the roll gives them
+    extra_minutes = NumberAttribute(null=True)
 
 
 class Cet4ScoreItem(TableItem, discriminator="cet4"):
@@ -333,3 +335,11 @@ class JobLeaseItem(TableItem, discriminator="job_lease"):
 
     holder = UnicodeAttribute()
     until = UnicodeAttribute()
+
+
+class SittingSeedItem(TableItem, discriminator="sitting_seed"):
+    """R-ROOM-2: `SITTING#<year>-<sitting>` / `SEED`: the room plan's seed, drawn at the first load
+    that declares the sitting, and its digest; read by the service only."""
+
+    seed = UnicodeAttribute()
+    seed_sha256 = UnicodeAttribute()

@@ -34,6 +34,7 @@ from chalicelib.storage.models import (
     TableItem,
 )
 from chalicelib.storage.seats import set_seats
+from chalicelib.storage.sitting import keep_seed
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 from chalicelib.storage.waiting_room import keep_seeds
@@ -90,6 +91,10 @@ class DynamoProvince:
                 for campus_id, campus in catalog.campuses.items()
             },
         )
+        if catalog.exam is not None:
+            keep_seed(catalog.exam)  # R-ROOM-2: drawn before the catalog names the sitting
+        else:
+            CatalogPartItem("CATALOG", catalog_items.EXAM).delete()  # no sitting: no room plan
         write_all(put_requests(catalog_items.catalog_parts(catalog)))
         keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
 

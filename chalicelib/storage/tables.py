@@ -42,6 +42,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     waiting_room_items.OpeningProgressItem,
     waiting_room_items.OpeningSeedItem,
     models.JobLeaseItem,
+    models.SittingSeedItem,
     models.WaitlistHeadItem,
     models.WaitlistEntryItem,
     models.PendingSeatItem,

@@ -29,7 +29,7 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 ADMIN = "cet-admin@province.example.cn"
 ADMIN_PASSWORD = "Admin2026prov"
 BEIHU = "dcu-beihu/CET-SET4"  # 2 seats (the demo's small campus)
-NYIT_WINDOW = "2024/01/01 00:00 至 2099/12/31 23:59（北京时间）"  # the demo's, as the page writes it
+NYIT_WINDOW = "2024/01/01 00:00 至 2099/10/31 17:00（北京时间）"  # the demo's, as the page writes it
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +142,12 @@ def test_r_ops_1_r_ops_2_the_administrator_watches_the_province_and_changes_it_w
     expect(page.get_by_text("当前报名时间：")).to_have_text(f"当前报名时间：{NYIT_WINDOW}（现在开放）")
     expect(page.get_by_label("开始时间（北京时间）")).to_have_value("2024-01-01T00:00")
     admin.type_into("开始时间（北京时间）", "2024-01-01T00:00")
-    admin.type_into("截止时间（北京时间）", "2099-12-30T17:00")
+    admin.type_into("截止时间（北京时间）", "2099-10-30T17:00")
     admin.press(admin.button("修改报名时间"))
     dialog = page.get_by_role("dialog", name="确认修改报名时间")
     expect(dialog).to_contain_text("南屿理工学院")
     expect(dialog).to_contain_text(f"修改前{NYIT_WINDOW}")
-    expect(dialog).to_contain_text("修改后2024/01/01 00:00 至 2099/12/30 17:00（北京时间）")
+    expect(dialog).to_contain_text("修改后2024/01/01 00:00 至 2099/10/30 17:00（北京时间）")
     admin.dialog_confirm("确认修改报名时间", "确认修改")
     expect(page.get_by_text("已将南屿理工学院的报名时间改为")).to_be_visible()
 
@@ -167,7 +167,7 @@ def test_r_ops_1_r_ops_2_the_administrator_watches_the_province_and_changes_it_w
     rows = log.locator("tbody tr")
     expect(rows).to_have_count(3)  # the refused capacity changed nothing and is not a change
     expect(rows.nth(0)).to_contain_text(notice)
-    expect(rows.nth(1)).to_contain_text("2099/12/30 17:00")
+    expect(rows.nth(1)).to_contain_text("2099/10/30 17:00")
     expect(rows.nth(2).locator('td[data-label="修改后"]')).to_have_text(re.compile(r"(^|\D)3$"))
     assert page.evaluate(OVERFLOW) <= 0
     browsing.shot("change-log")

@@ -52,7 +52,7 @@ def test_r_date_1_the_window_exam_times_pay_by_and_upcoming_campuses_in_beijing_
     student = signed_in_as(browsing, api, "home")
     student.heading("报名首页")
     window = student.page.locator("p.window")
-    expect(window).to_have_text("本校网上报名时间：2024/01/01 00:00 至 2099/12/31 23:59（北京时间）")
+    expect(window).to_have_text("本校网上报名时间：2024/01/01 00:00 至 2099/10/31 17:00（北京时间）")
     expect(student.page.locator("table.subjects")).to_contain_text("（北京时间）前缴费")
     assert student.page.evaluate(OVERFLOW) <= 0
     browsing.shot("home-window")

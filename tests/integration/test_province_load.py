@@ -121,9 +121,9 @@ def test_r_ops_3_ctrl_c_half_way_then_a_rerun_is_the_same_table_as_a_clean_load(
     except what differs by design from run to run: each run's data key (its DATAKEY item and the
     `id_sealed` numbers sealed under it, which must be there and non-empty), the times of the
     load record, the staff accounts and the outbox, the one-time activation code (its digest,
-    its message's text and expiry: one message per account either way) and the opening's seed,
-    drawn per table. Digests, masks, names, subjects, scores, seat counters, catalog parts,
-    accounts' roles and schools, the load record's counts are all compared."""
+    its message's text and expiry: one message per account either way) and the seeds of the
+    opening and of the sitting, drawn per table. Digests, masks, names, subjects, scores, seat
+    counters, catalog parts, accounts' roles and schools, the load record's counts are all compared."""
     args = [*files(tmp_path, 3000, 1000), "--staff", str(tmp_path / "staff.csv")]
     command = [sys.executable, "-m", "province", "load", *args]
     stopped = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

@@ -193,6 +193,29 @@ def test_catalog_round_trip_and_reload_keeps_seats_taken(stores: Stores) -> None
     assert stores.catalogs.seats_taken([seat]) == {seat: 1}
 
 
+def test_r_room_2_the_sitting_round_trips_and_its_seed_is_drawn_once(stores: Stores) -> None:
+    """R-ROOM-1..3, R-TICKET-1: what a load of a sitting writes is what is read (ticket codes,
+    minutes, site codes, room names, accommodations); the seed is drawn once per sitting, its
+    digest read with the sitting and the seed only when asked; a reload keeps it."""
+    catalogs = stores.catalogs  # not read before the load: the tables' catalog is cached 30 s
+    load_province(stores.loading, factories.sitting_province(capacity=2), NOW)
+    expected = replace(factories.sitting_catalog(capacity=2), identity=factories.RING.mark())
+    catalog = stores.catalogs.catalog()
+    assert (catalog.exam, catalog.subjects, catalog.campuses) == (expected.exam, expected.subjects, expected.campuses)
+    drawn = catalogs.sitting(with_seed=True)
+    assert drawn is not None
+    assert drawn.seed is not None
+    assert drawn == replace(factories.EXAM, seed_sha256=seed_sha256(drawn.seed), seed=drawn.seed)
+    assert catalogs.sitting() == replace(drawn, seed=None)
+    load_province(stores.loading, factories.sitting_province(capacity=2), NOW)
+    assert catalogs.sitting(with_seed=True) == drawn
+    zhang, li = factories.entry(factories.ZHANG), factories.entry(factories.LI)
+    found = stores.roll.candidate(zhang.id_type, zhang.identity.digest)
+    assert found is not None
+    assert found.accommodation == factories.SEPARATE_ROOM
+    assert stores.roll.candidate(li.id_type, li.identity.digest) == li  # none on the roll: none read
+
+
 def test_decision_0019_a_reload_folds_the_old_single_counter_into_shard_0_and_never_lowers_a_shard(
     table: Settings,
 ) -> None:

@@ -5,7 +5,7 @@ and line, and nothing loads; a dataset without `exam` loads as before."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,8 @@ from chalicelib.domain.catalog import RoomName
 from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation
 from chalicelib.domain.sitting import ExamSitting, SittingOfYear
-from province.dataset import DatasetError, Problem, parse_dataset
+from province.dataset import DatasetError, Problem, load_dataset, parse_dataset
+from province.demo import DATASET as DEMO
 from tests.unit.test_dataset import dump, line_of, minimal
 
 WINDOW_CLOSES = "2099-10-31T17:00:00+08:00"
@@ -262,3 +263,22 @@ def test_r_room_1_every_problem_of_the_sitting_at_once_dataset_contract() -> Non
         "schools[0].campuses[1].site_code",
         "roll[1].accommodation.extra_minutes",
     ]
+
+
+def test_r_room_1_the_demo_province_has_a_sitting_within_reach_of_its_windows() -> None:
+    """R-ROOM-1..3, R-TICKET-1: the demo's December 2099 sitting: the plan drawn the morning after
+    the last window closes, tickets open before the written exams, every campus a site code,
+    the national ticket codes 1 to 9, two named-room campuses, two candidates with a separate room."""
+    demo = load_dataset(DEMO)
+    exam = demo.catalog.exam
+    assert exam is not None
+    closes = max(w.closes_at for found in demo.catalog.windows.values() for w in found)
+    assert (exam.year, exam.sitting) == (2099, SittingOfYear.DECEMBER)
+    assert closes < exam.plan_at <= closes + timedelta(days=1)
+    written = [s for s in demo.catalog.subjects.values() if s.ticket_code is not None]
+    assert sorted(s.ticket_code for s in written) == [str(n) for n in range(1, 10)]
+    assert all(s.exam_at and exam.tickets_open_at < s.exam_at for s in written)
+    assert all(c.site_code for c in demo.catalog.campuses.values())
+    assert sum(1 for c in demo.catalog.campuses.values() if c.rooms) == 2
+    separate = [e.accommodation for e in demo.roll if e.accommodation.separate_room]
+    assert [a.extra_minutes for a in separate] == [70, 40]

@@ -134,9 +134,15 @@ def test_r_ops_3_scores_and_staff_files(tmp_path: Path) -> None:
 
 
 def test_r_ops_3_the_loader_writes_the_items_codec_builds() -> None:
-    """R-OPS-3: the loader's attribute maps are the very items `roll_item`/`cet4_item` build."""
+    """R-OPS-3, R-ROOM-3: the loader's attribute maps are the very items `roll_item`/`cet4_item`
+    build, an accommodation's attributes included."""
     protection = factories.protection()
-    for row in ROLL_ROWS:
+    accommodated = (
+        replace(factories.ZHANG, accommodation=Accommodation(separate_room=True, extra_minutes=40)),
+        replace(factories.LI, accommodation=Accommodation(extra_minutes=25)),
+        replace(factories.WANG, accommodation=Accommodation(separate_room=True)),
+    )
+    for row in (*ROLL_ROWS, *accommodated):
         entry = row.protected(protection.protect)
         assert codec.roll_attributes(entry) == codec.roll_item(entry).serialize()
     for score in factories.scores():
