@@ -29,6 +29,7 @@ from chalicelib.services.province import ProvinceLoading
 from chalicelib.services.province_ports import ProvinceStore
 from chalicelib.services.recovery import RecoveryContext
 from chalicelib.services.registration_context import RegistrationContext
+from chalicelib.services.room_plan import RoomPlanContext
 from chalicelib.services.security import Argon2Passwords, ImageCaptchas
 from chalicelib.services.waiting_room import WaitingRoomContext
 from chalicelib.services.waitlist import WaitlistContext
@@ -43,6 +44,7 @@ from chalicelib.storage.recovery import DynamoRecovery
 from chalicelib.storage.registrations import DynamoRegistrations
 from chalicelib.storage.reviews import DynamoReviews
 from chalicelib.storage.roll import DynamoRoll
+from chalicelib.storage.room_plan import DynamoRoomPlan
 from chalicelib.storage.sessions import DynamoSessions
 from chalicelib.storage.tables import bind_table
 from chalicelib.storage.throttle import DynamoThrottle
@@ -74,6 +76,7 @@ class Services:
     waiting_room: WaitingRoomContext
     waitlist: WaitlistContext
     administration: AdministrationContext
+    room_plan: RoomPlanContext
 
 
 class MissingSetting(RuntimeError):
@@ -200,6 +203,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         waiting_room=waiting_room,
         waitlist=waitlist,
         administration=AdministrationContext(catalogs, DynamoAdministration(), clock, catalogs.forget),
+        room_plan=RoomPlanContext(store=DynamoRoomPlan(), catalog=catalogs, clock=clock),
     )
 
 

@@ -39,6 +39,18 @@ class SubjectStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class ExamSeat:
+    """R-ROOM-1, R-TICKET-1: where a paid written subject is sat, once the room plan gave it a seat."""
+
+    ticket_number: str
+    site_code: str
+    room: int
+    seat: int
+    separate_room: bool = False
+    extra_minutes: int = 0  # R-ROOM-3: on the roll, added to the end time on the ticket
+
+
+@dataclass(frozen=True)
 class ChosenSubject:
     code: str
     kind: SubjectKind
@@ -51,6 +63,7 @@ class ChosenSubject:
     campus_id: str | None = None
     offered: bool = False  # R-WAIT-2: a seat that came back, held for the student from the waiting list
     shard: int | None = None  # the seat counter shard an oral hold took: its release gives that seat back
+    exam_seat: ExamSeat | None = None  # R-ROOM-1: a paid written subject's seat in the room plan
 
     @classmethod
     def unpaid(

@@ -14,7 +14,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import IdType, ProtectedId
-from chalicelib.domain.registration import ChosenSubject, SubjectStatus
+from chalicelib.domain.registration import ChosenSubject, ExamSeat, SubjectStatus, slot_of
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, Cet4Record, RollEntry
 from chalicelib.storage.models import (
@@ -82,6 +82,10 @@ def waitlist_pk(campus_id: str, subject: str) -> str:
 
 def subject_sk(chosen: ChosenSubject) -> str:
     return f"SUBJECT#{chosen.slot}"
+
+
+def written_subject_sk(level: int) -> str:
+    return f"SUBJECT#{slot_of(SubjectKind.WRITTEN, level)}"
 
 
 def optional_time(text: str | None) -> datetime | None:
@@ -332,6 +336,34 @@ def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
         campus_id=chosen.campus_id,
         offered=chosen.offered or None,
         shard=chosen.shard if oral else None,
+        **exam_seat_attributes(chosen.exam_seat),
+    )
+
+
+def exam_seat_attributes(seat: ExamSeat | None) -> dict[str, Any]:
+    if seat is None:
+        return {}
+    return {
+        "ticket_number": seat.ticket_number,
+        "site_code": seat.site_code,
+        "room": seat.room,
+        "seat": seat.seat,
+        "separate_room": seat.separate_room,
+        "extra_minutes": seat.extra_minutes,
+    }
+
+
+def exam_seat_of(item: SubjectItem) -> ExamSeat | None:
+    number, room, seat = item.ticket_number, item.room, item.seat
+    if not (number and room and seat):  # not seated yet (rooms and seats count from 1)
+        return None
+    return ExamSeat(
+        ticket_number=number,
+        site_code=item.site_code or "",
+        room=int(room),
+        seat=int(seat),
+        separate_room=bool(item.separate_room),
+        extra_minutes=int(item.extra_minutes or 0),
     )
 
 
@@ -349,4 +381,5 @@ def subject_from_item(item: SubjectItem) -> ChosenSubject:
         offered=bool(item.offered),
         # holds taken before shards sit in shard 0, where the loader folded their counter
         shard=(int(item.shard) if item.shard is not None else 0) if item.campus_id else None,
+        exam_seat=exam_seat_of(item),
     )

@@ -14,10 +14,12 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, Settlement, late_payment_of
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
+from chalicelib.domain.room_plan import sitters_paid
 from chalicelib.storage import codec, figures
 from chalicelib.storage.models import LatePaymentItem, OrderItem
 from chalicelib.storage.orders import DynamoOrders, entry_sk, mark_order, registration_paid, settlement_of
 from chalicelib.storage.registrations import Offered, run_releasing, take_slot_ops
+from chalicelib.storage.room_plan import put_sitters
 from chalicelib.storage.seats import shards_with_room
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
@@ -46,6 +48,7 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
                 taking = replace(paid[hold.hold_id], shard=options[min(attempt, len(options) - 1)])
                 take_slot_ops(txn, order.account_id, taking, stale[hold.hold_id], now, offered)
             registration_paid(txn, order.account_id)
+            put_sitters(txn, sitters_paid(order.account_id, registration.candidate, tuple(paid.values()), now))
 
         attempts = max((len(options) for options in shards.values()), default=1)
         for attempt in range(attempts):

@@ -240,6 +240,13 @@ class SubjectItem(TableItem, discriminator="subject"):
     campus_id = UnicodeAttribute(null=True)
     offered = BooleanAttribute(null=True)  # R-WAIT-2: held for the student from the waiting list
     shard = NumberAttribute(null=True)  # the seat counter shard an oral hold took
+    # R-ROOM-1, R-TICKET-1: a paid written subject's seat, once the room plan gives it
+    ticket_number = UnicodeAttribute(null=True)
+    site_code = UnicodeAttribute(null=True)
+    room = NumberAttribute(null=True)
+    seat = NumberAttribute(null=True)
+    separate_room = BooleanAttribute(null=True)
+    extra_minutes = NumberAttribute(null=True)
 
 
 class OrderItem(TableItem, discriminator="order"):

@@ -23,6 +23,7 @@ from chalicelib.domain.orders import (
     Settlement,
 )
 from chalicelib.domain.registration import ChosenSubject, SubjectStatus
+from chalicelib.domain.room_plan import sitters_paid
 from chalicelib.storage import codec, figures
 from chalicelib.storage.models import (
     OpenOrderItem,
@@ -31,6 +32,7 @@ from chalicelib.storage.models import (
     SubjectItem,
 )
 from chalicelib.storage.registrations import touch_registration
+from chalicelib.storage.room_plan import put_sitters
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
@@ -224,6 +226,8 @@ class DynamoOrders:
                 same_unpaid = (SubjectItem.hold_id == hold.hold_id) & (SubjectItem.status == "unpaid")
                 txn.update(f"hold:{hold.hold_id}", item, _paid_actions(), same_unpaid)
             registration_paid(txn, order.account_id)
+            if order.candidate is not None:
+                put_sitters(txn, sitters_paid(order.account_id, order.candidate, order.subjects, now))
 
         return _settled_by(build)
 

@@ -8,7 +8,7 @@ from typing import Any
 from pynamodb.connection import Connection
 
 from chalicelib.config import Settings
-from chalicelib.storage import models, waiting_room_items
+from chalicelib.storage import models, room_plan_items, waiting_room_items
 from chalicelib.storage.models import TableItem
 
 # Every item class, so that all are registered with `TableItem` before the table is used.
@@ -48,6 +48,10 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     models.PendingSeatItem,
     models.FigureItem,
     models.ChangeItem,
+    room_plan_items.SitterItem,
+    room_plan_items.PlanSeatItem,
+    room_plan_items.PlanGroupItem,
+    room_plan_items.PlanRunItem,
 )
 
 

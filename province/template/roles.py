@@ -78,6 +78,7 @@ API_WRITES = [
     "FIGURES#*",
     "CATALOG",
     "CHANGES",
+    "ROOMPLAN#*",  # a paid written subject's sitter, written with its payment (R-ROOM-1)
 ]
 # What the admission job writes on a queue entry (chalicelib/storage/waiting_room.py: place, admit), with
 # the keys and the attributes its conditions name.
@@ -106,7 +107,7 @@ TABLE_ACCESS: dict[str, list[Grant]] = {
         *grants(["BatchGetItem"], ["SEATS#*"]),
         *grants(["Query", "PutItem", "UpdateItem", "DeleteItem"], ["ACCOUNT#*"]),
         *grants(["PutItem", "DeleteItem"], ["CANDIDATE#*"]),
-        *grants(["PutItem"], ["LATE#*"]),
+        *grants(["PutItem"], ["LATE#*", "ROOMPLAN#*"]),  # and a paid written subject's sitter (R-ROOM-1)
         *grants(["UpdateItem"], ["FIGURES#*"]),
         *grants(["ConditionCheckItem"], ["CATALOG"]),  # the identity mark, when it saves again
         *RELEASING,

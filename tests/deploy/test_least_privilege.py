@@ -29,7 +29,7 @@ RELEASING = {
 API_WRITES = (
     "ACCOUNT#*", "LOGIN#*", "SESSION#*", "CAPTCHA#*", "THROTTLE#*", "DECOY#*", "CANDIDATE#*", "SEATS#*",
     "RELEASE#*", "PENDING#*", "WAITLIST#*", "ORDER#*", "ORDERNO#*", "LATE#*", "OUTBOX#*", "FIGURES#*",
-    "CATALOG", "CHANGES",
+    "CATALOG", "CHANGES", "ROOMPLAN#*",
 )  # fmt: skip
 OFFER_TABLE = {
     ("Query", "table", ("ACCOUNT#*", "CATALOG")),
@@ -62,7 +62,7 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
         ("UpdateItem", "table", ("ORDER#*", "ACCOUNT#*", "FIGURES#*", "SEATS#*")),
         ("BatchGetItem", "table", ("SEATS#*",)),
         ("Query", "table", ("ACCOUNT#*",)),
-        ("PutItem", "table", ("ACCOUNT#*", "CANDIDATE#*", "LATE#*", "RELEASE#*", "PENDING#*")),
+        ("PutItem", "table", ("ACCOUNT#*", "CANDIDATE#*", "LATE#*", "ROOMPLAN#*", "RELEASE#*", "PENDING#*")),
         ("DeleteItem", "table", ("ACCOUNT#*", "CANDIDATE#*")),
         ("ConditionCheckItem", "table", ("CATALOG", "WAITLIST#*")),
     },
