@@ -29,8 +29,7 @@ from chalicelib.domain.registration import Registration
 from chalicelib.services import admission
 from chalicelib.services import openings as rooms
 from chalicelib.services.province import load_province
-from chalicelib.storage import codec
-from chalicelib.storage.queue import queue_sk
+from chalicelib.storage.keys import account_pk, queue_sk
 from chalicelib.storage.queue_items import QueueEntryItem
 from chalicelib.storage.tables import create_table
 from tests import factories
@@ -68,7 +67,7 @@ def run(entries: int, threads: int) -> None:
     joins = timed(entries, threads, lambda n: rooms.join(built.queue, accounts[n], opening.id))
 
     def bare_update(n: int) -> None:
-        item = QueueEntryItem(codec.account_pk(accounts[n].account_id), queue_sk(opening.id))
+        item = QueueEntryItem(account_pk(accounts[n].account_id), queue_sk(opening.id))
         item.update(actions=[QueueEntryItem.round.set(0)])
 
     baseline = timed(entries, threads, bare_update)
