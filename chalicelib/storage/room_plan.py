@@ -18,7 +18,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.room_plan import GivenSeat, GroupRef, GroupSummary, PlanRun, RoomSummary, RunState, Sitter
 from chalicelib.domain.rooms import Seat
-from chalicelib.storage import codec
+from chalicelib.storage import codec, keys
 from chalicelib.storage.models import SubjectItem
 from chalicelib.storage.room_plan_items import PlanGroupItem, PlanRunItem, PlanSeatItem, SitterItem
 from chalicelib.storage.tables import connection
@@ -243,7 +243,7 @@ def _give_one(txn: Txn, given: GivenSeat) -> None:
     )
     free_or_same = PlanSeatItem.pk.does_not_exist() | (PlanSeatItem.account_id == seat.account_id)
     txn.put(f"seat:{seat.room:03d}#{seat.seat:02d}", item, free_or_same)
-    subject = SubjectItem(codec.account_pk(seat.account_id), codec.written_subject_sk(given.level))
+    subject = SubjectItem(keys.account_pk(seat.account_id), codec.written_subject_sk(given.level))
     actions: list[Action] = [
         SubjectItem.ticket_number.set(given.ticket_number),
         SubjectItem.site_code.set(seat.site_code),
