@@ -19,7 +19,7 @@ import time
 from typing import TextIO
 
 from chalicelib.domain.recount import CounterKey, Difference, RecountOutcome
-from chalicelib.storage.keys import figure_pk
+from chalicelib.storage.keys_ops import figure_pk
 from province.progress import EVERY_SECONDS
 
 

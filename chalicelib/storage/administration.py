@@ -33,7 +33,7 @@ from chalicelib.domain.catalog import Catalog, Window
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import Busy, CapacityBelowTaken, InvalidRequest, NotFound
 from chalicelib.domain.seats import reshard, shard_count
-from chalicelib.storage import catalog_items, keys
+from chalicelib.storage import catalog_items, keys, keys_ops
 from chalicelib.storage.figures import read_figures
 from chalicelib.storage.models import (
     CatalogPartItem,
@@ -86,7 +86,7 @@ class DynamoAdministration:
         }
 
     def changes(self, limit: int) -> list[Change]:
-        items = ChangeItem.query(keys.CHANGES_PK, scan_index_forward=False, limit=limit)
+        items = ChangeItem.query(keys_ops.CHANGES_PK, scan_index_forward=False, limit=limit)
         return [_change_from(item) for item in items if isinstance(item, ChangeItem)]
 
     def replace_window(self, window: Window, by: str, at: datetime) -> Change:
@@ -255,8 +255,8 @@ def _pend(txn: Txn, campus_id: str, subject: str, n: int, at: datetime) -> None:
 
 def _log(txn: Txn, change: Change) -> None:
     item = ChangeItem(
-        keys.CHANGES_PK,
-        keys.change_sk(change.at, uuid.uuid4().hex[:8]),
+        keys_ops.CHANGES_PK,
+        keys_ops.change_sk(change.at, uuid.uuid4().hex[:8]),
         at=iso(change.at),
         by=change.by,
         what=change.what,

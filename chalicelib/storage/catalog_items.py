@@ -59,11 +59,8 @@ def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
         ]
     parts += [part(keys.opening_part_sk(o.id), opening_to_json(o)) for o in catalog.openings.values()]
     if catalog.exam is not None:
-        parts.append(part(EXAM, exam_to_json(catalog.exam)))
+        parts.append(part(keys.EXAM_SK, exam_to_json(catalog.exam)))
     return parts
-
-
-EXAM = "EXAM"  # the catalog's exam sitting (R-ROOM-1); its seed is kept apart (storage/sitting.py)
 
 
 def exam_to_json(exam: ExamSitting) -> dict[str, Any]:
@@ -181,5 +178,5 @@ def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
         elif kind == keys.CatalogPart.OPENING:
             catalog.openings[body["id"]] = opening_from_json(body)
     catalog.windows.update({k: tuple(v) for k, v in windows.items()})
-    exam = bodies.get(EXAM)
+    exam = bodies.get(keys.EXAM_SK)
     return replace(catalog, exam=exam_from_json(exam)) if exam else catalog

@@ -13,7 +13,7 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import IdType, ProtectedId
-from chalicelib.domain.registration import ChosenSubject, ExamSeat, SubjectStatus, slot_of
+from chalicelib.domain.registration import ChosenSubject, ExamSeat, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, Cet4Record, RollEntry
 from chalicelib.storage import keys
@@ -35,10 +35,6 @@ def on_counter(hold: ChosenSubject, counter: str) -> ChosenSubject:
     on the shard it came from, R-WAIT-2)."""
     assert hold.campus_id is not None, "only an oral hold counts on a seat counter"
     return replace(hold, shard=keys.seat_shard_of(counter, hold.campus_id, hold.code))
-
-
-def written_subject_sk(level: int) -> str:
-    return f"SUBJECT#{slot_of(SubjectKind.WRITTEN, level)}"
 
 
 def optional_time(text: str | None) -> datetime | None:

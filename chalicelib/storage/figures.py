@@ -30,7 +30,7 @@ from chalicelib.domain.administration import Figures, OrderFigures
 from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.orders import Order, OrderStatus
 from chalicelib.domain.registration import ChosenSubject
-from chalicelib.storage import keys
+from chalicelib.storage import keys_ops
 from chalicelib.storage.models import FigureItem
 from chalicelib.storage.transactions import Txn
 
@@ -43,39 +43,39 @@ def _add(txn: Txn, label: str, account_id: str, sk: str, delta: int, amount: int
     ]
     if amount:
         actions.append(FigureItem.amount.add(amount))
-    txn.update(f"figure:{label}", FigureItem(keys.figure_pk(keys.figure_shard(account_id)), sk), actions)
+    txn.update(f"figure:{label}", FigureItem(keys_ops.figure_pk(keys_ops.figure_shard(account_id)), sk), actions)
 
 
 def registration_saved(txn: Txn, account_id: str, saved_at: datetime, delta: int) -> None:
     """+1 in the bind's transaction, -1 in the deletion's (R-BIND-4): the hour it was saved in."""
-    _add(txn, "saved", account_id, keys.saved_sk(saved_at), delta)
+    _add(txn, "saved", account_id, keys_ops.saved_sk(saved_at), delta)
 
 
 def order_placed(txn: Txn, order: Order) -> None:
-    _add(txn, "order:open", order.account_id, keys.orders_sk(OrderStatus.OPEN), 1)
+    _add(txn, "order:open", order.account_id, keys_ops.orders_sk(OrderStatus.OPEN), 1)
 
 
 def order_moved(txn: Txn, order: Order, to: OrderStatus) -> None:
     """The order leaves the status it was read in for `to`: the transaction's own conditions make
     sure it was in that status when it commits (storage/orders.py)."""
-    _add(txn, "order:from", order.account_id, keys.orders_sk(order.status), -1)
+    _add(txn, "order:from", order.account_id, keys_ops.orders_sk(order.status), -1)
     amount = order.amount if to is OrderStatus.PAID else None
-    _add(txn, "order:to", order.account_id, keys.orders_sk(to), 1, amount)
+    _add(txn, "order:to", order.account_id, keys_ops.orders_sk(to), 1, amount)
 
 
 def seats_paid(txn: Txn, account_id: str, holds: Iterable[ChosenSubject]) -> None:
     """The oral holds an order pays: their seats are paid seats from now on (R-PAY-3)."""
     paid = Counter((hold.campus_id, hold.code) for hold in holds if hold.campus_id is not None)
     for (campus_id, subject), count in paid.items():
-        _add(txn, f"paid:{campus_id}:{subject}", account_id, keys.paid_sk(campus_id, subject), count)
+        _add(txn, f"paid:{campus_id}:{subject}", account_id, keys_ops.paid_sk(campus_id, subject), count)
 
 
 def review_pending(txn: Txn, account_id: str, school_id: str, delta: int) -> None:
-    _add(txn, "reviews", account_id, keys.reviews_sk(school_id), delta)
+    _add(txn, "reviews", account_id, keys_ops.reviews_sk(school_id), delta)
 
 
 def late_payment(txn: Txn, account_id: str) -> None:
-    _add(txn, "late", account_id, keys.LATE_SK, 1)
+    _add(txn, "late", account_id, keys_ops.LATE_SK, 1)
 
 
 def read_figures() -> Figures:
@@ -85,20 +85,20 @@ def read_figures() -> Figures:
     paid_seats: Counter[tuple[str, str]] = Counter()
     reviews: Counter[str] = Counter()
     late = paid_amount = 0
-    for shard in range(keys.FIGURE_SHARDS):
-        for item in FigureItem.query(keys.figure_pk(shard)):
-            what, rest = keys.figure_of(item.sk)
+    for shard in range(keys_ops.FIGURE_SHARDS):
+        for item in FigureItem.query(keys_ops.figure_pk(shard)):
+            what, rest = keys_ops.figure_of(item.sk)
             count = int(item.value or 0)
-            if what == keys.Figure.SAVED:
+            if what == keys_ops.Figure.SAVED:
                 saved[parse_iso(rest)] += count
-            elif what == keys.Figure.ORDERS:
+            elif what == keys_ops.Figure.ORDERS:
                 orders[rest] += count
                 paid_amount += int(item.amount or 0)
-            elif what == keys.Figure.PAID:
-                paid_seats[keys.campus_subject_of(rest)] += count
-            elif what == keys.Figure.REVIEWS:
+            elif what == keys_ops.Figure.PAID:
+                paid_seats[keys_ops.campus_subject_of(rest)] += count
+            elif what == keys_ops.Figure.REVIEWS:
                 reviews[rest] += count
-            elif what == keys.Figure.LATE:
+            elif what == keys_ops.Figure.LATE:
                 late += count
     return Figures(
         saved_per_hour={hour: n for hour, n in sorted(saved.items()) if n},

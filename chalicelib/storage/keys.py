@@ -1,4 +1,8 @@
-"""Every key of the table, built and read back in this one module (docs/data-model.md, by pattern).
+"""Every key of the table is built, and read back, in the key modules and nowhere else
+(docs/data-model.md, by pattern). This one holds the registration season's: the catalog, the roll,
+accounts, registrations, seats, the waiting list, orders, the waiting room and the outbox;
+storage/keys_ops.py the province's operations' (R-OPS); storage/keys_room_plan.py the exam
+sitting's and the room plan's (R-ROOM, R-TICKET).
 
 Partition keys end in `_pk`, sort keys in `_sk`; GSI keys are marked so. An `f"ORDER#…"` anywhere
 else would be a second definition of the data model (tests/unit/test_storage_keys.py fails on it).
@@ -12,11 +16,11 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.domain.clock import SHANGHAI, iso, precise_iso
+from chalicelib.domain.catalog import SubjectKind
+from chalicelib.domain.clock import iso, precise_iso
 from chalicelib.domain.identity import IdType
-from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.recovery import CodePurpose
-from chalicelib.domain.registration import ChosenSubject
+from chalicelib.domain.registration import ChosenSubject, slot_of
 from chalicelib.domain.reviews import ReviewStatus
 
 # Shard counts are part of the keys: changing one loses every item written under the old count.
@@ -24,13 +28,13 @@ DUE_SHARDS = 16  # GSI2 expiry queue, by account (pattern 18)
 ORDER_QUEUE_SHARDS = 16  # GSI1 open orders and refunds, by order (pattern 24)
 OUTBOX_SHARDS = 4  # GSI2 messages waiting, by event (pattern 31)
 QUEUE_SHARDS = 32  # GSI1 of an opening's queue: ~32,000 index writes/s at the joining peak (pattern 35)
-FIGURE_SHARDS = 16  # the overview's counters, by account (pattern 45)
 
 # The catalog (patterns 1, 25, 33, 47, 50)
 CATALOG_PK = "CATALOG"
 PROVINCE_SK = "PROVINCE"
 IDENTITY_SK = "IDENTITY"
 IDENTITY_PENDING_SK = "IDENTITY-PENDING"  # the mark a conversion is converting to, until it is done
+EXAM_SK = "EXAM"  # the exam sitting (R-ROOM-1); its seed is in its own partition (keys_room_plan.py)
 
 
 class CatalogPart(StrEnum):  # what a catalog sort key with an id names: the part before its first `#`
@@ -65,7 +69,7 @@ def opening_part_sk(opening_id: str) -> str:
     return f"OPENING#{opening_id}"
 
 
-def part_of(sk: str) -> str:  # a `CatalogPart`, or `PROVINCE`, `IDENTITY` as they are
+def part_of(sk: str) -> str:  # a `CatalogPart`, or `PROVINCE`, `IDENTITY`, `EXAM` as they are
     return sk.split("#", 1)[0]
 
 
@@ -143,6 +147,10 @@ def review_order_sk(submitted_at: datetime, review_id: str) -> str:  # GSI1, old
 
 def subject_sk(slot: str) -> str:  # by slot (`written#4`): one subject per kind and level (R-WRIT-2)
     return f"SUBJECT#{slot}"
+
+
+def written_subject_sk(level: int) -> str:  # the written subject a seat's ticket is written onto (55)
+    return subject_sk(slot_of(SubjectKind.WRITTEN, level))
 
 
 def holds_pk(campus_id: str, subject: str) -> str:  # GSI1: every shard's holds (pattern 16)
@@ -328,73 +336,3 @@ def outbox_shard(event_id: str) -> int:
 
 def outbox_due_pk(shard: int) -> str:  # GSI2, the messages waiting
     return f"OUTBOX#{shard}"
-
-
-# The overview's counters (patterns 45, 51)
-class Figure(StrEnum):  # what a figure's sort key counts: the part before its first `#`
-    SAVED = "SAVED"
-    ORDERS = "ORDERS"
-    PAID = "PAID"
-    REVIEWS = "REVIEWS"
-    LATE = "LATE"
-
-
-LATE_SK = Figure.LATE.value
-
-
-def figure_pk(shard: int) -> str:
-    return f"FIGURES#{shard}"
-
-
-def figure_shard(account_id: str) -> int:
-    return zlib.crc32(account_id.encode()) % FIGURE_SHARDS
-
-
-def hour_of(moment: datetime) -> datetime:
-    return moment.astimezone(SHANGHAI).replace(minute=0, second=0, microsecond=0)
-
-
-def saved_sk(saved_at: datetime) -> str:  # the Beijing hour a registration was saved in
-    return f"SAVED#{iso(hour_of(saved_at))}"
-
-
-def orders_sk(status: OrderStatus) -> str:
-    return f"ORDERS#{status.value}"
-
-
-def paid_sk(campus_id: str, subject: str) -> str:
-    return f"PAID#{campus_id}#{subject}"
-
-
-def reviews_sk(school_id: str) -> str:
-    return f"REVIEWS#{school_id}"
-
-
-def figure_of(sk: str) -> tuple[str, str]:  # (a `Figure`, of what: "" for LATE)
-    what, _, rest = sk.partition("#")
-    return what, rest
-
-
-def campus_subject_of(paid: str) -> tuple[str, str]:  # what `figure_of` leaves of a PAID figure
-    campus_id, _, subject = paid.partition("#")
-    return campus_id, subject
-
-
-# The province's records: loads, data keys, the change log (patterns 25, 42, 49, 50)
-LOAD_SK = "LOAD"
-DATAKEY_SK = "DATAKEY"
-CHANGES_PK = "CHANGES"  # newest last by sort key
-CHANGES_SETTLED_PK = "CHANGES-SETTLED"
-MARK_SK = "MARK"
-
-
-def load_pk(load_id: str) -> str:
-    return f"LOAD#{load_id}"
-
-
-def data_key_pk(key_id: str) -> str:
-    return f"DATAKEY#{key_id}"
-
-
-def change_sk(at: datetime, tag: str) -> str:  # tag: a few random characters, so two changes of one µs stand
-    return f"{precise_iso(at)}#{tag}"

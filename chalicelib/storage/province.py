@@ -18,7 +18,7 @@ from chalicelib.domain.identity import Conversion, IdentityMark, Protection, Wra
 from chalicelib.domain.province import LoadRecord, Progress, Written
 from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.storage import catalog_items, codec, keys
+from chalicelib.storage import catalog_items, codec, keys, keys_ops
 from chalicelib.storage.batch import put_requests, write_all
 from chalicelib.storage.catalog import read_identity_mark
 from chalicelib.storage.identity_conversion import convert_table
@@ -91,7 +91,7 @@ class DynamoProvince:
         if catalog.exam is not None:
             keep_seed(catalog.exam)  # R-ROOM-2: drawn before the catalog names the sitting
         else:
-            CatalogPartItem("CATALOG", catalog_items.EXAM).delete()  # no sitting: no room plan
+            CatalogPartItem(keys.CATALOG_PK, keys.EXAM_SK).delete()  # no sitting: no room plan
         write_all(put_requests(catalog_items.catalog_parts(catalog)))
         keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
 
@@ -125,7 +125,7 @@ class DynamoProvince:
 
     def load_record(self, load_id: str) -> LoadRecord | None:
         try:
-            item = LoadRecordItem.get(keys.load_pk(load_id), keys.LOAD_SK, consistent_read=True)
+            item = LoadRecordItem.get(keys_ops.load_pk(load_id), keys_ops.LOAD_SK, consistent_read=True)
         except DoesNotExist:
             return None
         return LoadRecord(
@@ -139,8 +139,8 @@ class DynamoProvince:
 
     def save_load_record(self, record: LoadRecord) -> None:
         LoadRecordItem(
-            keys.load_pk(record.load_id),
-            keys.LOAD_SK,
+            keys_ops.load_pk(record.load_id),
+            keys_ops.LOAD_SK,
             files=list(record.files),
             started_at=iso(record.started_at),
             completed_at=iso(record.completed_at) if record.completed_at else None,
@@ -157,21 +157,23 @@ class DynamoProvince:
 
     def settled_through(self) -> str | None:
         try:
-            return ChangesSettledItem.get(keys.CHANGES_SETTLED_PK, keys.MARK_SK, consistent_read=True).through
+            return ChangesSettledItem.get(keys_ops.CHANGES_SETTLED_PK, keys_ops.MARK_SK, consistent_read=True).through
         except DoesNotExist:
             return None
 
     def changes_after(self, through: str | None) -> ChangesRead:
         after = None if through is None else ChangeItem.sk > through
         whats, last = set(), None
-        for item in ChangeItem.query(keys.CHANGES_PK, after, consistent_read=True):
+        for item in ChangeItem.query(keys_ops.CHANGES_PK, after, consistent_read=True):
             if isinstance(item, ChangeItem):
                 whats.add(item.what)
                 last = item.sk
         return ChangesRead(frozenset(whats), last)
 
     def settle_changes(self, through: str | None, load_id: str, at: datetime) -> None:
-        ChangesSettledItem(keys.CHANGES_SETTLED_PK, keys.MARK_SK, through=through, load_id=load_id, at=iso(at)).save()
+        ChangesSettledItem(
+            keys_ops.CHANGES_SETTLED_PK, keys_ops.MARK_SK, through=through, load_id=load_id, at=iso(at)
+        ).save()
 
     def mark_identity(self, mark: IdentityMark) -> None:
         catalog_items.identity_mark_part(mark).save()
@@ -195,8 +197,8 @@ def _delete_unbound(roll: str) -> bool:
 
 def save_data_key(key: WrappedDataKey, now: datetime) -> None:
     DataKeyItem(
-        keys.data_key_pk(key.key_id),
-        keys.DATAKEY_SK,
+        keys_ops.data_key_pk(key.key_id),
+        keys_ops.DATAKEY_SK,
         key_id=key.key_id,
         wrapped=base64.b64encode(key.wrapped).decode(),
         wrapped_by=key.wrapped_by,
@@ -207,7 +209,7 @@ def save_data_key(key: WrappedDataKey, now: datetime) -> None:
 def wrapped_data_key(key_id: str) -> tuple[bytes, str] | None:
     """For an Opener (chalicelib/protection/envelope.py): a data key's wrapped form by its id."""
     try:
-        item = DataKeyItem.get(keys.data_key_pk(key_id), keys.DATAKEY_SK)
+        item = DataKeyItem.get(keys_ops.data_key_pk(key_id), keys_ops.DATAKEY_SK)
     except DoesNotExist:
         return None
     return base64.b64decode(item.wrapped), item.wrapped_by

@@ -14,7 +14,7 @@ from chalicelib.config import settings
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import Registration
 from chalicelib.services.province import load_province
-from chalicelib.storage.keys import figure_pk, figure_shard, hour_of, saved_sk
+from chalicelib.storage.keys_ops import figure_pk, figure_shard, hour_of, saved_sk
 from chalicelib.storage.models import FigureItem
 from province import recount as command
 from province.__main__ import main as province_main

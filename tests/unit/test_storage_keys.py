@@ -1,5 +1,6 @@
 """Every key of the table, byte for byte as docs/data-model.md documents it (existing items must
-still be found), built only in chalicelib/storage/keys.py, and read back by its parsers."""
+still be found), built only in the key modules (chalicelib/storage/keys.py, keys_ops.py,
+keys_room_plan.py), and read back by their parsers."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.recovery import CodePurpose
 from chalicelib.domain.registration import ChosenSubject, SubjectStatus, slot_of
 from chalicelib.domain.reviews import ReviewStatus
-from chalicelib.storage import keys
+from chalicelib.domain.sitting import ExamSitting, SittingOfYear
+from chalicelib.storage import keys, keys_ops, keys_room_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_MODEL = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
-KEYS_MODULE = ROOT / "chalicelib" / "storage" / "keys.py"
+KEY_MODULES = (keys, keys_ops, keys_room_plan)
 
 AT = datetime(2026, 3, 1, 1, 2, 3, 456789, tzinfo=UTC)  # 09:02:03.456789 in Beijing
 AT_ISO = "2026-03-01T09:02:03+08:00"
@@ -36,6 +38,9 @@ def documented(template: str, **values: str) -> str:
     in a snippet of the page (`PK` / `SK`), the key that has the placeholders."""
     named = [part for part in template.split("`") if set(part.split("#")) & set(values)]
     return "#".join(values.get(part, part) for part in (named or [template])[0].split("#"))
+
+
+SITTING = ExamSitting(2026, SittingOfYear.JUNE, AT, AT)
 
 
 def hold(shard: int | None) -> ChosenSubject:
@@ -92,8 +97,8 @@ FORMATS: list[tuple[str, dict[str, str], Callable[..., Any], tuple[Any, ...]]] =
     ),
     ("ORDERNO#<number>", {"<number>": "2026030112345678"}, keys.order_number_pk, ("2026030112345678",)),
     # 25, 42: the province's records
-    ("DATAKEY#id", {"id": "dk1"}, keys.data_key_pk, ("dk1",)),
-    ("LOAD#<load id>", {"<load id>": "l1"}, keys.load_pk, ("l1",)),
+    ("DATAKEY#id", {"id": "dk1"}, keys_ops.data_key_pk, ("dk1",)),
+    ("LOAD#<load id>", {"<load id>": "l1"}, keys_ops.load_pk, ("l1",)),
     # 29: one-time codes, and the decoy of a reset for no account
     ("CODE#reset", {}, keys.code_sk, (CodePurpose.PASSWORD_RESET,)),
     ("CODE#login", {}, keys.code_sk, (CodePurpose.LOGIN_CHANGE,)),
@@ -121,17 +126,34 @@ FORMATS: list[tuple[str, dict[str, str], Callable[..., Any], tuple[Any, ...]]] =
     ("PENDING#raise-…", {"raise-…": "raise-5c0d"}, keys.pending_seat_pk, ("raise-5c0d",)),
     ("released_at#offer_id", {"released_at": AT_ISO, "offer_id": "h1"}, keys.pending_order_sk, (AT, "h1")),
     # 45, 51: the overview's counters
-    ("FIGURES#<crc32(account) % 16>", {"<crc32(account) % 16>": "7"}, keys.figure_pk, (7,)),
-    ("SAVED#<Beijing hour>", {"<Beijing hour>": "2026-03-01T09:00:00+08:00"}, keys.saved_sk, (AT,)),
-    ("ORDERS#<status>", {"<status>": "paid"}, keys.orders_sk, (OrderStatus.PAID,)),
-    ("PAID#<campus>#<subject>", {"<campus>": "NJU-XL", "<subject>": "CJT4"}, keys.paid_sk, ("NJU-XL", "CJT4")),
-    ("REVIEWS#<school>", {"<school>": "NJU"}, keys.reviews_sk, ("NJU",)),
+    ("FIGURES#<crc32(account) % 16>", {"<crc32(account) % 16>": "7"}, keys_ops.figure_pk, (7,)),
+    ("SAVED#<Beijing hour>", {"<Beijing hour>": "2026-03-01T09:00:00+08:00"}, keys_ops.saved_sk, (AT,)),
+    ("ORDERS#<status>", {"<status>": "paid"}, keys_ops.orders_sk, (OrderStatus.PAID,)),
+    ("PAID#<campus>#<subject>", {"<campus>": "NJU-XL", "<subject>": "CJT4"}, keys_ops.paid_sk, ("NJU-XL", "CJT4")),
+    ("REVIEWS#<school>", {"<school>": "NJU"}, keys_ops.reviews_sk, ("NJU",)),
     # 49: the change log
     (
         "<at to the µs>#<random>",
         {"<at to the µs>": AT_PRECISE, "<random>": "a1b2c3d4"},
-        keys.change_sk,
+        keys_ops.change_sk,
         (AT, "a1b2c3d4"),
+    ),
+    # 52-55: the sitting's seed, the room plan, the ticket on the student's written subject
+    ("SITTING#<year>-<sitting>", {"<year>-<sitting>": "2026-1"}, keys_room_plan.sitting_pk, (SITTING,)),
+    (
+        "ROOMPLAN#<campus>#<subject>",
+        {"<campus>": "NJU-XL", "<subject>": "CET4"},
+        keys_room_plan.plan_group_pk,
+        ("NJU-XL", "CET4"),
+    ),
+    ("SITTER#<account>", {"<account>": "acc-0"}, keys_room_plan.sitter_sk, ("acc-0",)),
+    ("SEAT#<room>#<seat>", {"<room>": "007", "<seat>": "03"}, keys_room_plan.plan_seat_sk, (7, 3)),
+    ("SUBJECT#written#<level>", {"<level>": "6"}, keys.written_subject_sk, (6,)),
+    (
+        "in `gsi1` `ROOMPLAN`, sorted by `campus#subject`",
+        {"campus": "NJU-XL", "subject": "CET4"},
+        keys_room_plan.plan_group_order_sk,
+        ("NJU-XL", "CET4"),
     ),
 ]
 
@@ -141,6 +163,7 @@ CONSTANTS = {
     "PROVINCE": keys.PROVINCE_SK,
     "IDENTITY": keys.IDENTITY_SK,
     "IDENTITY-PENDING": keys.IDENTITY_PENDING_SK,
+    "EXAM": keys.EXAM_SK,
     "ROLL": keys.ROLL_SK,
     "CET4": keys.CET4_SK,
     "LOGIN": keys.LOGIN_SK,
@@ -162,12 +185,15 @@ CONSTANTS = {
     "PROGRESS": keys.PROGRESS_SK,
     "LEASE": keys.LEASE_SK,
     "MESSAGE": keys.MESSAGE_SK,
-    "LATE": keys.LATE_SK,
-    "LOAD": keys.LOAD_SK,
-    "DATAKEY": keys.DATAKEY_SK,
-    "CHANGES": keys.CHANGES_PK,
-    "CHANGES-SETTLED": keys.CHANGES_SETTLED_PK,
-    "MARK": keys.MARK_SK,
+    "LATE": keys_ops.LATE_SK,
+    "LOAD": keys_ops.LOAD_SK,
+    "DATAKEY": keys_ops.DATAKEY_SK,
+    "CHANGES": keys_ops.CHANGES_PK,
+    "CHANGES-SETTLED": keys_ops.CHANGES_SETTLED_PK,
+    "MARK": keys_ops.MARK_SK,
+    "ROOMPLAN": keys_room_plan.PLAN_RUN_PK,
+    "RUN": keys_room_plan.RUN_SK,
+    "GROUP": keys_room_plan.GROUP_SK,
 }
 
 # The prefixes of `begins_with` queries and one-word index keys, as the page writes them
@@ -177,11 +203,14 @@ PREFIXES = [
     ("`begins_with({})` (arrivals)", keys.ARRIVALS_PREFIX),
     ("the highest `{}`", keys.PLACES_PREFIX),
     ("in `gsi1` `{}` by release time", keys.PENDING_SEATS),
+    ('the sitters `begins_with(sk, "{}")`', keys_room_plan.SITTERS_PREFIX),
+    ('the seats `begins_with(sk, "{}")`', keys_room_plan.PLAN_SEATS_PREFIX),
+    ("in `gsi1` `{}`, sorted by", keys_room_plan.PLAN_GROUPS),
 ]
 
 # Shards are part of a key: a hash or a count that changed would lose every item written before.
 SHARDS: list[tuple[Callable[[str], int], str, int]] = [
-    (keys.figure_shard, "acc-0", 7),
+    (keys_ops.figure_shard, "acc-0", 7),
     (keys.queue_shard_of, "acc-0", 23),
     (keys.outbox_shard, "event-0", 3),
 ]
@@ -204,12 +233,13 @@ PARSERS: list[tuple[Callable[..., Any], tuple[Any, ...], Any]] = [
     (keys.part_of, (keys.window_part_sk("NJU", 0),), keys.CatalogPart.WINDOW),
     (keys.part_of, (keys.opening_part_sk("Q1"),), keys.CatalogPart.OPENING),
     (keys.part_of, (keys.PROVINCE_SK,), keys.PROVINCE_SK),
-    (keys.figure_of, (keys.saved_sk(AT),), (keys.Figure.SAVED, "2026-03-01T09:00:00+08:00")),
-    (keys.figure_of, (keys.orders_sk(OrderStatus.OPEN),), (keys.Figure.ORDERS, "open")),
-    (keys.figure_of, (keys.paid_sk("NJU-XL", "CJT4"),), (keys.Figure.PAID, "NJU-XL#CJT4")),
-    (keys.figure_of, (keys.reviews_sk("NJU"),), (keys.Figure.REVIEWS, "NJU")),
-    (keys.figure_of, (keys.LATE_SK,), (keys.Figure.LATE, "")),
-    (keys.campus_subject_of, (keys.figure_of(keys.paid_sk("NJU-XL", "CJT4"))[1],), ("NJU-XL", "CJT4")),
+    (keys.part_of, (keys.EXAM_SK,), keys.EXAM_SK),
+    (keys_ops.figure_of, (keys_ops.saved_sk(AT),), (keys_ops.Figure.SAVED, "2026-03-01T09:00:00+08:00")),
+    (keys_ops.figure_of, (keys_ops.orders_sk(OrderStatus.OPEN),), (keys_ops.Figure.ORDERS, "open")),
+    (keys_ops.figure_of, (keys_ops.paid_sk("NJU-XL", "CJT4"),), (keys_ops.Figure.PAID, "NJU-XL#CJT4")),
+    (keys_ops.figure_of, (keys_ops.reviews_sk("NJU"),), (keys_ops.Figure.REVIEWS, "NJU")),
+    (keys_ops.figure_of, (keys_ops.LATE_SK,), (keys_ops.Figure.LATE, "")),
+    (keys_ops.campus_subject_of, (keys_ops.figure_of(keys_ops.paid_sk("NJU-XL", "CJT4"))[1],), ("NJU-XL", "CJT4")),
 ]
 
 
@@ -275,29 +305,37 @@ def test_data_model_18_only_what_falls_due_is_in_the_expiry_queue() -> None:
 
 
 def test_data_model_45_a_registration_counts_in_the_beijing_hour_it_was_saved_in() -> None:
-    assert keys.hour_of(AT) == datetime(2026, 3, 1, 9, tzinfo=timezone(timedelta(hours=8)))
+    assert keys_ops.hour_of(AT) == datetime(2026, 3, 1, 9, tzinfo=timezone(timedelta(hours=8)))
 
 
-def test_data_model_every_function_of_keys_py_is_pinned_here() -> None:
-    """A key added without its documented format here fails: the page and the module stay one."""
-    pinned = {builder.__name__ for _, _, builder, _ in FORMATS}
-    pinned |= {parser.__name__ for parser, _, _ in PARSERS}
-    pinned |= {shard_of.__name__ for shard_of, _, _ in SHARDS}
-    pinned |= {"counter_key", "counters_of", "due_keys", "hour_of", "order_queue_keys"}
+def test_data_model_every_function_of_the_key_modules_is_pinned_here() -> None:
+    """A key added without its documented format here fails: the page and the modules stay one."""
+    pinned = {(builder.__module__, builder.__name__) for _, _, builder, _ in FORMATS}
+    pinned |= {(parser.__module__, parser.__name__) for parser, _, _ in PARSERS}
+    pinned |= {(shard_of.__module__, shard_of.__name__) for shard_of, _, _ in SHARDS}
+    pinned |= {(keys.__name__, name) for name in ("counter_key", "counters_of", "due_keys", "order_queue_keys")}
+    pinned |= {(keys_ops.__name__, "hour_of")}
     defined = {
-        name
-        for name, value in vars(keys).items()
-        if inspect.isfunction(value) and value.__module__ == keys.__name__ and not name.startswith("_")
+        (module.__name__, name)
+        for module in KEY_MODULES
+        for name, value in vars(module).items()
+        if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
     }
     assert defined - pinned == set()
-    one_word = {value for name, value in vars(keys).items() if name.isupper() and isinstance(value, str)}
+    one_word = {
+        value
+        for module in KEY_MODULES
+        for name, value in vars(module).items()
+        if name.isupper() and isinstance(value, str)
+    }
     assert one_word - {*CONSTANTS.values(), *(prefix for _, prefix in PREFIXES)} == set()
 
 
 # An f-string or a literal that starts like a key: `f"ORDER#{…}"`, `"OUTBOX#"`.
 KEY_LIKE = re.compile(r"^[A-Z][A-Z0-9_-]*#")
 # The admission job's lease name (`LEASE#ADMIT#<opening>`, pattern 35): the service names its lease
-# through its port and never imports storage; storage/keys.py adds `LEASE#`.
+# through its port and never imports storage; storage/keys.py adds `LEASE#`. Nothing else: a key
+# built anywhere but the key modules fails the scan.
 NOT_KEYS = {("services/waiting_room_admission.py", "ADMIT#")}
 
 
@@ -319,12 +357,16 @@ def key_literals(source: str) -> list[str]:
     return found
 
 
-def test_data_model_no_module_but_storage_keys_builds_or_reads_a_key() -> None:
-    """One module builds every key (design/style.md): an `f"X#…"` elsewhere is a second data model."""
+def test_data_model_no_module_but_the_key_modules_builds_or_reads_a_key() -> None:
+    """Only the key modules build keys (design/style.md): an `f"X#…"` elsewhere is a second data model."""
+    allowed = {Path(str(module.__file__)).resolve() for module in KEY_MODULES}
+    assert allowed == {
+        ROOT / "chalicelib" / "storage" / name for name in ("keys.py", "keys_ops.py", "keys_room_plan.py")
+    }
     twins = [
         (str(path.relative_to(ROOT / "chalicelib")), literal)
         for path in sorted((ROOT / "chalicelib").rglob("*.py"))
-        if path != KEYS_MODULE
+        if path.resolve() not in allowed
         for literal in key_literals(path.read_text(encoding="utf-8"))
         if (str(path.relative_to(ROOT / "chalicelib")), literal) not in NOT_KEYS
     ]
