@@ -65,6 +65,7 @@ def run(students: int, threads: int, rounds: int) -> None:
     from chalicelib.domain.identity import IdType, normalize_id_number
     from chalicelib.services.province import load_province
     from chalicelib.storage import codec
+    from chalicelib.storage.keys import roll_pk
     from chalicelib.storage.models import RollItem
     from chalicelib.storage.tables import connection, create_table
     from tests import factories
@@ -92,7 +93,7 @@ def run(students: int, threads: int, rounds: int) -> None:
 
     def new_path(n: int) -> Any:
         number = normalize_id_number(IdType.RESIDENT_ID, rows[n].id_number)
-        return codec.roll_from_item(RollItem.get(codec.roll_pk(IdType.RESIDENT_ID, keys.digest(number, mark)), "ROLL"))
+        return codec.roll_from_item(RollItem.get(roll_pk(IdType.RESIDENT_ID, keys.digest(number, mark)), "ROLL"))
 
     def new_path_and_open(n: int) -> Any:
         entry = new_path(n)

@@ -28,9 +28,8 @@ from chalicelib.domain.registration import Registration
 from chalicelib.domain.waiting_room import ORDER_GRACE, Opening
 from chalicelib.services import waiting_room, waiting_room_admission
 from chalicelib.services.province import load_province
-from chalicelib.storage import codec
+from chalicelib.storage.keys import account_pk, queue_sk
 from chalicelib.storage.tables import create_table
-from chalicelib.storage.waiting_room import queue_sk
 from chalicelib.storage.waiting_room_items import QueueEntryItem
 from tests import factories
 
@@ -67,7 +66,7 @@ def run(entries: int, threads: int) -> None:
     joins = timed(entries, threads, lambda n: waiting_room.join(built.waiting_room, accounts[n], opening.id))
 
     def bare_update(n: int) -> None:
-        item = QueueEntryItem(codec.account_pk(accounts[n].account_id), queue_sk(opening.id))
+        item = QueueEntryItem(account_pk(accounts[n].account_id), queue_sk(opening.id))
         item.update(actions=[QueueEntryItem.round.set(0)])
 
     baseline = timed(entries, threads, bare_update)

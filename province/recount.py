@@ -18,7 +18,8 @@ import threading
 import time
 from typing import TextIO
 
-from chalicelib.domain.recount import Difference, RecountOutcome
+from chalicelib.domain.recount import CounterKey, Difference, RecountOutcome
+from chalicelib.storage.keys_ops import figure_pk
 from province.progress import EVERY_SECONDS
 
 
@@ -55,9 +56,14 @@ class ScanShown:
         return f"扫描（第 {self._round} 轮）：{self.scanned:,} 条，{rate:,.0f} 条/秒"
 
 
+def counter_name(key: CounterKey) -> str:
+    """The counter as the table names it: its pk and sort key."""
+    return f"{figure_pk(key.shard)} {key.sk}"
+
+
 def difference_line(difference: Difference) -> str:
     kept, counted = difference.kept, difference.counted
-    line = f"{difference.key}：记录 {kept.value}，实有 {counted.value}（{difference.value_delta:+d}）"
+    line = f"{counter_name(difference.key)}：记录 {kept.value}，实有 {counted.value}（{difference.value_delta:+d}）"
     if difference.amount_delta:
         line += f"，金额 {kept.amount} 分，实为 {counted.amount} 分（{difference.amount_delta:+d}）"
     return line
@@ -72,7 +78,7 @@ def report(outcome: RecountOutcome, dry_run: bool, out: TextIO, err: TextIO) -> 
     if outcome.unsettled:
         print("以下计数在核对期间一直在变化，未能核对，请再运行一次：", file=err)
         for key in outcome.unsettled:
-            print(f"  {key}", file=err)
+            print(f"  {counter_name(key)}", file=err)
         return 1
     return 0
 

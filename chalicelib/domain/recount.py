@@ -16,9 +16,6 @@ class CounterKey:
     shard: int
     sk: str
 
-    def __str__(self) -> str:
-        return f"FIGURES#{self.shard} {self.sk}"
-
 
 @dataclass(frozen=True)
 class Reading:

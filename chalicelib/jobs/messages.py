@@ -12,6 +12,7 @@ from chalicelib.jobs.expiry import STREAM_ARN
 from chalicelib.logs import logger
 from chalicelib.metrics import count
 from chalicelib.services import messages
+from chalicelib.storage.keys import outbox_pk, value_of
 
 bp = Blueprint(__name__)
 SEND_EVERY_MINUTES = 1
@@ -38,7 +39,7 @@ def run_reminders() -> dict[str, int]:
 def send_new(images: list[dict[str, Any]]) -> dict[str, int]:
     """New outbox items from the table's stream (DynamoDB JSON images): sent now."""
     outcomes = [
-        messages.deliver(services().messaging, image["pk"]["S"].removeprefix("OUTBOX#"))
+        messages.deliver(services().messaging, value_of(image["pk"]["S"], outbox_pk))
         for image in images
         if image.get("kind", {}).get("S") == "outbox" and image.get("state", {}).get("S") == "pending"
     ]

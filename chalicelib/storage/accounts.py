@@ -11,7 +11,7 @@ from chalicelib.domain.clock import iso
 from chalicelib.domain.errors import (
     LoginTaken,
 )
-from chalicelib.storage import codec
+from chalicelib.storage import codec, keys
 from chalicelib.storage.models import (
     AccountItem,
     LoginItem,
@@ -22,7 +22,7 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, r
 
 class DynamoAccounts:
     def create(self, account: Account) -> None:
-        login = LoginItem(f"LOGIN#{account.login}", "LOGIN", account_id=account.account_id)
+        login = LoginItem(keys.login_pk(account.login), keys.LOGIN_SK, account_id=account.account_id)
 
         def build(txn: Txn) -> None:
             # a login given up by another account is free again once its 30 days are over (R-ACC-4)
@@ -38,13 +38,13 @@ class DynamoAccounts:
 
     def by_login(self, login: str) -> Account | None:
         try:
-            pointer = LoginItem.get(f"LOGIN#{login}", "LOGIN", consistent_read=True)
+            pointer = LoginItem.get(keys.login_pk(login), keys.LOGIN_SK, consistent_read=True)
         except DoesNotExist:
             return None
         if pointer.retired_until:
             return None  # given up by its account (R-ACC-4): it signs nobody in
         try:  # read as written: a login changed a moment ago is already the account's
-            item = AccountItem.get(codec.account_pk(pointer.account_id), "ACCOUNT", consistent_read=True)
+            item = AccountItem.get(keys.account_pk(pointer.account_id), keys.ACCOUNT_SK, consistent_read=True)
         except DoesNotExist:
             return None
         account = codec.account_from_item(item)
@@ -52,16 +52,16 @@ class DynamoAccounts:
 
     def get(self, account_id: str) -> Account | None:
         try:
-            return codec.account_from_item(AccountItem.get(codec.account_pk(account_id), "ACCOUNT"))
+            return codec.account_from_item(AccountItem.get(keys.account_pk(account_id), keys.ACCOUNT_SK))
         except DoesNotExist:
             return None
 
     def accept_agreement(self, account_id: str, at: datetime) -> None:
-        item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
+        item = AccountItem(keys.account_pk(account_id), keys.ACCOUNT_SK)
         item.update(actions=[AccountItem.agreement_accepted_at.set(iso(at))], condition=AccountItem.pk.exists())
 
     def replace_password_hash(self, account_id: str, verified_hash: str, new_hash: str) -> bool:
-        item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
+        item = AccountItem(keys.account_pk(account_id), keys.ACCOUNT_SK)
         try:
             item.update(
                 actions=[AccountItem.password_hash.set(new_hash)],
@@ -74,7 +74,7 @@ class DynamoAccounts:
         return True
 
     def remember_lookup(self, account_id: str, candidate_key: str, school_id: str) -> None:
-        item = AccountItem(codec.account_pk(account_id), "ACCOUNT")
+        item = AccountItem(keys.account_pk(account_id), keys.ACCOUNT_SK)
         item.update(
             actions=[AccountItem.looked_up.set(candidate_key), AccountItem.looked_up_school_id.set(school_id)],
             condition=AccountItem.pk.exists(),

@@ -30,10 +30,10 @@ from chalicelib.domain.administration import (
     window_what,
 )
 from chalicelib.domain.catalog import Catalog, Window
-from chalicelib.domain.clock import iso, parse_iso, precise_iso
+from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import Busy, CapacityBelowTaken, InvalidRequest, NotFound
 from chalicelib.domain.seats import reshard, shard_count
-from chalicelib.storage import catalog_items, codec
+from chalicelib.storage import catalog_items, keys, keys_ops
 from chalicelib.storage.figures import read_figures
 from chalicelib.storage.models import (
     CatalogPartItem,
@@ -48,7 +48,6 @@ from chalicelib.storage.seats import taken_per_shard as _shards  # tests slip a 
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
-CHANGES = "CHANGES"  # the change log's partition, newest last by sort key (at, to the microsecond)
 CHANGE_ATTEMPTS = 5  # a change whose reads moved meanwhile is read and tried again
 # A transaction holds at most 100 items: 16 shards, the campus, the head, the change and the seats a
 # raise offers to students waiting; a bigger offer is asked for in steps.
@@ -61,15 +60,15 @@ class DynamoAdministration:
 
     def seat_counts(self, catalog: Catalog) -> dict[tuple[str, str], SeatCount]:
         """Every offering's shards summed, and its waiting list's head: one BatchGet (by 100 keys)."""
-        keys: list[tuple[str, str]] = []
+        wanted: list[tuple[str, str]] = []
         for campus in catalog.campuses.values():
             for offering in campus.oral:
-                keys += [(pk, "SEATS") for pk in codec.counters_of(campus.id, offering.subject, offering.shards)]
-                keys.append((codec.waitlist_pk(campus.id, offering.subject), "HEAD"))
+                wanted += [(pk, keys.SEATS_SK) for pk in keys.counters_of(campus.id, offering.subject, offering.shards)]
+                wanted.append((keys.waitlist_pk(campus.id, offering.subject), keys.HEAD_SK))
         capacity: dict[tuple[str, str], int] = {}
         taken: dict[tuple[str, str], int] = {}
         waiting: dict[tuple[str, str], int] = {}
-        for item in TableItem.batch_get(keys) if keys else []:
+        for item in TableItem.batch_get(wanted) if wanted else []:
             if isinstance(item, SeatCounterItem):
                 key = (item.campus_id, item.subject)
                 capacity[key] = capacity.get(key, 0) + int(item.capacity)
@@ -87,16 +86,19 @@ class DynamoAdministration:
         }
 
     def changes(self, limit: int) -> list[Change]:
-        items = ChangeItem.query(CHANGES, scan_index_forward=False, limit=limit)
+        items = ChangeItem.query(keys_ops.CHANGES_PK, scan_index_forward=False, limit=limit)
         return [_change_from(item) for item in items if isinstance(item, ChangeItem)]
 
     def replace_window(self, window: Window, by: str, at: datetime) -> Change:
         """The school's windows become this one (R-OPS-2); the others it had are deleted."""
         school_id = window.school_id
-        prefix = f"WINDOW#{school_id}#"
+        prefix = keys.window_parts_prefix(school_id)
+        first_sk = keys.window_part_sk(school_id, 0)
 
         def attempt() -> tuple[Change, Callable[[Txn], None]]:
-            found = list(CatalogPartItem.query("CATALOG", CatalogPartItem.sk.startswith(prefix), consistent_read=True))
+            found = list(
+                CatalogPartItem.query(keys.CATALOG_PK, CatalogPartItem.sk.startswith(prefix), consistent_read=True)
+            )
             before = tuple(_window_from(json.loads(part.body)) for part in found)
             body = json.dumps(
                 {"school_id": school_id, "opens_at": iso(window.opens_at), "closes_at": iso(window.closes_at)},
@@ -105,10 +107,10 @@ class DynamoAdministration:
             change = Change(at, by, window_what(school_id), window_state(before, at), window_state((window,), at))
 
             def build(txn: Txn) -> None:
-                first = next((part for part in found if part.sk == f"{prefix}0"), None)
-                txn.put("part:0", CatalogPartItem("CATALOG", f"{prefix}0", body=body), _unchanged(first))
+                first = next((part for part in found if part.sk == first_sk), None)
+                txn.put("part:0", CatalogPartItem(keys.CATALOG_PK, first_sk, body=body), _unchanged(first))
                 for part in found:
-                    if part.sk != f"{prefix}0":
+                    if part.sk != first_sk:
                         txn.delete(f"part:{part.sk}", part, CatalogPartItem.body == part.body)
                 _log(txn, change)
 
@@ -118,13 +120,15 @@ class DynamoAdministration:
 
     def replace_notice(self, target: str, notice: str, by: str, at: datetime) -> Change:
         """The province's notice (`target` "province") or a school's."""
-        sk = "PROVINCE" if target == PROVINCE_NOTICE else f"SCHOOL#{target}"
+        sk = keys.PROVINCE_SK if target == PROVINCE_NOTICE else keys.school_part_sk(target)
 
         def attempt() -> tuple[Change, Callable[[Txn], None]]:
             part = _part(sk)
             body = json.loads(part.body)
             change = Change(at, by, notice_what(target), {"notice": body.get("notice", "")}, {"notice": notice})
-            new_part = CatalogPartItem("CATALOG", sk, body=json.dumps({**body, "notice": notice}, ensure_ascii=False))
+            new_part = CatalogPartItem(
+                keys.CATALOG_PK, sk, body=json.dumps({**body, "notice": notice}, ensure_ascii=False)
+            )
 
             def build(txn: Txn) -> None:
                 txn.put("part", new_part, CatalogPartItem.body == part.body)
@@ -143,7 +147,7 @@ class DynamoAdministration:
         outcome: dict[str, Any] = {}
 
         def attempt() -> tuple[Change, Callable[[Txn], None]]:
-            part = _part(f"CAMPUS#{campus_id}")
+            part = _part(keys.campus_part_sk(campus_id))
             campus = catalog_items.campus_from_json(json.loads(part.body))
             offering = campus.offering(subject)
             if offering is None:
@@ -162,7 +166,7 @@ class DynamoAdministration:
             new_offering = replace(offering, capacity=capacity, shards=len(capacities))
             new_campus = replace(campus, oral=tuple(new_offering if o is offering else o for o in campus.oral))
             new_part = CatalogPartItem(
-                "CATALOG", part.sk, body=json.dumps(catalog_items.campus_to_json(new_campus), ensure_ascii=False)
+                keys.CATALOG_PK, part.sk, body=json.dumps(catalog_items.campus_to_json(new_campus), ensure_ascii=False)
             )
             change = Change(at, by, seats_what(campus_id, subject), {"capacity": old_capacity}, {"capacity": capacity})
             outcome.update(count=SeatCount(capacity, taken + sum(offered), waiting), offered=sum(offered))
@@ -174,7 +178,7 @@ class DynamoAdministration:
                         _pend(txn, campus_id, subject, n, at)
                 head = WaitlistHeadItem
                 still = head.waiting == waiting
-                txn.check("head", head, codec.waitlist_pk(campus_id, subject), "HEAD", _absent_or(still, waiting))
+                txn.check("head", head, keys.waitlist_pk(campus_id, subject), keys.HEAD_SK, _absent_or(still, waiting))
                 txn.put("part", new_part, CatalogPartItem.body == part.body)
                 _log(txn, change)
 
@@ -198,7 +202,7 @@ def _committed(attempt: Callable[[], tuple[Change, Callable[[Txn], None]]]) -> C
 
 def _part(sk: str) -> CatalogPartItem:
     try:
-        return CatalogPartItem.get("CATALOG", sk, consistent_read=True)
+        return CatalogPartItem.get(keys.CATALOG_PK, sk, consistent_read=True)
     except DoesNotExist:
         raise NotFound("没有这项目录数据。") from None
 
@@ -216,7 +220,7 @@ def _absent_or(condition: Condition, value: int) -> Condition:
 
 def _waiting(campus_id: str, subject: str) -> int:
     try:
-        head = WaitlistHeadItem.get(codec.waitlist_pk(campus_id, subject), "HEAD", consistent_read=True)
+        head = WaitlistHeadItem.get(keys.waitlist_pk(campus_id, subject), keys.HEAD_SK, consistent_read=True)
     except DoesNotExist:
         return 0
     return int(head.waiting or 0)
@@ -237,13 +241,13 @@ def _offered(capacities: list[int], held: list[int], waiting: int) -> list[int]:
 def _pend(txn: Txn, campus_id: str, subject: str, n: int, at: datetime) -> None:
     offer_id = f"raise-{uuid.uuid4().hex}"
     seat = PendingSeatItem(
-        f"PENDING#{offer_id}",
-        "PENDING",
-        gsi1pk="PENDING",
-        gsi1sk=f"{iso(at)}#{offer_id}",
+        keys.pending_seat_pk(offer_id),
+        keys.PENDING_SK,
+        gsi1pk=keys.PENDING_SEATS,
+        gsi1sk=keys.pending_order_sk(at, offer_id),
         campus_id=campus_id,
         subject=subject,
-        counter=codec.seats_pk(campus_id, subject, n),
+        counter=keys.seats_pk(campus_id, subject, n),
         released_at=iso(at),
     )
     txn.put(f"pending:{offer_id}", seat, PendingSeatItem.pk.does_not_exist())
@@ -251,8 +255,8 @@ def _pend(txn: Txn, campus_id: str, subject: str, n: int, at: datetime) -> None:
 
 def _log(txn: Txn, change: Change) -> None:
     item = ChangeItem(
-        CHANGES,
-        f"{precise_iso(change.at)}#{uuid.uuid4().hex[:8]}",
+        keys_ops.CHANGES_PK,
+        keys_ops.change_sk(change.at, uuid.uuid4().hex[:8]),
         at=iso(change.at),
         by=change.by,
         what=change.what,

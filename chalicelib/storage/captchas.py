@@ -6,6 +6,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib.domain.accounts import Captcha
 from chalicelib.domain.clock import iso, parse_iso
+from chalicelib.storage import keys
 from chalicelib.storage.models import (
     CaptchaItem,
 )
@@ -14,8 +15,8 @@ from chalicelib.storage.models import (
 class DynamoCaptchas:
     def save(self, captcha: Captcha) -> None:
         CaptchaItem(
-            f"CAPTCHA#{captcha.captcha_id}",
-            "CAPTCHA",
+            keys.captcha_pk(captcha.captcha_id),
+            keys.CAPTCHA_SK,
             answer_digest=captcha.answer_digest,
             expires_at=iso(captcha.expires_at),
             expires=captcha.expires_at,
@@ -23,7 +24,7 @@ class DynamoCaptchas:
 
     def take(self, captcha_id: str) -> Captcha | None:
         try:
-            item = CaptchaItem.get(f"CAPTCHA#{captcha_id}", "CAPTCHA")
+            item = CaptchaItem.get(keys.captcha_pk(captcha_id), keys.CAPTCHA_SK)
             item.delete(condition=CaptchaItem.pk.exists())
         except (DoesNotExist, DeleteError):
             return None  # unknown, or another request took it first

@@ -13,7 +13,7 @@ from chalicelib.domain.catalog import Catalog
 from chalicelib.domain.identity import IdentityMark
 from chalicelib.domain.seats import SeatGrab
 from chalicelib.domain.sitting import ExamSitting
-from chalicelib.storage import catalog_items, codec, sitting
+from chalicelib.storage import catalog_items, keys, sitting
 from chalicelib.storage.models import (
     CatalogPartItem,
     SeatCounterItem,
@@ -43,7 +43,7 @@ class DynamoCatalog:
             again = self._cached
             if again and again is not cached and time.monotonic() - again[0] < CATALOG_CACHE_SECONDS:
                 return again[1]  # read meanwhile by the thread this one waited for
-            catalog = catalog_items.catalog_from_parts(list(CatalogPartItem.query("CATALOG")))
+            catalog = catalog_items.catalog_from_parts(list(CatalogPartItem.query(keys.CATALOG_PK)))
             self._cached = (time.monotonic(), catalog)
             return catalog
         finally:
@@ -69,22 +69,22 @@ class DynamoCatalog:
         """Seats taken, every shard summed (one BatchGet of all the shards); a campus whose
         counters do not exist is absent from the answer."""
         catalog = self.catalog()
-        keys: dict[tuple[str, str], SeatGrab] = {}
+        wanted: dict[tuple[str, str], SeatGrab] = {}
         for seat in seats:
             campus = catalog.campuses.get(seat.campus_id)
             offering = campus.offering(seat.subject) if campus else None
             for shard in range(offering.shards if offering else 1):
-                keys[(codec.seats_pk(seat.campus_id, seat.subject, shard), "SEATS")] = seat
+                wanted[(keys.seats_pk(seat.campus_id, seat.subject, shard), keys.SEATS_SK)] = seat
         taken: dict[SeatGrab, int] = {}
-        for item in SeatCounterItem.batch_get(list(keys)) if keys else []:
-            seat = keys[(item.pk, item.sk)]
+        for item in SeatCounterItem.batch_get(list(wanted)) if wanted else []:
+            seat = wanted[(item.pk, item.sk)]
             taken[seat] = taken.get(seat, 0) + int(item.taken)
         return taken
 
 
-def read_identity_mark(sk: str = "IDENTITY") -> IdentityMark | None:
+def read_identity_mark(sk: str = keys.IDENTITY_SK) -> IdentityMark | None:
     try:
-        part = CatalogPartItem.get("CATALOG", sk, consistent_read=True)
+        part = CatalogPartItem.get(keys.CATALOG_PK, sk, consistent_read=True)
     except DoesNotExist:
         return None
     return catalog_items.identity_mark_from(json.loads(part.body))

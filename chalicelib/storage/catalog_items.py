@@ -23,11 +23,12 @@ from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.identity import IdentityMark
 from chalicelib.domain.sitting import ExamSitting, SittingOfYear
 from chalicelib.domain.waiting_room import Opening
+from chalicelib.storage import keys
 from chalicelib.storage.models import CatalogPartItem
 
 
-def identity_mark_part(mark: IdentityMark, sk: str = "IDENTITY") -> CatalogPartItem:
-    return CatalogPartItem("CATALOG", sk, body=json.dumps({"version": mark.version, "check": mark.check}))
+def identity_mark_part(mark: IdentityMark, sk: str = keys.IDENTITY_SK) -> CatalogPartItem:
+    return CatalogPartItem(keys.CATALOG_PK, sk, body=json.dumps({"version": mark.version, "check": mark.check}))
 
 
 def identity_version_is(version: str) -> Condition:
@@ -42,27 +43,24 @@ def identity_mark_from(body: dict[str, Any]) -> IdentityMark:
 
 def catalog_parts(catalog: Catalog) -> list[CatalogPartItem]:
     def part(sk: str, body: dict[str, Any]) -> CatalogPartItem:
-        return CatalogPartItem("CATALOG", sk, body=json.dumps(body, ensure_ascii=False))
+        return CatalogPartItem(keys.CATALOG_PK, sk, body=json.dumps(body, ensure_ascii=False))
 
-    parts = [part("PROVINCE", vars(catalog.province))]
-    parts += [part(f"SUBJECT#{s.code}", subject_to_json(s)) for s in catalog.subjects.values()]
-    parts += [part(f"SCHOOL#{s.id}", vars(s)) for s in catalog.schools.values()]
-    parts += [part(f"CAMPUS#{c.id}", campus_to_json(c)) for c in catalog.campuses.values()]
+    parts = [part(keys.PROVINCE_SK, vars(catalog.province))]
+    parts += [part(keys.subject_part_sk(s.code), subject_to_json(s)) for s in catalog.subjects.values()]
+    parts += [part(keys.school_part_sk(s.id), vars(s)) for s in catalog.schools.values()]
+    parts += [part(keys.campus_part_sk(c.id), campus_to_json(c)) for c in catalog.campuses.values()]
     for school_id, windows in catalog.windows.items():
         parts += [
             part(
-                f"WINDOW#{school_id}#{i}",
+                keys.window_part_sk(school_id, i),
                 {"school_id": school_id, "opens_at": iso(w.opens_at), "closes_at": iso(w.closes_at)},
             )
             for i, w in enumerate(windows)
         ]
-    parts += [part(f"OPENING#{o.id}", opening_to_json(o)) for o in catalog.openings.values()]
+    parts += [part(keys.opening_part_sk(o.id), opening_to_json(o)) for o in catalog.openings.values()]
     if catalog.exam is not None:
-        parts.append(part(EXAM, exam_to_json(catalog.exam)))
+        parts.append(part(keys.EXAM_SK, exam_to_json(catalog.exam)))
     return parts
-
-
-EXAM = "EXAM"  # the catalog's exam sitting (R-ROOM-1); its seed is kept apart (storage/sitting.py)
 
 
 def exam_to_json(exam: ExamSitting) -> dict[str, Any]:
@@ -162,23 +160,23 @@ def campus_from_json(data: dict[str, Any]) -> Campus:
 
 def catalog_from_parts(parts: list[CatalogPartItem]) -> Catalog:
     bodies = {p.sk: json.loads(p.body) for p in parts}
-    province = Province(**bodies.get("PROVINCE", {"code": "", "name": "", "notice": ""}))
-    mark = bodies.get("IDENTITY")
+    province = Province(**bodies.get(keys.PROVINCE_SK, {"code": "", "name": "", "notice": ""}))
+    mark = bodies.get(keys.IDENTITY_SK)
     catalog = Catalog(province, identity=identity_mark_from(mark) if mark else None)
     windows: dict[str, list[Window]] = {}
     for sk, body in bodies.items():
-        kind = sk.split("#", 1)[0]
-        if kind == "SUBJECT":
+        kind = keys.part_of(sk)
+        if kind == keys.CatalogPart.SUBJECT:
             catalog.subjects[body["code"]] = subject_from_json(body)
-        elif kind == "SCHOOL":
+        elif kind == keys.CatalogPart.SCHOOL:
             catalog.schools[body["id"]] = School(**body)
-        elif kind == "CAMPUS":
+        elif kind == keys.CatalogPart.CAMPUS:
             catalog.campuses[body["id"]] = campus_from_json(body)
-        elif kind == "WINDOW":
+        elif kind == keys.CatalogPart.WINDOW:
             window = Window(body["school_id"], parse_iso(body["opens_at"]), parse_iso(body["closes_at"]))
             windows.setdefault(window.school_id, []).append(window)
-        elif kind == "OPENING":
+        elif kind == keys.CatalogPart.OPENING:
             catalog.openings[body["id"]] = opening_from_json(body)
     catalog.windows.update({k: tuple(v) for k, v in windows.items()})
-    exam = bodies.get(EXAM)
+    exam = bodies.get(keys.EXAM_SK)
     return replace(catalog, exam=exam_from_json(exam)) if exam else catalog

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,9 +13,10 @@ from chalicelib.domain.catalog import (
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import IdType, ProtectedId
-from chalicelib.domain.registration import ChosenSubject, ExamSeat, SubjectStatus, slot_of
+from chalicelib.domain.registration import ChosenSubject, ExamSeat, SubjectStatus
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
 from chalicelib.domain.roll import NO_ACCOMMODATION, Accommodation, Cet4Record, RollEntry
+from chalicelib.storage import keys
 from chalicelib.storage.models import (
     AccountItem,
     Cet4ScoreItem,
@@ -28,64 +28,13 @@ from chalicelib.storage.models import (
 # Expired holds linger this long before TTL may collect them: the expiry job goes first, and the
 # stream handler releases the seat of any hold TTL deletes (services/expiry.py).
 TTL_GRACE = timedelta(hours=1)
-DUE_SHARDS = 16
-
-
-def due_keys(account_id: str, due: datetime | None, what: str) -> tuple[str | None, str | None]:
-    """GSI2, the expiry queue: sharded by account so the opening minute spreads over partitions."""
-    if due is None:
-        return None, None
-    shard = zlib.crc32(account_id.encode()) % DUE_SHARDS
-    return f"DUE#{shard}", f"{iso(due)}#{account_id}#{what}"
-
-
-def account_pk(account_id: str) -> str:
-    return f"ACCOUNT#{account_id}"
-
-
-def seats_pk(campus_id: str, subject: str, shard: int) -> str:
-    """Counter shard n of a campus's seats for an oral subject (data-model pattern 2)."""
-    return f"SEATS#{campus_id}#{subject}#{shard}"
-
-
-def unsharded_seats_pk(campus_id: str, subject: str) -> str:
-    """The single counter of provinces loaded before shards: the loader folds it into shard 0."""
-    return f"SEATS#{campus_id}#{subject}"
-
-
-def counter_key(hold: ChosenSubject) -> str:
-    """The one place a hold names the seat counter it counts on (taken, released, offered)."""
-    assert hold.campus_id is not None, "only an oral hold counts on a seat counter"
-    return seats_pk(hold.campus_id, hold.code, hold.shard or 0)
-
-
-def counters_of(campus_id: str, subject: str, shards: int) -> list[str]:
-    """Every seat counter shard of a campus + oral subject (decision 0019)."""
-    return [seats_pk(campus_id, subject, n) for n in range(max(1, shards))]
 
 
 def on_counter(hold: ChosenSubject, counter: str) -> ChosenSubject:
     """The hold made to count on `counter`, a shard of its campus + subject (an offered seat stays
     on the shard it came from, R-WAIT-2)."""
     assert hold.campus_id is not None, "only an oral hold counts on a seat counter"
-    prefix = seats_pk(hold.campus_id, hold.code, 0).removesuffix("0")
-    shard = counter.removeprefix(prefix)
-    if not counter.startswith(prefix) or not shard.isdigit():
-        raise ValueError(f"{counter} is not a seat counter shard of {hold.campus_id} {hold.code}")
-    return replace(hold, shard=int(shard))
-
-
-def waitlist_pk(campus_id: str, subject: str) -> str:
-    """The waiting list of a campus + oral subject: its head item's pk, its entries' GSI1 pk."""
-    return f"WAITLIST#{campus_id}#{subject}"
-
-
-def subject_sk(chosen: ChosenSubject) -> str:
-    return f"SUBJECT#{chosen.slot}"
-
-
-def written_subject_sk(level: int) -> str:
-    return f"SUBJECT#{slot_of(SubjectKind.WRITTEN, level)}"
+    return replace(hold, shard=keys.seat_shard_of(counter, hold.campus_id, hold.code))
 
 
 def optional_time(text: str | None) -> datetime | None:
@@ -114,8 +63,8 @@ def account_from_item(item: AccountItem) -> Account:
 
 def account_item(account: Account) -> AccountItem:
     return AccountItem(
-        account_pk(account.account_id),
-        "ACCOUNT",
+        keys.account_pk(account.account_id),
+        keys.ACCOUNT_SK,
         account_id=account.account_id,
         login=account.login,
         password_hash=account.password_hash,
@@ -130,10 +79,6 @@ def account_item(account: Account) -> AccountItem:
 
 
 # Roll and scores: ID numbers only in their protected form (decision 0013)
-def roll_pk(id_type: IdType, id_digest: str) -> str:
-    return f"ROLL#{id_type.value}#{id_digest}"
-
-
 def identity_fields(identity: ProtectedId) -> dict[str, str]:
     return {"id_digest": identity.digest, "id_masked": identity.masked, "id_sealed": identity.sealed}
 
@@ -201,7 +146,7 @@ ROLL_FIELDS = (
 
 
 def roll_item(entry: RollEntry) -> RollItem:
-    return RollItem(roll_pk(entry.id_type, entry.identity.digest), "ROLL", **roll_to_json(entry))
+    return RollItem(keys.roll_pk(entry.id_type, entry.identity.digest), keys.ROLL_SK, **roll_to_json(entry))
 
 
 def roll_from_item(item: RollItem) -> RollEntry:
@@ -210,8 +155,8 @@ def roll_from_item(item: RollItem) -> RollEntry:
 
 def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
     return Cet4ScoreItem(
-        f"TICKET#{record.ticket_number}",
-        "CET4",
+        keys.ticket_pk(record.ticket_number),
+        keys.CET4_SK,
         ticket_number=record.ticket_number,
         id_digest=record.identity.digest,
         id_masked=record.identity.masked,
@@ -227,8 +172,8 @@ def cet4_item(record: Cet4Record) -> Cet4ScoreItem:
 def roll_attributes(entry: RollEntry) -> dict[str, Any]:
     identity = entry.identity
     return {
-        "pk": {"S": roll_pk(entry.id_type, identity.digest)},
-        "sk": {"S": "ROLL"},
+        "pk": {"S": keys.roll_pk(entry.id_type, identity.digest)},
+        "sk": {"S": keys.ROLL_SK},
         "kind": {"S": "roll"},
         "id_type": {"S": entry.id_type.value},
         "id_digest": {"S": identity.digest},
@@ -252,8 +197,8 @@ def roll_attributes(entry: RollEntry) -> dict[str, Any]:
 def cet4_attributes(record: Cet4Record) -> dict[str, Any]:
     identity = record.identity
     return {
-        "pk": {"S": f"TICKET#{record.ticket_number}"},
-        "sk": {"S": "CET4"},
+        "pk": {"S": keys.ticket_pk(record.ticket_number)},
+        "sk": {"S": keys.CET4_SK},
         "kind": {"S": "cet4"},
         "ticket_number": {"S": record.ticket_number},
         "id_digest": {"S": identity.digest},
@@ -276,10 +221,10 @@ def identity_of(item: Cet4ScoreItem | ReviewItem) -> ProtectedId:
 # Reviews
 def review_item(review: Cet6Review) -> ReviewItem:
     return ReviewItem(
-        account_pk(review.account_id),
-        "REVIEW",
-        gsi1pk=f"REVIEWS#{review.school_id}#{review.status.value}",
-        gsi1sk=f"{iso(review.submitted_at)}#{review.review_id}",
+        keys.account_pk(review.account_id),
+        keys.REVIEW_SK,
+        gsi1pk=keys.reviews_pk(review.school_id, review.status),
+        gsi1sk=keys.review_order_sk(review.submitted_at, review.review_id),
         review_id=review.review_id,
         account_id=review.account_id,
         school_id=review.school_id,
@@ -316,14 +261,15 @@ def review_from_item(item: ReviewItem) -> Cet6Review:
 def subject_item(account_id: str, chosen: ChosenSubject) -> SubjectItem:
     oral = chosen.campus_id is not None
     due = chosen.pay_by if chosen.status is SubjectStatus.UNPAID else None
+    gsi2pk, gsi2sk = keys.due_keys(account_id, due, chosen.slot)
     return SubjectItem(
-        account_pk(account_id),
-        subject_sk(chosen),
-        gsi1pk=f"HOLDS#{chosen.campus_id}#{chosen.code}" if oral else None,
-        gsi1sk=f"{optional_iso(chosen.pay_by)}#{chosen.hold_id}" if oral else None,
+        keys.account_pk(account_id),
+        keys.subject_sk(chosen.slot),
+        gsi1pk=keys.holds_pk(chosen.campus_id, chosen.code) if chosen.campus_id is not None else None,
+        gsi1sk=keys.hold_order_sk(chosen.pay_by, chosen.hold_id) if oral else None,
         expires=(due + TTL_GRACE) if due else None,
-        gsi2pk=due_keys(account_id, due, chosen.slot)[0],
-        gsi2sk=due_keys(account_id, due, chosen.slot)[1],
+        gsi2pk=gsi2pk,
+        gsi2sk=gsi2sk,
         account_id=account_id,
         code=chosen.code,
         subject_kind=chosen.kind.value,

@@ -20,7 +20,6 @@ The overview reads them with one query per shard: 16 queries whatever the number
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
@@ -28,45 +27,12 @@ from datetime import datetime
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.administration import Figures, OrderFigures
-from chalicelib.domain.clock import SHANGHAI, iso, parse_iso
+from chalicelib.domain.clock import parse_iso
 from chalicelib.domain.orders import Order, OrderStatus
 from chalicelib.domain.registration import ChosenSubject
+from chalicelib.storage import keys_ops
 from chalicelib.storage.models import FigureItem
 from chalicelib.storage.transactions import Txn
-
-FIGURE_SHARDS = 16
-
-
-def figure_pk(shard: int) -> str:
-    return f"FIGURES#{shard}"
-
-
-def shard_of(account_id: str) -> int:
-    return zlib.crc32(account_id.encode()) % FIGURE_SHARDS
-
-
-def hour_of(moment: datetime) -> datetime:
-    return moment.astimezone(SHANGHAI).replace(minute=0, second=0, microsecond=0)
-
-
-def saved_sk(saved_at: datetime) -> str:
-    """The Beijing hour a registration was saved in."""
-    return f"SAVED#{iso(hour_of(saved_at))}"
-
-
-def orders_sk(status: OrderStatus) -> str:
-    return f"ORDERS#{status.value}"
-
-
-def paid_sk(campus_id: str, subject: str) -> str:
-    return f"PAID#{campus_id}#{subject}"
-
-
-def reviews_sk(school_id: str) -> str:
-    return f"REVIEWS#{school_id}"
-
-
-LATE_SK = "LATE"
 
 
 def _add(txn: Txn, label: str, account_id: str, sk: str, delta: int, amount: int | None = None) -> None:
@@ -77,39 +43,39 @@ def _add(txn: Txn, label: str, account_id: str, sk: str, delta: int, amount: int
     ]
     if amount:
         actions.append(FigureItem.amount.add(amount))
-    txn.update(f"figure:{label}", FigureItem(figure_pk(shard_of(account_id)), sk), actions)
+    txn.update(f"figure:{label}", FigureItem(keys_ops.figure_pk(keys_ops.figure_shard(account_id)), sk), actions)
 
 
 def registration_saved(txn: Txn, account_id: str, saved_at: datetime, delta: int) -> None:
     """+1 in the bind's transaction, -1 in the deletion's (R-BIND-4): the hour it was saved in."""
-    _add(txn, "saved", account_id, saved_sk(saved_at), delta)
+    _add(txn, "saved", account_id, keys_ops.saved_sk(saved_at), delta)
 
 
 def order_placed(txn: Txn, order: Order) -> None:
-    _add(txn, "order:open", order.account_id, orders_sk(OrderStatus.OPEN), 1)
+    _add(txn, "order:open", order.account_id, keys_ops.orders_sk(OrderStatus.OPEN), 1)
 
 
 def order_moved(txn: Txn, order: Order, to: OrderStatus) -> None:
     """The order leaves the status it was read in for `to`: the transaction's own conditions make
     sure it was in that status when it commits (storage/orders.py)."""
-    _add(txn, "order:from", order.account_id, orders_sk(order.status), -1)
+    _add(txn, "order:from", order.account_id, keys_ops.orders_sk(order.status), -1)
     amount = order.amount if to is OrderStatus.PAID else None
-    _add(txn, "order:to", order.account_id, orders_sk(to), 1, amount)
+    _add(txn, "order:to", order.account_id, keys_ops.orders_sk(to), 1, amount)
 
 
 def seats_paid(txn: Txn, account_id: str, holds: Iterable[ChosenSubject]) -> None:
     """The oral holds an order pays: their seats are paid seats from now on (R-PAY-3)."""
     paid = Counter((hold.campus_id, hold.code) for hold in holds if hold.campus_id is not None)
     for (campus_id, subject), count in paid.items():
-        _add(txn, f"paid:{campus_id}:{subject}", account_id, paid_sk(campus_id, subject), count)
+        _add(txn, f"paid:{campus_id}:{subject}", account_id, keys_ops.paid_sk(campus_id, subject), count)
 
 
 def review_pending(txn: Txn, account_id: str, school_id: str, delta: int) -> None:
-    _add(txn, "reviews", account_id, reviews_sk(school_id), delta)
+    _add(txn, "reviews", account_id, keys_ops.reviews_sk(school_id), delta)
 
 
 def late_payment(txn: Txn, account_id: str) -> None:
-    _add(txn, "late", account_id, LATE_SK, 1)
+    _add(txn, "late", account_id, keys_ops.LATE_SK, 1)
 
 
 def read_figures() -> Figures:
@@ -119,21 +85,20 @@ def read_figures() -> Figures:
     paid_seats: Counter[tuple[str, str]] = Counter()
     reviews: Counter[str] = Counter()
     late = paid_amount = 0
-    for shard in range(FIGURE_SHARDS):
-        for item in FigureItem.query(figure_pk(shard)):
-            what, _, rest = item.sk.partition("#")
+    for shard in range(keys_ops.FIGURE_SHARDS):
+        for item in FigureItem.query(keys_ops.figure_pk(shard)):
+            what, rest = keys_ops.figure_of(item.sk)
             count = int(item.value or 0)
-            if what == "SAVED":
+            if what == keys_ops.Figure.SAVED:
                 saved[parse_iso(rest)] += count
-            elif what == "ORDERS":
+            elif what == keys_ops.Figure.ORDERS:
                 orders[rest] += count
                 paid_amount += int(item.amount or 0)
-            elif what == "PAID":
-                campus_id, _, subject = rest.partition("#")
-                paid_seats[(campus_id, subject)] += count
-            elif what == "REVIEWS":
+            elif what == keys_ops.Figure.PAID:
+                paid_seats[keys_ops.campus_subject_of(rest)] += count
+            elif what == keys_ops.Figure.REVIEWS:
                 reviews[rest] += count
-            elif what == "LATE":
+            elif what == keys_ops.Figure.LATE:
                 late += count
     return Figures(
         saved_per_hour={hour: n for hour, n in sorted(saved.items()) if n},

@@ -22,9 +22,9 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.errors import IdentityKeyUnavailable
-from chalicelib.domain.identity import Conversion, IdType, ProtectedId, Protection, key_version
+from chalicelib.domain.identity import Conversion, IdType, ProtectedId, Protection, candidate_key, key_version
 from chalicelib.domain.province import Progress
-from chalicelib.storage import codec
+from chalicelib.storage import codec, keys
 from chalicelib.storage.models import (
     AccountItem,
     BindingItem,
@@ -183,7 +183,7 @@ def _roll(converter: _Converter, raw: Raw) -> bool:
     entry = codec.roll_from_json({**fields, **codec.identity_fields(identity), "qualified_subjects": subjects})
 
     def build(txn: Txn) -> None:
-        txn.delete("old", RollItem(raw["pk"]["S"], "ROLL"), RollItem.pk.exists())
+        txn.delete("old", RollItem(raw["pk"]["S"], keys.ROLL_SK), RollItem.pk.exists())
         txn.put("new", codec.roll_item(entry))
 
     run(connection(), build)
@@ -209,7 +209,7 @@ def _registration(converter: _Converter, raw: Raw) -> bool:
     item = RegistrationItem(raw["pk"]["S"], raw["sk"]["S"])
     actions: list[Action] = [
         RegistrationItem.candidate.set(snapshot),
-        RegistrationItem.candidate_key.set(f"{id_type.value}#{identity.digest}"),
+        RegistrationItem.candidate_key.set(candidate_key(id_type, identity)),
     ]
     item.update(actions=actions, condition=RegistrationItem.candidate == old)
     return True
@@ -227,14 +227,14 @@ def _order(converter: _Converter, raw: Raw) -> bool:
 
 def _binding(converter: _Converter, raw: Raw) -> bool:
     """CANDIDATE#<type>#<number or old digest> moves to the current digest, in one transaction."""
-    id_type, _, held = raw["pk"]["S"].removeprefix("CANDIDATE#").partition("#")
+    id_type, _, held = keys.value_of(raw["pk"]["S"], keys.candidate_pk).partition("#")
     fields = {"id_digest": held, "id_sealed": _sealed_of_account(raw)} if ":" in held else {"id_number": held}
     identity = converter.fresh(fields)  # an older digest is checked against the sealed number it came from
     if identity is None:
         return False
     account_id = raw["account_id"]["S"]
-    old = BindingItem(raw["pk"]["S"], "BINDING")
-    new = BindingItem(f"CANDIDATE#{id_type}#{identity.digest}", "BINDING", account_id=account_id)
+    old = BindingItem(raw["pk"]["S"], keys.BINDING_SK)
+    new = BindingItem(keys.candidate_pk(f"{id_type}#{identity.digest}"), keys.BINDING_SK, account_id=account_id)
 
     def build(txn: Txn) -> None:
         txn.delete("old", old, BindingItem.account_id == account_id)
@@ -257,7 +257,7 @@ def _account(converter: _Converter, raw: Raw) -> bool:
 
 def _sealed_of_account(raw: Raw) -> str:
     """An older digest cannot be recomputed: the sealed number is in the bound registration."""
-    found = _read({"pk": {"S": codec.account_pk(raw["account_id"]["S"])}, "sk": {"S": "REGISTRATION"}})
+    found = _read({"pk": {"S": keys.account_pk(raw["account_id"]["S"])}, "sk": {"S": keys.REGISTRATION_SK}})
     if found is None:
         return ""
     return str(json.loads(found["candidate"]["S"]).get("id_sealed", ""))

@@ -15,9 +15,9 @@ from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.orders import LateOutcome, LatePayment, Order, OrderStatus, Settlement, late_payment_of
 from chalicelib.domain.registration import ChosenSubject, Registration, SubjectStatus
 from chalicelib.domain.room_plan import sitters_paid
-from chalicelib.storage import codec, figures
+from chalicelib.storage import figures, keys
 from chalicelib.storage.models import LatePaymentItem, OrderItem
-from chalicelib.storage.orders import DynamoOrders, entry_sk, mark_order, registration_paid, settlement_of
+from chalicelib.storage.orders import DynamoOrders, mark_order, registration_paid, settlement_of
 from chalicelib.storage.registrations import Offered, run_releasing, take_slot_ops
 from chalicelib.storage.room_plan import put_sitters
 from chalicelib.storage.seats import shards_with_room
@@ -78,14 +78,14 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
             actions += [OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
 
         def build(txn: Txn) -> None:
-            txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions)
-            entry = OrderItem(codec.account_pk(order.account_id), entry_sk(order))
+            txn.update("order", OrderItem(keys.order_pk(order.order_id), keys.ORDER_SK), actions)
+            entry = OrderItem(keys.account_pk(order.account_id), keys.order_entry_sk(order.created_at, order.order_id))
             txn.update("entry", entry, [OrderItem.late.set(outcome.value)], OrderItem.pk.exists())
 
         try:
             run(connection(), build)
         except ConditionsFailed:  # an order made before entries: the order alone
-            OrderItem(f"ORDER#{order.order_id}", "ORDER").update(actions=actions)
+            OrderItem(keys.order_pk(order.order_id), keys.ORDER_SK).update(actions=actions)
 
     def record_late(self, late: LatePayment) -> None:
         """The outcome of a refund, over the record its claim wrote. An order claimed before claims
@@ -113,7 +113,7 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
                 LateOutcome(item.outcome),
                 parse_iso(item.recorded_at),
             )
-            for item in LatePaymentItem.query(f"LATE#{school_id}")
+            for item in LatePaymentItem.query(keys.late_pk(school_id))
             if isinstance(item, LatePaymentItem)
         ]
         return sorted(found, key=lambda late: late.recorded_at, reverse=True)
@@ -128,8 +128,8 @@ def _recorded(txn: Txn, order: Order, outcome: LateOutcome, now: datetime) -> No
 
 def _late_item(late: LatePayment) -> LatePaymentItem:
     return LatePaymentItem(
-        f"LATE#{late.school_id}",
-        f"ORDER#{late.order_id}",
+        keys.late_pk(late.school_id),
+        keys.late_sk(late.order_id),
         order_id=late.order_id,
         account_id=late.account_id,
         candidate_name=late.candidate_name,

@@ -8,7 +8,6 @@ said (and the code it carried) is removed and the item stays 30 days to remember
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta
@@ -18,34 +17,26 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.messages import ClaimedMessage, Message, MessageKind
+from chalicelib.storage import keys
 from chalicelib.storage.models import OutboxItem, TableItem
 from chalicelib.storage.transactions import error_code
 
-OUTBOX_SHARDS = 4
 LEASE = timedelta(seconds=60)
 EVENT_REMEMBERED = timedelta(days=30)
 PENDING, SENT, ABANDONED = "pending", "sent", "abandoned"
 
 
-def outbox_pk(event_id: str) -> str:
-    return f"OUTBOX#{event_id}"
-
-
-def _shard(event_id: str) -> str:
-    return f"OUTBOX#{int(hashlib.sha256(event_id.encode()).hexdigest(), 16) % OUTBOX_SHARDS}"
-
-
 def outbox_item(message: Message) -> OutboxItem:
     return OutboxItem(
-        outbox_pk(message.event_id),
-        "MESSAGE",
+        keys.outbox_pk(message.event_id),
+        keys.MESSAGE_SK,
         to=message.to,
         message_kind=message.kind.value,
         params=json.dumps(list(message.params), ensure_ascii=False),
         code=message.code,
         created_at=iso(message.created_at),
         state=PENDING,
-        gsi2pk=_shard(message.event_id),
+        gsi2pk=keys.outbox_due_pk(keys.outbox_shard(message.event_id)),
         gsi2sk=iso(message.created_at),
         # a message nobody could send for 30 days is of no use any more
         expires=message.created_at + EVENT_REMEMBERED,
@@ -66,7 +57,7 @@ def _forget_words() -> list[Action]:
 
 def _message_from(item: OutboxItem) -> Message:
     return Message(
-        event_id=item.pk.removeprefix("OUTBOX#"),
+        event_id=keys.value_of(item.pk, keys.outbox_pk),
         to=item.to,
         kind=MessageKind(item.message_kind),
         params=tuple(json.loads(item.params or "[]")),
@@ -87,15 +78,15 @@ class DynamoOutbox:
 
     def due(self, now: datetime, limit: int) -> list[str]:
         """An equal share from each shard: a backlog in one never starves the others."""
-        share = max(1, limit // OUTBOX_SHARDS)
+        share = max(1, limit // keys.OUTBOX_SHARDS)
         events: list[str] = []
-        for shard in range(OUTBOX_SHARDS):
-            query = TableItem.by_due.query(f"OUTBOX#{shard}", TableItem.gsi2sk <= iso(now), limit=share)
-            events.extend(item.pk.removeprefix("OUTBOX#") for item in query)
+        for shard in range(keys.OUTBOX_SHARDS):
+            query = TableItem.by_due.query(keys.outbox_due_pk(shard), TableItem.gsi2sk <= iso(now), limit=share)
+            events.extend(keys.value_of(item.pk, keys.outbox_pk) for item in query)
         return events
 
     def claim(self, event_id: str, now: datetime) -> ClaimedMessage | None:
-        item = OutboxItem(outbox_pk(event_id), "MESSAGE")
+        item = OutboxItem(keys.outbox_pk(event_id), keys.MESSAGE_SK)
         free = OutboxItem.lease_until.does_not_exist() | (OutboxItem.lease_until < iso(now))
         lease = uuid.uuid4().hex
         try:
@@ -113,7 +104,9 @@ class DynamoOutbox:
         """Only the sender that holds the lease: one that lost it (too slow) is not heard."""
         held = (OutboxItem.state == PENDING) & (OutboxItem.lease == claimed.lease)
         with contextlib.suppress(UpdateError):
-            OutboxItem(outbox_pk(claimed.message.event_id), "MESSAGE").update(actions=actions, condition=held)
+            OutboxItem(keys.outbox_pk(claimed.message.event_id), keys.MESSAGE_SK).update(
+                actions=actions, condition=held
+            )
 
     def sent(self, claimed: ClaimedMessage, now: datetime) -> None:
         self._settle(
@@ -144,6 +137,6 @@ class DynamoOutbox:
     def state(self, event_id: str) -> str | None:
         """For tests and operators: pending, sent or abandoned."""
         try:
-            return str(OutboxItem.get(outbox_pk(event_id), "MESSAGE", consistent_read=True).state)
+            return str(OutboxItem.get(keys.outbox_pk(event_id), keys.MESSAGE_SK, consistent_read=True).state)
         except DoesNotExist:
             return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -24,7 +23,7 @@ from chalicelib.domain.orders import (
 )
 from chalicelib.domain.registration import ChosenSubject, SubjectStatus
 from chalicelib.domain.room_plan import sitters_paid
-from chalicelib.storage import codec, figures
+from chalicelib.storage import codec, figures, keys
 from chalicelib.storage.models import (
     OpenOrderItem,
     OrderItem,
@@ -36,7 +35,6 @@ from chalicelib.storage.room_plan import put_sitters
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
-OPEN_SHARDS = 16
 SETTLEABLE = (OrderStatus.OPEN.value, OrderStatus.CLOSED.value)
 
 
@@ -67,17 +65,19 @@ def _hold_from_json(data: dict[str, Any]) -> ChosenSubject:
     )
 
 
-def _queue_keys(order: Order, queue: str) -> tuple[str, str]:
-    """GSI1 queues of orders still needing the provider: OPENORDERS (reconcile), REFUNDS (retries)."""
-    shard = zlib.crc32(order.order_id.encode()) % OPEN_SHARDS
-    return f"{queue}#{shard}", f"{iso(order.created_at)}#{order.order_id}"
+# The GSI1 queues of orders still needing the provider: open orders (reconcile), refunds (retries).
+OrderQueue = Callable[[int], str]
+
+
+def _queue_keys(order: Order, queue: OrderQueue) -> tuple[str, str]:
+    return keys.order_queue_keys(queue, order.created_at, order.order_id)
 
 
 def order_item(order: Order) -> OrderItem:
-    gsi1pk, gsi1sk = _queue_keys(order, "OPENORDERS") if order.status is OrderStatus.OPEN else (None, None)
+    gsi1pk, gsi1sk = _queue_keys(order, keys.open_orders_pk) if order.status is OrderStatus.OPEN else (None, None)
     return OrderItem(
-        f"ORDER#{order.order_id}",
-        "ORDER",
+        keys.order_pk(order.order_id),
+        keys.ORDER_SK,
         gsi1pk=gsi1pk,
         gsi1sk=gsi1sk,
         order_id=order.order_id,
@@ -98,11 +98,6 @@ def order_item(order: Order) -> OrderItem:
     )
 
 
-def entry_sk(order: Order) -> str:
-    """Newest first by a reverse query: the creation time leads the sort key."""
-    return f"ORDER#{precise_iso(order.created_at)}#{order.order_id}"
-
-
 def entry_item(order: Order) -> OrderItem:
     """R-PAY-6: the order's copy in the account's partition, so one query lists every order.
 
@@ -111,7 +106,7 @@ def entry_item(order: Order) -> OrderItem:
     """
     lean = replace(order, pay_url="", candidate=None)
     item = order_item(replace(lean, status=OrderStatus.CLOSED))  # no queue keys
-    item.pk, item.sk = codec.account_pk(order.account_id), entry_sk(order)
+    item.pk, item.sk = keys.account_pk(order.account_id), keys.order_entry_sk(order.created_at, order.order_id)
     item.status = order.status.value
     return item
 
@@ -140,7 +135,7 @@ class DynamoOrders:
     def create(self, order: Order) -> None:
         """One open order per account (R-PAY-2): the lock and the order go in together, with the
         claim on its number (R-PAY-6) and its copy in the account's partition."""
-        lock = OpenOrderItem(codec.account_pk(order.account_id), "OPENORDER", order_id=order.order_id)
+        lock = OpenOrderItem(keys.account_pk(order.account_id), keys.OPENORDER_SK, order_id=order.order_id)
 
         def build(txn: Txn) -> None:
             txn.put("order", order_item(order), OrderItem.pk.does_not_exist())
@@ -163,7 +158,7 @@ class DynamoOrders:
 
         def build(txn: Txn) -> None:
             unchanged = OrderItem.number.does_not_exist() & (OrderItem.status == order.status.value)
-            item = OrderItem(f"ORDER#{order.order_id}", "ORDER")
+            item = OrderItem(keys.order_pk(order.order_id), keys.ORDER_SK)
             txn.update("order", item, [OrderItem.number.set(number)], unchanged)
             _claim_number(txn, numbered)
             txn.put("entry", entry_item(numbered))
@@ -179,20 +174,20 @@ class DynamoOrders:
     def orders_of(self, account_id: str) -> list[Order]:
         """R-PAY-6: every order the account placed, newest first, by one query of its partition."""
         items = OrderItem.query(
-            codec.account_pk(account_id), OrderItem.sk.startswith("ORDER#"), scan_index_forward=False
+            keys.account_pk(account_id), OrderItem.sk.startswith(keys.ORDER_ENTRIES_PREFIX), scan_index_forward=False
         )
         return [order_from_item(item) for item in items if isinstance(item, OrderItem)]
 
     def get(self, order_id: str, consistent: bool = False) -> Order | None:
         """`consistent`: as the last write left it (a settlement reading again an order that moved)."""
         try:
-            return order_from_item(OrderItem.get(f"ORDER#{order_id}", "ORDER", consistent_read=consistent))
+            return order_from_item(OrderItem.get(keys.order_pk(order_id), keys.ORDER_SK, consistent_read=consistent))
         except DoesNotExist:
             return None
 
     def open_order_of(self, account_id: str) -> str | None:
         try:
-            return OpenOrderItem.get(codec.account_pk(account_id), "OPENORDER").order_id
+            return OpenOrderItem.get(keys.account_pk(account_id), keys.OPENORDER_SK).order_id
         except DoesNotExist:
             return None
 
@@ -205,7 +200,9 @@ class DynamoOrders:
                 OrderItem.gsi1pk.remove(),
                 OrderItem.gsi1sk.remove(),
             ]
-            txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, OrderItem.status == "open")
+            txn.update(
+                "order", OrderItem(keys.order_pk(order.order_id), keys.ORDER_SK), actions, OrderItem.status == "open"
+            )
             _unlock(txn, order)
             txn.put("entry", entry_item(replace(order, status=OrderStatus.CLOSED)))
             figures.order_moved(txn, replace(order, status=OrderStatus.OPEN), OrderStatus.CLOSED)
@@ -222,7 +219,7 @@ class DynamoOrders:
         def build(txn: Txn) -> None:
             mark_order(txn, order, OrderStatus.PAID, trade_no, now, None)
             for hold in order.subjects:
-                item = SubjectItem(codec.account_pk(order.account_id), codec.subject_sk(hold))
+                item = SubjectItem(keys.account_pk(order.account_id), keys.subject_sk(hold.slot))
                 same_unpaid = (SubjectItem.hold_id == hold.hold_id) & (SubjectItem.status == "unpaid")
                 txn.update(f"hold:{hold.hold_id}", item, _paid_actions(), same_unpaid)
             registration_paid(txn, order.account_id)
@@ -233,17 +230,17 @@ class DynamoOrders:
 
     def open_orders_before(self, moment: datetime) -> list[Order]:
         """Open orders created before `moment` (GSI1, sharded): for the reconcile job."""
-        return _queued("OPENORDERS", moment)
+        return _queued(keys.open_orders_pk, moment)
 
     def refunds_pending(self, moment: datetime) -> list[Order]:
         """Late payments whose refund the provider has not confirmed yet (R-PAY-5)."""
-        return _queued("REFUNDS", moment)
+        return _queued(keys.refunds_pk, moment)
 
 
-def _queued(queue: str, before: datetime) -> list[Order]:
+def _queued(queue: OrderQueue, before: datetime) -> list[Order]:
     found: list[Order] = []
-    for shard in range(OPEN_SHARDS):
-        for item in OrderItem.by_group.query(f"{queue}#{shard}", OrderItem.gsi1sk < iso(before)):
+    for shard in range(keys.ORDER_QUEUE_SHARDS):
+        for item in OrderItem.by_group.query(queue(shard), OrderItem.gsi1sk < iso(before)):
             if isinstance(item, OrderItem):
                 found.append(order_from_item(item))
     return found
@@ -268,12 +265,12 @@ def settlement_of(failed: ConditionsFailed) -> Settlement:
 
 def _claim_number(txn: Txn, order: Order) -> None:
     if order.number is not None:
-        claim = OrderNumberItem(f"ORDERNO#{order.number}", "ORDERNO", order_id=order.order_id)
+        claim = OrderNumberItem(keys.order_number_pk(order.number), keys.ORDERNO_SK, order_id=order.order_id)
         txn.put("number", claim, OrderNumberItem.pk.does_not_exist())
 
 
 def _unlock(txn: Txn, order: Order) -> None:
-    lock = OpenOrderItem(codec.account_pk(order.account_id), "OPENORDER")
+    lock = OpenOrderItem(keys.account_pk(order.account_id), keys.OPENORDER_SK)
     txn.delete("lock", lock, OpenOrderItem.order_id == order.order_id)
 
 
@@ -286,14 +283,14 @@ def mark_order(
         OrderItem.provider_trade_no.set(trade_no),
     ]
     if late is LateOutcome.REFUND_PENDING:  # from the open-orders queue to the refunds queue
-        pk, sk = _queue_keys(order, "REFUNDS")
+        pk, sk = _queue_keys(order, keys.refunds_pk)
         actions += [OrderItem.gsi1pk.set(pk), OrderItem.gsi1sk.set(sk)]
     else:
         actions += [OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
     if late is not None:
         actions.append(OrderItem.late.set(late.value))
     settleable = OrderItem.status.is_in(*SETTLEABLE)
-    txn.update("order", OrderItem(f"ORDER#{order.order_id}", "ORDER"), actions, settleable)
+    txn.update("order", OrderItem(keys.order_pk(order.order_id), keys.ORDER_SK), actions, settleable)
     if order.status is OrderStatus.OPEN:
         _unlock(txn, order)
     after = replace(order, status=status, paid_at=now, provider_trade_no=trade_no, late=late or order.late)

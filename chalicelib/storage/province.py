@@ -18,8 +18,7 @@ from chalicelib.domain.identity import Conversion, IdentityMark, Protection, Wra
 from chalicelib.domain.province import LoadRecord, Progress, Written
 from chalicelib.domain.reload import ChangesRead
 from chalicelib.domain.roll import Cet4Record, RollEntry
-from chalicelib.storage import catalog_items, codec
-from chalicelib.storage.administration import CHANGES
+from chalicelib.storage import catalog_items, codec, keys, keys_ops
 from chalicelib.storage.batch import put_requests, write_all
 from chalicelib.storage.catalog import read_identity_mark
 from chalicelib.storage.identity_conversion import convert_table
@@ -39,13 +38,11 @@ from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 from chalicelib.storage.waiting_room import keep_seeds
 
-PENDING = "IDENTITY-PENDING"  # the mark a conversion is converting to, until it is done
-
 
 class DynamoProvince:
     def reachable(self) -> bool:
         try:
-            CatalogPartItem.get("CATALOG", "PROVINCE")
+            CatalogPartItem.get(keys.CATALOG_PK, keys.PROVINCE_SK)
         except DoesNotExist:
             return True  # the table answered; the province is not loaded yet
         except PynamoDBException:
@@ -53,8 +50,8 @@ class DynamoProvince:
         return True
 
     def withdraw_identity_mark(self, target: IdentityMark) -> None:
-        catalog_items.identity_mark_part(target, PENDING).save()
-        CatalogPartItem("CATALOG", "IDENTITY").delete()
+        catalog_items.identity_mark_part(target, keys.IDENTITY_PENDING_SK).save()
+        CatalogPartItem(keys.CATALOG_PK, keys.IDENTITY_SK).delete()
 
     def keep_data_key(self, key: WrappedDataKey, now: datetime) -> None:
         save_data_key(key, now)
@@ -63,11 +60,11 @@ class DynamoProvince:
         return read_identity_mark()
 
     def pending_identity_mark(self) -> IdentityMark | None:
-        return read_identity_mark(PENDING)
+        return read_identity_mark(keys.IDENTITY_PENDING_SK)
 
     def province_loaded(self) -> bool:
         try:
-            CatalogPartItem.get("CATALOG", "PROVINCE")
+            CatalogPartItem.get(keys.CATALOG_PK, keys.PROVINCE_SK)
         except DoesNotExist:
             return False
         return True
@@ -94,7 +91,7 @@ class DynamoProvince:
         if catalog.exam is not None:
             keep_seed(catalog.exam)  # R-ROOM-2: drawn before the catalog names the sitting
         else:
-            CatalogPartItem("CATALOG", catalog_items.EXAM).delete()  # no sitting: no room plan
+            CatalogPartItem(keys.CATALOG_PK, keys.EXAM_SK).delete()  # no sitting: no room plan
         write_all(put_requests(catalog_items.catalog_parts(catalog)))
         keep_seeds(catalog.openings.values())  # R-QUEUE-3: before any queue opens
 
@@ -121,14 +118,14 @@ class DynamoProvince:
         )
         for page in pages:
             for raw in page.get("Items", []):
-                key = raw["pk"]["S"].removeprefix("ROLL#")
-                if key not in keep and _delete_unbound(key):
+                roll = raw["pk"]["S"]
+                if keys.candidate_of_roll(roll) not in keep and _delete_unbound(roll):
                     pruned += 1
         return pruned
 
     def load_record(self, load_id: str) -> LoadRecord | None:
         try:
-            item = LoadRecordItem.get(f"LOAD#{load_id}", "LOAD", consistent_read=True)
+            item = LoadRecordItem.get(keys_ops.load_pk(load_id), keys_ops.LOAD_SK, consistent_read=True)
         except DoesNotExist:
             return None
         return LoadRecord(
@@ -142,8 +139,8 @@ class DynamoProvince:
 
     def save_load_record(self, record: LoadRecord) -> None:
         LoadRecordItem(
-            f"LOAD#{record.load_id}",
-            "LOAD",
+            keys_ops.load_pk(record.load_id),
+            keys_ops.LOAD_SK,
             files=list(record.files),
             started_at=iso(record.started_at),
             completed_at=iso(record.completed_at) if record.completed_at else None,
@@ -153,38 +150,43 @@ class DynamoProvince:
 
     def table_catalog(self) -> Catalog | None:
         """The catalog as the table holds it now (read strongly consistent); None before any load."""
-        parts = list(CatalogPartItem.query("CATALOG", consistent_read=True))
-        if not any(part.sk == "PROVINCE" for part in parts):
+        parts = list(CatalogPartItem.query(keys.CATALOG_PK, consistent_read=True))
+        if not any(part.sk == keys.PROVINCE_SK for part in parts):
             return None
         return catalog_items.catalog_from_parts(parts)
 
     def settled_through(self) -> str | None:
         try:
-            return ChangesSettledItem.get("CHANGES-SETTLED", "MARK", consistent_read=True).through
+            return ChangesSettledItem.get(keys_ops.CHANGES_SETTLED_PK, keys_ops.MARK_SK, consistent_read=True).through
         except DoesNotExist:
             return None
 
     def changes_after(self, through: str | None) -> ChangesRead:
         after = None if through is None else ChangeItem.sk > through
         whats, last = set(), None
-        for item in ChangeItem.query(CHANGES, after, consistent_read=True):
+        for item in ChangeItem.query(keys_ops.CHANGES_PK, after, consistent_read=True):
             if isinstance(item, ChangeItem):
                 whats.add(item.what)
                 last = item.sk
         return ChangesRead(frozenset(whats), last)
 
     def settle_changes(self, through: str | None, load_id: str, at: datetime) -> None:
-        ChangesSettledItem("CHANGES-SETTLED", "MARK", through=through, load_id=load_id, at=iso(at)).save()
+        ChangesSettledItem(
+            keys_ops.CHANGES_SETTLED_PK, keys_ops.MARK_SK, through=through, load_id=load_id, at=iso(at)
+        ).save()
 
     def mark_identity(self, mark: IdentityMark) -> None:
         catalog_items.identity_mark_part(mark).save()
-        CatalogPartItem("CATALOG", PENDING).delete()  # a conversion, if any, is complete
+        CatalogPartItem(keys.CATALOG_PK, keys.IDENTITY_PENDING_SK).delete()  # a conversion, if any, is complete
 
 
-def _delete_unbound(candidate_key: str) -> bool:
+def _delete_unbound(roll: str) -> bool:
+    """The roll entry at pk `roll` goes, unless its candidate is bound."""
+    binding = keys.candidate_pk(keys.candidate_of_roll(roll))
+
     def build(txn: Txn) -> None:
-        txn.check("binding", BindingItem, f"CANDIDATE#{candidate_key}", "BINDING", BindingItem.pk.does_not_exist())
-        txn.delete("roll", RollItem(f"ROLL#{candidate_key}", "ROLL"))
+        txn.check("binding", BindingItem, binding, keys.BINDING_SK, BindingItem.pk.does_not_exist())
+        txn.delete("roll", RollItem(roll, keys.ROLL_SK))
 
     try:
         run(connection(), build)
@@ -195,8 +197,8 @@ def _delete_unbound(candidate_key: str) -> bool:
 
 def save_data_key(key: WrappedDataKey, now: datetime) -> None:
     DataKeyItem(
-        f"DATAKEY#{key.key_id}",
-        "DATAKEY",
+        keys_ops.data_key_pk(key.key_id),
+        keys_ops.DATAKEY_SK,
         key_id=key.key_id,
         wrapped=base64.b64encode(key.wrapped).decode(),
         wrapped_by=key.wrapped_by,
@@ -207,7 +209,7 @@ def save_data_key(key: WrappedDataKey, now: datetime) -> None:
 def wrapped_data_key(key_id: str) -> tuple[bytes, str] | None:
     """For an Opener (chalicelib/protection/envelope.py): a data key's wrapped form by its id."""
     try:
-        item = DataKeyItem.get(f"DATAKEY#{key_id}", "DATAKEY")
+        item = DataKeyItem.get(keys_ops.data_key_pk(key_id), keys_ops.DATAKEY_SK)
     except DoesNotExist:
         return None
     return base64.b64decode(item.wrapped), item.wrapped_by

@@ -26,16 +26,7 @@ from chalicelib.domain.orders import OrderStatus
 from chalicelib.domain.recount import Counted, CounterKey, Difference, Reading
 from chalicelib.domain.registration import SubjectStatus
 from chalicelib.domain.reviews import ReviewStatus
-from chalicelib.storage.figures import (
-    FIGURE_SHARDS,
-    LATE_SK,
-    figure_pk,
-    orders_sk,
-    paid_sk,
-    reviews_sk,
-    saved_sk,
-    shard_of,
-)
+from chalicelib.storage import keys, keys_ops
 from chalicelib.storage.models import (
     FigureItem,
     LatePaymentItem,
@@ -64,17 +55,17 @@ def counter_of(item: dict[str, Any]) -> tuple[str, int, int] | None:
 
     kind, status = text("kind"), text("status")
     if kind == "registration" and text("saved_at"):
-        return saved_sk(parse_iso(str(text("saved_at")))), 1, 0
-    if kind == "order" and text("sk") == "ORDER" and status:  # not the account's copies (pattern 26)
+        return keys_ops.saved_sk(parse_iso(str(text("saved_at")))), 1, 0
+    if kind == "order" and text("sk") == keys.ORDER_SK and status:  # not the account's copies (pattern 26)
         paid = status == OrderStatus.PAID.value
         amount = sum(int(hold["fee"]) for hold in json.loads(text("subjects") or "[]")) if paid else 0
-        return orders_sk(OrderStatus(status)), 1, amount
+        return keys_ops.orders_sk(OrderStatus(status)), 1, amount
     if kind == "subject" and status == SubjectStatus.PAID.value and text("campus_id") and text("code"):
-        return paid_sk(str(text("campus_id")), str(text("code"))), 1, 0
+        return keys_ops.paid_sk(str(text("campus_id")), str(text("code"))), 1, 0
     if kind == "review" and status == ReviewStatus.PENDING.value and text("school_id"):
-        return reviews_sk(str(text("school_id"))), 1, 0
+        return keys_ops.reviews_sk(str(text("school_id"))), 1, 0
     if kind == "late_payment":
-        return LATE_SK, 1, 0
+        return keys_ops.LATE_SK, 1, 0
     return None
 
 
@@ -84,8 +75,8 @@ class DynamoRecount:
 
     def counters(self) -> dict[CounterKey, Reading]:
         found: dict[CounterKey, Reading] = {}
-        for shard in range(FIGURE_SHARDS):
-            for item in FigureItem.query(figure_pk(shard), consistent_read=True):
+        for shard in range(keys_ops.FIGURE_SHARDS):
+            for item in FigureItem.query(keys_ops.figure_pk(shard), consistent_read=True):
                 if isinstance(item, FigureItem):
                     found[CounterKey(shard, item.sk)] = Reading(
                         value=int(item.value or 0),
@@ -131,7 +122,7 @@ class DynamoRecount:
         )
         for attempt in range(CORRECTION_ATTEMPTS):
             try:
-                FigureItem(figure_pk(key.shard), key.sk).update(actions=actions, condition=unchanged)
+                FigureItem(keys_ops.figure_pk(key.shard), key.sk).update(actions=actions, condition=unchanged)
                 return True
             except UpdateError as error:
                 code = error_code(error)
@@ -165,7 +156,7 @@ def _segment(
             if found is None or not account:
                 continue
             sk, count, amount = found
-            key = CounterKey(shard_of(account), sk)
+            key = CounterKey(keys_ops.figure_shard(account), sk)
             values[key] += count
             amounts[key] += amount
         scanned_more(int(page.get("ScannedCount", 0)))

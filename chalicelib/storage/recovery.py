@@ -22,7 +22,7 @@ from chalicelib.domain.recovery import (
     CodePurpose,
     OneTimeCode,
 )
-from chalicelib.storage import codec
+from chalicelib.storage import keys
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import AccountItem, CodeItem, LoginItem, OutboxItem, SessionItem
 from chalicelib.storage.tables import connection
@@ -31,8 +31,8 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, r
 
 def _code_item(code: OneTimeCode) -> CodeItem:
     return CodeItem(
-        codec.account_pk(code.account_id),
-        f"CODE#{code.purpose.value}",
+        keys.account_pk(code.account_id),
+        keys.code_sk(code.purpose),
         purpose=code.purpose.value,
         code_digest=code.code_digest,
         expires_at=iso(code.expires_at),
@@ -40,10 +40,6 @@ def _code_item(code: OneTimeCode) -> CodeItem:
         wrong_tries=code.wrong_tries,
         expires=code.expires_at,
     )
-
-
-def _login_pk(login: str) -> str:
-    return f"LOGIN#{login}"
 
 
 class DynamoRecovery:
@@ -63,7 +59,7 @@ class DynamoRecovery:
         return True
 
     def take_try(self, account_id: str, purpose: CodePurpose, now: datetime) -> OneTimeCode | None:
-        item = CodeItem(codec.account_pk(account_id), f"CODE#{purpose.value}")
+        item = CodeItem(keys.account_pk(account_id), keys.code_sk(purpose))
         alive = CodeItem.pk.exists() & (CodeItem.expires_at > iso(now))
         try:
             item.update(
@@ -85,15 +81,20 @@ class DynamoRecovery:
 
     def decoy(self, key: str, now: datetime) -> None:
         with contextlib.suppress(DoesNotExist):
-            AccountItem.get(f"DECOY#{key}", "ACCOUNT")  # as reading the account
+            AccountItem.get(keys.decoy_pk(key), keys.ACCOUNT_SK)  # as reading the account
         expires = now + CODE_LIFETIME
 
         def build(txn: Txn) -> None:  # as the code and its message
-            for sk in ("CODE#reset", "MESSAGE"):
+            for sk in (keys.code_sk(CodePurpose.PASSWORD_RESET), keys.MESSAGE_SK):
                 txn.put(
                     sk,
                     CodeItem(
-                        f"DECOY#{key}", sk, purpose="decoy", code_digest=key, expires_at=iso(expires), expires=expires
+                        keys.decoy_pk(key),
+                        sk,
+                        purpose="decoy",
+                        code_digest=key,
+                        expires_at=iso(expires),
+                        expires=expires,
                     ),
                 )
 
@@ -104,7 +105,7 @@ class DynamoRecovery:
         txn.delete("code", _code_item(code), CodeItem.code_digest == code.code_digest)
 
     def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
-        account = AccountItem(codec.account_pk(code.account_id), "ACCOUNT")
+        account = AccountItem(keys.account_pk(code.account_id), keys.ACCOUNT_SK)
 
         def build(txn: Txn) -> None:
             self._use(txn, code)
@@ -131,13 +132,15 @@ class DynamoRecovery:
         def build(txn: Txn) -> None:
             self._use(txn, code)
             txn.put(
-                "new_login", LoginItem(_login_pk(new_login), "LOGIN", account_id=code.account_id), free | mine_given_up
+                "new_login",
+                LoginItem(keys.login_pk(new_login), keys.LOGIN_SK, account_id=code.account_id),
+                free | mine_given_up,
             )
             txn.put(
                 "old_login",
                 LoginItem(
-                    _login_pk(old_login),
-                    "LOGIN",
+                    keys.login_pk(old_login),
+                    keys.LOGIN_SK,
                     account_id=code.account_id,
                     retired_until=iso(retired_until),
                     expires=retired_until,
@@ -148,13 +151,13 @@ class DynamoRecovery:
             # change moves to it
             txn.update(
                 "account",
-                AccountItem(codec.account_pk(code.account_id), "ACCOUNT"),
+                AccountItem(keys.account_pk(code.account_id), keys.ACCOUNT_SK),
                 [AccountItem.login.set(new_login), AccountItem.session_generation.set(generation + 1)],
                 (AccountItem.login == old_login) & (AccountItem.session_generation == generation),
             )
             txn.update(
                 "session",
-                SessionItem(f"SESSION#{keep}", "SESSION"),
+                SessionItem(keys.session_pk(keep), keys.SESSION_SK),
                 [SessionItem.generation.set(generation + 1)],
                 SessionItem.pk.exists() & (SessionItem.account_id == code.account_id),
             )
@@ -172,7 +175,7 @@ class DynamoRecovery:
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         try:
-            item = LoginItem.get(_login_pk(login), "LOGIN", consistent_read=True)
+            item = LoginItem.get(keys.login_pk(login), keys.LOGIN_SK, consistent_read=True)
         except DoesNotExist:
             return False
         if not item.retired_until:

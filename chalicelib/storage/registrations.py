@@ -33,7 +33,7 @@ from chalicelib.domain.registration import (
 )
 from chalicelib.domain.seats import Reclaimed, SeatGrab
 from chalicelib.domain.waiting_room import QueueEntry
-from chalicelib.storage import catalog_items, codec, figures
+from chalicelib.storage import catalog_items, codec, figures, keys
 from chalicelib.storage.models import (
     AccountItem,
     BindingItem,
@@ -69,7 +69,7 @@ class DynamoRegistrations:
         open_order: OpenOrderItem | None = None
         subjects: list[ChosenSubject] = []
         queue_entries: dict[str, QueueEntry] = {}
-        for item in TableItem.query(codec.account_pk(account_id)):
+        for item in TableItem.query(keys.account_pk(account_id)):
             if isinstance(item, QueueEntryItem):
                 queue_entries[item.opening_id] = entry_from_item(item)
             elif isinstance(item, SubjectItem):
@@ -92,7 +92,7 @@ class DynamoRegistrations:
 
     def bound_account(self, candidate_key: str) -> str | None:
         try:
-            return BindingItem.get(f"CANDIDATE#{candidate_key}", "BINDING").account_id
+            return BindingItem.get(keys.candidate_pk(candidate_key), keys.BINDING_SK).account_id
         except DoesNotExist:
             return None
 
@@ -100,10 +100,10 @@ class DynamoRegistrations:
         """R-BIND-2: both sides of the binding in one transaction, each conditioned on absence."""
         account_id = registration.account_id
         snapshot = json.dumps(codec.roll_to_json(registration.candidate), ensure_ascii=False)
-        due = codec.due_keys(account_id, registration.saved_at + EMPTY_REGISTRATION_LIFETIME, "REGISTRATION")
+        due = keys.due_keys(account_id, registration.saved_at + EMPTY_REGISTRATION_LIFETIME, keys.REGISTRATION_SK)
         saved = RegistrationItem(
-            codec.account_pk(account_id),
-            "REGISTRATION",
+            keys.account_pk(account_id),
+            keys.REGISTRATION_SK,
             account_id=account_id,
             candidate_key=registration.candidate.key,
             candidate=snapshot,
@@ -112,13 +112,19 @@ class DynamoRegistrations:
             gsi2pk=due[0],
             gsi2sk=due[1],
         )
-        binding = BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING", account_id=account_id)
+        binding = BindingItem(keys.candidate_pk(registration.candidate.key), keys.BINDING_SK, account_id=account_id)
 
         version = registration.candidate.identity.key_version
 
         def build(txn: Txn) -> None:
             # the table still holds digests of this key version: no binding slips past a conversion
-            txn.check("identity", CatalogPartItem, "CATALOG", "IDENTITY", catalog_items.identity_version_is(version))
+            txn.check(
+                "identity",
+                CatalogPartItem,
+                keys.CATALOG_PK,
+                keys.IDENTITY_SK,
+                catalog_items.identity_version_is(version),
+            )
             txn.put("account", saved, RegistrationItem.pk.does_not_exist())
             txn.put("candidate", binding, BindingItem.pk.does_not_exist())
             figures.registration_saved(txn, account_id, registration.saved_at, 1)  # R-OPS-1
@@ -171,7 +177,7 @@ class DynamoRegistrations:
         `pay_by` is when the next seat can come back by expiry (what a "full" memo may not outlive).
         """
         holds = SubjectItem.by_group.query(
-            f"HOLDS#{seat.campus_id}#{seat.subject}",
+            keys.holds_pk(seat.campus_id, seat.subject),
             filter_condition=SubjectItem.status == SubjectStatus.UNPAID.value,
         )
         released = 0
@@ -196,15 +202,15 @@ class DynamoRegistrations:
     def overdue(self, now: datetime) -> list[str]:
         """Accounts with a hold or a registration due before `now` (GSI2), oldest first."""
         accounts: dict[str, None] = {}
-        for shard in range(codec.DUE_SHARDS):
-            for item in TableItem.by_due.query(f"DUE#{shard}", TableItem.gsi2sk < iso(now)):
-                accounts[item.pk.removeprefix("ACCOUNT#")] = None
+        for shard in range(keys.DUE_SHARDS):
+            for item in TableItem.by_due.query(keys.due_pk(shard), TableItem.gsi2sk < iso(now)):
+                accounts[keys.value_of(item.pk, keys.account_pk)] = None
         return list(accounts)
 
     def reschedule(self, registration: Registration, due: datetime | None) -> None:
         """Move the registration's place in the expiry queue; `None` takes it out (paid)."""
-        item = RegistrationItem(codec.account_pk(registration.account_id), "REGISTRATION")
-        pk, sk = codec.due_keys(registration.account_id, due, "REGISTRATION")
+        item = RegistrationItem(keys.account_pk(registration.account_id), keys.REGISTRATION_SK)
+        pk, sk = keys.due_keys(registration.account_id, due, keys.REGISTRATION_SK)
         actions: list[Action] = (
             [RegistrationItem.gsi2pk.remove(), RegistrationItem.gsi2sk.remove()]
             if pk is None or sk is None
@@ -237,12 +243,12 @@ class DynamoRegistrations:
         def build(txn: Txn, offered: Offered) -> None:
             txn.delete(
                 "registration",
-                RegistrationItem(codec.account_pk(account_id), "REGISTRATION"),
+                RegistrationItem(keys.account_pk(account_id), keys.REGISTRATION_SK),
                 RegistrationItem.version == registration.version,
             )
             txn.delete(
                 "binding",
-                BindingItem(f"CANDIDATE#{registration.candidate.key}", "BINDING"),
+                BindingItem(keys.candidate_pk(registration.candidate.key), keys.BINDING_SK),
                 BindingItem.account_id == account_id,
             )
             for chosen in registration.subjects:
@@ -267,7 +273,7 @@ def _registration(account_id: str, item: RegistrationItem, subjects: list[Chosen
 
 def touch_registration(txn: Txn, account_id: str) -> None:
     """Every change of subjects bumps the version, so a stale deletion cannot go through."""
-    item = RegistrationItem(codec.account_pk(account_id), "REGISTRATION")
+    item = RegistrationItem(keys.account_pk(account_id), keys.REGISTRATION_SK)
     txn.update("registration", item, [RegistrationItem.version.add(1)], RegistrationItem.pk.exists())
 
 
@@ -292,7 +298,7 @@ def take_slot_ops(
         replacing is not None
         and replacing.campus_id is not None
         and chosen.campus_id is not None
-        and codec.counter_key(replacing) == codec.counter_key(chosen)
+        and keys.counter_key(replacing) == keys.counter_key(chosen)
         and replacing.hold_id not in offered
     )
     if chosen.campus_id is not None and not same_counter:
@@ -305,7 +311,7 @@ def take_slot_ops(
 
 def drop_hold(txn: Txn, account_id: str, chosen: ChosenSubject, now: datetime, offered: Offered = frozenset()) -> None:
     """The unpaid hold goes, and with it, for an oral subject, its seat (once)."""
-    item = SubjectItem(codec.account_pk(account_id), codec.subject_sk(chosen))
+    item = SubjectItem(keys.account_pk(account_id), keys.subject_sk(chosen.slot))
     unpaid_same_hold = (SubjectItem.hold_id == chosen.hold_id) & (SubjectItem.status == SubjectStatus.UNPAID.value)
     txn.delete(f"hold:{chosen.hold_id}", item, unpaid_same_hold)
     if chosen.campus_id is not None:
@@ -327,8 +333,8 @@ def release_seat_ops(
     pending seat still counted as taken, so no grab can take it (see `run_releasing`)."""
     assert hold.campus_id is not None
     proof = SeatReleaseItem(
-        f"RELEASE#{hold.hold_id}",
-        "RELEASE",
+        keys.release_pk(hold.hold_id),
+        keys.RELEASE_SK,
         hold_id=hold.hold_id,
         released_at=iso(now),
         expires=now + RELEASE_PROOF_KEPT,
@@ -340,12 +346,12 @@ def release_seat_ops(
         txn.put(f"pending:{hold.hold_id}", pending_seat_item(hold, now), PendingSeatItem.pk.does_not_exist())
         return
     txn.check(f"{WAITING}{hold.hold_id}", WaitlistHeadItem, *_head_key(hold), nobody_waiting())
-    unseat_op(txn, f"unseat:{hold.hold_id}", codec.counter_key(hold))
+    unseat_op(txn, f"unseat:{hold.hold_id}", keys.counter_key(hold))
 
 
 def _head_key(hold: ChosenSubject) -> tuple[str, str]:
     assert hold.campus_id is not None
-    return codec.waitlist_pk(hold.campus_id, hold.code), "HEAD"
+    return keys.waitlist_pk(hold.campus_id, hold.code), keys.HEAD_SK
 
 
 def nobody_waiting() -> Condition:
@@ -358,13 +364,13 @@ def pending_seat_item(hold: ChosenSubject, now: datetime) -> PendingSeatItem:
     """R-WAIT-2: the seat of `hold`, kept for the waiting list (in GSI1 `PENDING`, oldest first)."""
     assert hold.campus_id is not None
     return PendingSeatItem(
-        f"PENDING#{hold.hold_id}",
-        "PENDING",
-        gsi1pk="PENDING",
-        gsi1sk=f"{iso(now)}#{hold.hold_id}",
+        keys.pending_seat_pk(hold.hold_id),
+        keys.PENDING_SK,
+        gsi1pk=keys.PENDING_SEATS,
+        gsi1sk=keys.pending_order_sk(now, hold.hold_id),
         campus_id=hold.campus_id,
         subject=hold.code,
-        counter=codec.counter_key(hold),
+        counter=keys.counter_key(hold),
         released_at=iso(now),
     )
 

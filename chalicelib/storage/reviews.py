@@ -13,7 +13,7 @@ from chalicelib.domain.errors import (
 )
 from chalicelib.domain.messages import Message
 from chalicelib.domain.reviews import Cet6Review, ReviewStatus
-from chalicelib.storage import codec, figures
+from chalicelib.storage import codec, figures, keys
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (
     OutboxItem,
@@ -26,7 +26,7 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 class DynamoReviews:
     def get(self, account_id: str) -> Cet6Review | None:
         try:
-            return codec.review_from_item(ReviewItem.get(codec.account_pk(account_id), "REVIEW"))
+            return codec.review_from_item(ReviewItem.get(keys.account_pk(account_id), keys.REVIEW_SK))
         except DoesNotExist:
             return None
 
@@ -46,7 +46,7 @@ class DynamoReviews:
         if self.get(account_id) is None:
             raise NotFound("您还没有提交 CET6 资格复核申请。")
         try:
-            ReviewItem(codec.account_pk(account_id), "REVIEW").delete(
+            ReviewItem(keys.account_pk(account_id), keys.REVIEW_SK).delete(
                 condition=ReviewItem.status == ReviewStatus.REJECTED.value
             )
         except DeleteError:
@@ -65,7 +65,7 @@ class DynamoReviews:
             raise ReviewNotPending() from None
 
     def list_for_school(self, school_id: str, status: ReviewStatus) -> list[Cet6Review]:
-        items = ReviewItem.by_group.query(f"REVIEWS#{school_id}#{status.value}")
+        items = ReviewItem.by_group.query(keys.reviews_pk(school_id, status))
         return [codec.review_from_item(item) for item in items if isinstance(item, ReviewItem)]
 
 

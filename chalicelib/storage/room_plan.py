@@ -18,7 +18,19 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.clock import iso, parse_iso
 from chalicelib.domain.room_plan import GivenSeat, GroupRef, GroupSummary, PlanRun, RoomSummary, RunState, Sitter
 from chalicelib.domain.rooms import Seat
-from chalicelib.storage import codec
+from chalicelib.storage import keys
+from chalicelib.storage.keys_room_plan import (
+    GROUP_SK,
+    PLAN_GROUPS,
+    PLAN_RUN_PK,
+    PLAN_SEATS_PREFIX,
+    RUN_SK,
+    SITTERS_PREFIX,
+    plan_group_order_sk,
+    plan_group_pk,
+    plan_seat_sk,
+    sitter_sk,
+)
 from chalicelib.storage.models import SubjectItem
 from chalicelib.storage.room_plan_items import PlanGroupItem, PlanRunItem, PlanSeatItem, SitterItem
 from chalicelib.storage.tables import connection
@@ -26,26 +38,16 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 SEATS_PER_TRANSACTION = 25  # two writes each: 50 of the 100 a transaction takes
 WRITERS = 8
-RUN_PK, RUN_SK = "ROOMPLAN", "RUN"
-GROUPS = "ROOMPLAN"  # GSI1: every site and subject's summary
 
 
 class SeatsConflict(RuntimeError):
     """A seat or a ticket already given otherwise: two plans met (never one seat given twice)."""
 
 
-def group_pk(campus_id: str, subject: str) -> str:
-    return f"ROOMPLAN#{campus_id}#{subject}"
-
-
-def seat_sk(room: int, seat: int) -> str:
-    return f"SEAT#{room:03d}#{seat:02d}"
-
-
 def sitter_item(sitter: Sitter) -> SitterItem:
     return SitterItem(
-        group_pk(sitter.campus_id, sitter.subject),
-        f"SITTER#{sitter.account_id}",
+        plan_group_pk(sitter.campus_id, sitter.subject),
+        sitter_sk(sitter.account_id),
         account_id=sitter.account_id,
         campus_id=sitter.campus_id,
         subject=sitter.subject,
@@ -94,7 +96,7 @@ class DynamoRoomPlan:
 
     def current_run(self) -> PlanRun | None:
         try:
-            return _run_from_item(PlanRunItem.get(RUN_PK, RUN_SK, consistent_read=True))
+            return _run_from_item(PlanRunItem.get(PLAN_RUN_PK, RUN_SK, consistent_read=True))
         except DoesNotExist:
             return None
 
@@ -102,7 +104,7 @@ class DynamoRoomPlan:
         """Begin `begun` after `previous` (done, or none); if another runner began one meanwhile,
         that one (the same cutoff for every runner of a run)."""
         item = PlanRunItem(
-            RUN_PK,
+            PLAN_RUN_PK,
             RUN_SK,
             number=begun.number,
             cutoff=iso(begun.cutoff),
@@ -123,7 +125,7 @@ class DynamoRoomPlan:
         return begun
 
     def finish_run(self, done: PlanRun, seated: int, now: datetime) -> None:
-        item = PlanRunItem(RUN_PK, RUN_SK)
+        item = PlanRunItem(PLAN_RUN_PK, RUN_SK)
         actions: list[Action] = [
             PlanRunItem.state.set(RunState.DONE.value),
             PlanRunItem.done_at.set(iso(now)),
@@ -133,14 +135,18 @@ class DynamoRoomPlan:
 
     def sitters(self, group: GroupRef) -> list[Sitter]:
         query = SitterItem.query(
-            group_pk(group.campus_id, group.subject), SitterItem.sk.startswith("SITTER#"), consistent_read=True
+            plan_group_pk(group.campus_id, group.subject),
+            SitterItem.sk.startswith(SITTERS_PREFIX),
+            consistent_read=True,
         )
         return [sitter_from_item(item) for item in query if isinstance(item, SitterItem)]
 
     def seats(self, campus_id: str, subject: str) -> list[GivenSeat]:
         """Every seat given at a site and subject, in room and seat order, with what it prints."""
         query = PlanSeatItem.query(
-            group_pk(campus_id, subject), PlanSeatItem.sk.startswith("SEAT#"), consistent_read=True
+            plan_group_pk(campus_id, subject),
+            PlanSeatItem.sk.startswith(PLAN_SEATS_PREFIX),
+            consistent_read=True,
         )
         return [_given_of(item) for item in query if isinstance(item, PlanSeatItem)]
 
@@ -160,10 +166,10 @@ class DynamoRoomPlan:
             room = rooms.setdefault(f"{seat.room:03d}", {"seated": 0, "separate": seat.separate_room})
             room["seated"] = int(room["seated"]) + 1
         PlanGroupItem(
-            group_pk(group.campus_id, group.subject),
-            "GROUP",
-            gsi1pk=GROUPS,
-            gsi1sk=f"{group.campus_id}#{group.subject}",
+            plan_group_pk(group.campus_id, group.subject),
+            GROUP_SK,
+            gsi1pk=PLAN_GROUPS,
+            gsi1sk=plan_group_order_sk(group.campus_id, group.subject),
             campus_id=group.campus_id,
             site_code=group.site_code,
             school_id=school_id,
@@ -174,7 +180,9 @@ class DynamoRoomPlan:
         ).save(condition=PlanGroupItem.pk.does_not_exist() | (PlanGroupItem.run <= number))
 
     def group_summaries(self) -> list[GroupSummary]:
-        return [_summary_of(item) for item in PlanGroupItem.by_group.query(GROUPS) if isinstance(item, PlanGroupItem)]
+        return [
+            _summary_of(item) for item in PlanGroupItem.by_group.query(PLAN_GROUPS) if isinstance(item, PlanGroupItem)
+        ]
 
 
 def _summary_of(item: PlanGroupItem) -> GroupSummary:
@@ -225,8 +233,8 @@ def _give_batch(batch: Sequence[GivenSeat]) -> None:
 def _give_one(txn: Txn, given: GivenSeat) -> None:
     seat = given.seat
     item = PlanSeatItem(
-        group_pk(given.campus_id, seat.subject),
-        seat_sk(seat.room, seat.seat),
+        plan_group_pk(given.campus_id, seat.subject),
+        plan_seat_sk(seat.room, seat.seat),
         account_id=seat.account_id,
         campus_id=given.campus_id,
         site_code=seat.site_code,
@@ -243,7 +251,7 @@ def _give_one(txn: Txn, given: GivenSeat) -> None:
     )
     free_or_same = PlanSeatItem.pk.does_not_exist() | (PlanSeatItem.account_id == seat.account_id)
     txn.put(f"seat:{seat.room:03d}#{seat.seat:02d}", item, free_or_same)
-    subject = SubjectItem(codec.account_pk(seat.account_id), codec.written_subject_sk(given.level))
+    subject = SubjectItem(keys.account_pk(seat.account_id), keys.written_subject_sk(given.level))
     actions: list[Action] = [
         SubjectItem.ticket_number.set(given.ticket_number),
         SubjectItem.site_code.set(seat.site_code),

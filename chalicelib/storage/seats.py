@@ -18,7 +18,7 @@ from pynamodb.expressions.update import Action
 from chalicelib.domain.catalog import OralOffering
 from chalicelib.domain.registration import ChosenSubject
 from chalicelib.domain.seats import MAX_SEAT_SHARDS, reshard, shard_count
-from chalicelib.storage import codec
+from chalicelib.storage import keys
 from chalicelib.storage.models import SeatCounterItem
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
@@ -27,8 +27,7 @@ RESHARD_ATTEMPTS = 20
 
 
 def seat_counter(campus_id: str, subject: str, shard: int) -> SeatCounterItem:
-    """The one place a seat counter shard's key is built (data-model pattern 2)."""
-    return SeatCounterItem(codec.seats_pk(campus_id, subject, shard), "SEATS")
+    return SeatCounterItem(keys.seats_pk(campus_id, subject, shard), keys.SEATS_SK)
 
 
 def take_seat_op(txn: Txn, hold: ChosenSubject) -> None:
@@ -40,29 +39,31 @@ def take_seat_op(txn: Txn, hold: ChosenSubject) -> None:
 
 def unseat_op(txn: Txn, label: str, counter: str) -> None:
     """One seat back to the counter shard `counter` (a pk), never below nothing taken."""
-    txn.update(label, SeatCounterItem(counter, "SEATS"), [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0)
+    txn.update(
+        label, SeatCounterItem(counter, keys.SEATS_SK), [SeatCounterItem.taken.add(-1)], SeatCounterItem.taken > 0
+    )
 
 
 def check_full_op(txn: Txn, label: str, counter: str) -> None:
     """The counter shard `counter` (a pk) has no seat left, checked in the transaction."""
-    txn.check(label, SeatCounterItem, counter, "SEATS", SeatCounterItem.taken >= SeatCounterItem.capacity)
+    txn.check(label, SeatCounterItem, counter, keys.SEATS_SK, SeatCounterItem.taken >= SeatCounterItem.capacity)
 
 
 def shards_with_room(campus_id: str, subject: str) -> list[int]:
     """The shards with a seat left, in random order: one strongly consistent BatchGet (for a late
     payment, and for a Lambda whose memo of a full campus has aged)."""
-    keys = [(codec.seats_pk(campus_id, subject, n), "SEATS") for n in range(MAX_SEAT_SHARDS)]
-    counters = SeatCounterItem.batch_get(keys, consistent_read=True)
+    shards = [(keys.seats_pk(campus_id, subject, n), keys.SEATS_SK) for n in range(MAX_SEAT_SHARDS)]
+    counters = SeatCounterItem.batch_get(shards, consistent_read=True)
     found = [item for item in counters if int(item.taken) < int(item.capacity)]
-    shards = [int(item.shard) if item.shard is not None else 0 for item in found]
-    random.shuffle(shards)
-    return shards
+    with_room = [int(item.shard) if item.shard is not None else 0 for item in found]
+    random.shuffle(with_room)
+    return with_room
 
 
 def taken_per_shard(campus_id: str, subject: str) -> tuple[list[int], int]:
     """Seats taken per shard (shard n at index n, up to the last that exists) and the capacity."""
-    keys = [(codec.seats_pk(campus_id, subject, n), "SEATS") for n in range(MAX_SEAT_SHARDS)]
-    found = {int(item.shard or 0): item for item in SeatCounterItem.batch_get(keys, consistent_read=True)}
+    shards = [(keys.seats_pk(campus_id, subject, n), keys.SEATS_SK) for n in range(MAX_SEAT_SHARDS)]
+    found = {int(item.shard or 0): item for item in SeatCounterItem.batch_get(shards, consistent_read=True)}
     last = max(found, default=-1)
     held = [int(found[n].taken or 0) if n in found else 0 for n in range(last + 1)]
     return held, sum(int(item.capacity) for item in found.values())
@@ -93,17 +94,18 @@ def set_seats(offering: OralOffering, seat_shard_size: int | None) -> int:
     0, where the holds it counted (stored without a shard) give their seats back.
     """
     campus_id, subject = offering.campus_id, offering.subject
-    keys = [codec.unsharded_seats_pk(campus_id, subject)]
-    keys += [codec.seats_pk(campus_id, subject, n) for n in range(MAX_SEAT_SHARDS)]
+    counters = [keys.unsharded_seats_pk(campus_id, subject)]
+    counters += [keys.seats_pk(campus_id, subject, n) for n in range(MAX_SEAT_SHARDS)]
     for _ in range(RESHARD_ATTEMPTS):
-        found = {item.pk: item for item in SeatCounterItem.batch_get([(pk, "SEATS") for pk in keys])}
-        old = found.get(keys[0])
+        found = {item.pk: item for item in SeatCounterItem.batch_get([(pk, keys.SEATS_SK) for pk in counters])}
+        old = found.get(counters[0])
         if old is not None:
             _fold_unsharded(old, seat_counter(campus_id, subject, 0))
             continue
-        present = [n for n in range(MAX_SEAT_SHARDS) if keys[n + 1] in found]
+        present = [n for n in range(MAX_SEAT_SHARDS) if counters[n + 1] in found]
         held = [
-            int(found[keys[n + 1]].taken) if keys[n + 1] in found else 0 for n in range(max(present, default=-1) + 1)
+            int(found[counters[n + 1]].taken) if counters[n + 1] in found else 0
+            for n in range(max(present, default=-1) + 1)
         ]
         capacities = reshard(offering.capacity, shard_count(offering.capacity, seat_shard_size), held)
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from chalicelib.storage import keys
 from chalicelib.storage.models import (
     ThrottleItem,
 )
@@ -14,7 +15,7 @@ from chalicelib.storage.transactions import error_code
 
 class DynamoThrottle:
     def add_failure(self, key: str, window_ends: datetime) -> int:
-        item = ThrottleItem(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")
+        item = ThrottleItem(keys.throttle_pk(key, window_ends), keys.THROTTLE_SK)
         item.update(
             actions=[
                 ThrottleItem.kind.set(ThrottleItem),
@@ -26,7 +27,7 @@ class DynamoThrottle:
 
     def take(self, key: str, window_ends: datetime, limit: int) -> bool:
         """One more under `limit`, in one conditional update: requests at once never pass it."""
-        item = ThrottleItem(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")
+        item = ThrottleItem(keys.throttle_pk(key, window_ends), keys.THROTTLE_SK)
         try:
             item.update(
                 actions=[
@@ -44,7 +45,7 @@ class DynamoThrottle:
 
     def failures(self, key: str, window_ends: datetime) -> int:
         try:
-            item = ThrottleItem.get(f"THROTTLE#{key}#{int(window_ends.timestamp())}", "THROTTLE")
+            item = ThrottleItem.get(keys.throttle_pk(key, window_ends), keys.THROTTLE_SK)
         except DoesNotExist:
             return 0
         return int(item.failures)

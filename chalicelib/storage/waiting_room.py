@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-import zlib
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -19,40 +18,14 @@ from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso, precise_iso
 from chalicelib.domain.waiting_room import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
-from chalicelib.storage import codec
+from chalicelib.storage import codec, keys
 from chalicelib.storage.models import JobLeaseItem, TableItem
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 from chalicelib.storage.waiting_room_items import OpeningProgressItem, OpeningSeedItem, QueueClaimItem, QueueEntryItem
 
-# Spread the index over partitions: 32 keys take ~32,000 index writes/s at the joining peak.
-QUEUE_SHARDS = 32
 PROGRESS_CACHE_SECONDS = 5.0  # GET /openings: one read per container per few seconds, not per request
 PLACING_THREADS = 32  # about 6,000 places/s from one function (decision 0021)
-
-
-def opening_pk(opening_id: str) -> str:
-    return f"OPENING#{opening_id}"
-
-
-def queue_sk(opening_id: str) -> str:
-    return f"QUEUE#{opening_id}"
-
-
-def claim_pk(candidate: str) -> str:
-    return f"CANDIDATE#{candidate}"
-
-
-def queue_shard(opening_id: str, account_id: str) -> str:
-    return f"QUEUE#{opening_id}#{zlib.crc32(account_id.encode()) % QUEUE_SHARDS}"
-
-
-def place_sk(position: int) -> str:
-    return f"P#{position:010d}"
-
-
-def arrival_sk(entry: QueueEntry) -> str:
-    return f"J#{precise_iso(entry.joined_at)}#{entry.account_id}"
 
 
 def _optional(text: str | None) -> datetime | None:
@@ -61,10 +34,10 @@ def _optional(text: str | None) -> datetime | None:
 
 def entry_item(entry: QueueEntry) -> QueueEntryItem:
     return QueueEntryItem(
-        codec.account_pk(entry.account_id),
-        queue_sk(entry.opening_id),
-        gsi1pk=queue_shard(entry.opening_id, entry.account_id),
-        gsi1sk=place_sk(entry.position) if entry.position else arrival_sk(entry),
+        keys.account_pk(entry.account_id),
+        keys.queue_sk(entry.opening_id),
+        gsi1pk=keys.queue_shard_pk(entry.opening_id, keys.queue_shard_of(entry.account_id)),
+        gsi1sk=keys.place_sk(entry.position) if entry.position else keys.arrival_sk(entry.joined_at, entry.account_id),
         account_id=entry.account_id,
         opening_id=entry.opening_id,
         joined_at=precise_iso(entry.joined_at),
@@ -107,9 +80,9 @@ def keep_seeds(openings: Iterable[Opening]) -> None:
         seed = draw_seed()
 
         def build(txn: Txn, opening_id: str = opening.id, seed: str = seed) -> None:
-            pk = opening_pk(opening_id)
-            txn.put("seed", OpeningSeedItem(pk, "SEED", seed=seed), OpeningSeedItem.pk.does_not_exist())
-            progress = OpeningProgressItem(pk, "PROGRESS", opening_id=opening_id, seed_sha256=seed_sha256(seed))
+            pk = keys.opening_pk(opening_id)
+            txn.put("seed", OpeningSeedItem(pk, keys.SEED_SK, seed=seed), OpeningSeedItem.pk.does_not_exist())
+            progress = OpeningProgressItem(pk, keys.PROGRESS_SK, opening_id=opening_id, seed_sha256=seed_sha256(seed))
             txn.put("progress", progress, OpeningProgressItem.pk.does_not_exist())
 
         try:
@@ -126,14 +99,14 @@ class DynamoWaitingRoom:
     # The student's entry, and the candidate's claim on one
     def entry(self, account_id: str, opening_id: str) -> QueueEntry | None:
         try:
-            item = QueueEntryItem.get(codec.account_pk(account_id), queue_sk(opening_id), consistent_read=True)
+            item = QueueEntryItem.get(keys.account_pk(account_id), keys.queue_sk(opening_id), consistent_read=True)
         except DoesNotExist:
             return None
         return entry_from_item(item)
 
     def claim(self, candidate: str, opening_id: str) -> QueueClaim | None:
         try:
-            item = QueueClaimItem.get(claim_pk(candidate), queue_sk(opening_id), consistent_read=True)
+            item = QueueClaimItem.get(keys.candidate_pk(candidate), keys.queue_sk(opening_id), consistent_read=True)
         except DoesNotExist:
             return None
         return QueueClaim(item.account_id, int(item.round or 0))
@@ -145,7 +118,10 @@ class DynamoWaitingRoom:
         if entry.candidate is None:
             raise ValueError("an entry names its candidate (R-QUEUE-2)")
         claim = QueueClaimItem(
-            claim_pk(entry.candidate), queue_sk(entry.opening_id), account_id=entry.account_id, round=entry.round
+            keys.candidate_pk(entry.candidate),
+            keys.queue_sk(entry.opening_id),
+            account_id=entry.account_id,
+            round=entry.round,
         )
         claim_condition: Condition = (
             QueueClaimItem.pk.does_not_exist()
@@ -181,24 +157,24 @@ class DynamoWaitingRoom:
         return found
 
     def progress_now(self, opening_id: str, with_seed: bool = False) -> OpeningProgress | None:
-        pk = opening_pk(opening_id)
-        keys = [(pk, "PROGRESS"), (pk, "SEED")] if with_seed else [(pk, "PROGRESS")]
-        found = {item.sk: item for item in TableItem.batch_get(keys, consistent_read=True)}
-        progress = found.get("PROGRESS")
+        pk = keys.opening_pk(opening_id)
+        wanted = [(pk, keys.PROGRESS_SK), (pk, keys.SEED_SK)] if with_seed else [(pk, keys.PROGRESS_SK)]
+        found = {item.sk: item for item in TableItem.batch_get(wanted, consistent_read=True)}
+        progress = found.get(keys.PROGRESS_SK)
         if not isinstance(progress, OpeningProgressItem):
             return None
-        seed = found.get("SEED")
+        seed = found.get(keys.SEED_SK)
         return progress_from_item(progress, seed.seed if isinstance(seed, OpeningSeedItem) else None)
 
     def seed(self, opening_id: str) -> str | None:
         try:
-            return str(OpeningSeedItem.get(opening_pk(opening_id), "SEED", consistent_read=True).seed)
+            return str(OpeningSeedItem.get(keys.opening_pk(opening_id), keys.SEED_SK, consistent_read=True).seed)
         except DoesNotExist:
             return None
 
     def save_progress(self, opening_id: str, progress: OpeningProgress) -> None:
         """Counts only ever grow: a slower runner never writes an older picture over a newer one."""
-        item = OpeningProgressItem(opening_pk(opening_id), "PROGRESS")
+        item = OpeningProgressItem(keys.opening_pk(opening_id), keys.PROGRESS_SK)
         actions: list[Action] = [
             OpeningProgressItem.queued.set(progress.queued),
             OpeningProgressItem.admitted.set(progress.admitted),
@@ -218,25 +194,25 @@ class DynamoWaitingRoom:
     # The admission job's reads, shard by shard
     def arrivals(self, opening_id: str) -> list[QueueEntry]:
         """Entries without a place yet, in arrival order."""
-        found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.startswith("J#"))
+        found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.startswith(keys.ARRIVALS_PREFIX))
         return sorted(found, key=lambda e: (e.joined_at, e.account_id))
 
     def waiting_count(self, opening_id: str) -> int:
         def count(shard: str) -> int:
-            return int(QueueEntryItem.by_group.count(shard, QueueEntryItem.gsi1sk.startswith("J#")))
+            return int(QueueEntryItem.by_group.count(shard, QueueEntryItem.gsi1sk.startswith(keys.ARRIVALS_PREFIX)))
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             return sum(pool.map(count, self._shards(opening_id)))
 
     def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]:
-        found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.between(place_sk(first), place_sk(last)))
+        found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.between(keys.place_sk(first), keys.place_sk(last)))
         return sorted(found, key=lambda e: e.position or 0)
 
     def last_position(self, opening_id: str) -> int:
         def last(shard: str) -> int:
             for item in QueueEntryItem.by_group.query(
                 shard,
-                QueueEntryItem.gsi1sk.startswith("P#"),
+                QueueEntryItem.gsi1sk.startswith(keys.PLACES_PREFIX),
                 scan_index_forward=False,
                 limit=1,
             ):
@@ -248,7 +224,7 @@ class DynamoWaitingRoom:
 
     @staticmethod
     def _shards(opening_id: str) -> list[str]:
-        return [f"QUEUE#{opening_id}#{n}" for n in range(QUEUE_SHARDS)]
+        return [keys.queue_shard_pk(opening_id, n) for n in range(keys.QUEUE_SHARDS)]
 
     def _each_shard(self, opening_id: str, condition: Condition) -> list[QueueEntry]:
         def read(shard: str) -> list[QueueEntry]:
@@ -261,12 +237,12 @@ class DynamoWaitingRoom:
     # The admission job's writes, each conditional
     def place(self, entry: QueueEntry, position: int) -> bool:
         """Give the entry its place, unless it re-joined meanwhile or holds another place."""
-        item = QueueEntryItem(codec.account_pk(entry.account_id), queue_sk(entry.opening_id))
+        item = QueueEntryItem(keys.account_pk(entry.account_id), keys.queue_sk(entry.opening_id))
         condition = (QueueEntryItem.round == entry.round) & (
             QueueEntryItem.position.does_not_exist() | (QueueEntryItem.position == position)
         )
         return _updated(
-            item, [QueueEntryItem.position.set(position), QueueEntryItem.gsi1sk.set(place_sk(position))], condition
+            item, [QueueEntryItem.position.set(position), QueueEntryItem.gsi1sk.set(keys.place_sk(position))], condition
         )
 
     def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
@@ -279,7 +255,7 @@ class DynamoWaitingRoom:
         """Admit the entry at its place, once: never twice, never a re-joined entry's old place."""
         if entry.position is None:
             return False
-        item = QueueEntryItem(codec.account_pk(entry.account_id), queue_sk(entry.opening_id))
+        item = QueueEntryItem(keys.account_pk(entry.account_id), keys.queue_sk(entry.opening_id))
         condition = (
             (QueueEntryItem.round == entry.round)
             & (QueueEntryItem.position == entry.position)
@@ -291,7 +267,7 @@ class DynamoWaitingRoom:
 
     # One runner at a time
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
-        lease = JobLeaseItem(f"LEASE#{name}", "LEASE", holder=holder, until=precise_iso(until))
+        lease = JobLeaseItem(keys.lease_pk(name), keys.LEASE_SK, holder=holder, until=precise_iso(until))
         try:
             lease.save(condition=JobLeaseItem.pk.does_not_exist() | (JobLeaseItem.until < precise_iso(now)))
         except PutError as error:
@@ -302,7 +278,7 @@ class DynamoWaitingRoom:
 
     def release_lease(self, name: str, holder: str) -> None:
         try:
-            JobLeaseItem(f"LEASE#{name}", "LEASE").delete(condition=JobLeaseItem.holder == holder)
+            JobLeaseItem(keys.lease_pk(name), keys.LEASE_SK).delete(condition=JobLeaseItem.holder == holder)
         except DeleteError as error:
             if not _condition_failed(error):
                 raise

@@ -21,7 +21,7 @@ from chalicelib.domain.errors import CampusNotFull, NotFound, WaitlistExists
 from chalicelib.domain.messages import Message
 from chalicelib.domain.registration import ChosenSubject
 from chalicelib.domain.waitlist import OfferOutcome, PendingSeat, WaitlistEntry
-from chalicelib.storage import codec
+from chalicelib.storage import codec, keys
 from chalicelib.storage.messages import outbox_item
 from chalicelib.storage.models import (
     OutboxItem,
@@ -35,20 +35,12 @@ from chalicelib.storage.seats import check_full_op, unseat_op
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
-HEAD = "HEAD"
-PENDING = "PENDING"  # GSI1 partition of the pending seats, oldest first (the offer job's queue)
-
-
-def entry_sk(level: int) -> str:
-    """One entry per oral level (R-WAIT-1): the level is the key."""
-    return f"WAIT#{level}"
-
 
 def _entry_item(entry: WaitlistEntry) -> WaitlistEntryItem:
     return WaitlistEntryItem(
-        codec.account_pk(entry.account_id),
-        entry_sk(entry.level),
-        gsi1pk=codec.waitlist_pk(entry.campus_id, entry.subject),
+        keys.account_pk(entry.account_id),
+        keys.waitlist_entry_sk(entry.level),
+        gsi1pk=keys.waitlist_pk(entry.campus_id, entry.subject),
         gsi1sk=_order_key(entry),
         account_id=entry.account_id,
         campus_id=entry.campus_id,
@@ -59,8 +51,7 @@ def _entry_item(entry: WaitlistEntry) -> WaitlistEntryItem:
 
 
 def _order_key(entry: WaitlistEntry) -> str:
-    """Join order: the time to the microsecond, then the account (a tie is broken the same way always)."""
-    return f"{precise_iso(entry.joined_at)}#{entry.account_id}"
+    return keys.waitlist_order_sk(entry.joined_at, entry.account_id)
 
 
 def _entry_from(item: WaitlistEntryItem) -> WaitlistEntry:
@@ -68,7 +59,7 @@ def _entry_from(item: WaitlistEntryItem) -> WaitlistEntry:
 
 
 def _head(campus_id: str, subject: str) -> WaitlistHeadItem:
-    return WaitlistHeadItem(codec.waitlist_pk(campus_id, subject), HEAD)
+    return WaitlistHeadItem(keys.waitlist_pk(campus_id, subject), keys.HEAD_SK)
 
 
 def _count(txn: Txn, label: str, campus_id: str, subject: str, by: int) -> None:
@@ -89,7 +80,7 @@ def _same_entry(entry: WaitlistEntry) -> Condition:
 
 
 def _pending_from(item: PendingSeatItem) -> PendingSeat:
-    return PendingSeat(item.pk.removeprefix("PENDING#"), item.campus_id, item.subject, item.counter)
+    return PendingSeat(keys.value_of(item.pk, keys.pending_seat_pk), item.campus_id, item.subject, item.counter)
 
 
 class DynamoWaitlist:
@@ -98,7 +89,7 @@ class DynamoWaitlist:
         (CampusNotFull) and the account waits nowhere else for this level (WaitlistExists)."""
 
         def build(txn: Txn) -> None:
-            for n, counter in enumerate(codec.counters_of(entry.campus_id, entry.subject, shards)):
+            for n, counter in enumerate(keys.counters_of(entry.campus_id, entry.subject, shards)):
                 check_full_op(txn, f"full:{n}", counter)
             txn.put("entry", _entry_item(entry), WaitlistEntryItem.pk.does_not_exist())
             _count(txn, "head", entry.campus_id, entry.subject, +1)
@@ -112,20 +103,22 @@ class DynamoWaitlist:
 
     def entries(self, account_id: str) -> list[WaitlistEntry]:
         items = WaitlistEntryItem.query(
-            codec.account_pk(account_id), WaitlistEntryItem.sk.startswith("WAIT#"), consistent_read=True
+            keys.account_pk(account_id),
+            WaitlistEntryItem.sk.startswith(keys.WAITLIST_ENTRIES_PREFIX),
+            consistent_read=True,
         )
         return [_entry_from(item) for item in items if isinstance(item, WaitlistEntryItem)]
 
     def position(self, entry: WaitlistEntry) -> int:
         """1 + how many joined the same list before this entry."""
         ahead = WaitlistEntryItem.by_group.count(
-            codec.waitlist_pk(entry.campus_id, entry.subject), WaitlistEntryItem.gsi1sk < _order_key(entry)
+            keys.waitlist_pk(entry.campus_id, entry.subject), WaitlistEntryItem.gsi1sk < _order_key(entry)
         )
         return int(ahead) + 1
 
     def leave(self, entry: WaitlistEntry) -> None:
         def build(txn: Txn) -> None:
-            item = WaitlistEntryItem(codec.account_pk(entry.account_id), entry_sk(entry.level))
+            item = WaitlistEntryItem(keys.account_pk(entry.account_id), keys.waitlist_entry_sk(entry.level))
             txn.delete("entry", item, _same_entry(entry))
             _count(txn, "head", entry.campus_id, entry.subject, -1)
 
@@ -136,22 +129,26 @@ class DynamoWaitlist:
 
     def waiting(self, campus_id: str, subject: str) -> int:
         try:
-            return int(WaitlistHeadItem.get(codec.waitlist_pk(campus_id, subject), HEAD, consistent_read=True).waiting)
+            return int(
+                WaitlistHeadItem.get(keys.waitlist_pk(campus_id, subject), keys.HEAD_SK, consistent_read=True).waiting
+            )
         except DoesNotExist:
             return 0
 
     def first(self, campus_id: str, subject: str, limit: int) -> list[WaitlistEntry]:
         """The first entries of a list, in join order."""
-        items = WaitlistEntryItem.by_group.query(codec.waitlist_pk(campus_id, subject), limit=limit)
+        items = WaitlistEntryItem.by_group.query(keys.waitlist_pk(campus_id, subject), limit=limit)
         return [_entry_from(item) for item in items if isinstance(item, WaitlistEntryItem)][:limit]
 
     def pending_seats(self, limit: int) -> list[PendingSeat]:
-        items = PendingSeatItem.by_group.query(PENDING, limit=limit)
+        items = PendingSeatItem.by_group.query(keys.PENDING_SEATS, limit=limit)
         return [_pending_from(item) for item in items if isinstance(item, PendingSeatItem)][:limit]
 
     def pending_seat(self, offer_id: str) -> PendingSeat | None:
         try:
-            return _pending_from(PendingSeatItem.get(f"PENDING#{offer_id}", PENDING, consistent_read=True))
+            return _pending_from(
+                PendingSeatItem.get(keys.pending_seat_pk(offer_id), keys.PENDING_SK, consistent_read=True)
+            )
         except DoesNotExist:
             return None
 
@@ -168,8 +165,12 @@ class DynamoWaitlist:
         `taken` on its counter), and the message is written with it."""
 
         def build(txn: Txn) -> None:
-            txn.delete("seat", PendingSeatItem(f"PENDING#{seat.offer_id}", PENDING), PendingSeatItem.pk.exists())
-            item = WaitlistEntryItem(codec.account_pk(entry.account_id), entry_sk(entry.level))
+            txn.delete(
+                "seat",
+                PendingSeatItem(keys.pending_seat_pk(seat.offer_id), keys.PENDING_SK),
+                PendingSeatItem.pk.exists(),
+            )
+            item = WaitlistEntryItem(keys.account_pk(entry.account_id), keys.waitlist_entry_sk(entry.level))
             txn.delete("entry", item, _same_entry(entry))
             offered = codec.on_counter(hold, seat.counter)
             txn.put("slot", codec.subject_item(entry.account_id, offered), SubjectItem.pk.does_not_exist())
@@ -192,9 +193,17 @@ class DynamoWaitlist:
 
         def build(txn: Txn) -> None:
             txn.check(
-                "waiting", WaitlistHeadItem, codec.waitlist_pk(seat.campus_id, seat.subject), HEAD, nobody_waiting()
+                "waiting",
+                WaitlistHeadItem,
+                keys.waitlist_pk(seat.campus_id, seat.subject),
+                keys.HEAD_SK,
+                nobody_waiting(),
             )
-            txn.delete("seat", PendingSeatItem(f"PENDING#{seat.offer_id}", PENDING), PendingSeatItem.pk.exists())
+            txn.delete(
+                "seat",
+                PendingSeatItem(keys.pending_seat_pk(seat.offer_id), keys.PENDING_SK),
+                PendingSeatItem.pk.exists(),
+            )
             unseat_op(txn, "unseat", seat.counter)
 
         return _outcome(build)

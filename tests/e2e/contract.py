@@ -17,7 +17,7 @@ from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK, reset_services
 from chalicelib.domain.roll import RollRow
-from chalicelib.storage import codec
+from chalicelib.storage.keys import account_pk
 from chalicelib.storage.models import SubjectItem, TableItem
 from tests import factories
 from tests.e2e.http import (
@@ -196,7 +196,7 @@ def rejected_review(client: Client) -> str:
 
 def mark_paid(owner_account_id: str, code: str) -> None:
     """Write the paid status of one subject where a payment notification would (no order needed)."""
-    for item in TableItem.query(codec.account_pk(owner_account_id)):
+    for item in TableItem.query(account_pk(owner_account_id)):
         if isinstance(item, SubjectItem) and item.code == code:
             item.update(actions=[SubjectItem.status.set("paid")])
             return

@@ -14,7 +14,7 @@ from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK
 from chalicelib.services.accounts import THROTTLE_WINDOW
-from chalicelib.storage import codec
+from chalicelib.storage.keys import account_pk
 from chalicelib.storage.models import CodeItem
 from tests import factories
 from tests.e2e.contract import expect
@@ -84,7 +84,7 @@ def test_r_acc_6_a_code_item_copied_from_the_table_cannot_be_matched_without_the
     account_id = create_account(client, login)
     assert ask_reset(client, login).status == 202
     (message,) = outbox(client, login, "password_reset")
-    copied = CodeItem.get(codec.account_pk(account_id), "CODE#reset").code_digest
+    copied = CodeItem.get(account_pk(account_id), "CODE#reset").code_digest
     prefix = f"{account_id}:reset:".encode()
     found = [n for n in range(10**6) if hashlib.sha256(prefix + b"%06d" % n).hexdigest() == copied]
     assert found == []

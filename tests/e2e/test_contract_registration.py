@@ -16,7 +16,7 @@ from chalicelib.bootstrap import services
 from chalicelib.domain.identity import IdType
 from chalicelib.domain.registration import Registration
 from chalicelib.domain.seats import SeatGrab
-from chalicelib.storage import codec
+from chalicelib.storage.keys import roll_pk
 from chalicelib.storage.models import RollItem
 from tests import factories
 from tests.e2e.contract import (
@@ -60,7 +60,7 @@ def test_r_bind_1_saving_is_201_with_a_masked_snapshot_of_the_roll(client: Clien
     assert parse_time(saved["expires_at"]) == saved_at + timedelta(hours=24)  # R-BIND-4: nothing chosen yet
     assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == saved
     assert ok(call(client, "GET", "/me", token=token), "GET /me")["registration"] == saved
-    roll = RollItem.get(codec.roll_pk(IdType.RESIDENT_ID, factories.entry(ZHANG).identity.digest), "ROLL")
+    roll = RollItem.get(roll_pk(IdType.RESIDENT_ID, factories.entry(ZHANG).identity.digest), "ROLL")
     roll.update(actions=[RollItem.student_no.set("S999999"), RollItem.campus_id.set("NJU-XL")])
     assert ok(call(client, "GET", "/registration", token=token), "GET /registration") == saved
 

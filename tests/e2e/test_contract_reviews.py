@@ -12,7 +12,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.domain.identity import IdType
-from chalicelib.storage import codec
+from chalicelib.storage.keys import roll_pk
 from chalicelib.storage.models import RollItem
 from tests import factories
 from tests.e2e.contract import (
@@ -200,7 +200,7 @@ def test_r_rev_3_rule_2_resubmitting_for_a_candidate_gone_from_the_roll_is_404(c
     """R-REV-3 rule 2: a resubmission is judged against the roll; a candidate no longer on it: 404."""
     token = rejected_review(client)
     RollItem(
-        codec.roll_pk(IdType.RESIDENT_ID, factories.entry(ZHANG).identity.digest), "ROLL"
+        roll_pk(IdType.RESIDENT_ID, factories.entry(ZHANG).identity.digest), "ROLL"
     ).delete()  # the province reloads its roll
     reply = modify_review(client, token, factories.TICKET_APPROVE)
     expect(reply, "PUT /cet6-reviews/current", 404, "CANDIDATE_NOT_FOUND")

@@ -27,7 +27,7 @@ from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
 from chalicelib.services.recount import recount
-from chalicelib.storage import codec
+from chalicelib.storage.keys import seats_pk
 from chalicelib.storage.models import CatalogPartItem, FigureItem, SeatCounterItem, SubjectItem
 from chalicelib.storage.recount import DynamoRecount
 from devstack.payments_local import SandboxDriver, install_sandbox
@@ -53,7 +53,7 @@ def world(local_table: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[Servi
 
 def shards() -> dict[int, tuple[int, int]]:
     """Shard → (capacity, taken), as stored."""
-    keys = [(codec.seats_pk(CAMPUS, ORAL, n), "SEATS") for n in range(16)]
+    keys = [(seats_pk(CAMPUS, ORAL, n), "SEATS") for n in range(16)]
     return {int(item.shard): (int(item.capacity), int(item.taken)) for item in SeatCounterItem.batch_get(keys)}
 
 

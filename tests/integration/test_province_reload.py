@@ -17,7 +17,7 @@ from chalicelib.bootstrap import build_services, reset_services
 from chalicelib.config import Settings, settings
 from chalicelib.domain.clock import FixedClock, SystemClock
 from chalicelib.services import administration as admin
-from chalicelib.storage import codec
+from chalicelib.storage.keys import seats_pk
 from chalicelib.storage.models import CatalogPartItem, SeatCounterItem
 from province import load as loader
 from tests import factories
@@ -57,7 +57,7 @@ def part(sk: str) -> dict[str, Any]:
 def capacity() -> tuple[int, int]:
     """The catalog's capacity of the offering, and its counter shards' capacities summed."""
     offering = next(o for o in part(f"CAMPUS#{CAMPUS}")["oral"] if o["subject"] == ORAL)
-    keys = [(codec.seats_pk(CAMPUS, ORAL, n), "SEATS") for n in range(16)]
+    keys = [(seats_pk(CAMPUS, ORAL, n), "SEATS") for n in range(16)]
     shards = sum(int(item.capacity) for item in SeatCounterItem.batch_get(keys, consistent_read=True))
     return int(offering["capacity"]), shards
 

@@ -14,7 +14,7 @@ from chalicelib.config import settings
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import Registration
 from chalicelib.services.province import load_province
-from chalicelib.storage.figures import figure_pk, hour_of, saved_sk, shard_of
+from chalicelib.storage.keys_ops import figure_pk, figure_shard, hour_of, saved_sk
 from chalicelib.storage.models import FigureItem
 from province import recount as command
 from province.__main__ import main as province_main
@@ -53,7 +53,7 @@ def test_r_ops_1_a_registration_older_than_the_counters_deleted_leaves_minus_one
         built.accounts.accounts.create(a)
         registrations.bind(Registration(a.account_id, factories.entry(row), at))
     # as in a table loaded before the counters: the older registration was never counted
-    FigureItem(figure_pk(shard_of(older.account_id)), saved_sk(earlier)).update(actions=[FigureItem.value.add(-1)])
+    FigureItem(figure_pk(figure_shard(older.account_id)), saved_sk(earlier)).update(actions=[FigureItem.value.add(-1)])
     found = registrations.get(older.account_id)
     assert found is not None
     registrations.delete_registration(found, NOW)
@@ -61,7 +61,7 @@ def test_r_ops_1_a_registration_older_than_the_counters_deleted_leaves_minus_one
 
     assert command.main(["--dry-run", "--segments", "1"]) == 0
     out = capsys.readouterr()
-    counter = f"FIGURES#{shard_of(older.account_id)} {saved_sk(earlier)}"
+    counter = f"FIGURES#{figure_shard(older.account_id)} {saved_sk(earlier)}"
     assert f"{counter}：记录 -1，实有 0（+1）" in out.out, out.out
     assert "不符 1 个，试运行，未写入。" in out.out
     assert "扫描（第 1 轮）" in out.err  # progress on stderr

@@ -20,6 +20,7 @@ from chalicelib.services import expiry, payments
 from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
+from chalicelib.storage.keys import account_pk, seats_pk
 from chalicelib.storage.models import SeatCounterItem, SubjectItem
 from devstack.payments_local import SandboxDriver, install_sandbox
 from tests import factories
@@ -33,7 +34,7 @@ SEAT = SeatGrab("NJU-GL", "CET-SET4")
 
 def shards() -> dict[int, tuple[int, int]]:
     """Shard → (capacity, taken), as stored."""
-    found = SeatCounterItem.batch_get([(codec.seats_pk(SEAT.campus_id, SEAT.subject, n), "SEATS") for n in range(16)])
+    found = SeatCounterItem.batch_get([(seats_pk(SEAT.campus_id, SEAT.subject, n), "SEATS") for n in range(16)])
     return {int(item.shard): (int(item.capacity), int(item.taken)) for item in found}
 
 
@@ -115,7 +116,7 @@ def test_r_pay_1_seats_taken_equal_live_holds_after_grabs_removals_expiry_ttl_an
         reg.choose_subject(ctx, a, SEAT.subject, SEAT.campus_id)
     ttl_images: list[dict[str, Any]] = []
     for a in expired[4:]:
-        item = SubjectItem.get(codec.account_pk(a.account_id), "SUBJECT#oral#4")
+        item = SubjectItem.get(account_pk(a.account_id), "SUBJECT#oral#4")
         ttl_images.append(item.serialize())  # DynamoDB JSON, as the stream's old image
 
     def ttl_removes(image: dict[str, Any]) -> object:

@@ -36,7 +36,7 @@ from chalicelib.services.recovery import RecoveryContext, RecoveryStore, confirm
 from chalicelib.services.registration_ports import CatalogStore, RegistrationStore, ReviewStore, RollStore
 from chalicelib.services.security import Argon2Passwords
 from chalicelib.services.waiting_room import WaitingRoomStore
-from chalicelib.storage import codec
+from chalicelib.storage.keys import seats_pk, unsharded_seats_pk
 from chalicelib.storage.models import SeatCounterItem
 from tests import factories
 from tests.fake_recovery import FakeRecovery
@@ -226,7 +226,7 @@ def test_decision_0019_a_reload_folds_the_old_single_counter_into_shard_0_and_ne
     stores = table_stores(table)
     load_province(stores.loading, factories.province(capacity=2), NOW)
     seat = SeatGrab("NJU-GL", "CET-SET4")
-    old = SeatCounterItem(codec.unsharded_seats_pk(seat.campus_id, seat.subject), "SEATS")
+    old = SeatCounterItem(unsharded_seats_pk(seat.campus_id, seat.subject), "SEATS")
     old.campus_id, old.subject, old.capacity, old.taken = seat.campus_id, seat.subject, 10, 2
     old.save()
     registrations = stores.registrations
@@ -234,15 +234,15 @@ def test_decision_0019_a_reload_folds_the_old_single_counter_into_shard_0_and_ne
 
     load_province(stores.loading, factories.province(capacity=12), NOW)  # 3 shards of 4
 
-    assert SeatCounterItem.count(codec.unsharded_seats_pk(seat.campus_id, seat.subject)) == 0
+    assert SeatCounterItem.count(unsharded_seats_pk(seat.campus_id, seat.subject)) == 0
     assert stores.catalogs.seats_taken([seat]) == {seat: 3}
-    shard0 = SeatCounterItem.get(codec.seats_pk(seat.campus_id, seat.subject, 0), "SEATS")
+    shard0 = SeatCounterItem.get(seats_pk(seat.campus_id, seat.subject, 0), "SEATS")
     assert (int(shard0.capacity), int(shard0.taken)) == (4, 3)
     load_province(stores.loading, factories.province(capacity=2), NOW)  # fewer seats than taken
     offering = stores.catalogs.catalog().campuses["NJU-GL"].offering("CET-SET4")
     assert offering is not None
     assert offering.shards == 3  # never fewer shards
-    shard0 = SeatCounterItem.get(codec.seats_pk(seat.campus_id, seat.subject, 0), "SEATS")
+    shard0 = SeatCounterItem.get(seats_pk(seat.campus_id, seat.subject, 0), "SEATS")
     assert (int(shard0.capacity), int(shard0.taken)) == (3, 3)
     registration = registrations.get("acc1")
     assert registration is not None

@@ -26,6 +26,7 @@ from chalicelib.services import waitlist as wl
 from chalicelib.services.expiry import expire
 from chalicelib.services.province import load_province
 from chalicelib.storage import codec
+from chalicelib.storage.keys import counter_key, seats_pk
 from chalicelib.storage.models import (
     OutboxItem,
     PendingSeatItem,
@@ -92,14 +93,14 @@ def each_shard_counts_its_holds_and_pending_seats(built: Services) -> None:
     offering = built.registration.catalogs.catalog().campuses[SEAT.campus_id].offering(SEAT.subject)
     assert offering is not None
     assert offering.shards > 1  # the scenario spans shards
-    keys = [(codec.seats_pk(SEAT.campus_id, SEAT.subject, n), "SEATS") for n in range(offering.shards)]
+    keys = [(seats_pk(SEAT.campus_id, SEAT.subject, n), "SEATS") for n in range(offering.shards)]
     counted = {item.pk: int(item.taken) for item in SeatCounterItem.batch_get(keys)}
     now = built.registration.clock.now()
     expected: Counter[str] = Counter()
     for item in SubjectItem.by_group.query(f"HOLDS#{SEAT.campus_id}#{SEAT.subject}"):
         hold = codec.subject_from_item(item)
         if hold.is_live(now):
-            expected[codec.counter_key(hold)] += 1
+            expected[counter_key(hold)] += 1
     for pending in PendingSeatItem.by_group.query("PENDING"):
         expected[pending.counter] += 1
     assert counted == {pk: expected[pk] for pk, _ in keys}

@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from chalicelib.domain.orders import Order, OrderStatus
-from chalicelib.storage.orders import entry_sk, order_from_item, order_item
+from chalicelib.storage.keys import order_entry_sk
+from chalicelib.storage.orders import order_from_item, order_item
 from tests.factories import NOW
 
 
 def order(order_id: str, seconds: float) -> Order:
     created = NOW.replace(microsecond=0) + timedelta(seconds=seconds)
     return Order(order_id, "acc1", "NJU", "alipay", None, (), OrderStatus.OPEN, created, created + timedelta(hours=1))
+
+
+def entry_sk(placed: Order) -> str:
+    return order_entry_sk(placed.created_at, placed.order_id)
 
 
 def test_r_pay_6_orders_placed_within_one_second_list_newest_first() -> None:
