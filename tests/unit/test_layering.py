@@ -58,11 +58,16 @@ def test_the_inner_layers_import_no_outer_one(package: str) -> None:
 def test_every_item_class_shares_the_tables_binding() -> None:
     """One table, one connection (storage/tables.py): an item class left out of ALL_MODELS would
     open a botocore client of its own."""
-    from chalicelib.storage import models, tables, waiting_room_items
+    import importlib
+    import pkgutil
 
+    from chalicelib import storage
+    from chalicelib.storage import models, tables
+
+    modules = [importlib.import_module(f"chalicelib.storage.{m.name}") for m in pkgutil.iter_modules(storage.__path__)]
     defined = {
         item
-        for module in (models, waiting_room_items)
+        for module in modules
         for item in vars(module).values()
         if isinstance(item, type) and issubclass(item, models.TableItem) and item.__module__ == module.__name__
     }
