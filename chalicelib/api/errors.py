@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from chalice.app import Response
 
 from chalicelib.domain import errors as e
+from chalicelib.domain.ticket_document import TicketKeyUnavailable
 from chalicelib.logs import logger
 
 STATUS: dict[type[e.DomainError], int] = {
@@ -39,6 +40,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.LoginTaken: 409,
     e.Busy: 503,
     e.IdentityKeyUnavailable: 503,
+    TicketKeyUnavailable: 503,
     e.ReviewNotOffered: 409,
     e.ReviewExists: 409,
     e.ReviewLocked: 409,
@@ -58,6 +60,9 @@ STATUS: dict[type[e.DomainError], int] = {
     e.NotPaid: 409,
     e.QueueNotOpen: 409,
     e.RegistrationRequired: 409,
+    e.TicketsNotOpen: 409,
+    e.TicketsClosed: 409,
+    e.NoTicket: 404,
     e.CapacityBelowTaken: 409,
     e.NotAcceptable: 406,
     e.ReviewNoMatch: 422,

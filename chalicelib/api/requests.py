@@ -6,9 +6,9 @@ import json
 import re
 from typing import Any
 
-from chalice.app import Blueprint, Request
+from chalice.app import Blueprint, Request, Response
 
-from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.errors import InvalidRequest, NotAcceptable, NotFound
 
 MAX_TEXT = 256
 # Bodies are parsed here, whatever the client claims, so a wrong Content-Type gets the contract's
@@ -99,3 +99,22 @@ def query_param(request: Request, name: str) -> str | None:  # query_params may 
     params: Any = request.query_params or {}
     value = params.get(name)
     return value if isinstance(value, str) else None
+
+
+PDF = "application/pdf"
+
+
+def require_pdf_accepted(request: Request) -> None:
+    """Chalice sends a binary body only when Accept names its type or */*; refused in our words."""
+    offered = {part.split(";")[0].strip().lower() for part in (request.headers.get("accept") or "").split(",")}
+    if not offered & {PDF, "application/*", "*/*"}:
+        raise NotAcceptable()  # a binary answer travels only to a client that asked for one
+
+
+def pdf_response(body: bytes, filename: str) -> Response:
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": PDF,
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(body=body, status_code=200, headers=headers)
