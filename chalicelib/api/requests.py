@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -111,10 +112,17 @@ def require_pdf_accepted(request: Request) -> None:
         raise NotAcceptable()  # a binary answer travels only to a client that asked for one
 
 
-def pdf_response(body: bytes, filename: str) -> Response:
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": PDF,
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    }
+def pdf_response(body: bytes, filename: str, request: Request | None = None) -> Response:
+    """A PDF to download, never kept by a cache (it names a person). Its ETag is the SHA-256 of the
+    file; a request whose If-None-Match names it gets 304 and no body (the file is the same)."""
+    etag = f'"{hashlib.sha256(body).hexdigest()}"'
+    headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": "no-store"}
+    if request is not None and _entity_tags(request.headers.get("if-none-match")) & {etag, "*"}:
+        return Response(body="", status_code=304, headers=headers)
+    headers.update({"Content-Type": PDF, "Content-Disposition": f'attachment; filename="{filename}"'})
     return Response(body=body, status_code=200, headers=headers)
+
+
+def _entity_tags(header: str | None) -> set[str]:
+    """If-None-Match's tags, weak ones as strong (RFC 9110: a GET compares them weakly)."""
+    return {tag.strip().removeprefix("W/") for tag in (header or "").split(",") if tag.strip()}

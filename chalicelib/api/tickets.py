@@ -24,7 +24,7 @@ from chalicelib.tickets.pdf import render_sign_in_sheet, render_ticket
 
 bp = Blueprint(__name__)
 SUBJECT_CODE = re.compile(r"[A-Z0-9-]{2,16}")
-ROOM = re.compile(r"\d{3}")
+ROOM = re.compile(r"[0-9]{3}")
 
 
 def _request() -> Request:
@@ -34,7 +34,8 @@ def _request() -> Request:
 @bp.route("/room-plan", methods=["GET"])
 @handles_errors
 def room_plan() -> Response:
-    """R-ROOM-2: the sitting's plan, its seed's digest before it is drawn and the seed after."""
+    """R-ROOM-2: the sitting's plan, its seed's digest before it is drawn and the seed after; 404
+    where the province's data declares no sitting (api.md has no state for that)."""
     state = tickets.plan_state(services().registration.catalogs, services().room_plan.store)
     if state is None:
         raise NotFound("本省尚未公布考试安排。")
@@ -67,15 +68,20 @@ def list_tickets() -> Response:
 @bp.route("/tickets/{subject}/pdf", methods=["GET"])
 @handles_errors
 def ticket_pdf(subject: str) -> Response:
+    """R-TICKET-2 准考证 as a PDF: the same file each time (its date is `tickets_open_at`, the
+    signature deterministic), so its ETag holds and If-None-Match gets 304."""
     account, file = signed_in_file()
     require_student(account)
-    require_pdf_accepted(_request())
+    request = _request()
+    require_pdf_accepted(request)
     built = services()
     catalog = built.registration.catalogs.catalog()
-    ticket = tickets.printable_ticket(catalog, file, _subject(subject), built.registration.clock.now())
+    code = subject if SUBJECT_CODE.fullmatch(subject) else ""  # no such subject: NO_TICKET
+    ticket = tickets.printable_ticket(catalog, file, code, built.registration.clock.now())
     qr = built.ticket_keys.ring().signer.sign(ticket.document)
     count("TicketPdf")
-    return pdf_response(render_ticket(ticket.document, qr), f"ticket-{ticket.document.ticket_number}.pdf")
+    body = render_ticket(ticket.document, qr, ticket.issued_at)
+    return pdf_response(body, f"ticket-{ticket.document.ticket_number}.pdf", request)
 
 
 @bp.route("/tickets/public-key", methods=["GET"])
@@ -91,7 +97,9 @@ def staff_rooms() -> Response:
     """R-TICKET-3: the rooms of the staff's own school's sites."""
     school_id = require_staff(signed_in())
     subject = query_param(_request(), "subject")
-    summaries = tickets.school_rooms(services().room_plan.store, school_id, _subject(subject) if subject else None)
+    summaries = tickets.school_rooms(
+        services().room_plan.store, school_id, None if subject is None else _subject(subject)
+    )
     catalog = services().registration.catalogs.catalog()
     rows: list[dict[str, Any]] = []
     for summary in summaries:
@@ -117,15 +125,18 @@ def staff_rooms() -> Response:
 def sign_in_sheet(campus_id: str, subject: str, room: str) -> Response:
     """R-TICKET-3 考场签到表 of one of the school's rooms, as a PDF."""
     school_id = require_staff(signed_in())
-    require_pdf_accepted(_request())
-    if not ROOM.fullmatch(room) or room == "000":
+    request = _request()
+    require_pdf_accepted(request)
+    if not ROOM.fullmatch(room) or room == "000" or not SUBJECT_CODE.fullmatch(subject):
         raise NotFound("没有这个考场。")
     built = services()
     catalog = built.registration.catalogs.catalog()
-    sheet = tickets.sign_in_sheet(
-        catalog, built.room_plan.store, school_id, path_id(campus_id, "校区"), _subject(subject), int(room)
+    found = tickets.sign_in_sheet(
+        catalog, built.room_plan.store, school_id, path_id(campus_id, "考场"), subject, int(room)
     )
-    return pdf_response(render_sign_in_sheet(sheet), f"sheet-{sheet.site_code}-{subject}-{room}.pdf")
+    sheet = found.sheet
+    body = render_sign_in_sheet(sheet, found.printed_at)
+    return pdf_response(body, f"sheet-{sheet.site_code}-{subject}-{room}.pdf", request)
 
 
 @bp.route("/admin/room-plan", methods=["GET"])

@@ -21,10 +21,21 @@ from chalicelib.services.room_plan_ports import RoomPlanStore
 
 @dataclass(frozen=True)
 class Ticket:
-    """One seated written subject's ticket, as GET /tickets shows it and the PDF prints it."""
+    """One seated written subject's ticket, as GET /tickets shows it and the PDF prints it;
+    `issued_at` (the sitting's `tickets_open_at`) is the PDF's date, so each print is the same file."""
 
     document: TicketDocument
     campus_id: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class RoomSheet:
+    """R-TICKET-3 one room's sign-in sheet; `printed_at` (the sitting's `plan_at`) is the PDF's
+    date, so the same room is the same file until a later run seats someone there."""
+
+    sheet: SignInSheet
+    printed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,8 @@ def tickets_of(catalog: Catalog, file: AccountFile, now: datetime) -> list[Ticke
     registration = file.registration
     if registration is None:
         return []
-    return [
-        _ticket(catalog, registration, chosen)
-        for chosen in registration.subjects
-        if chosen.exam_seat is not None and chosen.code in catalog.subjects
-    ]
+    found = (_ticket(catalog, sitting, registration, chosen) for chosen in registration.subjects)
+    return [ticket for ticket in found if ticket is not None]
 
 
 def printable_ticket(catalog: Catalog, file: AccountFile, subject: str, now: datetime) -> Ticket:
@@ -70,10 +78,13 @@ def printable_ticket(catalog: Catalog, file: AccountFile, subject: str, now: dat
     return found
 
 
-def _ticket(catalog: Catalog, registration: Registration, chosen: ChosenSubject) -> Ticket:
+def _ticket(catalog: Catalog, sitting: ExamSitting, registration: Registration, chosen: ChosenSubject) -> Ticket | None:
+    """The ticket of a seated subject; None for one without a seat or (never in a loaded dataset,
+    which gives every written subject its time) without an exam time."""
     seat = chosen.exam_seat
-    assert seat is not None
-    subject = catalog.subjects[chosen.code]
+    subject = catalog.subjects.get(chosen.code)
+    if seat is None or subject is None or subject.exam_at is None:
+        return None
     candidate = registration.candidate
     campus = catalog.campuses.get(candidate.campus_id)
     school = catalog.schools.get(candidate.school_id)
@@ -85,7 +96,7 @@ def _ticket(catalog: Catalog, registration: Registration, chosen: ChosenSubject)
         school=school.name if school else candidate.school_id,
         subject=subject.code,
         subject_name=subject.name,
-        exam_at=subject.exam_at or datetime.min,
+        exam_at=subject.exam_at,
         exam_minutes=subject.exam_minutes or 0,
         site_code=seat.site_code,
         campus_name=campus.name if campus else candidate.campus_id,
@@ -95,7 +106,7 @@ def _ticket(catalog: Catalog, registration: Registration, chosen: ChosenSubject)
         separate_room=seat.separate_room,
         extra_minutes=seat.extra_minutes,
     )
-    return Ticket(document, candidate.campus_id)
+    return Ticket(document, candidate.campus_id, sitting.tickets_open_at)
 
 
 def plan_state(catalog: CatalogStore, store: RoomPlanStore) -> PlanState | None:
@@ -124,21 +135,22 @@ def school_rooms(store: RoomPlanStore, school_id: str, subject: str | None) -> l
 
 def sign_in_sheet(
     catalog: Catalog, store: RoomPlanStore, school_id: str, campus_id: str, subject: str, room: int
-) -> SignInSheet:
+) -> RoomSheet:
     """R-TICKET-3 考场签到表 of one room; 403 for another school's site, 404 for no such room."""
     campus = catalog.campuses.get(campus_id)
     written = catalog.subjects.get(subject)
-    if campus is None or written is None:
+    sitting = catalog.exam
+    if campus is None or written is None or written.exam_at is None or sitting is None:
         raise NotFound("没有这个考场。")
     if campus.school_id != school_id:
         raise Forbidden("只能打印本校考点的签到表。")
     seats = [given for given in store.seats(campus_id, subject) if given.seat.room == room]
     if not seats:
         raise NotFound("没有这个考场。")
-    exam_at = written.exam_at or datetime.min
+    exam_at = written.exam_at
     minutes = (written.exam_minutes or 0) + max(given.extra_minutes for given in seats)
     code = f"{room:03d}"
-    return SignInSheet(
+    sheet = SignInSheet(
         site_code=campus.site_code or "",
         campus_name=campus.name,
         subject=subject,
@@ -153,3 +165,4 @@ def sign_in_sheet(
         room_name=campus.room_name(code),
         separate_room=seats[0].seat.separate_room,
     )
+    return RoomSheet(sheet, sitting.plan_at)
