@@ -12,7 +12,6 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from chalice.app import Response
 
 from chalicelib.domain import errors as e
-from chalicelib.domain.ticket_document import TicketKeyUnavailable
 from chalicelib.logs import logger
 
 STATUS: dict[type[e.DomainError], int] = {
@@ -40,7 +39,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.LoginTaken: 409,
     e.Busy: 503,
     e.IdentityKeyUnavailable: 503,
-    TicketKeyUnavailable: 503,
+    e.TicketKeyUnavailable: 503,
     e.ReviewNotOffered: 409,
     e.ReviewExists: 409,
     e.ReviewLocked: 409,

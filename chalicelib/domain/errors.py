@@ -38,6 +38,14 @@ class IdentityKeyUnavailable(DomainError):
     message = "系统正在维护考生身份数据，暂时无法查询，请稍后再试。"
 
 
+class TicketKeyUnavailable(DomainError):
+    """The province's ticket signing key cannot be read (its secret is missing or unusable,
+    decision 0028): no ticket is shown or printed unsigned."""
+
+    code = "TICKET_KEY_UNAVAILABLE"
+    message = "准考证签名服务暂时不可用，请稍后再试。"
+
+
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
     message = "登录已失效，请重新登录。"

@@ -25,8 +25,9 @@ UPPER_SNAKE = re.compile(r"[A-Z0-9_]+")
 # Every whole ID number the test province knows: none may ever appear in a response body.
 WHOLE_ID_NUMBERS = factories.WHOLE_ID_NUMBERS
 
-# 503s that are answers, not failures: overload (api.md), keys that do not match the table (0013).
-SERVICE_REFUSALS = frozenset({"BUSY", "IDENTITY_KEY_UNAVAILABLE"})
+# 503s that are answers, not failures: overload (api.md), keys that do not match the table (0013),
+# a ticket signing key that cannot be read (0028).
+SERVICE_REFUSALS = frozenset({"BUSY", "IDENTITY_KEY_UNAVAILABLE", "TICKET_KEY_UNAVAILABLE"})
 
 _logins = itertools.count(1)
 
