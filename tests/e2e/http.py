@@ -38,6 +38,7 @@ class Reply:
     body: Any  # the JSON body, or None when the body is empty or not JSON
     headers: dict[str, str]
     text: str  # the raw body as text
+    data: bytes = b""  # the raw body (a PDF's bytes)
 
     def header(self, name: str) -> str | None:
         """A response header, whatever its case."""
@@ -70,7 +71,8 @@ def call(
         parsed = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
-    reply = Reply(response.status_code, parsed, dict(response.headers or {}), text)
+    received = payload if isinstance(payload, bytes) else text.encode("utf-8")
+    reply = Reply(response.status_code, parsed, dict(response.headers or {}), text, received)
     refused = reply.status == 503 and isinstance(parsed, dict) and parsed.get("code") in SERVICE_REFUSALS
     # a payment provider's notification is answered in its own text: 503 `fail` under overload
     refused = refused or (reply.status == 503 and path.startswith("/payments/") and text == "fail")
