@@ -10,6 +10,7 @@ from chalicelib.api import (
     recovery,
     staff,
     students,
+    tickets,
     waiting_room,
     waitlist,
 )
@@ -35,6 +36,7 @@ for blueprint in (
     admin.bp,
     payments.bp,
     waiting_room.bp,
+    tickets.bp,
     expiry.bp,
     payment_jobs.bp,
     messages.bp,

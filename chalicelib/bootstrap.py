@@ -50,6 +50,7 @@ from chalicelib.storage.tables import bind_table
 from chalicelib.storage.throttle import DynamoThrottle
 from chalicelib.storage.waiting_room import DynamoWaitingRoom
 from chalicelib.storage.waitlist import DynamoWaitlist
+from chalicelib.tickets.keys import TicketKeys, ticket_keys
 
 # Once a conversion withdraws the table's identity mark, every API instance has dropped its cached
 # catalog (30 s) and finished a request begun under the old mark (the Lambda timeout, 30 s).
@@ -77,6 +78,7 @@ class Services:
     waitlist: WaitlistContext
     administration: AdministrationContext
     room_plan: RoomPlanContext
+    ticket_keys: TicketKeys
 
 
 class MissingSetting(RuntimeError):
@@ -204,6 +206,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         waitlist=waitlist,
         administration=AdministrationContext(catalogs, DynamoAdministration(), clock, catalogs.forget),
         room_plan=RoomPlanContext(store=DynamoRoomPlan(), catalog=catalogs, clock=clock),
+        ticket_keys=ticket_keys(config),
     )
 
 

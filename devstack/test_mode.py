@@ -23,6 +23,7 @@ from chalicelib.domain.errors import InvalidRequest, NotFound, PaymentRefused
 from chalicelib.jobs.expiry import run_expiry
 from chalicelib.jobs.messages import run_reminders, run_sending
 from chalicelib.jobs.payments import run_reconcile
+from chalicelib.jobs.room_plan import run_plan
 from chalicelib.jobs.waiting_room import run_admission
 from chalicelib.jobs.waitlist import run_offers
 from chalicelib.payments.base import GatewayRefused
@@ -52,6 +53,7 @@ JOBS: dict[str, Callable[[], dict[str, int]]] = {
     "remind": run_reminders,
     "send": run_sending,
     "offer": run_offers,
+    "plan": run_plan,
 }
 
 

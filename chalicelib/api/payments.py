@@ -9,9 +9,17 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib.api import render
 from chalicelib.api.accounts import signed_in
 from chalicelib.api.errors import busy_retry_after, handles_errors, json_response, overloaded
-from chalicelib.api.requests import BODY_TYPES, current_request, json_body, optional_text, path_id
+from chalicelib.api.requests import (
+    BODY_TYPES,
+    current_request,
+    json_body,
+    optional_text,
+    path_id,
+    pdf_response,
+    require_pdf_accepted,
+)
 from chalicelib.bootstrap import services
-from chalicelib.domain.errors import Busy, NotAcceptable
+from chalicelib.domain.errors import Busy
 from chalicelib.domain.orders import Order
 from chalicelib.logs import logger
 from chalicelib.metrics import count
@@ -20,7 +28,6 @@ from chalicelib.services import payments, receipts
 from chalicelib.services.accounts import require_staff, require_student
 
 bp = Blueprint(__name__)
-PDF = "application/pdf"
 
 
 def _request() -> Request:
@@ -71,23 +78,11 @@ def list_orders() -> Response:
 def receipt(order_id: str) -> Response:
     """R-PAY-6 缴费凭证 of a paid order, as a PDF."""
     account = signed_in()
-    if not _accepts_pdf(_request().headers.get("accept")):
-        raise NotAcceptable()  # a binary answer travels only to a client that asked for one
+    require_pdf_accepted(_request())
     ctx = services().payments
     catalog = services().registration.catalogs.catalog()
     found = receipts.receipt_of(ctx, account, path_id(order_id, "订单"), catalog)
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": PDF,
-        "Content-Disposition": f'attachment; filename="receipt-{found.number}.pdf"',
-        "Cache-Control": "no-store",
-    }
-    return Response(body=receipt_pdf(found), status_code=200, headers=headers)
-
-
-def _accepts_pdf(accept: str | None) -> bool:
-    """Chalice sends a binary body only when Accept names its type or */*; refused in our words."""
-    offered = {part.split(";")[0].strip().lower() for part in (accept or "").split(",")}
-    return bool(offered & {PDF, "application/*", "*/*"})
+    return pdf_response(receipt_pdf(found), f"receipt-{found.number}.pdf")
 
 
 @bp.route("/orders/{order_id}", methods=["GET"])

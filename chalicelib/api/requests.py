@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
 
-from chalice.app import Blueprint, Request
+from chalice.app import Blueprint, Request, Response
 
-from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.errors import InvalidRequest, NotAcceptable, NotFound
 
 MAX_TEXT = 256
 # Bodies are parsed here, whatever the client claims, so a wrong Content-Type gets the contract's
@@ -99,3 +100,29 @@ def query_param(request: Request, name: str) -> str | None:  # query_params may 
     params: Any = request.query_params or {}
     value = params.get(name)
     return value if isinstance(value, str) else None
+
+
+PDF = "application/pdf"
+
+
+def require_pdf_accepted(request: Request) -> None:
+    """Chalice sends a binary body only when Accept names its type or */*; refused in our words."""
+    offered = {part.split(";")[0].strip().lower() for part in (request.headers.get("accept") or "").split(",")}
+    if not offered & {PDF, "application/*", "*/*"}:
+        raise NotAcceptable()  # a binary answer travels only to a client that asked for one
+
+
+def pdf_response(body: bytes, filename: str, request: Request | None = None) -> Response:
+    """A PDF to download, never kept by a cache (it names a person). Its ETag is the SHA-256 of the
+    file; a request whose If-None-Match names it gets 304 and no body (the file is the same)."""
+    etag = f'"{hashlib.sha256(body).hexdigest()}"'
+    headers: dict[str, str | list[str]] = {"ETag": etag, "Cache-Control": "no-store"}
+    if request is not None and _entity_tags(request.headers.get("if-none-match")) & {etag, "*"}:
+        return Response(body="", status_code=304, headers=headers)
+    headers.update({"Content-Type": PDF, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(body=body, status_code=200, headers=headers)
+
+
+def _entity_tags(header: str | None) -> set[str]:
+    """If-None-Match's tags, weak ones as strong (RFC 9110: a GET compares them weakly)."""
+    return {tag.strip().removeprefix("W/") for tag in (header or "").split(",") if tag.strip()}

@@ -38,6 +38,14 @@ class IdentityKeyUnavailable(DomainError):
     message = "系统正在维护考生身份数据，暂时无法查询，请稍后再试。"
 
 
+class TicketKeyUnavailable(DomainError):
+    """The province's ticket signing key cannot be read (its secret is missing or unusable,
+    decision 0028): no ticket is shown or printed unsigned."""
+
+    code = "TICKET_KEY_UNAVAILABLE"
+    message = "准考证签名服务暂时不可用，请稍后再试。"
+
+
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
     message = "登录已失效，请重新登录。"
@@ -281,3 +289,22 @@ class CapacityBelowTaken(DomainError):
     def __init__(self, taken: int) -> None:
         self.taken = taken
         super().__init__(f"容量不能低于已占用的考位数（{taken}）。")
+
+
+class TicketsNotOpen(DomainError):
+    """R-TICKET-2: tickets are shown from the province's `tickets_open_at`."""
+
+    code = "TICKETS_NOT_OPEN"
+    message = "准考证打印尚未开放，请在开放时间后再来。"
+
+
+class TicketsClosed(DomainError):
+    """R-TICKET-2: a ticket is printed until its exam ends."""
+
+    code = "TICKETS_CLOSED"
+    message = "该科目考试已结束，准考证不再提供打印。"
+
+
+class NoTicket(DomainError):
+    code = "NO_TICKET"
+    message = "该科目没有准考证：只有已缴费并已编排考场的笔试科目才有准考证。"

@@ -63,13 +63,6 @@ class BadTicketSignature(TicketQrRefused):
     message = "签名不符：二维码内容被改动过，或不是用本省密钥签发的。"
 
 
-class TicketKeyUnavailable(DomainError):
-    """The province's signing key cannot be read (its secret is missing or unusable)."""
-
-    code = "TICKET_KEY_UNAVAILABLE"
-    message = "准考证签名服务暂时不可用，请稍后再试。"
-
-
 def _masked(id_number: str) -> str:
     """A ticket never prints a whole ID number: one given by mistake is masked here."""
     return id_number if "*" in id_number else mask_id_number(id_number)

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.domain.ticket_document import KEY_ID, SIGNATURE_ALGORITHM, TicketKeyUnavailable
+from chalicelib.domain.errors import TicketKeyUnavailable
+from chalicelib.domain.ticket_document import KEY_ID, SIGNATURE_ALGORITHM
 from chalicelib.logs import logger
 from chalicelib.secret_store import json_secret
 from chalicelib.tickets.signing import ED25519_KEY_BYTES, TicketSigner, public_key_of

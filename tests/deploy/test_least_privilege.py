@@ -90,6 +90,20 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
 }
 
 
+# Roles declared for functions the stack does not build yet (province/template/roles.py,
+# NOT_IN_STACK_YET): the room plan's (R-ROOM-1..3), checked on their declared grants until then.
+NOT_IN_STACK_YET: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
+    "PlanJobRole": {
+        ("Query", "table", ("CATALOG", "ROOMPLAN#*")),
+        ("GetItem", "table", ("SITTING#*", "ROOMPLAN")),
+        ("PutItem", "table", ("ROOMPLAN", "ROOMPLAN#*")),
+        ("UpdateItem", "table", ("ROOMPLAN",)),
+        ("UpdateItem", "table", ("ACCOUNT#*",)),  # and only a seat's ticket attributes
+        ("Query", "gsi1", ("ROOMPLAN",)),
+    },
+}
+
+
 @pytest.fixture(scope="module")
 def resources() -> Json:
     found: Json = additions(load("zhejiang", "cn-northwest-1"))["Resources"]
@@ -189,3 +203,26 @@ def test_least_privilege_the_decision_record_shows_the_roles_as_declared() -> No
 
     record = (ROOT / "docs/decisions/0026-least-privilege-and-no-test-mode-in-production.md").read_text("utf-8")
     assert markdown_table() in record, "run `python -m province roles` and paste its table into decision 0026"
+
+
+def test_least_privilege_the_room_plan_role_reaches_only_its_runs_seats_sitting_and_subjects_tickets(
+    resources: Json,
+) -> None:
+    """R-ROOM-1, R-TICKET-1: the plan job reads the catalog, the sitting's seed, its runs, sitters
+    and seats; writes runs, seats and summaries (ROOMPLAN…) and, on a student's subject, only the
+    seat's ticket. Declared, not in the stack yet: its functions get it with their state machine."""
+    from province.template.roles import NOT_IN_STACK_YET as WAITING
+    from province.template.roles import TABLE_ACCESS, merged
+
+    for role, expected in NOT_IN_STACK_YET.items():
+        declared = merged(TABLE_ACCESS[role])
+        assert {(g.action, g.on, g.keys) for g in declared} == expected
+        assert role in WAITING.values()
+        assert role not in resources
+        assert role not in FUNCTIONS.values()
+    assert not set(WAITING) & set(FUNCTIONS)
+    (ticket,) = [g for g in merged(TABLE_ACCESS["PlanJobRole"]) if g.keys == ("ACCOUNT#*",)]
+    assert ticket.action == "UpdateItem"
+    assert set(ticket.attributes or ()) == {
+        "pk", "sk", "ticket_number", "site_code", "room", "seat", "separate_room", "extra_minutes", "code", "status"
+    }  # fmt: skip

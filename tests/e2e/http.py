@@ -25,8 +25,9 @@ UPPER_SNAKE = re.compile(r"[A-Z0-9_]+")
 # Every whole ID number the test province knows: none may ever appear in a response body.
 WHOLE_ID_NUMBERS = factories.WHOLE_ID_NUMBERS
 
-# 503s that are answers, not failures: overload (api.md), keys that do not match the table (0013).
-SERVICE_REFUSALS = frozenset({"BUSY", "IDENTITY_KEY_UNAVAILABLE"})
+# 503s that are answers, not failures: overload (api.md), keys that do not match the table (0013),
+# a ticket signing key that cannot be read (0028).
+SERVICE_REFUSALS = frozenset({"BUSY", "IDENTITY_KEY_UNAVAILABLE", "TICKET_KEY_UNAVAILABLE"})
 
 _logins = itertools.count(1)
 
@@ -37,6 +38,7 @@ class Reply:
     body: Any  # the JSON body, or None when the body is empty or not JSON
     headers: dict[str, str]
     text: str  # the raw body as text
+    data: bytes = b""  # the raw body (a PDF's bytes)
 
     def header(self, name: str) -> str | None:
         """A response header, whatever its case."""
@@ -69,7 +71,8 @@ def call(
         parsed = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
-    reply = Reply(response.status_code, parsed, dict(response.headers or {}), text)
+    received = payload if isinstance(payload, bytes) else text.encode("utf-8")
+    reply = Reply(response.status_code, parsed, dict(response.headers or {}), text, received)
     refused = reply.status == 503 and isinstance(parsed, dict) and parsed.get("code") in SERVICE_REFUSALS
     # a payment provider's notification is answered in its own text: 503 `fail` under overload
     refused = refused or (reply.status == 503 and path.startswith("/payments/") and text == "fail")

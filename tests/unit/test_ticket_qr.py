@@ -11,11 +11,11 @@ import pytest
 
 from chalicelib.config import settings
 from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.errors import TicketKeyUnavailable
 from chalicelib.domain.ticket_document import (
     BadTicketSignature,
     MalformedTicketQr,
     TicketDocument,
-    TicketKeyUnavailable,
     UnknownTicketKey,
     b64url,
     from_b64url,
