@@ -28,6 +28,7 @@ from tests.browser.test_student_page import Opener, signed_in_as, unused_student
 
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
 PHONE = (390, 844)
+AFTER_CET4_ENDS = "2099-12-19T11:25:00+08:00"  # 09:00 + 140 minutes, and 5; 丁敏's (+70) ends at 12:30
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +61,9 @@ def test_r_ticket_2_a_paid_student_sees_when_tickets_open_then_the_ticket_and_do
     when rooms are drawn (北京时间); after plan_at and the plan job, still closed (the server says
     TICKETS_NOT_OPEN); after tickets_open_at, the ticket with its number, site, room and name, seat
     and exam time, and 下载准考证 saves a PDF with the ticket number, the name and no whole ID
-    number. R-ROOM-3: a candidate with a separate room sees 单独考场 and the end time extended by the
-    roll's extra minutes. No sideways scroll, no axe-core violation, no token in a URL."""
+    number; after the exam has ended, 下载准考证 says so (TICKETS_CLOSED). R-ROOM-3: a candidate
+    with a separate room sees 单独考场 and the end time extended by the roll's extra minutes. No
+    sideways scroll, no axe-core violation, no token in a URL."""
     identity = unused_student(school="dcu", campus="dcu-main", qualified=["CET4"], skip=5)
     login = new_login()
     api, _ = api_student(site, identity, login_name=login)
@@ -120,7 +122,13 @@ def test_r_ticket_2_a_paid_student_sees_when_tickets_open_then_the_ticket_and_do
     assert identity.id_number not in text  # masked only
     tokens = [api.token, mine.token]
     assert not [url for url in requests for token in tokens if token and token in url], "a token went into a URL"
-    browsing.check(expected_refusals=["TICKETS_NOT_OPEN"])
+
+    move_clock_to(site, AFTER_CET4_ENDS)  # printed until the exam ends (R-TICKET-2)
+    student = home_again(browsing, site, login)
+    student.press(ticket.get_by_role("button", name="下载准考证：英语四级"))
+    expect(section.locator(".message.error")).to_have_text("该科目考试已结束，准考证不再提供下载。")
+    browsing.shot("ticket-after-the-exam")
+    browsing.check(expected_refusals=["TICKETS_NOT_OPEN", "TICKETS_CLOSED"])
 
     other = open_page(*PHONE, is_mobile=True, has_touch=True)
     home_again(other, site, separate)

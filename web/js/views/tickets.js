@@ -2,7 +2,7 @@
 // site, room, seat and exam time with 下载准考证. Whether tickets are open is the server's answer, never
 // the device's clock: a phone's clock may be wrong, and the local stack's service clock is moved.
 import { ApiError, download, get } from "../api.js";
-import { busy, h, messageBox, saveFile } from "../dom.js";
+import { busy, h, messageBox, saveFile, showMessage } from "../dom.js";
 import { beijing, examSpan, subjectName } from "../format.js";
 import { describe } from "../messages.js";
 
@@ -40,13 +40,12 @@ function upcoming(plan) {
 
 async function saveTicket(ticket, box) {
   const path = `/tickets/${encodeURIComponent(ticket.subject)}/pdf`;
+  showMessage(box, "");
   try {
     saveFile(await download(path, "application/pdf"), `准考证-${ticket.ticket_number}.pdf`);
   } catch (error) {
     if (!(error instanceof ApiError) || error.code === "UNAUTHENTICATED") throw error;
-    box.className = "message error";
-    box.textContent = describe(error);
-    box.hidden = false;
+    showMessage(box, describe(error));
   }
 }
 
