@@ -195,10 +195,13 @@ class Student:
         expect(self.page.get_by_role("heading", level=1)).to_have_text("报名首页", timeout=20_000)
 
 
-def api_student(base: str, identity: Identity, written: str = "CET4") -> tuple[Api, dict[str, Any]]:
-    """Another student, through the API only: an account, the saved registration, a written subject."""
+def api_student(
+    base: str, identity: Identity, written: str = "CET4", login_name: str | None = None
+) -> tuple[Api, dict[str, Any]]:
+    """Another student, through the API only: an account (`login_name`, or a new one), the saved
+    registration, a written subject."""
     api = Api(base + "/api")
-    login = {"login": new_login(), "password": PASSWORD}
+    login = {"login": login_name or new_login(), "password": PASSWORD}
     api.expect(201, "POST", "/accounts", {**login, **api.captcha()})
     api.token = api.expect(201, "POST", "/sessions", {**login, **api.captcha()})["token"]
     api.expect(204, "POST", "/me/agreement", {"accepted": True})

@@ -72,6 +72,16 @@ export async function busy(button, work) {
   }
 }
 
+/** A file the API answered (a blob) saved under `filename`, through a blob URL: the token never goes in a URL. */
+export function saveFile(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
 /** Tables keep their meaning for screen readers when the phone layout makes their cells blocks. */
 export function tableRoles(table) {
   const roles = { thead: "rowgroup", tbody: "rowgroup", tr: "row", td: "cell" };

@@ -33,6 +33,15 @@ export function beijing(iso) {
   return iso ? `${when(iso)}（北京时间）` : "—";
 }
 
+/** An exam's start and end: "2099/12/19 09:00 至 11:20（北京时间）" (the end's date too when it differs). */
+export function examSpan(startsAt, endsAt) {
+  if (!startsAt || !endsAt) return beijing(startsAt);
+  const start = beijingParts(new Date(startsAt));
+  const end = beijingParts(new Date(endsAt));
+  const sameDay = start.year === end.year && start.month === end.month && start.day === end.day;
+  return `${when(startsAt)} 至 ${sameDay ? `${end.hour}:${end.minute}` : when(endsAt)}（北京时间）`;
+}
+
 /** A window or period: "2026/11/01 09:00 至 2026/11/15 17:00（北京时间）". */
 export function period(opensAt, closesAt) {
   return `${when(opensAt)} 至 ${when(closesAt)}（北京时间）`;

@@ -63,13 +63,13 @@ export const MESSAGES = {
   ORDER_OPEN: "您已有一笔未完成的订单：请点击“继续支付”完成支付；若已付款但仍显示未缴费，请点击“更新”查询，不要重复付款。",
   PAYMENT_REFUSED: "支付平台拒绝了这笔支付（交易已关闭、已过期或已支付），请返回报名首页点击“更新”查看状态。",
   NOT_PAID: "这笔订单尚未支付，没有缴费凭证。支付完成后可在“缴费记录”中下载。",
-  NOT_ACCEPTABLE: "文件（缴费凭证、准考证或签到表）下载失败，请刷新页面后重试。",
-  // admission tickets (R-TICKET)
-  TICKETS_NOT_OPEN: "准考证打印尚未开放，请在页面所示的开放时间之后再来打印。",
-  TICKETS_CLOSED: "该科目考试已结束，准考证不再提供打印。",
-  NO_TICKET: "该科目没有准考证：只有已缴费并已编排考场的笔试科目才有准考证。",
-  TICKET_KEY_UNAVAILABLE: "准考证签名服务暂时不可用，请稍后再试；您的考场安排不受影响。",
+  NOT_ACCEPTABLE: "文件下载失败（缴费凭证、准考证或签到表），请刷新页面后重试。",
   INTERNAL_ERROR: "系统繁忙，请稍后重试；您已保存的报名信息不会丢失。",
+  // exam rooms and admission tickets (R-TICKET-2)
+  TICKETS_NOT_OPEN: "准考证打印尚未开放，请在页面所示的开放时间（北京时间）后再来下载。",
+  TICKETS_CLOSED: "该科目考试已结束，准考证不再提供下载。",
+  NO_TICKET: "该科目没有准考证：只有已缴费并已编排考场的笔试科目才有准考证。请刷新报名首页查看；刚缴费的科目将在下次考场编排后显示。",
+  TICKET_KEY_UNAVAILABLE: "准考证签名服务暂时不可用，请稍后再试；您的考场安排不受影响。",
   // the page's own
   NETWORK: "网络连接失败，请检查网络后重试。报名高峰期请耐心等待，不要反复刷新。",
   UNEXPECTED: "系统繁忙，请稍后重试。如多次失败，请联系学校负责老师。",

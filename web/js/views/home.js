@@ -1,10 +1,12 @@
-// 报名首页 (R-PAY-4): what the student has, what is left to do, and the time left to pay.
+// 报名首页 (R-PAY-4): what the student has, what is left to do, and the time left to pay; once a
+// written subject is paid, 准考证打印 (R-TICKET-2, tickets.js).
 import { get } from "../api.js";
 import { h } from "../dom.js";
 import { period, when, yuan } from "../format.js";
 import { openOrderPanel, settleReturn } from "./payment.js";
 import { reviewStatus } from "./review.js";
 import { subjectTable } from "./subjects.js";
+import { ticketsSection } from "./tickets.js";
 
 function nextStep(me) {
   if (!me.agreement_accepted) return ["开始报名", "#/agreement"];
@@ -30,6 +32,7 @@ export async function homeView(ctx) {
     parts.push(
       h("p", { class: "who" }, `${registration.candidate.name}（${registration.candidate.school}）`),
       paidAll ? h("p", { class: "message success" }, "报名完成：所有已报考科目均已缴费。") : null,
+      await ticketsSection(registration),
       !registration.subjects.length
         ? h("p", { class: "message warn" }, `您还没有报考任何科目。如到 ${when(registration.expires_at)} 仍未报考，报名信息将被自动删除。`)
         : null,

@@ -1,19 +1,13 @@
 // 缴费记录 (R-PAY-6): every order the account placed, its number, and the receipt of a paid one.
 import { download, get } from "../api.js";
-import { busy, h, messageBox, tableRoles } from "../dom.js";
+import { busy, h, messageBox, saveFile, tableRoles } from "../dom.js";
 import { when, yuan } from "../format.js";
 import { ORDER_STATUS } from "./payment.js";
 
 /** The PDF through a blob URL: the token travels in the Authorization header only. */
 async function saveReceipt(ctx, order, box) {
   const blob = await ctx.attempt(box, () => download(`/orders/${encodeURIComponent(order.order_id)}/receipt`, "application/pdf"));
-  if (blob === undefined) return;
-  const url = URL.createObjectURL(blob);
-  const link = h("a", { href: url, download: `缴费凭证-${order.number}.pdf`, hidden: true });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  if (blob !== undefined) saveFile(blob, `缴费凭证-${order.number}.pdf`);
 }
 
 function subjects(order) {

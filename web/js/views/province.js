@@ -1,11 +1,13 @@
 // 全省报名概况 (R-OPS-1): the province administrator's figures, refreshed every 30 seconds, and
-// below them the changes they may make while registration runs (R-OPS-2, province_changes.js).
+// below them the room plan per site (R-TICKET-3, rooms.js) and the changes they may make while
+// registration runs (R-OPS-2, province_changes.js).
 import { ApiError, get } from "../api.js";
 import { hourlyChart } from "../chart.js";
 import { busy, h, messageBox, showMessage, tableRoles } from "../dom.js";
 import { clockTime, subjectName, yuan } from "../format.js";
 import { describe } from "../messages.js";
 import { changeForms, changeLog, knownWindows } from "./province_changes.js";
+import { adminPlanFigures, fetchRoomPlan } from "./rooms.js";
 import { remainingBadge } from "./subjects.js";
 
 export const REFRESH_SECONDS = 30;
@@ -19,27 +21,29 @@ export function seatState(capacity, taken) {
 
 export const seatKey = (seat) => `${seat.campus_id}/${seat.subject}`;
 
-/** What the page knows of the province: the last overview, the change log, schools and notices. */
+/** What the page knows of the province: the last overview, the change log, the room plan, schools
+ * and notices. */
 class Board {
-  constructor(overview, notices, changes) {
+  constructor(overview, notices, changes, rooms) {
     this.notices = notices;
     this.listeners = [];
     this.windows = new Map();
     this.noticeText = new Map([["province", notices.province?.notice ?? ""], ...notices.schools.map((s) => [s.id, s.notice ?? ""])]);
-    this.take(overview, changes);
+    this.take(overview, changes, rooms);
   }
 
-  take(overview, changes) {
+  take(overview, changes, rooms) {
     this.overview = overview;
+    this.rooms = rooms;
     this.changes = Array.isArray(changes) ? changes : [];
     this.fetchedAt = new Date();
     for (const [id, window] of knownWindows(overview, this.changes, this.notices.schools.map((s) => s.id))) this.windows.set(id, window);
   }
 
-  /** Fetches the overview and the change log again; every part drawn from them redraws. */
+  /** Fetches the overview, the change log and the room plan again; every part drawn from them redraws. */
   async refresh() {
-    const [overview, changes] = await Promise.all([get("/admin/overview"), get("/admin/changes")]);
-    this.take(overview, changes);
+    const [overview, changes, rooms] = await Promise.all([get("/admin/overview"), get("/admin/changes"), fetchRoomPlan()]);
+    this.take(overview, changes, rooms);
     for (const listener of this.listeners) listener(this);
   }
 
@@ -183,21 +187,26 @@ function keepFresh(root, refresh) {
 }
 
 export async function provinceView(ctx) {
-  const [overview, notices, changes] = await Promise.all([get("/admin/overview"), get("/notices"), get("/admin/changes")]);
-  const board = new Board(overview, notices, changes);
+  const [overview, notices, changes, rooms] = await Promise.all([get("/admin/overview"), get("/notices"), get("/admin/changes"), fetchRoomPlan()]);
+  const board = new Board(overview, notices, changes, rooms);
   const updated = h("span", {});
   const stale = messageBox();
   const area = h("div", { class: "figures" });
   const log = h("div", {});
+  const plan = h("div", { class: "figures" });
+  const knownName = (id) => (board.campusName(id) === id ? null : board.campusName(id)); // campuses with oral seats
+  const planFigures = () => adminPlanFigures(board.rooms.plan, board.rooms.sitting, knownName);
   const stamp = () => (updated.textContent = `更新于 ${clockTime(board.fetchedAt)}（北京时间），每 ${REFRESH_SECONDS} 秒自动更新`);
   board.listen(() => {
     stamp();
     showMessage(stale, "");
     redraw(area, () => figures(board));
+    redraw(plan, planFigures);
     log.replaceChildren(changeLog(board));
   });
   stamp();
   area.append(...figures(board));
+  plan.append(...planFigures());
   log.append(changeLog(board));
 
   const refresh = async () => {
@@ -222,6 +231,7 @@ export async function provinceView(ctx) {
       stale,
       area,
     ),
+    h("section", { class: "card", "aria-labelledby": "plan-title" }, h("h2", { id: "plan-title" }, "考场编排"), plan),
     changeForms(ctx, board),
     h("section", { class: "card", "aria-labelledby": "changes-title" }, h("h2", { id: "changes-title" }, "修改记录"), log),
   );

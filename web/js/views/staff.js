@@ -1,7 +1,9 @@
-// 学校负责老师: CET6 reviews of the school (R-REV-3 ②), pending and decided, and late payments (R-PAY-5).
+// 学校负责老师: CET6 reviews of the school (R-REV-3 ②), pending and decided, late payments (R-PAY-5),
+// and the school's exam rooms with their sign-in sheets (R-TICKET-3, rooms.js).
 import { get, post } from "../api.js";
 import { busy, confirmDialog, h, messageBox, showMessage, tableRoles } from "../dom.js";
 import { when, yuan } from "../format.js";
+import { staffRoomsSection } from "./rooms.js";
 
 const LATE = { re_reserved: "已重新保留科目", refunded: "已原路退款", refund_pending: "退款处理中" };
 const DECIDED = { approved: "已通过", rejected: "未通过" };
@@ -115,11 +117,12 @@ function decidedTable(decided) {
 }
 
 export async function staffView(ctx) {
-  const [pending, approved, rejected, late] = await Promise.all([
+  const [pending, approved, rejected, late, rooms] = await Promise.all([
     get("/staff/cet6-reviews?status=pending"),
     get("/staff/cet6-reviews?status=approved"),
     get("/staff/cet6-reviews?status=rejected"),
     get("/staff/late-payments"),
+    staffRoomsSection(),
   ]);
   const decided = [...approved, ...rejected].sort((a, b) => Date.parse(b.decided_at) - Date.parse(a.decided_at));
   const box = messageBox();
@@ -130,7 +133,7 @@ export async function staffView(ctx) {
   const lateList = late.length
     ? h("ul", {}, late.map((l) => h("li", {}, `${when(l.recorded_at)} ${l.candidate.name}（${l.candidate.id_number}）订单 ${l.order_id}，${yuan(l.amount)}：${LATE[l.outcome] ?? l.outcome}`)))
     : h("p", { class: "empty" }, "没有逾期到账的缴费。");
-  return h(
+  const reviewCard = h(
     "section",
     { class: "card" },
     h("h1", {}, "CET6资格复核（学校负责老师）"),
@@ -143,4 +146,5 @@ export async function staffView(ctx) {
     h("p", { class: "hint" }, "科目过期后才到账的付款：考位仍空闲则重新保留，否则自动原路退款。"),
     lateList,
   );
+  return h("div", {}, reviewCard, rooms);
 }
