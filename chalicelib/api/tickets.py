@@ -109,6 +109,7 @@ def staff_rooms() -> Response:
             rows.append(
                 {
                     "campus_id": summary.group.campus_id,
+                    "campus_name": campus.name if campus else summary.group.campus_id,
                     "site_code": summary.group.site_code,
                     "subject": summary.group.subject,
                     "room": code,

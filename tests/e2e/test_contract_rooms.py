@@ -62,7 +62,7 @@ def test_r_ticket_3_staff_see_the_rooms_of_their_own_schools_sites_only(client: 
     assert rooms(client, staff(client, NJU_STAFF)) == []  # nothing before the plan
     seated(client)
     nju, seu = staff(client, NJU_STAFF), staff(client, SEU_STAFF)
-    gulou = {"campus_id": "NJU-GL", "site_code": "320101", "subject": "CET4"}
+    gulou = {"campus_id": "NJU-GL", "campus_name": "鼓楼校区", "site_code": "320101", "subject": "CET4"}
     expected = [
         {**gulou, "room": "001", "room_name": "教学楼A101", "seated": 3, "separate_room": False},
         {**gulou, "room": "002", "room_name": "教学楼A102", "seated": 1, "separate_room": True},
@@ -70,7 +70,14 @@ def test_r_ticket_3_staff_see_the_rooms_of_their_own_schools_sites_only(client: 
     assert rooms(client, nju) == expected
     assert rooms(client, nju, "?subject=CET4") == expected
     assert rooms(client, nju, "?subject=CET6") == []
-    sipailou = {"campus_id": "SEU-SP", "site_code": "320201", "subject": "CET4", "room": "001", "room_name": None}
+    sipailou = {
+        "campus_id": "SEU-SP",
+        "campus_name": "四牌楼校区",
+        "site_code": "320201",
+        "subject": "CET4",
+        "room": "001",
+        "room_name": None,
+    }
     assert rooms(client, seu) == [{**sipailou, "seated": 1, "separate_room": False}]
     for query in ("?subject=", "?subject=cet4", "?subject=CET4%3B"):
         expect(call(client, "GET", f"/staff/rooms{query}", token=nju), ROOMS, 400, "INVALID_REQUEST", "subject")
