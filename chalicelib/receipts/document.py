@@ -7,10 +7,13 @@ any reader and the Lambda needs no system font; each PDF embeds the subset of it
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 FONT = Path(__file__).resolve().parent / "fonts" / "receipt-sans.ttf"
 FAMILY = "receipt-sans"
@@ -29,3 +32,19 @@ def a4_pdf(title: str, created_at: datetime | None, margin: float = 20.0) -> FPD
     pdf.set_margins(margin, margin, margin)
     pdf.set_auto_page_break(True, margin=margin)
     return pdf
+
+
+def draw_table(pdf: FPDF, columns: Sequence[tuple[str, float]], rows: Iterable[Sequence[str]], **options: Any) -> None:
+    """A ruled table: a heading row of the columns' names, then `rows`, in the page's one face
+    (the heading is set apart by the rule under it); `options` go to fpdf2's table (alignment,
+    line height)."""
+    plain = FontFace(emphasis="")
+    widths = tuple(width for _, width in columns)
+    with pdf.table(col_widths=widths, headings_style=plain, **options) as table:
+        heading = table.row()
+        for name, _ in columns:
+            heading.cell(name)
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(value)

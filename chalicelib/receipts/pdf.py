@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-from fpdf.fonts import FontFace
 
 from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.orders import Receipt
-from chalicelib.receipts.document import FAMILY, a4_pdf
+from chalicelib.receipts.document import FAMILY, a4_pdf, draw_table
 
 TITLE = "全国大学英语四、六级考试（CET）缴费凭证"
 LABEL_WIDTH = 42.0
@@ -68,16 +67,5 @@ def _facts(pdf: FPDF, rows: list[tuple[str, str]]) -> None:
 
 def _subjects(pdf: FPDF, receipt: Receipt) -> None:
     pdf.set_font(FAMILY, size=11)
-    widths = tuple(width for _, width in COLUMNS)
-    aligns = ("LEFT", "LEFT", "LEFT", "RIGHT")
-    plain = FontFace(emphasis="")  # one face only: headings are set apart by the rule under them
-    with pdf.table(col_widths=widths, text_align=aligns, headings_style=plain) as table:
-        heading = table.row()
-        for name, _ in COLUMNS:
-            heading.cell(name)
-        for line in receipt.lines:
-            row = table.row()
-            row.cell(line.code)
-            row.cell(line.name)
-            row.cell(line.campus or "—")
-            row.cell(yuan(line.fee))
+    rows = ((line.code, line.name, line.campus or "—", yuan(line.fee)) for line in receipt.lines)
+    draw_table(pdf, COLUMNS, rows, text_align=("LEFT", "LEFT", "LEFT", "RIGHT"))

@@ -8,7 +8,6 @@ from datetime import datetime
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-from fpdf.fonts import FontFace
 
 from chalicelib.domain.ticket_document import (
     EXAM_RULES,
@@ -18,7 +17,7 @@ from chalicelib.domain.ticket_document import (
     TicketDocument,
     time_span,
 )
-from chalicelib.receipts.document import FAMILY, a4_pdf
+from chalicelib.receipts.document import FAMILY, a4_pdf, draw_table
 from chalicelib.tickets.qr import qr_png
 
 QR_SIZE_MM = 45.0
@@ -122,17 +121,8 @@ def render_sign_in_sheet(sheet: SignInSheet, printed_at: datetime | None = None)
 
 def _sheet_table(pdf: FPDF, sheet: SignInSheet) -> None:
     pdf.set_font(FAMILY, size=10)
-    widths = tuple(width for _, width in SHEET_COLUMNS)
-    plain = FontFace(emphasis="")  # one face only: the heading row is set apart by its rule
-    with pdf.table(col_widths=widths, line_height=SHEET_ROW_MM, headings_style=plain) as table:
-        heading = table.row()
-        for name, _ in SHEET_COLUMNS:
-            heading.cell(name)
-        for entry in sheet.rows:
-            row = table.row()
-            row.cell(entry.seat)
-            row.cell(entry.ticket_number)
-            row.cell(entry.name)
-            row.cell(entry.masked_id)
-            row.cell(f"延长{entry.extra_minutes}分钟" if entry.extra_minutes else "")
-            row.cell("")
+    rows = (
+        (e.seat, e.ticket_number, e.name, e.masked_id, f"延长{e.extra_minutes}分钟" if e.extra_minutes else "", "")
+        for e in sheet.rows
+    )
+    draw_table(pdf, SHEET_COLUMNS, rows, line_height=SHEET_ROW_MM)
