@@ -145,7 +145,7 @@ def sign_in_sheet(campus_id: str, subject: str, room: str) -> Response:
 def admin_room_plan() -> Response:
     """R-TICKET-3: the plan per site, for the province's administrator."""
     admin.require_province(signed_in())
-    state = tickets.plan_state(services().registration.catalogs, services().room_plan.store)
+    state = tickets.plan_state(services().registration.catalogs, services().room_plan.store, per_site=True)
     if state is None:
         return json_response({"state": "none", "seated": 0, "rooms": 0, "sites": []})
     return json_response(

@@ -8,7 +8,7 @@ in flight is seen by one try of the run and missed by another), less those seate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -62,6 +62,11 @@ def sitters_paid(account_id: str, candidate: RollEntry, paid: tuple[ChosenSubjec
     ]
 
 
+class SeatsConflict(RuntimeError):
+    """A seat or a ticket already given otherwise: two plans met. Nothing of that batch is written
+    (never one seat given twice); the group is left for the province to look at (R-ROOM-1)."""
+
+
 class RunState(StrEnum):
     SEATING = "seating"
     DONE = "done"
@@ -76,6 +81,8 @@ class PlanRun:
     cutoff: datetime
     state: RunState
     began_at: datetime
+    seated: int = 0  # the plan's seats and rooms as the last finished run left them (GET /room-plan)
+    rooms: int = 0
 
     @classmethod
     def first_after(cls, previous: PlanRun | None, now: datetime) -> PlanRun:
@@ -84,6 +91,8 @@ class PlanRun:
             cutoff=now - SETTLED_MARGIN,
             state=RunState.SEATING,
             began_at=now,
+            seated=previous.seated if previous else 0,
+            rooms=previous.rooms if previous else 0,
         )
 
     @property
@@ -141,6 +150,8 @@ class PlanReport:
     run: int = 0
     groups: int = 0
     seated: int = 0
+    failed: int = 0  # sites and subjects left unseated by a conflict or a room past 999: an alarm
+    problems: list[str] = field(default_factory=list)  # which, and why (for the job's log)
 
     def as_dict(self) -> dict[str, int]:
-        return {"run": self.run, "groups": self.groups, "seated": self.seated}
+        return {"run": self.run, "groups": self.groups, "seated": self.seated, "failed": self.failed}

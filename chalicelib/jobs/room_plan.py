@@ -11,7 +11,7 @@ from typing import Any
 from chalice.app import Blueprint
 
 from chalicelib.bootstrap import services
-from chalicelib.domain.room_plan import GroupRef
+from chalicelib.domain.room_plan import GroupRef, PlanReport
 from chalicelib.logs import logger
 from chalicelib.metrics import count
 from chalicelib.services import room_plan
@@ -20,11 +20,19 @@ bp = Blueprint(__name__)
 
 
 def run_plan() -> dict[str, int]:
-    report = room_plan.run_plan(services().room_plan).as_dict()
-    if report["seated"]:
-        logger().info("room plan", extra=report)
-    count("RoomPlanSeated", report["seated"])
-    return report
+    return _reported(room_plan.run_plan(services().room_plan))
+
+
+def _reported(report: PlanReport) -> dict[str, int]:
+    """Logged and counted: `RoomPlanGroupsFailed` above 0 is a site and subject left unseated."""
+    figures = report.as_dict()
+    if report.seated or report.failed:
+        logger().info("room plan", extra=figures)
+    for problem in report.problems:
+        logger().error("room plan group left unseated", extra={"run": report.run, "group": problem})
+    count("RoomPlanSeated", report.seated)
+    count("RoomPlanGroupsFailed", report.failed)
+    return figures
 
 
 @bp.lambda_function(name="plan_begin")
@@ -47,9 +55,8 @@ def plan_seat(event: dict[str, Any], context: Any) -> dict[str, int]:  # noqa: A
     number = int(event["BatchInput"]["run"])
     if run is None or run.number != number or run.done:
         return {"run": number, "seated": 0, "groups": 0}  # a later run took over: nothing to do here
-    seated = sum(room_plan.seat_group_in_run(ctx, run, _group_of(item)) for item in event["Items"])
-    count("RoomPlanSeated", seated)
-    return {"run": number, "seated": seated, "groups": len(event["Items"])}
+    report = room_plan.seat_groups(ctx, run, [_group_of(item) for item in event["Items"]], PlanReport(run=number))
+    return _reported(report)
 
 
 @bp.lambda_function(name="plan_finish")

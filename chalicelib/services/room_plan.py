@@ -11,13 +11,14 @@ side (its scheduled job is not in the stack yet); `run_plan` runs them one after
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.domain.catalog import Catalog, SubjectKind
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.room_plan import GivenSeat, GroupRef, PlanReport, PlanRun, Sitter
+from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.room_plan import GivenSeat, GroupRef, PlanReport, PlanRun, SeatsConflict, Sitter
 from chalicelib.domain.rooms import Candidate, Seat, seat_group
 from chalicelib.domain.tickets import ticket_number
 from chalicelib.services.registration_ports import CatalogStore
@@ -49,13 +50,19 @@ def begin_run(ctx: RoomPlanContext) -> PlanRun | None:
 
 
 def groups(catalog: Catalog) -> list[GroupRef]:
-    """Every site (a campus with a site code) and each written subject it holds."""
-    written = {code for code, subject in catalog.subjects.items() if subject.kind is SubjectKind.WRITTEN}
+    """Every site (a campus with a site code) and every written subject with a ticket code: a
+    candidate sits at their own campus whatever written subjects it lists (R-ROOM-1), so a paid
+    subject the campus does not list is seated too, never left out of every run."""
+    written = sorted(
+        code
+        for code, subject in catalog.subjects.items()
+        if subject.kind is SubjectKind.WRITTEN and subject.ticket_code
+    )
     return [
         GroupRef(campus_id=campus.id, site_code=campus.site_code, subject=subject)
         for campus in sorted(catalog.campuses.values(), key=lambda c: c.id)
         if campus.site_code
-        for subject in sorted(set(campus.written_subjects) & written)
+        for subject in written
     ]
 
 
@@ -89,15 +96,32 @@ def seat_group_in_run(ctx: RoomPlanContext, run: PlanRun, group: GroupRef) -> in
         )
 
     ctx.store.give([given_seat(seat) for seat in new])
-    school_id = catalog.campuses[group.campus_id].school_id
-    ctx.store.record_group(group, school_id, run.number, [*[seat.seat for seat in before], *new])
+    campus = catalog.campuses[group.campus_id]
+    every = [*[seat.seat for seat in before], *new]
+    if every or group.subject in campus.written_subjects:  # a subject the campus lists shows, seated or not
+        ctx.store.record_group(group, campus.school_id, run.number, every)
     return len(new)
+
+
+def seat_groups(ctx: RoomPlanContext, run: PlanRun, todo: Iterable[GroupRef], report: PlanReport) -> PlanReport:
+    """Seat each group; one that cannot be seated (a seat given otherwise, more than 999 rooms) is
+    counted in `report.failed` and left, so it never holds up the others nor the runs to come."""
+    for group in todo:
+        report.groups += 1
+        try:
+            report.seated += seat_group_in_run(ctx, run, group)
+        except (SeatsConflict, InvalidRequest) as problem:
+            report.failed += 1
+            report.problems.append(f"{group.campus_id}/{group.subject}: {problem}")
+    return report
 
 
 def finish_run(ctx: RoomPlanContext, run: PlanRun, now: datetime | None = None) -> int:
     """Every group is done: the run is, with the plan's seats in all."""
-    seated = sum(summary.seated for summary in ctx.store.group_summaries())
-    ctx.store.finish_run(run, seated, now or ctx.clock.now())
+    summaries = ctx.store.group_summaries()
+    seated = sum(summary.seated for summary in summaries)
+    rooms = sum(len(summary.rooms) for summary in summaries)
+    ctx.store.finish_run(run, seated, rooms, now or ctx.clock.now())
     return seated
 
 
@@ -109,8 +133,7 @@ def run_plan(ctx: RoomPlanContext, progress: Callable[[PlanReport], None] | None
         return PlanReport()
     report = PlanReport(run=run.number)
     for group in groups(ctx.catalog.catalog()):
-        report.groups += 1
-        report.seated += seat_group_in_run(ctx, run, group)
+        seat_groups(ctx, run, [group], report)
         if progress is not None:
             progress(report)
     finish_run(ctx, run)

@@ -20,13 +20,14 @@ class RoomPlanStore(Protocol):
     def begin_run(self, previous: PlanRun | None, begun: PlanRun) -> PlanRun:
         """`begun`, unless another runner began a run after `previous` first: then that one."""
 
-    def finish_run(self, done: PlanRun, seated: int, now: datetime) -> None: ...
+    def finish_run(self, done: PlanRun, seated: int, rooms: int, now: datetime) -> None:
+        """The run is done, with the plan's seats and rooms in all (what GET /room-plan shows)."""
 
     def sitters(self, group: GroupRef) -> list[Sitter]:
         """Every paid written subject at the group's site, read strongly consistent."""
 
-    def seats(self, campus_id: str, subject: str) -> list[GivenSeat]:
-        """Every seat given at a site and subject, in room and seat order."""
+    def seats(self, campus_id: str, subject: str, room: int | None = None) -> list[GivenSeat]:
+        """Every seat given at a site and subject (or in one room of it), in room and seat order."""
 
     def give(self, seats: Sequence[GivenSeat]) -> None:
         """Write each seat and its ticket; the same seats again change nothing; raises

@@ -45,15 +45,9 @@ class PlanState:
     sitting: ExamSitting
     drawn: bool
     seed: str | None
-    summaries: tuple[GroupSummary, ...]
-
-    @property
-    def seated(self) -> int:
-        return sum(summary.seated for summary in self.summaries)
-
-    @property
-    def rooms(self) -> int:
-        return sum(len(summary.rooms) for summary in self.summaries)
+    seated: int
+    rooms: int
+    summaries: tuple[GroupSummary, ...] = ()  # the administrator's: every site and subject
 
 
 def tickets_of(catalog: Catalog, file: AccountFile, now: datetime) -> list[Ticket]:
@@ -109,18 +103,22 @@ def _ticket(catalog: Catalog, sitting: ExamSitting, registration: Registration, 
     return Ticket(document, candidate.campus_id, sitting.tickets_open_at)
 
 
-def plan_state(catalog: CatalogStore, store: RoomPlanStore) -> PlanState | None:
-    """None where the province has no sitting (404)."""
+def plan_state(catalog: CatalogStore, store: RoomPlanStore, per_site: bool = False) -> PlanState | None:
+    """None where the province has no sitting (404). Public, it is two reads (the run, the sitting):
+    its figures are the last finished run's; `per_site` (the administrator) reads every summary."""
     run: PlanRun | None = store.current_run()
     drawn = run is not None
     sitting = catalog.sitting(with_seed=drawn)
     if sitting is None:
         return None
+    summaries = tuple(store.group_summaries()) if drawn and per_site else ()
     return PlanState(
         sitting=sitting,
         drawn=drawn,
         seed=sitting.seed if drawn else None,
-        summaries=tuple(store.group_summaries()) if drawn else (),
+        seated=sum(s.seated for s in summaries) if per_site else (run.seated if run else 0),
+        rooms=sum(len(s.rooms) for s in summaries) if per_site else (run.rooms if run else 0),
+        summaries=summaries,
     )
 
 
@@ -144,7 +142,7 @@ def sign_in_sheet(
         raise NotFound("没有这个考场。")
     if campus.school_id != school_id:
         raise Forbidden("只能打印本校考点的签到表。")
-    seats = [given for given in store.seats(campus_id, subject) if given.seat.room == room]
+    seats = store.seats(campus_id, subject, room)
     if not seats:
         raise NotFound("没有这个考场。")
     exam_at = written.exam_at

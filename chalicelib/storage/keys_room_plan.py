@@ -34,6 +34,10 @@ def plan_seat_sk(room: int, seat: int) -> str:  # three digits, then two: seats 
     return f"{PLAN_SEATS_PREFIX}{room:03d}#{seat:02d}"
 
 
+def plan_room_prefix(room: int) -> str:  # `begins_with` of one room's seats (a sign-in sheet)
+    return f"{PLAN_SEATS_PREFIX}{room:03d}#"
+
+
 # The run (54), and every summary in one GSI1 partition (55)
 PLAN_RUN_PK = "ROOMPLAN"
 RUN_SK = "RUN"

@@ -16,7 +16,16 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso
-from chalicelib.domain.room_plan import GivenSeat, GroupRef, GroupSummary, PlanRun, RoomSummary, RunState, Sitter
+from chalicelib.domain.room_plan import (
+    GivenSeat,
+    GroupRef,
+    GroupSummary,
+    PlanRun,
+    RoomSummary,
+    RunState,
+    SeatsConflict,
+    Sitter,
+)
 from chalicelib.domain.rooms import Seat
 from chalicelib.storage import keys
 from chalicelib.storage.keys_room_plan import (
@@ -28,6 +37,7 @@ from chalicelib.storage.keys_room_plan import (
     SITTERS_PREFIX,
     plan_group_order_sk,
     plan_group_pk,
+    plan_room_prefix,
     plan_seat_sk,
     sitter_sk,
 )
@@ -38,10 +48,6 @@ from chalicelib.storage.transactions import ConditionsFailed, Txn, run
 
 SEATS_PER_TRANSACTION = 25  # two writes each: 50 of the 100 a transaction takes
 WRITERS = 8
-
-
-class SeatsConflict(RuntimeError):
-    """A seat or a ticket already given otherwise: two plans met (never one seat given twice)."""
 
 
 def sitter_item(sitter: Sitter) -> SitterItem:
@@ -88,6 +94,8 @@ def _run_from_item(item: PlanRunItem) -> PlanRun:
         cutoff=parse_iso(item.cutoff),
         state=RunState(item.state),
         began_at=parse_iso(item.began_at),
+        seated=int(item.seated or 0),
+        rooms=int(item.rooms or 0),
     )
 
 
@@ -110,6 +118,8 @@ class DynamoRoomPlan:
             cutoff=iso(begun.cutoff),
             state=begun.state.value,
             began_at=iso(begun.began_at),
+            seated=begun.seated,
+            rooms=begun.rooms,
         )
         if previous is None:
             condition = PlanRunItem.pk.does_not_exist()
@@ -124,12 +134,13 @@ class DynamoRoomPlan:
             return current
         return begun
 
-    def finish_run(self, done: PlanRun, seated: int, now: datetime) -> None:
+    def finish_run(self, done: PlanRun, seated: int, rooms: int, now: datetime) -> None:
         item = PlanRunItem(PLAN_RUN_PK, RUN_SK)
         actions: list[Action] = [
             PlanRunItem.state.set(RunState.DONE.value),
             PlanRunItem.done_at.set(iso(now)),
             PlanRunItem.seated.set(seated),
+            PlanRunItem.rooms.set(rooms),
         ]
         item.update(actions=actions, condition=PlanRunItem.number == done.number)
 
@@ -141,11 +152,12 @@ class DynamoRoomPlan:
         )
         return [sitter_from_item(item) for item in query if isinstance(item, SitterItem)]
 
-    def seats(self, campus_id: str, subject: str) -> list[GivenSeat]:
-        """Every seat given at a site and subject, in room and seat order, with what it prints."""
+    def seats(self, campus_id: str, subject: str, room: int | None = None) -> list[GivenSeat]:
+        """Every seat given at a site and subject (or in one of its rooms), in room and seat order,
+        with what it prints."""
         query = PlanSeatItem.query(
             plan_group_pk(campus_id, subject),
-            PlanSeatItem.sk.startswith(PLAN_SEATS_PREFIX),
+            PlanSeatItem.sk.startswith(PLAN_SEATS_PREFIX if room is None else plan_room_prefix(room)),
             consistent_read=True,
         )
         return [_given_of(item) for item in query if isinstance(item, PlanSeatItem)]

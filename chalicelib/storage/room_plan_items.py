@@ -67,4 +67,5 @@ class PlanRunItem(TableItem, discriminator="plan_run"):
     state = UnicodeAttribute()
     began_at = UnicodeAttribute()
     done_at = UnicodeAttribute(null=True)
-    seated = NumberAttribute(default=0)
+    seated = NumberAttribute(default=0)  # the plan's figures as the last finished run left them
+    rooms = NumberAttribute(default=0)

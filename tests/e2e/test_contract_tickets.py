@@ -73,7 +73,7 @@ def seated(client: Client) -> dict[str, payments.Student]:
     students = {entry.name: paid(client, entry) for entry in (ZHANG, *ORDINARY, WANG)}
     students[SUN.name] = payments.holding(client, SUN, oral=False)
     until(EXAM.plan_at + timedelta(minutes=5))
-    assert plan(client) == {"run": 1, "groups": 8, "seated": 5}  # 4 sites, 8 site-subjects
+    assert plan(client) == {"run": 1, "groups": 16, "seated": 5, "failed": 0}  # 4 sites × 4 written subjects
     for student in students.values():
         student.again()
     return students
@@ -124,9 +124,9 @@ def test_r_room_2_the_seeds_digest_is_public_before_the_plan_and_the_seed_orders
         EXAM.tickets_open_at,
     )
     students = {entry.name: paid(client, entry) for entry in (ZHANG, *ORDINARY)}
-    assert plan(client) == {"run": 0, "groups": 0, "seated": 0}  # before plan_at
+    assert plan(client) == {"run": 0, "groups": 0, "seated": 0, "failed": 0}  # before plan_at
     until(EXAM.plan_at + timedelta(minutes=5))
-    assert plan(client) == {"run": 1, "groups": 8, "seated": 4}
+    assert plan(client) == {"run": 1, "groups": 16, "seated": 4, "failed": 0}
 
     drawn = ok(call(client, "GET", "/room-plan"), ROOM_PLAN)
     assert (drawn["state"], drawn["seated"], drawn["rooms"]) == ("drawn", 4, 2)
@@ -143,7 +143,7 @@ def test_r_room_2_the_seeds_digest_is_public_before_the_plan_and_the_seed_orders
     assert [seats[name] for name in in_order] == [("001", "01"), ("001", "02"), ("001", "03")]
     assert seats[ZHANG.name] == ("002", "01")  # R-ROOM-3: separate rooms after the ordinary ones
 
-    assert plan(client) == {"run": 2, "groups": 8, "seated": 0}  # R-ROOM-1: a seat once given never changes
+    assert plan(client) == {"run": 2, "groups": 16, "seated": 0, "failed": 0}  # R-ROOM-1: a seat once given never changes
     assert ok(call(client, "GET", "/room-plan"), ROOM_PLAN)["seed"] == drawn["seed"]
     assert [(t["room"], t["seat"]) for t in tickets_of(client, students[ZHANG.name])] == [("002", "01")]
 

@@ -17,12 +17,12 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.config import Settings
-from chalicelib.domain.room_plan import GivenSeat
+from chalicelib.domain.room_plan import GivenSeat, SeatsConflict
 from chalicelib.domain.rooms import ROOM_SIZE, place_key
 from chalicelib.domain.tickets import decode_ticket_number
 from chalicelib.services import room_plan
 from chalicelib.storage.models import SubjectItem
-from chalicelib.storage.room_plan import DynamoRoomPlan, SeatsConflict
+from chalicelib.storage.room_plan import DynamoRoomPlan
 from chalicelib.storage.tables import bind_table, create_table, drop_table
 from tests import room_plan_world as world
 
@@ -203,13 +203,15 @@ def test_r_room_2_r_ticket_1_places_follow_the_seed_and_tickets_decode_to_their_
 
 def test_r_room_1_a_seat_given_otherwise_is_refused_whole(local_table: Settings) -> None:
     bind_table(local_table)
-    world.write(world.sitters(40, 1, SETTLED, random.Random(9)))
+    world.write(world.sitters(40, 1, SETTLED, random.Random(9), separate_share=0))
     ctx = world.context(1, NOW)
     room_plan.run_plan(ctx)
     group = room_plan.groups(ctx.catalog.catalog())[0]
     taken = ctx.store.seats(group.campus_id, group.subject)[0]
+    intruder = replace(world.sitters(1, 1, SETTLED, random.Random(1), prefix="intruder")[0], subject=group.subject)
+    world.write([intruder])  # a paid subject with no ticket: only the seat's condition can refuse
     someone_else = GivenSeat(
-        seat=replace(taken.seat, account_id="intruder"),
+        seat=replace(taken.seat, account_id=intruder.account_id),
         campus_id=taken.campus_id,
         run=taken.run,
         ticket_number=taken.ticket_number,
@@ -218,7 +220,23 @@ def test_r_room_1_a_seat_given_otherwise_is_refused_whole(local_table: Settings)
         level=taken.level,
     )
 
-    with pytest.raises(SeatsConflict):
+    with pytest.raises(SeatsConflict, match=f"seat:{taken.seat.room:03d}#{taken.seat.seat:02d}$"):
         ctx.store.give([someone_else])
 
     assert ctx.store.seats(group.campus_id, group.subject)[0].seat.account_id == taken.seat.account_id
+
+
+def test_r_room_1_a_subject_settled_after_the_runs_cutoff_waits_for_the_next_run(local_table: Settings) -> None:
+    """A run sees what was settled a minute before it began: however often it is run again, a
+    payment still in flight never changes it; the next run seats that payment."""
+    bind_table(local_table)
+    early = world.sitters(20, 1, SETTLED, random.Random(11))
+    late = world.sitters(1, 1, NOW - timedelta(seconds=30), random.Random(12), prefix="inflight")
+    world.write([*early, *late])
+
+    first = room_plan.run_plan(world.context(1, NOW))
+    second = room_plan.run_plan(world.context(1, NOW + timedelta(minutes=5)))
+
+    seated = set(plan_of(world.context(1, NOW)).values())
+    assert (first.seated, second.seated) == (len(early), 1)
+    assert seated == {s.account_id for s in [*early, *late]}

@@ -148,6 +148,7 @@ FORMATS: list[tuple[str, dict[str, str], Callable[..., Any], tuple[Any, ...]]] =
     ),
     ("SITTER#<account>", {"<account>": "acc-0"}, keys_room_plan.sitter_sk, ("acc-0",)),
     ("SEAT#<room>#<seat>", {"<room>": "007", "<seat>": "03"}, keys_room_plan.plan_seat_sk, (7, 3)),
+    ("SEAT#<room>#", {"<room>": "007"}, keys_room_plan.plan_room_prefix, (7,)),
     ("SUBJECT#written#<level>", {"<level>": "6"}, keys.written_subject_sk, (6,)),
     (
         "in `gsi1` `ROOMPLAN`, sorted by `campus#subject`",
