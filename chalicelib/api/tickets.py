@@ -4,6 +4,7 @@ and their PDFs, the gate's public key, the staff's rooms and sign-in sheets, the
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Blueprint, Request, Response
@@ -60,9 +61,12 @@ def list_tickets() -> Response:
     account, file = signed_in_file()
     require_student(account)
     built = services()
-    found = tickets.tickets_of(built.registration.catalogs.catalog(), file, built.registration.clock.now())
+    now = built.registration.clock.now()
+    found = tickets.tickets_of(built.registration.catalogs.catalog(), file, now)
     signer = built.ticket_keys.ring().signer if found else None
-    return json_response([_ticket_json(ticket, signer.sign(ticket.document) if signer else "") for ticket in found])
+    return json_response(
+        [_ticket_json(ticket, signer.sign(ticket.document) if signer else "", now) for ticket in found]
+    )
 
 
 @bp.route("/tickets/{subject}/pdf", methods=["GET"])
@@ -175,7 +179,7 @@ def _subject(value: str) -> str:
     return value
 
 
-def _ticket_json(ticket: tickets.Ticket, qr: str) -> dict[str, Any]:
+def _ticket_json(ticket: tickets.Ticket, qr: str, now: datetime) -> dict[str, Any]:
     document = ticket.document
     return {
         "subject": document.subject,
@@ -190,5 +194,6 @@ def _ticket_json(ticket: tickets.Ticket, qr: str) -> dict[str, Any]:
         "separate_room": document.separate_room,
         "exam_at": iso(document.exam_at),
         "ends_at": iso(document.ends_at),
+        "printable": now < document.ends_at,  # R-TICKET-2: printed until its exam ends (the server's clock)
         "qr": qr,
     }

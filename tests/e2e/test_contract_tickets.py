@@ -42,7 +42,7 @@ CET4_ENDS = CET4_AT + timedelta(minutes=140)
 ROOM_PLAN_KEYS = {"state", "plan_at", "tickets_open_at", "seed_sha256", "seed", "seated", "rooms"}
 TICKET_KEYS = {
     "subject", "subject_name", "ticket_number", "site_code", "campus_id", "campus_name", "room", "room_name", "seat",
-    "separate_room", "exam_at", "ends_at", "qr",
+    "separate_room", "exam_at", "ends_at", "printable", "qr",
 }  # fmt: skip
 ORDINARY = (LI, QIAN, PASSPORT)  # NJU-GL's ordinary CET4 room; ZHANG sits apart (R-ROOM-3)
 
@@ -143,7 +143,12 @@ def test_r_room_2_the_seeds_digest_is_public_before_the_plan_and_the_seed_orders
     assert [seats[name] for name in in_order] == [("001", "01"), ("001", "02"), ("001", "03")]
     assert seats[ZHANG.name] == ("002", "01")  # R-ROOM-3: separate rooms after the ordinary ones
 
-    assert plan(client) == {"run": 2, "groups": 16, "seated": 0, "failed": 0}  # R-ROOM-1: a seat once given never changes
+    assert plan(client) == {
+        "run": 2,
+        "groups": 16,
+        "seated": 0,
+        "failed": 0,
+    }  # R-ROOM-1: a seat once given never changes
     assert ok(call(client, "GET", "/room-plan"), ROOM_PLAN)["seed"] == drawn["seed"]
     assert [(t["room"], t["seat"]) for t in tickets_of(client, students[ZHANG.name])] == [("002", "01")]
 
@@ -174,6 +179,7 @@ def test_r_ticket_2_tickets_from_tickets_open_at_with_a_qr_code_the_provinces_pu
         "room_name": "教学楼A102",
         "seat": "01",
         "separate_room": True,
+        "printable": True,
     }
     assert (parse_time(ticket["exam_at"]), parse_time(ticket["ends_at"])) == (
         CET4_AT,
@@ -259,6 +265,8 @@ def test_r_ticket_2_the_pdf_prints_until_the_exam_ends_the_same_file_each_time(c
     until(CET4_ENDS)  # LI's exam has ended; ZHANG's 40 extra minutes go on
     expect(ticket_pdf(client, li.again()), TICKET_PDF, 409, "TICKETS_CLOSED")
     ok(ticket_pdf(client, zhang.again()), TICKET_PDF)
+    listed = [ok(call(client, "GET", "/tickets", token=who.again()), TICKETS) for who in (li, zhang)]
+    assert [[t["printable"] for t in found] for found in listed] == [[False], [True]], listed  # the list says so
     until(CET4_ENDS + timedelta(minutes=40))
     expect(ticket_pdf(client, zhang.again()), TICKET_PDF, 409, "TICKETS_CLOSED")
 

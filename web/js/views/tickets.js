@@ -61,6 +61,16 @@ function ticketCard(ticket, box) {
     ["考试时间", examSpan(ticket.exam_at, ticket.ends_at)],
   ];
   if (ticket.separate_room) facts.push(["考场类型", "单独考场（合理便利）"]);
+  // R-TICKET-2: printed until the exam ends, as the server's clock says (never the phone's)
+  if (ticket.printable === false) {
+    return h(
+      "article",
+      { class: "ticket", "aria-labelledby": titleId },
+      h("h3", { id: titleId }, name),
+      h("dl", { class: "facts" }, facts.map(([label, value]) => [h("dt", {}, label), h("dd", {}, value)])),
+      h("p", { class: "hint" }, "该科目考试已结束，准考证不再提供下载。"),
+    );
+  }
   const button = h("button", { type: "button", class: "primary", "aria-label": `下载准考证：${name}` }, "下载准考证");
   button.addEventListener("click", () => busy(button, () => saveTicket(ticket, box)));
   return h(
