@@ -16,6 +16,7 @@ from chalicelib.api import (
 )
 from chalicelib.jobs import expiry, messages
 from chalicelib.jobs import payments as payment_jobs
+from chalicelib.jobs import room_plan as room_plan_jobs
 from chalicelib.jobs import waiting_room as waiting_room_jobs
 from chalicelib.jobs import waitlist as waitlist_jobs
 
@@ -42,5 +43,6 @@ for blueprint in (
     messages.bp,
     waiting_room_jobs.bp,
     waitlist_jobs.bp,
+    room_plan_jobs.bp,  # the room plan's three functions, called by its state machine (decision 0030)
 ):
     app.register_blueprint(blueprint)

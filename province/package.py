@@ -25,6 +25,11 @@ STAGE = "api"
 PACKAGING_STREAM_ARN = "arn:aws:dynamodb:us-east-1:000000000000:table/packaging/stream/packaging"
 PACKAGING_ROLE_ARN = "arn:aws:iam::000000000000:role/declared-by-the-template"
 
+# Sites and subjects seated at once by the room plan's state machine (its map's MaxConcurrency):
+# each writes up to ~2,000 WRU/s, so two fill the 4,000 WRU/s a new on-demand table takes at once
+# (decision 0030).
+PLAN_SEATING_AT_ONCE = 2
+
 # How many of each function may run at once: the API takes the opening minute's herd up to what
 # the table and the payment providers bear; one expiry and one reconcile run at a time; the stream
 # handler gets one per shard and a little room.
@@ -39,11 +44,18 @@ RESERVED_CONCURRENCY = {
     "admit_queued": 1,
     "offer_seats": 1,
     "offer_returned_seats": 5,
+    # The room plan (decision 0030): one begins a run, one finishes it; the seating functions are
+    # as many as the state machine's map runs at once, so that no later execution adds writers.
+    "plan_begin": 1,
+    "plan_seat": PLAN_SEATING_AT_ONCE,
+    "plan_finish": 1,
 }
 JOB_TIMEOUT_SECONDS = 240
 LAMBDA_MEMORY_MB = 512
 # The admission job orders a whole pre-opening pool in one run (decision 0021): Lambda's longest.
 ADMIT_TIMEOUT_SECONDS = 900
+# A batch of sites and subjects is seated in one function run: Lambda's longest (decision 0030).
+PLAN_SEAT_TIMEOUT_SECONDS = 900
 PAYMENT_FUNCTIONS = ("api_handler", "reconcile_orders")
 
 
@@ -71,6 +83,9 @@ def chalice_config(province: Province) -> dict[str, Any]:
     for job in (*jobs, "offer_returned_seats"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     functions["admit_queued"]["lambda_timeout"] = ADMIT_TIMEOUT_SECONDS
+    for short in ("plan_begin", "plan_finish"):  # the catalog and one run item; every group's summary
+        functions[short]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
+    functions["plan_seat"]["lambda_timeout"] = PLAN_SEAT_TIMEOUT_SECONDS
     # Only the functions that talk to the payment providers learn where their keys are (and only
     # their roles may read the secret: province/template/roles.py).
     for payer in PAYMENT_FUNCTIONS:

@@ -20,15 +20,24 @@ def conflict(items: int) -> tuple[str, list[dict[str, str]]]:
     return "TransactionCanceledException", [{"Code": "TransactionConflict"}] * items
 
 
+def throttled_items(items: int) -> tuple[str, list[dict[str, str]]]:
+    """A transaction cancelled because its items' partition took more than it can."""
+    return "TransactionCanceledException", [{"Code": "ThrottlingError"}] * items
+
+
 @contextmanager
-def database_answers(operation: str, fault: tuple[str, list[dict[str, str]] | None]) -> Iterator[list[str]]:
-    """Every `operation` call is answered with `fault` before it reaches the database (or moto);
-    yields the calls that were."""
+def database_answers(
+    operation: str, fault: tuple[str, list[dict[str, str]] | None], times: int | None = None
+) -> Iterator[list[str]]:
+    """Every `operation` call (the first `times` of them, if given) is answered with `fault` before
+    it reaches the database (or moto); yields the calls that were."""
     code, reasons = fault
     answered: list[str] = []
     status = 500 if code == "InternalServerError" else 400
 
-    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    def answer(**_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if times is not None and len(answered) >= times:
+            return None  # sent as usual
         answered.append(operation)
         parsed: dict[str, Any] = {
             "Error": {"Code": code, "Message": "fault"},

@@ -1,7 +1,7 @@
-"""The room plan job (R-ROOM-1..3) as the province stack runs it: three functions a Step Functions
-state machine calls every hour (decision 0030): begin a run and list its groups, seat a batch of
-groups (a distributed map, many at once), finish the run. `run_plan` is all three in one process,
-for the local stack and the tests.
+"""The room plan job (R-ROOM-1..3) as the province stack runs it: three functions its Step Functions
+state machine calls every hour (decision 0030, province/template/room_plan.py): begin a run and
+list the groups it has left, seat a batch of groups (a distributed map, a few at once), finish the
+run. `run_plan` is all three in one process, for the local stack and the tests.
 """
 
 from __future__ import annotations
@@ -37,12 +37,14 @@ def _reported(report: PlanReport) -> dict[str, int]:
 
 @bp.lambda_function(name="plan_begin")
 def plan_begin(event: Any, context: Any) -> dict[str, Any]:  # noqa: ARG001 (the schedule's input says nothing)
-    """The run to work on and its groups, or `run` 0 and no group before `plan_at`."""
+    """The run to work on and the groups it has still to seat, or `run` 0 and no group before
+    `plan_at`. The groups are the state's output, which Step Functions holds to 256 KiB
+    (decision 0030: a few thousand sites and subjects)."""
     ctx = services().room_plan
     run = room_plan.begin_run(ctx)
     if run is None:
         return {"run": 0, "groups": []}
-    groups = room_plan.groups(ctx.catalog.catalog())
+    groups = room_plan.groups_to_seat(ctx, run)
     logger().info("room plan run", extra={"run": run.number, "groups": len(groups)})
     return {"run": run.number, "groups": [_group_json(group) for group in groups]}
 

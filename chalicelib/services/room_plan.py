@@ -5,8 +5,8 @@ is seated on its own: read its sitters and the seats earlier runs gave, draw the
 (domain/rooms.py), write them and their tickets (conditional, idempotent), record the summary.
 A group done twice, by a rerun after a crash or by two runners at once, writes the same seats:
 the run's sitters and the earlier runs' seats do not change while it lasts. The run is finished
-when every group is done. Groups are independent, so the province stack can run them side by
-side (its scheduled job is not in the stack yet); `run_plan` runs them one after another.
+when every group is done. Groups are independent, so the province stack runs them side by side
+(a Step Functions state machine, decision 0030); `run_plan` runs them one after another.
 """
 
 from __future__ import annotations
@@ -64,6 +64,15 @@ def groups(catalog: Catalog) -> list[GroupRef]:
         if campus.site_code
         for subject in written
     ]
+
+
+def groups_to_seat(ctx: RoomPlanContext, run: PlanRun) -> list[GroupRef]:
+    """The groups `run` has still to seat: those without a summary of this run. A summary is
+    written after every seat of its group, so a run continued after a failure (the province
+    stack's next execution) reads and writes only what is left; a summary the index does not show
+    yet only makes its group seated again, with the same seats."""
+    done = {summary.group for summary in ctx.store.group_summaries() if summary.run == run.number}
+    return [group for group in groups(ctx.catalog.catalog()) if group not in done]
 
 
 def seat_group_in_run(ctx: RoomPlanContext, run: PlanRun, group: GroupRef) -> int:

@@ -8,11 +8,13 @@ same; run by a second runner with another plan, it fails and writes nothing (`Se
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso
@@ -44,10 +46,14 @@ from chalicelib.storage.keys_room_plan import (
 from chalicelib.storage.models import SubjectItem
 from chalicelib.storage.room_plan_items import PlanGroupItem, PlanRunItem, PlanSeatItem, SitterItem
 from chalicelib.storage.tables import connection
-from chalicelib.storage.transactions import ConditionsFailed, Txn, run
+from chalicelib.storage.transactions import ConditionsFailed, Txn, run, throttled
 
 SEATS_PER_TRANSACTION = 25  # two writes each: 50 of the 100 a transaction takes
 WRITERS = 8
+# A site and subject's seats share one partition, which takes 1,000 write units a second (20 of
+# these transactions): the writers that go over it are throttled, wait and try again (decision 0030).
+THROTTLED_TRIES = 8
+THROTTLED_WAIT_SECONDS = 0.05  # doubled each try, at most 2 s, with full jitter
 
 
 def sitter_item(sitter: Sitter) -> SitterItem:
@@ -236,10 +242,16 @@ def _give_batch(batch: Sequence[GivenSeat]) -> None:
         for given in batch:
             _give_one(txn, given)
 
-    try:
-        run(connection(), build)
-    except ConditionsFailed as failed:
-        raise SeatsConflict(f"seats already given otherwise: {', '.join(sorted(failed.labels))}") from failed
+    for attempt in range(THROTTLED_TRIES):
+        try:
+            run(connection(), build)
+            return
+        except ConditionsFailed as failed:
+            raise SeatsConflict(f"seats already given otherwise: {', '.join(sorted(failed.labels))}") from failed
+        except TransactWriteError as error:
+            if not throttled(error) or attempt == THROTTLED_TRIES - 1:
+                raise
+        time.sleep(random.uniform(0, min(2.0, THROTTLED_WAIT_SECONDS * 2**attempt)))  # noqa: S311 (jitter)
 
 
 def _give_one(txn: Txn, given: GivenSeat) -> None:

@@ -16,7 +16,8 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 # A conflict with another transaction (or an internal error) is tried again twice, with jitter; past that the herd is
-# answered 503 BUSY (api/errors.py) rather than made bigger. Throttling is botocore's to retry.
+# answered 503 BUSY (api/errors.py) rather than made bigger. A throttled request is botocore's to retry; a
+# transaction cancelled for its items' throttling is the caller's (`throttled`: the room plan waits and goes again).
 MAX_ATTEMPTS = 3
 
 
@@ -96,6 +97,16 @@ def error_code(error: PynamoDBException) -> str | None:
         return None
     code = response.get("Error", {}).get("Code")
     return str(code) if code else None
+
+
+def throttled(error: TransactWriteError) -> bool:
+    """The transaction, or one of its items, was throttled: more than the table or one partition
+    takes (1,000 write units a second). The API answers BUSY; a batch job waits and tries again."""
+    return bool({"ThrottlingError", "ProvisionedThroughputExceeded"} & set(_reasons(error))) or error_code(error) in (
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+    )
 
 
 def _retryable(error: TransactWriteError, codes: list[str]) -> bool:

@@ -7,7 +7,8 @@ deploys as written. docs/deploy.md says why each piece is there.
 - `table`: the table, the key that encrypts it, the identity secret and data keys;
 - `functions` and `roles`: each function's name, log group and stream events, and its role;
 - `guards`: the API's throttling and web ACL, the failure queues and the jobs' destinations;
-- `observability`: log groups, alarms and their topic, the dashboard.
+- `observability`: log groups, alarms and their topic, the dashboard;
+- `room_plan`: the room plan's state machine, its schedule and their roles (decision 0030).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from province.template.functions import function_overrides
 from province.template.guards import api_guards, failure_queue, job_destinations
 from province.template.observability import alarm_topic, alarms, dashboard, log_groups
 from province.template.roles import FUNCTIONS, roles
+from province.template.room_plan import room_plan
 from province.template.table import data_at_rest
 
 __all__ = ["FUNCTIONS", "additions", "stack_template"]
@@ -58,6 +60,7 @@ def additions(province: Province) -> Json:
         **job_destinations(),
         **api_guards(),
         **alarms(),
+        **room_plan(province),
         "Dashboard": dashboard(province),
     }
     outputs = {
@@ -68,5 +71,9 @@ def additions(province: Province) -> Json:
         "IdentitySecretName": {"Value": province.identity_secret},
         "IdentityDataKeysArn": {"Value": get_att("IdentityDataKeys", "Arn")},
         "DashboardName": {"Value": ref("Dashboard")},
+        # The room plan (docs/deploy.md): what `aws stepfunctions start-execution` takes, and the
+        # hourly rule that `aws events disable-rule --name` pauses.
+        "RoomPlanStateMachineArn": {"Value": ref("RoomPlan")},
+        "RoomPlanScheduleName": {"Value": ref("RoomPlanSchedule")},
     }
     return {"Resources": resources, "Outputs": outputs}

@@ -22,7 +22,12 @@ FUNCTION_NAMES = {
     "AdmitQueued": "admit",
     "OfferSeats": "offer",
     "OfferReturnedSeats": "offer-stream",
+    "PlanBegin": "plan-begin",
+    "PlanSeat": "plan-seat",
+    "PlanFinish": "plan-finish",
 }
+# The scheduled jobs Lambda calls asynchronously (their failures go to JobFailures); the room plan's
+# functions are called by its state machine instead (province/template/room_plan.py).
 JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid", "AdmitQueued", "OfferSeats")
 STREAM_HANDLER = "ReleaseTtlDeletedHolds"
 # Every handler of the table's stream: the seats of removed holds, new messages (R-NOTE-1), and

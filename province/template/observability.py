@@ -187,6 +187,7 @@ def widgets(province: Province) -> list[Json]:
         table_widget(province),
         widget("Stream handler iterator age (ms)", lambda_metrics("IteratorAge", STREAM_HANDLERS), "Maximum"),
         *service_widgets(),
+        room_plan_widget(),
     ]
 
 
@@ -251,3 +252,13 @@ def service_widgets() -> list[Json]:
             "Maximum",
         ),
     ]
+
+
+def room_plan_widget() -> Json:
+    """The room plan's state machine (province/template/room_plan.py): its executions, and the
+    seats its runs gave."""
+    executions = [
+        ["AWS/States", metric, "StateMachineArn", "${RoomPlan}"]
+        for metric in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut")
+    ]
+    return widget("Room plan: executions, seats given (R-ROOM)", [*executions, *service_metrics("RoomPlanSeated")])

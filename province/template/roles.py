@@ -27,7 +27,15 @@ FUNCTIONS = {
     "AdmitQueued": "AdmissionJobRole",
     "OfferSeats": "OfferJobRole",
     "OfferReturnedSeats": "OfferStreamRole",
+    # The room plan's three (chalicelib/jobs/room_plan.py), called by its state machine
+    # (province/template/room_plan.py, decision 0030): one job, one role.
+    "PlanBegin": "PlanJobRole",
+    "PlanSeat": "PlanJobRole",
+    "PlanFinish": "PlanJobRole",
 }
+# Roles whose functions are called synchronously (by API Gateway; by the room plan's state machine,
+# which retries them and alarms on a failed execution): no failure queue to write to.
+CALLED_SYNCHRONOUSLY = ("ApiRole", "PlanJobRole")
 
 TABLE, GSI1, GSI2 = "table", "gsi1", "gsi2"
 
@@ -166,11 +174,6 @@ TABLE_ACCESS["PlanJobRole"] = [
     Grant("UpdateItem", TABLE, ("ACCOUNT#*",), SUBJECT_SEAT_ATTRIBUTES),
     *grants(["Query"], ["ROOMPLAN"], GSI1),
 ]
-# Functions the app declares whose place in the stack is not built yet: the room plan's three
-# (chalicelib/jobs/room_plan.py), which a Step Functions state machine will call. Their role is
-# declared (and checked by the e2e tests through `POST /_test/jobs/plan`); the template gets it
-# when they join FUNCTIONS with their state machine.
-NOT_IN_STACK_YET = {"PlanBegin": "PlanJobRole", "PlanSeat": "PlanJobRole", "PlanFinish": "PlanJobRole"}
 
 
 def merged(access: list[Grant]) -> list[Grant]:
@@ -223,17 +226,24 @@ def roles(province: Province) -> Json:
         "SendJobRole": [messaging_secret],
     }
     found: Json = {}
-    for function, role in FUNCTIONS.items():
+    for role, functions in functions_by_role().items():
         statements = table_statements(TABLE_ACCESS[role]) + secrets.get(role, [])
         if role in STREAM_ROLES:
             statements += [
                 allow(STREAM_READS, get_att("ProvinceTable", "StreamArn")),
                 allow(["dynamodb:ListStreams"], "*"),  # no resource-level permission exists
             ]
-        if role != "ApiRole":  # the API is called synchronously: its failures are its answers
+        if role not in CALLED_SYNCHRONOUSLY:  # the others' failures are their callers' answers
             failures = "StreamFailures" if role in STREAM_ROLES else "JobFailures"
             statements.append(allow(["sqs:SendMessage"], get_att(failures, "Arn")))
-        found[role] = function_role([*statements, key], function)
+        found[role] = function_role([*statements, key], functions)
+    return found
+
+
+def functions_by_role() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for function, role in FUNCTIONS.items():
+        found.setdefault(role, []).append(function)
     return found
 
 
@@ -248,8 +258,10 @@ def allow(actions: list[str], resource: object, condition: Json | None = None) -
     return statement
 
 
-def function_role(statements: list[Json], function: str) -> Json:
-    logs = allow(["logs:CreateLogStream", "logs:PutLogEvents"], get_att(f"{function}Logs", "Arn"))
+def function_role(statements: list[Json], functions: list[str]) -> Json:
+    """The role of `functions` (one, but for the room plan's three): each one's log group."""
+    groups = [get_att(f"{function}Logs", "Arn") for function in functions]
+    logs = allow(["logs:CreateLogStream", "logs:PutLogEvents"], groups[0] if len(groups) == 1 else groups)
     return {
         "Type": "AWS::IAM::Role",
         "Properties": {
@@ -272,11 +284,8 @@ def function_role(statements: list[Json], function: str) -> Json:
 def markdown_table() -> str:
     """The table of docs/decisions/0026: function, role, action, where, partition keys."""
     lines = ["| function | role | action | on | partition keys (`dynamodb:LeadingKeys`) |", "|---|---|---|---|---|"]
-    waiting: dict[str, list[str]] = {}
-    for function, role in NOT_IN_STACK_YET.items():
-        waiting.setdefault(role, []).append(function)
-    named = {**FUNCTIONS, **{", ".join(names) + " (not in the stack yet)": role for role, names in waiting.items()}}
-    for function, role in named.items():
+    for role, functions in functions_by_role().items():
+        function = ", ".join(functions)
         for grant in merged(TABLE_ACCESS[role]):
             keys = "any" if grant.keys is None else ", ".join(f"`{k}`" for k in grant.keys)
             if grant.attributes:

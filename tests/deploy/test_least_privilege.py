@@ -87,12 +87,7 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
     },
     "OfferJobRole": {("Query", "gsi1", ("PENDING", "WAITLIST#*")), *OFFER_TABLE},
     "OfferStreamRole": {("Query", "gsi1", ("WAITLIST#*",)), *OFFER_TABLE},
-}
-
-
-# Roles declared for functions the stack does not build yet (province/template/roles.py,
-# NOT_IN_STACK_YET): the room plan's (R-ROOM-1..3), checked on their declared grants until then.
-NOT_IN_STACK_YET: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
+    # R-ROOM-1..3, R-TICKET-1: PlanBegin, PlanSeat and PlanFinish (decision 0030)
     "PlanJobRole": {
         ("Query", "table", ("CATALOG", "ROOMPLAN#*")),
         ("GetItem", "table", ("SITTING#*", "ROOMPLAN")),
@@ -205,24 +200,29 @@ def test_least_privilege_the_decision_record_shows_the_roles_as_declared() -> No
     assert markdown_table() in record, "run `python -m province roles` and paste its table into decision 0026"
 
 
-def test_least_privilege_the_room_plan_role_reaches_only_its_runs_seats_sitting_and_subjects_tickets(
+def test_least_privilege_the_room_plan_role_writes_on_a_students_subject_only_the_seats_ticket(
     resources: Json,
 ) -> None:
-    """R-ROOM-1, R-TICKET-1: the plan job reads the catalog, the sitting's seed, its runs, sitters
-    and seats; writes runs, seats and summaries (ROOMPLAN…) and, on a student's subject, only the
-    seat's ticket. Declared, not in the stack yet: its functions get it with their state machine."""
-    from province.template.roles import NOT_IN_STACK_YET as WAITING
-    from province.template.roles import TABLE_ACCESS, merged
-
-    for role, expected in NOT_IN_STACK_YET.items():
-        declared = merged(TABLE_ACCESS[role])
-        assert {(g.action, g.on, g.keys) for g in declared} == expected
-        assert role in WAITING.values()
-        assert role not in resources
-        assert role not in FUNCTIONS.values()
-    assert not set(WAITING) & set(FUNCTIONS)
-    (ticket,) = [g for g in merged(TABLE_ACCESS["PlanJobRole"]) if g.keys == ("ACCOUNT#*",)]
-    assert ticket.action == "UpdateItem"
-    assert set(ticket.attributes or ()) == {
+    """R-ROOM-1, R-TICKET-1: the plan's functions write runs, seats and summaries (ROOMPLAN…) and,
+    on a student's subject, only the seat's ticket; they read no secret and have no failure queue
+    (the state machine calls them and retries them); the three share the one role."""
+    (ticket,) = [
+        s
+        for s in statements(resources, "PlanJobRole")
+        if s.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys") == ["ACCOUNT#*"]
+    ]
+    assert actions_of(ticket) == ["dynamodb:UpdateItem"]
+    assert set(ticket["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
         "pk", "sk", "ticket_number", "site_code", "room", "seat", "separate_room", "extra_minutes", "code", "status"
     }  # fmt: skip
+    others = {a for s in statements(resources, "PlanJobRole") for a in actions_of(s) if not a.startswith("dynamodb:")}
+    assert others == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "kms:DescribeKey",
+    }
+    assert {f for f, role in FUNCTIONS.items() if role == "PlanJobRole"} == {"PlanBegin", "PlanSeat", "PlanFinish"}
+    (logs,) = [s for s in statements(resources, "PlanJobRole") if "logs:PutLogEvents" in actions_of(s)]
+    assert logs["Resource"] == [{"Fn::GetAtt": [f"{f}Logs", "Arn"]} for f in ("PlanBegin", "PlanSeat", "PlanFinish")]

@@ -106,9 +106,15 @@ def test_every_function_has_its_own_role_log_group_and_reserved_concurrency(temp
         "AdmitQueued",
         "OfferSeats",
         "OfferReturnedSeats",
+        "PlanBegin",
+        "PlanSeat",
+        "PlanFinish",
     }
-    roles = {f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()}
-    assert len(roles) == len(functions)
+    roles = {name: f["Properties"]["Role"]["Fn::GetAtt"][0] for name, f in functions.items()}
+    # one role a function, but for the room plan's three: one job (decision 0030)
+    shared = {name for name, role in roles.items() if role == "PlanJobRole"}
+    assert shared == {"PlanBegin", "PlanSeat", "PlanFinish"}
+    assert len(set(roles.values())) == len(functions) - 2
     for name, function in functions.items():
         assert function["Properties"]["ReservedConcurrentExecutions"] > 0, name
         logs = template["Resources"][f"{name}Logs"]["Properties"]
@@ -425,7 +431,10 @@ def test_the_deployed_table(deployed: dict[str, Any]) -> None:
 def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) -> None:
     lambdas = boto3.client("lambda", region_name=REGION)
     names = {f["FunctionName"] for f in lambdas.list_functions()["Functions"]}
-    expected = ("api", "expiry", "reconcile", "stream", "messages", "send", "remind", "admit", "offer", "offer-stream")
+    expected = (
+        "api", "expiry", "reconcile", "stream", "messages", "send", "remind", "admit", "offer", "offer-stream",
+        "plan-begin", "plan-seat", "plan-finish",
+    )  # fmt: skip
     assert names == {f"cet-registration-zhejiang-{n}" for n in expected}
     stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="cet-registration-zhejiang")[
         "Table"
@@ -437,6 +446,7 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
     rules = boto3.client("events", region_name=REGION).list_rules()["Rules"]
     expressions = sorted(r["ScheduleExpression"] for r in rules)
     assert expressions == [
+        "rate(1 hour)",  # the room plan's state machine
         "rate(1 minute)",
         "rate(1 minute)",
         "rate(1 minute)",
@@ -444,6 +454,19 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
         "rate(5 minutes)",
         "rate(5 minutes)",
     ]
+
+
+def test_r_room_1_the_deployed_room_plan_state_machine_and_its_hourly_start(deployed: dict[str, Any]) -> None:
+    """Decision 0030: the state machine, under its own role, started every hour by its rule
+    (its definition is checked on the template: tests/deploy/test_room_plan_state_machine.py)."""
+    machines = boto3.client("stepfunctions", region_name=REGION).list_state_machines()["stateMachines"]
+    (machine,) = [m for m in machines if m["name"] == "cet-registration-zhejiang-room-plan"]
+    events = boto3.client("events", region_name=REGION)
+    (rule,) = [r for r in events.list_rules()["Rules"] if r["ScheduleExpression"] == "rate(1 hour)"]
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"] == machine["stateMachineArn"]
+    role = boto3.client("iam", region_name=REGION).get_role(RoleName=target["RoleArn"].rsplit("/", 1)[1])["Role"]
+    assert "events.amazonaws.com" in json.dumps(role["AssumeRolePolicyDocument"])
 
 
 def test_the_province_key_lets_alarms_and_log_groups_use_it(template: Json) -> None:

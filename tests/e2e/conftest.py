@@ -93,7 +93,7 @@ JOB_ROLES = {
     "remind": "ReminderJobRole",
     "send": "SendJobRole",
     "offer": "OfferJobRole",
-    "plan": "PlanJobRole",  # the room plan's functions, not in the stack yet (province/template/roles.py)
+    "plan": "PlanJobRole",  # the room plan's three functions (province/template/roles.py, decision 0030)
 }
 
 
