@@ -105,8 +105,8 @@ class TimedRoomPlan(DynamoRoomPlan):
     def sitters(self, group: GroupRef) -> list[Sitter]:
         return self._timed("sitters", lambda: super(TimedRoomPlan, self).sitters(group))
 
-    def seats(self, campus_id: str, subject: str) -> list[GivenSeat]:
-        return self._timed("seats", lambda: super(TimedRoomPlan, self).seats(campus_id, subject))
+    def seats(self, campus_id: str, subject: str, room: int | None = None) -> list[GivenSeat]:
+        return self._timed("seats", lambda: super(TimedRoomPlan, self).seats(campus_id, subject, room))
 
     def give(self, seats: Sequence[GivenSeat]) -> None:
         self._timed("give", lambda: super(TimedRoomPlan, self).give(seats))
