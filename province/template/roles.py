@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from province.cfn import Json, get_att, ref, sub
+from province.cfn import Json, get_att, iam_role, ref, sub
 from province.description import Province
 
 # Chalice's logical ids for the app's functions, and the role each gets.
@@ -262,23 +262,7 @@ def function_role(statements: list[Json], functions: list[str]) -> Json:
     """The role of `functions` (one, but for the room plan's three): each one's log group."""
     groups = [get_att(f"{function}Logs", "Arn") for function in functions]
     logs = allow(["logs:CreateLogStream", "logs:PutLogEvents"], groups[0] if len(groups) == 1 else groups)
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-                ],
-            },
-            "Policies": [
-                {
-                    "PolicyName": "what-it-does",
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [logs, *statements]},
-                }
-            ],
-        },
-    }
+    return iam_role("lambda.amazonaws.com", [logs, *statements])
 
 
 def markdown_table() -> str:

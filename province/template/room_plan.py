@@ -7,7 +7,7 @@ closes the run. Nothing is seated before `plan_at`: PlanBegin answers run 0 and 
 from __future__ import annotations
 
 from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
-from province.cfn import Json, get_att, ref, sub
+from province.cfn import Json, get_att, iam_role, ref, sub
 from province.description import Province
 from province.package import PLAN_SEAT_TIMEOUT_SECONDS, PLAN_SEATING_AT_ONCE
 from province.template.observability import LOG_RETENTION_DAYS, alarm
@@ -180,25 +180,8 @@ def statement(actions: list[str], resource: object) -> Json:
 
 
 def service_role(service: str, statements: list[Json]) -> Json:
-    return {
-        "Type": "AWS::IAM::Role",
-        "Properties": {
-            "AssumeRolePolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": service},
-                        "Action": "sts:AssumeRole",
-                        "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
-                    }
-                ],
-            },
-            "Policies": [
-                {"PolicyName": "what-it-does", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}
-            ],
-        },
-    }
+    """Assumed by `service` for this account only (the confused deputy)."""
+    return iam_role(service, statements, {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}})
 
 
 def room_plan_alarms() -> Json:
