@@ -10,6 +10,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.bootstrap import CLOCK
+from chalicelib.storage.room_plan_items import SitterItem
 from tests import factories
 from tests.e2e.http import Reply, agree, assert_error, call, create_account, log_in, new_login, registered, staff
 
@@ -183,6 +184,8 @@ def test_r_pay_5_a_late_payment_takes_its_free_seats_again(client: Client) -> No
     late = call(client, "GET", "/staff/late-payments", token=nju).body
     assert [(p["order_id"], p["outcome"]) for p in late] == [(placed["order_id"], "re_reserved")]
     assert call(client, "GET", "/staff/late-payments", token=staff(client, "staff@seu.edu.cn")).body == []
+    # R-ROOM-1: the written subject the late payment took again waits for its seat in the room plan
+    assert [(s.subject, s.settled_at is not None) for s in SitterItem.scan()] == [("CET4", True)]
 
 
 def test_r_pay_5_a_late_payment_whose_seat_is_gone_is_refunded(client: Client) -> None:
