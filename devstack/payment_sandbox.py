@@ -70,7 +70,7 @@ class UnknownTrade(LookupError):
 
 @dataclass(frozen=True)
 class Trade:
-    order_id: str
+    merchant_no: str
     provider: str  # "alipay" or "bank"
     amount: int  # fen
     expires_at: datetime
@@ -148,25 +148,25 @@ class PaymentSandbox:
         else:
             raise SandboxRefused("not a pay URL of either provider")
         with self._lock:
-            known = self._trades.get(opened.order_id)
+            known = self._trades.get(opened.merchant_no)
             if known is None:
-                self._trades[opened.order_id] = opened
+                self._trades[opened.merchant_no] = opened
                 return opened
             if (known.provider, known.amount) != (opened.provider, opened.amount):
                 # Alipay: ACQ.CONTEXT_INCONSISTENT, the same out_trade_no with other trade data.
                 raise SandboxRefused("order reopened with different trade data")
             return known
 
-    def trade(self, order_id: str) -> Trade:
+    def trade(self, merchant_no: str) -> Trade:
         with self._lock:
-            return self._get(order_id)
+            return self._get(merchant_no)
 
-    def pay(self, order_id: str, now: datetime) -> Trade:
+    def pay(self, merchant_no: str, now: datetime) -> Trade:
         """The student presses 支付 (R-PAY-1: never after the trade's expiry)."""
         with self._lock:
-            trade = self._get(order_id)
+            trade = self._get(merchant_no)
             if trade.state is TradeState.OPEN and now >= trade.expires_at:
-                self._current(order_id, now)  # closes it, as the provider does
+                self._current(merchant_no, now)  # closes it, as the provider does
                 raise SandboxRefused("trade expired")
             if trade.state is TradeState.PAID:
                 raise SandboxRefused("already paid")
@@ -176,16 +176,16 @@ class PaymentSandbox:
                 raise SandboxRefused("trade closed")
             return self._store(replace(trade, state=TradeState.PAID, paid_at=now))
 
-    def cancel(self, order_id: str) -> Trade:
+    def cancel(self, merchant_no: str) -> Trade:
         """The student presses 取消: nothing changes on the provider's side until the trade expires."""
         with self._lock:
-            trade = self._get(order_id)
+            trade = self._get(merchant_no)
             return self._store(replace(trade, cancellations=trade.cancellations + 1))
 
-    def notification(self, order_id: str, now: datetime) -> tuple[bytes, str]:
+    def notification(self, merchant_no: str, now: datetime) -> tuple[bytes, str]:
         """The signed notification for the trade's current state, as the provider would POST it."""
         with self._lock:
-            trade = self._current(order_id, now)
+            trade = self._current(merchant_no, now)
         fields = self._alipay_notification(trade, now) if trade.provider == ALIPAY else self._bank_notification(trade)
         return urlencode(fields).encode("ascii"), FORM
 
@@ -211,28 +211,28 @@ class PaymentSandbox:
 
     # --- trades ----------------------------------------------------------------------------------------
 
-    def _get(self, order_id: str) -> Trade:
-        trade = self._trades.get(order_id)
+    def _get(self, merchant_no: str) -> Trade:
+        trade = self._trades.get(merchant_no)
         if trade is None:
-            raise UnknownTrade(order_id)
+            raise UnknownTrade(merchant_no)
         return trade
 
     def _store(self, trade: Trade) -> Trade:
-        self._trades[trade.order_id] = trade
+        self._trades[trade.merchant_no] = trade
         return trade
 
-    def _current(self, order_id: str, now: datetime) -> Trade:
+    def _current(self, merchant_no: str, now: datetime) -> Trade:
         """The trade, closed if it is still open at or past its expiry (as the provider closes it)."""
-        trade = self._get(order_id)
+        trade = self._get(merchant_no)
         if trade.state is TradeState.OPEN and now >= trade.expires_at:
             trade = self._store(replace(trade, state=TradeState.CLOSED, closed_at=trade.expires_at))
         return trade
 
-    def _find(self, order_id: str, provider: str) -> Trade | None:
-        trade = self._trades.get(order_id)
+    def _find(self, merchant_no: str, provider: str) -> Trade | None:
+        trade = self._trades.get(merchant_no)
         if trade is None or trade.provider != provider:
             return None
-        return self._current(order_id, self._clock.now())
+        return self._current(merchant_no, self._clock.now())
 
     # --- Alipay ----------------------------------------------------------------------------------------
 
@@ -244,16 +244,16 @@ class PaymentSandbox:
             raise SandboxRefused(f"alipay: not a pay request: {method}")
         try:
             biz = json.loads(params["biz_content"])
-            order_id, subject = str(biz["out_trade_no"]), str(biz["subject"])
+            merchant_no, subject = str(biz["out_trade_no"]), str(biz["subject"])
             amount = _fen(str(biz["total_amount"]))
             expires_at = datetime.strptime(biz["time_expire"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI)
         except (KeyError, TypeError, ValueError) as exc:
             raise SandboxRefused(f"alipay: bad biz_content: {exc}") from exc
-        if biz.get("product_code") != PAY_METHODS[method] or not order_id:
+        if biz.get("product_code") != PAY_METHODS[method] or not merchant_no:
             raise SandboxRefused("alipay: bad product_code or out_trade_no")
         trade_no = f"{now.astimezone(SHANGHAI):%Y%m%d}2200{next(self._serial):016d}"
         return Trade(
-            order_id=order_id,
+            merchant_no=merchant_no,
             provider=ALIPAY,
             amount=amount,
             expires_at=expires_at,
@@ -276,7 +276,7 @@ class PaymentSandbox:
             "version": "1.0",
             "sign_type": "RSA2",
             "trade_no": trade.provider_trade_no,
-            "out_trade_no": trade.order_id,
+            "out_trade_no": trade.merchant_no,
             "subject": trade.subject,
             "total_amount": _yuan(trade.amount),
             "trade_status": ALIPAY_STATUS[trade.state],
@@ -304,7 +304,7 @@ class PaymentSandbox:
             )
         try:
             biz = json.loads(params["biz_content"])
-            order_id = str(biz["out_trade_no"])
+            merchant_no = str(biz["out_trade_no"])
         except (KeyError, TypeError, ValueError):
             return self._alipay_signed_answer(
                 node_name, _failure("40002", "Invalid Arguments", "isv.invalid-parameter")
@@ -319,7 +319,7 @@ class PaymentSandbox:
         if handler is None:
             return self._alipay_signed_answer(node_name, _failure("40002", "Invalid Arguments", "isv.invalid-method"))
         with self._lock:
-            trade = self._find(order_id, ALIPAY)
+            trade = self._find(merchant_no, ALIPAY)
             if trade is None:
                 node = _failure("40004", "Business Failed", "ACQ.TRADE_NOT_EXIST", "交易不存在")
             else:
@@ -341,7 +341,7 @@ class PaymentSandbox:
         return _alipay_success(trade)
 
     def _alipay_refund(self, trade: Trade, biz: dict[str, object]) -> dict[str, str]:
-        request_no = str(biz.get("out_request_no") or trade.order_id)
+        request_no = str(biz.get("out_request_no") or trade.merchant_no)
         if trade.state is TradeState.REFUNDED:
             if request_no != trade.refund_request_no:
                 return _failure("40004", "Business Failed", "ACQ.TRADE_HAS_CLOSE", "交易已经关闭")
@@ -415,7 +415,7 @@ class PaymentSandbox:
         except ValueError as exc:
             raise SandboxRefused(f"bank: {exc}") from exc
         return Trade(
-            order_id=params["v_oid"],
+            merchant_no=params["v_oid"],
             provider=BANK,
             amount=amount,
             expires_at=expires_at,
@@ -431,7 +431,7 @@ class PaymentSandbox:
     def _bank_notification(self, trade: Trade) -> dict[str, str]:
         status, text = BANK_STATUS[trade.state]
         fields = {
-            "v_oid": trade.order_id,
+            "v_oid": trade.merchant_no,
             "v_pstatus": status,
             "v_pstring": text,
             "v_pmode": BANKS.get(trade.bank or "", ""),
@@ -447,9 +447,9 @@ class PaymentSandbox:
         expected = self._bank_mac("&".join(f"{k}={v}" for k, v in sorted(fields.items())))
         if not hmac.compare_digest(expected.encode("ascii"), received) or fields.get("v_mid") != self.bank_merchant_id:
             return urlencode({"v_error": "bad signature or merchant"}).encode("ascii")  # unsigned, as a 4xx page
-        order_id = fields.get("v_oid", "")
+        merchant_no = fields.get("v_oid", "")
         with self._lock:
-            trade = self._find(order_id, BANK)
+            trade = self._find(merchant_no, BANK)
             if trade is not None and action == "close" and trade.state is TradeState.OPEN:
                 trade = self._store(replace(trade, state=TradeState.CLOSED, closed_at=self._clock.now()))
             # Whole refunds of paid trades only (R-PAY-3); otherwise the answer is the state that stood in the way.
@@ -460,7 +460,7 @@ class PaymentSandbox:
                 and fields.get("v_amount") == _yuan(trade.amount)
             ):
                 trade = self._store(replace(trade, state=TradeState.REFUNDED, refunded_at=self._clock.now()))
-        answer = {"v_mid": self.bank_merchant_id, "v_oid": order_id, "v_pstatus": "0"}
+        answer = {"v_mid": self.bank_merchant_id, "v_oid": merchant_no, "v_pstatus": "0"}
         if trade is not None:
             answer.update(v_pstatus=BANK_STATUS[trade.state][0], v_amount=_yuan(trade.amount))
         answer["v_sign"] = self._bank_mac("&".join(f"{k}={v}" for k, v in sorted(answer.items())))
@@ -491,7 +491,7 @@ def _alipay_success(trade: Trade) -> dict[str, str]:
         "code": "10000",
         "msg": "Success",
         "trade_no": trade.provider_trade_no,
-        "out_trade_no": trade.order_id,
+        "out_trade_no": trade.merchant_no,
         "buyer_logon_id": "stu***@example.com",
     }
 

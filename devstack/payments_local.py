@@ -40,10 +40,10 @@ class SandboxDriver:
         now = self._clock.now()
         try:
             self.sandbox.open_trade(order.pay_url, now)
-            self.sandbox.pay(order.order_id, now)
+            self.sandbox.pay(order.provider_order_no, now)
         except (SandboxRefused, UnknownTrade) as refused:
             raise GatewayRefused(str(refused)) from None
-        body, content_type = self.sandbox.notification(order.order_id, now)
+        body, content_type = self.sandbox.notification(order.provider_order_no, now)
         if parallel and deliveries > 1:
             barrier = threading.Barrier(deliveries)
 
@@ -55,12 +55,12 @@ class SandboxDriver:
                 return list(pool.map(at_once, range(deliveries)))
         return [deliver(order.provider, body, content_type) for _ in range(deliveries)]
 
-    def deliver_until_acknowledged(self, order_id: str, provider: str) -> None:
+    def deliver_until_acknowledged(self, merchant_no: str, provider: str) -> None:
         """Alipay's schedule (compressed): deliver again until the answer is the success reply."""
         success = "success" if provider == "alipay" else "sent"
         for delay in [0.0, *self.sandbox.redelivery_delays()]:
             time.sleep(delay)
-            body, content_type = self.sandbox.notification(order_id, self._clock.now())
+            body, content_type = self.sandbox.notification(merchant_no, self._clock.now())
             if deliver(provider, body, content_type) == success:
                 return
 

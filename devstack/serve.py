@@ -91,10 +91,10 @@ SANDBOX_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <title>模拟支付平台</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem}}
 button{{font-size:1.1rem;padding:.6rem 1.4rem;margin-right:1rem}}</style></head><body>
-<main><h1>模拟{provider}（本地沙箱）</h1><p>订单号：{order_id}</p><p>金额：<strong>{amount} 元</strong></p>
+<main><h1>模拟{provider}（本地沙箱）</h1><p>商户订单号：{merchant_no}</p><p>金额：<strong>{amount} 元</strong></p>
 <p>请在 {expires} 前完成支付。</p>
-<form method="post" action="/sandbox/{order_id}/pay" style="display:inline"><button>支付</button></form>
-<form method="post" action="/sandbox/{order_id}/cancel" style="display:inline"><button>取消</button></form>
+<form method="post" action="/sandbox/{merchant_no}/pay" style="display:inline"><button>支付</button></form>
+<form method="post" action="/sandbox/{merchant_no}/cancel" style="display:inline"><button>取消</button></form>
 </main></body></html>"""
 
 
@@ -163,21 +163,21 @@ class Handler(BaseHTTPRequestHandler):
                 trade = driver.sandbox.open_trade(f"http://127.0.0.1{self.path}", CLOCK.now())
                 page = SANDBOX_PAGE.format(
                     provider="支付宝" if trade.provider == "alipay" else "首信易支付（网上银行）",
-                    order_id=trade.order_id,
+                    merchant_no=trade.merchant_no,
                     amount=f"{trade.amount / 100:.2f}",
                     expires=trade.expires_at.strftime("%Y-%m-%d %H:%M"),
                 )
                 self._send(200, page.encode(), "text/html; charset=utf-8")
                 return
-            order_id, action = parts[1], parts[2]
-            trade = driver.sandbox.trade(order_id)
+            merchant_no, action = parts[1], parts[2]
+            trade = driver.sandbox.trade(merchant_no)
             if action == "pay":
-                driver.sandbox.pay(order_id, CLOCK.now())
+                driver.sandbox.pay(merchant_no, CLOCK.now())
                 threading.Thread(
-                    target=driver.deliver_until_acknowledged, args=(order_id, trade.provider), daemon=True
+                    target=driver.deliver_until_acknowledged, args=(merchant_no, trade.provider), daemon=True
                 ).start()
             elif action == "cancel":
-                driver.sandbox.cancel(order_id)
+                driver.sandbox.cancel(merchant_no)
             else:
                 self._send(404, "页面不存在。".encode(), "text/plain; charset=utf-8")
                 return

@@ -141,6 +141,7 @@ def late_payments() -> Response:
         [
             {
                 "order_id": late.order_id,
+                "number": late.number,
                 "candidate": {"name": late.candidate_name, "id_number": late.candidate_id},
                 "amount": late.amount,
                 "outcome": late.outcome.value,

@@ -56,10 +56,17 @@ class Order:
     late: LateOutcome | None = None
     candidate: RollEntry | None = None  # to save the registration again for a late payment (R-PAY-5)
     number: str | None = None  # R-PAY-6: what the student reads to a helpdesk; None on orders made before it
+    merchant_no: str | None = None  # R-PAY-7: the number as the provider was given it; None before R-PAY-7
 
     @property
     def amount(self) -> int:
         return sum(s.fee for s in self.subjects)
+
+    @property
+    def provider_order_no(self) -> str:
+        """R-PAY-7: what the provider knows this order by (its out_trade_no or v_oid): the order's
+        number; an order placed before R-PAY-7 was sent by its id, and keeps that with the provider."""
+        return self.merchant_no or self.order_id
 
     def is_open(self, now: datetime) -> bool:
         return self.status is OrderStatus.OPEN and now < self.expires_at
@@ -75,6 +82,7 @@ class LatePayment:
     amount: int
     outcome: LateOutcome
     recorded_at: datetime
+    number: str | None = None  # R-PAY-7: the digits the student and the helpdesk know; None on older records
 
 
 def payable(registration: Registration, now: datetime) -> tuple[ChosenSubject, ...]:
@@ -86,7 +94,8 @@ def late_payment_of(order: Order, outcome: LateOutcome, at: datetime) -> LatePay
     """R-PAY-5: what the school's staff see of a late payment, from the order's own snapshot."""
     name = order.candidate.name if order.candidate else ""
     masked = order.candidate.masked_id if order.candidate else ""
-    return LatePayment(order.order_id, order.school_id, order.account_id, name, masked, order.amount, outcome, at)
+    found = (order.order_id, order.school_id, order.account_id, name, masked, order.amount, outcome, at)
+    return LatePayment(*found, number=order.number)
 
 
 def order_deadline(subjects: tuple[ChosenSubject, ...]) -> datetime:
@@ -108,6 +117,11 @@ def order_number(created_at: datetime, draw: Callable[[int], int]) -> str:
     """`draw(n)` returns an integer in [0, n): `secrets.randbelow` in the service, fixed in tests."""
     random_part = draw(10**NUMBER_RANDOM_DIGITS)
     return created_at.astimezone(SHANGHAI).strftime("%Y%m%d") + f"{random_part:0{NUMBER_RANDOM_DIGITS}d}"
+
+
+def is_order_number(text: str) -> bool:
+    """The shape `order_number` draws: the date's 8 digits, then the random ones."""
+    return len(text) == 8 + NUMBER_RANDOM_DIGITS and text.isascii() and text.isdigit()
 
 
 def newest_first(orders: list[Order]) -> list[Order]:

@@ -193,7 +193,7 @@ class AlipayProvider(GatewayProvider):
             else ("alipay.trade.page.pay", "FAST_INSTANT_TRADE_PAY")
         )
         biz = {
-            "out_trade_no": request.order_id,
+            "out_trade_no": request.merchant_no,
             "product_code": product_code,
             "total_amount": fen_to_yuan(request.amount),
             "subject": request.title,
@@ -222,7 +222,7 @@ class AlipayProvider(GatewayProvider):
             raise NotificationRejected("missing seller_id" if not fields.get("seller_id") else "not our seller_id")
         if fields.get("charset", "utf-8").lower() != "utf-8":
             raise NotificationRejected(f"unexpected charset: {fields['charset']}")
-        order_id = _required(fields, "out_trade_no")
+        merchant_no = _required(fields, "out_trade_no")
         trade_no = _required(fields, "trade_no")
         trade_status = _required(fields, "trade_status")
         state = TRADE_STATES.get(trade_status)
@@ -237,73 +237,73 @@ class AlipayProvider(GatewayProvider):
         if state is TradeState.CLOSED and refunded > 0:
             state = TradeState.REFUNDED  # a full refund closes the trade; this one had been paid
         return Notification(
-            order_id=order_id, amount=amount, state=state, provider_trade_no=trade_no, paid_at=paid_at, raw=fields
+            merchant_no=merchant_no, amount=amount, state=state, provider_trade_no=trade_no, paid_at=paid_at, raw=fields
         )
 
     # query, close, refund ----------------------------------------------------------------------------
 
-    def query(self, order_id: str) -> TradeStatus:
-        node = self._call("alipay.trade.query", {"out_trade_no": order_id})
+    def query(self, merchant_no: str) -> TradeStatus:
+        node = self._call("alipay.trade.query", {"out_trade_no": merchant_no})
         if node.get("code") == SUCCESS:
-            self._check_order(node, order_id)
+            self._check_order(node, merchant_no)
             state = TRADE_STATES.get(node.get("trade_status", ""))
             if state is None:
                 raise ProviderError(f"alipay.trade.query: unknown trade_status {node.get('trade_status')!r}")
             return TradeStatus(
-                order_id,
+                merchant_no,
                 state,
                 amount=answer_fen(node, "total_amount", "alipay.trade.query"),
                 provider_trade_no=node.get("trade_no") or None,
             )
         if node.get("sub_code") == TRADE_NOT_EXIST:
-            return TradeStatus(order_id, TradeState.UNKNOWN)
+            return TradeStatus(merchant_no, TradeState.UNKNOWN)
         raise ProviderError(_describe("alipay.trade.query", node))
 
-    def close(self, order_id: str) -> TradeStatus:
-        node = self._call("alipay.trade.close", {"out_trade_no": order_id})
+    def close(self, merchant_no: str) -> TradeStatus:
+        node = self._call("alipay.trade.close", {"out_trade_no": merchant_no})
         if node.get("code") == SUCCESS:
-            self._check_order(node, order_id)
-            return TradeStatus(order_id, TradeState.CLOSED, provider_trade_no=node.get("trade_no") or None)
+            self._check_order(node, merchant_no)
+            return TradeStatus(merchant_no, TradeState.CLOSED, provider_trade_no=node.get("trade_no") or None)
         if node.get("sub_code") == TRADE_NOT_EXIST:
-            return TradeStatus(order_id, TradeState.UNKNOWN)
+            return TradeStatus(merchant_no, TradeState.UNKNOWN)
         if node.get("sub_code") in NOT_ALLOWED_NOW:
-            return self.query(order_id)  # paid (or already closed) meanwhile: report the state it is in
+            return self.query(merchant_no)  # paid (or already closed) meanwhile: report the state it is in
         raise ProviderError(_describe("alipay.trade.close", node))
 
-    def refund(self, order_id: str, amount: int, reason: str) -> TradeStatus:
+    def refund(self, merchant_no: str, amount: int, reason: str) -> TradeStatus:
         # One refund per order (R-PAY-3: only a duplicate payment is refunded), so a fixed request number
         # makes a retry idempotent: Alipay refunds a given out_request_no at most once.
-        out_request_no = f"{order_id}-refund"
+        out_request_no = f"{merchant_no}-refund"
         biz = {
-            "out_trade_no": order_id,
+            "out_trade_no": merchant_no,
             "refund_amount": fen_to_yuan(amount),
             "refund_reason": reason,
             "out_request_no": out_request_no,
         }
         node = self._call("alipay.trade.refund", biz)
         if node.get("code") == SUCCESS:
-            self._check_order(node, order_id)
+            self._check_order(node, merchant_no)
             if node.get("fund_change") == "Y":
                 refunded = answer_fen(node, "refund_fee", "alipay.trade.refund")
                 return TradeStatus(
-                    order_id, TradeState.REFUNDED, amount=refunded, provider_trade_no=node.get("trade_no") or None
+                    merchant_no, TradeState.REFUNDED, amount=refunded, provider_trade_no=node.get("trade_no") or None
                 )
             # "N": no money moved by this call, e.g. a retry of a refund already made: ask which.
-            return self._refund_query(order_id, out_request_no)
+            return self._refund_query(merchant_no, out_request_no)
         if node.get("sub_code") == TRADE_NOT_EXIST:
-            return TradeStatus(order_id, TradeState.UNKNOWN)
+            return TradeStatus(merchant_no, TradeState.UNKNOWN)
         if node.get("sub_code") in NOT_ALLOWED_NOW:
-            return self.query(order_id)  # nothing refundable: report the state it is in
+            return self.query(merchant_no)  # nothing refundable: report the state it is in
         raise ProviderError(_describe("alipay.trade.refund", node))
 
-    def _refund_query(self, order_id: str, out_request_no: str) -> TradeStatus:
+    def _refund_query(self, merchant_no: str, out_request_no: str) -> TradeStatus:
         method = "alipay.trade.fastpay.refund.query"
-        node = self._call(method, {"out_trade_no": order_id, "out_request_no": out_request_no})
+        node = self._call(method, {"out_trade_no": merchant_no, "out_request_no": out_request_no})
         if node.get("code") == SUCCESS and node.get("refund_status") == "REFUND_SUCCESS":
-            self._check_order(node, order_id)
+            self._check_order(node, merchant_no)
             refunded = answer_fen(node, "refund_amount", method)
             return TradeStatus(
-                order_id, TradeState.REFUNDED, amount=refunded, provider_trade_no=node.get("trade_no") or None
+                merchant_no, TradeState.REFUNDED, amount=refunded, provider_trade_no=node.get("trade_no") or None
             )
         raise ProviderError(f"{method}: refund {out_request_no} not done yet ({_describe(method, node)})")
 
@@ -346,9 +346,9 @@ class AlipayProvider(GatewayProvider):
         return strings
 
     @staticmethod
-    def _check_order(node: Mapping[str, str], order_id: str) -> None:
-        if node.get("out_trade_no", order_id) != order_id:
-            raise ProviderError(f"answer about another order: {node['out_trade_no']} (asked {order_id})")
+    def _check_order(node: Mapping[str, str], merchant_no: str) -> None:
+        if node.get("out_trade_no", merchant_no) != merchant_no:
+            raise ProviderError(f"answer about another order: {node['out_trade_no']} (asked {merchant_no})")
 
 
 def _required(fields: Mapping[str, str], name: str) -> str:

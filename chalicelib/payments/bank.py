@@ -126,7 +126,7 @@ class BankGatewayProvider(GatewayProvider):
             raise ValueError(f"nothing to pay: {request.amount}")
         fields = {
             "v_mid": self.merchant_id,
-            "v_oid": request.order_id,
+            "v_oid": request.merchant_no,
             "v_rcvname": request.title,
             "v_rcvaddr": self._merchant_name,
             "v_ymd": shanghai(self._clock.now()).strftime("%Y%m%d"),
@@ -164,22 +164,22 @@ class BankGatewayProvider(GatewayProvider):
             raise NotificationRejected(f"malformed v_amount: {exc}") from exc
         # The gateway keys trades by our v_oid and sends no number of its own.
         return Notification(
-            order_id=fields["v_oid"], amount=amount, state=state, provider_trade_no=fields["v_oid"], raw=fields
+            merchant_no=fields["v_oid"], amount=amount, state=state, provider_trade_no=fields["v_oid"], raw=fields
         )
 
-    def query(self, order_id: str) -> TradeStatus:
-        return self._call("query", order_id, {})
+    def query(self, merchant_no: str) -> TradeStatus:
+        return self._call("query", merchant_no, {})
 
-    def close(self, order_id: str) -> TradeStatus:
+    def close(self, merchant_no: str) -> TradeStatus:
         """The gateway answers the state the trade ends in: still 20 if it was paid meanwhile."""
-        return self._call("close", order_id, {})
+        return self._call("close", merchant_no, {})
 
-    def refund(self, order_id: str, amount: int, reason: str) -> TradeStatus:
+    def refund(self, merchant_no: str, amount: int, reason: str) -> TradeStatus:
         """40 when refunded (or already refunded before); otherwise the state that kept it from refunding."""
-        return self._call("refund", order_id, {"v_amount": fen_to_yuan(amount), "v_reason": reason})
+        return self._call("refund", merchant_no, {"v_amount": fen_to_yuan(amount), "v_reason": reason})
 
-    def _call(self, action: str, order_id: str, extra: Mapping[str, str]) -> TradeStatus:
-        fields = {"v_mid": self.merchant_id, "v_oid": order_id, **extra}
+    def _call(self, action: str, merchant_no: str, extra: Mapping[str, str]) -> TradeStatus:
+        fields = {"v_mid": self.merchant_id, "v_oid": merchant_no, **extra}
         fields["v_sign"] = mac(self._key, sorted_fields_text(fields))
         raw = self._send(f"bank {action}", f"{self._gateway_url}/{action}", fields)
         try:
@@ -188,7 +188,7 @@ class BankGatewayProvider(GatewayProvider):
             raise ProviderError(f"bank {action}: malformed answer: {exc}") from exc
         if not same_mac(mac(self._key, sorted_fields_text(answer)), answer.get("v_sign", "")):
             raise ProviderError(f"bank {action}: answer signature does not verify {answer.get('v_error', '')}".strip())
-        if answer.get("v_mid") != self.merchant_id or answer.get("v_oid") != order_id:
+        if answer.get("v_mid") != self.merchant_id or answer.get("v_oid") != merchant_no:
             raise ProviderError(
                 f"bank {action}: answer about another trade: {answer.get('v_mid')}/{answer.get('v_oid')}"
             )
@@ -196,5 +196,5 @@ class BankGatewayProvider(GatewayProvider):
         if state is None:
             raise ProviderError(f"bank {action}: unknown v_pstatus {answer.get('v_pstatus')!r}")
         amount = answer_fen(answer, "v_amount", f"bank {action}")
-        trade_no = None if state is TradeState.UNKNOWN else order_id
-        return TradeStatus(order_id, state, amount=amount, provider_trade_no=trade_no)
+        trade_no = None if state is TradeState.UNKNOWN else merchant_no
+        return TradeStatus(merchant_no, state, amount=amount, provider_trade_no=trade_no)

@@ -25,7 +25,7 @@ class TradeState(StrEnum):
 
 @dataclass(frozen=True)
 class PaymentRequest:
-    order_id: str  # our out_trade_no
+    merchant_no: str  # R-PAY-7: our out_trade_no (Alipay) or v_oid (bank): the order's number
     amount: int  # fen
     title: str  # what the student sees on the provider's page
     expires_at: datetime  # the provider must not take money after this (never past the earliest pay_by)
@@ -38,7 +38,7 @@ class PaymentRequest:
 class Notification:
     """A verified asynchronous notification: the provider says this trade is in this state."""
 
-    order_id: str
+    merchant_no: str
     amount: int  # fen
     state: TradeState
     provider_trade_no: str
@@ -48,7 +48,7 @@ class Notification:
 
 @dataclass(frozen=True)
 class TradeStatus:
-    order_id: str
+    merchant_no: str
     state: TradeState
     amount: int | None = None
     provider_trade_no: str | None = None
@@ -88,12 +88,12 @@ class PaymentProvider(Protocol):
     def acknowledge(self, accepted: bool) -> Acknowledgement:
         """The reply the provider expects (Alipay: `success` / `fail`)."""
 
-    def query(self, order_id: str) -> TradeStatus: ...
+    def query(self, merchant_no: str) -> TradeStatus: ...
 
-    def close(self, order_id: str) -> TradeStatus:
+    def close(self, merchant_no: str) -> TradeStatus:
         """Ask the provider to close an unpaid trade; returns the state it ends in."""
 
-    def refund(self, order_id: str, amount: int, reason: str) -> TradeStatus: ...
+    def refund(self, merchant_no: str, amount: int, reason: str) -> TradeStatus: ...
 
 
 class GatewayProvider:

@@ -32,6 +32,7 @@ from chalicelib.domain.orders import (
     OrderNumberTaken,
     OrderStatus,
     Settlement,
+    is_order_number,
     late_payment_of,
     newest_first,
     order_deadline,
@@ -106,8 +107,28 @@ def place_order(ctx: PaymentsContext, account: Account, provider_name: object, b
         expires_at=order_deadline(subjects),
         candidate=registration.candidate,
     )
+    return _create_numbered(ctx, order, lambda numbered: _pay_url(ctx, numbered, gateway, bank))
+
+
+def _create_numbered(ctx: PaymentsContext, order: Order, pay_url: Callable[[Order], str]) -> Order:
+    """R-PAY-6: a number no other order holds, claimed in the order's own transaction; R-PAY-7: the
+    provider is given that number as the merchant order number (in `pay_url`), so its bill shows the
+    same digits."""
+    for _ in range(NUMBER_DRAWS):
+        number = order_number(order.created_at, ctx.draw)
+        numbered = replace(order, number=number, merchant_no=number)
+        numbered = replace(numbered, pay_url=pay_url(numbered))
+        try:
+            ctx.orders.create(numbered)  # OrderOpen if another is open
+        except OrderNumberTaken:
+            continue
+        return numbered
+    raise Busy()
+
+
+def _pay_url(ctx: PaymentsContext, order: Order, gateway: PaymentProvider, bank: str | None) -> str:
     request = PaymentRequest(
-        order_id=order.order_id,
+        merchant_no=order.provider_order_no,
         amount=order.amount,
         title="全国大学英语四、六级考试报名费",
         expires_at=order.expires_at,
@@ -116,22 +137,9 @@ def place_order(ctx: PaymentsContext, account: Account, provider_name: object, b
         bank=bank,
     )
     try:
-        order = replace(order, pay_url=gateway.pay_url(request))
+        return gateway.pay_url(request)
     except ValueError as problem:
         raise InvalidRequest("bank", f"不是支持的银行（{problem}）") from None
-    return _create_numbered(ctx, order)
-
-
-def _create_numbered(ctx: PaymentsContext, order: Order) -> Order:
-    """R-PAY-6: a number no other order holds, claimed in the order's own transaction."""
-    for _ in range(NUMBER_DRAWS):
-        numbered = replace(order, number=order_number(order.created_at, ctx.draw))
-        try:
-            ctx.orders.create(numbered)  # OrderOpen if another is open
-        except OrderNumberTaken:
-            continue
-        return numbered
-    raise Busy()
 
 
 def _numbered(ctx: PaymentsContext, order: Order) -> Order:
@@ -192,7 +200,7 @@ def refresh_order(ctx: PaymentsContext, order: Order) -> Order:
     if order.status is not OrderStatus.OPEN:
         return order
     try:
-        status = _gateway(ctx, order).query(order.order_id)
+        status = _gateway(ctx, order).query(order.provider_order_no)
     except ProviderError as error:
         logger().warning("provider query failed", extra={"order_id": order.order_id, "error": str(error)})
         return order
@@ -205,7 +213,7 @@ def refresh_order(ctx: PaymentsContext, order: Order) -> Order:
 def _close(ctx: PaymentsContext, order: Order) -> None:
     """Close with the provider first, so it cannot take money for an order we call closed."""
     try:
-        state = _gateway(ctx, order).close(order.order_id).state
+        state = _gateway(ctx, order).close(order.provider_order_no).state
     except ProviderError:
         return  # the next refresh or reconcile tries again
     if state is TradeState.PAID:
@@ -225,12 +233,20 @@ def handle_notification(ctx: PaymentsContext, provider_name: str, body: bytes, c
     except NotificationRejected as rejected:
         _security_event("notification rejected", provider_name, rejected.reason)
         return gateway.acknowledge(accepted=False)
-    order = ctx.orders.get(notification.order_id)
+    order = _sent_as(ctx, notification.merchant_no)
     if order is None or order.provider != provider_name or notification.amount != order.amount:
-        _security_event("notification does not match an order", provider_name, notification.order_id)
+        _security_event("notification does not match an order", provider_name, notification.merchant_no)
         return gateway.acknowledge(accepted=False)
     apply_trade(ctx, order, notification.state, notification.provider_trade_no, notification.amount)
     return gateway.acknowledge(accepted=True)
+
+
+def _sent_as(ctx: PaymentsContext, merchant_no: str) -> Order | None:
+    """R-PAY-7: the order the provider was given this merchant order number for: found by its number
+    (its claim), or, for an order placed before R-PAY-7, by its id. Any other reference is no order."""
+    order_id = ctx.orders.numbered(merchant_no) if is_order_number(merchant_no) else merchant_no
+    order = ctx.orders.get(order_id) if order_id else None
+    return order if order is not None and order.provider_order_no == merchant_no else None
 
 
 def _security_event(what: str, provider_name: str, detail: str) -> None:
@@ -305,7 +321,7 @@ def _refund(ctx: PaymentsContext, order: Order, now: datetime) -> None:
     """Ask the provider to refund (idempotent on its side); until it confirms, the order stays in
     the refunds queue and the reconcile job asks again."""
     try:
-        state = _gateway(ctx, order).refund(order.order_id, order.amount, "报名科目已过期，名额已满").state
+        state = _gateway(ctx, order).refund(order.provider_order_no, order.amount, "报名科目已过期，名额已满").state
     except ProviderError:
         state = TradeState.UNKNOWN
     outcome = LateOutcome.REFUNDED if state is TradeState.REFUNDED else LateOutcome.REFUND_PENDING

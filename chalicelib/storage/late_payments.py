@@ -112,6 +112,7 @@ class DynamoOrdersWithLatePayments(DynamoOrders):
                 int(item.amount),
                 LateOutcome(item.outcome),
                 parse_iso(item.recorded_at),
+                item.number,
             )
             for item in LatePaymentItem.query(keys.late_pk(school_id))
             if isinstance(item, LatePaymentItem)
@@ -137,6 +138,7 @@ def _late_item(late: LatePayment) -> LatePaymentItem:
         amount=late.amount,
         outcome=late.outcome.value,
         recorded_at=iso(late.recorded_at),
+        number=late.number,
     )
 
 

@@ -265,6 +265,7 @@ class OrderItem(TableItem, discriminator="order"):
     late = UnicodeAttribute(null=True)
     candidate = UnicodeAttribute(null=True)  # JSON snapshot of the roll entry
     number = UnicodeAttribute(null=True)  # R-PAY-6; absent on orders made before it
+    merchant_no = UnicodeAttribute(null=True)  # R-PAY-7: the number the provider was sent; absent before it
 
 
 class OrderNumberItem(TableItem, discriminator="order_number"):
@@ -315,6 +316,7 @@ class LatePaymentItem(TableItem, discriminator="late_payment"):
     amount = NumberAttribute()
     outcome = UnicodeAttribute()
     recorded_at = UnicodeAttribute()
+    number = UnicodeAttribute(null=True)  # R-PAY-7; absent on records made before it
 
 
 class FigureItem(TableItem, discriminator="figure"):

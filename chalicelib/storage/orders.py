@@ -95,6 +95,7 @@ def order_item(order: Order) -> OrderItem:
         late=order.late.value if order.late else None,
         candidate=json.dumps(codec.roll_to_json(order.candidate), ensure_ascii=False) if order.candidate else None,
         number=order.number,
+        merchant_no=order.merchant_no,
     )
 
 
@@ -128,6 +129,7 @@ def order_from_item(item: OrderItem) -> Order:
         late=LateOutcome(item.late) if item.late else None,
         candidate=codec.roll_from_json(json.loads(item.candidate)) if item.candidate else None,
         number=item.number,
+        merchant_no=item.merchant_no,
     )
 
 
@@ -182,6 +184,13 @@ class DynamoOrders:
         """`consistent`: as the last write left it (a settlement reading again an order that moved)."""
         try:
             return order_from_item(OrderItem.get(keys.order_pk(order_id), keys.ORDER_SK, consistent_read=consistent))
+        except DoesNotExist:
+            return None
+
+    def numbered(self, number: str) -> str | None:
+        """R-PAY-7: the id of the order that holds this number (its claim), or None."""
+        try:
+            return OrderNumberItem.get(keys.order_number_pk(number), keys.ORDERNO_SK).order_id
         except DoesNotExist:
             return None
 

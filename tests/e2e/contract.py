@@ -57,7 +57,7 @@ ORDER_KEYS = {
     "order_id", "status", "provider", "bank", "amount", "subjects", "pay_url", "created_at", "expires_at", "paid_at",
     "late", "number",
 }  # fmt: skip
-LATE_PAYMENT_KEYS = {"order_id", "candidate", "amount", "outcome", "recorded_at"}
+LATE_PAYMENT_KEYS = {"order_id", "number", "candidate", "amount", "outcome", "recorded_at"}
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 # The registry: what the tests exercised, checked by tests/e2e/test_contract_zz_registry.py.

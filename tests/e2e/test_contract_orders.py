@@ -61,11 +61,12 @@ def get_order(client: Client, token: str, order_id: str) -> dict[str, Any]:
     return body
 
 
-def signed_notification(order_id: str) -> bytes:
-    """The provider's genuine, signed notification for the trade as it stands (the sandbox plays the provider)."""
+def signed_notification(number: str) -> bytes:
+    """The provider's genuine, signed notification for the trade as it stands (the sandbox plays the provider):
+    R-PAY-7, the provider knows the order by its number."""
     gateway: Any = plugged_gateway()
     assert gateway is not None, "the client fixture installs the payment sandbox"
-    body, _ = gateway.sandbox.notification(order_id, CLOCK.now())
+    body, _ = gateway.sandbox.notification(number, CLOCK.now())
     return bytes(body)
 
 
@@ -203,10 +204,11 @@ def test_r_pay_3_notify_routes_answer_text_and_count_only_a_verified_notificatio
     placed = place(client, token)
     order_id = placed["order_id"]
     assert ok(sandbox_pay(client, order_id, "deliveries=0"), PAY)["acknowledgements"] == []  # the news is lost
-    genuine = signed_notification(order_id)
+    genuine = signed_notification(placed["number"])
     forged = genuine.replace(b"total_amount=80.00", b"total_amount=0.01")
     assert forged != genuine
-    for body in (forged, b"out_trade_no=" + order_id.encode() + b"&trade_status=TRADE_SUCCESS&sign=AAAA", b"", b"\xff"):
+    unsigned = b"out_trade_no=" + placed["number"].encode() + b"&trade_status=TRADE_SUCCESS&sign=AAAA"
+    for body in (forged, unsigned, b"", b"\xff"):
         assert ok(notify(client, "alipay", body), "POST /payments/alipay/notify") is None
         assert notify(client, "alipay", body).text == "fail"
     assert notify(client, "bank", genuine).text == "error"  # Alipay's notification at the bank's address
@@ -220,9 +222,10 @@ def test_r_pay_3_notify_routes_answer_text_and_count_only_a_verified_notificatio
     assert statuses(client, token) == [("CET4", "paid"), ("CET-SET4", "paid")]
 
     _, other = holding(client, LI)
-    by_bank = place(client, other, "bank", "ABC")["order_id"]
+    placed_by_bank = place(client, other, "bank", "ABC")
+    by_bank = placed_by_bank["order_id"]
     ok(sandbox_pay(client, by_bank, "deliveries=0"), PAY)
-    genuine = signed_notification(by_bank)
+    genuine = signed_notification(placed_by_bank["number"])
     for body in (genuine.replace(b"v_amount=80.00", b"v_amount=0.01"), b"v_oid=x&v_pstatus=20", b""):
         reply = notify(client, "bank", body)
         ok(reply, "POST /payments/bank/notify")
@@ -238,9 +241,10 @@ def test_r_pay_3_a_notification_met_by_an_overloaded_database_is_503_and_deliver
     """R-PAY-3 under overload (api.md conventions): the provider is told 503 `fail` with Retry-After,
     nothing changes, and its next delivery is handled; never a 500, never a lost payment."""
     _, token = holding(client)
-    order_id = place(client, token)["order_id"]
+    placed = place(client, token)
+    order_id = placed["order_id"]
     ok(sandbox_pay(client, order_id, "deliveries=0"), PAY)
-    genuine = signed_notification(order_id)
+    genuine = signed_notification(placed["number"])
     with database_answers("TransactWriteItems", THROTTLED):
         reply = notify(client, "alipay", genuine)
     assert (reply.status, reply.text) == (503, "fail")
@@ -319,7 +323,8 @@ def test_api_test_gateway_bad_deliveries_400_unknown_order_or_test_mode_off_404(
 
 def test_r_pay_5_a_late_payment_takes_its_free_seats_again_and_staff_see_it(client: Client) -> None:
     """R-PAY-5: a payment arriving after its subjects expired keeps the seats if still free (re_reserved);
-    every such case is listed for the school's staff (GET /staff/late-payments, own school only, masked)."""
+    every such case is listed for the school's staff (GET /staff/late-payments, own school only, masked),
+    with the order's number the student knows (R-PAY-7)."""
     login, token = holding(client)
     order_id = place(client, token)["order_id"]
     ok(sandbox_pay(client, order_id, "deliveries=0"), PAY)  # paid in time, the notification lost
@@ -335,6 +340,7 @@ def test_r_pay_5_a_late_payment_takes_its_free_seats_again_and_staff_see_it(clie
     [late] = ok(call(client, "GET", "/staff/late-payments", token=nju), "GET /staff/late-payments")
     assert set(late) == LATE_PAYMENT_KEYS, late
     assert (late["order_id"], late["amount"], late["outcome"]) == (order_id, 8000, "re_reserved"), late
+    assert late["number"] == order["number"]  # R-PAY-7: the digits the student reads to the school
     assert set(late["candidate"]) == {"name", "id_number"}, late
     assert late["candidate"]["name"] == ZHANG.name
     assert_masked(late["candidate"]["id_number"], ZHANG.id_number)

@@ -55,10 +55,10 @@ def test_r_pay_2_an_alipay_notice_for_another_seller_id_answers_fail_and_settles
     A notice Alipay signed for another merchant of the same app (or with no seller_id) is `fail`,
     logged as a security event that names neither seller nor buyer; the province's own notice pays."""
     student = payments.holding(client)
-    order_id = payments.order(client, student.token)["order_id"]
-    assert payments.pay(client, order_id, deliveries=0).status == 200  # paid at Alipay, the news not yet sent
+    placed = payments.order(client, student.token)
+    assert payments.pay(client, placed["order_id"], deliveries=0).status == 200  # paid at Alipay, not yet told
     sandbox: Any = plugged_gateway().sandbox  # type: ignore[union-attr]
-    genuine, _ = sandbox.notification(order_id, CLOCK.now())
+    genuine, _ = sandbox.notification(placed["number"], CLOCK.now())
     fields = dict(parse_qsl(genuine.decode("ascii"), keep_blank_values=True))
     other = {**fields, "seller_id": "2088999999999999", "buyer_logon_id": "zha***@example.com"}
     missing = {key: value for key, value in fields.items() if key != "seller_id"}

@@ -290,7 +290,7 @@ def test_r_pay_5_a_payment_whose_order_keeps_moving_is_answered_503_and_delivere
     placed = order(client, student.token)
     pay(client, placed["order_id"], deliveries=0)
     gateway: Any = plugged_gateway()
-    body, content_type = gateway.sandbox.notification(placed["order_id"], CLOCK.now())
+    body, content_type = gateway.sandbox.notification(placed["number"], CLOCK.now())
     with monkeypatch.context() as patched:
         patched.setattr(services().payments.orders, "settle", lambda *_: Settlement.ORDER_MOVED)
         reply = call(client, "POST", "/payments/alipay/notify", raw=body, headers={"Content-Type": content_type})

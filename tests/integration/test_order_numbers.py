@@ -22,6 +22,10 @@ DAY = factories.NOW.astimezone(SHANGHAI).strftime("%Y%m%d")
 NUMBER = f"{DAY}00000001"
 
 
+def no_pay_url(order: Order) -> str:  # the provider is not reached here
+    return ""
+
+
 def an_order(account_id: str, number: str | None = NUMBER) -> Order:
     return Order(
         order_id=f"20261127{account_id}",
@@ -58,7 +62,7 @@ def test_r_pay_6_a_drawn_number_already_taken_is_drawn_again(table: Settings) ->
     draws = iter([1, 1, 2])  # the second order draws the first's number, then another
     ctx = payments.PaymentsContext(orders, None, {}, None, "", draw=lambda _: next(draws))  # type: ignore[arg-type]
 
-    created = payments._create_numbered(ctx, an_order("acc2", None))
+    created = payments._create_numbered(ctx, an_order("acc2", None), no_pay_url)
 
     assert created.number == f"{DAY}00000002"
     assert orders.get("20261127acc2") == created
@@ -110,7 +114,9 @@ def test_r_pay_6_orders_placed_at_once_all_get_different_numbers(local_table: Se
     counter = itertools.count()
     ctx = payments.PaymentsContext(orders, None, {}, None, "", draw=lambda _: next(counter) // 4)  # type: ignore[arg-type]
 
-    placed = all_at_once([lambda a=a: payments._create_numbered(ctx, an_order(a, None)) for a in ["a", "b", "c", "d"]])
+    placed = all_at_once(
+        [lambda a=a: payments._create_numbered(ctx, an_order(a, None), no_pay_url) for a in ["a", "b", "c", "d"]]
+    )
 
     numbers = [o.number for o in placed if isinstance(o, Order)]
     assert len(numbers) == 4

@@ -100,8 +100,8 @@ def bare(local_table: Settings, monkeypatch: pytest.MonkeyPatch) -> tuple[Servic
 def paid_at_provider(driver: SandboxDriver, order: Order, at: datetime) -> bytes:
     """The student pays in time at the provider; its notification, signed then, is delivered later."""
     driver.sandbox.open_trade(order.pay_url, at)
-    driver.sandbox.pay(order.order_id, at)
-    body, _ = driver.sandbox.notification(order.order_id, at)
+    driver.sandbox.pay(order.provider_order_no, at)
+    body, _ = driver.sandbox.notification(order.provider_order_no, at)
     return body
 
 

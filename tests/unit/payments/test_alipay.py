@@ -107,7 +107,7 @@ def test_r_pay_2_the_pay_url_is_signed_and_the_sandbox_opens_the_trade(
         "time_expire": "2098-09-02 10:00:00",
     }
     trade = sandbox.open_trade(url, NOW)
-    assert (trade.order_id, trade.amount, trade.state, trade.provider) == ("O-1", 8000, TradeState.OPEN, "alipay")
+    assert (trade.merchant_no, trade.amount, trade.state, trade.provider) == ("O-1", 8000, TradeState.OPEN, "alipay")
     assert trade.expires_at == EXPIRES
     assert trade.notify_url == NOTIFY_URL
 
@@ -172,7 +172,7 @@ def test_r_pay_2_a_paid_notification_round_trips(provider: AlipayProvider, sandb
     paid = sandbox.pay("O-1", NOW + timedelta(minutes=5))
     body, content_type = sandbox.notification("O-1", NOW + timedelta(minutes=6))
     notification = provider.parse_notification(body, content_type)
-    assert notification.order_id == "O-1"
+    assert notification.merchant_no == "O-1"
     assert notification.amount == 8000
     assert notification.state is TradeState.PAID
     assert notification.provider_trade_no == paid.provider_trade_no

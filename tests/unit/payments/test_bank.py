@@ -67,7 +67,7 @@ def test_r_pay_2_the_pay_url_carries_the_payease_fields_and_the_sandbox_opens_it
     assert fields["v_notify"] == NOTIFY_URL
     assert len(fields["v_md5info"]) == 64  # HMAC-SHA256, hex
     trade = sandbox.open_trade(url, NOW)
-    assert (trade.order_id, trade.amount, trade.state, trade.provider, trade.bank) == (
+    assert (trade.merchant_no, trade.amount, trade.state, trade.provider, trade.bank) == (
         "O-1",
         8000,
         TradeState.OPEN,
@@ -126,7 +126,7 @@ def test_r_pay_2_a_paid_notification_round_trips(provider: BankGatewayProvider, 
     fields = paid_notification(provider, sandbox)
     assert (fields["v_pstatus"], fields["v_pmode"]) == ("20", "中国工商银行")
     notification = provider.parse_notification(urlencode(fields).encode("utf-8"), FORM)
-    assert (notification.order_id, notification.amount, notification.state) == ("O-1", 8000, TradeState.PAID)
+    assert (notification.merchant_no, notification.amount, notification.state) == ("O-1", 8000, TradeState.PAID)
     assert notification.provider_trade_no == "O-1"
     assert provider.acknowledge(True).body == "sent"
     assert provider.acknowledge(False).body == "error"

@@ -35,8 +35,8 @@ def test_notifications_carry_open_closed_and_refunded_states(
     sandbox.pay("O-refund", NOW)
     provider.refund("O-refund", 8000, "重复支付")
 
-    def state_of(order_id: str, now: datetime) -> TradeState:
-        return provider.parse_notification(*sandbox.notification(order_id, now)).state
+    def state_of(merchant_no: str, now: datetime) -> TradeState:
+        return provider.parse_notification(*sandbox.notification(merchant_no, now)).state
 
     assert state_of("O-open", NOW) is TradeState.OPEN
     assert state_of("O-late", EXPIRES) is TradeState.CLOSED

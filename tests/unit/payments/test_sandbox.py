@@ -83,9 +83,9 @@ def test_r_pay_1_a_trade_closed_by_the_app_cannot_be_paid(
     sandbox.open_trade(bank.pay_url(pay_request("O-b", bank="BOC")), NOW)
     alipay.close("O-a")
     bank.close("O-b")
-    for order_id in ("O-a", "O-b"):
+    for merchant_no in ("O-a", "O-b"):
         with pytest.raises(SandboxRefused, match="closed"):
-            sandbox.pay(order_id, NOW)
+            sandbox.pay(merchant_no, NOW)
 
 
 def test_cancel_leaves_the_trade_open_until_it_expires(sandbox: PaymentSandbox, pay_url: str) -> None:

@@ -52,11 +52,11 @@ def new_sandbox(keys: Keys, clock: Clock, alipay_private: bytes | None = None) -
 
 
 def pay_request(
-    order_id: str = "O-1", amount: int = 8000, expires_at: datetime = EXPIRES, bank: str | None = "ICBC"
+    merchant_no: str = "O-1", amount: int = 8000, expires_at: datetime = EXPIRES, bank: str | None = "ICBC"
 ) -> PaymentRequest:
     """The order as the service hands it to a provider (Alipay has no bank to choose: it ignores `bank`)."""
     return PaymentRequest(
-        order_id=order_id,
+        merchant_no=merchant_no,
         amount=amount,
         title=TITLE,
         expires_at=expires_at,
@@ -74,7 +74,7 @@ def form_of(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
 
 
-def opened(provider: PaymentProvider, sandbox: PaymentSandbox, order_id: str = "O-1", amount: int = 8000) -> str:
+def opened(provider: PaymentProvider, sandbox: PaymentSandbox, merchant_no: str = "O-1", amount: int = 8000) -> str:
     """The student followed the pay URL: the provider's side has an open trade."""
-    sandbox.open_trade(provider.pay_url(pay_request(order_id, amount)), NOW)
-    return order_id
+    sandbox.open_trade(provider.pay_url(pay_request(merchant_no, amount)), NOW)
+    return merchant_no
