@@ -108,8 +108,8 @@ def test_r_rev_4_staff_confirm_an_approval_cancel_leaves_it_pending_and_decided_
     open_page: Opener, site: str
 ) -> None:
     """R-REV-3 ②, R-REV-4 at 360 px: beside the candidate, the CET4 score record (masked ID only);
-    通过 asks first, saying approval is final; 取消 leaves the review pending; 确认通过 approves it,
-    and the decision is listed among the decided reviews."""
+    通过 asks first, saying approval is final, with the focus on 取消: Enter on opening leaves the review
+    pending; 确认通过 approves it, and the decision is listed among the decided reviews."""
     student = pending_review_of_liang(site)
     browsing = open_page(360, 740, is_mobile=True, has_touch=True)
     staff = Student(browsing)
@@ -135,7 +135,8 @@ def test_r_rev_4_staff_confirm_an_approval_cancel_leaves_it_pending_and_decided_
     expect(dialog).to_contain_text("不能撤销")
     assert page.evaluate(OVERFLOW) <= 0
     browsing.shot("staff-confirm")
-    dialog.get_by_role("button", name="取消").click()
+    expect(dialog.get_by_role("button", name="取消")).to_be_focused()  # not 确认通过: approval is final
+    page.keyboard.press("Enter")
     expect(dialog).to_have_count(0)
     expect(row).to_be_visible()
     assert student.expect(200, "GET", "/cet6-reviews/current")["status"] == "pending"

@@ -109,8 +109,9 @@ export function ticked(box, checkbox) {
   return false;
 }
 
-/** A modal question; resolves true when the student presses the confirm button. */
-export function confirmDialog({ title, body, confirm = "确定", cancel = "取消", danger = false }) {
+/** A modal question; resolves true when the student presses the confirm button. The focus starts on
+ * the cancel button for a `danger` or `irreversible` question, so Enter alone never does what cannot be undone. */
+export function confirmDialog({ title, body, confirm = "确定", cancel = "取消", danger = false, irreversible = false }) {
   return new Promise((resolve) => {
     const titleId = `d-${Math.random().toString(36).slice(2, 9)}`;
     const yes = h("button", { type: "button", class: danger ? "danger" : "primary", value: "yes" }, confirm);
@@ -135,6 +136,6 @@ export function confirmDialog({ title, body, confirm = "确定", cancel = "取�
     });
     document.body.append(dialog);
     dialog.showModal();
-    (danger ? no : yes).focus(); // Enter alone never deletes
+    (danger || irreversible ? no : yes).focus(); // Enter alone never deletes nor approves for good
   });
 }

@@ -4,6 +4,7 @@ import { h, showMessage } from "./dom.js";
 import { describe } from "./messages.js";
 import { loginView, registerView } from "./views/account.js";
 import { agreementView, confirmView, lookupView } from "./views/enrol.js";
+import { withExamSchedule } from "./views/exam_schedule.js";
 import { homeView } from "./views/home.js";
 import { ordersView } from "./views/orders.js";
 import { payView } from "./views/payment.js";
@@ -23,7 +24,7 @@ const ROUTES = {
   lookup: [lookupView, "资格信息查询"],
   confirm: [confirmView, "资格信息确认"],
   review: [reviewView, "CET6资格复核"],
-  registration: [registrationView, "报名信息"],
+  registration: [withExamSchedule(registrationView), "报名信息"],
   written: [writtenView, "笔试报考"],
   oral: [oralView, "口试报考"],
   pay: [payView, "缴费"],

@@ -1,12 +1,15 @@
-// 报名首页 (R-PAY-4): what the student has, what is left to do, and the time left to pay; once a
-// written subject is paid, 准考证打印 (R-TICKET-2, tickets.js).
+// 报名首页 (R-PAY-4): what the student has, what is left to do, and the time left to pay (a seat from the
+// waiting list with its own deadline, R-WAIT-2); once a subject is paid, its exam time and what comes next
+// (exam_schedule.js), and 准考证打印 (R-TICKET-2, tickets.js).
 import { get } from "../api.js";
 import { h } from "../dom.js";
-import { period, when, yuan } from "../format.js";
+import { period, startCountdowns, when, yuan } from "../format.js";
+import { examSchedule } from "./exam_schedule.js";
 import { openOrderPanel, settleReturn } from "./payment.js";
 import { reviewStatus } from "./review.js";
 import { subjectTable } from "./subjects.js";
 import { ticketsSection } from "./tickets.js";
+import { offeredNotes } from "./waitlist.js";
 
 function nextStep(me) {
   if (!me.agreement_accepted) return ["开始报名", "#/agreement"];
@@ -29,9 +32,15 @@ export async function homeView(ctx) {
   } else {
     const unpaid = registration.subjects.filter((s) => s.status === "unpaid");
     const paidAll = registration.subjects.length > 0 && !unpaid.length;
+    // R-WAIT-2: a seat from the waiting list is held 2 hours, not 24: its own deadline, on top
+    const offers = offeredNotes(registration);
+    const offerBanner = offers.length ? h("div", { class: "offers", "aria-live": "polite" }, offers) : null;
+    if (offerBanner) startCountdowns(offerBanner);
     parts.push(
       h("p", { class: "who" }, `${registration.candidate.name}（${registration.candidate.school}）`),
+      offerBanner,
       paidAll ? h("p", { class: "message success" }, "报名完成：所有已报考科目均已缴费。") : null,
+      await examSchedule(registration),
       await ticketsSection(registration),
       !registration.subjects.length
         ? h("p", { class: "message warn" }, `您还没有报考任何科目。如到 ${when(registration.expires_at)} 仍未报考，报名信息将被自动删除。`)

@@ -1,4 +1,5 @@
-// 缴费记录 (R-PAY-6): every order the account placed, its number, and the receipt of a paid one.
+// 缴费记录 (R-PAY-6): every order the account placed, its number (the only one the student sees,
+// R-PAY-7), and the receipt of a paid one. On a phone each order is a card (style.css), 下载凭证 in view.
 import { download, get } from "../api.js";
 import { busy, h, messageBox, saveFile, tableRoles } from "../dom.js";
 import { when, yuan } from "../format.js";
@@ -17,13 +18,13 @@ function subjects(order) {
 function row(ctx, order, box) {
   const action =
     order.status === "paid"
-      ? h("button", { type: "button", class: "small", "aria-label": `下载订单 ${order.number} 的缴费凭证` }, "下载凭证")
+      ? h("button", { type: "button", class: "small", "aria-label": `下载凭证（订单号 ${order.number}）` }, "下载凭证")
       : null;
   action?.addEventListener("click", (event) => busy(event.currentTarget, () => saveReceipt(ctx, order, box)));
   return h(
     "tr",
     {},
-    h("th", { scope: "row" }, order.number ?? "—"),
+    h("th", { scope: "row", "data-label": "订单号" }, order.number ?? "—"),
     h("td", { "data-label": "状态" }, ORDER_STATUS[order.status] ?? order.status),
     h("td", { "data-label": "金额" }, yuan(order.amount)),
     h("td", { "data-label": "科目" }, subjects(order)),
@@ -41,7 +42,7 @@ export async function ordersView(ctx) {
   else {
     const table = h(
       "table",
-      { class: "orders" },
+      { class: "subjects orders" },
       h("caption", {}, "全部订单（从新到旧）"),
       h("thead", {}, h("tr", {}, ["订单号", "状态", "金额", "科目", "下单时间", "支付时间", "缴费凭证"].map((t) => h("th", { scope: "col" }, t)))),
       h("tbody", {}, orders.map((order) => row(ctx, order, box))),

@@ -1,4 +1,5 @@
-// 缴费 (R-PAY): the order, confirmed twice, the payment platform, and 更新 on the way back.
+// 缴费 (R-PAY): the order, confirmed twice, the payment platform, and 更新 on the way back. The student
+// sees the order's `number` only (R-PAY-7); `order_id` stays in URLs and API calls.
 import { ApiError, get, post } from "../api.js";
 import { busy, confirmDialog, field, h, messageBox, onSubmit, showMessage } from "../dom.js";
 import { beijing, when, yuan } from "../format.js";
@@ -112,7 +113,7 @@ export function openOrderPanel(ctx, order) {
     "section",
     { class: "order", "aria-label": "未完成的订单" },
     h("h2", {}, "未完成的订单"),
-    h("p", {}, `订单号 ${order.order_id}，金额 ${yuan(order.amount)}，状态：${ORDER_STATUS[order.status] ?? order.status}，请于 ${when(order.expires_at)} 前完成支付。`),
+    h("p", {}, `订单号 ${order.number}，金额 ${yuan(order.amount)}，状态：${ORDER_STATUS[order.status] ?? order.status}，请于 ${when(order.expires_at)} 前完成支付。`),
     h("p", { class: "hint" }, "如银行已扣款但仍显示未缴费，请点击“更新”查询支付结果，不要重复付款。"),
     box,
     h(
@@ -137,7 +138,7 @@ export async function settleReturn(ctx) {
     if (!order || order.status !== "open") break;
     await new Promise((resolve) => setTimeout(resolve, 600));
   }
-  if (order?.status === "paid") ctx.flash(`缴费成功：已支付 ${yuan(order.amount)}。`, "success");
-  else if (order?.status === "open") ctx.flash("还没有收到支付结果。如已付款，请稍后点击“更新”查询；如未付款，请点击“继续支付”。", "info");
+  if (order?.status === "paid") ctx.flash(`缴费成功：订单号 ${order.number}，已支付 ${yuan(order.amount)}。`, "success");
+  else if (order?.status === "open") ctx.flash(`还没有收到订单 ${order.number} 的支付结果。如已付款，请稍后点击“更新”查询；如未付款，请点击“继续支付”。`, "info");
   return order;
 }

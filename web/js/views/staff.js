@@ -20,7 +20,8 @@ function scoreRecord(record) {
   );
 }
 
-/** Approval is final (R-REV-4): the staff member says so once more; 取消 leaves the review pending. */
+/** Approval is final (R-REV-4): the staff member says so once more; 取消 leaves the review pending, and
+ * holds the focus when the dialog opens, so Enter alone never approves. */
 function confirmDecision(review, approve, note) {
   const name = review.candidate.name;
   return confirmDialog({
@@ -37,6 +38,7 @@ function confirmDecision(review, approve, note) {
     confirm: approve ? "确认通过" : "确认不通过",
     cancel: "取消",
     danger: !approve,
+    irreversible: approve,
   });
 }
 
