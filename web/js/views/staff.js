@@ -133,7 +133,7 @@ export async function staffView(ctx) {
     ? reviewTable(`待人工复核的申请（${pending.length} 条）`, headings, pending.map((review) => reviewRow(ctx, review, box)))
     : h("p", { class: "empty" }, "目前没有待复核的申请。");
   const lateList = late.length
-    ? h("ul", {}, late.map((l) => h("li", {}, `${when(l.recorded_at)} ${l.candidate.name}（${l.candidate.id_number}）订单 ${l.order_id}，${yuan(l.amount)}：${LATE[l.outcome] ?? l.outcome}`)))
+    ? h("ul", {}, late.map((l) => h("li", {}, `${when(l.recorded_at)} ${l.candidate.name}（${l.candidate.id_number}）订单号 ${l.number ?? l.order_id}，${yuan(l.amount)}：${LATE[l.outcome] ?? l.outcome}`)))
     : h("p", { class: "empty" }, "没有逾期到账的缴费。");
   const reviewCard = h(
     "section",
