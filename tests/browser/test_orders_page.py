@@ -63,8 +63,9 @@ def test_r_pay_6_a_paid_order_is_listed_and_its_receipt_downloads_as_a_pdf(open_
 def test_r_pay_7_the_order_number_is_the_one_number_on_home_the_payment_and_the_records(
     open_page: Opener, site: str
 ) -> None:
-    """R-PAY-7: 报名首页's open order, the payment's result and 缴费记录 show the same 16 digits, the
-    order's `number`; the `order_id` (URLs and API calls only) is never on screen."""
+    """R-PAY-7: 报名首页's open order, the provider's page (the sandbox plays Alipay), the payment's result
+    and 缴费记录 show the same 16 digits, the order's `number`; the `order_id` (URLs and API calls only)
+    is never on screen."""
     identity = unused_student(school="dcu", campus="dcu-main", qualified=["CET4"], skip=41)
     api, _ = api_student(site, identity)
     browsing = open_page()
@@ -94,6 +95,7 @@ def test_r_pay_7_the_order_number_is_the_one_number_on_home_the_payment_and_the_
     student.heading("报名首页")
     student.press(page.get_by_role("region", name="未完成的订单").get_by_role("link", name="继续支付"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("模拟支付宝")
+    expect(body).to_contain_text(f"商户订单号：{number}")  # what the provider is given, so the bill shows it too
     student.press(student.button("支付"))
     expect(page.get_by_role("heading", level=1)).to_have_text("报名首页", timeout=20_000)
     expect(page.get_by_role("status")).to_contain_text(f"缴费成功：订单号 {number}")
