@@ -71,8 +71,10 @@ def bind_table(settings: Settings) -> None:
     model_meta(table_name=settings.table_name, region=settings.region, host=settings.dynamodb_endpoint)
 
 
-def table_definition(table_name: str) -> dict[str, Any]:
-    """The table as docs/data-model.md describes it; deploy templates use the same shape."""
+def table_definition(table_name: str, *, stream: bool = True) -> dict[str, Any]:
+    """The table as docs/data-model.md describes it; deploy templates use the same shape. Without
+    `stream` only for tests that read no stream: on DynamoDB Local a table with a stream is markedly
+    slower to write (README, Tests)."""
     string_keys = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
     return {
         "TableName": table_name,
@@ -100,18 +102,20 @@ def table_definition(table_name: str) -> dict[str, Any]:
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["kind"]},
             },
         ],
-        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        "StreamSpecification": (
+            {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"} if stream else {"StreamEnabled": False}
+        ),
     }
 
 
-def create_table(settings: Settings, *, ttl: bool = True) -> None:
-    """Create the table (with TTL on `expires` unless `ttl` is false) unless it exists; for local
-    stacks and tests."""
+def create_table(settings: Settings, *, ttl: bool = True, stream: bool = True) -> None:
+    """Create the table (with TTL on `expires` unless `ttl` is false, with its stream unless `stream`
+    is false) unless it exists; for local stacks and tests."""
     import boto3  # admin and test use only: the Lambda never creates tables
 
     client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
     if not _exists(client, settings.table_name):
-        client.create_table(**table_definition(settings.table_name))
+        client.create_table(**table_definition(settings.table_name, stream=stream))
         client.get_waiter("table_exists").wait(TableName=settings.table_name)
         if ttl:
             enable_ttl(settings)
