@@ -1,6 +1,7 @@
-"""排队 on the page (R-QUEUE-1..5): a student is told to save a registration first when the join
+"""排队 on the page (R-QUEUE-1..6): a student is told to save a registration first when the join
 says so (R-QUEUE-2), joins the opening's queue, is refused a campus
-until admitted, sees "轮到您了" with the time left, checks the published seed, and takes a seat.
+until admitted, sees "轮到您了" with the time left, checks the place in the published order, and
+takes a seat.
 
 The service clock moves forward by a good part of a year here, so this file runs on a stack of
 its own: the other browser tests keep theirs at today's date.
@@ -8,8 +9,6 @@ its own: the other browser tests keep theirs at today's date.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -40,8 +39,8 @@ def move_clock_to(api: Api, moment: str, plus_seconds: int = 0) -> None:
 
 
 def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(open_page: Opener, site: str) -> None:
-    """R-QUEUE-1..5 at 360 px: join, NOT_ADMITTED before the turn, the HMAC order shown and
-    checkable, "轮到您了" with a countdown, then the seat."""
+    """R-QUEUE-1..6 at 360 px: join, NOT_ADMITTED before the turn, "轮到您了" with a countdown,
+    the place checked in the browser against the published order (R-QUEUE-6), then the seat."""
     identity = unused_student(school="nyit", campus="nyit-main", qualified=["CET4"], skip=3)
     move_clock_to(Api(site + "/api"), OPENING["queue_opens_at"], 60)  # sessions and holds begin after
     api, _ = api_student(site, identity)
@@ -52,7 +51,7 @@ def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(o
     student.tick("英语四级口试（CET-SET4）")
     queue = page.get_by_role("region", name=f"排队：{OPENING['name']}")
     expect(queue).to_contain_text("排队中")
-    expect(queue).to_contain_text("随机种子摘要")
+    expect(queue).to_contain_text("“指纹”现在就公布")
     browsing.shot("queue-open")
 
     # R-QUEUE-2 (amended): the queue is per candidate; a join answered 409 REGISTRATION_REQUIRED (the
@@ -80,13 +79,17 @@ def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(o
     expect(queue.locator(".countdown.pass")).to_contain_text("剩余")
     browsing.shot("your-turn")
 
-    # R-QUEUE-3: the seed is out; the page computes the student's own HMAC, as anyone could
-    seed = api.expect(200, "GET", "/openings")[0]["seed"]
-    account_id = api.expect(200, "GET", "/me")["account_id"]
+    # R-QUEUE-3/6: the seed is out; the browser computes the student's place key itself, finds it
+    # in the published order and says the place, in words a student reads
+    place = api.expect(200, "GET", f"/openings/{OPENING['id']}/entries/current")["position"]
+    total = api.expect(200, "GET", f"/openings/{OPENING['id']}/order")["total"]
     student.press(queue.get_by_text("如何核对自己的位置"))
-    student.press(queue.get_by_role("button", name="计算我的排序值"))
-    mine = hmac.new(seed.encode(), account_id.encode(), hashlib.sha256).hexdigest()
-    expect(queue).to_contain_text(f"您的排序值：{mine}")
+    expect(queue).not_to_contain_text("UTF-8")
+    student.press(queue.get_by_role("button", name="核对我的位置"))
+    checked = queue.locator(".place-checked")
+    expect(checked).to_contain_text(f"您的位置：第 {place} 位，共 {total} 位")
+    expect(checked).to_contain_text("没有被跳过或插入的位置")
+    expect(checked).to_contain_text("与上方显示的您的位置一致")
     browsing.shot("seed-check")
 
     page.get_by_role("group", name="选择报名校区").get_by_label("南屿理工学院本部校区").check()

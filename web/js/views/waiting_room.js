@@ -1,10 +1,11 @@
 // 排队 (R-QUEUE-1..5): when the student's oral campuses belong to an opening, its queue: join,
 // the place, admitted so far, the estimated wait, "轮到您了" with the time left, and after the
-// opening the seed and how to check one's place.
+// opening the check of one's place in the published order (queue_check.js, R-QUEUE-6).
 import { get, post } from "../api.js";
 import { busy, h, messageBox, showMessage } from "../dom.js";
 import { beijing, timeLeft } from "../format.js";
 import { describe } from "../messages.js";
+import { placeCheck } from "./queue_check.js";
 
 const REFRESH_MS = 20000;
 
@@ -12,14 +13,6 @@ function minutes(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   if (seconds < 60) return "不到 1 分钟";
   return `约 ${Math.ceil(seconds / 60)} 分钟`;
-}
-
-/** The hex HMAC-SHA256 of the account id under the seed: the key the pre-opening order sorts by. */
-export async function placeKey(seed, accountId) {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(seed), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(accountId));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The time left of an admission; never more than the pass itself, whatever the device's clock says. */
@@ -60,35 +53,6 @@ function entryDetails(opening, entry) {
     ["预计等待", entry.position === null ? `开放后按每分钟 ${opening.admit_per_minute} 人放行` : minutes(entry.estimated_wait_seconds)],
   ];
   return h("dl", { class: "queue-figures" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
-}
-
-function seedCheck(opening, accountId) {
-  if (!opening.seed) {
-    return h("p", { class: "hint seed" }, "随机种子摘要（SHA-256）已公布：", h("code", {}, opening.seed_sha256 ?? "—"), "。开放后公布种子，届时可核对排序。");
-  }
-  const result = h("p", { class: "hint", "aria-live": "polite" });
-  const button = h("button", { type: "button", class: "small" }, "计算我的排序值");
-  button.addEventListener("click", () =>
-    busy(button, async () => {
-      result.replaceChildren("您的排序值：", h("code", {}, await placeKey(opening.seed, accountId)));
-    }),
-  );
-  return h(
-    "details",
-    { class: "seed" },
-    h("summary", {}, "如何核对自己的位置"),
-    h("p", {}, "种子：", h("code", {}, opening.seed)),
-    h("p", {}, "种子摘要：", h("code", {}, opening.seed_sha256)),
-    h(
-      "p",
-      {},
-      "开放前加入的考生按 HMAC-SHA256（密钥为种子，消息为账号编号 account_id，均按 UTF-8）十六进制值从小到大排序；",
-      "先核对种子的 SHA-256 与开放前公布的摘要一致，再计算自己的排序值。开放后加入的考生按加入时间排在后面。",
-    ),
-    h("p", {}, "账号编号：", h("code", {}, accountId)),
-    button,
-    result,
-  );
 }
 
 /** R-QUEUE-2: the queue is per candidate. Without a saved registration (gone meanwhile, R-BIND-4),
@@ -145,7 +109,7 @@ async function openingCard(ctx, opening, onChange, seen) {
     entry ? entryDetails(opening, entry) : open ? h("p", {}, "这些校区正在集中开放：请先加入排队，轮到您后才能选择。") : null,
     box,
     joinButton || refresh ? h("div", { class: "actions" }, joinButton, refresh) : null,
-    seedCheck(opening, ctx.me.account_id),
+    placeCheck(opening, ctx.me.account_id, entry),
   );
 }
 
