@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from devstack.walkthrough import Api
 from tests.browser.flows import DEMO, api_student
@@ -65,10 +65,28 @@ def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(o
 
     student.press(queue.get_by_role("button", name="加入排队"))
     expect(queue).to_contain_text("开放时随机排定")
+    # the queue card names its campuses; a campus of an open queue is not offered before the turn
+    expect(queue.locator(".queue-campuses")).to_have_text("本场次校区：南屿理工学院本部校区")
     campus = page.get_by_role("group", name="选择报名校区").get_by_label("南屿理工学院本部校区")
+    expect(campus).to_be_disabled()
+    row = page.locator(".option.campus", has=page.get_by_role("radio", name="南屿理工学院本部校区"))
+    expect(row).to_contain_text("需排队：轮到您后才能选择")
+    browsing.shot("queued-campus")
+
+    # a page that showed the turn a moment too early: the refusal tells a queued student where they
+    # stand, not to "加入排队" again
+    def admitted_too_early(route: Route) -> None:
+        entry = route.fetch().json()
+        route.fulfill(json={**entry, "state": "admitted", "admitted_until": OPENING["closes_at"]})
+
+    page.route("**/api/openings/*/entries/current", admitted_too_early, times=1)
+    student.press(queue.get_by_role("button", name="刷新"))
+    expect(campus).to_be_enabled()
     campus.check()
     student.press(student.button("提交"))
-    expect(student.error()).to_contain_text("需要排队")
+    expect(student.error()).to_contain_text("您已在排队中，还没轮到您")
+    expect(student.error()).not_to_contain_text("加入排队")
+    expect(campus).to_be_disabled()
     browsing.shot("not-admitted")
 
     move_clock_to(api, OPENING["opens_at"], GRACE_SECONDS)
@@ -76,6 +94,8 @@ def test_r_queue_a_student_queues_is_admitted_checks_the_seed_and_takes_a_seat(o
     assert report["admitted"] >= 1
     student.press(queue.get_by_role("button", name="刷新"))
     expect(queue.get_by_text("轮到您了！")).to_be_visible()
+    expect(student.error()).to_have_count(0)  # the refusal of before the turn is gone with it
+    expect(campus).to_be_enabled()
     expect(queue.locator(".countdown.pass")).to_contain_text("剩余")
     browsing.shot("your-turn")
 

@@ -63,7 +63,25 @@ function saveFirst(ctx, box, error) {
   box.append(" ", h("a", { class: "button primary", href }, "保存报名"));
 }
 
-async function openingCard(ctx, opening, onChange, seen) {
+/** R-QUEUE-1: the campuses of the openings whose queue is open and whose student is not admitted:
+ * choosing them needs the turn first, so the page does not offer them yet. */
+export function gatedCampuses(standing) {
+  const open = (opening) => opening.state === "queueing" || opening.state === "admitting";
+  return new Set(standing.filter(({ opening, entry }) => open(opening) && entry?.state !== "admitted").flatMap(({ opening }) => opening.campuses));
+}
+
+/** NOT_ADMITTED said in the student's own situation: already queued, lapsed, or not yet queued. */
+export function notAdmittedText(standing, error) {
+  const waiting = standing.find(({ entry }) => entry?.state === "waiting")?.entry;
+  if (waiting) {
+    const place = waiting.position === null ? "开放时将随机排定您的位置" : `您在第 ${waiting.position} 位，前面还有 ${waiting.ahead ?? "—"} 人`;
+    return `您已在排队中，还没轮到您：${place}。轮到您后上方会显示“轮到您了”，届时再选择这个校区。`;
+  }
+  if (standing.some(({ entry }) => entry?.state === "lapsed")) return "您的放行时间已过：请在上方点“重新排队”，轮到您后再选择这个校区。";
+  return describe(error);
+}
+
+async function openingCard(ctx, opening, onChange, seen, names) {
   const box = messageBox();
   let entry = null;
   if (opening.state === "queueing" || opening.state === "admitting") {
@@ -74,6 +92,7 @@ async function openingCard(ctx, opening, onChange, seen) {
     }
   }
   if (entry?.state === "waiting") seen.waiting = true;
+  seen.standing.push({ opening, entry });
   const join = async (button) =>
     busy(button, async () => {
       try {
@@ -104,6 +123,7 @@ async function openingCard(ctx, opening, onChange, seen) {
     "section",
     { class: "queue notice", "aria-label": `排队：${opening.name}` },
     h("h2", {}, `排队：${opening.name}`),
+    h("p", { class: "queue-campuses" }, "本场次校区：", opening.campuses.map((id) => names.get(id) ?? id).join("、")),
     h("p", { class: "hint" }, times),
     h("p", {}, status),
     entry ? entryDetails(opening, entry) : open ? h("p", {}, "这些校区正在集中开放：请先加入排队，轮到您后才能选择。") : null,
@@ -113,14 +133,18 @@ async function openingCard(ctx, opening, onChange, seen) {
   );
 }
 
-/** The queues of the openings that hold any of `campusIds` (empty when none does). */
-export async function queuePanel(ctx, campusIds) {
+/** The queues of the openings that hold any of `campuses` (empty when none does); after each
+ * render `onStanding(standing)` hears each opening with the student's entry (null: not queued). */
+export async function queuePanel(ctx, campuses, onStanding = () => {}) {
   const area = h("div", { class: "queues", "aria-live": "polite" });
-  const seen = { waiting: false }; // refreshed on its own only while a place is waiting
+  const names = new Map(campuses.map((c) => [c.campus_id, c.name]));
+  const seen = { waiting: false, standing: [] }; // refreshed on its own only while a place is waiting
   const render = async () => {
-    const openings = (await get("/openings")).filter((o) => o.campuses.some((c) => campusIds.includes(c)));
+    const openings = (await get("/openings")).filter((o) => o.campuses.some((c) => names.has(c)));
     seen.waiting = false;
-    area.replaceChildren(...(await Promise.all(openings.map((o) => openingCard(ctx, o, render, seen)))));
+    seen.standing = [];
+    area.replaceChildren(...(await Promise.all(openings.map((o) => openingCard(ctx, o, render, seen, names)))));
+    onStanding(seen.standing);
   };
   await render();
   let shown = false;
