@@ -33,6 +33,10 @@ class FakeWaitingRoom:
                 return False
             if self.db.claims.get((entry.candidate, entry.opening_id)) != claimed:
                 return False
+            if held is not None and (held.position != (replacing.position if replacing else None)):
+                return False
+            if held is not None and held.position is not None:  # R-QUEUE-6: the order keeps its place
+                self.db.kept_places[(held.opening_id, held.position)] = held.account_id
             self.db.entries[(entry.account_id, entry.opening_id)] = entry
             self.db.claims[(entry.candidate, entry.opening_id)] = QueueClaim(entry.account_id, entry.round)
             return True
@@ -78,6 +82,12 @@ class FakeWaitingRoom:
     def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]:
         placed = [e for e in self._of(opening_id) if e.position is not None and first <= e.position <= last]
         return sorted(placed, key=lambda e: e.position or 0)
+
+    def pre_opening_page(self, opening_id: str, first: int, last: int) -> dict[int, str]:
+        with self.db.lock:
+            kept = {p: a for (o, p), a in self.db.kept_places.items() if o == opening_id and first <= p <= last}
+        placed = {e.position: e.account_id for e in self.placed_between(opening_id, first, last) if e.position}
+        return {**kept, **placed}
 
     def last_position(self, opening_id: str) -> int:
         return max((e.position or 0 for e in self._of(opening_id)), default=0)

@@ -97,6 +97,7 @@ class FakeDatabase:
     seeds: dict[str, str] = field(default_factory=dict)
     entries: dict[tuple[str, str], QueueEntry] = field(default_factory=dict)
     claims: dict[tuple[str, str], QueueClaim] = field(default_factory=dict)  # (candidate, opening): R-QUEUE-2
+    kept_places: dict[tuple[str, int], str] = field(default_factory=dict)  # (opening, place): account, R-QUEUE-6
     leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     loads: dict[str, LoadRecord] = field(default_factory=dict)
     codes: dict[tuple[str, str], OneTimeCode] = field(default_factory=dict)  # (account, purpose)

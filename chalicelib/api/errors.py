@@ -58,6 +58,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.PaymentRefused: 409,
     e.NotPaid: 409,
     e.QueueNotOpen: 409,
+    e.QueueNotOrdered: 409,
     e.RegistrationRequired: 409,
     e.TicketsNotOpen: 409,
     e.TicketsClosed: 409,

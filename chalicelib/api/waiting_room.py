@@ -1,4 +1,4 @@
-"""The waiting room (R-QUEUE-1..5): openings, joining the queue, one's place in it."""
+"""The waiting room (R-QUEUE-1..6): openings, joining the queue, one's place in it, the published order."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from chalice.app import Blueprint, Response
 
 from chalicelib.api import render
 from chalicelib.api.errors import handles_errors, json_response
-from chalicelib.api.requests import BODY_TYPES, path_id
+from chalicelib.api.requests import BODY_TYPES, current_request, path_id, query_param
 from chalicelib.api.students import student
 from chalicelib.bootstrap import services
+from chalicelib.domain.errors import InvalidRequest
 from chalicelib.domain.waiting_room import Standing
 from chalicelib.services import waiting_room
 
 bp = Blueprint(__name__)
+# R-QUEUE-6: once ordered, a page of the pre-opening order never changes: any cache may keep it.
+ORDER_CACHE = {"Cache-Control": "public, max-age=3600"}
 
 
 @bp.route("/openings", methods=["GET"])
@@ -72,3 +75,23 @@ def current_entry(opening_id: str) -> Response:
     account = student()
     _, place = waiting_room.current_entry(services().waiting_room, account, path_id(opening_id, "排队场次"))
     return json_response(_entry(place))
+
+
+def _whole_number(name: str, default: int) -> int:
+    raw = query_param(current_request(bp), name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 10:
+        raise InvalidRequest(name, "应为正整数")
+    return int(raw)
+
+
+@bp.route("/openings/{opening_id}/order", methods=["GET"])
+@handles_errors
+def pre_opening_order(opening_id: str) -> Response:
+    """R-QUEUE-6: public, no login: a page of the pre-opening order as its place keys."""
+    first = _whole_number("from", 1)
+    count = _whole_number("count", waiting_room.ORDER_PAGE_MAX)
+    page = waiting_room.order_page(services().waiting_room, path_id(opening_id, "排队场次"), first, count)
+    body = {"seed": page.seed, "total": page.total, "from": page.first, "keys": page.keys}
+    return json_response(body, headers=ORDER_CACHE)

@@ -261,6 +261,13 @@ class RegistrationRequired(DomainError):
     message = "加入排队前请先保存报名信息：排队按考生计，每名考生每个场次只有一个位置。"
 
 
+class QueueNotOrdered(DomainError):
+    """R-QUEUE-6: the order is published once the pre-opening pool is ordered (after `opens_at`)."""
+
+    code = "QUEUE_NOT_ORDERED"
+    message = "该场次的排队顺序尚未产生：开放时刻过后顺序才会公布，请稍后再查。"
+
+
 class NotAdmitted(DomainError):
     code = "NOT_ADMITTED"
     message = "该校区口试报名正在排队放行中：请先加入排队，轮到您后在放行时间内选择校区。"

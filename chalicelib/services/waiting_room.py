@@ -1,4 +1,5 @@
-"""The waiting room as a student sees it (R-QUEUE-1..5): the openings, joining, one's place."""
+"""The waiting room as a student sees it (R-QUEUE-1..6): the openings, joining, one's place, and
+the published pre-opening order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Protocol
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import Clock
-from chalicelib.domain.errors import Busy, NotFound, QueueNotOpen, RegistrationRequired
+from chalicelib.domain.errors import Busy, InvalidRequest, NotFound, QueueNotOpen, QueueNotOrdered, RegistrationRequired
 from chalicelib.domain.registration import AccountFile
 from chalicelib.domain.waiting_room import (
     EntryState,
@@ -21,6 +22,7 @@ from chalicelib.domain.waiting_room import (
     Standing,
     check_admission,
     openings_at,
+    place_key,
     standing,
 )
 from chalicelib.services.accounts_ports import AccountFiles
@@ -155,6 +157,38 @@ def current_entry(ctx: WaitingRoomContext, account: Account, opening_id: str) ->
     return opening, standing_of(ctx, opening, entry)
 
 
+ORDER_PAGE_MAX = 1000  # R-QUEUE-6: keys per page
+
+
+@dataclass(frozen=True)
+class OrderPage:
+    seed: str
+    total: int  # the pre-opening pool's size
+    first: int  # the place of keys[0]
+    keys: list[str]  # the hex place keys from `first` on, in place order
+
+
+def order_page(ctx: WaitingRoomContext, opening_id: str, first: int, count: int) -> OrderPage:
+    """R-QUEUE-6: places `first`..`first + count - 1` of the pre-opening order, as their keys
+    (R-QUEUE-3). Never a page with a hole: a place the index does not show yet is BUSY."""
+    if first < 1:
+        raise InvalidRequest("from", "应为从 1 起的整数")
+    if not 1 <= count <= ORDER_PAGE_MAX:
+        raise InvalidRequest("count", f"应为 1 到 {ORDER_PAGE_MAX} 的整数")
+    opening = _opening(ctx, opening_id)
+    progress = ctx.waiting_room.progress(opening.id, with_seed=True)
+    if ctx.clock.now() < opening.opens_at or progress is None or progress.ordered is None or progress.seed is None:
+        raise QueueNotOrdered()
+    last = min(first + count - 1, progress.ordered)
+    if last < first:
+        return OrderPage(progress.seed, progress.ordered, first, [])
+    accounts = ctx.waiting_room.pre_opening_page(opening.id, first, last)
+    if any(place not in accounts for place in range(first, last + 1)):
+        raise Busy()
+    keys = [place_key(progress.seed, accounts[place]) for place in range(first, last + 1)]
+    return OrderPage(progress.seed, progress.ordered, first, keys)
+
+
 def check_oral_admission(
     openings: Iterable[Opening], campus_id: str, entry_of: Callable[[str], QueueEntry | None], now: datetime
 ) -> None:
@@ -204,6 +238,10 @@ class WaitingRoomStore(Protocol):
     def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]: ...
 
     def last_position(self, opening_id: str) -> int: ...
+
+    def pre_opening_page(self, opening_id: str, first: int, last: int) -> dict[int, str]:
+        """R-QUEUE-6: the account id at each place from `first` to `last` the index shows, including
+        places whose entries were replaced since (a re-join at the back)."""
 
     def place(self, entry: QueueEntry, position: int) -> bool:
         """Give the entry its place unless it re-joined meanwhile or holds another; True if it holds it."""

@@ -302,6 +302,10 @@ def queue_sk(opening_id: str) -> str:  # the entry in the account's partition, t
     return f"QUEUE#{opening_id}"
 
 
+def queue_place_sk(opening_id: str, position: int) -> str:  # a place an entry held before re-joining
+    return f"QUEUE#{opening_id}#PLACE#{position}"
+
+
 def queue_shard_of(account_id: str) -> int:
     return zlib.crc32(account_id.encode()) % QUEUE_SHARDS
 

@@ -39,6 +39,7 @@ ALL_MODELS: tuple[type[TableItem], ...] = (
     models.OutboxItem,
     waiting_room_items.QueueEntryItem,
     waiting_room_items.QueueClaimItem,
+    waiting_room_items.QueuePlaceItem,
     waiting_room_items.OpeningProgressItem,
     waiting_room_items.OpeningSeedItem,
     models.JobLeaseItem,

@@ -22,7 +22,13 @@ from chalicelib.storage import codec, keys
 from chalicelib.storage.models import JobLeaseItem, TableItem
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
-from chalicelib.storage.waiting_room_items import OpeningProgressItem, OpeningSeedItem, QueueClaimItem, QueueEntryItem
+from chalicelib.storage.waiting_room_items import (
+    OpeningProgressItem,
+    OpeningSeedItem,
+    QueueClaimItem,
+    QueueEntryItem,
+    QueuePlaceItem,
+)
 
 PROGRESS_CACHE_SECONDS = 5.0  # GET /openings: one read per container per few seconds, not per request
 PLACING_THREADS = 32  # about 6,000 places/s from one function (decision 0021)
@@ -60,6 +66,29 @@ def entry_from_item(item: QueueEntryItem) -> QueueEntry:
         admitted_until=_optional(item.admitted_until),
         candidate=item.candidate,
     )
+
+
+def place_item(entry: QueueEntry, position: int) -> QueuePlaceItem:
+    """R-QUEUE-6: the place a replaced entry held, kept at that place in the opening's index."""
+    return QueuePlaceItem(
+        keys.account_pk(entry.account_id),
+        keys.queue_place_sk(entry.opening_id, position),
+        gsi1pk=keys.queue_shard_pk(entry.opening_id, keys.queue_shard_of(entry.account_id)),
+        gsi1sk=keys.place_sk(position),
+        account_id=entry.account_id,
+        position=position,
+    )
+
+
+def _still(entry: QueueEntry) -> Condition:
+    """The account's entry is still `entry`: the same round, and the place it had (none: none yet)."""
+    place: Condition = (
+        QueueEntryItem.position.does_not_exist()
+        if entry.position is None
+        else QueueEntryItem.position == entry.position
+    )
+    still: Condition = (QueueEntryItem.round == entry.round) & place
+    return still
 
 
 def progress_from_item(item: OpeningProgressItem, seed: str | None = None) -> OpeningProgress:
@@ -128,13 +157,13 @@ class DynamoWaitingRoom:
             if claimed is None
             else (QueueClaimItem.account_id == claimed.account_id) & (QueueClaimItem.round == claimed.round)
         )
-        entry_condition: Condition = (
-            QueueEntryItem.pk.does_not_exist() if replacing is None else QueueEntryItem.round == replacing.round
-        )
+        entry_condition: Condition = QueueEntryItem.pk.does_not_exist() if replacing is None else _still(replacing)
 
         def build(txn: Txn) -> None:
             txn.put("claim", claim, claim_condition)
             txn.put("entry", entry_item(entry), entry_condition)
+            if replacing is not None and replacing.position is not None:  # R-QUEUE-6: the order keeps it
+                txn.put("place", place_item(replacing, replacing.position), None)
 
         try:
             run(connection(), build)
@@ -216,11 +245,30 @@ class DynamoWaitingRoom:
                 scan_index_forward=False,
                 limit=1,
             ):
-                return int(item.position or 0) if isinstance(item, QueueEntryItem) else 0
+                return int(item.position or 0) if isinstance(item, QueueEntryItem | QueuePlaceItem) else 0
             return 0
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             return max(pool.map(last, self._shards(opening_id)), default=0)
+
+    def pre_opening_page(self, opening_id: str, first: int, last: int) -> dict[int, str]:
+        """R-QUEUE-6: the account id at each place from `first` to `last` (entries, and places kept
+        by entries since replaced): per shard one Query bounded by the places' range, limited to
+        their number, projecting only the kind, the account and the place."""
+        between = TableItem.gsi1sk.between(keys.place_sk(first), keys.place_sk(last))
+
+        def read(shard: str) -> list[tuple[int, str]]:
+            items = TableItem.by_group.query(
+                shard, between, limit=last - first + 1, attributes_to_get=["kind", "account_id", "position"]
+            )
+            return [
+                (int(item.position), item.account_id)
+                for item in items
+                if isinstance(item, QueueEntryItem | QueuePlaceItem) and item.position is not None
+            ]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return dict(found for page in pool.map(read, self._shards(opening_id)) for found in page)
 
     @staticmethod
     def _shards(opening_id: str) -> list[str]:

@@ -21,6 +21,15 @@ class QueueEntryItem(TableItem, discriminator="queue_entry"):
     candidate = UnicodeAttribute(null=True)  # the candidate's key: the entry is that candidate's
 
 
+class QueuePlaceItem(TableItem, discriminator="queue_place"):
+    """R-QUEUE-6: a place an entry held before it was replaced (a re-join after a lapse, or a new
+    candidate bound to the account), kept in GSI1 at that place so the published order keeps it:
+    `ACCOUNT#<id>` / `QUEUE#<opening>#PLACE#<position>`, under the entry's shard."""
+
+    account_id = UnicodeAttribute()
+    position = NumberAttribute()
+
+
 class QueueClaimItem(TableItem, discriminator="queue_claim"):
     """`CANDIDATE#<key>` / `QUEUE#<opening>`: the candidate's one entry in the opening (R-QUEUE-2),
     written in the same transaction as the entry: which account's partition holds it, which round."""

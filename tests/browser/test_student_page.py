@@ -160,7 +160,7 @@ def test_r_oral_3_a_campus_filled_while_the_student_looked_shows_none(open_page:
     student.heading("报名信息")
     others[0].expect(201, "POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "dcu-beihu"})
     student.open_oral("英语四级口试（CET-SET4）")
-    beihu = student.page.get_by_role("radio", name=re.compile("东川大学北湖校区"))  # not its 排队候补 button
+    beihu = student.page.get_by_role("radio", name=re.compile("东川大学北湖校区"))  # not its 候补 button
     row = student.page.locator(".option.campus", has=beihu)
     expect(beihu).to_be_enabled()
     expect(row).to_contain_text("余量：紧张")  # 1 of 2 seats left: half or less is yellow, in words too

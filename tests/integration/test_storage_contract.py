@@ -610,6 +610,27 @@ def test_r_queue_3_places_are_given_and_admitted_once(stores: Stores) -> None:
     assert queue.entry("acc0", "Q1") == replace(placed[0], admitted_at=NOW, admitted_until=NOW + timedelta(minutes=10))
 
 
+def test_r_queue_6_a_rejoin_keeps_the_place_it_left_in_the_published_order(stores: Stores) -> None:
+    """R-QUEUE-6: the order page shows the account at each place, including a place whose entry
+    joined again since (at the back); a join replacing an entry whose place changed is refused."""
+    queue = with_opening(stores)
+    joined = [QueueEntry(f"acc{n}", "Q1", NOW, candidate=f"cand{n}") for n in range(3)]
+    for entry in joined:
+        assert queue.join(entry, None, None)
+    assert not queue.join(replace(joined[0], round=1), replace(joined[0], position=1), QueueClaim("acc0", 0))
+    assert queue.place_many([(joined[0], 1), (joined[1], 2), (joined[2], 3)]) == 3
+    assert queue.pre_opening_page("Q1", 1, 3) == {1: "acc0", 2: "acc1", 3: "acc2"}
+    assert not queue.join(replace(joined[1], round=1), joined[1], QueueClaim("acc1", 0))  # placed meanwhile
+    placed = replace(joined[1], position=2)
+    again = QueueEntry("acc1", "Q1", NOW + timedelta(minutes=20), round=1, candidate="cand1")
+    assert queue.join(again, placed, QueueClaim("acc1", 0))
+    assert queue.place(again, 4)
+    assert queue.pre_opening_page("Q1", 2, 3) == {2: "acc1", 3: "acc2"}
+    assert queue.pre_opening_page("Q1", 1, 4) == {1: "acc0", 2: "acc1", 3: "acc2", 4: "acc1"}
+    assert [e.account_id for e in queue.placed_between("Q1", 1, 4)] == ["acc0", "acc2", "acc1"]
+    assert queue.last_position("Q1") == 4
+
+
 def test_r_queue_3_progress_only_grows_and_the_seed_is_drawn_once(stores: Stores) -> None:
     queue = with_opening(stores)
     drawn = queue.progress_now("Q1")

@@ -15,7 +15,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.registration import Registration
-from chalicelib.domain.waiting_room import ORDER_GRACE, Opening, QueueEntry, pre_opening_order
+from chalicelib.domain.waiting_room import ORDER_GRACE, Opening, QueueEntry, place_key, pre_opening_order
 from chalicelib.services import waiting_room, waiting_room_admission
 from chalicelib.services.province import load_province
 from chalicelib.storage.models import BindingItem
@@ -213,3 +213,33 @@ def test_r_queue_3_the_seed_is_drawn_once_and_a_reload_keeps_it(built: Services)
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda _: load_province(built.loading, data, NOW), range(2)))
     assert (store.seed(OPENING.id), store.progress_now(OPENING.id)) == (seed, progress)
+
+
+def test_r_queue_6_the_published_pages_together_are_the_admission_jobs_order(
+    built: Services, clock: FixedClock
+) -> None:
+    """R-QUEUE-6: read page by page (40 keys, then the rest), the published keys are exactly the
+    place keys of the pre-opening pool in the places the admission job gave: none skipped, none
+    inserted, no later arrival, and still so after five of the first places lapsed and joined
+    again at the back (their entries left those places)."""
+    join_many(built, clock, early=150, late=20)
+    clock._now = OPENING.opens_at + ORDER_GRACE + timedelta(minutes=2)
+    run(built)
+    placed = {e.account_id: e.position for e in entries(built, 170)}
+    clock.advance(11 * 60)  # the first admissions lapsed
+    first_five = sorted(placed, key=lambda a: placed[a] or 0)[:5]
+    for account in first_five:
+        assert waiting_room.join(built.waiting_room, student(int(account[3:])), OPENING.id).created
+    run(built)
+    assert all((e.position or 0) > 170 for e in entries(built, 170) if e.account_id in first_five)
+    seed = built.waiting_room.waiting_room.seed(OPENING.id)
+    assert seed is not None
+    pool = sorted((a for a in placed if (placed[a] or 0) <= 150), key=lambda a: placed[a] or 0)
+    assert pool == pre_opening_order(seed, [student(n).account_id for n in range(150)])
+    pages = [waiting_room.order_page(built.waiting_room, OPENING.id, first, 40) for first in range(1, 151, 40)]
+    assert [(p.first, p.total, p.seed) for p in pages] == [(first, 150, seed) for first in range(1, 151, 40)]
+    published = [key for page in pages for key in page.keys]
+    assert published == [place_key(seed, account) for account in pool]
+    assert published == sorted(published)
+    assert len(set(published)) == 150
+    assert waiting_room.order_page(built.waiting_room, OPENING.id, 151, 1000).keys == []

@@ -110,6 +110,7 @@ FORMATS: list[tuple[str, dict[str, str], Callable[..., Any], tuple[Any, ...]]] =
     ("OPENING#id` / `SEED", {"id": "Q1"}, keys.opening_pk, ("Q1",)),
     ("QUEUE#opening", {"opening": "Q1"}, keys.queue_sk, ("Q1",)),
     ("QUEUE#opening#<0…31>", {"opening": "Q1", "<0…31>": "23"}, keys.queue_shard_pk, ("Q1", 23)),
+    ("QUEUE#opening#PLACE#<place>", {"opening": "Q1", "<place>": "42"}, keys.queue_place_sk, ("Q1", 42)),
     ("J#joined_at#account", {"joined_at": AT_PRECISE, "account": "acc-0"}, keys.arrival_sk, (AT, "acc-0")),
     ("P#<place, 10 digits>", {"<place, 10 digits>": "0000000042"}, keys.place_sk, (42,)),
     ("LEASE#ADMIT#opening", {"opening": "Q1"}, keys.lease_pk, ("ADMIT#Q1",)),

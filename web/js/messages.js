@@ -50,6 +50,7 @@ export const MESSAGES = {
   // the waiting room (R-QUEUE)
   NOT_ADMITTED: "该校区口试正在集中开放，需要排队：请先点“加入排队”，轮到您后在放行时间内选择校区。",
   QUEUE_NOT_OPEN: "该场次的排队尚未开始或已经结束，请留意页面上的排队时间。",
+  QUEUE_NOT_ORDERED: "该场次的排队顺序尚未公布：开放时刻过后约一两分钟才会公布，请稍后再核对。",
   REGISTRATION_REQUIRED: "排队按考生计，每名考生每个场次只有一个位置：请先查询资格并保存报名信息，再加入排队。",
   CAMPUS_NOT_FULL: "该校区此科目尚有考位，请直接报考，无需候补（列表已更新）。",
   WAITLIST_EXISTS: "同一级别的口试只能候补一个校区；如需更换，请先退出原来的候补。",

@@ -3,7 +3,7 @@ import { del, get, post } from "../api.js";
 import { busy, confirmDialog, h, messageBox, onSubmit, showMessage, tableRoles, ticked } from "../dom.js";
 import { beijing, opensOn, startCountdowns, subjectName, when, yuan } from "../format.js";
 import { describe } from "../messages.js";
-import { queuePanel } from "./waiting_room.js";
+import { gatedCampuses, notAdmittedText, queuePanel } from "./waiting_room.js";
 import { reviewStatus } from "./review.js";
 import { joinButton, joinedText, offeredNotes, waitlistPanel } from "./waitlist.js";
 
@@ -259,6 +259,7 @@ export async function oralView(ctx) {
   const campusArea = h("div", { class: "campuses", "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "primary" }, "提交");
   let subject = null;
+  let standing = []; // the queues of the campuses shown, with the student's entry in each
 
   const loadCampuses = async () => {
     campusArea.replaceChildren();
@@ -267,12 +268,18 @@ export async function oralView(ctx) {
     const query = `subject=${encodeURIComponent(asked)}`;
     const [campuses, upcoming] = await Promise.all([get(`/oral-campuses?${query}`), get(`/oral-campuses/upcoming?${query}`)]);
     if (asked !== subject) return; // the student chose another subject meanwhile
-    // R-QUEUE: the queue of any opening that holds one of these campuses, above the campuses
-    const queues = await queuePanel(ctx, [...campuses, ...upcoming].map((c) => c.campus_id));
-    if (asked !== subject) return;
     const join = (campus) => joinButton(ctx, box, asked, campus, (entry) => showMessage(box, joinedText(entry), "success"));
+    const choice = campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null, join);
+    // R-QUEUE: the queue of any opening that holds one of these campuses, above the campuses; its
+    // campuses are not offered until the student's turn, and a refusal it answered goes with it
+    const queues = await queuePanel(ctx, [...campuses, ...upcoming], (found) => {
+      standing = found;
+      gate(choice, gatedCampuses(found));
+      if (box.dataset.code === "NOT_ADMITTED" && found.some(({ entry }) => entry?.state === "admitted")) showMessage(box, "");
+    });
+    if (asked !== subject) return;
     // replaceChildren writes a null as the text "null": only the parts there are
-    const parts = [queues, campusChoice(campuses, homeOnly ? registration.candidate.campus_id : null, join), upcomingCampuses(upcoming)];
+    const parts = [queues, choice, upcomingCampuses(upcoming)];
     campusArea.replaceChildren(...parts.filter(Boolean));
   };
   const shown = (error) => {
@@ -309,7 +316,8 @@ export async function oralView(ctx) {
     h("div", { class: "actions" }, submit, h("a", { class: "button", href: "#/registration" }, "返回报名信息")),
   );
   onSubmit(form, submit, async () => {
-    const campus = form.querySelector('input[name="campus"]:checked');
+    delete box.dataset.code;
+    const campus = form.querySelector('input[name="campus"]:checked:not(:disabled)');
     if (!subject) return showMessage(box, "请先选择口试科目。");
     if (!campus) return showMessage(box, "请选择口试报名校区（余量为“无”的校区不能选择）。");
     try {
@@ -318,6 +326,10 @@ export async function oralView(ctx) {
       if (error?.code === "UNAUTHENTICATED") throw error;
       showMessage(box, describe(error));
       if (["CAMPUS_FULL", "CAMPUS_NOT_OPEN", "NOT_ADMITTED"].includes(error?.code)) await loadCampuses().catch(shown);
+      if (error?.code === "NOT_ADMITTED") {
+        showMessage(box, notAdmittedText(standing, error));
+        box.dataset.code = error.code;
+      }
       return;
     }
     ctx.flash("口试科目已报考，考位已为您保留。请在 24 小时内缴费。", "success");
@@ -328,7 +340,7 @@ export async function oralView(ctx) {
     { class: "card" },
     h("h1", {}, "口试报考"),
     readNotice(`${notices.province.name}通告`, notices.province.notice),
-    h("p", { class: "legend" }, "余量说明：", remainingBadge("green"), " 剩余考位超过一半；", remainingBadge("yellow"), " 剩余考位一半或以下；", remainingBadge("none"), " 已报满，不能选择，请选择其他校区，或点击“排队候补”。"),
+    h("p", { class: "legend" }, "余量说明：", remainingBadge("green"), " 剩余考位超过一半；", remainingBadge("yellow"), " 剩余考位一半或以下；", remainingBadge("none"), " 已报满，不能选择，请选择其他校区，或点击“候补”。"),
     form,
   );
 }
@@ -345,6 +357,20 @@ function upcomingCampuses(upcoming) {
   );
 }
 
+/** R-QUEUE-1: a campus whose queue is open is offered only once the student is admitted. */
+function gate(choice, gated) {
+  for (const row of choice.querySelectorAll(".option.campus")) {
+    const radio = row.querySelector('input[name="campus"]');
+    const queued = gated.has(radio.value);
+    radio.disabled = queued || row.dataset.full === "true";
+    if (queued) radio.checked = false;
+    else if (row.dataset.only === "true" && !radio.disabled) radio.checked = true;
+    row.classList.toggle("disabled", radio.disabled);
+    row.querySelector(".queue-note")?.remove();
+    if (queued) row.querySelector("label").append(h("small", { class: "queue-note" }, "需排队：轮到您后才能选择"));
+  }
+}
+
 function campusChoice(campuses, onlyCampus, join) {
   const shown = onlyCampus ? campuses.filter((c) => c.campus_id === onlyCampus) : campuses;
   if (!shown.length) return h("p", { class: "message warn" }, "当前没有开放口试报名的校区。有些校区开放较晚，请关注学校通知，开放后再来报考。");
@@ -357,7 +383,7 @@ function campusChoice(campuses, onlyCampus, join) {
     radio.addEventListener("change", () => showNotice(campus));
     return h(
       "div",
-      { class: `option campus${full ? " disabled" : ""}` },
+      { class: `option campus${full ? " disabled" : ""}`, dataset: { full: String(full), only: String(Boolean(onlyCampus)) } },
       radio,
       h("label", { for: id }, h("span", {}, campus.name), h("small", {}, campus.school), remainingBadge(campus.remaining)),
       full ? join(campus) : null,

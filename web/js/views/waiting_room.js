@@ -1,10 +1,11 @@
 // 排队 (R-QUEUE-1..5): when the student's oral campuses belong to an opening, its queue: join,
 // the place, admitted so far, the estimated wait, "轮到您了" with the time left, and after the
-// opening the seed and how to check one's place.
+// opening the check of one's place in the published order (queue_check.js, R-QUEUE-6).
 import { get, post } from "../api.js";
 import { busy, h, messageBox, showMessage } from "../dom.js";
 import { beijing, timeLeft } from "../format.js";
 import { describe } from "../messages.js";
+import { placeCheck } from "./queue_check.js";
 
 const REFRESH_MS = 20000;
 
@@ -12,14 +13,6 @@ function minutes(seconds) {
   if (seconds === null || seconds === undefined) return "—";
   if (seconds < 60) return "不到 1 分钟";
   return `约 ${Math.ceil(seconds / 60)} 分钟`;
-}
-
-/** The hex HMAC-SHA256 of the account id under the seed: the key the pre-opening order sorts by. */
-export async function placeKey(seed, accountId) {
-  const encoder = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", encoder.encode(seed), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(accountId));
-  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The time left of an admission; never more than the pass itself, whatever the device's clock says. */
@@ -62,35 +55,6 @@ function entryDetails(opening, entry) {
   return h("dl", { class: "queue-figures" }, rows.map(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]));
 }
 
-function seedCheck(opening, accountId) {
-  if (!opening.seed) {
-    return h("p", { class: "hint seed" }, "随机种子摘要（SHA-256）已公布：", h("code", {}, opening.seed_sha256 ?? "—"), "。开放后公布种子，届时可核对排序。");
-  }
-  const result = h("p", { class: "hint", "aria-live": "polite" });
-  const button = h("button", { type: "button", class: "small" }, "计算我的排序值");
-  button.addEventListener("click", () =>
-    busy(button, async () => {
-      result.replaceChildren("您的排序值：", h("code", {}, await placeKey(opening.seed, accountId)));
-    }),
-  );
-  return h(
-    "details",
-    { class: "seed" },
-    h("summary", {}, "如何核对自己的位置"),
-    h("p", {}, "种子：", h("code", {}, opening.seed)),
-    h("p", {}, "种子摘要：", h("code", {}, opening.seed_sha256)),
-    h(
-      "p",
-      {},
-      "开放前加入的考生按 HMAC-SHA256（密钥为种子，消息为账号编号 account_id，均按 UTF-8）十六进制值从小到大排序；",
-      "先核对种子的 SHA-256 与开放前公布的摘要一致，再计算自己的排序值。开放后加入的考生按加入时间排在后面。",
-    ),
-    h("p", {}, "账号编号：", h("code", {}, accountId)),
-    button,
-    result,
-  );
-}
-
 /** R-QUEUE-2: the queue is per candidate. Without a saved registration (gone meanwhile, R-BIND-4),
  * what to do and the way to do it. */
 function saveFirst(ctx, box, error) {
@@ -99,7 +63,25 @@ function saveFirst(ctx, box, error) {
   box.append(" ", h("a", { class: "button primary", href }, "保存报名"));
 }
 
-async function openingCard(ctx, opening, onChange, seen) {
+/** R-QUEUE-1: the campuses of the openings whose queue is open and whose student is not admitted:
+ * choosing them needs the turn first, so the page does not offer them yet. */
+export function gatedCampuses(standing) {
+  const open = (opening) => opening.state === "queueing" || opening.state === "admitting";
+  return new Set(standing.filter(({ opening, entry }) => open(opening) && entry?.state !== "admitted").flatMap(({ opening }) => opening.campuses));
+}
+
+/** NOT_ADMITTED said in the student's own situation: already queued, lapsed, or not yet queued. */
+export function notAdmittedText(standing, error) {
+  const waiting = standing.find(({ entry }) => entry?.state === "waiting")?.entry;
+  if (waiting) {
+    const place = waiting.position === null ? "开放时将随机排定您的位置" : `您在第 ${waiting.position} 位，前面还有 ${waiting.ahead ?? "—"} 人`;
+    return `您已在排队中，还没轮到您：${place}。轮到您后上方会显示“轮到您了”，届时再选择这个校区。`;
+  }
+  if (standing.some(({ entry }) => entry?.state === "lapsed")) return "您的放行时间已过：请在上方点“重新排队”，轮到您后再选择这个校区。";
+  return describe(error);
+}
+
+async function openingCard(ctx, opening, onChange, seen, names) {
   const box = messageBox();
   let entry = null;
   if (opening.state === "queueing" || opening.state === "admitting") {
@@ -110,6 +92,7 @@ async function openingCard(ctx, opening, onChange, seen) {
     }
   }
   if (entry?.state === "waiting") seen.waiting = true;
+  seen.standing.push({ opening, entry });
   const join = async (button) =>
     busy(button, async () => {
       try {
@@ -140,23 +123,28 @@ async function openingCard(ctx, opening, onChange, seen) {
     "section",
     { class: "queue notice", "aria-label": `排队：${opening.name}` },
     h("h2", {}, `排队：${opening.name}`),
+    h("p", { class: "queue-campuses" }, "本场次校区：", opening.campuses.map((id) => names.get(id) ?? id).join("、")),
     h("p", { class: "hint" }, times),
     h("p", {}, status),
     entry ? entryDetails(opening, entry) : open ? h("p", {}, "这些校区正在集中开放：请先加入排队，轮到您后才能选择。") : null,
     box,
     joinButton || refresh ? h("div", { class: "actions" }, joinButton, refresh) : null,
-    seedCheck(opening, ctx.me.account_id),
+    placeCheck(opening, ctx.me.account_id, entry),
   );
 }
 
-/** The queues of the openings that hold any of `campusIds` (empty when none does). */
-export async function queuePanel(ctx, campusIds) {
+/** The queues of the openings that hold any of `campuses` (empty when none does); after each
+ * render `onStanding(standing)` hears each opening with the student's entry (null: not queued). */
+export async function queuePanel(ctx, campuses, onStanding = () => {}) {
   const area = h("div", { class: "queues", "aria-live": "polite" });
-  const seen = { waiting: false }; // refreshed on its own only while a place is waiting
+  const names = new Map(campuses.map((c) => [c.campus_id, c.name]));
+  const seen = { waiting: false, standing: [] }; // refreshed on its own only while a place is waiting
   const render = async () => {
-    const openings = (await get("/openings")).filter((o) => o.campuses.some((c) => campusIds.includes(c)));
+    const openings = (await get("/openings")).filter((o) => o.campuses.some((c) => names.has(c)));
     seen.waiting = false;
-    area.replaceChildren(...(await Promise.all(openings.map((o) => openingCard(ctx, o, render, seen)))));
+    seen.standing = [];
+    area.replaceChildren(...(await Promise.all(openings.map((o) => openingCard(ctx, o, render, seen, names)))));
+    onStanding(seen.standing);
   };
   await render();
   let shown = false;

@@ -3,7 +3,7 @@ import { del, get, post } from "../api.js";
 import { busy, confirmDialog, h } from "../dom.js";
 import { beijing, subjectName } from "../format.js";
 
-/** A 候补 button beside a campus that shows 无 (R-WAIT-1). */
+/** A 候补 button beside a campus that shows 无 (R-WAIT-1): its name begins with the words it shows. */
 export function joinButton(ctx, box, subject, campus, onJoined) {
   return h(
     "button",
@@ -17,7 +17,7 @@ export function joinButton(ctx, box, subject, campus, onJoined) {
           if (entry !== undefined) onJoined(entry);
         }),
     },
-    "排队候补",
+    "候补",
   );
 }
 
@@ -34,7 +34,7 @@ export async function waitlistPanel(ctx, box) {
     busy(button, async () => {
       const sure = await confirmDialog({
         title: "退出候补",
-        body: h("p", {}, `确定退出${entry.campus}${subjectName(entry.subject)}的候补吗？退出后再加入将重新排队。`),
+        body: h("p", {}, `确定退出${entry.campus}${subjectName(entry.subject)}的候补吗？退出后再加入将排在候补名单末尾。`),
         confirm: "退出候补",
         danger: true,
       });
