@@ -48,7 +48,8 @@ def test_r_wait_2_an_offered_seat_has_its_deadline_on_home_and_the_footer_does_n
     open_page: Opener, site: str
 ) -> None:
     """R-WAIT-2: a seat offered from the waiting list is held 2 hours: 报名首页 says so in a banner
-    with the deadline in 北京时间 and a countdown, and the footer no longer says every subject has 24."""
+    with the deadline in 北京时间 and a countdown, and neither the footer nor 报名信息's amount due says
+    every subject has 24."""
     first, second, mine = dcu_students(3)
     holders = [api_student(site, who)[0] for who in (first, second)]
     for holder in holders:
@@ -73,6 +74,12 @@ def test_r_wait_2_an_offered_seat_has_its_deadline_on_home_and_the_footer_does_n
     expect(footer).to_contain_text("一般科目须在报考后 24 小时内缴费；候补名额以页面所示时限为准")
     expect(footer).not_to_contain_text("所有已报考科目")
     browsing.shot("home-offer")
+    student.press(student.link("查看报名信息"))
+    student.heading("报名信息")
+    due = page.locator(".due")
+    expect(due).to_contain_text("候补递补的考位须在所示时限内缴费")
+    expect(page.locator("main")).not_to_contain_text("所有科目须在选择后 24 小时内缴费")
+    browsing.shot("registration-offer")
     browsing.check(expected_refusals=[])
 
 

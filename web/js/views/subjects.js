@@ -123,7 +123,7 @@ export async function registrationView(ctx) {
     box,
     waiting,
     registration.amount_due > 0
-      ? h("p", { class: "due" }, "待缴费：", h("strong", {}, yuan(registration.amount_due)), "（所有科目须在选择后 24 小时内缴费，否则将被自动删除）")
+      ? h("p", { class: "due" }, "待缴费：", h("strong", {}, yuan(registration.amount_due)), "（报考的科目须在选择后 24 小时内缴费，候补递补的考位须在所示时限内缴费，否则将被自动删除）")
       : null,
     h(
       "div",
@@ -191,7 +191,7 @@ export async function writtenView(ctx) {
     "section",
     { class: "card" },
     h("h1", {}, "笔试报考"),
-    readNotice("报考须知", "同级别科目仅能报考一科，如英语四级与日语四级不能同时报考。选择科目后须在 24 小时内缴费，逾期未缴费的科目将被自动删除。"),
+    readNotice("报考须知", "同级别科目仅能报考一科，如英语四级与日语四级不能同时报考。选择科目后须在 24 小时内缴费（候补递补的口试考位至多 2 小时），逾期未缴费的科目将被自动删除。"),
     readNotice(`${notices.province.name}通告`, notices.province.notice),
     form,
   );
