@@ -92,7 +92,8 @@ def pay_in_sandbox(api: Api) -> dict[str, Any]:
         if "支付" not in page.read().decode():
             raise SystemExit("the sandbox's payment page did not show")
     site = order["pay_url"].split("/sandbox/", 1)[0]
-    press = urllib.request.Request(f"{site}/sandbox/{order['order_id']}/pay", data=b"", method="POST")
+    # the provider knows the order by its number (R-PAY-7)
+    press = urllib.request.Request(f"{site}/sandbox/{order['number']}/pay", data=b"", method="POST")
     try:
         urllib.request.build_opener(_Stay).open(press, timeout=30)
     except urllib.error.HTTPError as answer:
