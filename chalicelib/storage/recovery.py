@@ -104,7 +104,7 @@ class DynamoRecovery:
         # the very code that was tried, still there: a code works once
         txn.delete("code", _code_item(code), CodeItem.code_digest == code.code_digest)
 
-    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
+    def reset_password(self, code: OneTimeCode, password_hash: str, notice: Message | None = None) -> None:
         account = AccountItem(keys.account_pk(code.account_id), keys.ACCOUNT_SK)
 
         def build(txn: Txn) -> None:
@@ -115,13 +115,23 @@ class DynamoRecovery:
                 [AccountItem.password_hash.set(password_hash), AccountItem.session_generation.add(1)],
                 AccountItem.pk.exists(),
             )
+            if notice is not None:  # R-NOTE-2
+                txn.put("notice", outbox_item(notice), OutboxItem.pk.does_not_exist())
 
         try:
             run(connection(), build)
         except ConditionsFailed:
             raise InvalidCode() from None
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
+    def change_login(
+        self,
+        code: OneTimeCode,
+        old_login: str,
+        now: datetime,
+        keep: str,
+        generation: int,
+        notices: tuple[Message, ...] = (),
+    ) -> None:
         new_login = code.target
         if new_login is None:
             raise InvalidCode()
@@ -161,6 +171,8 @@ class DynamoRecovery:
                 [SessionItem.generation.set(generation + 1)],
                 SessionItem.pk.exists() & (SessionItem.account_id == code.account_id),
             )
+            for n, notice in enumerate(notices):  # R-NOTE-2: the old address and the new
+                txn.put(f"notice{n}", outbox_item(notice), OutboxItem.pk.does_not_exist())
 
         try:
             run(connection(), build)

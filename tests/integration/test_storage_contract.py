@@ -661,6 +661,40 @@ def test_r_acc_3_a_code_is_tried_five_times_while_alive_and_used_once(stores: St
         codes.reset_password(code(), "another hash")
 
 
+def test_r_note_2_a_change_writes_its_notices_with_it_once(stores: Stores) -> None:
+    """The password reset, the login change and the admission each keep their notices in the
+    same write: written when the change is, not when it is refused, never twice."""
+    accounts, codes, queue = stores.accounts, stores.codes, with_opening(stores)
+    accounts.create(account(1))
+    stores.sessions.save(Session("t1", "acc1", NOW + timedelta(hours=2)))
+    codes.issue(code(), message("reset-1", kind=MessageKind.PASSWORD_RESET))
+    stores.new_messages()
+    changed = message("password_changed#1", kind=MessageKind.PASSWORD_CHANGED)
+    codes.reset_password(code(), "new hash", changed)
+    with pytest.raises(errors.InvalidCode):
+        codes.reset_password(code(), "another hash", message("password_changed#2", kind=MessageKind.PASSWORD_CHANGED))
+    assert [m.event_id for m in stores.new_messages()] == ["password_changed#1"]
+    change = code(CodePurpose.LOGIN_CHANGE, target="new1@example.cn")
+    codes.issue(change, message("login-1", to="new1@example.cn", kind=MessageKind.LOGIN_CHANGE))
+    stores.new_messages()
+    told = tuple(
+        message(f"login_changed#{w}", to=to, kind=MessageKind.LOGIN_CHANGED)
+        for w, to in (("old", "user1@example.cn"), ("new", "new1@example.cn"))
+    )
+    codes.change_login(change, "user1@example.cn", NOW, "t1", 1, told)
+    with pytest.raises(errors.InvalidCode):
+        codes.change_login(change, "user1@example.cn", NOW, "t1", 2, (message("login_changed#again"),))
+    assert sorted(m.event_id for m in stores.new_messages()) == ["login_changed#new", "login_changed#old"]
+    entry = QueueEntry("acc1", "Q1", NOW, candidate="cand1")
+    assert queue.join(entry, None, None)
+    assert queue.place(entry, 1)
+    placed = replace(entry, position=1)
+    admitted = message("queue_admitted#acc1#Q1#0", kind=MessageKind.QUEUE_ADMITTED)
+    assert queue.admit(placed, NOW, NOW + timedelta(minutes=10), admitted)
+    assert not queue.admit(placed, NOW, NOW + timedelta(minutes=10), admitted)
+    assert [m.event_id for m in stores.new_messages()] == ["queue_admitted#acc1#Q1#0"]
+
+
 def test_r_acc_4_a_given_up_login_is_kept_30_days_for_its_account(stores: Stores) -> None:
     accounts, codes = stores.accounts, stores.codes
     old, new = "user1@example.cn", "new1@example.cn"
