@@ -129,4 +129,3 @@ def test_r_note_2_an_admission_tells_the_login_once_with_the_time_it_lasts() -> 
     for message in told:
         assert message.params == (OPENING.name, "2098年9月1日 11:10"), message.params
         assert f"“{OPENING.name}”的排队已轮到您：请在 2098年9月1日 11:10（北京时间）前" in message.body
-
