@@ -57,6 +57,8 @@ class FakeRecovery:
                 raise InvalidCode()
             self._notify((notice,) if notice else ())
             self._use(code)
+            for other in (CodePurpose.PASSWORD_RESET, CodePurpose.ACTIVATION):  # the other code is moot
+                self.db.codes.pop((code.account_id, other.value), None)
             generation = account.session_generation + 1
             self.db.accounts[account.account_id] = replace(
                 account, password_hash=password_hash, session_generation=generation

@@ -19,6 +19,7 @@ from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, 
 from chalicelib.domain.identity import CodeKeys
 from chalicelib.domain.messages import Message, MessageKind, login_changed, password_changed
 from chalicelib.domain.recovery import (
+    ACTIVATION_DIGITS,
     CODE_LIFETIME,
     WRONG_TRIES_ALLOWED,
     CodePurpose,
@@ -119,15 +120,30 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
         ctx.codes.decoy(decoy, accounts.clock.now())
 
 
-def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodePurpose, code: str) -> OneTimeCode:
+def _matching_code(
+    ctx: RecoveryContext, account: Account | None, purposes: tuple[CodePurpose, ...], code: str
+) -> OneTimeCode:
     """Each try is counted before the code is compared, in one conditional write: requests sent at
-    once cannot get more than 5 tries at a code between them (R-ACC-3)."""
-    tried = ctx.codes.take_try(account.account_id, purpose, ctx.accounts.clock.now()) if account else None
-    if tried is None or account is None:
+    once cannot get more than 5 tries at a code between them (R-ACC-3). The first of `purposes`
+    the account has a live code of is the one tried."""
+    if account is None:
+        raise InvalidCode()
+    now = ctx.accounts.clock.now()
+    tries = (ctx.codes.take_try(account.account_id, purpose, now) for purpose in purposes)
+    tried = next((t for t in tries if t is not None), None)
+    if tried is None:
         raise InvalidCode()
     if not _matches(ctx.keys, tried, code.strip()):
         raise InvalidCode()
     return tried
+
+
+def _reset_purposes(code: str) -> tuple[CodePurpose, ...]:
+    """A staff member's 10-digit activation code (R-OPS-3), kept apart from reset codes; one kept
+    before it was (as a reset code) is still found."""
+    if len(code.strip()) == ACTIVATION_DIGITS:
+        return (CodePurpose.ACTIVATION, CodePurpose.PASSWORD_RESET)
+    return (CodePurpose.PASSWORD_RESET,)
 
 
 def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_password: str, client: str) -> None:
@@ -140,7 +156,7 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     window_ends = check_throttle(accounts, keys, now, WRONG_CODES)
     account = accounts.accounts.by_login(normalized)
     try:
-        stored = _matching_code(ctx, account, CodePurpose.PASSWORD_RESET, code)
+        stored = _matching_code(ctx, account, _reset_purposes(code), code)
     except InvalidCode:
         for key in keys:
             accounts.throttle.add_failure(key, window_ends)
@@ -179,7 +195,7 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
     try:
         if not accounts.passwords.verify(account.password_hash, password):
             raise BadCredentials()
-        stored = _matching_code(ctx, account, CodePurpose.LOGIN_CHANGE, code)
+        stored = _matching_code(ctx, account, (CodePurpose.LOGIN_CHANGE,), code)
         if stored.target != normalized:
             raise InvalidCode()
     except (BadCredentials, InvalidCode):
@@ -213,7 +229,8 @@ class RecoveryStore(Protocol):
 
     def reset_password(self, code: OneTimeCode, password_hash: str, notice: Message | None = None) -> None:
         """Use the code: set the password and revoke every session, and keep `notice` in the
-        outbox, in one write (R-NOTE-2); InvalidCode if it was used."""
+        outbox, in one write (R-NOTE-2); the account's other code that sets a password (reset or
+        activation) goes too. InvalidCode if it was used."""
 
     def change_login(
         self,

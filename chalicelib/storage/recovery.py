@@ -42,6 +42,10 @@ def _code_item(code: OneTimeCode) -> CodeItem:
     )
 
 
+# The codes that set a password at `POST /password-resets/confirm` (R-ACC-3, R-OPS-3).
+SETS_PASSWORD = frozenset({CodePurpose.PASSWORD_RESET, CodePurpose.ACTIVATION})
+
+
 class DynamoRecovery:
     def issue(self, code: OneTimeCode, message: Message) -> None:
         def build(txn: Txn) -> None:
@@ -109,6 +113,8 @@ class DynamoRecovery:
 
         def build(txn: Txn) -> None:
             self._use(txn, code)
+            for other in SETS_PASSWORD - {code.purpose}:  # a password is set: the other code is moot
+                txn.delete(f"other {other.value}", CodeItem(keys.account_pk(code.account_id), keys.code_sk(other)))
             txn.update(
                 "account",
                 account,

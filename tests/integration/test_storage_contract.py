@@ -318,6 +318,21 @@ def test_r_ops_3_staff_are_loaded_without_a_password_and_activate_with_their_cod
     assert stores.passwords.verify(staff.password_hash, factories.STAFF_PASSWORD)
 
 
+def test_r_ops_3_a_reset_code_leaves_the_activation_code_and_the_code_used_ends_both(stores: Stores) -> None:
+    """R-OPS-3: a reset code kept for a staff account (忘记密码) does not replace its activation
+    code, which sets the password; the reset code is dead with it."""
+    codes = stores.codes
+    staff = stores.accounts.by_login("staff@nju.edu.cn")
+    assert staff is not None
+    activation = staff_codes(stores)["staff@nju.edu.cn"].code
+    assert activation is not None
+    reset = OneTimeCode(staff.account_id, CodePurpose.PASSWORD_RESET, "1:reset", NOW + timedelta(minutes=10))
+    codes.issue(reset, message("reset-staff", to="staff@nju.edu.cn", kind=MessageKind.PASSWORD_RESET))
+    confirm_password_reset(stores.recovery, "staff@nju.edu.cn", activation, factories.STAFF_PASSWORD, "client")
+    assert codes.take_try(staff.account_id, CodePurpose.PASSWORD_RESET, NOW) is None
+    assert codes.take_try(staff.account_id, CodePurpose.ACTIVATION, NOW) is None
+
+
 def test_r_ops_3_a_reload_sends_no_second_code_to_an_activated_account(stores: Stores) -> None:
     """R-OPS-3: loading other files again sends a new code only to staff who have not activated."""
     first = staff_codes(stores)
