@@ -158,9 +158,8 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     try:
         stored = _matching_code(ctx, account, _reset_purposes(code), code)
     except InvalidCode:
-        for key in keys:
-            accounts.throttle.add_failure(key, window_ends)
-        raise
+        failures = [accounts.throttle.add_failure(key, window_ends) for key in keys]
+        raise InvalidCode(max(0, WRONG_TRIES_ALLOWED - failures[0])) from None  # the login's tries left
     # R-NOTE-2: written with the code's one use, so one message per change, whatever is retried
     notice = password_changed(f"password_changed#{stored.account_id}#{uuid.uuid4().hex}", normalized, now)
     ctx.codes.reset_password(stored, accounts.passwords.hash(new_password), notice)
@@ -198,9 +197,12 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
         stored = _matching_code(ctx, account, (CodePurpose.LOGIN_CHANGE,), code)
         if stored.target != normalized:
             raise InvalidCode()
-    except (BadCredentials, InvalidCode):
+    except BadCredentials:
         accounts.throttle.add_failure(key, window_ends)
         raise
+    except InvalidCode:
+        failures = accounts.throttle.add_failure(key, window_ends)
+        raise InvalidCode(max(0, WRONG_TRIES_ALLOWED - failures)) from None
     generation = account.session_generation
     # R-NOTE-2: to the old address and the new, written with the change; the account's generation
     # the change starts names the event (a change is made once at each generation)

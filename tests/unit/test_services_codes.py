@@ -260,3 +260,21 @@ def test_r_acc_6_a_login_change_ends_every_other_session_and_keeps_the_one_that_
     with pytest.raises(Unauthenticated):
         accounts_svc.authenticate(codes.accounts, other)
     assert log_in(codes, MOBILE)  # a new session works as before
+
+
+def test_r_acc_4_a_wrong_login_change_code_says_the_tries_left(codes: RecoveryContext, world: FakeContexts) -> None:
+    """R-ACC-3/4: each wrong code says how many tries are left, the last that none are."""
+    student(codes, EMAIL)
+    token = log_in(codes)
+    account = accounts_svc.authenticate(codes.accounts, token)
+    ask_login_code(codes, account, MOBILE)
+    code = sent(world, MOBILE)[-1].code
+    assert code is not None
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    said = []
+    for _ in range(5):
+        with pytest.raises(InvalidCode) as refused:
+            recovery.change_login(codes, account, MOBILE, wrong, PASSWORD, token)
+        said.append(refused.value.tries_left)
+    assert said == [4, 3, 2, 1, 0]
+    assert "输错次数已用完" in str(refused.value)
