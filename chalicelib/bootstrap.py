@@ -190,7 +190,9 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         lambda: time.sleep(CONVERSION_SETTLE_SECONDS),
     )
     messaging = Messaging(DynamoOutbox(), message_sender(config, LOCAL_OUTBOX), clock)
-    waiting_room = WaitingRoomContext(registration.catalogs, waiting_room_store, clock, registration.registrations)
+    waiting_room = WaitingRoomContext(
+        registration.catalogs, waiting_room_store, clock, registration.registrations, accounts.accounts
+    )
     waitlist = WaitlistContext(registration, DynamoWaitlist())
     return Services(
         settings=config,

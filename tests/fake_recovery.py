@@ -42,18 +42,37 @@ class FakeRecovery:
             raise InvalidCode()
         del self.db.codes[(code.account_id, code.purpose.value)]
 
-    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
+    def _notify(self, notices: tuple[Message, ...]) -> None:
+        if any(n.event_id in self.db.outbox for n in notices):
+            raise InvalidCode()  # the transaction's outbox condition failed: nothing written
+        self.db.outbox.update({n.event_id: n for n in notices})
+
+    def reset_password(self, code: OneTimeCode, password_hash: str, notice: Message | None = None) -> None:
         with self.db.lock:
             account = self.db.accounts.get(code.account_id)
             if account is None:
                 raise InvalidCode()
+            stored = self.db.codes.get((code.account_id, code.purpose.value))
+            if stored is None or stored.code_digest != code.code_digest:
+                raise InvalidCode()
+            self._notify((notice,) if notice else ())
             self._use(code)
+            for other in (CodePurpose.PASSWORD_RESET, CodePurpose.ACTIVATION):  # the other code is moot
+                self.db.codes.pop((code.account_id, other.value), None)
             generation = account.session_generation + 1
             self.db.accounts[account.account_id] = replace(
                 account, password_hash=password_hash, session_generation=generation
             )
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
+    def change_login(
+        self,
+        code: OneTimeCode,
+        old_login: str,
+        now: datetime,
+        keep: str,
+        generation: int,
+        notices: tuple[Message, ...] = (),
+    ) -> None:
         """Every condition of the repository's one transaction checked first; LoginTaken or
         Unauthenticated only when that condition alone failed, else InvalidCode, as it does."""
         new_login = code.target
@@ -80,6 +99,7 @@ class FakeRecovery:
                 raise Unauthenticated()
             if failed or account is None or session is None:
                 raise InvalidCode()
+            self._notify(notices)
             self._use(code)
             db.retired_logins.pop(new_login, None)
             db.logins[new_login] = account_id

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.messages import Message
 from chalicelib.domain.waiting_room import OpeningProgress, QueueClaim, QueueEntry
 
 if TYPE_CHECKING:
@@ -104,12 +105,16 @@ class FakeWaitingRoom:
     def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
         return sum(self.place(entry, position) for entry, position in places)
 
-    def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
+    def admit(self, entry: QueueEntry, at: datetime, until: datetime, notice: Message | None = None) -> bool:
         with self.db.lock:
             key = (entry.account_id, entry.opening_id)
             held = self.db.entries.get(key)
             if held is None or held.round != entry.round or held.position != entry.position or held.admitted_at:
                 return False
+            if notice is not None:
+                if notice.event_id in self.db.outbox:
+                    return False  # the transaction's outbox condition: nothing written
+                self.db.outbox[notice.event_id] = notice
             self.db.entries[key] = replace(held, admitted_at=at, admitted_until=until)
             return True
 

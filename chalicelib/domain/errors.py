@@ -232,10 +232,20 @@ class OralDepends(DomainError):
 
 
 class InvalidCode(DomainError):
-    """R-ACC-3/4: wrong, expired, used, or for no such login: one answer for all of them."""
+    """R-ACC-3/4: wrong, expired, used, or for no such login: one answer for all of them, with
+    the tries the login has left (counted per login typed, so it tells nothing of the login)."""
 
     code = "INVALID_CODE"
     message = "验证码不正确或已失效，请重新获取验证码。"
+
+    def __init__(self, tries_left: int | None = None) -> None:
+        self.tries_left = tries_left
+        if tries_left is None:
+            super().__init__()
+        elif tries_left > 0:
+            super().__init__(f"验证码不正确或已失效，还可再试 {tries_left} 次；多次不对请重新获取验证码。")
+        else:
+            super().__init__("验证码不正确或已失效，输错次数已用完：请稍后重新获取验证码再试。")
 
 
 class NotPaid(DomainError):

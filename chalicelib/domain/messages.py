@@ -23,6 +23,9 @@ class MessageKind(StrEnum):
     REVIEW_DECIDED = "review_decided"
     SEAT_OFFERED = "seat_offered"
     STAFF_ACTIVATION = "staff_activation"
+    LOGIN_CHANGED = "login_changed"  # R-NOTE-2: the account's owner is told of every change
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a kind of message, not a password)
+    QUEUE_ADMITTED = "queue_admitted"
 
 
 class Channel(StrEnum):
@@ -67,6 +70,9 @@ SUBJECTS: dict[MessageKind, str] = {
     MessageKind.REVIEW_DECIDED: "CET6 资格复核结果",
     MessageKind.SEAT_OFFERED: "口试考位候补通知",
     MessageKind.STAFF_ACTIVATION: "工作人员账号激活码",
+    MessageKind.LOGIN_CHANGED: "登录账号已更换",
+    MessageKind.PASSWORD_CHANGED: "密码已重新设置",
+    MessageKind.QUEUE_ADMITTED: "口试集中开放排队已轮到您",
 }
 
 BODIES: dict[MessageKind, str] = {
@@ -85,9 +91,46 @@ BODIES: dict[MessageKind, str] = {
         "您候补的口试考位（{0}）已为您保留，请在 {1}（北京时间）前登录报名网站缴费，逾期将让给下一位。"
     ),
     MessageKind.STAFF_ACTIVATION: (
-        "您的报名系统工作人员账号已开通，激活码为 {0}，{1} 小时内有效。请在报名网站的“忘记密码”页面用它设置密码。"
+        "您的报名系统工作人员账号已开通，激活码为 {0}，{1} 小时内有效。请打开报名网站的“忘记密码”页面，"
+        "点“已有验证码或激活码”，填写本账号、此激活码和新密码。"
+    ),
+    MessageKind.LOGIN_CHANGED: (
+        "您的报名账号的登录名已于 {0}（北京时间）由 {1} 更换为 {2}，原登录名即时停用。"
+        "如非本人操作，请立即联系所在学校的报名负责老师。"
+    ),
+    MessageKind.PASSWORD_CHANGED: (
+        "您的报名账号的密码已于 {0}（北京时间）重新设置，所有设备上的登录均已退出。"
+        "如非本人操作，请立即在报名网站用“忘记密码”重设密码，并联系所在学校的报名负责老师。"
+    ),
+    MessageKind.QUEUE_ADMITTED: (
+        "“{0}”的排队已轮到您：请在 {1}（北京时间）前登录报名网站选择口试考点，逾期需重新排队。"
     ),
 }
+
+
+def masked_login(login: str) -> str:
+    """A login as a message to another address names it (R-NOTE-2): enough to recognise, no more
+    (138****5678, li***@example.com)."""
+    name, at, domain = login.partition("@")
+    if not at:
+        return f"{login[:3]}****{login[-4:]}"
+    return f"{name[:2]}***@{domain}"
+
+
+def login_changed(event_id: str, to: str, old_login: str, new_login: str, now: datetime) -> Message:
+    """R-NOTE-2: to the old address and the new, the same words."""
+    params = (beijing_text(now), masked_login(old_login), masked_login(new_login))
+    return Message(event_id, to, MessageKind.LOGIN_CHANGED, params, now)
+
+
+def password_changed(event_id: str, to: str, now: datetime) -> Message:
+    """R-NOTE-2: a reset, or a change in 账户设置 (the same path); never the password itself."""
+    return Message(event_id, to, MessageKind.PASSWORD_CHANGED, (beijing_text(now),), now)
+
+
+def queue_admitted(event_id: str, to: str, opening_name: str, until: datetime, now: datetime) -> Message:
+    """R-NOTE-2, R-QUEUE-4: an admission lasts until `until`; a student who closed the page hears of it."""
+    return Message(event_id, to, MessageKind.QUEUE_ADMITTED, (opening_name, beijing_text(until)), now)
 
 
 def pay_reminder(event_id: str, to: str, pay_by: datetime, now: datetime) -> Message:

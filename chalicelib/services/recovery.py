@@ -17,8 +17,9 @@ from typing import Protocol
 from chalicelib.domain.accounts import Account, check_password_policy, normalize_login
 from chalicelib.domain.errors import BadCredentials, InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts
 from chalicelib.domain.identity import CodeKeys
-from chalicelib.domain.messages import Message, MessageKind
+from chalicelib.domain.messages import Message, MessageKind, login_changed, password_changed
 from chalicelib.domain.recovery import (
+    ACTIVATION_DIGITS,
     CODE_LIFETIME,
     WRONG_TRIES_ALLOWED,
     CodePurpose,
@@ -119,15 +120,30 @@ def request_password_reset(ctx: RecoveryContext, login: str, captcha_id: str, an
         ctx.codes.decoy(decoy, accounts.clock.now())
 
 
-def _matching_code(ctx: RecoveryContext, account: Account | None, purpose: CodePurpose, code: str) -> OneTimeCode:
+def _matching_code(
+    ctx: RecoveryContext, account: Account | None, purposes: tuple[CodePurpose, ...], code: str
+) -> OneTimeCode:
     """Each try is counted before the code is compared, in one conditional write: requests sent at
-    once cannot get more than 5 tries at a code between them (R-ACC-3)."""
-    tried = ctx.codes.take_try(account.account_id, purpose, ctx.accounts.clock.now()) if account else None
-    if tried is None or account is None:
+    once cannot get more than 5 tries at a code between them (R-ACC-3). The first of `purposes`
+    the account has a live code of is the one tried."""
+    if account is None:
+        raise InvalidCode()
+    now = ctx.accounts.clock.now()
+    tries = (ctx.codes.take_try(account.account_id, purpose, now) for purpose in purposes)
+    tried = next((t for t in tries if t is not None), None)
+    if tried is None:
         raise InvalidCode()
     if not _matches(ctx.keys, tried, code.strip()):
         raise InvalidCode()
     return tried
+
+
+def _reset_purposes(code: str) -> tuple[CodePurpose, ...]:
+    """A staff member's 10-digit activation code (R-OPS-3), kept apart from reset codes; one kept
+    before it was (as a reset code) is still found."""
+    if len(code.strip()) == ACTIVATION_DIGITS:
+        return (CodePurpose.ACTIVATION, CodePurpose.PASSWORD_RESET)
+    return (CodePurpose.PASSWORD_RESET,)
 
 
 def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_password: str, client: str) -> None:
@@ -136,15 +152,17 @@ def confirm_password_reset(ctx: RecoveryContext, login: str, code: str, new_pass
     normalized = _login_or_raw(login)
     check_password_policy(new_password, normalized)
     keys = {f"reset-code#{normalized}": WRONG_TRIES_ALLOWED, f"code-client#{client}": MAX_FAILURES_PER_CLIENT}
-    window_ends = check_throttle(accounts, keys, accounts.clock.now(), WRONG_CODES)
+    now = accounts.clock.now()
+    window_ends = check_throttle(accounts, keys, now, WRONG_CODES)
     account = accounts.accounts.by_login(normalized)
     try:
-        stored = _matching_code(ctx, account, CodePurpose.PASSWORD_RESET, code)
+        stored = _matching_code(ctx, account, _reset_purposes(code), code)
     except InvalidCode:
-        for key in keys:
-            accounts.throttle.add_failure(key, window_ends)
-        raise
-    ctx.codes.reset_password(stored, accounts.passwords.hash(new_password))
+        failures = [accounts.throttle.add_failure(key, window_ends) for key in keys]
+        raise InvalidCode(max(0, WRONG_TRIES_ALLOWED - failures[0])) from None  # the login's tries left
+    # R-NOTE-2: written with the code's one use, so one message per change, whatever is retried
+    notice = password_changed(f"password_changed#{stored.account_id}#{uuid.uuid4().hex}", normalized, now)
+    ctx.codes.reset_password(stored, accounts.passwords.hash(new_password), notice)
 
 
 def request_login_code(ctx: RecoveryContext, account: Account, new_login: str, client: str) -> None:
@@ -176,13 +194,24 @@ def change_login(ctx: RecoveryContext, account: Account, new_login: str, code: s
     try:
         if not accounts.passwords.verify(account.password_hash, password):
             raise BadCredentials()
-        stored = _matching_code(ctx, account, CodePurpose.LOGIN_CHANGE, code)
+        stored = _matching_code(ctx, account, (CodePurpose.LOGIN_CHANGE,), code)
         if stored.target != normalized:
             raise InvalidCode()
-    except (BadCredentials, InvalidCode):
+    except BadCredentials:
         accounts.throttle.add_failure(key, window_ends)
         raise
-    ctx.codes.change_login(stored, account.login, now, digest(token), account.session_generation)
+    except InvalidCode:
+        failures = accounts.throttle.add_failure(key, window_ends)
+        raise InvalidCode(max(0, WRONG_TRIES_ALLOWED - failures)) from None
+    generation = account.session_generation
+    # R-NOTE-2: to the old address and the new, written with the change; the account's generation
+    # the change starts names the event (a change is made once at each generation)
+    event = f"login_changed#{account.account_id}#{generation + 1}"
+    notices = tuple(
+        login_changed(f"{event}#{which}", to, account.login, normalized, now)
+        for which, to in (("old", account.login), ("new", normalized))
+    )
+    ctx.codes.change_login(stored, account.login, now, digest(token), generation, notices)
     return normalized
 
 
@@ -200,14 +229,25 @@ class RecoveryStore(Protocol):
     def decoy(self, key: str, now: datetime) -> None:
         """For a login with no account: the reads and the write a code would cost, and nothing usable."""
 
-    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
-        """Use the code: set the password and revoke every session; InvalidCode if it was used."""
+    def reset_password(self, code: OneTimeCode, password_hash: str, notice: Message | None = None) -> None:
+        """Use the code: set the password and revoke every session, and keep `notice` in the
+        outbox, in one write (R-NOTE-2); the account's other code that sets a password (reset or
+        activation) goes too. InvalidCode if it was used."""
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
+    def change_login(
+        self,
+        code: OneTimeCode,
+        old_login: str,
+        now: datetime,
+        keep: str,
+        generation: int,
+        notices: tuple[Message, ...] = (),
+    ) -> None:
         """Use the code: the account's login becomes `code.target`, the old login is retired
         (it signs nobody in, and nobody else takes it for 30 days); the account's sessions of
-        `generation` end, but the one whose token digest is `keep` (R-ACC-6). LoginTaken,
-        InvalidCode; Unauthenticated when that session is gone."""
+        `generation` end, but the one whose token digest is `keep` (R-ACC-6); `notices` go to
+        the outbox in the same write (R-NOTE-2). LoginTaken, InvalidCode; Unauthenticated when
+        that session is gone."""
 
     def login_in_use(self, login: str, now: datetime, asking: str) -> bool:
         """True while an account has the login, or another account than `asking` gave it up

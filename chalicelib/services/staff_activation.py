@@ -1,5 +1,7 @@
 """Staff accounts without passwords (R-OPS-3): each new one gets a `staff_activation` code through
 the outbox (R-NOTE-1) and sets its password with it at `POST /password-resets/confirm` (R-ACC-3).
+The code is kept apart from reset codes (`CODE#activation`): a reset code asked for meanwhile
+(忘记密码) does not replace it, so the mailed code works as its message says.
 
 An account is created once, by login, with no usable password. A load sends a code to every
 staff account of its file that has not set a password yet, once per load (the event is the
@@ -88,8 +90,8 @@ def activate_staff(
             active += 1
             continue
         code = new_code(ACTIVATION_DIGITS)
-        digest = code_digest(keys, account.account_id, CodePurpose.PASSWORD_RESET, code)
-        stored = OneTimeCode(account.account_id, CodePurpose.PASSWORD_RESET, digest, now + ACTIVATION_LIFETIME)
+        digest = code_digest(keys, account.account_id, CodePurpose.ACTIVATION, code)
+        stored = OneTimeCode(account.account_id, CodePurpose.ACTIVATION, digest, now + ACTIVATION_LIFETIME)
         if activations.issue_once(stored, activation_message(account, load_id, code, now)):
             sent += 1
     return StaffOutcome(created, sent, active, tuple(refused))

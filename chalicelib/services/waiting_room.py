@@ -11,6 +11,7 @@ from typing import Protocol
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import Clock
 from chalicelib.domain.errors import Busy, InvalidRequest, NotFound, QueueNotOpen, QueueNotOrdered, RegistrationRequired
+from chalicelib.domain.messages import Message
 from chalicelib.domain.registration import AccountFile
 from chalicelib.domain.waiting_room import (
     EntryState,
@@ -25,7 +26,7 @@ from chalicelib.domain.waiting_room import (
     place_key,
     standing,
 )
-from chalicelib.services.accounts_ports import AccountFiles
+from chalicelib.services.accounts_ports import AccountFiles, AccountStore
 from chalicelib.services.registration_ports import CatalogStore
 
 
@@ -35,6 +36,7 @@ class WaitingRoomContext:
     waiting_room: WaitingRoomStore
     clock: Clock
     files: AccountFiles  # the account's partition: its registration (the candidate) and entries
+    accounts: AccountStore  # the login an admission is sent to (R-NOTE-2)
 
 
 @dataclass(frozen=True)
@@ -249,8 +251,9 @@ class WaitingRoomStore(Protocol):
     def place_many(self, places: list[tuple[QueueEntry, int]]) -> int:
         """`place` for each (in parallel where the store can); how many hold their place."""
 
-    def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
-        """Admit the entry at its place, at most once; True if this call did."""
+    def admit(self, entry: QueueEntry, at: datetime, until: datetime, notice: Message | None = None) -> bool:
+        """Admit the entry at its place, at most once, and keep `notice` in the outbox in the
+        same write (R-NOTE-2); True if this call did."""
 
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
 

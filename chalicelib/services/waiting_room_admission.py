@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from chalicelib.domain.messages import Message, queue_admitted
 from chalicelib.domain.waiting_room import LAST_PLACE, Opening, OpeningProgress, QueueEntry, pre_opening_order
 from chalicelib.services.waiting_room import WaitingRoomContext
 
@@ -125,7 +126,19 @@ def admit_places(
         entry = found.get(position)
         if entry is None:
             break
-        if entry.admitted_at is None and ctx.waiting_room.admit(entry, now, now + opening.pass_length):
+        if entry.admitted_at is None and admit(ctx, opening, entry, now):
             report.admitted += 1
         admitted = position
     return replace(progress, admitted=admitted)
+
+
+def admit(ctx: WaitingRoomContext, opening: Opening, entry: QueueEntry, now: datetime) -> bool:
+    """R-QUEUE-4: the admission, and with it (R-NOTE-2) its message to the login, so a student who
+    closed the page hears of it; one message per admission (the entry's `round` names it)."""
+    until = now + opening.pass_length
+    account = ctx.accounts.get(entry.account_id)
+    notice: Message | None = None
+    if account is not None:
+        event = f"queue_admitted#{entry.account_id}#{opening.id}#{entry.round}"
+        notice = queue_admitted(event, account.login, opening.name, until, now)
+    return ctx.waiting_room.admit(entry, now, until, notice)

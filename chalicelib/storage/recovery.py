@@ -42,6 +42,10 @@ def _code_item(code: OneTimeCode) -> CodeItem:
     )
 
 
+# The codes that set a password at `POST /password-resets/confirm` (R-ACC-3, R-OPS-3).
+SETS_PASSWORD = frozenset({CodePurpose.PASSWORD_RESET, CodePurpose.ACTIVATION})
+
+
 class DynamoRecovery:
     def issue(self, code: OneTimeCode, message: Message) -> None:
         def build(txn: Txn) -> None:
@@ -104,24 +108,36 @@ class DynamoRecovery:
         # the very code that was tried, still there: a code works once
         txn.delete("code", _code_item(code), CodeItem.code_digest == code.code_digest)
 
-    def reset_password(self, code: OneTimeCode, password_hash: str) -> None:
+    def reset_password(self, code: OneTimeCode, password_hash: str, notice: Message | None = None) -> None:
         account = AccountItem(keys.account_pk(code.account_id), keys.ACCOUNT_SK)
 
         def build(txn: Txn) -> None:
             self._use(txn, code)
+            for other in SETS_PASSWORD - {code.purpose}:  # a password is set: the other code is moot
+                txn.delete(f"other {other.value}", CodeItem(keys.account_pk(code.account_id), keys.code_sk(other)))
             txn.update(
                 "account",
                 account,
                 [AccountItem.password_hash.set(password_hash), AccountItem.session_generation.add(1)],
                 AccountItem.pk.exists(),
             )
+            if notice is not None:  # R-NOTE-2
+                txn.put("notice", outbox_item(notice), OutboxItem.pk.does_not_exist())
 
         try:
             run(connection(), build)
         except ConditionsFailed:
             raise InvalidCode() from None
 
-    def change_login(self, code: OneTimeCode, old_login: str, now: datetime, keep: str, generation: int) -> None:
+    def change_login(
+        self,
+        code: OneTimeCode,
+        old_login: str,
+        now: datetime,
+        keep: str,
+        generation: int,
+        notices: tuple[Message, ...] = (),
+    ) -> None:
         new_login = code.target
         if new_login is None:
             raise InvalidCode()
@@ -161,6 +177,8 @@ class DynamoRecovery:
                 [SessionItem.generation.set(generation + 1)],
                 SessionItem.pk.exists() & (SessionItem.account_id == code.account_id),
             )
+            for n, notice in enumerate(notices):  # R-NOTE-2: the old address and the new
+                txn.put(f"notice{n}", outbox_item(notice), OutboxItem.pk.does_not_exist())
 
         try:
             run(connection(), build)

@@ -17,9 +17,11 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from chalicelib.domain.clock import iso, parse_iso, precise_iso
+from chalicelib.domain.messages import Message
 from chalicelib.domain.waiting_room import Opening, OpeningProgress, QueueClaim, QueueEntry, draw_seed, seed_sha256
 from chalicelib.storage import codec, keys
-from chalicelib.storage.models import JobLeaseItem, TableItem
+from chalicelib.storage.messages import outbox_item
+from chalicelib.storage.models import JobLeaseItem, OutboxItem, TableItem
 from chalicelib.storage.tables import connection
 from chalicelib.storage.transactions import ConditionsFailed, Txn, error_code, run
 from chalicelib.storage.waiting_room_items import (
@@ -299,8 +301,9 @@ class DynamoWaitingRoom:
         with ThreadPoolExecutor(max_workers=PLACING_THREADS) as pool:
             return sum(pool.map(lambda given: self.place(*given), places))
 
-    def admit(self, entry: QueueEntry, at: datetime, until: datetime) -> bool:
-        """Admit the entry at its place, once: never twice, never a re-joined entry's old place."""
+    def admit(self, entry: QueueEntry, at: datetime, until: datetime, notice: Message | None = None) -> bool:
+        """Admit the entry at its place, once: never twice, never a re-joined entry's old place;
+        its message (R-NOTE-2) in the same transaction, so it is written once with it."""
         if entry.position is None:
             return False
         item = QueueEntryItem(keys.account_pk(entry.account_id), keys.queue_sk(entry.opening_id))
@@ -309,9 +312,19 @@ class DynamoWaitingRoom:
             & (QueueEntryItem.position == entry.position)
             & QueueEntryItem.admitted_at.does_not_exist()
         )
-        return _updated(
-            item, [QueueEntryItem.admitted_at.set(iso(at)), QueueEntryItem.admitted_until.set(iso(until))], condition
-        )
+        actions: list[Action] = [QueueEntryItem.admitted_at.set(iso(at)), QueueEntryItem.admitted_until.set(iso(until))]
+        if notice is None:
+            return _updated(item, actions, condition)
+
+        def build(txn: Txn) -> None:
+            txn.update("entry", item, actions, condition)
+            txn.put("notice", outbox_item(notice), OutboxItem.pk.does_not_exist())
+
+        try:
+            run(connection(), build)
+        except ConditionsFailed:
+            return False
+        return True
 
     # One runner at a time
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:

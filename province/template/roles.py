@@ -133,12 +133,15 @@ TABLE_ACCESS: dict[str, list[Grant]] = {
         *grants(["PutItem"], ["OUTBOX#*"]),
     ],
     # R-QUEUE-2..4: the catalog's openings, the queue's shards (GSI1), each opening's progress and
-    # seed; places and admissions of entries (those attributes only), progress, its own lease.
+    # seed; places and admissions of entries (those attributes only), progress, its own lease; the
+    # admitted account's login and the admission's message (R-NOTE-2).
     "AdmissionJobRole": [
         *grants(["Query"], ["CATALOG"]),
         *grants(["Query"], ["QUEUE#*"], GSI1),
         *grants(["GetItem", "BatchGetItem", "UpdateItem"], ["OPENING#*"]),
         Grant("UpdateItem", TABLE, ("ACCOUNT#*",), QUEUE_ENTRY_ATTRIBUTES),
+        *grants(["GetItem"], ["ACCOUNT#*"]),
+        *grants(["PutItem"], ["OUTBOX#*"]),
         *grants(["PutItem", "DeleteItem"], ["LEASE#*"]),
     ],
     # R-WAIT-2, every minute: pending seats and the lists (GSI1); the student's partition, account

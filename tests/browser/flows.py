@@ -67,6 +67,18 @@ class Student:
         else:
             control.click()
 
+    def read_agreement(self) -> None:
+        """R-QUAL-1: the agreement scrolled to its end, as a reader would (End on the focused text,
+        or the wheel over it); only then can it be ticked."""
+        text = self.page.get_by_role("region", name="报名协议全文")
+        if self.keyboard:
+            text.focus()
+            self.page.keyboard.press("End")
+        else:
+            text.hover()
+            self.page.mouse.wheel(0, 4000)
+        expect(self.page.get_by_label("我已阅读并同意以上报名协议")).to_be_enabled()
+
     def tick(self, label: str) -> None:
         box = self.page.get_by_label(label)
         if self.keyboard:
@@ -109,7 +121,7 @@ class Student:
         self.type_into("通行证账号（电子邮箱或手机号）", login)
         self.type_into("密码", PASSWORD)
         self.type_into("再次输入密码", PASSWORD)
-        self.type_into("验证码", self.browsing.captcha())
+        self.type_into("图形验证码", self.browsing.captcha())
         self.browsing.shot("register")
         self.press(self.button("注册"))
         self.heading("登录报名系统")
@@ -119,7 +131,7 @@ class Student:
         self.heading("登录报名系统")
         self.type_into("通行证账号（电子邮箱或手机号）", login)
         self.type_into("密码", password)
-        self.type_into("验证码", self.browsing.captcha())
+        self.type_into("图形验证码", self.browsing.captcha())
         self.press(self.button("登录"))
 
     def enrol(self, identity: Identity, save: bool = True, demo: str | None = None) -> None:
@@ -128,6 +140,7 @@ class Student:
         self.browsing.shot("home-new")
         self.press(self.link("开始报名"))
         self.heading("报名协议")
+        self.read_agreement()
         self.tick("我已阅读并同意以上报名协议")
         self.browsing.shot("agreement")
         self.press(self.button("同意"))

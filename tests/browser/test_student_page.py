@@ -135,16 +135,16 @@ def test_r_acc_1_a_wrong_captcha_is_refused_and_a_new_one_shown(open_page: Opene
     student.type_into("密码", "Cet2026demo")
     student.type_into("再次输入密码", "Cet2026demo")
     wrong = "0000" if browsing.captcha() != "0000" else "1111"
-    student.type_into("验证码", wrong)
+    student.type_into("图形验证码", wrong)
     student.press(student.button("注册"))
     expect(student.error()).to_contain_text("验证码错误或已过期")
-    expect(page.get_by_label("验证码")).to_be_focused()
-    expect(page.get_by_label("验证码")).to_have_value("")
+    expect(page.get_by_label("图形验证码")).to_be_focused()
+    expect(page.get_by_label("图形验证码")).to_have_value("")
     assert page.locator("img.captcha-image").get_attribute("src") != first_image  # a fresh one
     browsing.shot("wrong-captcha")
     with page.expect_response("**/api/captchas"):
         student.press(student.button("换一张"))  # the student can also ask for another
-    student.type_into("验证码", browsing.captcha())
+    student.type_into("图形验证码", browsing.captcha())
     student.press(student.button("注册"))
     expect(page.get_by_role("status")).to_contain_text("注册成功")
     browsing.check(expected_refusals=["INVALID_CAPTCHA"])
@@ -261,6 +261,7 @@ def test_an_expired_session_sends_the_student_to_log_in_again(open_page: Opener,
     elsewhere = Api(site + "/api")
     elsewhere.token = student.page.evaluate("sessionStorage.getItem('cet.token')")
     elsewhere.expect(204, "DELETE", "/sessions/current")  # the session ends (expired, or logged out elsewhere)
+    student.read_agreement()
     student.tick("我已阅读并同意以上报名协议")
     student.press(student.button("同意"))
     student.heading("登录报名系统")

@@ -78,11 +78,11 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
     "AdmissionJobRole": {
         ("Query", "table", ("CATALOG",)),
         ("Query", "gsi1", ("QUEUE#*",)),
-        ("GetItem", "table", ("OPENING#*",)),
+        ("GetItem", "table", ("OPENING#*", "ACCOUNT#*")),  # the admitted account's login (R-NOTE-2)
         ("BatchGetItem", "table", ("OPENING#*",)),
         ("UpdateItem", "table", ("OPENING#*",)),
         ("UpdateItem", "table", ("ACCOUNT#*",)),  # and only a queue entry's attributes
-        ("PutItem", "table", ("LEASE#*",)),
+        ("PutItem", "table", ("OUTBOX#*", "LEASE#*")),  # the admission's message (R-NOTE-2)
         ("DeleteItem", "table", ("LEASE#*",)),
     },
     "OfferJobRole": {("Query", "gsi1", ("PENDING", "WAITLIST#*")), *OFFER_TABLE},

@@ -106,12 +106,18 @@ def test_r_acc_3_the_answer_never_tells_whether_the_login_exists(client: Client)
 
 
 def test_r_acc_3_five_wrong_tries_then_429_and_the_code_is_spent(client: Client) -> None:
-    """R-ACC-3: 5 wrong tries are allowed; then 429 with Retry-After, and the right code is dead."""
+    """R-ACC-3: 5 wrong tries are allowed, each answer saying how many are left (for an unknown
+    login too: it tells nothing); then 429 with Retry-After, and the right code is dead."""
     login = new_login()
     create_account(client, login)
     code = reset_code(client, login)
-    for _ in range(5):
-        expect(confirm_reset(client, login, other_code(code)), RESET_CONFIRM, 400, "INVALID_CODE")
+    for left in (4, 3, 2, 1):
+        refused = expect(confirm_reset(client, login, other_code(code)), RESET_CONFIRM, 400, "INVALID_CODE")
+        assert f"还可再试 {left} 次" in refused["message"], refused
+        unknown = expect(confirm_reset(client, f"x{login}", code), RESET_CONFIRM, 400, "INVALID_CODE")
+        assert unknown["message"] == refused["message"]
+    last = expect(confirm_reset(client, login, other_code(code)), RESET_CONFIRM, 400, "INVALID_CODE")
+    assert "输错次数已用完" in last["message"], last
     refused = confirm_reset(client, login, code)
     expect(refused, RESET_CONFIRM, 429, "TOO_MANY_ATTEMPTS")
     assert int(refused.header("Retry-After") or 0) > 0

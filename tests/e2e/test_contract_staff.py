@@ -6,11 +6,16 @@ tests/e2e/test_contract_zz_registry.py checks.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from chalice.test import Client
 
+from chalicelib.bootstrap import CLOCK, services
+from chalicelib.domain.accounts import Role
+from chalicelib.domain.province import StaffMember
+from chalicelib.services.province import load_province
 from tests import factories
 from tests.e2e.contract import (
     DECIDE,
@@ -26,6 +31,7 @@ from tests.e2e.contract import (
     decide,
     expect,
     ok,
+    outbox,
     parse_time,
     pending_review,
     remove,
@@ -34,7 +40,9 @@ from tests.e2e.contract import (
 )
 from tests.e2e.http import (
     call,
+    captcha,
     identity,
+    log_in,
     registered,
     staff,
 )
@@ -153,3 +161,21 @@ def test_api_staff_calling_student_routes_is_403_forbidden(client: Client) -> No
     reply = call(client, "POST", "/registration/subjects", {"subject": "CET4"}, t)
     expect(reply, "POST /registration/subjects", 403, "FORBIDDEN")
     expect(remove(client, t, "CET4"), REMOVE, 403, "FORBIDDEN")
+
+
+def test_r_ops_3_the_mailed_activation_code_works_as_its_message_says(client: Client) -> None:
+    """R-OPS-3, R-ACC-3: a staff member loaded without a password reads the activation message,
+    asks 忘记密码 for a code anyway (the probe's path), and the mailed 10-digit code still sets the
+    password at `POST /password-resets/confirm`; the login works with it."""
+    login = "new-teacher@nju.edu.cn"
+    data = factories.province()
+    with_teacher = replace(data, staff=(*data.staff, StaffMember(login, Role.STAFF, "NJU")))
+    load_province(services().loading, with_teacher, CLOCK.now())
+    (message,) = outbox(client, login, "staff_activation")
+    assert "“忘记密码”页面，点“已有验证码或激活码”" in message["body"], message
+    asked = call(client, "POST", "/password-resets", {"login": login, **captcha(client)})
+    ok(asked, "POST /password-resets", 202)
+    assert len(outbox(client, login, "password_reset")) == 1  # a new code, which leaves the mailed one working
+    body = {"login": login, "code": message["code"], "new_password": "Nanjing2026js"}
+    ok(call(client, "POST", "/password-resets/confirm", body), "POST /password-resets/confirm", 204)
+    assert log_in(client, login, "Nanjing2026js")

@@ -318,6 +318,21 @@ def test_r_ops_3_staff_are_loaded_without_a_password_and_activate_with_their_cod
     assert stores.passwords.verify(staff.password_hash, factories.STAFF_PASSWORD)
 
 
+def test_r_ops_3_a_reset_code_leaves_the_activation_code_and_the_code_used_ends_both(stores: Stores) -> None:
+    """R-OPS-3: a reset code kept for a staff account (忘记密码) does not replace its activation
+    code, which sets the password; the reset code is dead with it."""
+    codes = stores.codes
+    staff = stores.accounts.by_login("staff@nju.edu.cn")
+    assert staff is not None
+    activation = staff_codes(stores)["staff@nju.edu.cn"].code
+    assert activation is not None
+    reset = OneTimeCode(staff.account_id, CodePurpose.PASSWORD_RESET, "1:reset", NOW + timedelta(minutes=10))
+    codes.issue(reset, message("reset-staff", to="staff@nju.edu.cn", kind=MessageKind.PASSWORD_RESET))
+    confirm_password_reset(stores.recovery, "staff@nju.edu.cn", activation, factories.STAFF_PASSWORD, "client")
+    assert codes.take_try(staff.account_id, CodePurpose.PASSWORD_RESET, NOW) is None
+    assert codes.take_try(staff.account_id, CodePurpose.ACTIVATION, NOW) is None
+
+
 def test_r_ops_3_a_reload_sends_no_second_code_to_an_activated_account(stores: Stores) -> None:
     """R-OPS-3: loading other files again sends a new code only to staff who have not activated."""
     first = staff_codes(stores)
@@ -680,6 +695,40 @@ def test_r_acc_3_a_code_is_tried_five_times_while_alive_and_used_once(stores: St
     assert found == replace(account(1), password_hash="new hash", session_generation=1)
     with pytest.raises(errors.InvalidCode):
         codes.reset_password(code(), "another hash")
+
+
+def test_r_note_2_a_change_writes_its_notices_with_it_once(stores: Stores) -> None:
+    """The password reset, the login change and the admission each keep their notices in the
+    same write: written when the change is, not when it is refused, never twice."""
+    accounts, codes, queue = stores.accounts, stores.codes, with_opening(stores)
+    accounts.create(account(1))
+    stores.sessions.save(Session("t1", "acc1", NOW + timedelta(hours=2)))
+    codes.issue(code(), message("reset-1", kind=MessageKind.PASSWORD_RESET))
+    stores.new_messages()
+    changed = message("password_changed#1", kind=MessageKind.PASSWORD_CHANGED)
+    codes.reset_password(code(), "new hash", changed)
+    with pytest.raises(errors.InvalidCode):
+        codes.reset_password(code(), "another hash", message("password_changed#2", kind=MessageKind.PASSWORD_CHANGED))
+    assert [m.event_id for m in stores.new_messages()] == ["password_changed#1"]
+    change = code(CodePurpose.LOGIN_CHANGE, target="new1@example.cn")
+    codes.issue(change, message("login-1", to="new1@example.cn", kind=MessageKind.LOGIN_CHANGE))
+    stores.new_messages()
+    told = tuple(
+        message(f"login_changed#{w}", to=to, kind=MessageKind.LOGIN_CHANGED)
+        for w, to in (("old", "user1@example.cn"), ("new", "new1@example.cn"))
+    )
+    codes.change_login(change, "user1@example.cn", NOW, "t1", 1, told)
+    with pytest.raises(errors.InvalidCode):
+        codes.change_login(change, "user1@example.cn", NOW, "t1", 2, (message("login_changed#again"),))
+    assert sorted(m.event_id for m in stores.new_messages()) == ["login_changed#new", "login_changed#old"]
+    entry = QueueEntry("acc1", "Q1", NOW, candidate="cand1")
+    assert queue.join(entry, None, None)
+    assert queue.place(entry, 1)
+    placed = replace(entry, position=1)
+    admitted = message("queue_admitted#acc1#Q1#0", kind=MessageKind.QUEUE_ADMITTED)
+    assert queue.admit(placed, NOW, NOW + timedelta(minutes=10), admitted)
+    assert not queue.admit(placed, NOW, NOW + timedelta(minutes=10), admitted)
+    assert [m.event_id for m in stores.new_messages()] == ["queue_admitted#acc1#Q1#0"]
 
 
 def test_r_acc_4_a_given_up_login_is_kept_30_days_for_its_account(stores: Stores) -> None:

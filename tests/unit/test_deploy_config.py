@@ -114,6 +114,7 @@ def test_r_queue_4_the_admission_jobs_lease_outlives_its_function() -> None:
 
 
 def test_r_queue_4_the_admission_job_changes_only_places_admissions_progress_and_its_lease() -> None:
+    """… and adds the admission's message to the outbox (R-NOTE-2)."""
     statements = role_statements("zhejiang", "AdmissionJobRole")
     writes = {
         (s["Action"][0], tuple(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])): s
@@ -123,7 +124,7 @@ def test_r_queue_4_the_admission_job_changes_only_places_admissions_progress_and
     assert set(writes) == {
         ("dynamodb:UpdateItem", ("ACCOUNT#*",)),
         ("dynamodb:UpdateItem", ("OPENING#*",)),
-        ("dynamodb:PutItem", ("LEASE#*",)),
+        ("dynamodb:PutItem", ("OUTBOX#*", "LEASE#*")),
         ("dynamodb:DeleteItem", ("LEASE#*",)),
     }
     entry = writes[("dynamodb:UpdateItem", ("ACCOUNT#*",))]["Condition"]["ForAllValues:StringEquals"]

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts, Unauthenticated
-from chalicelib.domain.messages import Message
+from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.province import StaffMember
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.protection.keys import ring_from_secret
@@ -130,12 +130,40 @@ def test_r_acc_6_an_activation_code_has_ten_digits_and_lives_a_day(world: FakeCo
     assert f"激活码为 {message.code}，24 小时内有效" in message.body, message.body
     account = accounts.by_login("new-staff@nju.edu.cn")
     assert account is not None
-    stored = world.db.codes[(account.account_id, CodePurpose.PASSWORD_RESET.value)]
+    stored = world.db.codes[(account.account_id, CodePurpose.ACTIVATION.value)]
     assert stored.expires_at == clock.now() + timedelta(hours=24)
     ctx = RecoveryContext(world.accounts, FakeRecovery(world.db), factories.IDENTITY_KEYS)
     recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", message.code, NEW_PASSWORD, CLIENT)
     with pytest.raises(InvalidCode):
         recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", message.code, NEW_PASSWORD, CLIENT)
+
+
+def test_r_ops_3_the_mailed_activation_code_works_after_a_reset_code_was_asked_for(
+    world: FakeContexts, clock: FixedClock
+) -> None:
+    """R-OPS-3, R-ACC-3: a staff member who asks 忘记密码 for a code first still sets the password
+    with the mailed activation code (fails on the old code: the new reset code replaced it); the
+    reset code is then dead too, and a reset code that set the password kills the activation code."""
+    staff = (StaffMember("new-staff@nju.edu.cn", Role.STAFF, "NJU"), StaffMember("other@nju.edu.cn", Role.STAFF, "NJU"))
+    activate_staff(FakeAccounts(world.db), FakeActivations(world.db), staff, "load-2", clock.now(), factories.RING)
+    ctx = RecoveryContext(world.accounts, FakeRecovery(world.db), factories.IDENTITY_KEYS)
+    (activation,) = sent(world, "new-staff@nju.edu.cn")
+    ask_reset(ctx, "new-staff@nju.edu.cn")
+    reset = sent(world, "new-staff@nju.edu.cn")[-1]
+    assert activation.code is not None
+    assert reset.code is not None
+    assert reset.kind is MessageKind.PASSWORD_RESET
+    recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", activation.code, NEW_PASSWORD, CLIENT)
+    with pytest.raises(InvalidCode):
+        recovery.confirm_password_reset(ctx, "new-staff@nju.edu.cn", reset.code, "Another2026pw", CLIENT)
+    (other_activation,) = sent(world, "other@nju.edu.cn")
+    ask_reset(ctx, "other@nju.edu.cn")
+    other_reset = sent(world, "other@nju.edu.cn")[-1].code
+    assert other_reset is not None
+    assert other_activation.code is not None
+    recovery.confirm_password_reset(ctx, "other@nju.edu.cn", other_reset, NEW_PASSWORD, CLIENT)
+    with pytest.raises(InvalidCode):
+        recovery.confirm_password_reset(ctx, "other@nju.edu.cn", other_activation.code, "Another2026pw", CLIENT)
 
 
 # Limits per address and per client, besides per account
@@ -232,3 +260,21 @@ def test_r_acc_6_a_login_change_ends_every_other_session_and_keeps_the_one_that_
     with pytest.raises(Unauthenticated):
         accounts_svc.authenticate(codes.accounts, other)
     assert log_in(codes, MOBILE)  # a new session works as before
+
+
+def test_r_acc_4_a_wrong_login_change_code_says_the_tries_left(codes: RecoveryContext, world: FakeContexts) -> None:
+    """R-ACC-3/4: each wrong code says how many tries are left, the last that none are."""
+    student(codes, EMAIL)
+    token = log_in(codes)
+    account = accounts_svc.authenticate(codes.accounts, token)
+    ask_login_code(codes, account, MOBILE)
+    code = sent(world, MOBILE)[-1].code
+    assert code is not None
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    said = []
+    for _ in range(5):
+        with pytest.raises(InvalidCode) as refused:
+            recovery.change_login(codes, account, MOBILE, wrong, PASSWORD, token)
+        said.append(refused.value.tries_left)
+    assert said == [4, 3, 2, 1, 0]
+    assert "输错次数已用完" in str(refused.value)

@@ -29,7 +29,9 @@ def context(clock: FixedClock) -> waiting_room.WaitingRoomContext:
     data.catalog.openings[OPENING.id] = OPENING
     loading = ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection)
     load_province(loading, data, NOW)
-    return waiting_room.WaitingRoomContext(FakeCatalog(db), FakeWaitingRoom(db), clock, FakeRegistrations(db))
+    return waiting_room.WaitingRoomContext(
+        FakeCatalog(db), FakeWaitingRoom(db), clock, FakeRegistrations(db), FakeAccounts(db)
+    )
 
 
 def student(n: int) -> Account:

@@ -102,6 +102,7 @@ FORMATS: list[tuple[str, dict[str, str], Callable[..., Any], tuple[Any, ...]]] =
     # 29: one-time codes, and the decoy of a reset for no account
     ("CODE#reset", {}, keys.code_sk, (CodePurpose.PASSWORD_RESET,)),
     ("CODE#login", {}, keys.code_sk, (CodePurpose.LOGIN_CHANGE,)),
+    ("CODE#activation", {}, keys.code_sk, (CodePurpose.ACTIVATION,)),
     ("DECOY#<code digest>", {"<code digest>": DIGEST}, keys.decoy_pk, (DIGEST,)),
     # 31: the outbox
     ("OUTBOX#<event id>", {"<event id>": "seat_offered"}, keys.outbox_pk, ("seat_offered",)),

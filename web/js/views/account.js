@@ -13,7 +13,7 @@ export function captchaField(box) {
     maxlength: 8,
     class: "captcha-input",
   });
-  const image = h("img", { class: "captcha-image", alt: "验证码图片（看不清请点“换一张”）", width: 320, height: 120 });
+  const image = h("img", { class: "captcha-image", alt: "图形验证码图片（看不清请点“换一张”）", width: 320, height: 120 });
   const refresh = h("button", { type: "button", class: "link-button" }, "换一张");
   let captchaId = null;
   const load = async () => {
@@ -30,7 +30,7 @@ export function captchaField(box) {
   };
   refresh.addEventListener("click", () => load());
   image.addEventListener("click", () => load());
-  const node = h("div", { class: "captcha" }, field("验证码", input, "请输入图片中的 4 个字符，不区分大小写"), image, refresh);
+  const node = h("div", { class: "captcha" }, field("图形验证码", input, "请输入图片中的 4 个字符，不区分大小写"), image, refresh);
   return { node, input, load, answer: () => ({ captcha_id: captchaId, captcha_answer: input.value.trim() }) };
 }
 

@@ -19,12 +19,23 @@ const AGREEMENT = [
 export async function agreementView(ctx) {
   if (ctx.me.registration) return ctx.redirect("registration");
   const box = messageBox();
-  const accept = h("input", { type: "checkbox", name: "accept", id: "accept-agreement" });
+  // R-QUAL-1: read before accepted: the box can be ticked once the text is scrolled to its end
+  const accept = h("input", { type: "checkbox", name: "accept", id: "accept-agreement", disabled: true, "aria-describedby": "agreement-hint" });
+  const hint = h("p", { class: "hint", id: "agreement-hint" }, "请先阅读协议全文（滚动到末尾），然后才能勾选同意。");
+  const text = h("div", { class: "agreement", role: "region", tabindex: 0, "aria-label": "报名协议全文" }, AGREEMENT.map((line) => h("p", {}, line)));
+  const readToEnd = () => {
+    if (!text.isConnected || text.scrollHeight === 0 || text.scrollTop + text.clientHeight < text.scrollHeight - 4) return;
+    accept.disabled = false;
+    hint.textContent = "您已阅读到协议末尾，可以勾选同意。";
+  };
+  text.addEventListener("scroll", readToEnd);
+  new ResizeObserver(readToEnd).observe(text); // laid out, or turned: a text that fits needs no scrolling
   const submit = h("button", { type: "submit", class: "primary" }, "同意");
   const form = h(
     "form",
     { novalidate: true },
     h("div", { class: "check" }, accept, h("label", { for: "accept-agreement" }, "我已阅读并同意以上报名协议")),
+    hint,
     box,
     h("div", { class: "actions" }, submit, h("a", { class: "button", href: "#/home" }, "返回")),
   );
@@ -37,7 +48,7 @@ export async function agreementView(ctx) {
     "section",
     { class: "card" },
     h("h1", {}, "报名协议"),
-    h("div", { class: "agreement", role: "region", tabindex: 0, "aria-label": "报名协议全文" }, AGREEMENT.map((line) => h("p", {}, line))),
+    text,
     form,
   );
 }

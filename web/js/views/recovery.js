@@ -33,7 +33,9 @@ function resetForms(ctx, { login = "", fixedLogin = false, done }) {
   const loginInput = h("input", { name: "login", required: true, autocomplete: "username", inputmode: "email", value: login, readonly: fixedLogin });
   const captcha = captchaField(box);
   const ask = h("button", { type: "submit", class: "primary" }, "获取验证码");
-  const askForm = h("form", { novalidate: true }, field("通行证账号（电子邮箱或手机号）", loginInput), captcha.node, box, h("div", { class: "actions" }, ask));
+  // A code already received (a staff member's mailed activation code, R-OPS-3): no new one needed
+  const haveCode = h("button", { type: "button", class: "link-button" }, "已有验证码或激活码");
+  const askForm = h("form", { novalidate: true }, field("通行证账号（电子邮箱或手机号）", loginInput), captcha.node, box, h("div", { class: "actions" }, ask, haveCode));
 
   const setBox = messageBox();
   const code = codeInput({ activation: true });
@@ -47,7 +49,7 @@ function resetForms(ctx, { login = "", fixedLogin = false, done }) {
     { novalidate: true, hidden: true },
     sentTo,
     localOutbox(),
-    field("验证码（6 位数字）", code, "验证码 10 分钟内有效，只能使用一次；输错 5 次需重新获取。工作人员首次设置密码时请输入 10 位激活码。"),
+    field("短信或邮件验证码（6 位数字）", code, "短信或邮件中的验证码 10 分钟内有效，只能使用一次；输错 5 次需重新获取。工作人员首次设置密码时请输入 10 位激活码。"),
     field("新密码", password, PASSWORD_POLICY),
     field("再次输入新密码", again),
     setBox,
@@ -67,6 +69,19 @@ function resetForms(ctx, { login = "", fixedLogin = false, done }) {
     }
     // The same answer whether or not the login exists (R-ACC-3): say so, and no more.
     sentTo.textContent = `如果 ${typed} 是已注册的通行证账号，验证码已发送到该邮箱或手机，请查收。`;
+    askForm.hidden = true;
+    setForm.hidden = false;
+    code.focus();
+  });
+  haveCode.addEventListener("click", () => {
+    const typed = loginInput.value.trim();
+    if (!typed) {
+      showMessage(box, "请先填写通行证账号（电子邮箱或手机号），再点“已有验证码或激活码”。");
+      loginInput.focus();
+      return;
+    }
+    showMessage(box, "");
+    sentTo.textContent = `为 ${typed} 设置密码：请输入短信或邮件中的验证码（工作人员输入 10 位激活码）。`;
     askForm.hidden = true;
     setForm.hidden = false;
     code.focus();
@@ -130,7 +145,7 @@ function loginChange(ctx) {
     { novalidate: true, hidden: true },
     sentTo,
     localOutbox(),
-    field("新账号收到的验证码（6 位数字）", code, "10 分钟内有效，只能使用一次。"),
+    field("新账号收到的短信或邮件验证码（6 位数字）", code, "10 分钟内有效，只能使用一次。"),
     field("当前密码", password),
     changeBox,
     h("div", { class: "actions" }, change),
