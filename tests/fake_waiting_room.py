@@ -90,8 +90,14 @@ class FakeWaitingRoom:
         placed = {e.position: e.account_id for e in self.placed_between(opening_id, first, last) if e.position}
         return {**kept, **placed}
 
+    def kept_places(self, opening_id: str, first: int, last: int) -> set[int]:
+        with self.db.lock:
+            return {p for (o, p) in self.db.kept_places if o == opening_id and first <= p <= last}
+
     def last_position(self, opening_id: str) -> int:
-        return max((e.position or 0 for e in self._of(opening_id)), default=0)
+        with self.db.lock:
+            kept = [p for (o, p) in self.db.kept_places if o == opening_id]
+        return max([*(e.position or 0 for e in self._of(opening_id)), *kept], default=0)
 
     def place(self, entry: QueueEntry, position: int) -> bool:
         with self.db.lock:

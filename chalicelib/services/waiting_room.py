@@ -239,6 +239,10 @@ class WaitingRoomStore(Protocol):
 
     def placed_between(self, opening_id: str, first: int, last: int) -> list[QueueEntry]: ...
 
+    def kept_places(self, opening_id: str, first: int, last: int) -> set[int]:
+        """R-QUEUE-6: the places from `first` to `last` that entries replaced since left behind: nobody
+        is there to admit."""
+
     def last_position(self, opening_id: str) -> int: ...
 
     def pre_opening_page(self, opening_id: str, first: int, last: int) -> dict[int, str]:

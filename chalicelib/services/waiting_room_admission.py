@@ -114,18 +114,25 @@ def admit_places(
     report: AdmissionReport,
 ) -> OpeningProgress:
     """R-QUEUE-4: places up to the rate's count by now, in order; `admitted` moves past a place
-    only once it is admitted (or found admitted), so a place the index does not show yet waits
-    for the next run instead of being skipped."""
+    only once it is admitted (or found admitted) or kept by an entry replaced since (R-QUEUE-6:
+    nobody to admit there), so a place the index does not show yet waits for the next run instead
+    of being skipped."""
     target = min(opening.admitted_by(now), progress.positioned)
     if target <= progress.admitted:
         return progress
     found = {e.position: e for e in ctx.waiting_room.placed_between(opening.id, progress.admitted + 1, target)}
     found.update({p: e for p, e in placed_now.items() if progress.admitted < p <= target})
     admitted = progress.admitted
+    kept: set[int] | None = None  # read once, and only when a place shows no entry
     for position in range(progress.admitted + 1, target + 1):
         entry = found.get(position)
         if entry is None:
-            break
+            if kept is None:
+                kept = ctx.waiting_room.kept_places(opening.id, position, target)
+            if position not in kept:
+                break
+            admitted = position
+            continue
         if entry.admitted_at is None and admit(ctx, opening, entry, now):
             report.admitted += 1
         admitted = position

@@ -239,11 +239,25 @@ class DynamoWaitingRoom:
         found = self._each_shard(opening_id, QueueEntryItem.gsi1sk.between(keys.place_sk(first), keys.place_sk(last)))
         return sorted(found, key=lambda e: e.position or 0)
 
+    def kept_places(self, opening_id: str, first: int, last: int) -> set[int]:
+        between = QueuePlaceItem.gsi1sk.between(keys.place_sk(first), keys.place_sk(last))
+
+        def read(shard: str) -> list[int]:
+            items = QueuePlaceItem.by_group.query(shard, between, attributes_to_get=["kind", "position"])
+            return [int(item.position) for item in items if isinstance(item, QueuePlaceItem)]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return {place for found in pool.map(read, self._shards(opening_id)) for place in found}
+
     def last_position(self, opening_id: str) -> int:
+        """The highest place given: an entry's, or one kept by an entry replaced since (R-QUEUE-6), so
+        a job resumed after a crash never gives a kept place again. Queried on the table's base
+        class: a model's own query would filter on its kind."""
+
         def last(shard: str) -> int:
-            for item in QueueEntryItem.by_group.query(
+            for item in TableItem.by_group.query(
                 shard,
-                QueueEntryItem.gsi1sk.startswith(keys.PLACES_PREFIX),
+                TableItem.gsi1sk.startswith(keys.PLACES_PREFIX),
                 scan_index_forward=False,
                 limit=1,
             ):

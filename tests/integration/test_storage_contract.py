@@ -643,7 +643,13 @@ def test_r_queue_6_a_rejoin_keeps_the_place_it_left_in_the_published_order(store
     assert queue.pre_opening_page("Q1", 2, 3) == {2: "acc1", 3: "acc2"}
     assert queue.pre_opening_page("Q1", 1, 4) == {1: "acc0", 2: "acc1", 3: "acc2", 4: "acc1"}
     assert [e.account_id for e in queue.placed_between("Q1", 1, 4)] == ["acc0", "acc2", "acc1"]
+    assert queue.kept_places("Q1", 1, 4) == {2}  # nobody to admit there (R-QUEUE-4)
+    assert queue.kept_places("Q1", 3, 4) == set()
     assert queue.last_position("Q1") == 4
+    third = replace(again, round=2, joined_at=again.joined_at + timedelta(minutes=1))
+    assert queue.join(third, replace(again, position=4), QueueClaim("acc1", 1))  # placed last, replaced
+    assert queue.last_position("Q1") == 4  # the highest place given is kept, never given again
+    assert queue.kept_places("Q1", 1, 4) == {2, 4}
 
 
 def test_r_queue_3_progress_only_grows_and_the_seed_is_drawn_once(stores: Stores) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,15 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import RegistrationRequired
 from chalicelib.domain.registration import Registration
-from chalicelib.domain.waiting_room import ORDER_GRACE, EntryState, Opening, pre_opening_order
+from chalicelib.domain.waiting_room import (
+    ORDER_GRACE,
+    EntryState,
+    Opening,
+    OpeningProgress,
+    QueueClaim,
+    QueueEntry,
+    pre_opening_order,
+)
 from chalicelib.services import waiting_room, waiting_room_admission
 from chalicelib.services.province import ProvinceLoading, load_province
 from tests import factories
@@ -120,3 +129,23 @@ def test_r_queue_2_a_second_account_of_the_candidate_gets_its_entry_and_its_admi
     assert not waiting_room.join(ctx, second, OPENING.id).created
     waiting_room_admission.run_admission(ctx)
     assert waiting_room.current_entry(ctx, second, OPENING.id)[1].position == 3
+
+
+def test_r_queue_4_a_place_left_by_a_replaced_entry_is_passed_not_waited_on() -> None:
+    """R-QUEUE-4, R-QUEUE-6: an entry replaced while placed and not yet admitted (it joined again at
+    the back) leaves its place kept in the order; the admission job passes that place and admits
+    the places behind it. Fails with the kept place not passed: admission stops there for good."""
+    clock = FixedClock(OPENING.opens_at + timedelta(hours=1))
+    ctx = context(clock)
+    store = ctx.waiting_room
+    joined = [QueueEntry(f"acc{n}", OPENING.id, NOW, candidate=f"cand{n}") for n in range(3)]
+    for entry in joined:
+        assert store.join(entry, None, None)
+    assert store.place_many([(entry, n + 1) for n, entry in enumerate(joined)]) == 3
+    again = QueueEntry("acc1", OPENING.id, clock.now(), round=1, candidate="cand1")
+    assert store.join(again, replace(joined[1], position=2), QueueClaim("acc1", 0))
+    report = waiting_room_admission.AdmissionReport()
+    progress = OpeningProgress(seed_sha256="-", queued=3, positioned=3)
+    after = waiting_room_admission.admit_places(ctx, OPENING, progress, {}, clock.now(), report)
+    assert (after.admitted, report.admitted) == (3, 2)
+    assert store.last_position(OPENING.id) == 3
