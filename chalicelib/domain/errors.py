@@ -243,7 +243,7 @@ class InvalidCode(DomainError):
         if tries_left is None:
             super().__init__()
         elif tries_left > 0:
-            super().__init__(f"验证码不正确或已失效，还可再试 {tries_left} 次；多次不对请重新获取验证码。")
+            super().__init__(f"验证码不正确或已失效，最多还可再试 {tries_left} 次；多次不对请重新获取验证码。")
         else:
             super().__init__("验证码不正确或已失效，输错次数已用完：请稍后重新获取验证码再试。")
 

@@ -159,7 +159,7 @@ def test_r_acc_3_a_wrong_code_says_how_many_tries_are_left(open_page: Opener, si
         student.type_into("新密码", NEW_PASSWORD)
         student.type_into("再次输入新密码", NEW_PASSWORD)
         student.press(student.button("设置新密码"))
-        expect(student.error()).to_contain_text(f"还可再试 {left} 次")
+        expect(student.error()).to_contain_text(f"最多还可再试 {left} 次")
     browsing.shot("wrong-code")
     student.type_into("短信或邮件验证码（6 位数字）", code)
     student.press(student.button("设置新密码"))

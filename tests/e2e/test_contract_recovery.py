@@ -113,7 +113,7 @@ def test_r_acc_3_five_wrong_tries_then_429_and_the_code_is_spent(client: Client)
     code = reset_code(client, login)
     for left in (4, 3, 2, 1):
         refused = expect(confirm_reset(client, login, other_code(code)), RESET_CONFIRM, 400, "INVALID_CODE")
-        assert f"还可再试 {left} 次" in refused["message"], refused
+        assert f"最多还可再试 {left} 次" in refused["message"], refused
         unknown = expect(confirm_reset(client, f"x{login}", code), RESET_CONFIRM, 400, "INVALID_CODE")
         assert unknown["message"] == refused["message"]
     last = expect(confirm_reset(client, login, other_code(code)), RESET_CONFIRM, 400, "INVALID_CODE")

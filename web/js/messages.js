@@ -114,11 +114,11 @@ export function describe(error) {
   if (code === "WEAK_PASSWORD" && error.serverMessage) {
     return `${error.serverMessage}${PASSWORD_POLICY}`; // the server says which rule (R-ACC-5)
   }
-  const triesLeft = code === "INVALID_CODE" ? /还可再试 (\d+) 次|输错次数已用完/.exec(error.serverMessage ?? "") : null;
+  const triesLeft = code === "INVALID_CODE" ? /最多还可再试 (\d+) 次|输错次数已用完/.exec(error.serverMessage ?? "") : null;
   if (triesLeft) {
     // the server counts the wrong tries (R-ACC-3): the page says how many are left
     return triesLeft[1]
-      ? `验证码不正确或已失效，还可再试 ${triesLeft[1]} 次（验证码 10 分钟内有效，只能使用一次）。请核对，或重新获取验证码。`
+      ? `验证码不正确或已失效，最多还可再试 ${triesLeft[1]} 次（验证码 10 分钟内有效，只能使用一次）。请核对，或重新获取验证码。`
       : "验证码不正确或已失效，输错次数已用完。请稍后重新获取验证码再试。";
   }
   if (code === "TOO_MANY_ATTEMPTS" && error.retryAfter) {
