@@ -44,6 +44,7 @@ class Message:
     params: tuple[str, ...]
     created_at: datetime
     code: str | None = None  # the one-time code the message carries, if any
+    moot_at: datetime | None = None  # from then on sending it only confuses (an admission that ended)
 
     @property
     def channel(self) -> Channel:
@@ -130,7 +131,8 @@ def password_changed(event_id: str, to: str, now: datetime) -> Message:
 
 def queue_admitted(event_id: str, to: str, opening_name: str, until: datetime, now: datetime) -> Message:
     """R-NOTE-2, R-QUEUE-4: an admission lasts until `until`; a student who closed the page hears of it."""
-    return Message(event_id, to, MessageKind.QUEUE_ADMITTED, (opening_name, beijing_text(until)), now)
+    params = (opening_name, beijing_text(until))
+    return Message(event_id, to, MessageKind.QUEUE_ADMITTED, params, now, moot_at=until)
 
 
 def pay_reminder(event_id: str, to: str, pay_by: datetime, now: datetime) -> Message:

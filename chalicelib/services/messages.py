@@ -61,8 +61,9 @@ def deliver(messaging: Messaging, event_id: str) -> str:
         return "skipped"
     message = claimed.message
     lifetime = ACTIVATION_LIFETIME if message.kind is MessageKind.STAFF_ACTIVATION else CODE_LIFETIME
-    if message.code is not None and now >= message.created_at + lifetime:
-        messaging.outbox.failed(claimed, None)  # its code is dead: sending it now only confuses
+    code_dead = message.code is not None and now >= message.created_at + lifetime
+    if code_dead or (message.moot_at is not None and now >= message.moot_at):
+        messaging.outbox.failed(claimed, None)  # its code is dead, its news over: sending it only confuses
         return "abandoned"
     try:
         messaging.sender.send(message)

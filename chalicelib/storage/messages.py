@@ -35,6 +35,7 @@ def outbox_item(message: Message) -> OutboxItem:
         params=json.dumps(list(message.params), ensure_ascii=False),
         code=message.code,
         created_at=iso(message.created_at),
+        moot_at=iso(message.moot_at) if message.moot_at else None,
         state=PENDING,
         gsi2pk=keys.outbox_due_pk(keys.outbox_shard(message.event_id)),
         gsi2sk=iso(message.created_at),
@@ -63,6 +64,7 @@ def _message_from(item: OutboxItem) -> Message:
         params=tuple(json.loads(item.params or "[]")),
         created_at=parse_iso(item.created_at),
         code=item.code,
+        moot_at=parse_iso(item.moot_at) if item.moot_at else None,
     )
 
 

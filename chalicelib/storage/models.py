@@ -188,6 +188,7 @@ class OutboxItem(TableItem, discriminator="outbox"):
     lease_until = UnicodeAttribute(null=True)
     lease = UnicodeAttribute(null=True)  # the sender holding it
     sent_at = UnicodeAttribute(null=True)
+    moot_at = UnicodeAttribute(null=True)  # not sent from then on (an admission that ended)
 
 
 class CaptchaItem(TableItem, discriminator="captcha"):

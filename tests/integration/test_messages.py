@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -21,7 +22,7 @@ from chalicelib.config import Settings
 from chalicelib.domain.accounts import Account, Session
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.messages import Message, MessageKind, MessageNotSent
+from chalicelib.domain.messages import Message, MessageKind, MessageNotSent, queue_admitted
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
 from chalicelib.messaging.settings import senders_from
 from chalicelib.services.messages import GIVE_UP_AFTER_ATTEMPTS, Messaging, deliver, retry_at, send_due
@@ -314,6 +315,22 @@ def test_r_acc_3_a_code_past_its_ten_minutes_is_tried_no_more(built: Services) -
     assert channel.sent == []
     item = OutboxItem.get("OUTBOX#reset#acc1#1", "MESSAGE", consistent_read=True)
     assert (item.state, item.code, item.params) == ("abandoned", None, None)
+
+
+def test_r_note_2_an_admission_notice_still_unsent_when_the_admission_ends_is_given_up(built: Services) -> None:
+    """R-NOTE-2, R-QUEUE-4: the admission's notice says until when it lasts; one whose channel failed
+    until then is given up, not sent telling the student to hurry for a pass already gone."""
+    until = NOW + timedelta(minutes=15)
+    notice = queue_admitted("queue_admitted#acc1#O#0", "student1@example.edu.cn", "集中开放", until, NOW)
+    assert built.messaging.outbox.add(notice)
+    channel = Flaky(failures=1)
+    assert deliver(messaging(channel, FixedClock(NOW)), notice.event_id) == "failed"
+    assert deliver(messaging(channel, FixedClock(until - timedelta(seconds=1))), notice.event_id) == "sent"
+    again = replace(notice, event_id="queue_admitted#acc2#O#0")
+    assert built.messaging.outbox.add(again)
+    assert deliver(messaging(Flaky(), FixedClock(until)), again.event_id) == "abandoned"
+    item = OutboxItem.get("OUTBOX#queue_admitted#acc2#O#0", "MESSAGE", consistent_read=True)
+    assert (item.state, item.params) == ("abandoned", None)
 
 
 def test_r_note_1_a_sender_that_lost_its_lease_is_not_heard(built: Services) -> None:
