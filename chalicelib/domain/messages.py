@@ -115,7 +115,8 @@ def masked_login(login: str) -> str:
     name, at, domain = login.partition("@")
     if not at:
         return f"{login[:3]}****{login[-4:]}"
-    return f"{name[:2]}***@{domain}"
+    shown = 2 if len(name) > 4 else 1  # a short name is never shown whole
+    return f"{name[:shown]}***@{domain}"
 
 
 def login_changed(event_id: str, to: str, old_login: str, new_login: str, now: datetime) -> Message:

@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import InvalidCode
-from chalicelib.domain.messages import Message, MessageKind
+from chalicelib.domain.messages import Message, MessageKind, masked_login
 from chalicelib.domain.waiting_room import ORDER_GRACE
 from chalicelib.services import accounts as accounts_svc
 from chalicelib.services import recovery, waiting_room, waiting_room_admission
@@ -129,3 +129,20 @@ def test_r_note_2_an_admission_tells_the_login_once_with_the_time_it_lasts() -> 
     for message in told:
         assert message.params == (OPENING.name, "2098年9月1日 11:10"), message.params
         assert f"“{OPENING.name}”的排队已轮到您：请在 2098年9月1日 11:10（北京时间）前" in message.body
+
+
+@pytest.mark.parametrize(
+    ("login", "named"),
+    [
+        ("13952044797", "139****4797"),
+        ("lixiaoming@example.com", "li***@example.com"),
+        ("liming@example.com", "li***@example.com"),
+        ("abcd@example.com", "a***@example.com"),
+        ("ab@example.com", "a***@example.com"),
+        ("a@example.com", "a***@example.com"),
+    ],
+)
+def test_r_note_2_a_login_named_to_another_address_is_masked_never_whole(login: str, named: str) -> None:
+    """R-NOTE-2: the login-change notice names both logins enough to recognise them: a mobile by its
+    first three and last four digits, an e-mail by at most two letters, never a short name whole."""
+    assert masked_login(login) == named
