@@ -35,6 +35,10 @@ class Orders:
     def numbered(self, number: str) -> str | None:
         return self.order.order_id if number == self.order.number else None
 
+    def close(self, order: Order) -> bool:
+        self.order = replace(order, status=OrderStatus.CLOSED)
+        return True
+
 
 class Provider:
     """Says every trade is still open; remembers what it was asked about; its notices name `notice_for`."""
@@ -48,6 +52,10 @@ class Provider:
     def query(self, merchant_no: str) -> TradeStatus:
         self.asked.append(merchant_no)
         return TradeStatus(merchant_no, TradeState.OPEN)
+
+    def close(self, merchant_no: str) -> TradeStatus:
+        self.asked.append(f"close {merchant_no}")
+        return TradeStatus(merchant_no, TradeState.CLOSED)
 
     def parse_notification(self, body: bytes, content_type: str) -> Notification:
         return Notification(self.notice_for, HOLD.fee, TradeState.OPEN, "T1")
@@ -88,3 +96,16 @@ def test_r_pay_7_a_notice_is_matched_by_the_number_the_provider_was_given(
 ) -> None:
     reply = payments.handle_notification(context(order, Provider(notice_for)), "alipay", b"", "")
     assert reply.body == ack
+
+
+@pytest.mark.parametrize(("order", "sent_as"), [(NEW, NEW.number), (BEFORE_R_PAY_7, BEFORE_R_PAY_7.order_id)])
+def test_r_pay_7_an_order_past_its_deadline_is_closed_at_the_provider_by_what_it_was_given(
+    order: Order, sent_as: str
+) -> None:
+    """R-PAY-1, R-PAY-7: an unpaid order past its deadline is closed with the provider first, by the
+    number the provider knows it by, then here."""
+    provider = Provider()
+    ctx = context(replace(order, expires_at=NOW), provider)
+    closed = payments.refresh_order(ctx, replace(order, expires_at=NOW))
+    assert provider.asked == [sent_as, f"close {sent_as}"]
+    assert closed.status is OrderStatus.CLOSED
