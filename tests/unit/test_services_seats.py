@@ -105,6 +105,19 @@ def test_r_oral_4_a_random_shard_first_spreads_the_grabs() -> None:
     assert firsts == {0, 1, 2, 3}
 
 
+def test_r_oral_4_each_new_lambda_tries_a_random_shard_first() -> None:
+    """R-ORAL-4, decision 0019: a fresh Lambda knows nothing of the shards, so its first grab starts on a
+    random one; were it always shard 0, every cold start of a herd would meet on one counter."""
+    store = Shards([1000] * 4)
+    firsts = []
+    for n in range(200):
+        tried = len(store.shards_tried)
+        grab(store, FullSeats(), n)  # each grab in a Lambda of its own
+        firsts.append(store.shards_tried[tried])
+    assert set(firsts) == {0, 1, 2, 3}
+    assert max(firsts.count(n) for n in range(4)) < 100  # about 50 each, never most on one
+
+
 def test_r_oral_4_a_shard_found_full_is_left_out_only_for_a_moment() -> None:
     clock = Ticking()
     store = Shards([1, 5], taken=[1, 0])
