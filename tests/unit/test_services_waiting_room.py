@@ -118,3 +118,28 @@ def test_r_queue_2_a_second_account_of_the_candidate_gets_its_entry_and_its_admi
     assert not waiting_room.join(ctx, second, OPENING.id).created
     waiting_room_admission.run_admission(ctx)
     assert waiting_room.current_entry(ctx, second, OPENING.id)[1].position == 3
+
+
+def test_r_queue_2_a_join_at_opens_at_itself_is_a_later_arrival_not_in_the_pool() -> None:
+    """R-QUEUE-2: only those who joined before `opens_at` are ordered at random; one who joins at
+    `opens_at` to the microsecond is queued behind them in arrival order, as any later arrival."""
+    clock = FixedClock(NOW)
+    ctx = context(clock)
+    joins = [
+        OPENING.opens_at - timedelta(seconds=1),
+        OPENING.opens_at - timedelta(microseconds=1),
+        OPENING.opens_at,
+        OPENING.opens_at + timedelta(seconds=1),
+    ]
+    for n, at in enumerate(joins):
+        registered(ctx, student(n), n)
+        clock._now = at
+        assert waiting_room.join(ctx, student(n), OPENING.id).created
+    clock._now = OPENING.opens_at + ORDER_GRACE
+    report = waiting_room_admission.run_admission(ctx)
+    progress = ctx.waiting_room.progress_now(OPENING.id)
+    assert progress is not None
+    assert (report.ordered, report.placed, progress.ordered) == (2, 2, 2)
+    places = [waiting_room.current_entry(ctx, student(n), OPENING.id)[1].position for n in range(4)]
+    assert sorted(places[:2]) == [1, 2]
+    assert places[2:] == [3, 4]
