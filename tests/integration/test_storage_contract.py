@@ -566,7 +566,7 @@ OPENING = Opening("Q1", "集中开放", NOW, NOW + timedelta(hours=1), NOW + tim
 def with_opening(stores: Stores) -> WaitingRoomStore:
     data = factories.province(capacity=2)
     data.catalog.openings[OPENING.id] = OPENING
-    load_province(stores.loading, data, NOW)
+    load_province(stores.loading, data, OPENING.queue_opens_at - timedelta(minutes=1))  # before it opens (R-QUEUE-3)
     return stores.waiting_room
 
 
