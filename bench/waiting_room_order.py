@@ -53,7 +53,7 @@ def run(entries: int, threads: int) -> None:
     opening = Opening("B", "集中开放", NOW, NOW + timedelta(hours=1), NOW + timedelta(hours=9), ("NJU-GL",), 100, 10)
     data = factories.province(extra_students=entries)
     data.catalog.openings[opening.id] = opening
-    load_province(built.loading, data, NOW)
+    load_province(built.loading, data, NOW - timedelta(minutes=1))  # before its queue opens (R-QUEUE-3)
     accounts = [Account(f"q{n:07d}", f"q{n}@example.cn", "-") for n in range(entries)]
     roll = data.roll[-entries:]
     timed(

@@ -188,7 +188,7 @@ def run(args: argparse.Namespace, scratch: Path) -> int:
     from chalicelib.bootstrap import CLOCK, MissingSetting, services
     from chalicelib.config import settings
     from chalicelib.domain.errors import IdentityKeyUnavailable
-    from chalicelib.domain.reload import SittingFixed
+    from chalicelib.domain.reload import QueueOpened, SittingFixed
     from chalicelib.services.province import load
     from chalicelib.storage.tables import bind_table, create_table
 
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace, scratch: Path) -> int:
     except MissingSetting as missing:
         print(f"未设置 {missing}：真实的表只能用本省的身份密钥与 KMS 密钥载入（见 docs/deploy.md）。", file=sys.stderr)
         return 1
-    except (IdentityKeyUnavailable, SittingFixed) as refused:  # refused before anything is written
+    except (IdentityKeyUnavailable, SittingFixed, QueueOpened) as refused:  # refused before anything is written
         print(f"未载入：{refused}", file=sys.stderr)
         return 1
     tell_conversion(outcome.conversion)

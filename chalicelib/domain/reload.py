@@ -4,7 +4,7 @@ A target the administrator changed (a school's windows, an oral capacity, a noti
 change log names it) keeps the table's value unless the load lets the file win; either way every
 target whose two values differ is told, never passed over in silence (decision 0023). Once the
 exam sitting's `plan_at` has passed, a reload that changes what the room plan rests on is refused
-(R-ROOM-1, R-ROOM-2)."""
+(R-ROOM-1, R-ROOM-2); so is a load that first declares an opening after its queue opened (R-QUEUE-3)."""
 
 from __future__ import annotations
 
@@ -74,6 +74,30 @@ def check_sitting(file: Catalog, table: Catalog | None, now: datetime) -> None:
         )
     if problems:
         raise SittingFixed(problems)
+
+
+class QueueOpened(Exception):
+    """R-QUEUE-3: a load that first declares an opening after its queue opened, refused before
+    anything is written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def check_openings(file: Catalog, table: Catalog | None, now: datetime) -> None:
+    """R-QUEUE-3: an opening's seed is drawn, and its digest published, at the load that first
+    declares it, before its queue opens: an opening the table does not hold yet is refused once
+    its `queue_opens_at` has come. One the table holds keeps the seed it drew (a reload draws none)."""
+    held = table.openings if table is not None else {}
+    problems = [
+        f"排队场次 {opening.id}（{opening.name}）的排队已于 {_moment(opening.queue_opens_at)} 开始："
+        "排队顺序的随机种子须在排队开始前抽取并公布摘要（R-QUEUE-3），排队开始后不能再首次载入该场次"
+        for opening_id, opening in sorted(file.openings.items())
+        if opening_id not in held and now >= opening.queue_opens_at
+    ]
+    if problems:
+        raise QueueOpened(problems)
 
 
 def _fixed(file: Catalog, table: Catalog, held: ExamSitting) -> list[str]:

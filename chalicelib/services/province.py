@@ -18,7 +18,7 @@ from datetime import datetime
 from chalicelib.domain.errors import IdentityKeyUnavailable
 from chalicelib.domain.identity import Conversion, Protection
 from chalicelib.domain.province import LoadRecord, Progress, ProvinceData, ProvinceLoad, Written, in_memory
-from chalicelib.domain.reload import Reloaded, check_sitting, reload_catalog
+from chalicelib.domain.reload import Reloaded, check_openings, check_sitting, reload_catalog
 from chalicelib.domain.roll import RollEntry, RollRow
 from chalicelib.services.accounts_ports import AccountStore
 from chalicelib.services.province_ports import ProvinceStore, StaffActivations
@@ -112,7 +112,9 @@ def load(ctx: ProvinceLoading, job: ProvinceLoad, now: datetime, progress: Progr
     """Write the province's files (R-OPS-3); what was written, and the conversion if one was due."""
     store, protection = ctx.store, ctx.protection()
     due = check_keys(store, protection)
-    check_sitting(job.catalog, store.table_catalog(), now)  # R-ROOM-2: refused before any write
+    table = store.table_catalog()
+    check_sitting(job.catalog, table, now)  # R-ROOM-2: refused before any write
+    check_openings(job.catalog, table, now)  # R-QUEUE-3: likewise
     earlier = store.load_record(job.load_id)
     resumed = earlier is not None and not earlier.complete
     started = LoadRecord(job.load_id, earlier.started_at if resumed and earlier else now, job.files)

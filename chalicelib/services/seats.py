@@ -11,7 +11,12 @@ The "full" memo's rule: a campus is refused without a transaction only
   tried; when none has, the memo is renewed without a transaction or a reclaim (no hold it knows
   of has expired: that is the next rule);
 - never past the `pay_by` of the campus's earliest live hold (read by that reclaim): when a hold
-  expires, every request tries again, and the first reclaims it.
+  expires, every request tries again, and the first reclaims it;
+- only under the capacity it was made under (R-OPS-2): once this Lambda's catalog gives the
+  campus another capacity (the administrator changed it: at once in the administrator's Lambda,
+  within the catalog's 30 s in the others), what it knew is forgotten and the next grab tries
+  the shards. A Lambda still on the old catalog shows the old capacity's colour, and refuses for
+  at most `FULL_MEMO_SECONDS` before its check finds the new seats.
 A shard a transaction found full is left out for the same `FULL_MEMO_SECONDS` (a herd's refusals
 would otherwise each try every shard); when the shards left all refuse, the reclaim runs, and if it
 gave a seat back every shard is tried.
@@ -63,7 +68,17 @@ class FullSeats:
     _shards: dict[tuple[SeatGrab, int], float] = field(default_factory=dict)
     _taken_here: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
     _trying: Counter[tuple[SeatGrab, int]] = field(default_factory=Counter)
+    _capacities: dict[SeatGrab, tuple[int, ...]] = field(default_factory=dict)  # what the memos were made under
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def capacity_seen(self, seat: SeatGrab, capacities: list[int]) -> None:
+        """R-OPS-2: the shards' capacities as this grab sees them; others than the memos were made
+        under (a capacity change) void them, so the change is honoured by the next grab."""
+        seen = tuple(capacities)
+        with self._lock:
+            if self._capacities.get(seat, seen) != seen:
+                self._forget(seat)
+            self._capacities[seat] = seen
 
     def campus_full(self, seat: SeatGrab, now: datetime) -> Known:
         """Once the memo is older than FULL_MEMO_SECONDS, one request finds out again (CHECK)
@@ -128,9 +143,12 @@ class FullSeats:
     def forget(self, seat: SeatGrab) -> None:
         """A seat went back (or was found): nothing is known full any more."""
         with self._lock:
-            self._campuses.pop(seat, None)
-            for key in [key for key in self._shards if key[0] == seat]:
-                del self._shards[key]
+            self._forget(seat)
+
+    def _forget(self, seat: SeatGrab) -> None:
+        self._campuses.pop(seat, None)
+        for key in [key for key in self._shards if key[0] == seat]:
+            del self._shards[key]
 
 
 def same_seat(chosen: ChosenSubject, replacing: ChosenSubject | None) -> bool:
@@ -167,6 +185,7 @@ def hold_a_seat(
             store.reclaim_expired_holds(seat, now)
             raise
         return taking
+    full.capacity_seen(seat, capacities)
     known = full.campus_full(seat, now)
     if known is Known.FULL:
         raise CampusFull()

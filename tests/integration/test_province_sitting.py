@@ -1,7 +1,8 @@
 """`python -m province load` of a province with its exam sitting, on DynamoDB Local (R-ROOM-1..3,
 R-TICKET-1): the sitting, codes, room names and accommodations written; the plan's seed drawn once
 and kept by every reload; bad values, and a reload after `plan_at` that changes what the plan
-rests on, write nothing; a catalog without `exam` loads as before."""
+rests on, write nothing, as does a load that first declares an opening once its queue opened
+(R-QUEUE-3); a catalog without `exam` loads as before."""
 
 from __future__ import annotations
 
@@ -153,6 +154,23 @@ def test_r_room_1_after_plan_at_a_changed_site_code_is_refused_and_nothing_writt
         "校区 dcu-main 的 site_code 已是 390110，不能改为 399999\n"
     )
     assert scan() == before
+    assert loader.main(["--catalog", str(catalog)]) == 0
+
+
+def test_r_queue_3_an_opening_first_declared_once_its_queue_opened_is_refused_and_nothing_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """R-QUEUE-3: the demo's opening, first loaded when its queue opens, exits 1 saying which and
+    writes nothing (its seed would be drawn too late); a minute before, the same catalog loads."""
+    catalog = catalog_of(tmp_path / "catalog.json")
+    monkeypatch.setattr("chalicelib.bootstrap.CLOCK", FixedClock(parse_iso("2027-09-01T09:00:00+08:00")))
+    assert loader.main(["--catalog", str(catalog)]) == 1
+    assert capsys.readouterr().err == (
+        "未载入：排队场次 nyit-2027（南屿理工学院口试集中开放）的排队已于 2027-09-01 09:00 开始："
+        "排队顺序的随机种子须在排队开始前抽取并公布摘要（R-QUEUE-3），排队开始后不能再首次载入该场次\n"
+    )
+    assert scan() == []
+    monkeypatch.setattr("chalicelib.bootstrap.CLOCK", FixedClock(parse_iso("2027-09-01T08:59:00+08:00")))
     assert loader.main(["--catalog", str(catalog)]) == 0
 
 

@@ -581,7 +581,7 @@ OPENING = Opening("Q1", "集中开放", NOW, NOW + timedelta(hours=1), NOW + tim
 def with_opening(stores: Stores) -> WaitingRoomStore:
     data = factories.province(capacity=2)
     data.catalog.openings[OPENING.id] = OPENING
-    load_province(stores.loading, data, NOW)
+    load_province(stores.loading, data, OPENING.queue_opens_at - timedelta(minutes=1))  # before it opens (R-QUEUE-3)
     return stores.waiting_room
 
 
@@ -756,6 +756,26 @@ def test_r_acc_4_a_given_up_login_is_kept_30_days_for_its_account(stores: Stores
     assert not codes.login_in_use(old, later, "acc2")
     accounts.create(replace(account(2), login=old, created_at=later))
     assert accounts.by_login(old) == replace(account(2), login=old, created_at=later)
+
+
+def test_r_acc_4_a_given_up_login_stays_unusable_by_others_until_its_30_days_end(stores: Stores) -> None:
+    """R-ACC-4: the quarantine lasts the whole 30 days, not a day less: on day 29 and a minute
+    before the 30 days end the old login is still nobody else's; a second after, it is free."""
+    accounts, codes = stores.accounts, stores.codes
+    old = "user1@example.cn"
+    accounts.create(account(1))
+    stores.sessions.save(Session("t1", "acc1", NOW + timedelta(hours=2)))
+    change = code(CodePurpose.LOGIN_CHANGE, target="new1@example.cn")
+    codes.issue(change, message("login-1", to="new1@example.cn", kind=MessageKind.LOGIN_CHANGE))
+    codes.change_login(change, old, NOW, "t1", 0)
+    for still_kept in (NOW + timedelta(days=29), NOW + timedelta(days=30) - timedelta(minutes=1)):
+        assert codes.login_in_use(old, still_kept, "acc2")
+        with pytest.raises(errors.LoginTaken):
+            accounts.create(replace(account(2), login=old, created_at=still_kept))
+    free = NOW + timedelta(days=30, seconds=1)
+    assert not codes.login_in_use(old, free, "acc2")
+    accounts.create(replace(account(2), login=old, created_at=free))
+    assert accounts.by_login(old) == replace(account(2), login=old, created_at=free)
 
 
 def test_r_acc_4_a_login_given_up_by_another_account_cannot_be_changed_to(stores: Stores) -> None:

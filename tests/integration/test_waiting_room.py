@@ -44,7 +44,7 @@ def built(local_table: Settings, clock: FixedClock) -> Services:
     services = build_services(local_table, clock)
     data = factories.province(capacity=10, extra_students=len(ROLL))
     data.catalog.openings[OPENING.id] = OPENING
-    load_province(services.loading, data, NOW)
+    load_province(services.loading, data, OPENING.queue_opens_at - timedelta(minutes=1))  # before it opens (R-QUEUE-3)
     return services
 
 

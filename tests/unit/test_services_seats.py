@@ -105,6 +105,19 @@ def test_r_oral_4_a_random_shard_first_spreads_the_grabs() -> None:
     assert firsts == {0, 1, 2, 3}
 
 
+def test_r_oral_4_each_new_lambda_tries_a_random_shard_first() -> None:
+    """R-ORAL-4, decision 0019: a fresh Lambda knows nothing of the shards, so its first grab starts on a
+    random one; were it always shard 0, every cold start of a herd would meet on one counter."""
+    store = Shards([1000] * 4)
+    firsts = []
+    for n in range(200):
+        tried = len(store.shards_tried)
+        grab(store, FullSeats(), n)  # each grab in a Lambda of its own
+        firsts.append(store.shards_tried[tried])
+    assert set(firsts) == {0, 1, 2, 3}
+    assert max(firsts.count(n) for n in range(4)) < 100  # about 50 each, never most on one
+
+
 def test_r_oral_4_a_shard_found_full_is_left_out_only_for_a_moment() -> None:
     clock = Ticking()
     store = Shards([1, 5], taken=[1, 0])
@@ -216,3 +229,24 @@ def test_r_pay_1_an_expired_hold_at_the_same_campus_hands_over_its_shard() -> No
     chosen = hold_a_seat(store, FullSeats(), REGISTRATION, hold(), stale, [1, 1], NOW)  # type: ignore[arg-type]
     assert chosen.shard == 1
     assert store.taken == [0, 1]
+
+
+def test_r_ops_2_a_capacity_raised_on_a_full_campus_is_honoured_by_the_next_grab() -> None:
+    """R-OPS-2: the administrator raises a full campus's capacity; a Lambda whose catalog says so
+    (the one that showed the seats as free) forgets its "full" memo and takes a seat at once, not
+    2 s later. One still on the old catalog refuses without a request for at most
+    FULL_MEMO_SECONDS, then its check finds the new seats."""
+    clock = Ticking()
+    store = Shards([1, 1], taken=[1, 1])
+    fresh, stale = FullSeats(clock=clock), FullSeats(clock=clock)
+    for full in (fresh, stale):
+        with pytest.raises(CampusFull):
+            grab(store, full)
+        assert full.campus_full(SEAT, NOW) is Known.FULL
+    store.capacity = [2, 2]  # the change, in the counters and in the catalog of `fresh`
+    assert grab(store, fresh, 1).shard in {0, 1}
+    old = [1, 1]  # `stale`'s catalog, up to 30 s old
+    with pytest.raises(CampusFull):
+        hold_a_seat(store, stale, REGISTRATION, hold(2), None, old, NOW)  # type: ignore[arg-type]
+    clock.at = FULL_MEMO_SECONDS + 0.1
+    assert hold_a_seat(store, stale, REGISTRATION, hold(2), None, old, NOW).shard in {0, 1}  # type: ignore[arg-type]

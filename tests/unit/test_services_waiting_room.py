@@ -12,6 +12,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import RegistrationRequired
 from chalicelib.domain.registration import Registration
+from chalicelib.domain.reload import QueueOpened
 from chalicelib.domain.waiting_room import (
     ORDER_GRACE,
     EntryState,
@@ -37,7 +38,7 @@ def context(clock: FixedClock) -> waiting_room.WaitingRoomContext:
     data = factories.province(extra_students=len(ROLL))
     data.catalog.openings[OPENING.id] = OPENING
     loading = ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection)
-    load_province(loading, data, NOW)
+    load_province(loading, data, OPENING.queue_opens_at - timedelta(minutes=1))  # before its queue opens (R-QUEUE-3)
     return waiting_room.WaitingRoomContext(
         FakeCatalog(db), FakeWaitingRoom(db), clock, FakeRegistrations(db), FakeAccounts(db)
     )
@@ -149,3 +150,55 @@ def test_r_queue_4_a_place_left_by_a_replaced_entry_is_passed_not_waited_on() ->
     after = waiting_room_admission.admit_places(ctx, OPENING, progress, {}, clock.now(), report)
     assert (after.admitted, report.admitted) == (3, 2)
     assert store.last_position(OPENING.id) == 3
+
+
+def test_r_queue_2_a_join_at_opens_at_itself_is_a_later_arrival_not_in_the_pool() -> None:
+    """R-QUEUE-2: only those who joined before `opens_at` are ordered at random; one who joins at
+    `opens_at` to the microsecond is queued behind them in arrival order, as any later arrival."""
+    clock = FixedClock(NOW)
+    ctx = context(clock)
+    joins = [
+        OPENING.opens_at - timedelta(seconds=1),
+        OPENING.opens_at - timedelta(microseconds=1),
+        OPENING.opens_at,
+        OPENING.opens_at + timedelta(seconds=1),
+    ]
+    for n, at in enumerate(joins):
+        registered(ctx, student(n), n)
+        clock._now = at
+        assert waiting_room.join(ctx, student(n), OPENING.id).created
+    clock._now = OPENING.opens_at + ORDER_GRACE
+    report = waiting_room_admission.run_admission(ctx)
+    progress = ctx.waiting_room.progress_now(OPENING.id)
+    assert progress is not None
+    assert (report.ordered, report.placed, progress.ordered) == (2, 2, 2)
+    places = [waiting_room.current_entry(ctx, student(n), OPENING.id)[1].position for n in range(4)]
+    assert sorted(places[:2]) == [1, 2]
+    assert places[2:] == [3, 4]
+
+
+def test_r_queue_3_an_opening_first_declared_once_its_queue_opened_is_refused_before_anything_is_written() -> None:
+    """R-QUEUE-3: an opening's seed is drawn, and its digest published, before its queue opens: a
+    load that first declares it at `queue_opens_at` or later is refused, saying which, and writes
+    nothing (no catalog, no seed, no load record); a microsecond before, it loads and draws its
+    seed, which a reload once the queue opened keeps."""
+    db = FakeDatabase()
+    loading = ProvinceLoading(FakeProvince(db), FakeAccounts(db), FakeActivations(db), factories.protection)
+    data = factories.province()
+    data.catalog.openings[OPENING.id] = OPENING
+    with pytest.raises(QueueOpened) as refused:
+        load_province(loading, data, OPENING.queue_opens_at)
+    assert refused.value.problems == [
+        "排队场次 O（集中开放）的排队已于 2098-09-01 10:00 开始：排队顺序的随机种子须在排队开始前抽取并公布摘要"
+        "（R-QUEUE-3），排队开始后不能再首次载入该场次"
+    ]
+    assert (db.province.code, db.openings, db.seeds, db.loads) == ("", {}, {}, {})
+    load_province(loading, factories.province(), NOW - timedelta(days=1))  # the province, no opening yet
+    with pytest.raises(QueueOpened):
+        load_province(loading, data, OPENING.queue_opens_at + timedelta(minutes=5))
+    assert (db.openings, db.seeds) == ({}, {})
+    load_province(loading, data, OPENING.queue_opens_at - timedelta(microseconds=1))
+    seed = db.seeds[OPENING.id]
+    load_province(loading, data, OPENING.opens_at)  # declared before: a reload keeps its seed
+    assert db.seeds == {OPENING.id: seed}
+    assert FakeCatalog(db).catalog().openings == {OPENING.id: OPENING}
