@@ -59,7 +59,7 @@ export async function waitlistPanel(ctx, box) {
           h("strong", { class: "position" }, `排第 ${entry.position} 位`),
           h("small", {}, `（${beijing(entry.joined_at)}加入）`),
           " ",
-          h("button", { type: "button", class: "small", "aria-label": `退出${subjectName(entry.subject)}候补`, onclick: (e) => leave(entry, e.currentTarget) }, "退出候补"),
+          h("button", { type: "button", class: "small", "aria-label": `退出候补：${subjectName(entry.subject)}`, onclick: (e) => leave(entry, e.currentTarget) }, "退出候补"),
         ),
       ),
     ),
