@@ -124,6 +124,9 @@ class FakeWaitingRoom:
             self.db.entries[key] = replace(held, admitted_at=at, admitted_until=until)
             return True
 
+    def admit_many(self, admissions: list[tuple[QueueEntry, Message | None]], at: datetime, until: datetime) -> int:
+        return sum(self.admit(entry, at, until, notice) for entry, notice in admissions)
+
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         with self.db.lock:
             held = self.db.leases.get(name)

@@ -291,6 +291,10 @@ class FakeAccounts:
             db.logins[account.login] = account.account_id
             db.accounts[account.account_id] = account
 
+    def logins(self, account_ids: list[str]) -> dict[str, str]:
+        with self.db.lock:
+            return {a: self.db.accounts[a].login for a in account_ids if a in self.db.accounts}
+
     def by_login(self, login: str) -> Account | None:
         with self.db.lock:
             account_id = self.db.logins.get(login)

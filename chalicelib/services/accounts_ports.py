@@ -26,6 +26,9 @@ class AccountStore(Protocol):
 
     def get(self, account_id: str) -> Account | None: ...
 
+    def logins(self, account_ids: list[str]) -> dict[str, str]:
+        """The login of each account that exists, read together (a job's batch, R-NOTE-2)."""
+
     def accept_agreement(self, account_id: str, at: datetime) -> None: ...
 
     def replace_password_hash(self, account_id: str, verified_hash: str, new_hash: str) -> bool:

@@ -259,6 +259,9 @@ class WaitingRoomStore(Protocol):
         """Admit the entry at its place, at most once, and keep `notice` in the outbox in the
         same write (R-NOTE-2); True if this call did."""
 
+    def admit_many(self, admissions: list[tuple[QueueEntry, Message | None]], at: datetime, until: datetime) -> int:
+        """`admit` for each (in parallel where the store can); how many this call admitted."""
+
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool: ...
 
     def release_lease(self, name: str, holder: str) -> None: ...

@@ -123,6 +123,7 @@ def admit_places(
     found = {e.position: e for e in ctx.waiting_room.placed_between(opening.id, progress.admitted + 1, target)}
     found.update({p: e for p, e in placed_now.items() if progress.admitted < p <= target})
     admitted = progress.admitted
+    due: list[QueueEntry] = []
     kept: set[int] | None = None  # read once, and only when a place shows no entry
     for position in range(progress.admitted + 1, target + 1):
         entry = found.get(position)
@@ -131,21 +132,27 @@ def admit_places(
                 kept = ctx.waiting_room.kept_places(opening.id, position, target)
             if position not in kept:
                 break
-            admitted = position
-            continue
-        if entry.admitted_at is None and admit(ctx, opening, entry, now):
-            report.admitted += 1
+        elif entry.admitted_at is None:
+            due.append(entry)
         admitted = position
+    report.admitted += admit(ctx, opening, due, now)
     return replace(progress, admitted=admitted)
 
 
-def admit(ctx: WaitingRoomContext, opening: Opening, entry: QueueEntry, now: datetime) -> bool:
-    """R-QUEUE-4: the admission, and with it (R-NOTE-2) its message to the login, so a student who
-    closed the page hears of it; one message per admission (the entry's `round` names it)."""
+def admit(ctx: WaitingRoomContext, opening: Opening, due: list[QueueEntry], now: datetime) -> int:
+    """R-QUEUE-4: the admissions of a run together, and with each (R-NOTE-2) its message to the
+    login, so a student who closed the page hears of it; one message per admission (the entry's
+    `round` names it). The logins are read in one batch (BatchGet), not one read per admission."""
+    if not due:
+        return 0
     until = now + opening.pass_length
-    account = ctx.accounts.get(entry.account_id)
-    notice: Message | None = None
-    if account is not None:
+    logins = ctx.accounts.logins([entry.account_id for entry in due])
+
+    def notice(entry: QueueEntry) -> Message | None:
+        login = logins.get(entry.account_id)
+        if login is None:
+            return None
         event = f"queue_admitted#{entry.account_id}#{opening.id}#{entry.round}"
-        notice = queue_admitted(event, account.login, opening.name, until, now)
-    return ctx.waiting_room.admit(entry, now, until, notice)
+        return queue_admitted(event, login, opening.name, until, now)
+
+    return ctx.waiting_room.admit_many([(entry, notice(entry)) for entry in due], now, until)

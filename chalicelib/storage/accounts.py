@@ -56,6 +56,13 @@ class DynamoAccounts:
         except DoesNotExist:
             return None
 
+    def logins(self, account_ids: list[str]) -> dict[str, str]:
+        """One BatchGet (PynamoDB splits it by 100 and asks again for what DynamoDB left unread),
+        projecting the login only."""
+        wanted = [(keys.account_pk(account_id), keys.ACCOUNT_SK) for account_id in dict.fromkeys(account_ids)]
+        found = AccountItem.batch_get(wanted, attributes_to_get=["pk", "kind", "login"]) if wanted else []
+        return {keys.value_of(item.pk, keys.account_pk): item.login for item in found if isinstance(item, AccountItem)}
+
     def accept_agreement(self, account_id: str, at: datetime) -> None:
         item = AccountItem(keys.account_pk(account_id), keys.ACCOUNT_SK)
         item.update(actions=[AccountItem.agreement_accepted_at.set(iso(at))], condition=AccountItem.pk.exists())

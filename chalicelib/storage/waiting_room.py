@@ -340,6 +340,11 @@ class DynamoWaitingRoom:
             return False
         return True
 
+    def admit_many(self, admissions: list[tuple[QueueEntry, Message | None]], at: datetime, until: datetime) -> int:
+        """A minute's batch, each as `admit`, one after another: moto's transactions are not safe
+        to run from threads, and the tests' stores must behave as the deployed one does."""
+        return sum(self.admit(entry, at, until, notice) for entry, notice in admissions)
+
     # One runner at a time
     def take_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
         lease = JobLeaseItem(keys.lease_pk(name), keys.LEASE_SK, holder=holder, until=precise_iso(until))

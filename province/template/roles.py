@@ -140,7 +140,7 @@ TABLE_ACCESS: dict[str, list[Grant]] = {
         *grants(["Query"], ["QUEUE#*"], GSI1),
         *grants(["GetItem", "BatchGetItem", "UpdateItem"], ["OPENING#*"]),
         Grant("UpdateItem", TABLE, ("ACCOUNT#*",), QUEUE_ENTRY_ATTRIBUTES),
-        *grants(["GetItem"], ["ACCOUNT#*"]),
+        *grants(["BatchGetItem"], ["ACCOUNT#*"]),
         *grants(["PutItem"], ["OUTBOX#*"]),
         *grants(["PutItem", "DeleteItem"], ["LEASE#*"]),
     ],

@@ -78,8 +78,8 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
     "AdmissionJobRole": {
         ("Query", "table", ("CATALOG",)),
         ("Query", "gsi1", ("QUEUE#*",)),
-        ("GetItem", "table", ("OPENING#*", "ACCOUNT#*")),  # the admitted account's login (R-NOTE-2)
-        ("BatchGetItem", "table", ("OPENING#*",)),
+        ("GetItem", "table", ("OPENING#*",)),
+        ("BatchGetItem", "table", ("OPENING#*", "ACCOUNT#*")),  # the admitted accounts' logins (R-NOTE-2)
         ("UpdateItem", "table", ("OPENING#*",)),
         ("UpdateItem", "table", ("ACCOUNT#*",)),  # and only a queue entry's attributes
         ("PutItem", "table", ("OUTBOX#*", "LEASE#*")),  # the admission's message (R-NOTE-2)
