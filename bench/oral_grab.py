@@ -25,6 +25,7 @@ from chalicelib.domain.errors import DomainError
 from chalicelib.domain.registration import Registration
 from chalicelib.services import registration as reg
 from chalicelib.services.province import load_province
+from chalicelib.storage.keys import SEATS_SK, seats_pk
 from chalicelib.storage.models import SeatCounterItem
 from chalicelib.storage.tables import create_table
 from tests import factories
@@ -57,7 +58,12 @@ def run(students: int, threads: int) -> None:
 
     per_second(students, threads, prepare)
 
-    counter = SeatCounterItem("SEATS#NJU-XL#CET-SET4", "SEATS")
+    # The baseline's own counter, shaped as a seat counter shard and as roomy as the grabs need: the
+    # loader's counters are sharded (decision 0019), and the baseline must not take the grabs' seats.
+    counter = SeatCounterItem(
+        seats_pk("BENCH", "BASELINE", 0), SEATS_SK, campus_id="BENCH", subject="BASELINE", capacity=students, shard=0
+    )
+    counter.save()
 
     def bare_update(_: int) -> None:
         counter.update([SeatCounterItem.taken.add(1)], SeatCounterItem.taken < SeatCounterItem.capacity)
