@@ -1,6 +1,6 @@
-"""The opening minute on DynamoDB Local, through the service code: two scenarios.
+"""The opening minute on DynamoDB Local, through the service code and through the API.
 
-    .venv/bin/python -m bench.opening_minute [--threads 64] [--plenty 1000] [--herd 2000] [--seats 100]
+    .venv/bin/python -m bench.opening_minute [--threads 64] [--plenty 1000] [--herd 2000] [--seats 100] [--fleet 8]
 
 It starts its own DynamoDB Local unless DYNAMODB_LOCAL_ENDPOINT names one. Requests to DynamoDB
 are counted with a botocore event hook (devstack/ddb_requests.py).
@@ -11,12 +11,31 @@ Prints grabs/s and, as the baseline measured in the same run on the same table, 
 update): `ratio grab/transaction <x>`. A grab is one read and one transaction, so the ratio is
 bounded by what the read costs next to the transaction.
 
-*Herd*: 2,000 simultaneous grabs (one thread each, released together) for 100 seats. Prints held,
-refused by code, errors, oversell, p50/p99 latency, requests per grab and per refusal, and
-`herd: oversell <n> errors <n> requests/refusal <x>`, where errors are what would have been a 500
-(an overload, answered 503 BUSY at the API edge, is counted apart), and requests/refusal is measured
-once the campus is known full: the refused students all try again at once. The figure over the
-first wave's refusals (all begun before anyone knew) is printed above it.
+*Herd*: 2,000 simultaneous grabs (one thread each, released together) for 100 seats, then the
+refused all try again at once, the campus now known full. After each wave oversell is read from the
+table (bench/fleet.py): the campus's live holds counted through GSI1 against the capacities stored
+on its counter shards, not the command-line value. Two runs of it, on two campuses:
+
+- *the fleet* (`--fleet N`, default 8; 0 leaves it out): N worker processes, each a fresh container
+  (its own services, catalog and "full" memo), every grab a `POST /registration/subjects` through
+  `app.py` with `chalice.test.Client`, the students' sessions written to the table beforehand. The
+  headline: `herd: oversell <n> errors <n> busy <n> requests/refusal <x> (fleet of <N>)`, where
+  busy counts 503 BUSY answers, errors anything that would be a 500, and requests/refusal the
+  DynamoDB requests of a refused API call in the second wave (the session, the account's
+  partition, then the seat check); each wave's HTTP and DynamoDB requests per grab are printed
+  above it, and what the students holding the live seats were told (each `held`, when the answers
+  agree with the table).
+- *one process*, as before: the service function called directly by 2,000 threads sharing one
+  memo. Its line, `herd: oversell … errors … requests/refusal … (one process, service code; …)`,
+  comes second.
+
+What the figures do not cover: everything runs on one machine (2 cores here), so the workers, the
+threads and DynamoDB Local compete for the same CPUs and latencies are this machine's; DynamoDB
+Local neither throttles nor partitions as DynamoDB does (no ProvisionedThroughputExceeded, no hot
+partition), so BUSY answers and refusals by the database are rarer than in AWS; and the chalice test
+client calls the handler in-process: no API Gateway, no Lambda cold start, no network between the
+client and the handler, nor Lambda's one request per container at a time (a worker's threads share
+its container).
 """
 
 from __future__ import annotations
@@ -33,12 +52,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bench.fleet import fleet_herd, oversell_in_table
 from bench.local import on_dynamodb_local
 from chalicelib.api.errors import overloaded
 from chalicelib.bootstrap import Services, build_services
 from chalicelib.config import settings
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.catalog import Catalog
+from chalicelib.domain.catalog import Catalog, OralOffering
 from chalicelib.domain.clock import FixedClock
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.province import ProvinceData
@@ -54,16 +74,22 @@ from tests import factories
 
 PLENTY = SeatGrab("NJU-GL", "CET-SET4")
 HERD = SeatGrab("SEU-SP", "CET-SET4")  # NJU students may take their oral test elsewhere
+FLEET = SeatGrab("NJU-XL", "CET-SET4")  # opened for the bench at PLENTY's time
 
 
 def with_capacities(catalog: Catalog, capacities: dict[SeatGrab, int]) -> Catalog:
+    """The capacities given; each of them open when PLENTY's offering is."""
+    plenty = catalog.campuses[PLENTY.campus_id].offering(PLENTY.subject)
+    assert plenty is not None
+
+    def seat(o: OralOffering) -> OralOffering:
+        grab = SeatGrab(o.campus_id, o.subject)
+        if grab not in capacities:
+            return o
+        return replace(o, capacity=capacities[grab], opens_at=plenty.opens_at, closes_at=plenty.closes_at)
+
     campuses = {
-        campus_id: replace(
-            campus,
-            oral=tuple(
-                replace(o, capacity=capacities.get(SeatGrab(o.campus_id, o.subject), o.capacity)) for o in campus.oral
-            ),
-        )
+        campus_id: replace(campus, oral=tuple(seat(o) for o in campus.oral))
         for campus_id, campus in catalog.campuses.items()
     }
     return replace(catalog, campuses=campuses)
@@ -178,17 +204,19 @@ def wave(ctx: Any, accounts: list[Account], requests: RequestCount) -> tuple[lis
     return [g for g in grabs if g is not None], errors, first_traceback
 
 
-def herd(built: Services, accounts: list[Account], capacity: int, requests: RequestCount) -> None:
+def herd(built: Services, accounts: list[Account], capacity: int, requests: RequestCount) -> str:
+    """The herd in one process, calling the service; its closing line."""
     ctx = built.registration
     requests.reset()
     done, errors, first_traceback = wave(ctx, accounts, requests)
     outcomes = Counter(g.outcome for g in done)
     refusals = [g for g in done if g.outcome not in ("held", "error", "BUSY")]
     taken = ctx.catalogs.seats_taken([HERD])[HERD]
-    oversell = max(0, taken - capacity) + max(0, outcomes["held"] - capacity)
+    after_first = oversell_in_table(built, HERD, ctx.clock.now())
     latencies = sorted(g.seconds for g in done)
     print(f"herd: {len(done)} simultaneous grabs for {capacity} seats")
     print(f"  held {outcomes['held']}, counter says {taken}")
+    print(f"  table: {after_first.live_holds} live holds, stored capacity {after_first.capacity}")
     refused = {code: n for code, n in outcomes.items() if code not in ("held", "error", "BUSY")}
     print(f"  refused by code {refused}; 503 BUSY (overload, an answer) {outcomes['BUSY']}")
     print(f"  errors {outcomes['error']} {dict(errors)}")
@@ -207,6 +235,8 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
     per_late = sum(g.requests for g in late) / max(1, len(late))
     retry_outcomes = Counter(g.outcome for g in retried)
     print(f"  the {len(again)} refused, again at once: {dict(retry_outcomes)}, {per_late:.3f} requests per refusal")
+    after_second = oversell_in_table(built, HERD, ctx.clock.now())
+    print(f"    table: {after_second.live_holds} live holds, stored capacity {after_second.capacity}")
     # A refusal from the memo costs the partition read alone; a request that found the memo lapsed
     # (every FULL_MEMO_SECONDS, services/seats.py) finds out again: one read of the counters more.
     from_memo = [g for g in late if g.requests <= 1]
@@ -221,9 +251,10 @@ def herd(built: Services, accounts: list[Account], capacity: int, requests: Requ
         print(f"--- first {name}\n{text}")
     errors_total = outcomes["error"] + retry_outcomes["error"]
     memo_cost = sum(g.requests for g in from_memo) / max(1, len(from_memo))
-    print(
+    oversell = max(after_first.seats, after_second.seats)
+    return (
         f"herd: oversell {oversell} errors {errors_total} requests/refusal {per_late:.3f} "
-        f"(from the memo {memo_cost:.3f}; {len(checking)} checks of an aged memo)"
+        f"(one process, service code; from the memo {memo_cost:.3f}; {len(checking)} checks of an aged memo)"
     )
 
 
@@ -233,13 +264,18 @@ def main_run(args: argparse.Namespace) -> None:
     os.environ.update({"ARGON2_MEMORY_KIB": "1024", "ARGON2_TIME_COST": "1", "IDENTITY_THROWAWAY_KEYS": "1"})
     create_table(settings())
     built = build_services(settings(), FixedClock(factories.NOW))
-    data = factories.province(capacity=10, extra_students=args.plenty + args.herd)
-    data = replace(data, catalog=with_capacities(data.catalog, {PLENTY: args.plenty, HERD: args.seats}))
+    fleet = args.herd if args.fleet > 0 else 0
+    data = factories.province(capacity=10, extra_students=args.plenty + args.herd + fleet)
+    capacities = {PLENTY: args.plenty, HERD: args.seats, FLEET: args.seats}
+    data = replace(data, catalog=with_capacities(data.catalog, capacities))
     load_province(built.loading, data, factories.NOW)
-    students = prepare(built, data, args.plenty + args.herd, args.threads)
+    students = prepare(built, data, args.plenty + args.herd + fleet, args.threads)
     requests = count_requests()
     plenty(built, students[: args.plenty], args.threads, requests)
-    herd(built, students[args.plenty :], args.seats, requests)
+    one_process = herd(built, students[args.plenty : args.plenty + args.herd], args.seats, requests)
+    if args.fleet > 0:
+        print(fleet_herd(built, students[args.plenty + args.herd :], args.fleet, FLEET, args.threads))
+    print(one_process)
 
 
 def main() -> None:
@@ -248,6 +284,7 @@ def main() -> None:
     parser.add_argument("--plenty", type=int, default=1000, help="grabs and seats of the plenty scenario")
     parser.add_argument("--herd", type=int, default=2000, help="simultaneous grabs of the herd")
     parser.add_argument("--seats", type=int, default=100, help="seats the herd grabs for")
+    parser.add_argument("--fleet", type=int, default=8, help="worker processes of the herd through the API (0: none)")
     args = parser.parse_args()
     on_dynamodb_local(lambda: main_run(args))
 
