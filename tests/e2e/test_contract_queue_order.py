@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
 
 import pytest
 from chalice.test import Client
 
-from chalicelib.bootstrap import CLOCK, reset_services, services
-from chalicelib.domain.waiting_room import ORDER_GRACE, Opening
-from chalicelib.services.province import load_province
+from chalicelib.bootstrap import CLOCK
+from chalicelib.domain.waiting_room import ORDER_GRACE
 from chalicelib.storage import keys
 from chalicelib.storage.waiting_room_items import QueueEntryItem
 from tests import factories
 from tests.e2e.contract import JOIN, account_id, admit, expect, join_queue, ok, queue_place, until
 from tests.e2e.http import Reply, call, registered
+from tests.e2e.test_contract_waiting_room import with_opening
 
 pytestmark = pytest.mark.usefixtures("contract")
 
@@ -28,26 +27,6 @@ ORDER = "GET /openings/{opening_id}/order"
 
 def order(client: Client, query: str = "", opening_id: str = "GL-OPENING") -> Reply:
     return call(client, "GET", f"/openings/{opening_id}/order{query}")  # public: no token
-
-
-def with_opening(rate: int, pass_minutes: int, extra_students: int) -> Opening:
-    """GL-OPENING on NJU-GL: its queue opens in 10 minutes, the opening 20 minutes later."""
-    now = CLOCK.now()
-    opening = Opening(
-        "GL-OPENING",
-        "鼓楼校区口试集中开放",
-        now + timedelta(minutes=10),
-        now + timedelta(minutes=30),
-        now + timedelta(minutes=90),
-        ("NJU-GL",),
-        rate,
-        pass_minutes,
-    )
-    data = factories.province(capacity=3, extra_students=extra_students)
-    data.catalog.openings[opening.id] = opening
-    load_province(services().loading, data, now)
-    reset_services()
-    return opening
 
 
 def test_r_queue_6_the_pre_opening_order_is_published_as_its_place_keys_page_by_page(client: Client) -> None:
