@@ -58,7 +58,7 @@ def additions(province: Province) -> Json:
         **log_groups(province),
         **function_overrides(province),
         **job_destinations(),
-        **api_guards(),
+        **api_guards(province),
         **alarms(),
         **room_plan(province),
         "Dashboard": dashboard(province),

@@ -71,10 +71,14 @@ def test_the_api_is_regional_throttled_and_behind_a_rate_rule(template: Json) ->
     assert setting["ThrottlingRateLimit"] > 0
     assert setting["ThrottlingBurstLimit"] > 0
     (acl,) = resources_of(template, "AWS::WAFv2::WebACL").values()
-    rule, bad_inputs = acl["Properties"]["Rules"]
+    per_client, per_address, per_source, bad_inputs = acl["Properties"]["Rules"]
     assert bad_inputs["Statement"]["ManagedRuleGroupStatement"]["Name"] == "AWSManagedRulesKnownBadInputsRuleSet"
-    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
-    assert "Block" in rule["Action"]
+    # decision 0034 (tests/deploy/test_province_fair_and_apart.py): the student behind CloudFront,
+    # then the source address of everything else, then a ceiling per source address
+    assert per_client["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "FORWARDED_IP"
+    assert per_address["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert per_source["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert all("Block" in rule["Action"] for rule in (per_client, per_address, per_source))
     (association,) = resources_of(template, "AWS::WAFv2::WebACLAssociation").values()
     assert "${RestAPI}/stages/api" in association["Properties"]["ResourceArn"]["Fn::Sub"]
 
