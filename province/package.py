@@ -71,8 +71,15 @@ def environment(province: Province) -> dict[str, str]:
         # function checks them at start and refuses anything weaker.
         "ARGON2_MEMORY_KIB": str(ARGON2_MEMORY_KIB),
         "ARGON2_TIME_COST": str(ARGON2_TIME_COST),
-        "POWERTOOLS_SERVICE_NAME": "cet-registration",
+        "POWERTOOLS_SERVICE_NAME": metrics_service(province),
     }
+
+
+def metrics_service(province: Province) -> str:
+    """The `service` dimension Powertools puts on every metric (chalicelib/metrics.py), and so what
+    the alarms and the dashboard ask for: the stack's name, so that provinces sharing an account
+    never add up each other's figures."""
+    return province.stack_name
 
 
 def chalice_config(province: Province) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from province.cfn import Json, get_att, ref
 from province.description import Province
 from province.template.functions import function_overrides
 from province.template.guards import api_guards, failure_queue, job_destinations
-from province.template.observability import alarm_topic, alarms, dashboard, log_groups
+from province.template.observability import alarm_topic, alarms, dashboard, log_groups, named_alarms
 from province.template.roles import FUNCTIONS, roles
 from province.template.room_plan import room_plan
 from province.template.table import data_at_rest
@@ -59,10 +59,11 @@ def additions(province: Province) -> Json:
         **function_overrides(province),
         **job_destinations(),
         **api_guards(province),
-        **alarms(),
+        **alarms(province),
         **room_plan(province),
         "Dashboard": dashboard(province),
     }
+    named_alarms(province, resources)
     outputs = {
         "ProvinceTableName": {"Value": ref("ProvinceTable")},
         "ProvinceTableStreamArn": {"Value": get_att("ProvinceTable", "StreamArn")},

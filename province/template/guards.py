@@ -1,4 +1,4 @@
-"""What keeps the stack standing: the API's throttling and web ACL, and where failed work goes.
+"""What keeps the stack standing: the API's name, throttling and web ACL, and where failed work goes.
 
 Each function's reserved concurrency is Chalice's to declare (province/package.py).
 """
@@ -53,10 +53,19 @@ def job_destinations() -> Json:
 
 def api_guards(province: Province) -> Json:
     return {
-        "RestAPI": {"Properties": {"MethodSettings": [api_throttling()]}},
+        # The province's own name (Chalice's is the app's, the same for every province): API
+        # Gateway's metrics, and so the alarms and the dashboard, tell provinces apart by it.
+        "RestAPI": {
+            "Properties": {
+                "Name": api_name(province),
+                "DefinitionBody": {"info": {"title": api_name(province)}},
+                "MethodSettings": [api_throttling()],
+            }
+        },
         "ApiWebAcl": {
             "Type": "AWS::WAFv2::WebACL",
             "Properties": {
+                "Name": f"{province.stack_name}-api",
                 "Scope": "REGIONAL",
                 "DefaultAction": {"Allow": {}},
                 "VisibilityConfig": visibility(f"{province.stack_name}-api"),
@@ -74,6 +83,11 @@ def api_guards(province: Province) -> Json:
             },
         },
     }
+
+
+def api_name(province: Province) -> str:
+    """The API's name: the ApiName of API Gateway's metrics, which the alarms and dashboard ask for."""
+    return province.stack_name
 
 
 def api_throttling() -> Json:
@@ -132,9 +146,7 @@ def requests_per_source() -> Json:
         "Name": "requests-per-source",
         "Priority": 2,
         "Action": {"Block": {}},
-        "Statement": {
-            "RateBasedStatement": {"Limit": WAF_REQUESTS_PER_SOURCE_PER_5_MINUTES, "AggregateKeyType": "IP"}
-        },
+        "Statement": {"RateBasedStatement": {"Limit": WAF_REQUESTS_PER_SOURCE_PER_5_MINUTES, "AggregateKeyType": "IP"}},
         "VisibilityConfig": visibility("requests-per-source"),
     }
 
