@@ -18,8 +18,7 @@ LOG_RETENTION_DAYS = 180  # 网络安全法 第二十一条: network logs are ke
 PROVIDERS = ("alipay", "bank")
 # How long a stream handler's records may wait, and what waiting means (IteratorAge, ms).
 STREAM_AGE_LIMITS = {
-    "ReleaseTtlDeletedHolds": (600_000, "TTL removals wait more than 10 minutes to give their seats back"),
-    "OfferReturnedSeats": (600_000, "Returned seats wait more than 10 minutes to be offered to the waiting list"),
+    "SeatsFromStream": (600_000, "Removed holds and returned seats wait more than 10 minutes to go back or be offered"),
     "SendNewMessages": (120_000, "New messages (reset codes) wait more than 2 minutes to be sent"),
 }
 API_P99_LATENCY_MS = 3_000  # an argon2 login takes about 120 ms; seconds mean the API queues
