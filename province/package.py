@@ -31,19 +31,18 @@ PACKAGING_ROLE_ARN = "arn:aws:iam::000000000000:role/declared-by-the-template"
 PLAN_SEATING_AT_ONCE = 2
 
 # How many of each function may run at once: the API takes the opening minute's herd up to what
-# the table and the payment providers bear; one expiry and one reconcile run at a time; the stream
-# handler gets one per shard and a little room.
+# the table and the payment providers bear; one expiry and one reconcile run at a time; each of the
+# stream's two readers gets one per shard and a little room.
 RESERVED_CONCURRENCY = {
     "api_handler": 400,
     "expire_unpaid": 1,
     "reconcile_orders": 1,
-    "release_ttl_deleted_holds": 10,
+    "seats_from_stream": 10,
     "send_new_messages": 10,
     "send_messages": 1,
     "remind_unpaid": 1,
     "admit_queued": 1,
     "offer_seats": 1,
-    "offer_returned_seats": 5,
     # The room plan (decision 0030): one begins a run, one finishes it; the seating functions are
     # as many as the state machine's map runs at once, so that no later execution adds writers.
     "plan_begin": 1,
@@ -71,8 +70,15 @@ def environment(province: Province) -> dict[str, str]:
         # function checks them at start and refuses anything weaker.
         "ARGON2_MEMORY_KIB": str(ARGON2_MEMORY_KIB),
         "ARGON2_TIME_COST": str(ARGON2_TIME_COST),
-        "POWERTOOLS_SERVICE_NAME": "cet-registration",
+        "POWERTOOLS_SERVICE_NAME": metrics_service(province),
     }
+
+
+def metrics_service(province: Province) -> str:
+    """The `service` dimension Powertools puts on every metric (chalicelib/metrics.py), and so what
+    the alarms and the dashboard ask for: the stack's name, so that provinces sharing an account
+    never add up each other's figures."""
+    return province.stack_name
 
 
 def chalice_config(province: Province) -> dict[str, Any]:
@@ -80,7 +86,7 @@ def chalice_config(province: Province) -> dict[str, Any]:
         name: {"reserved_concurrency": limit} for name, limit in RESERVED_CONCURRENCY.items()
     }
     jobs = ("expire_unpaid", "reconcile_orders", "send_messages", "remind_unpaid", "send_new_messages", "offer_seats")
-    for job in (*jobs, "offer_returned_seats"):
+    for job in (*jobs, "seats_from_stream"):
         functions[job]["lambda_timeout"] = JOB_TIMEOUT_SECONDS
     functions["admit_queued"]["lambda_timeout"] = ADMIT_TIMEOUT_SECONDS
     for short in ("plan_begin", "plan_finish"):  # the catalog and one run item; every group's summary

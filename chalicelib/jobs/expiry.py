@@ -1,11 +1,11 @@
-"""The expiry job (every few minutes) and the stream handler behind TTL deletions."""
+"""The expiry job (every few minutes), and what the table's stream does with a removed hold."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from chalice.app import Blueprint, DynamoDBEvent, Rate
+from chalice.app import Blueprint, Rate
 
 from chalicelib.bootstrap import services
 from chalicelib.logs import logger
@@ -36,6 +36,8 @@ def expire_unpaid(event: Any) -> dict[str, int]:  # noqa: ARG001 (the schedule's
 
 
 def handle_removed(old_images: list[dict[str, Any]]) -> int:
+    """Removed items from the table's stream (their old images): the seats of unpaid holds go back.
+    The stream's seat reader calls it (chalicelib/jobs/waitlist.py: seats_from_stream)."""
     built = services()
     released = expiry.release_removed_holds(
         built.registration.registrations, old_images, built.registration.clock.now()
@@ -44,11 +46,3 @@ def handle_removed(old_images: list[dict[str, Any]]) -> int:
         logger().info("seats released after TTL deletion", extra={"released": released})
     count("SeatsReleasedFromStream", released)
     return released
-
-
-@bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
-def release_ttl_deleted_holds(event: DynamoDBEvent) -> None:
-    # A removal is an old image without a new one: AWS says REMOVE (with a userIdentity for TTL),
-    # DynamoDB Local's TTL deletions say neither. Any removal of an unpaid hold is handled: the
-    # release proof makes a second release of the same seat a no-op.
-    handle_removed([r.old_image for r in event if r.old_image and not r.new_image])

@@ -1,5 +1,5 @@
 """The offer step of the waiting list (R-WAIT-2): when a pending seat appears on the table's
-stream, and every minute for whatever is still pending."""
+stream, and every minute for whatever is still pending; and the stream's one reader for seats."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Blueprint, DynamoDBEvent, Rate
 
 from chalicelib.bootstrap import services
-from chalicelib.jobs.expiry import STREAM_ARN
+from chalicelib.jobs.expiry import STREAM_ARN, handle_removed
 from chalicelib.logs import logger
 from chalicelib.metrics import count
 from chalicelib.services import waitlist
@@ -40,6 +40,23 @@ def offer_seats(event: Any) -> dict[str, int]:  # noqa: ARG001 (the schedule's e
     return run_offers()
 
 
-@bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=10, starting_position="TRIM_HORIZON")
-def offer_returned_seats(event: DynamoDBEvent) -> None:
-    offer_new([r.new_image for r in event if r.new_image and not r.old_image])
+def seats_back(removed: list[dict[str, Any]], added: list[dict[str, Any]]) -> dict[str, int]:
+    """A batch of the table's stream for the seats: removed holds give their seats back (R-PAY-1,
+    R-ORAL-4: a TTL deletion, or any removal of an unpaid hold), then new pending seats are offered
+    (R-WAIT-2). Both may run again on the same records (a failed batch is retried, split): a
+    release proof makes a second release of a seat a no-op, and an offer finds the seat gone."""
+    released = handle_removed(removed)
+    return {"released": released, **offer_new(added)}
+
+
+# One reader for both: AWS throttles a shard read by more than two, and the other reader sends new
+# messages (chalicelib/jobs/messages.py), under a role that alone reads the messaging secret.
+@bp.on_dynamodb_record(stream_arn=STREAM_ARN, batch_size=100, starting_position="TRIM_HORIZON")
+def seats_from_stream(event: DynamoDBEvent) -> None:
+    # A removal is an old image without a new one: AWS says REMOVE (with a userIdentity for TTL),
+    # DynamoDB Local's TTL deletions say neither. An insert is a new image without an old one.
+    records = list(event)
+    seats_back(
+        [r.old_image for r in records if r.old_image and not r.new_image],
+        [r.new_image for r in records if r.new_image and not r.old_image],
+    )

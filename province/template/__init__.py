@@ -19,7 +19,7 @@ from province.cfn import Json, get_att, ref
 from province.description import Province
 from province.template.functions import function_overrides
 from province.template.guards import api_guards, failure_queue, job_destinations
-from province.template.observability import alarm_topic, alarms, dashboard, log_groups
+from province.template.observability import alarm_topic, alarms, dashboard, log_groups, named_alarms
 from province.template.roles import FUNCTIONS, roles
 from province.template.room_plan import room_plan
 from province.template.table import data_at_rest
@@ -58,11 +58,12 @@ def additions(province: Province) -> Json:
         **log_groups(province),
         **function_overrides(province),
         **job_destinations(),
-        **api_guards(),
-        **alarms(),
+        **api_guards(province),
+        **alarms(province),
         **room_plan(province),
         "Dashboard": dashboard(province),
     }
+    named_alarms(province, resources)
     outputs = {
         "ProvinceTableName": {"Value": ref("ProvinceTable")},
         "ProvinceTableStreamArn": {"Value": get_att("ProvinceTable", "StreamArn")},

@@ -15,13 +15,12 @@ FUNCTION_NAMES = {
     "APIHandler": "api",
     "ExpireUnpaid": "expiry",
     "ReconcileOrders": "reconcile",
-    "ReleaseTtlDeletedHolds": "stream",
+    "SeatsFromStream": "seats-stream",
     "SendNewMessages": "messages",
     "SendMessages": "send",
     "RemindUnpaid": "remind",
     "AdmitQueued": "admit",
     "OfferSeats": "offer",
-    "OfferReturnedSeats": "offer-stream",
     "PlanBegin": "plan-begin",
     "PlanSeat": "plan-seat",
     "PlanFinish": "plan-finish",
@@ -29,10 +28,10 @@ FUNCTION_NAMES = {
 # The scheduled jobs Lambda calls asynchronously (their failures go to JobFailures); the room plan's
 # functions are called by its state machine instead (province/template/room_plan.py).
 JOBS = ("ExpireUnpaid", "ReconcileOrders", "SendMessages", "RemindUnpaid", "AdmitQueued", "OfferSeats")
-STREAM_HANDLER = "ReleaseTtlDeletedHolds"
-# Every handler of the table's stream: the seats of removed holds, new messages (R-NOTE-1), and
-# seats that came back while students wait (R-WAIT-2).
-STREAM_HANDLERS = ("ReleaseTtlDeletedHolds", "SendNewMessages", "OfferReturnedSeats")
+# Every reader of the table's stream, no more than two (AWS throttles a shard read by more): the
+# seats (removed holds give theirs back, returned seats are offered to the waiting list: R-WAIT-2)
+# and new messages (R-NOTE-1), whose role alone reads the messaging secret.
+STREAM_HANDLERS = ("SeatsFromStream", "SendNewMessages")
 
 
 def function_name(province: Province, function: str) -> str:

@@ -1,4 +1,4 @@
-"""What keeps the stack standing: the API's throttling and web ACL, and where failed work goes.
+"""What keeps the stack standing: the API's name, throttling and web ACL, and where failed work goes.
 
 Each function's reserved concurrency is Chalice's to declare (province/package.py).
 """
@@ -6,10 +6,20 @@ Each function's reserved concurrency is Chalice's to declare (province/package.p
 from __future__ import annotations
 
 from province.cfn import Json, get_att, ref, sub
+from province.description import Province
 from province.package import STAGE
 from province.template.functions import JOBS
 
-WAF_REQUESTS_PER_IP_PER_5_MINUTES = 20_000  # a whole campus may sit behind one address
+# Decision 0034: students are counted by the address CloudFront saw them connect from.
+WAF_REQUESTS_PER_CLIENT_PER_5_MINUTES = 20_000  # a whole campus may sit behind one address
+# Every request from one source address, whatever it says it forwards: a ceiling for a caller that
+# reaches the API directly and writes its own X-Forwarded-For, far above what one CloudFront edge
+# server carries for a province (the whole stage is throttled at API_RATE_PER_SECOND).
+WAF_REQUESTS_PER_SOURCE_PER_5_MINUTES = 200_000
+FORWARDED_FOR = "X-Forwarded-For"
+# One address and nothing else: what CloudFront writes for a viewer that sent no X-Forwarded-For of
+# its own (over HTTPS no proxy between the student and CloudFront can add one).
+ONE_ADDRESS = r"^[^,]+$"
 KNOWN_BAD_INPUTS = "AWSManagedRulesKnownBadInputsRuleSet"
 API_RATE_PER_SECOND = 3_000
 API_BURST = 6_000
@@ -38,19 +48,28 @@ def job_destinations() -> Json:
     }
 
 
-# --- the API: throttling and a per-address rate rule --------------------------------------------
+# --- the API: throttling, rate rules per student and per address --------------------------------------------
 
 
-def api_guards() -> Json:
+def api_guards(province: Province) -> Json:
     return {
-        "RestAPI": {"Properties": {"MethodSettings": [api_throttling()]}},
+        # The province's own name (Chalice's is the app's, the same for every province): API
+        # Gateway's metrics, and so the alarms and the dashboard, tell provinces apart by it.
+        "RestAPI": {
+            "Properties": {
+                "Name": api_name(province),
+                "DefinitionBody": {"info": {"title": api_name(province)}},
+                "MethodSettings": [api_throttling()],
+            }
+        },
         "ApiWebAcl": {
             "Type": "AWS::WAFv2::WebACL",
             "Properties": {
+                "Name": f"{province.stack_name}-api",
                 "Scope": "REGIONAL",
                 "DefaultAction": {"Allow": {}},
-                "VisibilityConfig": visibility("cet-registration-api"),
-                "Rules": [requests_per_address(), known_bad_inputs()],
+                "VisibilityConfig": visibility(f"{province.stack_name}-api"),
+                "Rules": [requests_per_client(), requests_per_address(), requests_per_source(), known_bad_inputs()],
             },
         },
         "ApiWebAclAssociation": {
@@ -66,6 +85,11 @@ def api_guards() -> Json:
     }
 
 
+def api_name(province: Province) -> str:
+    """The API's name: the ApiName of API Gateway's metrics, which the alarms and dashboard ask for."""
+    return province.stack_name
+
+
 def api_throttling() -> Json:
     return {
         "ResourcePath": "/*",
@@ -76,13 +100,64 @@ def api_throttling() -> Json:
     }
 
 
-def requests_per_address() -> Json:
+def requests_per_client() -> Json:
+    """Behind CloudFront: each student's address, as CloudFront wrote it into X-Forwarded-For from
+    the connection (decision 0034). Only for a header of one address: a viewer's own
+    X-Forwarded-For comes first, and CloudFront appends the real one after a comma."""
     return {
-        "Name": "requests-per-address",
+        "Name": "requests-per-client",
         "Priority": 0,
         "Action": {"Block": {}},
-        "Statement": {"RateBasedStatement": {"Limit": WAF_REQUESTS_PER_IP_PER_5_MINUTES, "AggregateKeyType": "IP"}},
+        "Statement": {
+            "RateBasedStatement": {
+                "Limit": WAF_REQUESTS_PER_CLIENT_PER_5_MINUTES,
+                "AggregateKeyType": "FORWARDED_IP",
+                "ForwardedIPConfig": {"HeaderName": FORWARDED_FOR, "FallbackBehavior": "MATCH"},
+                "ScopeDownStatement": one_forwarded_address(),
+            }
+        },
+        "VisibilityConfig": visibility("requests-per-client"),
+    }
+
+
+def requests_per_address() -> Json:
+    """Every other request by the address it comes from: a caller that reaches the API directly
+    without X-Forwarded-For, or one that wrote its own (then, through CloudFront, the edge's
+    address, shared only with others who did the same)."""
+    return {
+        "Name": "requests-per-address",
+        "Priority": 1,
+        "Action": {"Block": {}},
+        "Statement": {
+            "RateBasedStatement": {
+                "Limit": WAF_REQUESTS_PER_CLIENT_PER_5_MINUTES,
+                "AggregateKeyType": "IP",
+                "ScopeDownStatement": {"NotStatement": {"Statement": one_forwarded_address()}},
+            }
+        },
         "VisibilityConfig": visibility("requests-per-address"),
+    }
+
+
+def requests_per_source() -> Json:
+    """All requests of one source address: bounds a direct caller that invents one X-Forwarded-For
+    address per request to escape requests-per-client."""
+    return {
+        "Name": "requests-per-source",
+        "Priority": 2,
+        "Action": {"Block": {}},
+        "Statement": {"RateBasedStatement": {"Limit": WAF_REQUESTS_PER_SOURCE_PER_5_MINUTES, "AggregateKeyType": "IP"}},
+        "VisibilityConfig": visibility("requests-per-source"),
+    }
+
+
+def one_forwarded_address() -> Json:
+    return {
+        "RegexMatchStatement": {
+            "RegexString": ONE_ADDRESS,
+            "FieldToMatch": {"SingleHeader": {"Name": FORWARDED_FOR.lower()}},
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+        }
     }
 
 
@@ -90,7 +165,7 @@ def known_bad_inputs() -> Json:
     """Request shapes known to exploit servers (Log4Shell among them)."""
     return {
         "Name": "known-bad-inputs",
-        "Priority": 1,
+        "Priority": 3,
         "OverrideAction": {"None": {}},
         "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": KNOWN_BAD_INPUTS}},
         "VisibilityConfig": visibility("known-bad-inputs"),

@@ -9,14 +9,19 @@ from typing import Any
 from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
 from province.cfn import Json, get_att, ref, sub
 from province.description import Province
-from province.package import STAGE
-from province.template.functions import JOBS, STREAM_HANDLER, STREAM_HANDLERS, function_name
+from province.package import STAGE, metrics_service
+from province.template.functions import JOBS, STREAM_HANDLERS, function_name
+from province.template.guards import api_name
 from province.template.roles import FUNCTIONS
 
 LOG_RETENTION_DAYS = 180  # 网络安全法 第二十一条: network logs are kept at least six months
-API = "cet-registration"
-SERVICE = ["service", "cet-registration"]
 PROVIDERS = ("alipay", "bank")
+# How long a stream handler's records may wait, and what waiting means (IteratorAge, ms).
+STREAM_AGE_LIMITS = {
+    "SeatsFromStream": (600_000, "Removed holds and returned seats wait more than 10 minutes to go back or be offered"),
+    "SendNewMessages": (120_000, "New messages (reset codes) wait more than 2 minutes to be sent"),
+}
+API_P99_LATENCY_MS = 3_000  # an argon2 login takes about 120 ms; seconds mean the API queues
 
 
 def log_groups(province: Province) -> Json:
@@ -47,6 +52,7 @@ def alarm_topic(province: Province) -> Json:
 
 
 def alarm(description: str, namespace: str, metric: str, dimensions: Json, statistic: str, threshold: float) -> Json:
+    """Any of 3 minutes out of 5 at or above `threshold`; `statistic` a percentile (p99) or not."""
     return {
         "Type": "AWS::CloudWatch::Alarm",
         "Properties": {
@@ -54,7 +60,7 @@ def alarm(description: str, namespace: str, metric: str, dimensions: Json, stati
             "Namespace": namespace,
             "MetricName": metric,
             "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
-            "Statistic": statistic,
+            ("ExtendedStatistic" if statistic.startswith("p") else "Statistic"): statistic,
             "Period": 60,
             "EvaluationPeriods": 5,
             "DatapointsToAlarm": 3,
@@ -67,37 +73,57 @@ def alarm(description: str, namespace: str, metric: str, dimensions: Json, stati
     }
 
 
-def alarms() -> Json:
+def alarms(province: Province) -> Json:
     return {
-        "Api5xxAlarm": alarm(
-            "API answers 5xx to more than 1% of requests",
-            "AWS/ApiGateway",
-            "5XXError",
-            {"ApiName": API, "Stage": STAGE},
-            "Average",
-            0.01,
-        ),
-        **stream_alarms(),
+        **api_alarms(province),
+        **stream_alarms(province),
         **failure_queue_alarms(),
         **throttle_alarms(),
-        **notification_alarms(),
+        **table_alarms(province),
+        **notification_alarms(province),
         **job_error_alarms(),
     }
 
 
-def stream_alarms() -> Json:
+def named_alarms(province: Province, resources: Json) -> Json:
+    """Every alarm of the stack named after the province: `<stack>-<what>` (Api5xx, …), so that the
+    alarms of provinces sharing an account never look alike."""
+    for name, resource in resources.items():
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":  # overrides of Chalice's resources have none
+            resource["Properties"]["AlarmName"] = f"{province.stack_name}-{name.removesuffix('Alarm')}"
+    return resources
+
+
+def api_alarms(province: Province) -> Json:
+    dimensions = {"ApiName": api_name(province), "Stage": STAGE}
     return {
-        "StreamIteratorAgeAlarm": iterator_age_alarm(
-            "TTL removals wait more than 10 minutes to give their seats back", STREAM_HANDLER, 600_000
+        "Api5xxAlarm": alarm(
+            "API answers 5xx to more than 1% of requests", "AWS/ApiGateway", "5XXError", dimensions, "Average", 0.01
         ),
-        "MessageStreamIteratorAgeAlarm": iterator_age_alarm(
-            "New messages (reset codes) wait more than 2 minutes to be sent", "SendNewMessages", 120_000
+        "ApiLatencyAlarm": alarm(
+            f"API answers take more than {API_P99_LATENCY_MS / 1000:g} s for 1% of requests (p99)",
+            "AWS/ApiGateway",
+            "Latency",
+            dimensions,
+            "p99",
+            API_P99_LATENCY_MS,
         ),
+    }
+
+
+def stream_alarms(province: Province) -> Json:
+    """The age of every stream handler's records; messages given up."""
+    ages = {}
+    for handler in STREAM_HANDLERS:
+        milliseconds, description = STREAM_AGE_LIMITS[handler]
+        ages[f"{handler}IteratorAgeAlarm"] = iterator_age_alarm(description, handler, milliseconds)
+    return {
+        **ages,
         "MessagesAbandonedAlarm": alarm(
             "Messages given up after a day of failed sends: check the SMTP relay and the SMS account",
             METRICS_NAMESPACE,
             "MessagesAbandoned",
-            {"service": "cet-registration"},
+            {"service": metrics_service(province)},
             "Sum",
             1,
         ),
@@ -106,6 +132,22 @@ def stream_alarms() -> Json:
 
 def iterator_age_alarm(description: str, handler: str, milliseconds: int) -> Json:
     return alarm(description, "AWS/Lambda", "IteratorAge", {"FunctionName": ref(handler)}, "Maximum", milliseconds)
+
+
+def table_alarms(province: Province) -> Json:
+    """Reads or writes the table refused (throttled) in 3 minutes out of 5: its capacity does not
+    keep up (an on-demand table doubles what it takes at once only after its previous peak)."""
+    return {
+        f"Table{kind}ThrottlesAlarm": alarm(
+            f"The table refuses {kind.lower()}s (throttled): see the dashboard's table widget",
+            "AWS/DynamoDB",
+            f"{kind}ThrottleEvents",
+            {"TableName": province.table},
+            "Sum",
+            1,
+        )
+        for kind in ("Read", "Write")
+    }
 
 
 def failure_queue_alarms() -> Json:
@@ -137,13 +179,13 @@ def throttle_alarms() -> Json:
     }
 
 
-def notification_alarms() -> Json:
+def notification_alarms(province: Province) -> Json:
     return {
         f"{provider.title()}NotificationFailuresAlarm": alarm(
             f"{provider} payment notifications are not handled: the provider delivers again, but look",
             METRICS_NAMESPACE,
             "PaymentNotifications",
-            {"provider": provider, "outcome": "not_handled", "service": "cet-registration"},
+            {"provider": provider, "outcome": "not_handled", "service": metrics_service(province)},
             "Sum",
             3,
         )
@@ -175,19 +217,20 @@ def dashboard(province: Province) -> Json:
 
 
 def widgets(province: Province) -> list[Json]:
+    service = ["service", metrics_service(province)]
     return [
-        widget("API: requests, 4xx, 5xx", [api_metric(m) for m in ("Count", "4XXError", "5XXError")]),
-        widget("API latency (p99, ms)", [api_metric("Latency")], "p99"),
+        widget("API: requests, 4xx, 5xx", [api_metric(province, m) for m in ("Count", "4XXError", "5XXError")]),
+        widget("API latency (p99, ms)", [api_metric(province, "Latency")], "p99"),
         widget("Function invocations", lambda_metrics("Invocations", FUNCTIONS)),
-        widget("Registrations saved, seat grabs held or refused, orders placed", registration_metrics()),
+        widget("Registrations saved, seat grabs held or refused, orders placed", registration_metrics(service)),
         widget(
             "Function errors and throttles",
             lambda_metrics("Errors", FUNCTIONS) + lambda_metrics("Throttles", FUNCTIONS),
         ),
         table_widget(province),
         widget("Stream handler iterator age (ms)", lambda_metrics("IteratorAge", STREAM_HANDLERS), "Maximum"),
-        *service_widgets(),
-        room_plan_widget(),
+        *service_widgets(service),
+        room_plan_widget(service),
     ]
 
 
@@ -200,48 +243,55 @@ def widget(title: str, metrics: list[list[Any]], stat: str = "Sum") -> Json:
     }
 
 
-def api_metric(metric: str) -> list[Any]:
-    return ["AWS/ApiGateway", metric, "ApiName", API, "Stage", STAGE]
+def api_metric(province: Province, metric: str) -> list[Any]:
+    return ["AWS/ApiGateway", metric, "ApiName", api_name(province), "Stage", STAGE]
 
 
-def service_metrics(*metrics: str) -> list[list[Any]]:
-    return [[METRICS_NAMESPACE, metric, *SERVICE] for metric in metrics]
+def service_metrics(service: list[str], *metrics: str) -> list[list[Any]]:
+    return [[METRICS_NAMESPACE, metric, *service] for metric in metrics]
 
 
 def lambda_metrics(metric: str, functions: Iterable[str]) -> list[list[Any]]:
     return [["AWS/Lambda", metric, "FunctionName", "${" + function + "}"] for function in functions]
 
 
-def registration_metrics() -> list[list[Any]]:
+def registration_metrics(service: list[str]) -> list[list[Any]]:
     return [
-        *service_metrics("RegistrationsSaved"),
+        *service_metrics(service, "RegistrationsSaved"),
         *[
-            [METRICS_NAMESPACE, "SeatGrabs", "outcome", outcome, *SERVICE]
+            [METRICS_NAMESPACE, "SeatGrabs", "outcome", outcome, *service]
             for outcome in ("held", "CAMPUS_FULL", "LEVEL_TAKEN", "BUSY")
         ],
-        *[[METRICS_NAMESPACE, "OrdersPlaced", "provider", provider, *SERVICE] for provider in PROVIDERS],
+        *[[METRICS_NAMESPACE, "OrdersPlaced", "provider", provider, *service] for provider in PROVIDERS],
     ]
 
 
 def table_widget(province: Province) -> Json:
+    """Throttled reads and writes need only the table's name (ThrottledRequests would need each
+    operation's too); and the capacity used."""
     return widget(
-        "Table: throttled requests and consumed writes",
+        "Table: throttled reads and writes, consumed capacity",
         [
-            ["AWS/DynamoDB", "ThrottledRequests", "TableName", province.table],
-            ["AWS/DynamoDB", "ConsumedWriteCapacityUnits", "TableName", province.table],
+            ["AWS/DynamoDB", metric, "TableName", province.table]
+            for metric in (
+                "ReadThrottleEvents",
+                "WriteThrottleEvents",
+                "ConsumedReadCapacityUnits",
+                "ConsumedWriteCapacityUnits",
+            )
         ],
     )
 
 
-def service_widgets() -> list[Json]:
+def service_widgets(service: list[str]) -> list[Json]:
     return [
         widget(
             "Messages: sent, failed (tried again), given up; pay reminders",
-            service_metrics("MessagesSent", "MessagesFailed", "MessagesAbandoned", "PayReminders"),
+            service_metrics(service, "MessagesSent", "MessagesFailed", "MessagesAbandoned", "PayReminders"),
         ),
         widget(
             "Waiting room: places given, admissions (R-QUEUE)",
-            service_metrics("QueueOrdered", "QueuePlaced", "QueueAdmitted"),
+            service_metrics(service, "QueueOrdered", "QueuePlaced", "QueueAdmitted"),
         ),
         widget(
             "Failure queues (messages waiting)",
@@ -254,11 +304,12 @@ def service_widgets() -> list[Json]:
     ]
 
 
-def room_plan_widget() -> Json:
+def room_plan_widget(service: list[str]) -> Json:
     """The room plan's state machine (province/template/room_plan.py): its executions, and the
     seats its runs gave."""
     executions = [
         ["AWS/States", metric, "StateMachineArn", "${RoomPlan}"]
         for metric in ("ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut")
     ]
-    return widget("Room plan: executions, seats given (R-ROOM)", [*executions, *service_metrics("RoomPlanSeated")])
+    seated = service_metrics(service, "RoomPlanSeated")
+    return widget("Room plan: executions, seats given (R-ROOM)", [*executions, *seated])

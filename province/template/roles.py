@@ -20,13 +20,12 @@ FUNCTIONS = {
     "APIHandler": "ApiRole",
     "ExpireUnpaid": "ExpiryJobRole",
     "ReconcileOrders": "ReconcileJobRole",
-    "ReleaseTtlDeletedHolds": "StreamHandlerRole",
+    "SeatsFromStream": "SeatStreamRole",
     "SendNewMessages": "MessageStreamRole",
     "SendMessages": "SendJobRole",
     "RemindUnpaid": "ReminderJobRole",
     "AdmitQueued": "AdmissionJobRole",
     "OfferSeats": "OfferJobRole",
-    "OfferReturnedSeats": "OfferStreamRole",
     # The room plan's three (chalicelib/jobs/room_plan.py), called by its state machine
     # (province/template/room_plan.py, decision 0030): one job, one role.
     "PlanBegin": "PlanJobRole",
@@ -120,8 +119,6 @@ TABLE_ACCESS: dict[str, list[Grant]] = {
         *grants(["ConditionCheckItem"], ["CATALOG"]),  # the identity mark, when it saves again
         *RELEASING,
     ],
-    # Holds removed by TTL give their seats back; it reads nothing.
-    "StreamHandlerRole": RELEASING,
     # R-NOTE-1: a new message is leased and marked sent or failed.
     "MessageStreamRole": grants(["UpdateItem"], ["OUTBOX#*"]),
     # R-NOTE-1: what waits to be sent (GSI2's OUTBOX shards), each leased and marked.
@@ -156,10 +153,12 @@ TABLE_ACCESS: dict[str, list[Grant]] = {
         *RELEASING,
     ],
 }
-# The same offer step for a pending seat the stream brings: it never lists the pending seats.
-TABLE_ACCESS["OfferStreamRole"] = [
+# The stream's reader for seats: a removed hold gives its seat back (RELEASING), and a pending seat
+# the stream brings is offered as the offer job does, without ever listing the pending seats.
+TABLE_ACCESS["SeatStreamRole"] = [
     *grants(["Query"], ["WAITLIST#*"], GSI1),
     *[g for g in TABLE_ACCESS["OfferJobRole"] if g.on == TABLE],
+    *RELEASING,
 ]
 # What the room plan writes on a paid written subject (chalicelib/storage/room_plan.py: the seat's
 # ticket), with the keys and the attributes its condition names (code, status, ticket_number).
@@ -211,7 +210,7 @@ def table_statements(access: list[Grant]) -> list[Json]:
 
 
 STREAM_READS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
-STREAM_ROLES = ("StreamHandlerRole", "MessageStreamRole", "OfferStreamRole")  # their failures: StreamFailures
+STREAM_ROLES = ("SeatStreamRole", "MessageStreamRole")  # their failures: StreamFailures
 
 
 def roles(province: Province) -> Json:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
 from province.cfn import Json, get_att, iam_role, ref, sub
 from province.description import Province
-from province.package import PLAN_SEAT_TIMEOUT_SECONDS, PLAN_SEATING_AT_ONCE
+from province.package import PLAN_SEAT_TIMEOUT_SECONDS, PLAN_SEATING_AT_ONCE, metrics_service
 from province.template.observability import LOG_RETENTION_DAYS, alarm
 
 PLAN_FUNCTIONS = ("PlanBegin", "PlanSeat", "PlanFinish")
@@ -146,7 +146,7 @@ def room_plan(province: Province) -> Json:
         "RoomPlanScheduleRole": service_role(
             "events.amazonaws.com", [statement(["states:StartExecution"], ref("RoomPlan"))]
         ),
-        **room_plan_alarms(),
+        **room_plan_alarms(province),
     }
 
 
@@ -184,7 +184,7 @@ def service_role(service: str, statements: list[Json]) -> Json:
     return iam_role(service, statements, {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}})
 
 
-def room_plan_alarms() -> Json:
+def room_plan_alarms(province: Province) -> Json:
     """An execution that failed or ran out of time: the next hour continues it, but look."""
     found: Json = {}
     for metric, description in (
@@ -200,7 +200,7 @@ def room_plan_alarms() -> Json:
         "The room plan left a site and subject unseated: see the plan job's log (room plan group left unseated)",
         METRICS_NAMESPACE,
         "RoomPlanGroupsFailed",
-        {"service": "cet-registration"},
+        {"service": metrics_service(province)},
         "Sum",
         1,
     )

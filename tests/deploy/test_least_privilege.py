@@ -66,7 +66,6 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
         ("DeleteItem", "table", ("ACCOUNT#*", "CANDIDATE#*")),
         ("ConditionCheckItem", "table", ("CATALOG", "WAITLIST#*")),
     },
-    "StreamHandlerRole": RELEASING,
     "MessageStreamRole": {("UpdateItem", "table", ("OUTBOX#*",))},
     "SendJobRole": {("Query", "gsi2", ("OUTBOX#*",)), ("UpdateItem", "table", ("OUTBOX#*",))},
     "ReminderJobRole": {
@@ -86,7 +85,9 @@ EXPECTED: dict[str, set[tuple[str, str, tuple[str, ...] | None]]] = {
         ("DeleteItem", "table", ("LEASE#*",)),
     },
     "OfferJobRole": {("Query", "gsi1", ("PENDING", "WAITLIST#*")), *OFFER_TABLE},
-    "OfferStreamRole": {("Query", "gsi1", ("WAITLIST#*",)), *OFFER_TABLE},
+    # the stream's reader for seats: the offer step for a pending seat it brings, and a removed
+    # hold's seat given back (RELEASING, within the offer's grants)
+    "SeatStreamRole": {("Query", "gsi1", ("WAITLIST#*",)), *OFFER_TABLE},
     # R-ROOM-1..3, R-TICKET-1: PlanBegin, PlanSeat and PlanFinish (decision 0030)
     "PlanJobRole": {
         ("Query", "table", ("CATALOG", "ROOMPLAN#*")),
@@ -226,3 +227,12 @@ def test_least_privilege_the_room_plan_role_writes_on_a_students_subject_only_th
     assert {f for f, role in FUNCTIONS.items() if role == "PlanJobRole"} == {"PlanBegin", "PlanSeat", "PlanFinish"}
     (logs,) = [s for s in statements(resources, "PlanJobRole") if "logs:PutLogEvents" in actions_of(s)]
     assert logs["Resource"] == [{"Fn::GetAtt": [f"{f}Logs", "Arn"]} for f in ("PlanBegin", "PlanSeat", "PlanFinish")]
+
+
+def test_least_privilege_the_stream_reader_for_seats_may_give_a_removed_holds_seat_back(resources: Json) -> None:
+    """R-PAY-1, R-WAIT-2: one reader of the stream gives removed holds' seats back and offers
+    returned seats; its grants cover every write of a release (proof, pending seat, counter,
+    the waiting list's head checked)."""
+    grants = table_grants(resources, "SeatStreamRole")
+    for action, place, keys in RELEASING:
+        assert any(g[0] == action and g[1] == place and set(keys) <= set(g[2] or ()) for g in grants), action

@@ -50,10 +50,10 @@ def resources_of(template: Json, kind: str) -> dict[str, Json]:
 # --- on the template --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("handler", ["ReleaseTtlDeletedHolds", "SendNewMessages", "OfferReturnedSeats"])
+@pytest.mark.parametrize("handler", ["SeatsFromStream", "SendNewMessages"])
 def test_the_stream_handlers_read_the_stacks_own_table_stream(template: Json, handler: str) -> None:
-    """The seats of removed holds, new messages (R-NOTE-1) and seats for the waiting list (R-WAIT-2),
-    from the province's own stream."""
+    """The seats of removed holds and seats for the waiting list (R-WAIT-2), and new messages
+    (R-NOTE-1), from the province's own stream."""
     (event,) = template["Resources"][handler]["Properties"]["Events"].values()
     assert event["Properties"]["Stream"] == {"Fn::GetAtt": ["ProvinceTable", "StreamArn"]}
     assert event["Properties"]["BisectBatchOnFunctionError"] is True
@@ -64,6 +64,21 @@ def test_the_stream_handlers_read_the_stacks_own_table_stream(template: Json, ha
     }
 
 
+def test_at_most_two_readers_of_each_stream(template: Json) -> None:
+    """DynamoDB Streams throttles a shard read by more than two readers (issue 21): every stream
+    event source of the template, Chalice's and the stack's, counted per stream."""
+    readers: dict[str, list[str]] = {}
+    for name, function in resources_of(template, "AWS::Serverless::Function").items():
+        for event in function["Properties"].get("Events", {}).values():
+            if event["Type"] == "DynamoDB":
+                readers.setdefault(json.dumps(event["Properties"]["Stream"]), []).append(name)
+    mappings = resources_of(template, "AWS::Lambda::EventSourceMapping")
+    for name, mapping in mappings.items():
+        readers.setdefault(json.dumps(mapping["Properties"]["EventSourceArn"]), []).append(name)
+    stream = json.dumps({"Fn::GetAtt": ["ProvinceTable", "StreamArn"]})
+    assert {arn: sorted(names) for arn, names in readers.items()} == {stream: ["SeatsFromStream", "SendNewMessages"]}
+
+
 def test_the_api_is_regional_throttled_and_behind_a_rate_rule(template: Json) -> None:
     api = template["Resources"]["RestAPI"]["Properties"]
     assert api["EndpointConfiguration"] == "REGIONAL"
@@ -71,10 +86,14 @@ def test_the_api_is_regional_throttled_and_behind_a_rate_rule(template: Json) ->
     assert setting["ThrottlingRateLimit"] > 0
     assert setting["ThrottlingBurstLimit"] > 0
     (acl,) = resources_of(template, "AWS::WAFv2::WebACL").values()
-    rule, bad_inputs = acl["Properties"]["Rules"]
+    per_client, per_address, per_source, bad_inputs = acl["Properties"]["Rules"]
     assert bad_inputs["Statement"]["ManagedRuleGroupStatement"]["Name"] == "AWSManagedRulesKnownBadInputsRuleSet"
-    assert rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
-    assert "Block" in rule["Action"]
+    # decision 0034 (tests/deploy/test_province_fair_and_apart.py): the student behind CloudFront,
+    # then the source address of everything else, then a ceiling per source address
+    assert per_client["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "FORWARDED_IP"
+    assert per_address["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert per_source["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+    assert all("Block" in rule["Action"] for rule in (per_client, per_address, per_source))
     (association,) = resources_of(template, "AWS::WAFv2::WebACLAssociation").values()
     assert "${RestAPI}/stages/api" in association["Properties"]["ResourceArn"]["Fn::Sub"]
 
@@ -99,13 +118,12 @@ def test_every_function_has_its_own_role_log_group_and_reserved_concurrency(temp
         "APIHandler",
         "ExpireUnpaid",
         "ReconcileOrders",
-        "ReleaseTtlDeletedHolds",
+        "SeatsFromStream",
         "SendNewMessages",
         "SendMessages",
         "RemindUnpaid",
         "AdmitQueued",
         "OfferSeats",
-        "OfferReturnedSeats",
         "PlanBegin",
         "PlanSeat",
         "PlanFinish",
@@ -166,13 +184,9 @@ def test_each_role_grants_what_its_function_does(template: Json) -> None:
         for a in actions(template, "ApiRole")
         if (a.startswith("dynamodb:") and "Stream" in a) or a == "dynamodb:GetRecords"
     }
-    stream = actions(template, "StreamHandlerRole")
+    stream = actions(template, "SeatStreamRole")
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"} <= stream
-    assert "dynamodb:DeleteItem" not in stream
     assert "secretsmanager:GetSecretValue" not in stream
-    # the stream handler gives seats back (to the counter, or to the waiting list) and writes nothing
-    # else: no order, no registration (each action's keys: tests/deploy/test_least_privilege.py)
-    assert written_keys(template, "StreamHandlerRole") == {"RELEASE#*", "SEATS#*", "WAITLIST#*", "PENDING#*"}
     assert "secretsmanager:GetSecretValue" not in actions(template, "ExpiryJobRole")
     assert "secretsmanager:GetSecretValue" in actions(template, "ReconcileJobRole")
     # R-PAY-5: the reconcile job re-reserves a late payment in a shard it finds with one BatchGet
@@ -189,7 +203,7 @@ def test_the_senders_of_messages_write_only_the_outbox_and_alone_read_the_messag
         assert "dynamodb:DeleteItem" not in actions(template, role)
         reads_secret = any(messaging_secret in json.dumps(s["Resource"]) for s in statements(template, role))
         assert reads_secret is (role != "ReminderJobRole"), role
-    for role in ("ApiRole", "ExpiryJobRole", "ReconcileJobRole", "StreamHandlerRole"):
+    for role in ("ApiRole", "ExpiryJobRole", "ReconcileJobRole", "SeatStreamRole"):
         assert messaging_secret not in json.dumps(statements(template, role)), role
     functions = resources_of(template, "AWS::Serverless::Function")
     told = {name for name, f in functions.items() if "MESSAGING_SECRET_NAME" in json.dumps(f["Properties"])}
@@ -197,14 +211,15 @@ def test_the_senders_of_messages_write_only_the_outbox_and_alone_read_the_messag
 
 
 def test_the_offer_step_writes_only_what_an_offer_touches_and_reads_no_secret(template: Json) -> None:
-    """R-WAIT-2: the offer job and its stream handler write the student's partition, the list, the
-    pending seat, the counter, a release proof and the message; no order, no secret."""
-    for role in ("OfferJobRole", "OfferStreamRole"):
+    """R-WAIT-2: the offer job and the stream's reader for seats write the student's partition, the
+    list, the pending seat, the counter, a release proof and the message; no order, no secret (the
+    reader also gives a removed hold's seat back: a release proof, a pending seat, the counter)."""
+    for role in ("OfferJobRole", "SeatStreamRole"):
         assert written_keys(template, role) == {
             "ACCOUNT#*", "WAITLIST#*", "PENDING#*", "SEATS#*", "RELEASE#*", "OUTBOX#*"
         }  # fmt: skip
         assert "secretsmanager:GetSecretValue" not in actions(template, role), role
-    assert "dynamodb:GetRecords" in actions(template, "OfferStreamRole")
+    assert "dynamodb:GetRecords" in actions(template, "SeatStreamRole")
     assert "dynamodb:GetRecords" not in actions(template, "OfferJobRole")
 
 
@@ -432,14 +447,14 @@ def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) 
     lambdas = boto3.client("lambda", region_name=REGION)
     names = {f["FunctionName"] for f in lambdas.list_functions()["Functions"]}
     expected = (
-        "api", "expiry", "reconcile", "stream", "messages", "send", "remind", "admit", "offer", "offer-stream",
+        "api", "expiry", "reconcile", "seats-stream", "messages", "send", "remind", "admit", "offer",
         "plan-begin", "plan-seat", "plan-finish",
     )  # fmt: skip
     assert names == {f"cet-registration-zhejiang-{n}" for n in expected}
     stream_arn = boto3.client("dynamodb", region_name=REGION).describe_table(TableName="cet-registration-zhejiang")[
         "Table"
     ]["LatestStreamArn"]
-    (mapping,) = lambdas.list_event_source_mappings(FunctionName="cet-registration-zhejiang-stream")[
+    (mapping,) = lambdas.list_event_source_mappings(FunctionName="cet-registration-zhejiang-seats-stream")[
         "EventSourceMappings"
     ]
     assert mapping["EventSourceArn"] == stream_arn

@@ -1,7 +1,7 @@
-"""Least privilege for the stream handlers (issue 25, decision 0026): each runs under its own role, and
+"""Least privilege for the stream's two readers (issue 25, decision 0026): each runs under its own role, and
 every DynamoDB call it makes is one that role allows (tests/iam.py; the client fixture asserts no
 refusal at teardown). The scheduled jobs are checked the same way through the test controls; nothing
-else calls a stream handler, so these tests hand each one the images its stream would carry."""
+else calls a stream reader, so these tests hand each one the images its stream would carry."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ import boto3
 from chalice.test import Client
 
 from chalicelib.config import settings
-from chalicelib.jobs.expiry import handle_removed
 from chalicelib.jobs.messages import send_new
-from chalicelib.jobs.waitlist import offer_new
+from chalicelib.jobs.waitlist import seats_back
 from tests import iam
 from tests.e2e.http import call, captcha, new_login, new_student, registered
 from tests.factories import LI, PASSPORT, QIAN, ZHANG
@@ -65,7 +64,7 @@ def test_least_privilege_new_messages_are_sent_under_the_message_stream_role(cli
 
 
 def test_least_privilege_a_ttl_deleted_hold_is_released_under_the_stream_handler_role(client: Client) -> None:
-    """ReleaseTtlDeletedHolds (StreamHandlerRole) gives back the seat of an unpaid hold TTL deleted
+    """SeatsFromStream (SeatStreamRole) gives back the seat of an unpaid hold TTL deleted
     (R-PAY-1, R-ORAL-4): released once, and a new student can take it."""
     holders = [holder(client, entry) for entry in (ZHANG, LI, QIAN)]
     [oral] = [
@@ -74,9 +73,9 @@ def test_least_privilege_a_ttl_deleted_hold_is_released_under_the_stream_handler
         if item.get("campus_id", {}).get("S") == "NJU-GL" and item["pk"]["S"].endswith(held_by(client, holders[0]))
     ]
     delete(oral)
-    with iam.acting_as("StreamHandlerRole"):
-        assert handle_removed([oral]) == 1
-        assert handle_removed([oral]) == 0  # released once, whichever delivery comes again
+    with iam.acting_as("SeatStreamRole"):
+        assert seats_back([oral], [])["released"] == 1
+        assert seats_back([oral], [])["released"] == 0  # released once, whichever delivery comes again
     assert iam.refusals() == []
     newcomer = registered(client, PASSPORT)
     choose(client, newcomer, "CET4")
@@ -84,8 +83,8 @@ def test_least_privilege_a_ttl_deleted_hold_is_released_under_the_stream_handler
 
 
 def test_least_privilege_a_returned_seat_is_offered_under_the_offer_stream_role(client: Client) -> None:
-    """OfferReturnedSeats (OfferStreamRole) offers a seat that comes back to the first on the waiting
-    list as it reaches the stream (R-WAIT-2)."""
+    """SeatsFromStream (SeatStreamRole) offers a seat that comes back to the first on the waiting
+    list as it reaches the stream (R-WAIT-2), and offers it once when the batch comes again."""
     holders = [holder(client, entry) for entry in (ZHANG, LI, QIAN)]
     waiting = registered(client, PASSPORT)
     choose(client, waiting, "CET4")
@@ -95,9 +94,11 @@ def test_least_privilege_a_returned_seat_is_offered_under_the_offer_stream_role(
     assert removed.status == 200, removed.text
     pending = items("pending_seat")
     assert len(pending) == 1, pending
-    with iam.acting_as("OfferStreamRole"):
-        report = offer_new(pending)
+    with iam.acting_as("SeatStreamRole"):
+        report = seats_back([], pending)
+        again = seats_back([], pending)
     assert report["offered"] == 1, report
+    assert again["offered"] == 0, again
     assert iam.refusals() == []
     mine = call(client, "GET", "/registration", token=waiting).body
     assert ("CET-SET4", "unpaid") in [(s["code"], s["status"]) for s in mine["subjects"]]
