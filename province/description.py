@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ROOT / "deploy" / "provinces"
@@ -107,6 +108,12 @@ def reach_problems(province: Province) -> list[str]:
             "(ASCA…, `aws iam upload-server-certificate --path /cloudfront/…`)"
             if china
             else "site_certificate: CloudFront takes the ARN of an ACM certificate in us-east-1"
+        )
+    domains = {d for d in (province.site_domain, province.api_domain) if d}
+    if domains and urlsplit(province.public_api_url).hostname not in domains:
+        problems.append(
+            "public_api_url: payment notifications come back to it, so it is on the province's own domain: "
+            + " or ".join(f"https://{d}/api" for d in sorted(domains))
         )
     api_certificate = re.compile(ACM_CERTIFICATE.format(partition=province.partition, region=province.region))
     if province.api_certificate and not api_certificate.fullmatch(province.api_certificate):

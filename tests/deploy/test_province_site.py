@@ -125,6 +125,8 @@ def test_reach_a_description_with_a_domain_without_its_certificate_or_the_wrong_
         parse(description(region="us-east-1", site_domain="cet.example.org", site_certificate=IAM_SERVER_CERTIFICATE))
     with pytest.raises(DescriptionError, match="site_domain"):
         parse(description(site_domain="https://cet.zj.example.gov.cn", site_certificate=IAM_SERVER_CERTIFICATE))
+    with pytest.raises(DescriptionError, match=r"public_api_url: .* https://cet\.zj2\.example\.gov\.cn/api"):
+        parse(description(site_domain="cet.zj2.example.gov.cn", site_certificate=IAM_SERVER_CERTIFICATE))
     given = parse(
         description(
             site_domain="cet.zj.example.gov.cn",
