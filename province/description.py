@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ROOT / "deploy" / "provinces"
@@ -15,6 +16,11 @@ REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
 TABLE = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 SECRET = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+# CloudFront takes an ACM certificate from us-east-1 in the `aws` partition, and only an IAM
+# server certificate (its id, ASCA…) in `aws-cn`, where CloudFront does not use ACM (docs/deploy.md).
+ACM_CERTIFICATE = r"arn:{partition}:acm:{region}:\d{{12}}:certificate/[0-9a-f-]{{36}}"
+IAM_SERVER_CERTIFICATE_ID = re.compile(r"ASCA[A-Z0-9]{17}")
 
 
 class DescriptionError(ValueError):
@@ -30,6 +36,13 @@ class Province:
     public_api_url: str
     payment_secret: str
     alarm_email: str | None
+    # Where the province is reached (docs/deploy.md, "Reaching the province"): the page's domain on
+    # CloudFront and its certificate, the API's own domain and its certificate; each pair is given
+    # together or not at all, and nothing of it is made until it is given.
+    site_domain: str = ""
+    site_certificate: str = ""
+    api_domain: str = ""
+    api_certificate: str = ""
 
     @property
     def stack_name(self) -> str:
@@ -79,6 +92,35 @@ def load(name: str, region: str) -> Province:
     return province
 
 
+def reach_problems(province: Province) -> list[str]:
+    """What is wrong with the domains and certificates the province is reached by, if given."""
+    problems: list[str] = []
+    for domain, certificate in (("site_domain", "site_certificate"), ("api_domain", "api_certificate")):
+        if bool(getattr(province, domain)) != bool(getattr(province, certificate)):
+            problems.append(f"{domain} and {certificate}: give both or neither")
+    china = province.partition == "aws-cn"
+    site_certificate = (
+        IAM_SERVER_CERTIFICATE_ID if china else re.compile(ACM_CERTIFICATE.format(partition="aws", region="us-east-1"))
+    )
+    if province.site_certificate and not site_certificate.fullmatch(province.site_certificate):
+        problems.append(
+            "site_certificate: in the China regions CloudFront takes the id of an IAM server certificate "
+            "(ASCA…, `aws iam upload-server-certificate --path /cloudfront/…`)"
+            if china
+            else "site_certificate: CloudFront takes the ARN of an ACM certificate in us-east-1"
+        )
+    domains = {d for d in (province.site_domain, province.api_domain) if d}
+    if domains and urlsplit(province.public_api_url).hostname not in domains:
+        problems.append(
+            "public_api_url: payment notifications come back to it, so it is on the province's own domain: "
+            + " or ".join(f"https://{d}/api" for d in sorted(domains))
+        )
+    api_certificate = re.compile(ACM_CERTIFICATE.format(partition=province.partition, region=province.region))
+    if province.api_certificate and not api_certificate.fullmatch(province.api_certificate):
+        problems.append(f"api_certificate: the ARN of an ACM certificate in {province.region}, the API's region")
+    return problems
+
+
 def parse(data: object) -> Province:
     if not isinstance(data, dict):
         raise DescriptionError("a province description is a JSON object")
@@ -103,7 +145,13 @@ def parse(data: object) -> Province:
         public_api_url=text("public_api_url").rstrip("/"),
         payment_secret=text("payment_secret", SECRET),
         alarm_email=text("alarm_email", EMAIL, required=False) or None,
+        site_domain=text("site_domain", DOMAIN, required=False),
+        site_certificate=text("site_certificate", required=False),
+        api_domain=text("api_domain", DOMAIN, required=False),
+        api_certificate=text("api_certificate", required=False),
     )
+    if province.region and REGION.fullmatch(province.region):
+        problems.extend(reach_problems(province))
     if province.public_api_url and not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?(/[\w./-]*)?", province.public_api_url):
         problems.append("public_api_url: the API's public https address, e.g. https://cet.example.gov.cn/api")
     if {"environment", "TEST_MODE", "STACK"} & set(data) or "TEST_MODE" in json.dumps(data):

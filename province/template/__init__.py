@@ -8,7 +8,8 @@ deploys as written. docs/deploy.md says why each piece is there.
 - `functions` and `roles`: each function's name, log group and stream events, and its role;
 - `guards`: the API's throttling and web ACL, the failure queues and the jobs' destinations;
 - `observability`: log groups, alarms and their topic, the dashboard;
-- `room_plan`: the room plan's state machine, its schedule and their roles (decision 0030).
+- `room_plan`: the room plan's state machine, its schedule and their roles (decision 0030);
+- `site`: the page's bucket and distribution, the API's own domain (decision 0035).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from province.template.guards import api_guards, failure_queue, job_destinations
 from province.template.observability import alarm_topic, alarms, dashboard, log_groups, named_alarms
 from province.template.roles import FUNCTIONS, roles
 from province.template.room_plan import room_plan
+from province.template.site import conditions, parameters, site
+from province.template.site import outputs as site_outputs
 from province.template.table import data_at_rest
 
 __all__ = ["FUNCTIONS", "additions", "stack_template"]
@@ -62,6 +65,7 @@ def additions(province: Province) -> Json:
         **alarms(province),
         **room_plan(province),
         "Dashboard": dashboard(province),
+        **site(province),
     }
     named_alarms(province, resources)
     outputs = {
@@ -76,5 +80,6 @@ def additions(province: Province) -> Json:
         # hourly rule that `aws events disable-rule --name` pauses.
         "RoomPlanStateMachineArn": {"Value": ref("RoomPlan")},
         "RoomPlanScheduleName": {"Value": ref("RoomPlanSchedule")},
+        **site_outputs(province),
     }
-    return {"Resources": resources, "Outputs": outputs}
+    return {"Parameters": parameters(province), "Conditions": conditions(), "Resources": resources, "Outputs": outputs}

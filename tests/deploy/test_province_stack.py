@@ -413,11 +413,14 @@ class NoManagedPolicies:
         return {}
 
 
-API_TYPES = ("AWS::ApiGateway::", "AWS::WAFv2::WebACLAssociation")
+# moto 5.2.5 refuses SAM's body-defined RestApi, and models neither CloudFront nor bucket policies in
+# its CloudFormation (it would skip them with a warning): they are checked on the template, here and
+# in tests/deploy/test_province_site.py.
+API_TYPES = ("AWS::ApiGateway::", "AWS::WAFv2::WebACLAssociation", "AWS::CloudFront::", "AWS::S3::BucketPolicy")
 
 
 def without_the_api(translated: Json) -> Json:
-    """moto 5.2.5 refuses SAM's body-defined RestApi; the API is checked on the template above."""
+    """The stack without what moto does not model (API_TYPES), and the outputs that name it."""
     api = {name for name, r in translated["Resources"].items() if r["Type"].startswith(API_TYPES)}
     api |= {
         name
@@ -441,6 +444,14 @@ def test_the_deployed_table(deployed: dict[str, Any]) -> None:
     # moto's CloudFormation applies none of SSESpecification, TimeToLiveSpecification and
     # PointInTimeRecoverySpecification: they are checked on the template
     # (test_the_table_is_encrypted_recoverable_protected_and_kept)
+
+
+def test_reach_the_deployed_page_bucket_is_encrypted_and_named_by_the_stack(deployed: dict[str, Any]) -> None:
+    """Where `aws s3 sync web/` goes (docs/deploy.md): the stack's output PageBucketName."""
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in deployed["stack"]["Outputs"]}
+    s3 = boto3.client("s3", region_name=REGION)
+    encryption = s3.get_bucket_encryption(Bucket=outputs["PageBucketName"])["ServerSideEncryptionConfiguration"]
+    assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
 
 def test_the_deployed_functions_mapping_and_schedules(deployed: dict[str, Any]) -> None:
