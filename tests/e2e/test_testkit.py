@@ -3,13 +3,22 @@ fixtures is used here on a rule it lets a province's QA team check, so the kit s
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from cet_testkit import STEPS, Outbox, Payments, ProvinceBuilder, Service, ServiceClock, Students, assert_error
 
 STUDENT_PASSWORD_AFTER_RESET = "Chongzhi2026mima"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "testkit" / "examples" / "test_my_province.py"  # docs/testing.md's example
 
 
 @pytest.fixture
@@ -100,3 +109,41 @@ def test_r_ticket_1_a_student_at_every_step_of_the_flow(cet_student: Students) -
     # R-TICKET-1: the site's code, the year's two digits, the sitting, the subject's code, room, seat
     assert cet4["ticket_number"].startswith(f"{site.site_code}992{1}")
     assert len(cet4["ticket_number"]) == 15
+
+
+def test_the_example_of_docs_testing_passes_outside_the_repository_after_the_documented_install(
+    tmp_path: Path,
+) -> None:
+    """docs/testing.md: a virtualenv with the pinned libraries, `pip install -e <clone> -e
+    <clone>/testkit`, the example copied into a directory of one's own, `pytest` there: the kit's
+    plugin comes from its entry point, the service from the clone. Here the virtualenv borrows the
+    libraries of the project's own (what `pip install -r requirements-dev.txt` gave) and pip
+    installs the two projects offline."""
+    assert ROOT not in tmp_path.parents
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    purelib = [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    site_packages = Path(subprocess.run(purelib, capture_output=True, text=True, check=True).stdout.strip())
+    libraries = sysconfig.get_paths()["purelib"]
+    (site_packages / "_pinned_libraries.pth").write_text(f"import site; site.addsitedir({libraries!r})\n")
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH" and not name.startswith("PYTEST")}
+    install = ["-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--no-index"]
+    subprocess.run([python, *install, "-e", str(ROOT), "-e", str(ROOT / "testkit")], check=True, cwd=tmp_path, env=env)
+    own = tmp_path / "my-province-tests"
+    own.mkdir()
+    shutil.copy(EXAMPLE, own / EXAMPLE.name)
+
+    run = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=own,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    tests = len(re.findall(r"^def test_", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+    assert re.search(rf"\b{tests} passed\b", run.stdout), run.stdout[-2000:]
