@@ -18,7 +18,8 @@ from cet_testkit import STEPS, Outbox, Payments, ProvinceBuilder, Service, Servi
 
 STUDENT_PASSWORD_AFTER_RESET = "Chongzhi2026mima"
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "testkit" / "examples" / "test_my_province.py"  # docs/testing.md's example
+EXAMPLE = ROOT / "testkit" / "examples" / "test_my_province.py"
+DOC = ROOT / "docs" / "testing.md"  # shows the example as it is
 
 
 @pytest.fixture
@@ -120,6 +121,8 @@ def test_the_example_of_docs_testing_passes_outside_the_repository_after_the_doc
     libraries of the project's own (what `pip install -r requirements-dev.txt` gave) and pip
     installs the two projects offline."""
     assert ROOT not in tmp_path.parents
+    example = EXAMPLE.read_text(encoding="utf-8")
+    assert example.split("from __future__ import annotations\n", 1)[1].strip() in DOC.read_text(encoding="utf-8")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = str(venv / "bin" / "python")
@@ -145,5 +148,5 @@ def test_the_example_of_docs_testing_passes_outside_the_repository_after_the_doc
     )
 
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-    tests = len(re.findall(r"^def test_", EXAMPLE.read_text(encoding="utf-8"), re.MULTILINE))
+    tests = len(re.findall(r"^def test_", example, re.MULTILINE))
     assert re.search(rf"\b{tests} passed\b", run.stdout), run.stdout[-2000:]
