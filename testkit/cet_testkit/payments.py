@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from cet_testkit.service import Service, ServiceClock
@@ -17,6 +18,21 @@ FORM = "application/x-www-form-urlencoded; charset=utf-8"
 CLAIMED_PAID = {"alipay": {"trade_status": "TRADE_SUCCESS"}, "bank": {"v_pstatus": "20", "v_pstring": "支付成功"}}
 
 
+class HasOrder(Protocol):
+    """A student who placed an order (cet_testkit.students.Student)."""
+
+    @property
+    def order_id(self) -> str | None: ...
+
+
+def order_id_of(order: str | HasOrder) -> str:
+    """An order's id, given the id or the student who placed it."""
+    if isinstance(order, str):
+        return order
+    assert order.order_id is not None, "the student has placed no order: cet_student(at='ordered')"
+    return order.order_id
+
+
 @dataclass(frozen=True)
 class Notice:
     """What the service answered the provider (`success`/`fail` for Alipay, `sent`/`error` for the bank)."""
@@ -25,51 +41,52 @@ class Notice:
 
 
 class Payments:
-    """The student on the provider's page, then the provider's notifications to the service."""
+    """The student on the provider's page, then the provider's notifications to the service. Each
+    outcome takes the order's id or the student who placed it."""
 
     def __init__(self, service: Service, clock: ServiceClock) -> None:
         self._service = service
         self._clock = clock
 
-    def paid(self, order_id: str) -> Notice:
+    def paid(self, order: str | HasOrder) -> Notice:
         """The student pays; the provider's signed notification arrives once."""
-        return self.duplicated(order_id, times=1)
+        return self.duplicated(order, times=1)
 
-    def duplicated(self, order_id: str, times: int = 8) -> Notice:
+    def duplicated(self, order: str | HasOrder, times: int = 8) -> Notice:
         """The student pays; the same signed notification arrives `times` times, one after another."""
         query = urlencode({"deliveries": times})
-        reply = self._service.call("POST", f"/_test/gateway/{order_id}/pay?{query}")
+        reply = self._service.call("POST", f"/_test/gateway/{order_id_of(order)}/pay?{query}")
         assert reply.status == 200, reply.text
         return Notice(tuple(reply.body["acknowledgements"]))
 
-    def lost(self, order_id: str) -> Notice:
+    def lost(self, order: str | HasOrder) -> Notice:
         """The student pays; the notification never arrives (the service finds out by asking)."""
-        return self.duplicated(order_id, times=0)
+        return self.duplicated(order, times=0)
 
-    def late(self, order_id: str) -> Notice:
+    def late(self, order: str | HasOrder) -> Notice:
         """The student paid in time, the notification was lost; the clock passes the order's
         deadline, the expiry job runs (its holds are released), then the notification arrives."""
-        order = self._order(order_id)
+        found = self._order(order_id_of(order))
         sandbox = self._sandbox()
         now = self._clock.now()
-        sandbox.open_trade(order.pay_url, now)
-        sandbox.pay(order.provider_order_no, now)
-        self._clock.move_to(order.expires_at + timedelta(minutes=1))
+        sandbox.open_trade(found.pay_url, now)
+        sandbox.pay(found.provider_order_no, now)
+        self._clock.move_to(found.expires_at + timedelta(minutes=1))
         self._service.job("expire")
-        body, _ = sandbox.notification(order.provider_order_no, self._clock.now())
-        return Notice((self._notify(order.provider, body),))
+        body, _ = sandbox.notification(found.provider_order_no, self._clock.now())
+        return Notice((self._notify(found.provider, body),))
 
-    def forged(self, order_id: str) -> Notice:
+    def forged(self, order: str | HasOrder) -> Notice:
         """The student opened the provider's page and did not pay; a notice claiming the order paid
         arrives, not signed by the provider (the open trade's signature kept, its status changed)."""
-        order = self._order(order_id)
+        found = self._order(order_id_of(order))
         sandbox = self._sandbox()
         now = self._clock.now()
-        sandbox.open_trade(order.pay_url, now)
-        body, _ = sandbox.notification(order.provider_order_no, now)
+        sandbox.open_trade(found.pay_url, now)
+        body, _ = sandbox.notification(found.provider_order_no, now)
         fields = dict(parse_qsl(body.decode("ascii"), keep_blank_values=True))
-        fields.update(CLAIMED_PAID[order.provider])
-        return Notice((self._notify(order.provider, urlencode(fields).encode("ascii")),))
+        fields.update(CLAIMED_PAID[found.provider])
+        return Notice((self._notify(found.provider, urlencode(fields).encode("ascii")),))
 
     def _notify(self, provider: str, body: bytes) -> str:
         reply = self._service.call("POST", f"/payments/{provider}/notify", raw=body, headers={"Content-Type": FORM})

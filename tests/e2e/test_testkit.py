@@ -45,7 +45,7 @@ def statuses(student: object) -> list[tuple[str, str]]:
 
 def test_r_pay_3_a_notification_delivered_eight_times_pays_once(cet_student: Students, cet_payments: Payments) -> None:
     student = cet_student(at="ordered", oral="NJU-GL")
-    assert cet_payments.duplicated(str(student.order_id), times=8).answers == ("success",) * 8
+    assert cet_payments.duplicated(student, times=8).answers == ("success",) * 8
     assert statuses(student) == [("CET4", "paid"), ("CET-SET4", "paid")]
     assert student.call("GET", f"/orders/{student.order_id}").body["status"] == "paid"
 
@@ -53,7 +53,7 @@ def test_r_pay_3_a_notification_delivered_eight_times_pays_once(cet_student: Stu
 def test_r_pay_3_a_forged_notification_changes_nothing(cet_student: Students, cet_payments: Payments) -> None:
     for provider, refused in (("alipay", "fail"), ("bank", "error")):
         student = cet_student(at="ordered", provider=provider, bank="ICBC" if provider == "bank" else None)
-        assert cet_payments.forged(str(student.order_id)).answers == (refused,)
+        assert cet_payments.forged(student).answers == (refused,)
         assert statuses(student) == [("CET4", "unpaid")]
         assert student.call("GET", f"/orders/{student.order_id}").body["status"] == "open"
 
@@ -62,7 +62,7 @@ def test_r_pay_3_a_lost_notification_is_found_by_the_reconcile_job(
     cet_service: Service, cet_student: Students, cet_payments: Payments, cet_clock: ServiceClock
 ) -> None:
     student = cet_student(at="ordered")
-    assert cet_payments.lost(str(student.order_id)).answers == ()
+    assert cet_payments.lost(student).answers == ()
     assert statuses(student) == [("CET4", "unpaid")]
     cet_clock.advance(timedelta(minutes=10))
     assert cet_service.job("reconcile")["paid"] == 1
@@ -71,7 +71,7 @@ def test_r_pay_3_a_lost_notification_is_found_by_the_reconcile_job(
 
 def test_r_pay_5_a_late_notification_takes_its_free_seats_again(cet_student: Students, cet_payments: Payments) -> None:
     student = cet_student(at="ordered", oral="NJU-GL")
-    assert cet_payments.late(str(student.order_id)).answers == ("success",)
+    assert cet_payments.late(student).answers == ("success",)
     student.again()  # the clock passed the session's end
     assert statuses(student) == [("CET4", "paid"), ("CET-SET4", "paid")]
     assert student.call("GET", f"/orders/{student.order_id}").body["late"] == "re_reserved"
