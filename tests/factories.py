@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from cet_testkit.builder import FAR_AHEAD, LONG_AGO, resident_id
 from chalicelib.domain.accounts import NO_PASSWORD, Account, Role
 from chalicelib.domain.catalog import (
     Campus,
@@ -19,7 +18,7 @@ from chalicelib.domain.catalog import (
     Window,
 )
 from chalicelib.domain.clock import SHANGHAI
-from chalicelib.domain.identity import IdType, ProtectedId, Protection, mask_id_number
+from chalicelib.domain.identity import IdType, ProtectedId, Protection, gb11643_check_digit, mask_id_number
 from chalicelib.domain.province import ProvinceData, StaffMember
 from chalicelib.domain.roll import Accommodation, RollEntry, RollRow, ScoreRow
 from chalicelib.domain.sitting import ExamSitting, SittingOfYear
@@ -32,9 +31,16 @@ from chalicelib.services.accounts_ports import AccountStore, PasswordHasher
 # Ahead of the real clock on purpose: DynamoDB Local's TTL deletes items whose `expires` is in the
 # real past within seconds, which would race the tests that hold a fixed clock.
 NOW = datetime(2098, 9, 1, 10, 0, tzinfo=SHANGHAI)
+LONG_AGO = datetime(2024, 1, 1, tzinfo=SHANGHAI)
+FAR_AHEAD = datetime(2099, 12, 31, tzinfo=SHANGHAI)
 STAFF_PASSWORD = "Staff2026pass"
 ADMIN_LOGIN = "admin@province.example.cn"  # the province's administrator (R-OPS-1)
 ADMIN_PASSWORD = "Shengji2026guan"
+
+
+def resident_id(serial: int, region: str = "320102", birth: str = "20050101") -> str:
+    first17 = f"{region}{birth}{serial % 1000:03d}"
+    return first17 + gb11643_check_digit(first17)
 
 
 # R-DATE-1: the exam schedule of the test province; the Japanese exams have none (exam_at null).
