@@ -1,4 +1,4 @@
-"""Shared fixtures: AWS settings that never reach AWS, moto tables, a loaded test province."""
+"""Shared fixtures: AWS settings that never reach AWS and moto tables (the test kit's), DynamoDB Local."""
 
 from __future__ import annotations
 
@@ -7,24 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from cet_testkit.aws import FAKE_AWS
+from cet_testkit.aws import fake_aws as set_fake_aws
+from cet_testkit.aws import moto_table as kit_moto_table
 from devstack import ddb_local
 
-FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    # moto's streams with botocore >= 1.40 (architecture notes)
-    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-    # cheap argon2 in tests; the stage default stays memory-hard
-    "ARGON2_MEMORY_KIB": "1024",
-    "ARGON2_TIME_COST": "1",
-    # ID numbers protected under keys everyone knows (decision 0013): never a real stage.
-    "IDENTITY_THROWAWAY_KEYS": "1",
-    # tickets signed with the throwaway key (decision 0028): never a real stage.
-    "TICKET_THROWAWAY_KEY": "1",
-}
+# The test kit's fixtures (testkit/, docs/testing.md): some e2e tests use them, so they stay true.
+pytest_plugins = ["cet_testkit.plugin"]
 
 
 @pytest.fixture(autouse=True)
@@ -34,26 +23,13 @@ def fake_aws(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setenv("ARGON2_MEMORY_KIB", FAKE_AWS["ARGON2_MEMORY_KIB"])
         monkeypatch.setenv("ARGON2_TIME_COST", FAKE_AWS["ARGON2_TIME_COST"])
         return
-    for name, value in FAKE_AWS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    set_fake_aws(monkeypatch)
 
 
 @pytest.fixture
 def moto_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from moto import mock_aws
-
-    from chalicelib.bootstrap import reset_services
-    from chalicelib.config import settings
-    from chalicelib.storage.tables import create_table
-
-    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
-    monkeypatch.setenv("TABLE_NAME", "cet-test")
-    with mock_aws():
-        create_table(settings())
-        reset_services()
+    with kit_moto_table(monkeypatch):
         yield
-        reset_services()
 
 
 @pytest.fixture(scope="session")

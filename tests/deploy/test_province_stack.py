@@ -352,12 +352,14 @@ def test_going_live_a_template_with_test_mode_or_test_controls_is_refused(templa
 
 def test_going_live_the_package_has_no_test_controls(built: Built, template: Json) -> None:
     """Issue 25: no `/_test/` path in the API the stack deploys, and the test-mode blueprint
-    (devstack/test_mode.py) is in no file of the Lambda package."""
+    (devstack/test_mode.py) is in no file of the Lambda package, nor the test kit (testkit/)."""
     paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     assert "/health" in paths
     assert not [path for path in paths if path.startswith("/_test")]
     with zipfile.ZipFile(built.out / "deployment.zip") as package:
-        assert not [name for name in package.namelist() if name.startswith("devstack/") or "test_mode" in name]
+        test_only = [name for name in package.namelist() if name.startswith(("devstack/", "testkit/"))]
+        test_only += [name for name in package.namelist() if "test_mode" in name or "cet_testkit" in name]
+        assert not test_only
         ours = [name for name in package.namelist() if name == "app.py" or name.startswith("chalicelib/")]
         for name in [n for n in ours if n.endswith(".py")]:
             text = package.read(name).decode("utf-8")

@@ -12,11 +12,10 @@ import pynamodb.connection.base
 import pytest
 from chalice.test import Client
 
+from cet_testkit.service import serving
 from chalicelib.bootstrap import CLOCK, services
 from chalicelib.logs import logger
-from chalicelib.services.province import load_province
 from devstack import test_mode
-from devstack.payments_local import install_sandbox
 from tests import factories, iam
 from tests.at_rest import no_whole_id_number_at_rest
 from tests.e2e.contract import RAN
@@ -26,30 +25,20 @@ from tests.e2e.logs import ACCESS_FIELDS, Lines, Watched, access_lines
 
 @pytest.fixture
 def client(moto_table: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Client]:
-    monkeypatch.setenv("TEST_MODE", "1")
-    monkeypatch.setenv("STACK", "local")  # test mode is the local stack's only (decision 0026)
-    from app import app
-
-    test_mode.register(app)  # the test controls: never in app.py, never in the Lambda package
+    """The test province (capacity 3) on the test kit's service (cet_testkit.service.serving),
+    with what going live asks of every request checked."""
     # Each job the test controls run acts under its function's role (province/template/roles.py), each
     # request under the API's: every DynamoDB call is checked against it (tests/iam.py).
     iam.watch()
     iam.refusals()  # what an earlier test left is that test's
     for name, job in test_mode.JOBS.items():
         monkeypatch.setitem(test_mode.JOBS, name, _acting(JOB_ROLES[name], job))
-
-    _, payment_settings = install_sandbox(CLOCK, "https://sandbox.invalid")
-    for name, value in payment_settings.items():
-        monkeypatch.setenv(name, value)
-
-    built = services()
-    load_province(built.loading, factories.province(capacity=3), CLOCK.now())
-    factories.give_staff_passwords(built.accounts.accounts, built.accounts.passwords)
-    lines = Lines()
-    logger().addHandler(lines)
-    watched = Watched()
-    # No .chalice/config.json here: the deploy stages' variables (TEST_MODE=0) stay out of the tests.
-    with Client(app, project_dir=str(tmp_path)) as test_client:
+    with serving(monkeypatch, factories.province(capacity=3), tmp_path) as test_client:
+        built = services()
+        factories.give_staff_passwords(built.accounts.accounts, built.accounts.passwords)
+        lines = Lines()
+        logger().addHandler(lines)
+        watched = Watched()
         send = test_client.http.request
 
         def watching(method: str, path: str, headers: Any = None, body: bytes = b"") -> Any:
