@@ -34,11 +34,12 @@ from typing import Any
 
 import boto3
 
-from chalicelib.domain.identity import IdType, gb11643_check_digit
+from chalicelib.domain.identity import IdType
 from chalicelib.domain.roll import RollRow, ScoreRow
 from chalicelib.storage.batch import WRITERS, Request, put_requests
 from chalicelib.storage.models import TableItem
 from devstack import ddb_local
+from province.synth_roll import resident_id
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "devstack" / "demo_province.json"
@@ -52,14 +53,6 @@ def catalog_file(path: Path) -> Path:
         data.pop(section, None)
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
-
-
-def resident_id(n: int) -> str:
-    """The n-th of a run of valid resident ID numbers of the fictional region 39 (never a real one)."""
-    day, seq = divmod(n, 999)
-    year, day = divmod(day, 365)
-    first17 = f"390102{2000 + year % 30:04d}{1 + day // 28 % 12:02d}{1 + day % 28:02d}{seq + 1:03d}"
-    return first17 + gb11643_check_digit(first17)
 
 
 def roll_rows(count: int) -> Iterator[RollRow]:

@@ -6,6 +6,8 @@
     .venv/bin/python -m province roles     (the roles' table of docs/decisions/0026)
     .venv/bin/python -m province ticket-key new|rotate|public ...   (the ticket signing key, decision 0028)
     .venv/bin/python -m province verify-ticket QR_TEXT --public-key FILE_OR_BASE64 | --url URL
+    .venv/bin/python -m province synth-roll --students N [--out DIR]   (a synthetic roll for a rehearsal)
+    .venv/bin/python -m province rehearse --url URL [--users N] [--seconds S]   (the opening minute, over HTTP)
 
 `python -m province.stack` builds and deploys a province's stack (see the Makefile's `province`).
 """
@@ -25,6 +27,8 @@ COMMANDS = {
     "roles": "province.template.roles",
     "ticket-key": "province.ticket_key",
     "verify-ticket": "province.verify_ticket",
+    "synth-roll": "province.synth_roll",
+    "rehearse": "province.rehearse",
 }
 
 
