@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import gevent
 from locust import HttpUser, constant, events, task
 from locust.exception import StopUser
 from locust.runners import WorkerRunner
@@ -35,6 +36,9 @@ PASSWORD = "Rehearse-2026"  # noqa: S105 - a rehearsal account's password on a t
 BUSY_TRIES = 5
 PAID_WITHIN_SECONDS = 60.0
 ADMITTED_WITHIN_SECONDS = 120.0
+REQUEST_SECONDS = 90.0  # below rehearse.STOP_SECONDS: an answer still counts after the rehearsal's end
+NO_ANSWER = "NO_ANSWER"  # no HTTP answer within REQUEST_SECONDS, or the connection failed
+REPORTS_SECONDS = 5  # Locust's workers report every 3 s
 EXPECTED = {"CAMPUS_FULL", "TICKETS_NOT_OPEN", "NOT_ADMITTED", "QUEUE_NOT_OPEN"}
 
 _students: list[dict[str, str]] = []
@@ -49,6 +53,28 @@ def _arguments(parser: Any) -> None:
     parser.add_argument("--written", type=str, default="CET4")
     parser.add_argument("--oral", type=str, default="CET-SET4")
     parser.add_argument("--summary", type=str, default="", help="where the figures go, as JSON, at the end")
+    parser.add_argument("--walk-seconds", type=float, default=60.0, help="students start no step after this")
+
+
+_deadline = [float("inf")]
+
+
+def _started(environment: Any, **_: Any) -> None:
+    """Each process counts the rehearsal's seconds from its start; the one that gathers the figures
+    ends the run once every student has stopped."""
+    _deadline[0] = time.monotonic() + environment.parsed_options.walk_seconds
+    if not isinstance(environment.runner, WorkerRunner):
+        gevent.spawn(_end_when_everyone_stopped, environment)
+
+
+def _end_when_everyone_stopped(environment: Any) -> None:
+    """Quit once no student has walked for REPORTS_SECONDS: the workers' last figures have come in."""
+    quiet = 0.0
+    gevent.sleep(2)
+    while quiet < REPORTS_SECONDS:
+        gevent.sleep(1)
+        quiet = quiet + 1 if environment.runner.user_count == 0 else 0
+    environment.runner.quit()
 
 
 _environments: list[Any] = []
@@ -117,12 +143,12 @@ class Student(HttpUser):
     def opening_minute(self) -> None:
         with contextlib.suppress(Refused):
             self.walk()
-        _finished(self.environment)
         raise StopUser()
 
     def going_on(self) -> None:
-        """Between steps: at the rehearsal's end (`--run-time`) a student stops, every answer counted."""
-        if self._state == "stopping" or self.environment.runner.state in ("stopping", "stopped"):
+        """Between steps: at the rehearsal's end (`--walk-seconds`) a student stops; every request
+        sent before it is answered and counted."""
+        if time.monotonic() > _deadline[0]:
             raise Refused()
 
     # -- one request ------------------------------------------------------------------------------
@@ -133,7 +159,13 @@ class Student(HttpUser):
         self.going_on()
         for _ in range(BUSY_TRIES):
             with self.client.request(
-                method, self.prefix + path, json=body, headers=headers, name=step, catch_response=True
+                method,
+                self.prefix + path,
+                json=body,
+                headers=headers,
+                name=step,
+                catch_response=True,
+                timeout=REQUEST_SECONDS,
             ) as response:
                 reply = _json(response)
                 code = reply.get("code") if isinstance(reply, dict) else None
@@ -148,7 +180,7 @@ class Student(HttpUser):
                     response.request_meta["name"] = f"{step} {code}"
                     response.success()
                     return {"refused": code}
-                response.failure(f"{response.status_code} {code or 'no code'}")
+                response.failure(f"{response.status_code} {code or 'no code'}" if response.status_code else NO_ANSWER)
                 raise Refused()
         raise Refused()
 
@@ -216,19 +248,10 @@ class Student(HttpUser):
             self.ask("11 ticket pdf", "GET", f"/tickets/{tickets[0]['subject']}/pdf")
 
 
-_done = itertools.count(1)
-
-
-def _finished(environment: Any) -> None:
-    """One process running every student (no --processes) ends the run when the last one is done."""
-    options = environment.parsed_options
-    if int(getattr(options, "processes", 1) or 1) == 1 and next(_done) >= options.num_users:
-        environment.runner.quit()
-
-
 events.init_command_line_parser.add_listener(_arguments)  # type: ignore[no-untyped-call]  # Locust leaves it untyped
 events.init.add_listener(_keep)  # type: ignore[no-untyped-call]  # Locust leaves it untyped
 events.quit.add_listener(_summary)  # type: ignore[no-untyped-call]  # Locust leaves it untyped
+events.test_start.add_listener(_started)  # type: ignore[no-untyped-call]  # Locust leaves it untyped
 
 
 def _json(response: Any) -> Any:

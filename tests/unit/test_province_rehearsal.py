@@ -78,3 +78,15 @@ def test_the_rehearsal_fails_on_errors_oversell_or_seats_that_do_not_add_up(
 def test_the_url_is_the_site_or_its_api_base() -> None:
     assert rehearse.api_base("http://127.0.0.1:8000/", "/api") == ("http://127.0.0.1:8000", "/api")
     assert rehearse.api_base("https://cet.example.cn/api", "/api") == ("https://cet.example.cn", "/api")
+
+
+def test_busy_is_told_apart_from_errors_however_locust_wraps_it(tmp_path: Path) -> None:
+    """api.md: 503 BUSY is an answer under overload, counted apart from errors."""
+    figures = {
+        "steps": [{"name": rehearse.GRAB, "requests": 3, "failures": 3, "p50": 5, "p99": 9}],
+        "errors": {"CatchResponseError('BUSY')": 2, "BUSY": 1, "CatchResponseError('409 IDENTITY_BOUND')": 1},
+    }
+    (tmp_path / "figures.json").write_text(json.dumps(figures), encoding="utf-8")
+    steps, errors = rehearse.read_figures(tmp_path)
+    assert errors == {"BUSY": 3, "409 IDENTITY_BOUND": 1}
+    assert steps == [Step(rehearse.GRAB, 3, 3, "5", "9")]
