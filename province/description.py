@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import botocore
+import botocore.session
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ROOT / "deploy" / "provinces"
@@ -15,6 +19,8 @@ REGION = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d")
 TABLE = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 SECRET = re.compile(r"[A-Za-z0-9/_+=.@-]{1,512}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The partitions a province's stack may live in: AWS's global regions and AWS China's.
+PARTITIONS = ("aws", "aws-cn")
 
 
 class DescriptionError(ValueError):
@@ -55,8 +61,28 @@ class Province:
         return "aws-cn" if self.region.startswith("cn-") else "aws"
 
 
+@cache
+def lambda_regions(partition: str) -> tuple[str, ...]:
+    """The regions of `partition` that offer Lambda, from botocore's endpoint data (no network)."""
+    return tuple(botocore.session.get_session().get_available_regions("lambda", partition_name=partition))
+
+
+def region_problem(region: str) -> str | None:
+    """Why `region` cannot hold a province's stack, or None: it must be a Lambda region of a partition."""
+    if any(region in lambda_regions(partition) for partition in PARTITIONS):
+        return None
+    china = ", ".join(lambda_regions("aws-cn"))
+    return (
+        f"region {region!r} is not a region of AWS ({' or '.join(PARTITIONS)}) that offers Lambda, "
+        f"as botocore {botocore.__version__} knows them; China's are {china}"
+    )
+
+
 def load(name: str, region: str) -> Province:
     """The description of `name`, checked, for a deployment to `region`."""
+    problem = region_problem(region)
+    if problem:
+        raise DescriptionError(f"{problem}: check REGION=")
     if not NAME.fullmatch(name):
         raise DescriptionError(f"province name {name!r}: lower-case letters, digits and '-', e.g. zhejiang")
     path = PROVINCES / f"{name}.json"
@@ -104,6 +130,8 @@ def parse(data: object) -> Province:
         payment_secret=text("payment_secret", SECRET),
         alarm_email=text("alarm_email", EMAIL, required=False) or None,
     )
+    if province.region and REGION.fullmatch(province.region) and (problem := region_problem(province.region)):
+        problems.append(f"region: {problem}")
     if province.public_api_url and not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?(/[\w./-]*)?", province.public_api_url):
         problems.append("public_api_url: the API's public https address, e.g. https://cet.example.gov.cn/api")
     if {"environment", "TEST_MODE", "STACK"} & set(data) or "TEST_MODE" in json.dumps(data):
