@@ -27,6 +27,7 @@ from province.description import ROOT, DescriptionError, Province, load
 from province.findings import security_checks, with_accepted_findings
 from province.package import chalice_package
 from province.prune import prune
+from province.secret_formats import KINDS, SecretFileError, check_file
 from province.template import stack_template
 
 OUT = ROOT / "out"
@@ -112,11 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deploy", action="store_true", help="then run out/<name>/deploy.sh (credentials, DEPLOY_BUCKET)"
     )
+    for kind in KINDS:
+        parser.add_argument(
+            f"--{kind}-secret",
+            type=Path,
+            metavar="FILE",
+            help=f"check the {kind} secret's file against deploy/schemas/{kind}.schema.json first",
+        )
     parser.add_argument("--skip-checkov", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         province = load(args.province, args.region)
-    except DescriptionError as error:
+        for kind in KINDS:
+            secret = getattr(args, f"{kind}_secret")
+            if secret is not None:
+                check_file(kind, secret)
+                print(f"{secret}: a valid {kind} secret", flush=True)
+    except (DescriptionError, SecretFileError) as error:
         print(f"make province: {error}", file=sys.stderr)
         return 2
     built = build(province)
