@@ -35,10 +35,12 @@ $(TOOLS_VENV)/.installed: requirements-tools.txt
 
 ## A province's stack: out/<name>/template.json, the Lambda package, deploy.sh; cfn-lint and checkov.
 ## DEPLOY=1 then deploys it (AWS credentials and DEPLOY_BUCKET, an S3 bucket in the region).
+## PAYMENTS_SECRET=<file> MESSAGING_SECRET=<file>: check the secrets' files against deploy/schemas/ first.
 province: venv province-tools
 	@if [ -z "$(PROVINCE)" ] || [ -z "$(REGION)" ]; then \
 	  echo "usage: make province PROVINCE=<name> REGION=<region> [DEPLOY=1]   (deploy/provinces/<name>.json describes it)"; exit 2; fi
-	$(PY) -m province.stack --province $(PROVINCE) --region $(REGION) $(if $(filter 1,$(DEPLOY)),--deploy)
+	$(PY) -m province.stack --province $(PROVINCE) --region $(REGION) $(if $(filter 1,$(DEPLOY)),--deploy) \
+	  $(if $(PAYMENTS_SECRET),--payments-secret $(PAYMENTS_SECRET)) $(if $(MESSAGING_SECRET),--messaging-secret $(MESSAGING_SECRET))
 
 ## The local stack on an embedded DynamoDB (moto), demo province loaded; prints the URL.
 run: venv

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import botocore
+import botocore.session
 
 ROOT = Path(__file__).resolve().parent.parent
 PROVINCES = ROOT / "deploy" / "provinces"
@@ -21,6 +25,8 @@ DOMAIN = re.compile(r"(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{
 # server certificate (its id, ASCA…) in `aws-cn`, where CloudFront does not use ACM (docs/deploy.md).
 ACM_CERTIFICATE = r"arn:{partition}:acm:{region}:\d{{12}}:certificate/[0-9a-f-]{{36}}"
 IAM_SERVER_CERTIFICATE_ID = re.compile(r"ASCA[A-Z0-9]{17}")
+# The partitions a province's stack may live in: AWS's global regions and AWS China's.
+PARTITIONS = ("aws", "aws-cn")
 
 
 class DescriptionError(ValueError):
@@ -68,8 +74,28 @@ class Province:
         return "aws-cn" if self.region.startswith("cn-") else "aws"
 
 
+@cache
+def lambda_regions(partition: str) -> tuple[str, ...]:
+    """The regions of `partition` that offer Lambda, from botocore's endpoint data (no network)."""
+    return tuple(botocore.session.get_session().get_available_regions("lambda", partition_name=partition))
+
+
+def region_problem(region: str) -> str | None:
+    """Why `region` cannot hold a province's stack, or None: it must be a Lambda region of a partition."""
+    if any(region in lambda_regions(partition) for partition in PARTITIONS):
+        return None
+    china = ", ".join(lambda_regions("aws-cn"))
+    return (
+        f"region {region!r} is not a region of AWS ({' or '.join(PARTITIONS)}) that offers Lambda, "
+        f"as botocore {botocore.__version__} knows them; China's are {china}"
+    )
+
+
 def load(name: str, region: str) -> Province:
     """The description of `name`, checked, for a deployment to `region`."""
+    problem = region_problem(region)
+    if problem:
+        raise DescriptionError(f"{problem}: check REGION=")
     if not NAME.fullmatch(name):
         raise DescriptionError(f"province name {name!r}: lower-case letters, digits and '-', e.g. zhejiang")
     path = PROVINCES / f"{name}.json"
@@ -151,7 +177,10 @@ def parse(data: object) -> Province:
         api_certificate=text("api_certificate", required=False),
     )
     if province.region and REGION.fullmatch(province.region):
-        problems.extend(reach_problems(province))
+        if problem := region_problem(province.region):
+            problems.append(f"region: {problem}")
+        else:
+            problems.extend(reach_problems(province))
     if province.public_api_url and not re.fullmatch(r"https://[a-z0-9.-]+(:\d+)?(/[\w./-]*)?", province.public_api_url):
         problems.append("public_api_url: the API's public https address, e.g. https://cet.example.gov.cn/api")
     if {"environment", "TEST_MODE", "STACK"} & set(data) or "TEST_MODE" in json.dumps(data):

@@ -4,9 +4,10 @@
 
 Writes `out/<name>/template.json`, the Lambda package beside it (`deployment.zip`) and
 `out/<name>/deploy.sh` with the exact commands that deploy it; then checks the template with
-cfn-lint (any error fails the run) and checkov (every failed check must be one docs/deploy.md
-explains). Needs no AWS account; `--deploy` (`DEPLOY=1`) runs deploy.sh with the credentials
-and the `DEPLOY_BUCKET` (an S3 bucket in the region, for the package) of the caller.
+cfn-lint (any error fails the run) and checkov (any failed check fails the run: the findings the
+stack accepts are skipped in the template's own metadata, each with its reason: province/findings.py).
+Needs no AWS account; `--deploy` (`DEPLOY=1`) runs deploy.sh with the credentials and the
+`DEPLOY_BUCKET` (an S3 bucket in the region, for the package) of the caller.
 """
 
 from __future__ import annotations
@@ -23,28 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from province.description import ROOT, DescriptionError, Province, load
+from province.findings import security_checks, with_accepted_findings
 from province.package import chalice_package
 from province.prune import prune
+from province.secret_formats import KINDS, SecretFileError, check_file
 from province.template import stack_template
 
 OUT = ROOT / "out"
-TOOLS = ROOT / ".venv-tools" / "bin"
-
-# checkov's failures this stack accepts, each with the reason docs/deploy.md gives.
-ACCEPTED_CHECKS = {
-    "CKV_AWS_116": (
-        "the API and the room plan's functions are called synchronously (the state machine retries "
-        "the latter); the jobs and the stream have on-failure destinations"
-    ),
-    "CKV_AWS_117": (
-        "no VPC: the functions reach only DynamoDB, Secrets Manager, the payment providers "
-        "and the province's SMTP relay and SMS provider"
-    ),
-    "CKV_AWS_173": "the environment holds names and URLs only, never a key",
-    "CKV_AWS_120": "API caching would serve one student's answer to another",
-    "CKV_AWS_76": "API Gateway access logs need an account-wide role; the app logs one line per request",
-    "CKV_AWS_73": "X-Ray is not offered in every region a province deploys to",
-}
 
 
 @dataclass(frozen=True)
@@ -62,7 +48,7 @@ def build(province: Province, out_root: Path = OUT) -> Built:
     shutil.move(out / "package" / "deployment.zip", out / "deployment.zip")
     before, after = prune(out / "deployment.zip")
     print(f"      Lambda package: {after / 2**20:.1f} MB unzipped ({before / 2**20:.1f} MB before pruning)", flush=True)
-    template = stack_template(province, sam)
+    template = with_accepted_findings(stack_template(province, sam))
     refuse_test_mode(template)
     path = out / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -92,7 +78,7 @@ def deploy_commands(province: Province, template: Path) -> str:
 # Deploys {province.stack_name} to {province.region}. DEPLOY_BUCKET: an S3 bucket in that region.
 set -euo pipefail
 : "${{DEPLOY_BUCKET:?set DEPLOY_BUCKET to an S3 bucket in {province.region} for the Lambda package}}"
-cd {shlex.quote(str(template.parent))}
+cd "$(dirname "$0")"  # where make province wrote it, wherever that folder has been copied to
 aws cloudformation package --region {region} --template-file template.json \\
     --s3-bucket "$DEPLOY_BUCKET" --s3-prefix {shlex.quote(province.stack_name)} --output-template-file {packaged.name}
 # The template is over CloudFormation's 51,200-byte inline limit: deploy uploads it to the bucket too.
@@ -120,39 +106,6 @@ def lint(template: Path, region: str) -> None:
     print(f"      0 errors, {len(findings)} warning(s)", flush=True)
 
 
-def security_checks(template: Path) -> list[str]:
-    """checkov: the failed checks it reports; any not in ACCEPTED_CHECKS fails the run."""
-    print("[4/4] checkov …", flush=True)
-    checkov = TOOLS / "checkov"
-    if not checkov.exists():
-        raise SystemExit(f"checkov is not installed at {checkov}: run `make province-tools`")
-    done = subprocess.run(
-        [str(checkov), "--quiet", "--compact", "--framework", "cloudformation", "-o", "json", "-f", str(template)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    try:
-        report = json.loads(done.stdout)
-    except json.JSONDecodeError:
-        raise SystemExit(f"checkov gave no report:\n{done.stdout[-2000:]}{done.stderr[-2000:]}") from None
-    reports = report if isinstance(report, list) else [report]
-    failed = sorted(
-        {
-            (check["check_id"], check["resource"])
-            for r in reports
-            for check in r.get("results", {}).get("failed_checks", [])
-        }
-    )
-    unexplained = [f"{check} on {resource}" for check, resource in failed if check not in ACCEPTED_CHECKS]
-    for check, resource in failed:
-        print(f"      {check} on {resource}: {ACCEPTED_CHECKS.get(check, 'NOT EXPLAINED')}")
-    if unexplained:
-        raise SystemExit("checkov: failed checks docs/deploy.md does not explain: " + ", ".join(unexplained))
-    print(f"      {len(failed)} accepted failure(s), none unexplained", flush=True)
-    return [check for check, _ in failed]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--province", required=True)
@@ -160,11 +113,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--deploy", action="store_true", help="then run out/<name>/deploy.sh (credentials, DEPLOY_BUCKET)"
     )
+    for kind in KINDS:
+        parser.add_argument(
+            f"--{kind}-secret",
+            type=Path,
+            metavar="FILE",
+            help=f"check the {kind} secret's file against deploy/schemas/{kind}.schema.json first",
+        )
     parser.add_argument("--skip-checkov", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         province = load(args.province, args.region)
-    except DescriptionError as error:
+        for kind in KINDS:
+            secret = getattr(args, f"{kind}_secret")
+            if secret is not None:
+                check_file(kind, secret)
+                print(f"{secret}: a valid {kind} secret", flush=True)
+    except (DescriptionError, SecretFileError) as error:
         print(f"make province: {error}", file=sys.stderr)
         return 2
     built = build(province)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,6 +20,7 @@ import pytest
 
 from chalicelib.config import ARGON2_MIN_MEMORY_KIB, ARGON2_MIN_TIME_COST
 from province.description import DescriptionError, load, parse
+from province.findings import CHECKOV, Verdict
 from province.package import PACKAGING_STREAM_ARN
 from province.prune import KEPT_AWS_SERVICES
 from province.stack import Built, build, lint, security_checks
@@ -29,12 +31,17 @@ Json = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The whole command for the sample province: package, template, cfn-lint, checkov."""
+    """The whole command for the sample province: package, template, cfn-lint (checkov: `verdict`)."""
     province = load("zhejiang", REGION)
     result = build(province, tmp_path_factory.mktemp("out"))
     lint(result.template, REGION)  # raises on any cfn-lint error
-    security_checks(result.template)  # raises on any failed check docs/deploy.md does not explain
     return result
+
+
+@pytest.fixture(scope="module")
+def verdict(built: Built) -> Verdict:
+    """checkov on the template as built: raises on any failed check and any skip without a reason."""
+    return security_checks(built.template)
 
 
 @pytest.fixture(scope="module")
@@ -505,6 +512,66 @@ def test_the_province_key_lets_alarms_and_log_groups_use_it(template: Json) -> N
     assert any("cloudwatch.amazonaws.com" in s for s in services)
     assert any("logs.${AWS::Region}.${AWS::URLSuffix}" in s for s in services)
     assert template["Resources"]["AlarmTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "ProvinceKey"}
+
+
+def test_going_live_plain_checkov_reports_0_failed_and_every_accepted_finding_says_why(
+    verdict: Verdict, template: Json
+) -> None:
+    """No skip list outside the template: checkov, given no option but the file, fails nothing,
+    and every finding it skips is one the template's metadata accepts with its reason."""
+    assert verdict.failed == ()
+    assert verdict.skipped
+    assert all(len(reason) > 20 for _, _, reason in verdict.skipped), verdict.skipped
+    in_metadata = {
+        (skip["id"], f"{resource['Type']}.{name}", skip["comment"])
+        for name, resource in template["Resources"].items()
+        for skip in resource.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    }
+    assert set(verdict.skipped) == in_metadata
+
+
+# checkov's own test of a string for an AWS secret key (bridgecrewio/checkov#7310 is that it reads
+# the scanned file's path as one): run in checkov's virtualenv on the path the test makes.
+LOOKS_LIKE_A_KEY = """
+import sys
+from checkov.common.util.secrets import AWS, GENERAL, get_secrets_from_string
+print(bool(get_secrets_from_string(sys.argv[1], AWS, GENERAL)))
+"""
+
+
+def test_going_live_checkov_gives_the_same_verdict_where_the_path_looks_like_a_secret_key(
+    built: Built, verdict: Verdict, tmp_path: Path
+) -> None:
+    """A clone whose path to `out/<name>/template` is a 40-character run of `[A-Za-z0-9/+=]`: the
+    same verdict as anywhere else (checkov on the absolute path fails CKV_AWS_45 on every function)."""
+    base = tmp_path / "clone_"  # the run of key characters starts after the `_`
+    folder = base / ("x" * (40 - len("//template")))
+    folder.mkdir(parents=True)
+    placed = folder / "template.json"
+    shutil.copy2(built.template, placed)
+    assert len(str(placed.with_suffix("")).rsplit("_", 1)[1]) == 40
+    python = CHECKOV.parent / "python"
+    command = [str(python), "-c", LOOKS_LIKE_A_KEY, str(placed)]
+    looks = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert looks.stdout.strip() == "True", looks.stderr[-2000:]
+    assert security_checks(placed) == verdict
+
+
+def test_going_live_a_failed_check_the_template_does_not_accept_fails_the_command(
+    template: Json, tmp_path: Path
+) -> None:
+    bare = {
+        "AWSTemplateFormatVersion": template["AWSTemplateFormatVersion"],
+        "Transform": template["Transform"],
+        "Resources": {"APIHandler": {**template["Resources"]["APIHandler"], "Metadata": {}}},
+    }
+    bare["Resources"]["APIHandler"]["Properties"] = {
+        k: v for k, v in bare["Resources"]["APIHandler"]["Properties"].items() if k not in ("Events", "Role")
+    }
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(bare), encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"failed checks the template does not accept .*CKV_AWS_116 on .*APIHandler"):
+        security_checks(path)
 
 
 def test_a_cfn_lint_error_fails_the_command(built: Built, template: Json, tmp_path: Path) -> None:
