@@ -27,6 +27,7 @@ from province.description import ROOT, DescriptionError, Province, load
 from province.findings import security_checks, with_accepted_findings
 from province.package import chalice_package
 from province.prune import prune
+from province.quotas import quotas, report
 from province.release import build_version, deploy_script
 from province.secret_formats import KINDS, SecretFileError, check_file
 from province.template import stack_template
@@ -126,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     lint(built.template, province.region)
     if not args.skip_checkov:
         security_checks(built.template)
+    print()
+    for line in report(quotas(json.loads(built.template.read_text(encoding="utf-8"))), province.region):
+        print(line)
     version = (built.out / "VERSION").read_text(encoding="utf-8").strip()
     print(f"\nTo release version {version}: DEPLOY_BUCKET=<bucket in {province.region}> {built.deploy_script}")
     print(f"To roll back: DEPLOY_BUCKET=… {built.deploy_script} rollback <version>   (… versions lists them)")
