@@ -45,9 +45,10 @@ def quotas(template: Json) -> Quotas:
     stage = next(s for s in settings if s.get("ResourcePath") == "/*" and s.get("HttpMethod") == "*")
     provisioned = max(
         (
-            int(resource["Properties"]["ScalableTargetAction"]["MinCapacity"])
+            int(action["ScalableTargetAction"]["MinCapacity"])
             for resource in resources.values()
-            if resource["Type"] == "AWS::ApplicationAutoScaling::ScheduledAction"
+            if resource["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"
+            for action in resource["Properties"].get("ScheduledActions", [])
         ),
         default=0,
     )

@@ -22,7 +22,7 @@ from province.description import Province
 from province.template.functions import function_overrides
 from province.template.guards import api_guards, failure_queue, job_destinations
 from province.template.observability import alarm_topic, alarms, dashboard, log_groups, named_alarms
-from province.template.release import api_release, invoke_the_alias
+from province.template.release import api_release, invoke_the_alias, warm_at_openings
 from province.template.roles import FUNCTIONS, roles
 from province.template.room_plan import room_plan
 from province.template.site import conditions, parameters, site
@@ -68,6 +68,7 @@ def additions(province: Province) -> Json:
         **room_plan(province),
         "Dashboard": dashboard(province),
         **site(province),
+        **warm_at_openings(province),
     }
     resources = merge(resources, api_release())
     named_alarms(province, resources)

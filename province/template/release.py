@@ -13,7 +13,11 @@ whole at the next run; `deploy.sh rollback` takes them back with the rest of the
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from province.cfn import Json, get_att, iam_role, ref, sub
+from province.description import Province
+from province.template.functions import function_name
 
 ALIAS = "live"
 # The alias SAM makes for the API (`<function>Alias<alias>`, as SAM's docs name generated resources):
@@ -23,6 +27,11 @@ API_DEPLOYMENT = "Canary10Percent5Minutes"
 # The API's alarms (province/template/observability.py) that stop a canary and roll it back.
 ROLLBACK_ALARMS = ("Api5xxAlarm", "ApiLatencyAlarm")
 # What CodeDeploy does to shift the alias (AWSCodeDeployRoleForLambda, narrowed to the API's function).
+# Around each opening (decision 0037): this many of the API's 400 reserved executions kept warm, from
+# WARM_BEFORE before its queue (or its seats) open until WARM_AFTER after its seats open.
+PROVISIONED_AT_OPENING = 100
+WARM_BEFORE = timedelta(minutes=30)
+WARM_AFTER = timedelta(minutes=30)
 ALIAS_ACTIONS = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]
 
 
@@ -61,3 +70,51 @@ def invoke_the_alias(template: Json) -> Json:
             if isinstance(uri, dict) and "Fn::Sub" in uri and isinstance(uri["Fn::Sub"], str):
                 uri["Fn::Sub"] = uri["Fn::Sub"].replace("${APIHandler.Arn}", "${" + ALIAS_RESOURCE + "}")
     return template
+
+
+def warm_windows(province: Province, now: datetime) -> list[tuple[datetime, datetime]]:
+    """When the API is kept warm, in UTC: each opening's, overlapping ones joined, past ones left out."""
+    windows = sorted(
+        (min(o.opens_at, o.queue_opens_at or o.opens_at) - WARM_BEFORE, o.opens_at + WARM_AFTER)
+        for o in province.openings
+    )
+    joined: list[tuple[datetime, datetime]] = []
+    for start, end in windows:
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return [(start.astimezone(UTC), end.astimezone(UTC)) for start, end in joined if end > now]
+
+
+def warm_at_openings(province: Province, now: datetime | None = None) -> Json:
+    """Provisioned concurrency on the alias `live`, raised for each opening's window, then back to 0."""
+    windows = warm_windows(province, now or datetime.now(UTC))
+    if not windows:
+        return {}
+
+    def at(moment: datetime, capacity: int, what: str) -> Json:
+        return {
+            "ScheduledActionName": f"{what}-{moment:%Y%m%dT%H%MZ}",
+            "Schedule": f"at({moment:%Y-%m-%dT%H:%M:%S})",
+            "ScalableTargetAction": {"MinCapacity": capacity, "MaxCapacity": capacity},
+        }
+
+    return {
+        "ApiWarmAtOpenings": {
+            "Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+            "DependsOn": [ALIAS_RESOURCE],
+            "Properties": {
+                "ServiceNamespace": "lambda",
+                "ScalableDimension": "lambda:function:ProvisionedConcurrency",
+                "ResourceId": f"function:{function_name(province, 'APIHandler')}:{ALIAS}",
+                "MinCapacity": 0,
+                "MaxCapacity": PROVISIONED_AT_OPENING,
+                "ScheduledActions": [
+                    action
+                    for start, end in windows
+                    for action in (at(start, PROVISIONED_AT_OPENING, "warm"), at(end, 0, "cool"))
+                ],
+            },
+        }
+    }

@@ -448,9 +448,9 @@ class NoManagedPolicies:
 
 # moto 5.2.5 refuses SAM's body-defined RestApi, and models neither CloudFront nor bucket policies in
 # its CloudFormation (it would skip them with a warning): they are checked on the template, here and
-# in tests/deploy/test_province_site.py. It skips CodeDeploy's application and deployment group and
-# the API's alias the same way (it makes the version): they are checked on the template and through
-# SAM's transform (tests/deploy/test_province_release.py).
+# in tests/deploy/test_province_site.py. It skips CodeDeploy's application and deployment group, the
+# API's alias (it makes the version) and the scalable target that keeps the alias warm at openings the
+# same way: they are checked on the template and through SAM's transform (test_province_release.py).
 API_TYPES = ("AWS::ApiGateway::", "AWS::WAFv2::WebACLAssociation", "AWS::CloudFront::", "AWS::S3::BucketPolicy")
 
 
