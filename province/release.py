@@ -74,13 +74,14 @@ kept() {{  # the key of a version's packaged template in the bucket
 }}
 
 release() {{  # $1: a version whose packaged template is kept in the bucket
-    local version=$1 change_set type
+    local version=$1 change_set type status
     change_set="release-$(echo "$version" | tr -c 'A-Za-z0-9-\\n' '-')-$(date -u +%Y%m%d%H%M%S)"
-    if aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK" >/dev/null 2>&1; then
-        type=UPDATE
-    else
-        type=CREATE
-    fi
+    status=$(aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK" \
+        --query 'Stacks[0].StackStatus' --output text 2>/dev/null || echo NONE)
+    case "$status" in  # a stack whose first change set was never executed is still to be created
+        NONE|REVIEW_IN_PROGRESS) type=CREATE ;;
+        *) type=UPDATE ;;
+    esac
     aws cloudformation create-change-set --region "$REGION" --stack-name "$STACK" \\
         --change-set-name "$change_set" --change-set-type "$type" \\
         --template-url "https://$DEPLOY_BUCKET.{template_host(province)}/$(kept "$version")" \\

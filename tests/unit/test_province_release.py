@@ -21,7 +21,7 @@ echo "$*" >> "$CALLS"
 case "$*" in
     *"describe-change-set"*"--output table"*) echo "| Modify | APIHandler | AWS::Lambda::Function | False |" ;;
     *"s3api head-object"*) case "$*" in *"$KEPT"*) echo '{"ContentLength": 1}' ;; *) exit 254 ;; esac ;;
-    *"describe-stacks"*) [ -n "${STACK_EXISTS:-}" ] || exit 254; echo '{"Stacks": []}' ;;
+    *"describe-stacks"*) [ -n "${STACK_STATUS:-}" ] || exit 254; echo "$STACK_STATUS" ;;
 esac
 """
 
@@ -49,7 +49,7 @@ def run(folder: Path, *args: str, answer: str = "", **env: str) -> tuple[subproc
         "DEPLOY_BUCKET": "kept-releases",
         "CALLS": str(calls),
         "KEPT": "cet-registration-zhejiang/77aa55ff/packaged.json",
-        "STACK_EXISTS": "1",
+        "STACK_STATUS": "UPDATE_COMPLETE",
         **env,
     }
     environment.pop("CONFIRM", None)
@@ -118,8 +118,10 @@ def test_going_live_yes_or_confirm_releases_without_asking(folder: Path, confirm
     assert steps(calls)[-2:] == ["cloudformation execute-change-set", "cloudformation wait"]
 
 
-def test_going_live_a_first_release_creates_the_stack(folder: Path) -> None:
-    done, calls = run(folder, "--yes", STACK_EXISTS="")
+@pytest.mark.parametrize("status", ["", "REVIEW_IN_PROGRESS"])
+def test_going_live_a_first_release_creates_the_stack(folder: Path, status: str) -> None:
+    """No stack yet, or one whose first change set was never executed: the change set creates it."""
+    done, calls = run(folder, "--yes", STACK_STATUS=status)
     assert done.returncode == 0, done.stderr
     assert "--change-set-type CREATE" in calls[3]
     assert calls[-1].startswith("cloudformation wait stack-create-complete")
