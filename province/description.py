@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +35,15 @@ class DescriptionError(ValueError):
 
 
 @dataclass(frozen=True)
+class Opening:
+    """When an opening's rush comes (R-QUEUE): its queue opens, then its seats; the stack keeps the
+    API warm around them (decision 0037). The same times as the dataset's opening."""
+
+    opens_at: datetime
+    queue_opens_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Province:
     name: str
     display_name: str
@@ -49,6 +59,7 @@ class Province:
     site_certificate: str = ""
     api_domain: str = ""
     api_certificate: str = ""
+    openings: tuple[Opening, ...] = ()
 
     @property
     def stack_name(self) -> str:
@@ -147,6 +158,34 @@ def reach_problems(province: Province) -> list[str]:
     return problems
 
 
+def openings(data: object, problems: list[str]) -> tuple[Opening, ...]:
+    """`openings`: a list of {"opens_at": ISO 8601 with its offset, "queue_opens_at": optional}."""
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        problems.append('openings: a list of {"opens_at": "2027-09-01T10:00:00+08:00"}')
+        return ()
+    found: list[Opening] = []
+    for number, item in enumerate(data, 1):
+        times: dict[str, datetime | None] = {}
+        for key in ("opens_at", "queue_opens_at"):
+            value = item.get(key)
+            times[key] = None
+            if value is None and key == "queue_opens_at":
+                continue
+            try:
+                moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                problems.append(f"openings[{number}].{key}: a time with its offset, e.g. 2027-09-01T10:00:00+08:00")
+            times[key] = moment
+        if unknown := sorted(set(item) - {"opens_at", "queue_opens_at"}):
+            problems.append(f"openings[{number}]: unknown keys: {', '.join(unknown)}")
+        opens_at, queue_opens_at = times["opens_at"], times["queue_opens_at"]
+        if opens_at is not None and opens_at.tzinfo is not None:
+            found.append(Opening(opens_at, queue_opens_at if queue_opens_at and queue_opens_at.tzinfo else None))
+    return tuple(found)
+
+
 def parse(data: object) -> Province:
     if not isinstance(data, dict):
         raise DescriptionError("a province description is a JSON object")
@@ -175,6 +214,7 @@ def parse(data: object) -> Province:
         site_certificate=text("site_certificate", required=False),
         api_domain=text("api_domain", DOMAIN, required=False),
         api_certificate=text("api_certificate", required=False),
+        openings=openings(data.get("openings", []), problems),
     )
     if province.region and REGION.fullmatch(province.region):
         if problem := region_problem(province.region):

@@ -2,8 +2,9 @@
 
     .venv/bin/python -m province.stack --province zhejiang --region cn-northwest-1 [--deploy]
 
-Writes `out/<name>/template.json`, the Lambda package beside it (`deployment.zip`) and
-`out/<name>/deploy.sh` with the exact commands that deploy it; then checks the template with
+Writes `out/<name>/template.json`, the Lambda package beside it (`deployment.zip`), the version
+built (`VERSION`: the git commit) and `out/<name>/deploy.sh`, which releases that version through a
+reviewed change set and rolls back to a kept one (province/release.py); then checks the template with
 cfn-lint (any error fails the run) and checkov (any failed check fails the run: the findings the
 stack accepts are skipped in the template's own metadata, each with its reason: province/findings.py).
 Needs no AWS account; `--deploy` (`DEPLOY=1`) runs deploy.sh with the credentials and the
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -27,6 +27,8 @@ from province.description import ROOT, DescriptionError, Province, load
 from province.findings import security_checks, with_accepted_findings
 from province.package import chalice_package
 from province.prune import prune
+from province.quotas import quotas, report
+from province.release import build_version, deploy_script
 from province.secret_formats import KINDS, SecretFileError, check_file
 from province.template import stack_template
 
@@ -52,6 +54,7 @@ def build(province: Province, out_root: Path = OUT) -> Built:
     refuse_test_mode(template)
     path = out / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "VERSION").write_text(build_version(path) + "\n", encoding="utf-8")
     script = out / "deploy.sh"
     script.write_text(deploy_commands(province, path), encoding="utf-8")
     script.chmod(0o755)
@@ -72,21 +75,9 @@ def refuse_test_mode(template: dict[str, Any]) -> None:
 
 
 def deploy_commands(province: Province, template: Path) -> str:
-    packaged = template.parent / "packaged.json"
-    region = shlex.quote(province.region)
-    return f"""#!/usr/bin/env bash
-# Deploys {province.stack_name} to {province.region}. DEPLOY_BUCKET: an S3 bucket in that region.
-set -euo pipefail
-: "${{DEPLOY_BUCKET:?set DEPLOY_BUCKET to an S3 bucket in {province.region} for the Lambda package}}"
-cd "$(dirname "$0")"  # where make province wrote it, wherever that folder has been copied to
-aws cloudformation package --region {region} --template-file template.json \\
-    --s3-bucket "$DEPLOY_BUCKET" --s3-prefix {shlex.quote(province.stack_name)} --output-template-file {packaged.name}
-# The template is over CloudFormation's 51,200-byte inline limit: deploy uploads it to the bucket too.
-aws cloudformation deploy --region {region} --template-file {packaged.name} \\
-    --s3-bucket "$DEPLOY_BUCKET" --s3-prefix {shlex.quote(province.stack_name)} \\
-    --stack-name {shlex.quote(province.stack_name)} --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND \\
-    --no-fail-on-empty-changeset
-"""
+    """deploy.sh for the template's folder: release this version, roll back to a kept one (province/release.py)."""
+    del template  # the script works in its own folder: template.json and VERSION beside it
+    return deploy_script(province)
 
 
 def lint(template: Path, region: str) -> None:
@@ -136,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     lint(built.template, province.region)
     if not args.skip_checkov:
         security_checks(built.template)
-    print(f"\nTo deploy: DEPLOY_BUCKET=<bucket in {province.region}> {built.deploy_script}")
+    print()
+    for line in report(quotas(json.loads(built.template.read_text(encoding="utf-8"))), province.region):
+        print(line)
+    version = (built.out / "VERSION").read_text(encoding="utf-8").strip()
+    print(f"\nTo release version {version}: DEPLOY_BUCKET=<bucket in {province.region}> {built.deploy_script}")
+    print(f"To roll back: DEPLOY_BUCKET=… {built.deploy_script} rollback <version>   (… versions lists them)")
     if args.deploy:
         return subprocess.call([str(built.deploy_script)], env=os.environ)
     return 0

@@ -9,7 +9,8 @@ deploys as written. docs/deploy.md says why each piece is there.
 - `guards`: the API's throttling and web ACL, the failure queues and the jobs' destinations;
 - `observability`: log groups, alarms and their topic, the dashboard;
 - `room_plan`: the room plan's state machine, its schedule and their roles (decision 0030);
-- `site`: the page's bucket and distribution, the API's own domain (decision 0035).
+- `site`: the page's bucket and distribution, the API's own domain (decision 0035);
+- `release`: the API's alias, its canary and the alarms that roll it back (decision 0037).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from province.description import Province
 from province.template.functions import function_overrides
 from province.template.guards import api_guards, failure_queue, job_destinations
 from province.template.observability import alarm_topic, alarms, dashboard, log_groups, named_alarms
+from province.template.release import api_release, invoke_the_alias, warm_at_openings
 from province.template.roles import FUNCTIONS, roles
 from province.template.room_plan import room_plan
 from province.template.site import conditions, parameters, site
@@ -46,7 +48,7 @@ def _intrinsic(value: Json) -> bool:
 
 
 def stack_template(province: Province, sam: Json) -> Json:
-    template = merge(sam, additions(province))
+    template = invoke_the_alias(merge(sam, additions(province)))
     template["Description"] = f"CET online registration, {province.display_name} ({province.name})"
     return template
 
@@ -66,7 +68,9 @@ def additions(province: Province) -> Json:
         **room_plan(province),
         "Dashboard": dashboard(province),
         **site(province),
+        **warm_at_openings(province),
     }
+    resources = merge(resources, api_release())
     named_alarms(province, resources)
     outputs = {
         "ProvinceTableName": {"Value": ref("ProvinceTable")},

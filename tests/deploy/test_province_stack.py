@@ -230,6 +230,30 @@ def test_the_offer_step_writes_only_what_an_offer_touches_and_reads_no_secret(te
     assert "dynamodb:GetRecords" not in actions(template, "OfferJobRole")
 
 
+def test_going_live_the_api_is_released_as_a_canary_behind_its_alias(template: Json) -> None:
+    """Decision 0037: versions behind the alias `live`, a canary rolled back by the API's 5xx and p99
+    latency alarms, and every route of the API invoking the alias, not $LATEST (the transform:
+    tests/deploy/test_province_release.py)."""
+    api = template["Resources"]["APIHandler"]["Properties"]
+    assert api["AutoPublishAlias"] == "live"
+    preference = api["DeploymentPreference"]
+    assert preference["Type"] == "Canary10Percent5Minutes"
+    assert preference["Alarms"] == [{"Ref": "Api5xxAlarm"}, {"Ref": "ApiLatencyAlarm"}]
+    names = {template["Resources"][a]["Properties"]["AlarmName"] for a in ("Api5xxAlarm", "ApiLatencyAlarm")}
+    assert names == {"cet-registration-zhejiang-Api5xx", "cet-registration-zhejiang-ApiLatency"}
+    paths = template["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
+    uris = [
+        operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
+        for methods in paths.values()
+        for operation in methods.values()
+        if "x-amazon-apigateway-integration" in operation
+    ]
+    assert len(uris) > 20
+    assert all("/functions/${APIHandlerAliaslive}/invocations" in uri for uri in uris)
+    permission = template["Resources"]["APIHandlerInvokePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Ref": "APIHandlerAliaslive"}
+
+
 def test_alarms_and_a_dashboard(template: Json) -> None:
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     metrics = {a["Properties"]["MetricName"] for a in alarms.values()}
@@ -424,7 +448,9 @@ class NoManagedPolicies:
 
 # moto 5.2.5 refuses SAM's body-defined RestApi, and models neither CloudFront nor bucket policies in
 # its CloudFormation (it would skip them with a warning): they are checked on the template, here and
-# in tests/deploy/test_province_site.py.
+# in tests/deploy/test_province_site.py. It skips CodeDeploy's application and deployment group, the
+# API's alias (it makes the version) and the scalable target that keeps the alias warm at openings the
+# same way: they are checked on the template and through SAM's transform (test_province_release.py).
 API_TYPES = ("AWS::ApiGateway::", "AWS::WAFv2::WebACLAssociation", "AWS::CloudFront::", "AWS::S3::BucketPolicy")
 
 
