@@ -23,6 +23,9 @@ from pathlib import Path
 from province.description import ROOT, Province
 
 CAPABILITIES = "CAPABILITY_IAM CAPABILITY_AUTO_EXPAND"
+# How the province is reached (province/template/site.py): a rollback keeps the stack's values.
+REACH_PARAMETERS = ("SiteDomain", "SiteCertificate", "ApiDomain", "ApiCertificate")
+KEPT_PARAMETERS = " ".join(f"ParameterKey={name},UsePreviousValue=true" for name in REACH_PARAMETERS)
 
 
 def build_version(template: Path, root: Path = ROOT) -> str:
@@ -73,8 +76,8 @@ kept() {{  # the key of a version's packaged template in the bucket
     echo "$STACK/$1/packaged.json"
 }}
 
-release() {{  # $1: a version whose packaged template is kept in the bucket
-    local version=$1 change_set type status
+release() {{  # $1: a version whose packaged template is kept in the bucket; $2: keep, on a rollback
+    local version=$1 keep=${{2:-}} change_set type status parameters=()
     change_set="release-$(echo "$version" | tr -c 'A-Za-z0-9-\\n' '-')-$(date -u +%Y%m%d%H%M%S)"
     status=$(aws cloudformation describe-stacks --region "$REGION" --stack-name "$STACK" \
         --query 'Stacks[0].StackStatus' --output text 2>/dev/null || echo NONE)
@@ -82,10 +85,15 @@ release() {{  # $1: a version whose packaged template is kept in the bucket
         NONE|REVIEW_IN_PROGRESS) type=CREATE ;;
         *) type=UPDATE ;;
     esac
+    if [ "$keep" = keep ] && [ "$type" = UPDATE ]; then
+        # A rollback undoes code and settings, never how the province is reached: the stack keeps
+        # its domains and certificates as they are now (an older version's defaults may be empty).
+        parameters=(--parameters {KEPT_PARAMETERS})
+    fi
     aws cloudformation create-change-set --region "$REGION" --stack-name "$STACK" \\
         --change-set-name "$change_set" --change-set-type "$type" \\
         --template-url "https://$DEPLOY_BUCKET.{template_host(province)}/$(kept "$version")" \\
-        --capabilities {CAPABILITIES} --description "release $version" >/dev/null
+        --capabilities {CAPABILITIES} --description "release $version" "${{parameters[@]+"${{parameters[@]}}"}}" >/dev/null
     if ! aws cloudformation wait change-set-create-complete --region "$REGION" --stack-name "$STACK" \\
         --change-set-name "$change_set"; then
         reason=$(aws cloudformation describe-change-set --region "$REGION" --stack-name "$STACK" \\
@@ -139,7 +147,7 @@ case "${{1:-}}" in
             echo "version $version is not kept in s3://$DEPLOY_BUCKET/$STACK/ (deploy.sh versions lists them)" >&2
             exit 2
         fi
-        release "$version"
+        release "$version" keep
         ;;
     versions)
         aws s3 ls --region "$REGION" "s3://$DEPLOY_BUCKET/$STACK/"

@@ -145,6 +145,16 @@ def test_going_live_rollback_releases_the_kept_template_of_that_version_in_one_c
         "cet-registration-zhejiang/77aa55ff/packaged.json" in create
     )
     assert "0123abcd" not in " ".join(calls)  # nothing of this folder's own version is packaged or used
+    # the domains and certificates stay as the stack has them now, whatever that version defaulted to
+    for name in ("SiteDomain", "SiteCertificate", "ApiDomain", "ApiCertificate"):
+        assert f"ParameterKey={name},UsePreviousValue=true" in create
+
+
+def test_going_live_a_release_takes_the_descriptions_domains_not_the_stacks(folder: Path) -> None:
+    done, calls = run(folder, "--yes")
+    assert done.returncode == 0, done.stderr
+    create = next(call for call in calls if call.startswith("cloudformation create-change-set"))
+    assert "UsePreviousValue" not in create
 
 
 def test_going_live_rollback_to_a_version_not_kept_is_refused(folder: Path) -> None:
@@ -175,3 +185,10 @@ def test_going_live_the_version_is_the_commit_and_says_when_the_tree_had_changes
     assert build_version(template, tmp_path) == commit
     (tmp_path / "a").write_text("2")
     assert build_version(template, tmp_path) == f"{commit}-dirty"
+
+
+def test_going_live_the_parameters_a_rollback_keeps_are_the_stacks_reach_parameters() -> None:
+    from province.release import REACH_PARAMETERS
+    from province.template.site import parameters
+
+    assert set(REACH_PARAMETERS) == set(parameters(load("zhejiang", "cn-northwest-1")))
