@@ -82,3 +82,12 @@ def test_going_live_a_messaging_secret_missing_a_template_or_not_json_is_refused
     path.write_text('{"smtp": ', encoding="utf-8")
     with pytest.raises(SecretFileError, match="not JSON"):
         check_file("messaging", path)
+
+
+def test_going_live_a_messaging_secret_that_would_send_codes_in_clear_is_refused() -> None:
+    """R-ACC-3's codes travel to the SMS provider over https only: http is for the tests' local fake."""
+    secret = example("messaging")
+    secret["sms"]["scheme"] = "http"
+    assert problems("messaging", secret)
+    secret["sms"]["scheme"] = "https"
+    assert problems("messaging", secret) == []
