@@ -248,13 +248,13 @@ def page_config(dataset: Path) -> dict[str, Any]:
 
 
 def run_jobs_forever(every_seconds: float) -> None:
-    """What AWS does for a deployed stack: the schedules, and the stream feeding its handler."""
+    """What AWS does for a deployed stack: the schedules, and the stream feeding its two readers."""
     from chalicelib.config import settings
-    from chalicelib.jobs.expiry import handle_removed, run_expiry
+    from chalicelib.jobs.expiry import run_expiry
     from chalicelib.jobs.messages import run_reminders, run_sending, send_new
     from chalicelib.jobs.payments import run_reconcile
     from chalicelib.jobs.waiting_room import run_admission
-    from chalicelib.jobs.waitlist import offer_new, run_offers
+    from chalicelib.jobs.waitlist import run_offers, seats_back
     from devstack.streams import StreamPoller
 
     config = settings()
@@ -262,7 +262,12 @@ def run_jobs_forever(every_seconds: float) -> None:
     next_run = 0.0
     while True:
         try:
-            poller.poll_once(handle_removed, lambda images: (send_new(images), offer_new(images)))
+            # as on AWS: the stream's two readers, seats (removed holds, then new pending seats) and new messages
+            removed, created = poller.read_new()
+            if removed or created:
+                seats_back(removed, created)
+            if created:
+                send_new(created)
             if time.monotonic() >= next_run:
                 run_expiry()
                 run_reconcile()

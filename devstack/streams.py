@@ -38,6 +38,15 @@ class StreamPoller:
         """Read what is new on every shard: removals go to `handler`, new items to `on_new`
         (as AWS gives every record to each of the table's stream handlers); returns how many
         removals there were."""
+        removed, created = self.read_new()
+        if removed:
+            handler(removed)
+        if created and on_new is not None:
+            on_new(created)
+        return len(removed)
+
+    def read_new(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """What is new on every shard: the old images of removed items, the new images of new ones."""
         self._refresh_shards()
         removed: list[dict[str, Any]] = []
         created: list[dict[str, Any]] = []
@@ -52,8 +61,4 @@ class StreamPoller:
                     removed.append(images["OldImage"])
                 elif images.get("NewImage") and not images.get("OldImage"):
                     created.append(images["NewImage"])
-        if removed:
-            handler(removed)
-        if created and on_new is not None:
-            on_new(created)
-        return len(removed)
+        return removed, created
