@@ -93,7 +93,8 @@ release() {{  # $1: a version whose packaged template is kept in the bucket; $2:
     aws cloudformation create-change-set --region "$REGION" --stack-name "$STACK" \\
         --change-set-name "$change_set" --change-set-type "$type" \\
         --template-url "https://$DEPLOY_BUCKET.{template_host(province)}/$(kept "$version")" \\
-        --capabilities {CAPABILITIES} --description "release $version" "${{parameters[@]+"${{parameters[@]}}"}}" >/dev/null
+        --capabilities {CAPABILITIES} --description "release $version" \\
+        "${{parameters[@]+"${{parameters[@]}}"}}" >/dev/null
     if ! aws cloudformation wait change-set-create-complete --region "$REGION" --stack-name "$STACK" \\
         --change-set-name "$change_set"; then
         reason=$(aws cloudformation describe-change-set --region "$REGION" --stack-name "$STACK" \\

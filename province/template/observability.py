@@ -130,22 +130,38 @@ def stream_alarms(province: Province) -> Json:
     }
 
 
+# The table's global secondary indexes (chalicelib/storage/tables.py).
+INDEXES = ("gsi1", "gsi2")
+
+
 def iterator_age_alarm(description: str, handler: str, milliseconds: int) -> Json:
     return alarm(description, "AWS/Lambda", "IteratorAge", {"FunctionName": ref(handler)}, "Maximum", milliseconds)
 
 
 def table_alarms(province: Province) -> Json:
-    """Reads or writes the table refused (throttled) in 3 minutes out of 5: its capacity does not
-    keep up (an on-demand table doubles what it takes at once only after its previous peak)."""
+    """Reads or writes the table or one of its indexes refused (throttled) in 3 minutes out of 5:
+    its capacity does not keep up (an on-demand table doubles what it takes at once only after its
+    previous peak). An index's throttling is counted under its own name only: the waiting list
+    (gsi1) and the outbox's shards (gsi2) are hot at the opening."""
+    places: list[tuple[str, str, Json]] = [("Table", "The table", {"TableName": province.table})]
+    places += [
+        (
+            f"Index{index.capitalize()}",
+            f"The index {index}",
+            {"TableName": province.table, "GlobalSecondaryIndexName": index},
+        )
+        for index in INDEXES
+    ]
     return {
-        f"Table{kind}ThrottlesAlarm": alarm(
-            f"The table refuses {kind.lower()}s (throttled): see the dashboard's table widget",
+        f"{name}{kind}ThrottlesAlarm": alarm(
+            f"{what} refuses {kind.lower()}s (throttled): see the dashboard's table widget",
             "AWS/DynamoDB",
             f"{kind}ThrottleEvents",
-            {"TableName": province.table},
+            dimensions,
             "Sum",
             1,
         )
+        for name, what, dimensions in places
         for kind in ("Read", "Write")
     }
 
@@ -269,18 +285,21 @@ def registration_metrics(service: list[str]) -> list[list[Any]]:
 def table_widget(province: Province) -> Json:
     """Throttled reads and writes need only the table's name (ThrottledRequests would need each
     operation's too); and the capacity used."""
-    return widget(
-        "Table: throttled reads and writes, consumed capacity",
-        [
-            ["AWS/DynamoDB", metric, "TableName", province.table]
-            for metric in (
-                "ReadThrottleEvents",
-                "WriteThrottleEvents",
-                "ConsumedReadCapacityUnits",
-                "ConsumedWriteCapacityUnits",
-            )
-        ],
-    )
+    table = [
+        ["AWS/DynamoDB", metric, "TableName", province.table]
+        for metric in (
+            "ReadThrottleEvents",
+            "WriteThrottleEvents",
+            "ConsumedReadCapacityUnits",
+            "ConsumedWriteCapacityUnits",
+        )
+    ]
+    indexes = [
+        ["AWS/DynamoDB", metric, "TableName", province.table, "GlobalSecondaryIndexName", index]
+        for index in INDEXES
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents")
+    ]
+    return widget("Table and indexes: throttled reads and writes, consumed capacity", table + indexes)
 
 
 def service_widgets(service: list[str]) -> list[Json]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
+from chalicelib.storage.tables import table_definition
 from province.description import load
 from province.package import environment
 from province.template import additions
@@ -122,13 +123,16 @@ def test_apart_the_table_the_api_latency_and_every_stream_reader_alarm(resources
     name alone: the metric needs no operation), the API's p99 latency, and the age of every
     reader of the table's stream."""
     alarms = of_type(resources, "AWS::CloudWatch::Alarm")
-    throttles = {
-        a["Properties"]["MetricName"]: dimensions(a)
+    throttles = sorted(
+        (a["Properties"]["MetricName"], sorted(dimensions(a).items()))
         for a in alarms.values()
         if a["Properties"]["Namespace"] == "AWS/DynamoDB"
-    }
-    table = {"TableName": "cet-registration-zhejiang"}
-    assert throttles == {"ReadThrottleEvents": table, "WriteThrottleEvents": table}
+    )
+    table = [("TableName", "cet-registration-zhejiang")]
+    # every index of the table as created (an index's throttling is counted under its name only)
+    indexes = [i["IndexName"] for i in table_definition("t")["GlobalSecondaryIndexes"]]
+    places = [table] + [sorted([*table, ("GlobalSecondaryIndexName", i)]) for i in indexes]
+    assert throttles == sorted((f"{kind}ThrottleEvents", p) for p in places for kind in ("Read", "Write"))
     (latency,) = [a["Properties"] for a in alarms.values() if a["Properties"]["MetricName"] == "Latency"]
     assert latency["ExtendedStatistic"] == "p99"
     assert "Statistic" not in latency
@@ -148,4 +152,6 @@ def test_apart_the_dashboards_table_widget_shows_throttling_by_the_tables_name(r
     table = [m for m in dashboard_metrics(resources) if m[0] == "AWS/DynamoDB"]
     assert {m[1] for m in table} >= {"ReadThrottleEvents", "WriteThrottleEvents"}
     assert "ThrottledRequests" not in {m[1] for m in table}
-    assert all(m[2:] == ["TableName", "cet-registration-zhejiang"] for m in table)
+    assert all(m[2:4] == ["TableName", "cet-registration-zhejiang"] for m in table)
+    indexes = {m[5] for m in table if m[4:5] == ["GlobalSecondaryIndexName"]}
+    assert indexes == {i["IndexName"] for i in table_definition("t")["GlobalSecondaryIndexes"]}
