@@ -34,6 +34,9 @@ class Settings:
     payment_secret_name: str | None
     on_lambda: bool
     identity_secret_name: str | None = None
+    # The key CloudFront adds to every request it sends to the API (decision 0034): a request
+    # carrying it came through the province's own distribution. Unset off AWS: none ever does.
+    edge_secret_name: str | None = None
     identity_keys: str | None = None
     identity_kms_key: str | None = None
     identity_throwaway: bool = False
@@ -72,6 +75,7 @@ def settings() -> Settings:
         # ID numbers at rest (decision 0013): the key ring's secret on a real stage; elsewhere a
         # ring given as JSON, or the throwaway one (chalicelib/protection/province_keys.py).
         identity_secret_name=env.get("IDENTITY_SECRET_NAME") or None,
+        edge_secret_name=env.get("EDGE_SECRET_NAME") or None,
         identity_keys=env.get("IDENTITY_KEYS") or None,
         # The KMS key that wraps the data keys: only the province's loader uses it.
         identity_kms_key=env.get("IDENTITY_KMS_KEY_ID") or None,

@@ -71,6 +71,11 @@ class Province:
         return f"{self.stack_name}/identity"
 
     @property
+    def edge_secret(self) -> str:
+        """The secret the stack makes: the key CloudFront adds to each API request (decision 0034)."""
+        return f"{self.stack_name}/edge"
+
+    @property
     def messaging_secret(self) -> str:
         """The secret the province makes: its SMTP relay and SMS account (docs/deploy.md)."""
         return f"{self.stack_name}/messaging"

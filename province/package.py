@@ -98,6 +98,8 @@ def chalice_config(province: Province) -> dict[str, Any]:
         functions[payer]["environment_variables"] = {"PAYMENT_SECRET_NAME": province.payment_secret}
     # Only the API looks ID numbers up (decision 0013); the jobs never need the identity keys.
     functions["api_handler"]["environment_variables"]["IDENTITY_SECRET_NAME"] = province.identity_secret
+    # Only the API tells a request that came through CloudFront by its key (decision 0034).
+    functions["api_handler"]["environment_variables"]["EDGE_SECRET_NAME"] = province.edge_secret
     # Only the API signs admission tickets (decision 0028).
     functions["api_handler"]["environment_variables"]["TICKET_SECRET_NAME"] = province.ticket_secret
     # Only the senders of messages learn where the SMTP relay's and the SMS account's keys are.

@@ -10,6 +10,7 @@ from typing import Any
 from chalice.app import Blueprint, Request, Response
 
 from chalicelib.domain.errors import InvalidRequest, NotAcceptable, NotFound
+from chalicelib.protection.edge import EDGE_HEADER, through_edge, viewer_address
 
 MAX_TEXT = 256
 # Bodies are parsed here, whatever the client claims, so a wrong Content-Type gets the contract's
@@ -92,8 +93,14 @@ def bearer_token(request: Request) -> str | None:
 
 
 def client_address(request: Request) -> str:
+    """Who the per-client throttles count (R-ACC-2, R-ACC-6): the viewer CloudFront names for a
+    request that came through the province's distribution, else the address the request came from."""
     identity = (request.context or {}).get("identity") or {}
-    return str(identity.get("sourceIp") or "unknown")
+    source = str(identity.get("sourceIp") or "unknown")
+    headers: Any = request.headers or {}  # a case-insensitive mapping
+    if through_edge(headers.get(EDGE_HEADER)):
+        return viewer_address(headers.get("x-forwarded-for"), source) or source
+    return source
 
 
 def query_param(request: Request, name: str) -> str | None:  # query_params may be a MultiDict

@@ -9,6 +9,7 @@ from province.cfn import Json, get_att, ref, sub
 from province.description import Province
 from province.package import STAGE
 from province.template.functions import JOBS
+from province.template.site import EDGE_HEADER_NAME, edge_key
 
 # Decision 0034: students are counted by the address CloudFront saw them connect from.
 WAF_REQUESTS_PER_CLIENT_PER_5_MINUTES = 20_000  # a whole campus may sit behind one address
@@ -113,7 +114,7 @@ def requests_per_client() -> Json:
                 "Limit": WAF_REQUESTS_PER_CLIENT_PER_5_MINUTES,
                 "AggregateKeyType": "FORWARDED_IP",
                 "ForwardedIPConfig": {"HeaderName": FORWARDED_FOR, "FallbackBehavior": "MATCH"},
-                "ScopeDownStatement": one_forwarded_address(),
+                "ScopeDownStatement": through_the_edge(),
             }
         },
         "VisibilityConfig": visibility("requests-per-client"),
@@ -132,7 +133,7 @@ def requests_per_address() -> Json:
             "RateBasedStatement": {
                 "Limit": WAF_REQUESTS_PER_CLIENT_PER_5_MINUTES,
                 "AggregateKeyType": "IP",
-                "ScopeDownStatement": {"NotStatement": {"Statement": one_forwarded_address()}},
+                "ScopeDownStatement": {"NotStatement": {"Statement": through_the_edge()}},
             }
         },
         "VisibilityConfig": visibility("requests-per-address"),
@@ -146,8 +147,32 @@ def requests_per_source() -> Json:
         "Name": "requests-per-source",
         "Priority": 2,
         "Action": {"Block": {}},
-        "Statement": {"RateBasedStatement": {"Limit": WAF_REQUESTS_PER_SOURCE_PER_5_MINUTES, "AggregateKeyType": "IP"}},
+        "Statement": {
+            "RateBasedStatement": {
+                "Limit": WAF_REQUESTS_PER_SOURCE_PER_5_MINUTES,
+                "AggregateKeyType": "IP",
+                # an edge server carries many students: what it sends is counted by student (rule 1)
+                "ScopeDownStatement": {"NotStatement": {"Statement": edge_key_sent()}},
+            }
+        },
         "VisibilityConfig": visibility("requests-per-source"),
+    }
+
+
+def through_the_edge() -> Json:
+    """A request CloudFront sent: its key, and one address in X-Forwarded-For (the viewer's, as
+    CloudFront took it from the connection). A caller reaching the API directly has no key."""
+    return {"AndStatement": {"Statements": [edge_key_sent(), one_forwarded_address()]}}
+
+
+def edge_key_sent() -> Json:
+    return {
+        "ByteMatchStatement": {
+            "SearchString": edge_key(),
+            "FieldToMatch": {"SingleHeader": {"Name": EDGE_HEADER_NAME.lower()}},
+            "TextTransformations": [{"Priority": 0, "Type": "NONE"}],
+            "PositionalConstraint": "EXACTLY",
+        }
     }
 
 

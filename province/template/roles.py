@@ -221,6 +221,7 @@ def roles(province: Province) -> Json:
         "ApiRole": [
             payment_secret,
             allow(["secretsmanager:GetSecretValue"], ref("IdentitySecret")),
+            allow(["secretsmanager:GetSecretValue"], ref("EdgeSecret")),
             allow(["secretsmanager:GetSecretValue"], secret_arn(province.ticket_secret)),
         ],
         "ReconcileJobRole": [payment_secret],

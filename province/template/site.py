@@ -89,8 +89,38 @@ def both_given(first: str, second: str) -> Json:
     return {"Fn::And": [{"Fn::Not": [{"Fn::Equals": [ref(name), ""]}]} for name in (first, second)]}
 
 
+EDGE_HEADER_NAME = "X-Cet-Edge"  # chalicelib/protection/edge.py reads it
+
+
+def edge_key() -> Json:
+    """The edge secret's value, resolved by CloudFormation where a property needs it (never in the
+    template itself)."""
+    return sub("{{resolve:secretsmanager:${EdgeSecret}:SecretString:value}}")
+
+
+def edge_secret(province: Province) -> Json:
+    """The key CloudFront adds to each request it sends to the API, made here so nobody sees it;
+    the web ACL and the API tell CloudFront's requests by it (decision 0034). A new one takes a
+    stack update to reach the distribution and the web ACL; the API reads it within 5 minutes."""
+    return {
+        "Type": "AWS::SecretsManager::Secret",
+        "Properties": {
+            "Name": province.edge_secret,
+            "Description": "The key CloudFront adds to the API's requests: {value} (decision 0034)",
+            "KmsKeyId": ref("ProvinceKey"),
+            "GenerateSecretString": {
+                "SecretStringTemplate": "{}",
+                "GenerateStringKey": "value",
+                "PasswordLength": 48,
+                "ExcludePunctuation": True,
+            },
+        },
+    }
+
+
 def site(province: Province) -> Json:
     resources: Json = {
+        "EdgeSecret": edge_secret(province),
         "PageBucket": page_bucket(),
         "PageBucketPolicy": page_bucket_policy(province),
         "PageHeaders": page_headers(),
@@ -239,6 +269,8 @@ def distribution(province: Province) -> Json:
         "Id": "api",
         "DomainName": sub("${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"),
         "CustomOriginConfig": {"OriginProtocolPolicy": "https-only", "OriginSSLProtocols": ["TLSv1.2"]},
+        # what tells the web ACL and the API that a request came through here (decision 0034)
+        "OriginCustomHeaders": [{"HeaderName": EDGE_HEADER_NAME, "HeaderValue": edge_key()}],
     }
     config: Json = {
         "Enabled": True,

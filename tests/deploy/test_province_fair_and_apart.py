@@ -12,7 +12,7 @@ import pytest
 from chalicelib.metrics import NAMESPACE as METRICS_NAMESPACE
 from chalicelib.storage.tables import table_definition
 from province.description import load
-from province.package import environment
+from province.package import chalice_config, environment
 from province.template import additions
 
 Json = dict[str, Any]
@@ -28,22 +28,62 @@ def rules(resources: Json) -> dict[str, Json]:
     return {rule["Name"]: rule for rule in resources["ApiWebAcl"]["Properties"]["Rules"]}
 
 
+EDGE_KEY = {"Fn::Sub": "{{resolve:secretsmanager:${EdgeSecret}:SecretString:value}}"}
+
+
+def edge_key_sent(statement: Json) -> bool:
+    match = statement.get("ByteMatchStatement") or {}
+    return (
+        match.get("SearchString") == EDGE_KEY
+        and match.get("FieldToMatch") == {"SingleHeader": {"Name": "x-cet-edge"}}
+        and match.get("PositionalConstraint") == "EXACTLY"
+    )
+
+
 def test_fair_per_student_behind_cloudfront_the_rate_rule_counts_the_forwarded_client(resources: Json) -> None:
-    """Decision 0034: a request whose X-Forwarded-For is one address (what CloudFront writes from the
-    connection) is counted by that address, not by the edge's."""
+    """Decision 0034: a request CloudFront sent (its key, and an X-Forwarded-For of one address,
+    the viewer's as CloudFront wrote it from the connection) is counted by that address, not by the
+    edge's."""
     rule = rules(resources)["requests-per-client"]["Statement"]["RateBasedStatement"]
     assert rule["AggregateKeyType"] == "FORWARDED_IP"
     assert rule["ForwardedIPConfig"] == {"HeaderName": "X-Forwarded-For", "FallbackBehavior": "MATCH"}
     assert rule["Limit"] == 20_000
-    scope = rule["ScopeDownStatement"]["RegexMatchStatement"]
-    assert scope["FieldToMatch"] == {"SingleHeader": {"Name": "x-forwarded-for"}}
-    assert scope["RegexString"] == "^[^,]+$"
+    edge, one = rule["ScopeDownStatement"]["AndStatement"]["Statements"]
+    assert edge_key_sent(edge)
+    assert one["RegexMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "x-forwarded-for"}}
+    assert one["RegexMatchStatement"]["RegexString"] == "^[^,]+$"
+
+
+def test_fair_per_student_only_cloudfront_adds_the_key_the_rule_asks_for(resources: Json) -> None:
+    """Decision 0034: the key is the stack's own secret, never in the template; CloudFront adds it to
+    every request for the API, and only the API's role may read it."""
+    secret = resources["EdgeSecret"]["Properties"]
+    assert secret["Name"] == "cet-registration-zhejiang/edge"
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    origins = resources["PageDistribution"]["Properties"]["DistributionConfig"]["Origins"]
+    (api,) = [o for o in origins if o["Id"] == "api"]
+    assert api["OriginCustomHeaders"] == [{"HeaderName": "X-Cet-Edge", "HeaderValue": EDGE_KEY}]
+    readers = {
+        name
+        for name, role in of_type(resources, "AWS::IAM::Role").items()
+        for policy in role["Properties"].get("Policies", [])
+        for statement in policy["PolicyDocument"]["Statement"]
+        if {"Ref": "EdgeSecret"}
+        in (statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]])
+    }
+    assert readers == {"ApiRole"}
+    functions = chalice_config(load("zhejiang", "cn-northwest-1"))["stages"]["zhejiang"]["lambda_functions"]
+    assert functions["api_handler"]["environment_variables"]["EDGE_SECRET_NAME"] == "cet-registration-zhejiang/edge"
+    assert all(
+        "EDGE_SECRET_NAME" not in f.get("environment_variables", {}) for n, f in functions.items() if n != "api_handler"
+    )
 
 
 def test_fair_per_student_a_forged_forwarded_address_is_counted_by_where_it_comes_from(resources: Json) -> None:
-    """Decision 0034: a viewer's own X-Forwarded-For comes first and CloudFront's after a comma, so
-    such a request (and one with no header: a direct caller) is counted by its source address; and
-    every source has a ceiling, whatever addresses it writes."""
+    """Decision 0034: a request without the key (a caller reaching the API directly, whatever
+    X-Forwarded-For it writes) or with a viewer's own X-Forwarded-For before CloudFront's is
+    counted by its source address; and every source but CloudFront's edges has a ceiling, whatever
+    addresses it writes, while an edge's requests are counted by student."""
     found = rules(resources)
     per_address = found["requests-per-address"]["Statement"]["RateBasedStatement"]
     assert per_address["AggregateKeyType"] == "IP"
@@ -52,7 +92,7 @@ def test_fair_per_student_a_forged_forwarded_address_is_counted_by_where_it_come
     assert per_address["ScopeDownStatement"] == {"NotStatement": {"Statement": client_scope}}
     ceiling = found["requests-per-source"]["Statement"]["RateBasedStatement"]
     assert ceiling["AggregateKeyType"] == "IP"
-    assert "ScopeDownStatement" not in ceiling
+    assert edge_key_sent(ceiling["ScopeDownStatement"]["NotStatement"]["Statement"])
     assert 20_000 < ceiling["Limit"] <= 300 * 3_000  # never above the stage's own throttle over 5 minutes
     assert all("Block" in found[name]["Action"] for name in ("requests-per-client", "requests-per-address"))
     priorities = [rule["Priority"] for rule in found.values()]

@@ -278,10 +278,17 @@ def test_no_key_or_secret_in_the_template_or_the_environment(built: Built, templ
         env = function["Properties"]["Environment"]["Variables"]
         assert env["TEST_MODE"] == "0"
         assert env["PUBLIC_API_URL"].startswith("https://")
-        secret_names = ("PAYMENT_SECRET_NAME", "IDENTITY_SECRET_NAME", "MESSAGING_SECRET_NAME", "TICKET_SECRET_NAME")
+        secret_names = (
+            "PAYMENT_SECRET_NAME",
+            "IDENTITY_SECRET_NAME",
+            "MESSAGING_SECRET_NAME",
+            "TICKET_SECRET_NAME",
+            "EDGE_SECRET_NAME",
+        )
         assert not [k for k in env if "KEY" in k or ("SECRET" in k and k not in secret_names)]
     assert functions_told(template, "PAYMENT_SECRET_NAME") == {"APIHandler", "ReconcileOrders"}
     assert functions_told(template, "IDENTITY_SECRET_NAME") == {"APIHandler"}  # only the API looks up
+    assert functions_told(template, "EDGE_SECRET_NAME") == {"APIHandler"}  # only the API counts clients
 
 
 def test_r_ticket_2_only_the_api_learns_of_and_reads_the_ticket_signing_key(template: Json) -> None:
