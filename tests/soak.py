@@ -1,0 +1,77 @@
+"""`make soak`: the lifecycle state machine (tests/lifecycle.py, decision 0032) for a budget of steps
+on DynamoDB Local, run after run with fresh seeds, counting the runs that broke an invariant (or
+raised anything but a refusal) instead of stopping at the first. Prints one headline,
+`soak: <steps> steps, <n> violations`, then each violation's failing steps as Hypothesis reports
+them; exits 1 when there is any.
+
+    python -m devstack.ddb_local run -- python -m tests.soak --steps 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from hypothesis import HealthCheck, settings
+from hypothesis.reporting import with_reporter
+from hypothesis.stateful import run_state_machine_as_test
+
+from tests.conftest import FAKE_AWS
+
+RUN = settings(
+    max_examples=20,  # examples per run; each run draws a fresh seed
+    stateful_step_count=50,
+    derandomize=False,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def soak(steps: int) -> tuple[int, list[str]]:
+    """Runs of the machine until `steps` steps ran; the steps run and each violation's report."""
+    from devstack.payments_local import install_sandbox
+    from tests import factories
+    from tests.lifecycle import Lab, MovableClock, lifecycle_in
+
+    clock = MovableClock(factories.NOW)
+    driver, payment_settings = install_sandbox(clock, "https://sandbox.invalid")
+    os.environ.update(payment_settings)
+    lab = Lab(driver, clock)
+    machine = lifecycle_in(lab)
+    violations: list[str] = []
+    while lab.steps < steps:
+        said: list[str] = []
+        try:
+            with with_reporter(said.append):
+                run_state_machine_as_test(machine, settings=RUN)
+        except Exception as failure:
+            told = traceback.format_exception_only(failure)
+            violations.append("\n".join([*said, *getattr(failure, "__notes__", []), *told]))
+    return lab.steps, violations
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
+    if not endpoint:
+        print("soak: DYNAMODB_LOCAL_ENDPOINT is not set (run it under `python -m devstack.ddb_local run --`)")
+        return 2
+    os.environ.update(FAKE_AWS)
+    os.environ.update(
+        AWS_ENDPOINT_URL_DYNAMODB=endpoint, POWERTOOLS_LOG_LEVEL="CRITICAL", POWERTOOLS_METRICS_DISABLED="true"
+    )
+    steps, violations = soak(args.steps)
+    print(f"soak: {steps} steps, {len(violations)} violations")
+    for n, report in enumerate(violations, 1):
+        print(f"\n--- violation {n} ---\n{report}")
+    return 1 if violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
