@@ -18,7 +18,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
+from devstack.payments_local import install_sandbox
+from tests import factories
 from tests.conftest import FAKE_AWS
+from tests.lifecycle import Lab, MovableClock, lifecycle_in
 
 RUN = settings(
     max_examples=20,  # examples per run; each run draws a fresh seed
@@ -31,12 +34,9 @@ RUN = settings(
 )
 
 
-def soak(steps: int) -> tuple[int, list[str]]:
-    """Runs of the machine until `steps` steps ran; the steps run and each violation's report."""
-    from devstack.payments_local import install_sandbox
-    from tests import factories
-    from tests.lifecycle import Lab, MovableClock, lifecycle_in
-
+def soak(steps: int) -> tuple[Lab, list[str]]:
+    """Runs of the machine until `steps` steps ran; the lab (its steps and outcomes) and each
+    violation's report."""
     clock = MovableClock(factories.NOW)
     driver, payment_settings = install_sandbox(clock, "https://sandbox.invalid")
     os.environ.update(payment_settings)
@@ -45,18 +45,20 @@ def soak(steps: int) -> tuple[int, list[str]]:
     violations: list[str] = []
     while lab.steps < steps:
         said: list[str] = []
+        examples = max(1, min(RUN.max_examples, (steps - lab.steps) // RUN.stateful_step_count))
         try:
-            with with_reporter(said.append):
-                run_state_machine_as_test(machine, settings=RUN)
+            with with_reporter(lambda text: said.append(str(text))):
+                run_state_machine_as_test(machine, settings=settings(RUN, max_examples=examples))
         except Exception as failure:
             told = traceback.format_exception_only(failure)
             violations.append("\n".join([*said, *getattr(failure, "__notes__", []), *told]))
-    return lab.steps, violations
+    return lab, violations
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--outcomes", action="store_true", help="then how each kind of step ended, counted")
     args = parser.parse_args(argv)
     endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
     if not endpoint:
@@ -66,10 +68,12 @@ def main(argv: list[str]) -> int:
     os.environ.update(
         AWS_ENDPOINT_URL_DYNAMODB=endpoint, POWERTOOLS_LOG_LEVEL="CRITICAL", POWERTOOLS_METRICS_DISABLED="true"
     )
-    steps, violations = soak(args.steps)
-    print(f"soak: {steps} steps, {len(violations)} violations")
+    lab, violations = soak(args.steps)
+    print(f"soak: {lab.steps} steps, {len(violations)} violations")
     for n, report in enumerate(violations, 1):
         print(f"\n--- violation {n} ---\n{report}")
+    if args.outcomes:
+        print("\n".join(f"{n:6d}  {outcome}" for outcome, n in sorted(lab.outcomes.items())))
     return 1 if violations else 0
 
 
