@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -34,7 +34,7 @@ RUN = settings(
 )
 
 
-def soak(steps: int) -> tuple[Lab, list[str]]:
+def soak(steps: int, shrink: bool = True) -> tuple[Lab, list[str]]:
     """Runs of the machine until `steps` steps ran; the lab (its steps and outcomes) and each
     violation's report."""
     clock = MovableClock(factories.NOW)
@@ -43,21 +43,27 @@ def soak(steps: int) -> tuple[Lab, list[str]]:
     lab = Lab(driver, clock)
     machine = lifecycle_in(lab)
     violations: list[str] = []
+    phases = list(Phase) if shrink else [p for p in Phase if p not in (Phase.shrink, Phase.explain)]
     while lab.steps < steps:
         said: list[str] = []
+
+        def hear(text: object, said: list[str] = said) -> None:
+            said.append(str(text))
+
         examples = max(1, min(RUN.max_examples, (steps - lab.steps) // RUN.stateful_step_count))
         try:
-            with with_reporter(lambda text: said.append(str(text))):
-                run_state_machine_as_test(machine, settings=settings(RUN, max_examples=examples))
+            with with_reporter(hear):
+                run_state_machine_as_test(machine, settings=settings(RUN, max_examples=examples, phases=phases))
         except Exception as failure:
-            told = traceback.format_exception_only(failure)
-            violations.append("\n".join([*said, *getattr(failure, "__notes__", []), *told]))
+            notes = [note for note in getattr(failure, "__notes__", []) if note not in said]
+            violations.append("\n".join([*said, *notes, *traceback.format_exception_only(failure)]))
     return lab, violations
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10_000)
+    parser.add_argument("--no-shrink", action="store_true", help="report each failing sequence as found, unshrunk")
     parser.add_argument("--outcomes", action="store_true", help="then how each kind of step ended, counted")
     args = parser.parse_args(argv)
     endpoint = os.environ.get("DYNAMODB_LOCAL_ENDPOINT")
@@ -68,7 +74,7 @@ def main(argv: list[str]) -> int:
     os.environ.update(
         AWS_ENDPOINT_URL_DYNAMODB=endpoint, POWERTOOLS_LOG_LEVEL="CRITICAL", POWERTOOLS_METRICS_DISABLED="true"
     )
-    lab, violations = soak(args.steps)
+    lab, violations = soak(args.steps, shrink=not args.no_shrink)
     print(f"soak: {lab.steps} steps, {len(violations)} violations")
     for n, report in enumerate(violations, 1):
         print(f"\n--- violation {n} ---\n{report}")

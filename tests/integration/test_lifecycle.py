@@ -15,7 +15,7 @@ from tests.lifecycle import Lab, MovableClock, lifecycle_in
 pytestmark = pytest.mark.dynamodb_local
 
 CI_BUDGET = settings(
-    max_examples=12,
+    max_examples=30,
     stateful_step_count=30,
     derandomize=True,
     database=None,
