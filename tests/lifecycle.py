@@ -75,7 +75,8 @@ WRITTEN = ("CET4", "CET6", "CJT4")
 ORAL = ("CET-SET4", "CET-SET6")
 CAMPUSES = ("NJU-GL", "SEU-SP")
 OFFERINGS = (("CET-SET4", "NJU-GL"), ("CET-SET4", "SEU-SP"), ("CET-SET6", "NJU-GL"))  # factories.catalog's
-WAITS = (10 * 60, 3600, 3 * 3600, 12 * 3600, 25 * 3600)  # seconds the clock moves
+# Seconds the clock moves: within pay_by, or past it (R-PAY-1: unpaid holds live 24 hours).
+WAITS = (10 * 60, 3600, 3 * 3600, 12 * 3600, 25 * 3600, 25 * 3600)
 JOBS = ("expiry", "ttl", "offers", "reconcile")
 REFUNDS = (LateOutcome.REFUNDED, LateOutcome.REFUND_PENDING)
 
@@ -271,7 +272,7 @@ class Lifecycle(RuleBasedStateMachine):
         return [o for o in self.orders if o.order_id not in self.money.paid]
 
     @precondition(lambda self: bool(self._unpaid()))
-    @rule(pick=st.integers(0, 7), deliveries=st.integers(0, 3))
+    @rule(pick=st.integers(0, 7), deliveries=st.sampled_from([0, 0, 1, 2, 3]))
     def pay(self, pick: int, deliveries: int) -> None:
         """The student pays on the provider's page (the newest unpaid order, mostly); its
         notification comes `deliveries` times (R-PAY-3), or is lost (0), to be found later, perhaps
