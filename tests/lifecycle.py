@@ -286,6 +286,19 @@ class Lifecycle(RuleBasedStateMachine):
         for _ in range(deliveries):
             self._announce(order)
 
+    @precondition(lambda self: bool(self._unpaid()))
+    @rule(pick=st.integers(0, 7), by_refresh=st.booleans(), job=st.sampled_from(["expiry", "ttl"]))
+    def payment_found_a_day_later(self, pick: int, by_refresh: bool, job: str) -> None:
+        """R-PAY-5 in one step: paid in time, the notification lost; a day passes and the expiry
+        job (or TTL) takes the holds; then the notification comes, or the student presses "更新"."""
+        unpaid = self._unpaid()
+        order = unpaid[-1 - pick] if pick < len(unpaid) else unpaid[-1]
+        if not self._provider_takes(order):
+            return
+        self.money.unannounced.append(order.order_id)
+        self.wait(25 * 3600, job)
+        self.payment_found(len(self.money.unannounced) - 1, by_refresh)
+
     @precondition(lambda self: bool(self.money.unannounced))
     @rule(pick=st.integers(0, 7), by_refresh=st.booleans())
     def payment_found(self, pick: int, by_refresh: bool) -> None:
