@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq
 
-.PHONY: run run-ddb-local test lint unit ddb-local browser venv clean demo-data province province-tools
+.PHONY: run run-ddb-local test lint unit soak ddb-local browser venv clean demo-data province province-tools
 
 venv: $(VENV)/.installed
 
@@ -81,6 +81,12 @@ test: venv ddb-local browser province-tools lint
 
 unit: venv
 	$(VENV)/bin/pytest tests/unit $(PYTEST_ARGS)
+
+## The registration lifecycle's state machine for SOAK_STEPS steps on DynamoDB Local (decision 0032),
+## not part of `make test`: prints `soak: <steps> steps, <n> violations`; fails if n > 0.
+SOAK_STEPS ?= 10000
+soak: venv ddb-local
+	$(PY) -m devstack.ddb_local run -- $(PY) -m tests.soak --steps $(SOAK_STEPS)
 
 demo-data:
 	$(PY) -m province.demo

@@ -25,19 +25,15 @@ from chalicelib.services import registration as reg
 from chalicelib.services import waitlist as wl
 from chalicelib.services.expiry import expire
 from chalicelib.services.province import load_province
-from chalicelib.storage import codec
-from chalicelib.storage.keys import counter_key, seats_pk
 from chalicelib.storage.models import (
     OutboxItem,
-    PendingSeatItem,
-    SeatCounterItem,
-    SubjectItem,
     TableItem,
     WaitlistEntryItem,
 )
 from devstack.payments_local import install_sandbox
 from tests import factories
 from tests.race import all_at_once
+from tests.seat_counts import each_shard_counts_its_holds_and_pending_seats, live_holds, pending_seats
 
 NOW = factories.NOW
 SEAT = SeatGrab("NJU-GL", "CET-SET4")
@@ -77,33 +73,6 @@ def oral_of(built: Services, account: Account) -> list[str]:
 
 def taken(built: Services) -> int:
     return built.registration.catalogs.seats_taken([SEAT])[SEAT]
-
-
-def live_holds() -> int:
-    return sum(1 for _ in SubjectItem.by_group.query(f"HOLDS#{SEAT.campus_id}#{SEAT.subject}"))
-
-
-def pending_seats() -> int:
-    return sum(1 for _ in PendingSeatItem.by_group.query("PENDING"))
-
-
-def each_shard_counts_its_holds_and_pending_seats(built: Services) -> None:
-    """Decision 0019/0020, shard by shard: a shard's `taken` is its live holds (an offered hold
-    counts on the shard its pending seat came from) plus the pending seats naming it."""
-    offering = built.registration.catalogs.catalog().campuses[SEAT.campus_id].offering(SEAT.subject)
-    assert offering is not None
-    assert offering.shards > 1  # the scenario spans shards
-    keys = [(seats_pk(SEAT.campus_id, SEAT.subject, n), "SEATS") for n in range(offering.shards)]
-    counted = {item.pk: int(item.taken) for item in SeatCounterItem.batch_get(keys)}
-    now = built.registration.clock.now()
-    expected: Counter[str] = Counter()
-    for item in SubjectItem.by_group.query(f"HOLDS#{SEAT.campus_id}#{SEAT.subject}"):
-        hold = codec.subject_from_item(item)
-        if hold.is_live(now):
-            expected[counter_key(hold)] += 1
-    for pending in PendingSeatItem.by_group.query("PENDING"):
-        expected[pending.counter] += 1
-    assert counted == {pk: expected[pk] for pk, _ in keys}
 
 
 def offered_messages() -> list[OutboxItem]:
@@ -169,7 +138,7 @@ def test_r_wait_2_a_returned_seat_goes_to_the_first_waiting_never_to_a_grab(buil
     assert (offered.campus_id, offered.status.value, offered.pay_by) == ("NJU-GL", "unpaid", NOW + timedelta(hours=2))
     assert [m.to for m in offered_messages()] == [first.login]
     assert [p.position for p in wl.my_entries(ctx, second)] == [1]
-    assert (taken(built), live_holds(), pending_seats()) == (2, 2, 0)
+    assert (taken(built), live_holds(SEAT), pending_seats()) == (2, 2, 0)
     assert wl.offer_pending(ctx).offered == 0  # nothing pending: nothing offered again
 
     # the last one waiting is served; then a seat that comes back goes to its counter again
@@ -237,7 +206,7 @@ def test_r_wait_2_seats_of_expired_holds_and_deleted_registrations_go_to_the_lis
         "left_pending": 0,
     }
     assert oral_of(built, first) == ["NJU-GL"]
-    assert (taken(built), live_holds(), pending_seats()) == (1, 1, 0)
+    assert (taken(built), live_holds(SEAT), pending_seats()) == (1, 1, 0)
 
 
 def test_r_wait_2_an_expired_hold_taken_again_at_its_campus_goes_to_the_list_not_its_owner(built: Services) -> None:
@@ -275,7 +244,7 @@ def test_r_wait_2_a_pending_seat_is_offered_once_and_not_given_back_while_someon
     assert store.offer(seat, entries[0], *offers[0]) is OfferOutcome.DONE  # type: ignore[misc]
     assert store.offer(seat, entries[1], *offers[1]) is OfferOutcome.SEAT_GONE  # type: ignore[misc]
     assert (oral_of(built, first), oral_of(built, second)) == (["NJU-GL"], [])
-    assert (taken(built), live_holds(), pending_seats()) == (2, 2, 0)
+    assert (taken(built), live_holds(SEAT), pending_seats()) == (2, 2, 0)
 
 
 # --- concurrency, on DynamoDB Local with real threads --------------------------------------------
@@ -311,8 +280,8 @@ def test_r_wait_2_seats_coming_back_while_students_join_and_grab_at_once(local_t
     offered_to = [m.to for m in offered_messages()]
     assert len(offered_to) == len(set(offered_to)) == 10, "a seat offered twice, or a seat lost"
     assert {a.login for a in early} <= set(offered_to), "the first on the list were not served first"
-    assert taken(built) == live_holds() == 10
-    each_shard_counts_its_holds_and_pending_seats(built)
+    assert taken(built) == live_holds(SEAT) == 10
+    each_shard_counts_its_holds_and_pending_seats(built, SEAT)
     entries = [i for i in TableItem.scan() if isinstance(i, WaitlistEntryItem)]
     assert built.waitlist.waitlist.waiting(SEAT.campus_id, SEAT.subject) == len(entries) == 22
     assert all(oral_of(built, a) in ([], ["NJU-GL"]) for a in accounts)
@@ -344,15 +313,15 @@ def test_r_wait_2_racing_offer_steps_and_a_list_that_runs_dry(local_table: Setti
         totals.update(report.as_dict())
     assert (totals["offered"], totals["given_back"], pending_seats()) == (4, 6, 0)
     assert sorted(m.to for m in offered_messages()) == sorted(a.login for a in waiting)
-    assert taken(built) == live_holds() == 4
-    each_shard_counts_its_holds_and_pending_seats(built)
+    assert taken(built) == live_holds(SEAT) == 4
+    each_shard_counts_its_holds_and_pending_seats(built, SEAT)
 
     results = all_at_once(
         [lambda a=a: reg.choose_subject(built.registration, a, SEAT.subject, SEAT.campus_id) for a in grabbers]
     )
     assert Counter(outcome(r) for r in results) == {"ok": 6, "CampusFull": 4}
-    assert taken(built) == live_holds() == 10
-    each_shard_counts_its_holds_and_pending_seats(built)
+    assert taken(built) == live_holds(SEAT) == 10
+    each_shard_counts_its_holds_and_pending_seats(built, SEAT)
 
 
 @pytest.mark.dynamodb_local
@@ -376,7 +345,7 @@ def test_r_wait_2_twelve_offer_steps_racing_on_one_pending_seat_offer_it_once(lo
 
     assert sum(r.offered for r in reports) == 1
     assert len(offered_messages()) == 1
-    assert taken(built) == live_holds() == 2
+    assert taken(built) == live_holds(SEAT) == 2
     assert built.waitlist.waitlist.waiting(SEAT.campus_id, SEAT.subject) == 11
 
 
