@@ -32,3 +32,11 @@ def test_r_date_1_after_the_last_window_closed_it_is_still_shown() -> None:
 
 def test_r_date_1_a_school_without_a_window_has_none() -> None:
     assert CATALOG.window_of("OTHER", at(3, 10)) is None
+
+
+def test_r_date_1_after_the_last_of_three_windows_closed_the_last_is_shown() -> None:
+    summer = Window("S", datetime(2026, 6, 1, 9, tzinfo=SHANGHAI), datetime(2026, 6, 5, 17, tzinfo=SHANGHAI))
+    three = Catalog(Province("39", "示例省", ""), windows={"S": (AUTUMN, SPRING, summer)})
+    assert three.window_of("S", at(12, 1)) == AUTUMN
+    assert three.window_of("S", at(5, 1)) == summer
+    assert three.window_of("T", at(5, 1)) is None

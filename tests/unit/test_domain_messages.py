@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.messages import (
     Channel,
     MessageKind,
     MessageNotSent,
     channel_of,
+    login_changed,
+    password_changed,
     pay_reminder,
+    queue_admitted,
     review_decided,
     seat_offered,
 )
@@ -72,3 +75,18 @@ def test_r_note_1_a_refusal_is_final_only_when_the_channel_says_so() -> None:
     refused = MessageNotSent("no template", final=True)
     assert refused.final
     assert str(refused) == "no template"
+
+
+def test_r_note_2_an_admission_message_is_moot_once_the_admission_ended() -> None:
+    """R-QUEUE-4: an admission lasts until `until`; a message still unsent then is not sent."""
+    until = NOW + timedelta(minutes=15)
+    message = queue_admitted("admitted-1", "13800138000", "鼓楼校区口试集中开放", until, NOW)
+    assert (message.kind, message.created_at, message.moot_at) == (MessageKind.QUEUE_ADMITTED, NOW, until)
+    assert message.params == ("鼓楼校区口试集中开放", "2098年9月1日 10:15")
+
+
+def test_r_note_2_the_change_messages_are_dated_when_the_change_was_made() -> None:
+    changed = login_changed("c1", "li@example.com", "li@example.com", "13800138000", NOW)
+    assert (changed.kind, changed.created_at) == (MessageKind.LOGIN_CHANGED, NOW)
+    reset = password_changed("p1", "li@example.com", NOW)
+    assert (reset.kind, reset.created_at, reset.params) == (MessageKind.PASSWORD_CHANGED, NOW, ("2098年9月1日 10:00",))

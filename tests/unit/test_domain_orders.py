@@ -1,4 +1,4 @@
-"""Orders (R-PAY-1, R-PAY-2, R-PAY-6): what is paid together, until when, and the order's number."""
+"""Orders (R-PAY-1, R-PAY-2, R-PAY-5..7): what is paid together, until when, the number, a late payment."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.orders import (
+    LateOutcome,
+    LatePayment,
     Order,
     OrderStatus,
     is_order_number,
+    late_payment_of,
     newest_first,
     order_deadline,
     order_number,
@@ -70,3 +73,23 @@ def test_r_pay_6_the_newest_order_is_listed_first() -> None:
     subject = chosen("CET4", 24)
     first, second, same_time = order("b", 0, subject), order("c", 5, subject), order("a", 5, subject)
     assert newest_first([first, same_time, second]) == [second, same_time, first]
+
+
+def test_r_pay_7_only_the_sixteen_ascii_digits_of_a_number_are_read_as_one() -> None:
+    """A merchant number the provider sends back is the order's number (R-PAY-7) only in the shape
+    R-PAY-6 draws; anything else is an order id of an order placed before R-PAY-7."""
+    assert is_order_number("2098090112345678")
+    assert not is_order_number("209809011234567")
+    assert not is_order_number("20980901abcdefgh")
+    assert not is_order_number("２０９８０９０１１２３４５６７８")
+
+
+def test_r_pay_5_a_late_payment_shows_the_staff_the_candidate_amount_and_number() -> None:
+    candidate = entry(ZHANG)
+    late = replace(order("o9", 0, chosen("CET4", 24)), candidate=candidate, number="2098090100000042")
+    record = late_payment_of(late, LateOutcome.REFUNDED, NOW)
+    assert record == LatePayment(
+        "o9", "NJU", "acc", "张三", candidate.masked_id, 3000, LateOutcome.REFUNDED, NOW, number="2098090100000042"
+    )
+    older = late_payment_of(replace(late, candidate=None, number=None), LateOutcome.RE_RESERVED, NOW)
+    assert (older.candidate_name, older.candidate_id, older.number) == ("", "", None)

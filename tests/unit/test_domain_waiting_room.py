@@ -80,12 +80,15 @@ def test_r_queue_4_place_ahead_and_estimated_wait() -> None:
 
 def test_r_queue_4_an_admission_lasts_pass_minutes_then_lapses_and_a_rejoin_goes_to_the_back() -> None:
     at = OPENING.opens_at
-    entry = QueueEntry("a", "O1", T0, position=1).admitted(at, OPENING)
+    entry = QueueEntry("a", "O1", T0, position=1, candidate="cand-a").admitted(at, OPENING)
     assert entry.state(at + timedelta(minutes=14)) is EntryState.ADMITTED
     assert entry.state(at + timedelta(minutes=15)) is EntryState.LAPSED
     back = at + timedelta(minutes=20)
     again = entry.rejoined(back)
     assert (again.round, again.position, again.admitted_at, again.joined_at) == (1, None, None, back)
+    # the same candidate (R-QUEUE-2), in the same opening's queue, waiting again
+    assert (again.account_id, again.opening_id, again.candidate) == ("a", "O1", "cand-a")
+    assert again.state(back) is EntryState.WAITING
 
 
 def test_r_queue_1_and_5_the_admission_check_inside_and_outside_the_window() -> None:
