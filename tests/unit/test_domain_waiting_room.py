@@ -15,6 +15,7 @@ from chalicelib.domain.waiting_room import (
     Opening,
     OpeningProgress,
     OpeningState,
+    QueueClaim,
     QueueEntry,
     check_admission,
     draw_seed,
@@ -104,3 +105,31 @@ def test_r_queue_1_and_5_the_admission_check_inside_and_outside_the_window() -> 
         check_admission(OPENING, None, T0)
     check_admission(OPENING, None, T0 - timedelta(seconds=1))  # R-QUEUE-5: before the window
     check_admission(OPENING, None, OPENING.closes_at)  # R-QUEUE-5: after it
+
+
+def test_r_queue_4_at_opens_at_the_place_is_shown_and_an_admitted_student_has_none_ahead() -> None:
+    entry = QueueEntry("a", "O1", T0, position=3)
+    at_opening = standing(OPENING, entry, OpeningProgress(), OPENING.opens_at)
+    assert (at_opening.entry, at_opening.position, at_opening.ahead) == (entry, 3, 2)
+    admitted = entry.admitted(OPENING.opens_at, OPENING)
+    seen = standing(OPENING, admitted, OpeningProgress(admitted=10), OPENING.opens_at + timedelta(minutes=1))
+    assert (seen.state, seen.position, seen.ahead, seen.estimated_wait_seconds) == (EntryState.ADMITTED, 3, 0, None)
+
+
+def test_r_queue_4_a_place_already_due_waits_for_the_next_run_of_the_admission_job() -> None:
+    """Places 11..20 are due one minute in; at 1:30 the job has admitted 10: a minute more at most."""
+    now = OPENING.opens_at + timedelta(seconds=90)
+    behind = standing(OPENING, QueueEntry("a", "O1", T0, position=15), OpeningProgress(admitted=10), now)
+    assert (behind.ahead, behind.estimated_wait_seconds) == (4, 60)
+    written = standing(OPENING, QueueEntry("b", "O1", T0, position=9), OpeningProgress(admitted=10), now)
+    assert (written.ahead, written.estimated_wait_seconds) == (0, 0)
+
+
+def test_r_queue_2_a_claim_names_only_its_own_entry_of_its_candidate() -> None:
+    claim = QueueClaim("a", 1)
+    entry = QueueEntry("a", "O1", T0, round=1, candidate="cand-a")
+    assert claim.names(entry, "cand-a")
+    assert not claim.names(None, "cand-a")
+    assert not claim.names(entry, "cand-b")
+    assert not claim.names(QueueEntry("b", "O1", T0, round=1, candidate="cand-a"), "cand-a")
+    assert not claim.names(QueueEntry("a", "O1", T0, round=0, candidate="cand-a"), "cand-a")

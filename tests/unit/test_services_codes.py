@@ -271,10 +271,13 @@ def test_r_acc_4_a_wrong_login_change_code_says_the_tries_left(codes: RecoveryCo
     code = sent(world, MOBILE)[-1].code
     assert code is not None
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    said = []
+    said, told = [], []
     for _ in range(5):
         with pytest.raises(InvalidCode) as refused:
             recovery.change_login(codes, account, MOBILE, wrong, PASSWORD, token)
         said.append(refused.value.tries_left)
+        told.append(str(refused.value))
     assert said == [4, 3, 2, 1, 0]
-    assert "输错次数已用完" in str(refused.value)
+    assert "最多还可再试 4 次" in told[0]
+    assert "最多还可再试 1 次" in told[3]
+    assert "输错次数已用完" in told[4]
