@@ -20,6 +20,7 @@ def test_r_oral_4_the_shard_count_follows_capacity_and_the_province_setting(
 
 def test_r_oral_4_the_shards_capacities_sum_to_the_offerings() -> None:
     assert split(103, 4) == [26, 26, 26, 25]
+    assert split(0, 3) == [0, 0, 0]  # a campus with no seats for the subject has none in any shard
     assert sum(split(1000, 16)) == 1000
 
 

@@ -19,6 +19,7 @@ from chalicelib.domain.waiting_room import (
     QueueEntry,
     check_admission,
     draw_seed,
+    openings_at,
     place_key,
     pre_opening_order,
     seed_sha256,
@@ -133,3 +134,10 @@ def test_r_queue_2_a_claim_names_only_its_own_entry_of_its_candidate() -> None:
     assert not claim.names(entry, "cand-b")
     assert not claim.names(QueueEntry("b", "O1", T0, round=1, candidate="cand-a"), "cand-a")
     assert not claim.names(QueueEntry("a", "O1", T0, round=0, candidate="cand-a"), "cand-a")
+
+
+def test_r_queue_1_an_opening_guards_only_its_own_campuses() -> None:
+    other = Opening("O2", "另一场", T0, T0 + timedelta(hours=1), T0 + timedelta(hours=3), ("C2", "C3"), 10, 15)
+    assert openings_at([OPENING, other], "C1") == [OPENING]
+    assert openings_at([OPENING, other], "C3") == [other]
+    assert openings_at([OPENING, other], "C9") == []

@@ -38,3 +38,10 @@ def test_r_room_3_a_sitter_keeps_the_candidates_accommodation() -> None:
     candidate = replace(entry(ZHANG), accommodation=Accommodation(separate_room=True, extra_minutes=25))
     (sitter,) = sitters_paid("acc1", candidate, (paid("CET6"),), NOW)
     assert (sitter.separate_room, sitter.extra_minutes) == (True, 25)
+
+
+def test_r_wait_2_a_hold_is_marked_offered_only_when_the_waiting_list_gave_it() -> None:
+    """The page and the expiry tell an offered seat (2 hours to pay) from a seat the student took."""
+    subject = subjects()["CET-SET4"]
+    assert not ChosenSubject.unpaid(subject, "NJU-GL", NOW, NOW + timedelta(hours=24)).offered
+    assert ChosenSubject.unpaid(subject, "NJU-GL", NOW, NOW + timedelta(hours=2), offered=True).offered

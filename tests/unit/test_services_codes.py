@@ -106,6 +106,17 @@ def test_r_acc_6_a_code_is_kept_as_an_hmac_under_the_province_key(codes: Recover
     recovery.confirm_password_reset(codes, EMAIL, message.code, NEW_PASSWORD, CLIENT)
 
 
+def test_r_acc_3_the_reset_code_has_six_digits_and_the_message_says_it_lives_10_minutes(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    student(codes)
+    ask_reset(codes, EMAIL)
+    (message,) = sent(world, EMAIL)
+    assert message.code is not None
+    assert re.fullmatch(r"[0-9]{6}", message.code), message.code
+    assert f"验证码为 {message.code}，10 分钟内有效，仅可使用一次" in message.body, message.body
+
+
 def test_r_acc_6_a_code_kept_in_the_old_form_no_longer_works(codes: RecoveryContext, world: FakeContexts) -> None:
     """Decision 0024: a code stored as the old plain SHA-256 before the change stops verifying."""
     account = student(codes)
