@@ -129,3 +129,12 @@ def test_r_ops_3_a_target_the_file_dropped_is_left_to_the_table_as_it_is() -> No
     reloaded = reload_catalog(dropped, table, whats, file_wins=False)
     assert reloaded.differing == ()
     assert reloaded.catalog == dropped
+
+
+def test_r_ops_2_a_target_left_to_the_table_does_not_stop_the_ones_after_it() -> None:
+    """The change log is read in order of its targets: one the file dropped, then one kept."""
+    file = factories.catalog(capacity=100)
+    reloaded = reload_catalog(file, changed_table(file), ("notice/GONE", "notice/SEU"), file_wins=False)
+    assert [d.what for d in reloaded.differing] == ["notice/SEU"]
+    assert reloaded.catalog.schools["SEU"].notice == "东南大学新须知"
+    assert reload_catalog(file, None, CHANGED, file_wins=True).file_wins
