@@ -87,7 +87,7 @@ unit: venv
 MUTATE_CHILDREN ?= 1
 mutate: venv
 	@rm -rf mutants && mkdir mutants
-	@echo "mutmut run (output in mutants/run.log; about 35 minutes with one child)"
+	@echo "mutmut run: about an hour with two children on a busy machine (output in mutants/run.log)"
 	@start=$$(date +%s); \
 	  $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) > mutants/run.log 2>&1 \
 	    || { tail -n 40 mutants/run.log; exit 1; }; \
