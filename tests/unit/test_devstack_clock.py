@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from chalicelib.domain.clock import SHANGHAI
+from chalicelib.domain.clock import SHANGHAI, AdjustableClock
 from devstack.clock import STEP_SECONDS, steps
 from devstack.test_mode import MAX_ADVANCE_SECONDS
 
@@ -23,3 +23,16 @@ def test_r_room_1_the_demo_plan_at_is_reached_in_steps_the_test_clock_accepts() 
     assert len(found) == 67
     assert steps(NOW, NOW + timedelta(minutes=5)) == [300]
     assert steps(PLAN_AT, NOW) == []
+
+
+def test_test_mode_the_clock_moves_forward_by_what_it_is_told_and_stays_there() -> None:
+    """`POST /_test/clock` (devstack/test_mode.py): the stack's clock runs on from the new moment."""
+    clock = AdjustableClock()
+    before = datetime.now(SHANGHAI)
+    moved = clock.advance(3600)
+    after = datetime.now(SHANGHAI)
+    assert before + timedelta(hours=1) <= moved <= after + timedelta(hours=1)
+    clock.advance(60)
+    assert (
+        before + timedelta(hours=1, minutes=1) <= clock.now() <= datetime.now(SHANGHAI) + timedelta(hours=1, minutes=1)
+    )

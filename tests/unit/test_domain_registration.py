@@ -232,6 +232,7 @@ def test_r_oral_1_subject_qualification_gives_a_reason() -> None:
     assert subject_qualification(SUBJECTS["CET-SET6"], ("CET4",)) == (False, "需先具备 CET6 笔试报考资格")
     assert subject_qualification(SUBJECTS["CET-SET4"], ("CET4",)) == (True, "")
     assert subject_qualification(SUBJECTS["CET6"], ("CET4",)) == (False, "无该科目报考资格")
+    assert subject_qualification(SUBJECTS["CET4"], ("CET4",)) == (True, "")
 
 
 def test_r_oral_1_campus_without_the_offering_is_an_invalid_request() -> None:

@@ -20,6 +20,7 @@ def test_r_oral_4_the_shard_count_follows_capacity_and_the_province_setting(
 
 def test_r_oral_4_the_shards_capacities_sum_to_the_offerings() -> None:
     assert split(103, 4) == [26, 26, 26, 25]
+    assert split(0, 3) == [0, 0, 0]  # a campus with no seats for the subject has none in any shard
     assert sum(split(1000, 16)) == 1000
 
 
@@ -46,3 +47,17 @@ def test_r_oral_4_a_reload_that_adds_shards_splits_the_free_seats() -> None:
     capacities = reshard(200, 4, [50])
     assert capacities[0] == 50
     assert sum(capacities) == 200
+
+
+def test_r_oral_4_a_reload_that_adds_shards_to_a_small_capacity_never_exceeds_it() -> None:
+    """Shards that do not exist yet hold nothing: 2 seats over 4 shards are 2 seats."""
+    assert reshard(2, 4, []) == [1, 1, 0, 0]
+    assert reshard(3, 3, [1]) == [1, 1, 1]
+
+
+def test_r_oral_4_a_reload_leaves_the_free_seats_spread_over_the_shards() -> None:
+    """Decision 0019: a grab picks a shard at random; the surplus is taken from the shards with the
+    most free seats, so no shard is left full while another has many free."""
+    capacities = reshard(40, 4, [20, 5, 0, 0])
+    assert capacities == [20, 10, 5, 5]
+    assert [c - t for c, t in zip(capacities, [20, 5, 0, 0], strict=True)] == [0, 5, 5, 5]

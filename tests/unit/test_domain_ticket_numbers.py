@@ -80,3 +80,18 @@ def test_r_ticket_1_anything_but_a_ticket_number_is_refused(text: Any) -> None:
     with pytest.raises(InvalidRequest) as refused:
         decode_ticket_number(text)
     assert refused.value.field == "ticket_number"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("32010126210070a", "15 位数字"),
+        ("320101263100703", "第 9 位（考次）应为 1 或 2"),
+        ("320101262100003", "考场号和座位号不能为 0"),
+        ("320101262100700", "考场号和座位号不能为 0"),
+    ],
+)
+def test_r_ticket_1_a_refused_ticket_number_says_which_part_is_wrong(text: str, why: str) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        decode_ticket_number(text)
+    assert why in refused.value.message, refused.value.message

@@ -15,9 +15,11 @@ from chalicelib.domain.waiting_room import (
     Opening,
     OpeningProgress,
     OpeningState,
+    QueueClaim,
     QueueEntry,
     check_admission,
     draw_seed,
+    openings_at,
     place_key,
     pre_opening_order,
     seed_sha256,
@@ -80,12 +82,15 @@ def test_r_queue_4_place_ahead_and_estimated_wait() -> None:
 
 def test_r_queue_4_an_admission_lasts_pass_minutes_then_lapses_and_a_rejoin_goes_to_the_back() -> None:
     at = OPENING.opens_at
-    entry = QueueEntry("a", "O1", T0, position=1).admitted(at, OPENING)
+    entry = QueueEntry("a", "O1", T0, position=1, candidate="cand-a").admitted(at, OPENING)
     assert entry.state(at + timedelta(minutes=14)) is EntryState.ADMITTED
     assert entry.state(at + timedelta(minutes=15)) is EntryState.LAPSED
     back = at + timedelta(minutes=20)
     again = entry.rejoined(back)
     assert (again.round, again.position, again.admitted_at, again.joined_at) == (1, None, None, back)
+    # the same candidate (R-QUEUE-2), in the same opening's queue, waiting again
+    assert (again.account_id, again.opening_id, again.candidate) == ("a", "O1", "cand-a")
+    assert again.state(back) is EntryState.WAITING
 
 
 def test_r_queue_1_and_5_the_admission_check_inside_and_outside_the_window() -> None:
@@ -101,3 +106,38 @@ def test_r_queue_1_and_5_the_admission_check_inside_and_outside_the_window() -> 
         check_admission(OPENING, None, T0)
     check_admission(OPENING, None, T0 - timedelta(seconds=1))  # R-QUEUE-5: before the window
     check_admission(OPENING, None, OPENING.closes_at)  # R-QUEUE-5: after it
+
+
+def test_r_queue_4_at_opens_at_the_place_is_shown_and_an_admitted_student_has_none_ahead() -> None:
+    entry = QueueEntry("a", "O1", T0, position=3)
+    at_opening = standing(OPENING, entry, OpeningProgress(), OPENING.opens_at)
+    assert (at_opening.entry, at_opening.position, at_opening.ahead) == (entry, 3, 2)
+    admitted = entry.admitted(OPENING.opens_at, OPENING)
+    seen = standing(OPENING, admitted, OpeningProgress(admitted=10), OPENING.opens_at + timedelta(minutes=1))
+    assert (seen.state, seen.position, seen.ahead, seen.estimated_wait_seconds) == (EntryState.ADMITTED, 3, 0, None)
+
+
+def test_r_queue_4_a_place_already_due_waits_for_the_next_run_of_the_admission_job() -> None:
+    """Places 11..20 are due one minute in; at 1:30 the job has admitted 10: a minute more at most."""
+    now = OPENING.opens_at + timedelta(seconds=90)
+    behind = standing(OPENING, QueueEntry("a", "O1", T0, position=15), OpeningProgress(admitted=10), now)
+    assert (behind.ahead, behind.estimated_wait_seconds) == (4, 60)
+    written = standing(OPENING, QueueEntry("b", "O1", T0, position=9), OpeningProgress(admitted=10), now)
+    assert (written.ahead, written.estimated_wait_seconds) == (0, 0)
+
+
+def test_r_queue_2_a_claim_names_only_its_own_entry_of_its_candidate() -> None:
+    claim = QueueClaim("a", 1)
+    entry = QueueEntry("a", "O1", T0, round=1, candidate="cand-a")
+    assert claim.names(entry, "cand-a")
+    assert not claim.names(None, "cand-a")
+    assert not claim.names(entry, "cand-b")
+    assert not claim.names(QueueEntry("b", "O1", T0, round=1, candidate="cand-a"), "cand-a")
+    assert not claim.names(QueueEntry("a", "O1", T0, round=0, candidate="cand-a"), "cand-a")
+
+
+def test_r_queue_1_an_opening_guards_only_its_own_campuses() -> None:
+    other = Opening("O2", "另一场", T0, T0 + timedelta(hours=1), T0 + timedelta(hours=3), ("C2", "C3"), 10, 15)
+    assert openings_at([OPENING, other], "C1") == [OPENING]
+    assert openings_at([OPENING, other], "C3") == [other]
+    assert openings_at([OPENING, other], "C9") == []

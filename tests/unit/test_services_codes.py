@@ -11,7 +11,14 @@ import pytest
 
 from chalicelib.domain.accounts import Account, Role, normalize_login
 from chalicelib.domain.clock import FixedClock
-from chalicelib.domain.errors import InvalidCode, InvalidLogin, LoginTaken, TooManyAttempts, Unauthenticated
+from chalicelib.domain.errors import (
+    BadCredentials,
+    InvalidCode,
+    InvalidLogin,
+    LoginTaken,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from chalicelib.domain.messages import Message, MessageKind
 from chalicelib.domain.province import StaffMember
 from chalicelib.domain.recovery import CODE_LIFETIME, CodePurpose, OneTimeCode
@@ -104,6 +111,17 @@ def test_r_acc_6_a_code_is_kept_as_an_hmac_under_the_province_key(codes: Recover
     other_ring = ring_from_secret({"current": "local", "vlocal": "another-province-key-another-province-key"})
     assert other_ring.code_digest(text) != stored.code_digest
     recovery.confirm_password_reset(codes, EMAIL, message.code, NEW_PASSWORD, CLIENT)
+
+
+def test_r_acc_3_the_reset_code_has_six_digits_and_the_message_says_it_lives_10_minutes(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    student(codes)
+    ask_reset(codes, EMAIL)
+    (message,) = sent(world, EMAIL)
+    assert message.code is not None
+    assert re.fullmatch(r"[0-9]{6}", message.code), message.code
+    assert f"验证码为 {message.code}，10 分钟内有效，仅可使用一次" in message.body, message.body
 
 
 def test_r_acc_6_a_code_kept_in_the_old_form_no_longer_works(codes: RecoveryContext, world: FakeContexts) -> None:
@@ -271,10 +289,69 @@ def test_r_acc_4_a_wrong_login_change_code_says_the_tries_left(codes: RecoveryCo
     code = sent(world, MOBILE)[-1].code
     assert code is not None
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    said = []
+    said, told = [], []
     for _ in range(5):
         with pytest.raises(InvalidCode) as refused:
             recovery.change_login(codes, account, MOBILE, wrong, PASSWORD, token)
         said.append(refused.value.tries_left)
+        told.append(str(refused.value))
     assert said == [4, 3, 2, 1, 0]
-    assert "输错次数已用完" in str(refused.value)
+    assert "最多还可再试 4 次" in told[0]
+    assert "最多还可再试 1 次" in told[3]
+    assert "输错次数已用完" in told[4]
+
+
+def log_in_with(ctx: RecoveryContext, password: str) -> str:
+    captcha = accounts_svc.issue_captcha(ctx.accounts)
+    return accounts_svc.log_in(ctx.accounts, EMAIL, password, captcha.captcha_id, captcha.answer, "10.0.0.9").token
+
+
+def test_r_acc_3_the_new_password_set_with_the_code_logs_in_and_the_old_one_no_longer_does(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    student(codes)
+    ask_reset(codes, EMAIL)
+    (message,) = sent(world, EMAIL)
+    assert message.code is not None
+    recovery.confirm_password_reset(codes, EMAIL, message.code, NEW_PASSWORD, CLIENT)
+    assert log_in_with(codes, NEW_PASSWORD)
+    with pytest.raises(BadCredentials):
+        log_in_with(codes, PASSWORD)
+
+
+def test_r_acc_3_five_wrong_reset_codes_say_the_tries_left_then_the_right_one_is_refused_too(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    """R-ACC-3: 5 wrong tries; after them, the code that was sent no longer sets a password."""
+    student(codes)
+    ask_reset(codes, EMAIL)
+    (message,) = sent(world, EMAIL)
+    assert message.code is not None
+    wrong = f"{(int(message.code) + 1) % 1_000_000:06d}"
+    said = []
+    for _ in range(5):
+        with pytest.raises(InvalidCode) as refused:
+            recovery.confirm_password_reset(codes, EMAIL, wrong, NEW_PASSWORD, CLIENT)
+        said.append(refused.value.tries_left)
+    assert said == [4, 3, 2, 1, 0]
+    with pytest.raises((InvalidCode, TooManyAttempts)):
+        recovery.confirm_password_reset(codes, EMAIL, message.code, NEW_PASSWORD, CLIENT)
+    assert log_in_with(codes, PASSWORD)
+
+
+def test_r_acc_4_after_five_wrong_login_change_codes_the_right_one_is_refused_too(
+    codes: RecoveryContext, world: FakeContexts
+) -> None:
+    student(codes, EMAIL)
+    token = log_in(codes)
+    account = accounts_svc.authenticate(codes.accounts, token)
+    ask_login_code(codes, account, MOBILE)
+    code = sent(world, MOBILE)[-1].code
+    assert code is not None
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        with pytest.raises(InvalidCode):
+            recovery.change_login(codes, account, MOBILE, wrong, PASSWORD, token)
+    with pytest.raises((InvalidCode, TooManyAttempts)):
+        recovery.change_login(codes, account, MOBILE, code, PASSWORD, token)
+    assert accounts_svc.authenticate(codes.accounts, token).login == EMAIL

@@ -137,6 +137,7 @@ def test_r_note_2_an_admission_tells_the_login_once_with_the_time_it_lasts() -> 
         ("13952044797", "139****4797"),
         ("lixiaoming@example.com", "li***@example.com"),
         ("liming@example.com", "li***@example.com"),
+        ("limin@example.com", "li***@example.com"),
         ("abcd@example.com", "a***@example.com"),
         ("ab@example.com", "a***@example.com"),
         ("a@example.com", "a***@example.com"),
