@@ -10,22 +10,33 @@ API directly, or the local stack) is its `sourceIp`, whatever `X-Forwarded-For` 
 from __future__ import annotations
 
 import hmac
+import time
 
 from chalicelib.config import settings
 from chalicelib.secret_store import json_secret
 
 EDGE_HEADER = "x-cet-edge"
 KEY_MAX_AGE_SECONDS = 300  # a new key (a stack update) is taken within five minutes
+MIN_KEY_LENGTH = 32  # the stack makes 48 characters; anything shorter is not its key
+
+
+UNREADABLE_WAIT_SECONDS = 60.0  # after a failed read: no Secrets Manager call per request meanwhile
+_unreadable_until = [0.0]
 
 
 def through_edge(sent: str | None) -> bool:
-    """Whether `sent` is the distribution's key: compared in constant time, never logged."""
+    """Whether `sent` is the distribution's key: compared in constant time, never logged. A key that
+    cannot be read trusts no request (each counted by where it comes from) and is asked for again a
+    minute later, not on every request."""
     name = settings().edge_secret_name
-    if not sent or not name:
+    if not sent or not name or time.monotonic() < _unreadable_until[0]:
         return False
     secret = json_secret(name, KEY_MAX_AGE_SECONDS, "edge: the CloudFront key cannot be read")
     key = secret.get("value") if secret else None
-    return isinstance(key, str) and len(key) >= 32 and hmac.compare_digest(sent.encode(), key.encode())
+    if not isinstance(key, str) or len(key) < MIN_KEY_LENGTH:
+        _unreadable_until[0] = time.monotonic() + UNREADABLE_WAIT_SECONDS
+        return False
+    return hmac.compare_digest(sent.encode(), key.encode())
 
 
 def viewer_address(forwarded: str | None, source: str) -> str | None:

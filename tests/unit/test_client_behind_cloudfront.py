@@ -29,6 +29,11 @@ def request(headers: dict[str, str], source: str = EDGE) -> Request:
     return Request(event)
 
 
+@pytest.fixture(autouse=True)
+def no_failed_read_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(edge, "_unreadable_until", [0.0])
+
+
 @pytest.fixture
 def behind_cloudfront(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDGE_SECRET_NAME", "cet-registration-zhejiang/edge")
@@ -68,3 +73,27 @@ def test_r_acc_6_an_unreadable_key_trusts_no_forwarded_address(monkeypatch: pyte
     monkeypatch.setenv("EDGE_SECRET_NAME", "cet-registration-zhejiang/edge")
     monkeypatch.setattr(edge, "json_secret", lambda name, max_age, unreadable: None)
     assert client_address(request({"x-cet-edge": KEY, "x-forwarded-for": "36.112.0.7"})) == EDGE
+
+
+def test_r_acc_6_a_key_too_short_or_missing_from_the_secret_is_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDGE_SECRET_NAME", "cet-registration-zhejiang/edge")
+    for stored in ({"value": "short"}, {}):
+        monkeypatch.setattr(edge, "_unreadable_until", [0.0])
+        monkeypatch.setattr(edge, "json_secret", lambda name, max_age, unreadable, stored=stored: stored)
+        sent = stored.get("value", KEY)
+        assert client_address(request({"x-cet-edge": sent, "x-forwarded-for": "36.112.0.7"})) == EDGE
+
+
+def test_r_acc_6_a_key_that_cannot_be_read_is_asked_for_once_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not on every request: at the opening that would be thousands of reads a second, each failing."""
+    monkeypatch.setenv("EDGE_SECRET_NAME", "cet-registration-zhejiang/edge")
+    reads: list[str] = []
+    monkeypatch.setattr(edge, "json_secret", lambda name, max_age, unreadable: reads.append(name))
+    for _ in range(5):
+        assert client_address(request({"x-cet-edge": KEY, "x-forwarded-for": "36.112.0.7"})) == EDGE
+    assert len(reads) == 1
+
+
+def test_r_acc_2_a_keyed_request_naming_no_viewer_counts_where_it_comes_from(behind_cloudfront: None) -> None:
+    assert client_address(request({"x-cet-edge": KEY})) == EDGE
+    assert client_address(request({"x-cet-edge": KEY, "x-forwarded-for": EDGE})) == EDGE
