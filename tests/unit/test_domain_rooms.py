@@ -119,6 +119,12 @@ def test_r_room_1_seats_are_planned_per_site_and_subject_and_room_numbers_stay_w
         seat_group(SEED, SITE, "CET4", ordinary(["late"]), [Seat("320102", "CET4", "x", 1, 1)])
 
 
+def test_r_ticket_1_room_999_is_the_last_a_three_digit_room_number_allows_and_it_is_used() -> None:
+    full = [Seat(SITE, "CET4", f"acc-{n}", 998, n + 1, False) for n in range(ROOM_SIZE)]
+    (seat,) = seat_group(SEED, SITE, "CET4", ordinary(["next"]), full)
+    assert (seat.room, seat.seat) == (999, 1)
+
+
 def test_r_room_1_a_province_plan_is_the_plan_of_each_site_and_subject_with_its_own_seats() -> None:
     given = seat_group(SEED, SITE, "CET4", ordinary(["a", "b"]), [])
     candidates = {
