@@ -20,6 +20,7 @@ from chalicelib.payments.settings import PaymentSettings, payment_settings
 from chalicelib.protection import envelope
 from chalicelib.protection.loading import protection
 from chalicelib.protection.province_keys import ProvinceKeys, key_ring, key_ring_reader
+from chalicelib.protection.rehearsal import rehearsal_key_reader
 from chalicelib.services.accounts import AccountsContext
 from chalicelib.services.administration import AdministrationContext
 from chalicelib.services.messages import Messaging
@@ -158,6 +159,7 @@ def build_services(config: Settings, clock: Clock = CLOCK, payment: PaymentSetti
         clock=clock,
         captcha_seconds=config.captcha_seconds,
         session_seconds=config.session_seconds,
+        rehearsal_key=rehearsal_key_reader(config),
     )
     catalogs = DynamoCatalog()
     keys = ProvinceKeys(key_ring_reader(config))  # ID numbers (decision 0013) and codes (0024)

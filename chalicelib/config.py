@@ -50,6 +50,11 @@ class Settings:
     ticket_secret_name: str | None = None
     ticket_keys: str | None = None
     ticket_throwaway: bool = False
+    # A staging stack's rehearsal key (decision 0038): the secret on a stage built with
+    # `"rehearsal": true`; off AWS the key itself (the local stack playing a staging one). Unset on
+    # every other stack: no captcha answers to it.
+    rehearsal_secret_name: str | None = None
+    rehearsal_key: str | None = None
 
 
 def settings() -> Settings:
@@ -89,6 +94,8 @@ def settings() -> Settings:
         ticket_secret_name=env.get("TICKET_SECRET_NAME") or None,
         ticket_keys=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("TICKET_KEYS") or None,
         ticket_throwaway=env.get("TICKET_THROWAWAY_KEY") == "1" and not env.get("AWS_LAMBDA_FUNCTION_NAME"),
+        rehearsal_secret_name=env.get("REHEARSAL_SECRET_NAME") or None,
+        rehearsal_key=None if env.get("AWS_LAMBDA_FUNCTION_NAME") else env.get("REHEARSAL_KEY") or None,
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -129,3 +131,16 @@ class Captcha:
     captcha_id: str
     answer_digest: str
     expires_at: datetime
+
+
+# A staging stack's rehearsal (decision 0038): the answer to a captcha that only the holder of the
+# stack's rehearsal key can compute. Longer than any captcha a student reads, so a student's answer
+# never asks for the key.
+REHEARSAL_ANSWER_LENGTH = 32
+
+
+def rehearsal_answer(key: bytes, captcha_id: str) -> str:
+    """The rehearsal's answer to captcha `captcha_id`: HMAC-SHA256 under the stack's rehearsal key."""
+    return hmac.new(key, b"cet-rehearsal-captcha:" + captcha_id.encode(), hashlib.sha256).hexdigest()[
+        :REHEARSAL_ANSWER_LENGTH
+    ]
