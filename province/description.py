@@ -60,6 +60,9 @@ class Province:
     api_domain: str = ""
     api_certificate: str = ""
     openings: tuple[Opening, ...] = ()
+    # A staging stack a province rehearses its opening on (decision 0038): its captchas answer to a
+    # key only the rehearsal holds. Only a province named `…-staging` may say so.
+    rehearsal: bool = False
 
     @property
     def stack_name(self) -> str:
@@ -84,6 +87,11 @@ class Province:
     def ticket_secret(self) -> str:
         """The secret the province makes: the admission tickets' signing keys (decision 0028)."""
         return f"{self.stack_name}/tickets"
+
+    @property
+    def rehearsal_secret(self) -> str:
+        """The staging stack's rehearsal key (decision 0038): {"value": …}, made by the stack."""
+        return f"{self.stack_name}/rehearsal"
 
     @property
     def partition(self) -> str:
@@ -191,6 +199,25 @@ def openings(data: object, problems: list[str]) -> tuple[Opening, ...]:
     return tuple(found)
 
 
+STAGING_SUFFIX = "-staging"
+
+
+def rehearsal(data: dict[str, object], problems: list[str]) -> bool:
+    """`rehearsal`: true only for a staging stack, named `<province>-staging` (decision 0038)."""
+    value = data.get("rehearsal", False)
+    if not isinstance(value, bool):
+        problems.append("rehearsal: true or false")
+        return False
+    name = data.get("name")
+    if value and not (isinstance(name, str) and name.endswith(STAGING_SUFFIX)):
+        problems.append(
+            f"rehearsal: only a staging stack, named '<province>{STAGING_SUFFIX}', answers the rehearsal's "
+            "captchas (decision 0038); the province's real stack never does"
+        )
+        return False
+    return value
+
+
 def parse(data: object) -> Province:
     if not isinstance(data, dict):
         raise DescriptionError("a province description is a JSON object")
@@ -220,6 +247,7 @@ def parse(data: object) -> Province:
         api_domain=text("api_domain", DOMAIN, required=False),
         api_certificate=text("api_certificate", required=False),
         openings=openings(data.get("openings", []), problems),
+        rehearsal=rehearsal(data, problems),
     )
     if province.region and REGION.fullmatch(province.region):
         if problem := region_problem(province.region):

@@ -102,6 +102,9 @@ def chalice_config(province: Province) -> dict[str, Any]:
     functions["api_handler"]["environment_variables"]["EDGE_SECRET_NAME"] = province.edge_secret
     # Only the API signs admission tickets (decision 0028).
     functions["api_handler"]["environment_variables"]["TICKET_SECRET_NAME"] = province.ticket_secret
+    # Only a staging stack's API answers the rehearsal's captchas (decision 0038).
+    if province.rehearsal:
+        functions["api_handler"]["environment_variables"]["REHEARSAL_SECRET_NAME"] = province.rehearsal_secret
     # Only the senders of messages learn where the SMTP relay's and the SMS account's keys are.
     for sender in ("send_new_messages", "send_messages"):
         functions[sender]["environment_variables"] = {"MESSAGING_SECRET_NAME": province.messaging_secret}

@@ -52,6 +52,7 @@ def build(province: Province, out_root: Path = OUT) -> Built:
     print(f"      Lambda package: {after / 2**20:.1f} MB unzipped ({before / 2**20:.1f} MB before pruning)", flush=True)
     template = with_accepted_findings(stack_template(province, sam))
     refuse_test_mode(template)
+    refuse_rehearsal_key(template, province)
     path = out / "template.json"
     path.write_text(json.dumps(template, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "VERSION").write_text(build_version(path) + "\n", encoding="utf-8")
@@ -72,6 +73,17 @@ def refuse_test_mode(template: dict[str, Any]) -> None:
     paths = json.dumps(template.get("Resources", {}).get("RestAPI", {}).get("Properties", {}).get("DefinitionBody", {}))
     if '"/_test' in paths:
         raise SystemExit("the API has test controls (/_test/…): app.py must not register devstack/test_mode.py")
+
+
+def refuse_rehearsal_key(template: dict[str, Any], province: Province) -> None:
+    """Decision 0038: only a staging stack's API learns where a rehearsal key is, and no function is
+    ever given the key itself."""
+    for name, resource in template["Resources"].items():
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        if "REHEARSAL_KEY" in variables:
+            raise SystemExit(f"{name} is given a rehearsal key: a stage reads it from its secret (decision 0038)")
+        if "REHEARSAL_SECRET_NAME" in variables and not province.rehearsal:
+            raise SystemExit(f"{name} answers the rehearsal's captchas, but {province.name} is no staging stack")
 
 
 def deploy_commands(province: Province, template: Path) -> str:
@@ -133,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
     version = (built.out / "VERSION").read_text(encoding="utf-8").strip()
     print(f"\nTo release version {version}: DEPLOY_BUCKET=<bucket in {province.region}> {built.deploy_script}")
     print(f"To roll back: DEPLOY_BUCKET=… {built.deploy_script} rollback <version>   (… versions lists them)")
+    if province.rehearsal:
+        print(
+            f"\nA STAGING STACK (decision 0038): whoever reads {province.rehearsal_secret} answers its captchas. "
+            "Never the province's real stack; rehearse it with python -m province rehearse (docs/deploy.md)."
+        )
     if args.deploy:
         return subprocess.call([str(built.deploy_script)], env=os.environ)
     return 0

@@ -10,7 +10,8 @@ deploys as written. docs/deploy.md says why each piece is there.
 - `observability`: log groups, alarms and their topic, the dashboard;
 - `room_plan`: the room plan's state machine, its schedule and their roles (decision 0030);
 - `site`: the page's bucket and distribution, the API's own domain (decision 0035);
-- `release`: the API's alias, its canary and the alarms that roll it back (decision 0037).
+- `release`: the API's alias, its canary and the alarms that roll it back (decision 0037);
+- `rehearsal`: a staging stack's rehearsal key (decision 0038).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from province.description import Province
 from province.template.functions import function_overrides
 from province.template.guards import api_guards, failure_queue, job_destinations
 from province.template.observability import alarm_topic, alarms, dashboard, log_groups, named_alarms
+from province.template.rehearsal import rehearsal_key, rehearsal_outputs
 from province.template.release import api_release, invoke_the_alias, warm_at_openings
 from province.template.roles import FUNCTIONS, roles
 from province.template.room_plan import room_plan
@@ -69,6 +71,7 @@ def additions(province: Province) -> Json:
         "Dashboard": dashboard(province),
         **site(province),
         **warm_at_openings(province),
+        **rehearsal_key(province),
     }
     resources = merge(resources, api_release())
     named_alarms(province, resources)
@@ -85,5 +88,6 @@ def additions(province: Province) -> Json:
         "RoomPlanStateMachineArn": {"Value": ref("RoomPlan")},
         "RoomPlanScheduleName": {"Value": ref("RoomPlanSchedule")},
         **site_outputs(province),
+        **rehearsal_outputs(province),
     }
     return {"Parameters": parameters(province), "Conditions": conditions(), "Resources": resources, "Outputs": outputs}

@@ -228,6 +228,8 @@ def roles(province: Province) -> Json:
         "MessageStreamRole": [messaging_secret],
         "SendJobRole": [messaging_secret],
     }
+    if province.rehearsal:  # a staging stack's API answers the rehearsal's captchas (decision 0038)
+        secrets["ApiRole"].append(allow(["secretsmanager:GetSecretValue"], ref("RehearsalSecret")))
     found: Json = {}
     for role, functions in functions_by_role().items():
         statements = table_statements(TABLE_ACCESS[role]) + secrets.get(role, [])
