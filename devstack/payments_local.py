@@ -2,7 +2,8 @@
 
 `install_sandbox` makes the keys of a demo stage (never committed), points the stage's settings
 at the sandbox, and plugs the sandbox in as the providers' transport and as the driver of
-`POST /_test/gateway/{order_id}/pay`.
+`POST /_test/gateway/{order_id}/pay`. `as_staging` makes the stage trust a rehearsal's Alipay
+instead (REHEARSAL_PROVIDER, decision 0038).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from chalicelib.bootstrap import plug_payment_sandbox, services
 from chalicelib.domain.clock import Clock
@@ -90,3 +92,18 @@ def install_sandbox(clock: Clock, gateway_base: str) -> tuple[SandboxDriver, dic
     driver = SandboxDriver(sandbox, clock)
     plug_payment_sandbox(sandbox.transport, driver)
     return driver, settings
+
+
+def as_staging(settings: dict[str, str], provider_file: str) -> dict[str, str]:
+    """The local stack playing a staging stack (decision 0038): Alipay's notices are trusted when
+    signed with the rehearsal's Alipay key (`province rehearsal-provider`), not the sandbox's."""
+    from cryptography.hazmat.primitives import serialization
+
+    from chalicelib.payments.alipay import load_private_key
+    from province.staging import Provider
+
+    provider = Provider.read(Path(provider_file))
+    public = load_private_key(provider.private_key_pem).public_key()
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    trusted = {"ALIPAY_APP_ID": provider.app_id, "ALIPAY_SELLER_ID": provider.seller_id}
+    return {**settings, **trusted, "ALIPAY_PUBLIC_KEY": pem.decode()}

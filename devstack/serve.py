@@ -298,10 +298,12 @@ def serve(port: int, dataset: Path) -> None:
         raise SystemExit(1) from None
     prepare_environment()
     from chalicelib.bootstrap import CLOCK
-    from devstack.payments_local import install_sandbox
+    from devstack.payments_local import as_staging, install_sandbox
 
     os.environ.setdefault("PUBLIC_API_URL", f"http://127.0.0.1:{port}{API_PREFIX}")
     Handler.sandbox, payment_settings = install_sandbox(CLOCK, f"http://127.0.0.1:{port}/sandbox")
+    if os.environ.get("REHEARSAL_PROVIDER"):  # a staging stack's payments: the rehearsal plays Alipay
+        payment_settings = as_staging(payment_settings, os.environ["REHEARSAL_PROVIDER"])
     os.environ.update(payment_settings)
     load(dataset)
     from chalice.config import Config
@@ -317,6 +319,8 @@ def serve(port: int, dataset: Path) -> None:
         # EMF metric lines are for CloudWatch; here they would bury the readable ones.
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     mode = "测试模式（/_test 已启用）" if os.environ.get("TEST_MODE") == "1" else ""
+    if os.environ.get("REHEARSAL_KEY"):
+        mode += "（演练站点：验证码也接受演练密钥的答案，决定 0038）"
     print(f"\nCET 网上报名本地站点已启动{mode}：http://127.0.0.1:{port}/", flush=True)
     print(f"页面在 / ，API 在同一地址的 {API_PREFIX}/ 下（例如 {API_PREFIX}/health）。Ctrl-C 停止。", flush=True)
     print(f"验证码和通知不会真的发出，都在本地发件箱：http://127.0.0.1:{port}/outbox", flush=True)

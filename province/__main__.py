@@ -8,6 +8,7 @@
     .venv/bin/python -m province verify-ticket QR_TEXT --public-key FILE_OR_BASE64 | --url URL
     .venv/bin/python -m province synth-roll --students N [--out DIR]   (a synthetic roll for a rehearsal)
     .venv/bin/python -m province rehearse --url URL [--users N] [--seconds S]   (the opening minute, over HTTP)
+    .venv/bin/python -m province rehearsal-provider --payments FILE   (a staging stack's payments, decision 0038)
 
 `python -m province.stack` builds and deploys a province's stack (see the Makefile's `province`).
 """
@@ -29,6 +30,7 @@ COMMANDS = {
     "verify-ticket": "province.verify_ticket",
     "synth-roll": "province.synth_roll",
     "rehearse": "province.rehearse",
+    "rehearsal-provider": "province.staging",
 }
 
 

@@ -5,8 +5,13 @@ each of its worker processes. A user takes the next student of the synthetic rol
 province's own spreadsheet written by `province synth-roll`) and, as the page would: captcha,
 account, session, agreement, qualification, registration, the queue of every opening that is
 queueing or admitting (until admitted), the written subject, an oral seat at a campus the list
-shows with seats left (the next one when told CAMPUS_FULL), an order paid through the test
-gateway of a stack in test mode, and its tickets once they are open. Then it stops.
+shows with seats left (the next one when told CAMPUS_FULL), an order paid, and its tickets once
+they are open. Then it stops.
+
+On a stack in test mode the captcha's answer comes with it and the order is paid through the test
+gateway. On a staging stack (decision 0038) the answer is computed with the stack's rehearsal key
+(CET_REHEARSAL_KEY) and the order is paid as Alipay pays one: a notice signed with the rehearsal's
+Alipay key (`--provider`, province/staging.py) posted to the stack's notify URL.
 
 Each request is named by its step (`4 registration`), so Locust's figures are per step. An answer
 the contract gives to a well-behaved student (CAMPUS_FULL, TICKETS_NOT_OPEN) is a success named
@@ -19,8 +24,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import secrets
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +38,7 @@ from locust.runners import WorkerRunner
 
 from province.rows import ROLL
 from province.sheets import read_rows
+from province.staging import Provider, captcha_answer, paid_notice
 
 PASSWORD = "Rehearse-2026"  # noqa: S105 - a rehearsal account's password on a test stack, printed in docs
 BUSY_TRIES = 5
@@ -54,6 +62,7 @@ def _arguments(parser: Any) -> None:
     parser.add_argument("--oral", type=str, default="CET-SET4")
     parser.add_argument("--summary", type=str, default="", help="where the figures go, as JSON, at the end")
     parser.add_argument("--walk-seconds", type=float, default=60.0, help="students start no step after this")
+    parser.add_argument("--provider", type=str, default="", help="a staging stack: the rehearsal's Alipay key")
 
 
 _deadline = [float("inf")]
@@ -116,6 +125,16 @@ def students(roll: Path) -> list[dict[str, str]]:
                 {"id_type": "resident_id", "id_number": row.values["证件号码"], "name": row.values["姓名"]}
             )
     return _students
+
+
+_providers: dict[str, Provider] = {}
+
+
+def provider(path: str) -> Provider | None:
+    """The rehearsal's Alipay on a staging stack, read once per process; None in test mode."""
+    if path and path not in _providers:
+        _providers[path] = Provider.read(Path(path))
+    return _providers.get(path)
 
 
 class Refused(Exception):
@@ -186,10 +205,11 @@ class Student(HttpUser):
 
     def captcha(self) -> dict[str, str]:
         issued = self.ask("1 captcha", "POST", "/captchas")
-        if "answer" not in issued:
+        answer = captcha_answer(issued, os.environ)
+        if answer is None:
             self.environment.runner.quit()
-            raise Refused()  # the stack is not in test mode: no bot may answer a captcha there
-        return {"captcha_id": issued["captcha_id"], "captcha_answer": issued["answer"]}
+            raise Refused()  # neither test mode nor a staging stack's key: no bot may answer a captcha
+        return {"captcha_id": issued["captcha_id"], "captcha_answer": answer}
 
     # -- the walk ---------------------------------------------------------------------------------
 
@@ -234,13 +254,36 @@ class Student(HttpUser):
 
     def pay(self) -> None:
         order = self.ask("10 order", "POST", "/orders", {"provider": "alipay"})
-        self.ask("10 pay (test gateway)", "POST", f"/_test/gateway/{order['order_id']}/pay")
+        alipay = provider(self.environment.parsed_options.provider)
+        if alipay is None:
+            self.ask("10 pay (test gateway)", "POST", f"/_test/gateway/{order['order_id']}/pay")
+        else:
+            self.notify(alipay, order["pay_url"])
         deadline = time.monotonic() + PAID_WITHIN_SECONDS
         while time.monotonic() < deadline:
             if self.ask("10 order paid?", "GET", f"/orders/{order['order_id']}").get("status") == "paid":
                 return
             time.sleep(1)
         self.ask("10 order paid?", "GET", f"/orders/{order['order_id']}", ok=())  # counted as a failure
+
+    def notify(self, alipay: Provider, pay_url: str) -> None:
+        """Alipay's notice that the student paid, as Alipay delivers it: acknowledged with `success`."""
+        self.going_on()
+        notice = paid_notice(alipay, pay_url, datetime.now(UTC))
+        with self.client.post(
+            notice.url,
+            data=notice.body,
+            headers={"Content-Type": notice.content_type},
+            name="10 pay (Alipay notice)",
+            catch_response=True,
+            timeout=REQUEST_SECONDS,
+        ) as response:
+            if response.status_code == 200 and response.text.strip() == "success":
+                response.success()
+                return
+            said = f"{response.status_code} notice {response.text.strip()[:20]}"
+            response.failure(said if response.status_code else NO_ANSWER)
+        raise Refused()
 
     def tickets(self) -> None:
         tickets = self.ask("11 tickets", "GET", "/tickets")

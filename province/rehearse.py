@@ -9,8 +9,10 @@ account, session, agreement, qualification, registration, the queue of an open o
 written subject, an oral seat, an order paid through the test gateway, the tickets. All users
 start within the first second, as at an opening; Locust runs them in `--workers` processes.
 
-The stack must be in test mode (the captcha's answer and the test gateway): the local stack with
-TEST_MODE=1, loaded with the synthetic roll (`make run DATASET=out/rehearsal/dataset.json`).
+The stack is either in test mode (the captcha's answer and the test gateway): the local stack with
+TEST_MODE=1, loaded with the synthetic roll (`make run DATASET=out/rehearsal/dataset.json`); or a
+staging stack (decision 0038): its captchas answered with its rehearsal key (CET_REHEARSAL_KEY),
+its orders paid by the rehearsal playing Alipay (`--provider`, from `province rehearsal-provider`).
 `/admin/overview` is read before and after, with the token of CET_ADMIN_TOKEN (as `province
 overview`); without one, on a stack in test mode, the province administrator `--admin` gets a new
 password through the test outbox. Printed: p50/p99 per step, errors by code, the share of 503 BUSY,
@@ -37,6 +39,7 @@ from typing import Any
 
 from province.description import ROOT
 from province.overview import token_for
+from province.staging import KEY_VARIABLE, captcha_answer
 
 USERS_FILE = Path(__file__).resolve().parent / "rehearsal_users.py"
 OUT = ROOT / "out" / "rehearsal"
@@ -109,14 +112,24 @@ def api_base(url: str, prefix: str) -> tuple[str, str]:
 
 def captcha(api: Api) -> dict[str, str]:
     issued = api.expect(201, "POST", "/captchas")
-    if "answer" not in issued:
-        raise SystemExit("站点不在测试模式（TEST_MODE=1）：验证码无法自动作答，不能演练。")
-    return {"captcha_id": issued["captcha_id"], "captcha_answer": issued["answer"]}
+    answer = captcha_answer(issued, os.environ)
+    if answer is None:
+        raise SystemExit(
+            f"站点不在测试模式（TEST_MODE=1），也没有演练密钥（{KEY_VARIABLE}）：验证码无法自动作答，不能演练。"
+            "演练部署的站点见 docs/deploy.md。"
+        )
+    return {"captcha_id": issued["captcha_id"], "captcha_answer": answer}
 
 
 def admin_token(api: Api, login: str) -> str:
     """A session of the province administrator on a stack in test mode: a new password set with the
-    newest code the test outbox holds for it (its activation code, or a reset's)."""
+    newest code the test outbox holds for it (its activation code, or a reset's). A staging stack has
+    no test outbox: its administrator signs in and gives the token (CET_ADMIN_TOKEN)."""
+    issued = api.expect(201, "POST", "/captchas")
+    if "answer" not in issued:
+        raise SystemExit(
+            "这不是测试模式的站点：请省管理员登录后设置环境变量 CET_ADMIN_TOKEN（见 province overview）再演练。"
+        )
     status, _ = api.call("POST", "/password-resets", {"login": login, **captcha(api)})
     if status == 429:
         raise SystemExit(
@@ -150,6 +163,8 @@ def locust_command(args: argparse.Namespace, site: str, prefix: str, report: Pat
         "--summary", str(report / "figures.json"), "--html", str(report / "report.html"),
         "--roll", str(args.roll), "--api-prefix", prefix, "--offset", str(args.offset),
     ]  # fmt: skip
+    if args.provider:
+        command += ["--provider", str(args.provider.resolve())]
     if args.workers > 1:
         command += ["--processes", str(args.workers)]
     return command
@@ -218,6 +233,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--offset", type=int, default=0, help="skip the roll's first N students (a second run)")
     parser.add_argument("--report", type=Path, default=OUT, help="where the HTML report and figures.json go")
     parser.add_argument("--api-prefix", default="/api", help="the API's path under the site (/api)")
+    parser.add_argument(
+        "--provider", type=Path, help="a staging stack: the rehearsal's Alipay key (province rehearsal-provider)"
+    )
     parser.add_argument("--admin", default=ADMIN, help="the province administrator, when no CET_ADMIN_TOKEN is set")
     return parser.parse_args(argv)
 
@@ -227,12 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.users < 1 or args.seconds < 1 or args.workers < 1:
         print("--users、--seconds、--workers 都应为正整数", file=sys.stderr)
         return 2
+    if args.provider and not args.provider.is_file():
+        print(f"没有 {args.provider}：先运行 python -m province rehearsal-provider --payments FILE", file=sys.stderr)
+        return 2
     if not args.roll.is_file():
         print(f"没有名册 {args.roll}：先运行 python -m province synth-roll --students N", file=sys.stderr)
         return 2
     site, prefix = api_base(args.url, args.api_prefix)
     admin = Api(site + prefix, token_for(site + prefix, dict(os.environ)))
     admin.expect(200, "GET", "/health")
+    captcha(admin)  # first: a stack whose captchas the rehearsal cannot answer is told at once
     if admin.token is None:
         admin.token = admin_token(admin, args.admin)
     before = seats(admin)

@@ -1,31 +1,51 @@
 """A short rehearsal of the opening minute (`python -m province rehearse`) against the local stack
-on DynamoDB Local in test mode, loaded with a synthetic roll (`python -m province synth-roll`):
-every student walks from a new account to a paid oral seat over HTTP, through Locust."""
+on DynamoDB Local, loaded with a synthetic roll (`python -m province synth-roll`): every student
+walks from a new account to a paid oral seat over HTTP, through Locust. Once in test mode, once
+playing a staging stack (decision 0038): no test controls, the captchas answered with the stack's
+rehearsal key, the orders paid by the rehearsal playing Alipay."""
 
 from __future__ import annotations
 
+import html
+import json
+import os
+import re
+import secrets
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from province.staging import KEY_VARIABLE, captcha_answer
 from tests.stack import ROOT, start_stack, stop
 
 STUDENTS = 8
 
 
-@pytest.fixture
-def rehearsal_stack(tmp_path: Path, dynamodb_local_endpoint: str) -> Iterator[tuple[str, Path]]:
-    made = subprocess.run(
-        [sys.executable, "-m", "province", "synth-roll", "--students", str(STUDENTS), "--out", str(tmp_path)],
+def province_command(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "province", *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
+        timeout=400,
+        env=env,
     )
+
+
+def synthetic_roll(folder: Path) -> None:
+    made = province_command("synth-roll", "--students", str(STUDENTS), "--out", str(folder))
     assert made.returncode == 0, made.stderr
+
+
+@pytest.fixture
+def rehearsal_stack(tmp_path: Path, dynamodb_local_endpoint: str) -> Iterator[tuple[str, Path]]:
+    synthetic_roll(tmp_path)
     stack = start_stack(
         {"AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint, "DATASET": str(tmp_path / "dataset.json")}
     )
@@ -58,3 +78,107 @@ def test_r_oral_3_a_rehearsal_over_http_pays_every_seat_it_holds_and_sells_none_
     assert int(paid.split()[3]) >= STUDENTS  # each student saw their order paid ...
     assert int(paid.split()[4]) == 0  # ... and none waited in vain
     assert (folder / "report.html").stat().st_size > 0
+
+
+# --- a staging stack (decision 0038) -------------------------------------------------------------
+
+STAGING_KEY = secrets.token_urlsafe(36)
+
+
+def staging_payments(folder: Path) -> Path:
+    """The staging payment secret as a province writes it before `province rehearsal-provider`."""
+    path = folder / "staging-payments.json"
+    alipay = {
+        "app_id": "2021000122600000",
+        "seller_id": "2088721000000000",
+        "app_private_key": "made by the local stack",
+        "public_key": "Alipay's sandbox key, replaced by the rehearsal's",
+        "gateway_url": "https://openapi-sandbox.dl.alipaydev.com/gateway.do",
+    }
+    path.write_text(json.dumps({"alipay": alipay}), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def staging_stack(tmp_path: Path, dynamodb_local_endpoint: str) -> Iterator[tuple[str, Path]]:
+    synthetic_roll(tmp_path)
+    made = province_command("rehearsal-provider", "--payments", str(staging_payments(tmp_path)), "--out", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    stack = start_stack(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint,
+            "DATASET": str(tmp_path / "dataset.json"),
+            "TEST_MODE": "0",  # a staging stack has no test controls, no captcha answers, no test gateway
+            "REHEARSAL_KEY": STAGING_KEY,
+            "REHEARSAL_PROVIDER": str(tmp_path / "provider.json"),
+            "DEVSTACK_JOB_SECONDS": "2",
+        }
+    )
+    yield stack.base, tmp_path
+    output = stop(stack)
+    assert "Traceback" not in output, output
+
+
+def post(url: str, body: dict[str, object], token: str | None = None) -> tuple[int, dict[str, object]]:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            raw = answer.read()
+            return answer.status, json.loads(raw) if raw else {}
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read() or b"{}")
+
+
+def staging_admin_token(base: str) -> str:
+    """The province administrator as on a staging stack: activated with the code the local outbox
+    shows (the e-mail a real stack sends), signed in with a captcha the rehearsal key answers."""
+    login = "admin@jyks.edu.cn"
+    deadline, code = time.monotonic() + 60, None
+    while code is None and time.monotonic() < deadline:
+        with urllib.request.urlopen(base + "/outbox", timeout=10) as page:
+            text = html.unescape(page.read().decode())
+        row = next((r for r in text.split("<tr>") if f"<td>{login}</td>" in r and "激活码为" in r), "")
+        found = re.search(r"激活码为 (\S+?)，", row)
+        code = found.group(1) if found else None
+        time.sleep(0 if code else 1)
+    assert code, "the administrator's activation code never reached the outbox"
+    password = f"Ad{secrets.token_hex(8)}9z"
+    status, _ = post(base + "/api/password-resets/confirm", {"login": login, "code": code, "new_password": password})
+    assert status == 204, status
+    status, issued = post(base + "/api/captchas", {})
+    assert status == 201
+    assert "answer" not in issued  # no captcha answer is given away off test mode
+    answer = captcha_answer(issued, {KEY_VARIABLE: STAGING_KEY})
+    status, session = post(
+        base + "/api/sessions",
+        {"login": login, "password": password, "captcha_id": issued["captcha_id"], "captcha_answer": answer},
+    )
+    assert status == 201, session
+    return str(session["token"])
+
+
+def test_r_acc_2_r_pay_3_a_staging_stack_is_rehearsed_with_its_key_and_the_rehearsals_alipay(
+    staging_stack: tuple[str, Path],
+) -> None:
+    """Decision 0038: off test mode, the rehearsal answers the captchas with the stack's key and pays
+    each order with a notice signed by its own Alipay key; the verdict is the same as in test mode."""
+    base, folder = staging_stack
+    command = ["rehearse", "--url", base + "/", "--users", str(STUDENTS), "--seconds", "240", "--workers", "1"]
+    command += ["--roll", str(folder / "roll.csv"), "--report", str(folder)]
+    without_key = province_command(*command, env={**os.environ, "CET_ADMIN_TOKEN": "x"})
+    assert without_key.returncode != 0
+    assert f"也没有演练密钥（{KEY_VARIABLE}）" in without_key.stderr + without_key.stdout
+    env = {**os.environ, KEY_VARIABLE: STAGING_KEY, "CET_ADMIN_TOKEN": staging_admin_token(base)}
+    done = province_command(*command, "--provider", str(folder / "provider.json"), env=env)
+    out = done.stdout
+    assert done.returncode == 0, out[-4000:] + done.stderr[-4000:]
+    assert "rehearsal: 0 errors, 0 oversell" in out
+    assert f"for {STUDENTS} oral grabs answered 201 (they add up)" in out
+    notices = next(line for line in out.splitlines() if line.startswith("10 pay (Alipay notice)"))
+    assert notices.split()[4:6] == [str(STUDENTS), "0"]  # each order paid by the rehearsal's Alipay
+    paid = next(line for line in out.splitlines() if line.startswith("10 order paid?"))
+    assert int(paid.split()[4]) == 0
+    assert "test gateway" not in out

@@ -1,0 +1,109 @@
+"""R-PAY-3 on a staging stack (decision 0038): the rehearsal plays Alipay with a key pair of its
+own; the stack trusts its notices exactly as it trusts Alipay's, and nobody else's."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from chalicelib.payments.alipay import AlipayProvider
+from chalicelib.payments.base import NotificationRejected, PaymentRequest, TradeState
+from devstack.payment_sandbox import new_rsa_key_pair
+from province import staging
+from province.staging import Provider, ProviderError, captcha_answer, new_provider, paid_notice
+
+NOW = datetime(2027, 8, 25, 2, 0, tzinfo=UTC)
+NOTIFY = "https://cet-staging.zj.example.gov.cn/api/payments/alipay/notify"
+
+
+def staging_payments() -> dict[str, object]:
+    app_private, _ = new_rsa_key_pair()
+    return {
+        "alipay": {
+            "app_id": "2021000122600000",
+            "seller_id": "2088721000000000",
+            "app_private_key": app_private.decode(),
+            "public_key": "Alipay's sandbox public key, replaced by the rehearsal's",
+            "gateway_url": "https://openapi-sandbox.dl.alipaydev.com/gateway.do",
+        }
+    }
+
+
+def stage_trusting(payments: dict[str, object]) -> AlipayProvider:
+    alipay = payments["alipay"]
+    assert isinstance(alipay, dict)
+
+    def no_calls(url: str, fields: object) -> bytes:
+        raise AssertionError("a notice is checked without calling Alipay")
+
+    return AlipayProvider(
+        alipay["app_id"],
+        alipay["app_private_key"].encode(),
+        alipay["public_key"].encode(),
+        alipay["gateway_url"],
+        no_calls,  # type: ignore[arg-type]
+        seller_id=alipay["seller_id"],
+    )
+
+
+def pay_url(stage: AlipayProvider, number: str = "2027082500000001", amount: int = 3000) -> str:
+    request = PaymentRequest(number, amount, "CET4", NOW + timedelta(hours=24), NOTIFY, "https://x/return")
+    return stage.pay_url(request)
+
+
+def test_r_pay_3_a_staging_stack_takes_the_rehearsals_notice_as_alipays() -> None:
+    provider, payments = new_provider(staging_payments())
+    stage = stage_trusting(payments)
+    notice = paid_notice(provider, pay_url(stage), NOW)
+    assert notice.url == NOTIFY  # where the stack told Alipay to send it
+    seen = stage.parse_notification(notice.body, notice.content_type)
+    assert (seen.merchant_no, seen.amount, seen.state) == ("2027082500000001", 3000, TradeState.PAID)
+
+
+def test_r_pay_3_a_notice_signed_with_another_rehearsals_key_is_refused() -> None:
+    _, payments = new_provider(staging_payments())
+    someone_else, _ = new_provider(staging_payments())
+    stage = stage_trusting(payments)
+    forged = Provider(someone_else.private_key_pem, stage.app_id, stage.seller_id)
+    notice = paid_notice(forged, pay_url(stage), NOW)
+    with pytest.raises(NotificationRejected, match="bad signature"):
+        stage.parse_notification(notice.body, notice.content_type)
+
+
+def test_r_pay_3_the_rehearsals_alipay_pays_only_the_amount_asked() -> None:
+    provider, payments = new_provider(staging_payments())
+    notice = paid_notice(provider, pay_url(stage_trusting(payments), amount=5500), NOW)
+    fields = {name: values[0] for name, values in parse_qs(notice.body.decode()).items()}
+    assert fields["total_amount"] == "55.00"
+
+
+def test_going_live_a_staging_stack_never_uses_alipays_production_gateway() -> None:
+    payments = staging_payments()
+    payments["alipay"]["gateway_url"] = "https://openapi.alipay.com/gateway.do"  # type: ignore[index]
+    with pytest.raises(ProviderError, match="production gateway"):
+        new_provider(payments)
+
+
+def test_r_acc_2_the_rehearsal_answers_with_the_given_answer_or_its_key() -> None:
+    assert captcha_answer({"captcha_id": "c1", "answer": "AB12"}, {}) == "AB12"  # test mode
+    with_key = captcha_answer({"captcha_id": "c1"}, {staging.KEY_VARIABLE: "k" * 48})
+    assert with_key is not None
+    assert len(with_key) == 32
+    assert captcha_answer({"captcha_id": "c1"}, {}) is None  # a stack the rehearsal cannot answer
+
+
+def test_the_rehearsals_alipay_key_is_written_for_its_owner_only(tmp_path: Path) -> None:
+    given = tmp_path / "given.json"
+    given.write_text(json.dumps(staging_payments()), encoding="utf-8")
+    assert staging.main(["--payments", str(given), "--out", str(tmp_path / "out")]) == 0
+    for name in ("provider.json", "payments.json"):
+        assert stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) == 0o600, name
+    provider = Provider.read(tmp_path / "out" / "provider.json")
+    stage = stage_trusting(json.loads((tmp_path / "out" / "payments.json").read_text(encoding="utf-8")))
+    notice = paid_notice(provider, pay_url(stage), NOW)
+    assert stage.parse_notification(notice.body, notice.content_type).state is TradeState.PAID
