@@ -9,12 +9,23 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from cet_testkit import STEPS, Outbox, Payments, ProvinceBuilder, Service, ServiceClock, Students, assert_error
+from cet_testkit import (
+    STEPS,
+    Outbox,
+    Payments,
+    ProvinceBuilder,
+    Reply,
+    Service,
+    ServiceClock,
+    Student,
+    Students,
+    assert_error,
+)
 
 STUDENT_PASSWORD_AFTER_RESET = "Chongzhi2026mima"
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,6 +35,10 @@ DOC = ROOT / "docs" / "testing.md"  # shows the example as it is
 
 @pytest.fixture
 def cet_province() -> ProvinceBuilder:
+    return province()
+
+
+def province() -> ProvinceBuilder:
     """Two seats of CET-SET4 at 鼓楼, a second school whose students sit the oral at home only,
     the December 2099 sitting."""
     return (
@@ -110,6 +125,88 @@ def test_r_ticket_1_a_student_at_every_step_of_the_flow(cet_student: Students) -
     # R-TICKET-1: the site's code, the year's two digits, the sitting, the subject's code, room, seat
     assert cet4["ticket_number"].startswith(f"{site.site_code}992{1}")
     assert len(cet4["ticket_number"]) == 15
+
+
+def with_opening(admit_per_minute: int = 100) -> ProvinceBuilder:
+    """The province above with an opening on 鼓楼: its queue opens 10 minutes after the load, the
+    opening itself 20 minutes after that (R-QUEUE-1)."""
+    return province().opening("GL", ("NJU-GL",), admit_per_minute=admit_per_minute)
+
+
+def queue_open(service: Service, clock: ServiceClock) -> datetime:
+    """The clock moved to the opening's `queue_opens_at` (its seed is drawn at the load, before)."""
+    return clock.move_to(service.province.catalog.openings["GL"].queue_opens_at)
+
+
+def choose_oral(student: Student) -> Reply:
+    """CET4 (no admission needed), then CET-SET4 at 鼓楼: the oral's answer."""
+    assert student.call("POST", "/registration/subjects", {"subject": "CET4"}).status == 201
+    return student.call("POST", "/registration/subjects", {"subject": "CET-SET4", "campus_id": "NJU-GL"})
+
+
+@pytest.mark.parametrize("cet_province", [with_opening()], ids=["queueing"])
+def test_r_queue_2_a_student_queued_before_the_opening_waits_without_a_place(
+    cet_service: Service, cet_student: Students, cet_clock: ServiceClock
+) -> None:
+    """R-QUEUE-2/3: joined before `opens_at`, no place yet (arriving early gains nothing), and no
+    oral choice at 鼓楼 without an admission (R-QUEUE-1)."""
+    queue_open(cet_service, cet_clock)
+    student = cet_student(at="queued")
+    assert list(student.entries) == ["GL"]
+    entry = student.entries["GL"]
+    assert (entry["state"], entry["position"], entry["admitted_at"]) == ("waiting", None, None)
+    assert_error(choose_oral(student), 403, "NOT_ADMITTED")
+
+
+@pytest.mark.parametrize("cet_province", [with_opening(admit_per_minute=1)], ids=["one-a-minute"])
+def test_r_queue_4_students_are_admitted_at_the_rate_and_then_choose_the_oral(
+    cet_service: Service, cet_student: Students, cet_clock: ServiceClock
+) -> None:
+    """R-QUEUE-4: `admitted` moves the clock to the opening and runs the admission job until the
+    student's place is admitted; one a minute here, so a student queued after the first waits
+    at place 2 and the next one is admitted a minute later."""
+    opening = cet_service.province.catalog.openings["GL"]
+    queue_open(cet_service, cet_clock)
+    first = cet_student(at="admitted")
+    assert cet_clock.now() >= opening.opens_at
+    assert (first.entries["GL"]["state"], first.entries["GL"]["position"]) == ("admitted", 1)
+    assert choose_oral(first).status == 201
+    second = cet_student(at="queued")
+    entry = second.entries["GL"]
+    assert (entry["state"], entry["position"]) == ("waiting", 2)
+    assert entry["estimated_wait_seconds"] > 0
+    assert_error(choose_oral(second), 403, "NOT_ADMITTED")
+    third = cet_student(at="admitted")
+    assert (third.entries["GL"]["state"], third.entries["GL"]["position"]) == ("admitted", 3)
+    assert cet_clock.now() > opening.opens_at + timedelta(minutes=1)  # the rate reached place 3
+    assert choose_oral(third).status == 201
+
+
+@pytest.mark.parametrize("cet_province", [with_opening()], ids=["queueing"])
+def test_r_queue_5_a_student_pays_for_the_oral_at_a_campus_of_an_opening(
+    cet_service: Service, cet_student: Students, cet_clock: ServiceClock
+) -> None:
+    """R-QUEUE-5: `chosen` and later take the queue as a student would; the admission lets the
+    oral be chosen, and the flow goes on to the payment."""
+    queue_open(cet_service, cet_clock)
+    student = cet_student(at="paid", oral="NJU-GL")
+    assert student.entries["GL"]["state"] == "admitted"
+    assert statuses(student) == [("CET4", "paid"), ("CET-SET4", "paid")]
+
+
+@pytest.mark.parametrize(
+    "cet_province", [province(), province().opening("GL", ("NJU-GL",))], ids=["no-opening", "upcoming"]
+)
+def test_r_queue_5_without_an_open_queue_the_queue_steps_do_nothing(
+    cet_student: Students, cet_clock: ServiceClock
+) -> None:
+    """R-QUEUE-5: no opening, or none whose queue has opened: nothing joined, the clock not moved,
+    the oral chosen without an admission."""
+    before = cet_clock.now()
+    student = cet_student(at="chosen", oral="NJU-GL")
+    assert student.entries == {}
+    assert cet_clock.now() - before < timedelta(minutes=1)
+    assert statuses(student) == [("CET4", "unpaid"), ("CET-SET4", "unpaid")]
 
 
 def test_the_example_of_docs_testing_passes_outside_the_repository_after_the_documented_install(
