@@ -283,6 +283,9 @@ def run_jobs_forever(every_seconds: float) -> None:
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The opening minute's students connect at once: the standard library's backlog of 5 drops the
+    # rest, whose connections then wait out the kernel's SYN retries (1 s, 3 s, 7 s … 63 s).
+    request_queue_size = 1024
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
