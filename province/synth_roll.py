@@ -10,6 +10,12 @@ numbers are valid resident ID numbers of the fictional region 39 (never a real o
 stack (`make run DATASET=DIR/dataset.json`). A real stack loads the roll with
 `python -m province load --catalog CATALOG --roll DIR/roll.csv`; `province rehearse --roll` then
 reads the same file to know its students.
+
+With `--opening-in S`, the dataset also declares an opening of the oral registration at those
+campuses (R-QUEUE-1), `rehearsal`: its queue opens S seconds from now, its seats `--queue-seconds`
+later, at `--admit-per-minute`; start the local stack before the queue opens (an opening is loaded
+only before it, R-QUEUE-3) and the rehearsal once it has, and the students walk through the
+waiting room: joined, ordered at random, admitted.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.domain.catalog import Catalog, SubjectKind
@@ -95,13 +101,38 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=OUT, help="the folder to write into (out/rehearsal)")
     parser.add_argument("--xlsx", action="store_true", help="write roll.xlsx instead of roll.csv")
     parser.add_argument("--written", default="CET4", help="the written subject every student holds (CET4)")
+    parser.add_argument("--opening-in", type=int, help="an opening whose queue opens in this many seconds")
+    parser.add_argument("--queue-seconds", type=int, default=60, help="from the queue's opening to the seats' (60)")
+    parser.add_argument("--admit-per-minute", type=int, default=1000, help="the opening's admission rate (1000)")
     return parser.parse_args(argv)
+
+
+OPENING_HOURS = 2
+
+
+def opening(spread: list[Place], now: datetime, args: argparse.Namespace) -> dict[str, object]:
+    """The rehearsal's opening of the oral registration at the roll's campuses (R-QUEUE-1)."""
+    queue_opens_at = now + timedelta(seconds=args.opening_in)
+    opens_at = queue_opens_at + timedelta(seconds=args.queue_seconds)
+    return {
+        "id": "rehearsal",
+        "name": "演练：口试集中开放",
+        "queue_opens_at": queue_opens_at.isoformat(timespec="seconds"),
+        "opens_at": opens_at.isoformat(timespec="seconds"),
+        "closes_at": (opens_at + timedelta(hours=OPENING_HOURS)).isoformat(timespec="seconds"),
+        "campuses": sorted({p.campus_id for p in spread}),
+        "admit_per_minute": args.admit_per_minute,
+        "pass_minutes": 15,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     if not 1 <= args.students <= MAX_STUDENTS:
         print(f"--students 应在 1 到 {MAX_STUDENTS} 之间", file=sys.stderr)
+        return 2
+    if args.opening_in is not None and (args.opening_in < 1 or args.queue_seconds < 1 or args.admit_per_minute < 1):
+        print("--opening-in、--queue-seconds、--admit-per-minute 都应为正整数", file=sys.stderr)
         return 2
     try:
         catalog = load_dataset(args.catalog, catalog_file=True).catalog
@@ -111,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.written not in catalog.subjects:
         print(f"目录中没有科目 {args.written}", file=sys.stderr)
         return 2
-    spread = places(catalog, args.written, datetime.now(UTC))
+    now = datetime.now(UTC)
+    spread = places(catalog, args.written, now)
     if not spread:
         print(f"目录中没有正在报名、开设 {args.written} 的校区：无法生成名册", file=sys.stderr)
         return 2
@@ -124,10 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     dataset = json.loads(args.catalog.read_text(encoding="utf-8"))
     dataset["roll"] = [dataset_row(r) for r in rows(args.students, spread, subjects)]
+    if args.opening_in is not None:
+        dataset["openings"] = [*dataset.get("openings", []), opening(spread, now, args)]
     (args.out / "dataset.json").write_text(json.dumps(dataset, ensure_ascii=False), encoding="utf-8")
     campuses = "、".join(p.campus_id for p in spread)
     print(f"名册 {roll}：{args.students} 名考生，科目 {'、'.join(subjects)}，分布在 {campuses}")
     print(f"本地站点用 {args.out / 'dataset.json'}（make run DATASET=…）")
+    if args.opening_in is not None:
+        rehearsal = dataset["openings"][-1]
+        print(f"口试集中开放 rehearsal：{rehearsal['queue_opens_at']} 开始排队，{rehearsal['opens_at']} 开放名额；")
+        print("请在排队开始前启动站点，排队开始后再运行 province rehearse。")
     return 0
 
 

@@ -38,8 +38,8 @@ def province_command(*arguments: str, env: dict[str, str] | None = None) -> subp
     )
 
 
-def synthetic_roll(folder: Path) -> None:
-    made = province_command("synth-roll", "--students", str(STUDENTS), "--out", str(folder))
+def synthetic_roll(folder: Path, *opening: str) -> None:
+    made = province_command("synth-roll", "--students", str(STUDENTS), "--out", str(folder), *opening)
     assert made.returncode == 0, made.stderr
 
 
@@ -83,6 +83,10 @@ def test_r_oral_3_a_rehearsal_over_http_pays_every_seat_it_holds_and_sells_none_
 # --- a staging stack (decision 0038) -------------------------------------------------------------
 
 STAGING_KEY = secrets.token_urlsafe(36)
+# The staging rehearsal goes through the waiting room (R-QUEUE): an opening whose queue opens once
+# the stack has loaded it (an opening is loaded only before its queue opens, R-QUEUE-3).
+QUEUE_OPENS_IN_SECONDS = 40
+QUEUE_SECONDS = 15
 
 
 def staging_payments(folder: Path) -> Path:
@@ -101,7 +105,8 @@ def staging_payments(folder: Path) -> Path:
 
 @pytest.fixture
 def staging_stack(tmp_path: Path, dynamodb_local_endpoint: str) -> Iterator[tuple[str, Path]]:
-    synthetic_roll(tmp_path)
+    opening = ["--opening-in", str(QUEUE_OPENS_IN_SECONDS), "--queue-seconds", str(QUEUE_SECONDS)]
+    synthetic_roll(tmp_path, *opening)
     made = province_command("rehearsal-provider", "--payments", str(staging_payments(tmp_path)), "--out", str(tmp_path))
     assert made.returncode == 0, made.stderr
     stack = start_stack(
@@ -130,6 +135,19 @@ def post(url: str, body: dict[str, object], token: str | None = None) -> tuple[i
             return answer.status, json.loads(raw) if raw else {}
     except urllib.error.HTTPError as refused:
         return refused.code, json.loads(refused.read() or b"{}")
+
+
+def queue_opened(base: str) -> None:
+    """Until the rehearsal's opening is queueing: the students join it as they would at 9 o'clock."""
+    deadline = time.monotonic() + QUEUE_OPENS_IN_SECONDS + 30
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(base + "/api/openings", timeout=10) as answer:
+            states = {o["opening_id"]: o["state"] for o in json.loads(answer.read())}
+        if states.get("rehearsal") == "queueing":
+            return
+        assert states.get("rehearsal") == "upcoming", f"the rehearsal's opening was not loaded in time: {states}"
+        time.sleep(1)
+    raise AssertionError("the rehearsal's queue never opened")
 
 
 def staging_admin_token(base: str) -> str:
@@ -164,7 +182,8 @@ def test_r_acc_2_r_pay_3_a_staging_stack_is_rehearsed_with_its_key_and_the_rehea
     staging_stack: tuple[str, Path],
 ) -> None:
     """Decision 0038: off test mode, the rehearsal answers the captchas with the stack's key and pays
-    each order with a notice signed by its own Alipay key; the verdict is the same as in test mode."""
+    each order with a notice signed by its own Alipay key; the verdict is the same as in test mode.
+    R-QUEUE-2/4: every student joins the opening's queue before it opens and is admitted."""
     base, folder = staging_stack
     command = ["rehearse", "--url", base + "/", "--users", str(STUDENTS), "--seconds", "240", "--workers", "1"]
     command += ["--roll", str(folder / "roll.csv"), "--report", str(folder)]
@@ -172,6 +191,7 @@ def test_r_acc_2_r_pay_3_a_staging_stack_is_rehearsed_with_its_key_and_the_rehea
     assert without_key.returncode != 0
     assert f"也没有演练密钥（{KEY_VARIABLE}）" in without_key.stderr + without_key.stdout
     env = {**os.environ, KEY_VARIABLE: STAGING_KEY, "CET_ADMIN_TOKEN": staging_admin_token(base)}
+    queue_opened(base)
     done = province_command(*command, "--provider", str(folder / "provider.json"), env=env)
     out = done.stdout
     assert done.returncode == 0, out[-4000:] + done.stderr[-4000:]
@@ -182,3 +202,5 @@ def test_r_acc_2_r_pay_3_a_staging_stack_is_rehearsed_with_its_key_and_the_rehea
     paid = next(line for line in out.splitlines() if line.startswith("10 order paid?"))
     assert int(paid.split()[4]) == 0
     assert "test gateway" not in out
+    joined = next(line for line in out.splitlines() if line.startswith("7 queue join"))
+    assert joined.split()[3:5] == [str(STUDENTS), "0"]  # each joined the queue once, none refused
