@@ -106,7 +106,7 @@ def _rehearsal_answered(ctx: AccountsContext, captcha_id: str, answer: str) -> b
     if len(answer) != REHEARSAL_ANSWER_LENGTH:
         return False
     key = ctx.rehearsal_key()
-    return key is not None and secrets.compare_digest(answer, rehearsal_answer(key, captcha_id))
+    return key is not None and secrets.compare_digest(answer.encode(), rehearsal_answer(key, captcha_id).encode())
 
 
 def register(ctx: AccountsContext, login: str, password: str, captcha_id: str, answer: str) -> str:

@@ -44,6 +44,13 @@ def test_r_acc_2_a_rehearsal_answer_under_another_key_is_wrong(staging: Accounts
         svc.redeem_captcha(staging, captcha.captcha_id, rehearsal_answer(b"x" * 48, captcha.captcha_id))
 
 
+def test_r_acc_2_any_answer_of_the_rehearsals_length_is_refused_in_words(staging: AccountsContext) -> None:
+    """Not a 500: a 32-character answer in Chinese (or any non-ASCII text) is a wrong answer."""
+    captcha = svc.issue_captcha(staging)
+    with pytest.raises(InvalidCaptcha):
+        svc.redeem_captcha(staging, captcha.captcha_id, "验" * REHEARSAL_ANSWER_LENGTH)
+
+
 def test_r_acc_2_a_rehearsal_answer_is_short_lived(staging: AccountsContext, clock: FixedClock) -> None:
     captcha = svc.issue_captcha(staging)
     clock.advance(staging.captcha_seconds)
