@@ -72,7 +72,7 @@ def settings() -> Settings:
         # Required on Lambda (bootstrap refuses to start without it); the local stack's default.
         public_api_url=env.get("PUBLIC_API_URL", "" if env.get("AWS_LAMBDA_FUNCTION_NAME") else LOCAL_API).rstrip("/"),
         # The local stack's throwaway keys; a real stage reads its keys from PAYMENT_SECRET_NAME.
-        alipay=_configured(env, "ALIPAY_", ("APP_ID", "SELLER_ID", "APP_PRIVATE_KEY", "PUBLIC_KEY", "GATEWAY_URL")),
+        alipay=_alipay(env),
         bank=_configured(env, "BANK_", ("MERCHANT_ID", "MERCHANT_KEY", "GATEWAY_URL")),
         # On a real stage the providers' settings live in this Secrets Manager secret, not above.
         payment_secret_name=env.get("PAYMENT_SECRET_NAME") or None,
@@ -115,6 +115,14 @@ def weak_password_hashing(config: Settings) -> str | None:
     if config.argon2_time_cost < ARGON2_MIN_TIME_COST:
         weak.append(f"ARGON2_TIME_COST={config.argon2_time_cost} < {ARGON2_MIN_TIME_COST}")
     return ", ".join(weak) or None
+
+
+def _alipay(env: Mapping[str, str]) -> dict[str, str]:
+    """Alipay's settings off AWS; a staging stack's may add the rehearsal's key (decision 0038)."""
+    alipay = _configured(env, "ALIPAY_", ("APP_ID", "SELLER_ID", "APP_PRIVATE_KEY", "PUBLIC_KEY", "GATEWAY_URL"))
+    if alipay and env.get("ALIPAY_REHEARSAL_PUBLIC_KEY"):
+        alipay["rehearsal_public_key"] = env["ALIPAY_REHEARSAL_PUBLIC_KEY"]
+    return alipay
 
 
 def _configured(env: Mapping[str, str], prefix: str, names: tuple[str, ...]) -> dict[str, str]:

@@ -95,15 +95,19 @@ def install_sandbox(clock: Clock, gateway_base: str) -> tuple[SandboxDriver, dic
 
 
 def as_staging(settings: dict[str, str], provider_file: str) -> dict[str, str]:
-    """The local stack playing a staging stack (decision 0038): Alipay's notices are trusted when
-    signed with the rehearsal's Alipay key (`province rehearsal-provider`), not the sandbox's."""
+    """The local stack playing a staging stack (decision 0038): Alipay's notices are taken when signed
+    with the rehearsal's Alipay key (`province rehearsal-provider`) too; the sandbox stays its gateway."""
     from cryptography.hazmat.primitives import serialization
 
     from chalicelib.payments.alipay import load_private_key
     from province.staging import Provider
 
     provider = Provider.read(Path(provider_file))
+    if (provider.app_id, provider.seller_id) != (settings["ALIPAY_APP_ID"], settings["ALIPAY_SELLER_ID"]):
+        raise SystemExit(
+            f"REHEARSAL_PROVIDER: the local stack's Alipay is app {DEMO_APP_ID}, seller {DEMO_SELLER_ID}: "
+            "make the rehearsal's provider from a payments.json naming them"
+        )
     public = load_private_key(provider.private_key_pem).public_key()
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    trusted = {"ALIPAY_APP_ID": provider.app_id, "ALIPAY_SELLER_ID": provider.seller_id}
-    return {**settings, **trusted, "ALIPAY_PUBLIC_KEY": pem.decode()}
+    return {**settings, "ALIPAY_REHEARSAL_PUBLIC_KEY": pem.decode()}

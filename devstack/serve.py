@@ -300,6 +300,11 @@ def serve(port: int, dataset: Path) -> None:
         print(f"端口 {port} 无法使用（{error.strerror}）：请换一个端口，例如 make run PORT=8080", file=sys.stderr)
         raise SystemExit(1) from None
     prepare_environment()
+    from chalicelib.protection.rehearsal import MIN_KEY_LENGTH
+
+    if 0 < len(os.environ.get("REHEARSAL_KEY", "")) < MIN_KEY_LENGTH:
+        print(f"REHEARSAL_KEY 至少 {MIN_KEY_LENGTH} 个字符（决定 0038）：更短的密钥不被接受", file=sys.stderr)
+        raise SystemExit(1)
     from chalicelib.bootstrap import CLOCK
     from devstack.payments_local import as_staging, install_sandbox
 

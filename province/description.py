@@ -215,6 +215,12 @@ def rehearsal(data: dict[str, object], problems: list[str]) -> bool:
             "captchas (decision 0038); the province's real stack never does"
         )
         return False
+    secret = data.get("payment_secret")
+    if value and not (isinstance(secret, str) and "staging" in secret):
+        problems.append(
+            "rehearsal: a staging stack reads a staging payment secret (its name says staging), never the real one"
+        )
+        return False
     return value
 
 

@@ -6,7 +6,8 @@
 URL is the site (`make run` prints it; the API answers under URL/api) or the API base itself. Every
 user is one student of the synthetic roll walking the flow once (province/rehearsal_users.py):
 account, session, agreement, qualification, registration, the queue of an open opening, the
-written subject, an oral seat, an order paid through the test gateway, the tickets. All users
+written subject, an oral seat, an order paid (through the test gateway, or on a staging stack by the
+rehearsal playing Alipay), the tickets. All users
 start within the first second, as at an opening; Locust runs them in `--workers` processes.
 
 The stack is either in test mode (the captcha's answer and the test gateway): the local stack with
@@ -119,6 +120,29 @@ def captcha(api: Api) -> dict[str, str]:
             "演练部署的站点见 docs/deploy.md。"
         )
     return {"captcha_id": issued["captcha_id"], "captcha_answer": answer}
+
+
+PROBE_LOGIN = "rehearsal-probe@example.cn"  # no such account: a sign-in tells only whether the captcha was right
+
+
+def unrehearsable(api: Api, provider: Path | None) -> str | None:
+    """Why the rehearsal cannot walk a student on this stack, if it cannot: neither test mode nor a
+    staging stack's key that the stack takes, or a staging stack without the rehearsal's Alipay."""
+    issued = api.expect(201, "POST", "/captchas")
+    if "answer" in issued:
+        return None  # test mode: the answer comes with the captcha, the test gateway pays
+    if provider is None:
+        return (
+            "这不是测试模式的站点：演练部署的（staging）站点要用 --provider"
+            "（province rehearsal-provider 写出的 provider.json）。"
+        )
+    fields = {"login": PROBE_LOGIN, "password": "Probe-2026-x", **captcha(api)}
+    status, reply = api.call("POST", "/sessions", fields)
+    if isinstance(reply, dict) and reply.get("code") == "INVALID_CAPTCHA":
+        return f"站点不接受 {KEY_VARIABLE} 算出的验证码答案：它不是这个站点的演练密钥（见输出 RehearsalSecretName）。"
+    if status == 201:
+        return f"{PROBE_LOGIN} 竟然能登录：请检查站点。"
+    return None
 
 
 def admin_token(api: Api, login: str) -> str:
@@ -254,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     site, prefix = api_base(args.url, args.api_prefix)
     admin = Api(site + prefix, token_for(site + prefix, dict(os.environ)))
     admin.expect(200, "GET", "/health")
-    captcha(admin)  # first: a stack whose captchas the rehearsal cannot answer is told at once
+    if problem := unrehearsable(admin, args.provider):  # before any student: told at once
+        print(problem, file=sys.stderr)
+        return 2
     if admin.token is None:
         admin.token = admin_token(admin, args.admin)
     before = seats(admin)

@@ -86,6 +86,18 @@ def refuse_rehearsal_key(template: dict[str, Any], province: Province) -> None:
             raise SystemExit(f"{name} answers the rehearsal's captchas, but {province.name} is no staging stack")
 
 
+def refuse_rehearsal_provider(kind: str, secret: Path, province: Province) -> None:
+    """Decision 0038: only a staging stack's payment secret may trust the rehearsal's Alipay key."""
+    if kind != "payments" or province.rehearsal:
+        return
+    alipay = json.loads(secret.read_text(encoding="utf-8")).get("alipay") or {}
+    if "rehearsal_public_key" in alipay:
+        raise SecretFileError(
+            f"{secret}: alipay.rehearsal_public_key is a staging stack's only (decision 0038); "
+            f"{province.name} is the province's real stack"
+        )
+
+
 def deploy_commands(province: Province, template: Path) -> str:
     """deploy.sh for the template's folder: release this version, roll back to a kept one (province/release.py)."""
     del template  # the script works in its own folder: template.json and VERSION beside it
@@ -131,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             secret = getattr(args, f"{kind}_secret")
             if secret is not None:
                 check_file(kind, secret)
+                refuse_rehearsal_provider(kind, secret, province)
                 print(f"{secret}: a valid {kind} secret", flush=True)
     except (DescriptionError, SecretFileError) as error:
         print(f"make province: {error}", file=sys.stderr)

@@ -4,12 +4,15 @@ rehearsal key, and the rehearsal plays Alipay for its payments.
     .venv/bin/python -m province rehearsal-provider --payments staging-payments.json [--out DIR]
 
 A staging stack's payments go to no real money: its payment secret names Alipay's sandbox gateway
-and, in place of Alipay's public key, the public half of a key pair made here. The rehearsal holds
-the private half (`provider.json`, readable by its owner only) and, as Alipay would after a student
-paid, posts to the stack's notify URL a notice signed with it: the stack checks the signature, the
-app id, the seller and the amount exactly as it checks Alipay's, and no program could forge it
-without the file. Written to DIR (out/rehearsal/): `provider.json`, and `payments.json`, the staging
-payment secret to store (the given one, Alipay's public key replaced).
+and, besides the sandbox's public key, `rehearsal_public_key`: the public half of a key pair made
+here. The rehearsal holds the private half (`provider.json`, readable by its owner only) and, as
+Alipay would after a student paid, posts to the stack's notify URL a notice signed with it: the
+stack checks the signature, the app id, the seller and the amount exactly as it checks Alipay's,
+and no program could forge it without the file. Its calls to the sandbox (query, close, refund)
+are answered and checked with the sandbox's own key, as before. Written to DIR (out/rehearsal/):
+`provider.json`, and `payments.json`, the staging payment secret to store (the given one with
+`alipay.rehearsal_public_key` added). Existing files are kept unless `--force`: a new key pair
+would no longer match the secret already stored.
 """
 
 from __future__ import annotations
@@ -32,14 +35,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib.domain.accounts import rehearsal_answer
 from chalicelib.payments.alipay import alipay_time, canonical_string, load_private_key, rsa2_sign
+from chalicelib.protection.rehearsal import MIN_KEY_LENGTH
 from province.description import ROOT
 
 OUT = ROOT / "out" / "rehearsal"
 # The staging stack's rehearsal key, as the operator read it from the stack's secret
 # (`RehearsalSecretName`, docs/deploy.md); never on a command line, where `ps` would show it.
 KEY_VARIABLE = "CET_REHEARSAL_KEY"
-# Alipay's production gateway: a staging stack never talks to it (its trades would be real ones).
-PRODUCTION_GATEWAY_HOSTS = ("openapi.alipay.com", "mapi.alipay.com")
+# Alipay's sandbox: the only gateway a staging stack talks to (anything else may be real trades).
+SANDBOX_DOMAIN = ".alipaydev.com"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -80,7 +84,7 @@ def captcha_answer(issued: dict[str, Any], env: Mapping[str, str]) -> str | None
     if issued.get("answer"):
         return str(issued["answer"])
     key = env.get(KEY_VARIABLE, "")
-    return rehearsal_answer(key.encode(), str(issued["captcha_id"])) if key else None
+    return rehearsal_answer(key.encode(), str(issued["captcha_id"])) if len(key) >= MIN_KEY_LENGTH else None
 
 
 def new_provider(payments: dict[str, Any]) -> tuple[Provider, dict[str, Any]]:
@@ -88,18 +92,19 @@ def new_provider(payments: dict[str, Any]) -> tuple[Provider, dict[str, Any]]:
     alipay = payments.get("alipay")
     if not isinstance(alipay, dict) or not alipay.get("app_id") or not alipay.get("seller_id"):
         raise ProviderError("payments.json: alipay.app_id and alipay.seller_id are required")
-    host = urlsplit(str(alipay.get("gateway_url", ""))).hostname or ""
-    if host in PRODUCTION_GATEWAY_HOSTS:
+    url = urlsplit(str(alipay.get("gateway_url", "")))
+    host = (url.hostname or "").rstrip(".")
+    if url.scheme != "https" or not host.endswith(SANDBOX_DOMAIN):
         raise ProviderError(
-            f"alipay.gateway_url is Alipay's production gateway ({host}): a staging stack uses Alipay's sandbox "
-            "gateway (docs/deploy.md), never real trades"
+            f"alipay.gateway_url must be Alipay's sandbox gateway (https://…{SANDBOX_DOMAIN}/…, docs/deploy.md), "
+            f"not {host or 'nothing'}: a staging stack never makes real trades"
         )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    staging = {**payments, "alipay": {**alipay, "public_key": public.decode()}}
+    staging = {**payments, "alipay": {**alipay, "rehearsal_public_key": public.decode()}}
     return Provider(private, str(alipay["app_id"]), str(alipay["seller_id"])), staging
 
 
@@ -139,7 +144,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--payments", type=Path, required=True, help="the staging stack's payments.json")
     parser.add_argument("--out", type=Path, default=OUT, help="where provider.json and payments.json go")
+    parser.add_argument("--force", action="store_true", help="replace the key pair already written there")
     args = parser.parse_args(argv)
+    existing = [args.out / name for name in ("provider.json", "payments.json") if (args.out / name).exists()]
+    if existing and not args.force:
+        print(
+            f"rehearsal-provider: {existing[0]} exists: its key may already be in the staging secret; "
+            "--force makes a new pair (then store the new payments.json)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         provider, staging = new_provider(json.loads(args.payments.read_text(encoding="utf-8")))
     except (OSError, ValueError) as error:
@@ -152,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # both hold private keys
         with os.fdopen(descriptor, "w", encoding="utf-8") as written:
             written.write(text + "\n")
-    print(f"{args.out / 'payments.json'}: store it as the staging stack's payment secret (its alipay.public_key")
-    print("  is the rehearsal's); keep it out of the repository.")
+    print(f"{args.out / 'payments.json'}: store it as the staging stack's payment secret (with")
+    print("  alipay.rehearsal_public_key, the rehearsal's); keep it out of the repository.")
     print(f"{args.out / 'provider.json'}: the rehearsal's Alipay key: rehearse --provider {args.out / 'provider.json'}")
     return 0
 

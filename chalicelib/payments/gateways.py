@@ -37,6 +37,7 @@ def build_providers(config: PaymentSettings, transport: Transport, clock: Clock)
             seller_id=config.alipay["seller_id"],
             app_private_key_pem=config.alipay["app_private_key"].encode(),
             alipay_public_key_pem=config.alipay["public_key"].encode(),
+            rehearsal_public_key_pem=config.alipay.get("rehearsal_public_key", "").encode() or None,
             gateway_url=config.alipay["gateway_url"],
             transport=transport,
             clock=clock,

@@ -5,6 +5,8 @@ SECRET_MAX_AGE_SECONDS, so a rotated key is in use within minutes, with no redep
 The secret is JSON: {"alipay": {"app_id", "seller_id", "app_private_key", "public_key", "gateway_url"},
 "bank": {"merchant_id", "merchant_key", "gateway_url"}}; a provider with any field missing is not
 offered, nor is Alipay with a `seller_id` that is no merchant PID (2088 and 12 digits).
+A staging stack's Alipay may also name `rehearsal_public_key`, the rehearsal's (decision 0038):
+notices signed with it are taken too. Any other stack ignores it, and says so in its log.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from chalicelib.payments.alipay import SELLER_ID
 from chalicelib.secret_store import json_secret
 
 ALIPAY_FIELDS = ("app_id", "seller_id", "app_private_key", "public_key", "gateway_url")
+REHEARSAL_KEY_FIELD = "rehearsal_public_key"
 BANK_FIELDS = ("merchant_id", "merchant_key", "gateway_url")
 SECRET_MAX_AGE_SECONDS = 300
 RETRY_AFTER_FAILURE_SECONDS = 60
@@ -43,6 +46,20 @@ _lock = threading.Lock()
 
 
 def payment_settings(config: Settings) -> PaymentSettings:
+    read = _payment_settings(config)
+    return with_rehearsal_key(read, staging=bool(config.rehearsal_secret_name or config.rehearsal_key))
+
+
+def with_rehearsal_key(read: PaymentSettings, staging: bool) -> PaymentSettings:
+    """The rehearsal's Alipay key kept on a staging stack only (decision 0038)."""
+    if REHEARSAL_KEY_FIELD not in read.alipay or staging:
+        return read
+    logger().error("payment secret: rehearsal_public_key ignored: this stack is not a staging one (decision 0038)")
+    alipay = {name: value for name, value in read.alipay.items() if name != REHEARSAL_KEY_FIELD}
+    return PaymentSettings(alipay, read.bank)
+
+
+def _payment_settings(config: Settings) -> PaymentSettings:
     if not config.payment_secret_name:
         return PaymentSettings(config.alipay, config.bank)
     name = config.payment_secret_name
@@ -67,6 +84,11 @@ def _read_secret(name: str) -> PaymentSettings | None:
     if alipay and not SELLER_ID.fullmatch(alipay["seller_id"]):
         logger().error("payment secret: provider not offered", extra={"provider": "alipay", "malformed": ["seller_id"]})
         alipay = {}
+    rehearsal = (
+        (secret.get("alipay") or {}).get(REHEARSAL_KEY_FIELD) if isinstance(secret.get("alipay"), dict) else None
+    )
+    if alipay and isinstance(rehearsal, str) and rehearsal:
+        alipay[REHEARSAL_KEY_FIELD] = rehearsal
     return PaymentSettings(alipay, _complete(secret.get("bank"), BANK_FIELDS, "bank"))
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack.payments_local import DEMO_APP_ID, DEMO_SELLER_ID
 from province.staging import KEY_VARIABLE, captcha_answer
 from tests.stack import ROOT, start_stack, stop
 
@@ -93,10 +94,10 @@ def staging_payments(folder: Path) -> Path:
     """The staging payment secret as a province writes it before `province rehearsal-provider`."""
     path = folder / "staging-payments.json"
     alipay = {
-        "app_id": "2021000122600000",
-        "seller_id": "2088721000000000",
+        "app_id": DEMO_APP_ID,  # the local stack's sandbox application
+        "seller_id": DEMO_SELLER_ID,
         "app_private_key": "made by the local stack",
-        "public_key": "Alipay's sandbox key, replaced by the rehearsal's",
+        "public_key": "the local sandbox's, made by the local stack",
         "gateway_url": "https://openapi-sandbox.dl.alipaydev.com/gateway.do",
     }
     path.write_text(json.dumps({"alipay": alipay}), encoding="utf-8")
@@ -113,6 +114,7 @@ def staging_stack(tmp_path: Path, dynamodb_local_endpoint: str) -> Iterator[tupl
         {
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local_endpoint,
             "DATASET": str(tmp_path / "dataset.json"),
+            "TABLE_NAME": f"cet-staging-{secrets.token_hex(4)}",  # its own: the administrator not yet activated
             "TEST_MODE": "0",  # a staging stack has no test controls, no captcha answers, no test gateway
             "REHEARSAL_KEY": STAGING_KEY,
             "REHEARSAL_PROVIDER": str(tmp_path / "provider.json"),
@@ -187,12 +189,20 @@ def test_r_acc_2_r_pay_3_a_staging_stack_is_rehearsed_with_its_key_and_the_rehea
     base, folder = staging_stack
     command = ["rehearse", "--url", base + "/", "--users", str(STUDENTS), "--seconds", "240", "--workers", "1"]
     command += ["--roll", str(folder / "roll.csv"), "--report", str(folder)]
-    without_key = province_command(*command, env={**os.environ, "CET_ADMIN_TOKEN": "x"})
-    assert without_key.returncode != 0
-    assert f"也没有演练密钥（{KEY_VARIABLE}）" in without_key.stderr + without_key.stdout
-    env = {**os.environ, KEY_VARIABLE: STAGING_KEY, "CET_ADMIN_TOKEN": staging_admin_token(base)}
+    shell = {name: value for name, value in os.environ.items() if name != KEY_VARIABLE}
+    provider = ["--provider", str(folder / "provider.json")]
+    refusals = [  # each told before any student walks
+        ([], {}, "站点要用 --provider"),
+        (provider, {}, f"也没有演练密钥（{KEY_VARIABLE}）"),
+        (provider, {KEY_VARIABLE: secrets.token_urlsafe(36)}, "不是这个站点的演练密钥"),
+    ]
+    for arguments, key, told in refusals:
+        refused = province_command(*command, *arguments, env={**shell, **key, "CET_ADMIN_TOKEN": "x"})
+        assert refused.returncode != 0
+        assert told in refused.stderr + refused.stdout
+    env = {**shell, KEY_VARIABLE: STAGING_KEY, "CET_ADMIN_TOKEN": staging_admin_token(base)}
     queue_opened(base)
-    done = province_command(*command, "--provider", str(folder / "provider.json"), env=env)
+    done = province_command(*command, *provider, env=env)
     out = done.stdout
     assert done.returncode == 0, out[-4000:] + done.stderr[-4000:]
     assert "rehearsal: 0 errors, 0 oversell" in out

@@ -5,13 +5,15 @@ refuses a template that would give a key to a stack that is not a staging one.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from province.description import PROVINCES, DescriptionError, Province, load, parse
 from province.package import chalice_config
-from province.stack import refuse_rehearsal_key
+from province.secret_formats import SecretFileError
+from province.stack import refuse_rehearsal_key, refuse_rehearsal_provider
 from province.template import additions
 
 REGION = "cn-northwest-1"
@@ -80,3 +82,18 @@ def test_r_acc_2_make_province_refuses_a_rehearsal_key_where_none_belongs() -> N
     given = {"Resources": {"APIHandler": function({"REHEARSAL_KEY": "k" * 48})}}
     with pytest.raises(SystemExit, match="reads it from its secret"):
         refuse_rehearsal_key(given, staging)
+
+
+def test_r_pay_3_a_staging_stack_reads_a_staging_payment_secret() -> None:
+    with pytest.raises(DescriptionError, match="staging payment secret"):
+        parse({**sample("zhejiang-staging"), "payment_secret": sample("zhejiang")["payment_secret"]})
+
+
+def test_r_pay_3_make_province_refuses_the_rehearsals_alipay_key_in_a_real_stacks_payment_secret(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "payments.json"
+    secret.write_text(json.dumps({"alipay": {"rehearsal_public_key": "-----BEGIN PUBLIC KEY-----"}}), encoding="utf-8")
+    refuse_rehearsal_provider("payments", secret, load("zhejiang-staging", REGION))  # its own
+    with pytest.raises(SecretFileError, match="staging stack's only"):
+        refuse_rehearsal_provider("payments", secret, load("zhejiang", REGION))

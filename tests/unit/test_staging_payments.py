@@ -7,12 +7,17 @@ import json
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
+from chalicelib.domain.clock import FixedClock
 from chalicelib.payments.alipay import AlipayProvider
 from chalicelib.payments.base import NotificationRejected, PaymentRequest, TradeState
+from chalicelib.payments.gateways import build_providers
+from chalicelib.payments.settings import PaymentSettings, with_rehearsal_key
 from devstack.payment_sandbox import new_rsa_key_pair
 from province import staging
 from province.staging import Provider, ProviderError, captcha_answer, new_provider, paid_notice
@@ -21,34 +26,33 @@ NOW = datetime(2027, 8, 25, 2, 0, tzinfo=UTC)
 NOTIFY = "https://cet-staging.zj.example.gov.cn/api/payments/alipay/notify"
 
 
-def staging_payments() -> dict[str, object]:
+SANDBOX_PRIVATE, SANDBOX_PUBLIC = new_rsa_key_pair()  # the Alipay sandbox's own key pair
+
+
+def staging_payments(gateway: str = "https://openapi-sandbox.dl.alipaydev.com/gateway.do") -> dict[str, Any]:
     app_private, _ = new_rsa_key_pair()
     return {
         "alipay": {
             "app_id": "2021000122600000",
             "seller_id": "2088721000000000",
             "app_private_key": app_private.decode(),
-            "public_key": "Alipay's sandbox public key, replaced by the rehearsal's",
-            "gateway_url": "https://openapi-sandbox.dl.alipaydev.com/gateway.do",
+            "public_key": SANDBOX_PUBLIC.decode(),
+            "gateway_url": gateway,
         }
     }
 
 
-def stage_trusting(payments: dict[str, object]) -> AlipayProvider:
-    alipay = payments["alipay"]
-    assert isinstance(alipay, dict)
+def stage_trusting(payments: dict[str, Any], staging_stack: bool = True) -> AlipayProvider:
+    """The stack's Alipay as chalicelib/payments/gateways.py builds it from the payment secret."""
+    alipay = with_rehearsal_key(PaymentSettings(payments["alipay"], {}), staging=staging_stack).alipay
 
     def no_calls(url: str, fields: object) -> bytes:
         raise AssertionError("a notice is checked without calling Alipay")
 
-    return AlipayProvider(
-        alipay["app_id"],
-        alipay["app_private_key"].encode(),
-        alipay["public_key"].encode(),
-        alipay["gateway_url"],
-        no_calls,  # type: ignore[arg-type]
-        seller_id=alipay["seller_id"],
-    )
+    providers = build_providers(PaymentSettings(alipay, {}), no_calls, FixedClock(NOW))
+    provider = providers["alipay"]
+    assert isinstance(provider, AlipayProvider)
+    return provider
 
 
 def pay_url(stage: AlipayProvider, number: str = "2027082500000001", amount: int = 3000) -> str:
@@ -82,11 +86,46 @@ def test_r_pay_3_the_rehearsals_alipay_pays_only_the_amount_asked() -> None:
     assert fields["total_amount"] == "55.00"
 
 
-def test_going_live_a_staging_stack_never_uses_alipays_production_gateway() -> None:
-    payments = staging_payments()
-    payments["alipay"]["gateway_url"] = "https://openapi.alipay.com/gateway.do"  # type: ignore[index]
-    with pytest.raises(ProviderError, match="production gateway"):
-        new_provider(payments)
+def test_r_pay_3_a_staging_stack_still_takes_the_sandboxs_own_notices() -> None:
+    """A tester who pays one order in Alipay's sandbox by hand sees it paid too."""
+    provider, payments = new_provider(staging_payments())
+    stage = stage_trusting(payments)
+    sandbox = Provider(SANDBOX_PRIVATE, provider.app_id, provider.seller_id)
+    notice = paid_notice(sandbox, pay_url(stage), NOW)
+    assert stage.parse_notification(notice.body, notice.content_type).state is TradeState.PAID
+
+
+def test_r_pay_3_a_stack_that_is_not_a_staging_one_refuses_the_rehearsals_notices() -> None:
+    """The province's real stack ignores a rehearsal key its payment secret names by mistake."""
+    provider, payments = new_provider(staging_payments())
+    stage = stage_trusting(payments, staging_stack=False)
+    notice = paid_notice(provider, pay_url(stage), NOW)
+    with pytest.raises(NotificationRejected, match="bad signature"):
+        stage.parse_notification(notice.body, notice.content_type)
+
+
+def test_r_pay_3_the_rehearsals_key_never_checks_alipays_answers() -> None:
+    """The stack's calls to the sandbox (query, close, refund) are checked with the sandbox's key."""
+    _, payments = new_provider(staging_payments())
+    stage = stage_trusting(payments)
+    sandbox_key = serialization.load_pem_public_key(SANDBOX_PUBLIC)
+    assert stage._alipay_key.public_numbers() == sandbox_key.public_numbers()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "gateway",
+    [
+        "https://openapi.alipay.com/gateway.do",
+        "https://openapi.alipay.com./gateway.do",
+        "https://intlmapi.alipay.com/gateway.do",
+        "http://openapi-sandbox.dl.alipaydev.com/gateway.do",
+        "https://alipaydev.com.example.cn/gateway.do",
+        "",
+    ],
+)
+def test_going_live_a_staging_stack_uses_alipays_sandbox_gateway_only(gateway: str) -> None:
+    with pytest.raises(ProviderError, match="sandbox gateway"):
+        new_provider(staging_payments(gateway))
 
 
 def test_r_acc_2_the_rehearsal_answers_with_the_given_answer_or_its_key() -> None:
@@ -107,3 +146,16 @@ def test_the_rehearsals_alipay_key_is_written_for_its_owner_only(tmp_path: Path)
     stage = stage_trusting(json.loads((tmp_path / "out" / "payments.json").read_text(encoding="utf-8")))
     notice = paid_notice(provider, pay_url(stage), NOW)
     assert stage.parse_notification(notice.body, notice.content_type).state is TradeState.PAID
+
+
+def test_a_second_run_keeps_the_rehearsals_key_unless_forced(tmp_path: Path) -> None:
+    """A new key pair would no longer match the staging secret already stored."""
+    given = tmp_path / "given.json"
+    given.write_text(json.dumps(staging_payments()), encoding="utf-8")
+    out = ["--payments", str(given), "--out", str(tmp_path)]
+    assert staging.main(out) == 0
+    first = (tmp_path / "provider.json").read_text(encoding="utf-8")
+    assert staging.main(out) == 2
+    assert (tmp_path / "provider.json").read_text(encoding="utf-8") == first
+    assert staging.main([*out, "--force"]) == 0
+    assert (tmp_path / "provider.json").read_text(encoding="utf-8") != first
