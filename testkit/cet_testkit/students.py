@@ -80,7 +80,9 @@ class Students:
             registered(client, student.row, student.token)
             self._taken.add(student.row.id_number)
         if "queued" in steps:
-            self._join(student)
+            # Asked for by name: every open queue. On the way to `chosen` and later: the queues of
+            # the oral's campus only; a written subject needs no admission (R-QUEUE-1).
+            self._join(student, None if at in ("queued", "admitted") else oral or "")
         if "admitted" in steps:
             self._admit(student)
         if "chosen" in steps:
@@ -104,13 +106,15 @@ class Students:
                 return row
         raise LookupError(f"every roll entry qualified for {written} is taken: add students to the province")
 
-    def _join(self, student: Student) -> None:
-        """R-QUEUE-2: join every opening whose queue is open (queueing or admitting), as a student
-        does on the waiting room's page. Once the opening may order its queue, the admission job
-        runs once, as its next minute would: the entry has its place (and is admitted if the rate
-        has room)."""
+    def _join(self, student: Student, campus: str | None) -> None:
+        """R-QUEUE-2: join every opening whose queue is open (queueing or admitting), or only those
+        of `campus` when one is given, as a student does on the waiting room's page. Once the opening
+        may order its queue, the admission job runs once, as its next minute would: the entry has
+        its place (and is admitted if the rate has room)."""
         for opening in self._openings():
             if opening["state"] not in ("queueing", "admitting"):
+                continue
+            if campus is not None and campus not in opening["campuses"]:
                 continue
             opening_id = opening["opening_id"]
             reply = student.call("POST", f"/openings/{opening_id}/entries")

@@ -194,6 +194,19 @@ def test_r_queue_5_a_student_pays_for_the_oral_at_a_campus_of_an_opening(
     assert statuses(student) == [("CET4", "paid"), ("CET-SET4", "paid")]
 
 
+@pytest.mark.parametrize("cet_province", [with_opening()], ids=["queueing"])
+def test_r_queue_1_a_written_subject_needs_no_admission_so_the_kit_joins_no_queue_for_it(
+    cet_service: Service, cet_student: Students, cet_clock: ServiceClock
+) -> None:
+    """R-QUEUE-1: only the oral at an opening's campus needs an admission; a student taken to
+    `paid` with the written subject alone joins no queue and the clock stays where it is."""
+    at = queue_open(cet_service, cet_clock)
+    student = cet_student(at="paid")
+    assert student.entries == {}
+    assert cet_clock.now() == at
+    assert statuses(student) == [("CET4", "paid")]
+
+
 @pytest.mark.parametrize(
     "cet_province", [province(), province().opening("GL", ("NJU-GL",))], ids=["no-opening", "upcoming"]
 )
