@@ -28,8 +28,10 @@ def through_edge(sent: str | None) -> bool:
     """Whether `sent` is the distribution's key: compared in constant time, never logged. A key that
     cannot be read trusts no request (each counted by where it comes from) and is asked for again a
     minute later, not on every request."""
+    if not sent or time.monotonic() < _unreadable_until[0]:
+        return False  # nothing to compare: no settings read, no secret asked for
     name = settings().edge_secret_name
-    if not sent or not name or time.monotonic() < _unreadable_until[0]:
+    if not name:
         return False
     secret = json_secret(name, KEY_MAX_AGE_SECONDS, "edge: the CloudFront key cannot be read")
     key = secret.get("value") if secret else None

@@ -4,29 +4,16 @@
 
 from __future__ import annotations
 
-from province.cfn import Json, ref
+from province.cfn import Json
 from province.description import Province
+from province.template.site import generated_secret
 
 
 def rehearsal_key(province: Province) -> Json:
     if not province.rehearsal:
         return {}
-    return {
-        "RehearsalSecret": {
-            "Type": "AWS::SecretsManager::Secret",
-            "Properties": {
-                "Name": province.rehearsal_secret,
-                "Description": "A staging stack's rehearsal key: {value} answers its captchas (decision 0038)",
-                "KmsKeyId": ref("ProvinceKey"),
-                "GenerateSecretString": {
-                    "SecretStringTemplate": "{}",
-                    "GenerateStringKey": "value",
-                    "PasswordLength": 48,
-                    "ExcludePunctuation": True,
-                },
-            },
-        }
-    }
+    description = "A staging stack's rehearsal key: {value} answers its captchas (decision 0038)"
+    return {"RehearsalSecret": generated_secret(province.rehearsal_secret, description)}
 
 
 def rehearsal_outputs(province: Province) -> Json:

@@ -98,15 +98,14 @@ def edge_key() -> Json:
     return sub("{{resolve:secretsmanager:${EdgeSecret}:SecretString:value}}")
 
 
-def edge_secret(province: Province) -> Json:
-    """The key CloudFront adds to each request it sends to the API, made here so nobody sees it;
-    the web ACL and the API tell CloudFront's requests by it (decision 0034). A new one takes a
-    stack update to reach the distribution and the web ACL; the API reads it within 5 minutes."""
+def generated_secret(name: str, description: str) -> Json:
+    """A secret the stack makes itself, {"value": 48 letters and digits} under the province's key:
+    nobody sees it before the stack does."""
     return {
         "Type": "AWS::SecretsManager::Secret",
         "Properties": {
-            "Name": province.edge_secret,
-            "Description": "The key CloudFront adds to the API's requests: {value} (decision 0034)",
+            "Name": name,
+            "Description": description,
             "KmsKeyId": ref("ProvinceKey"),
             "GenerateSecretString": {
                 "SecretStringTemplate": "{}",
@@ -116,6 +115,15 @@ def edge_secret(province: Province) -> Json:
             },
         },
     }
+
+
+def edge_secret(province: Province) -> Json:
+    """The key CloudFront adds to each request it sends to the API, made here so nobody sees it;
+    the web ACL and the API tell CloudFront's requests by it (decision 0034). A new one takes a
+    stack update to reach the distribution and the web ACL; the API reads it within 5 minutes."""
+    return generated_secret(
+        province.edge_secret, "The key CloudFront adds to the API's requests: {value} (decision 0034)"
+    )
 
 
 def site(province: Province) -> Json:
