@@ -40,7 +40,7 @@ from typing import Any
 
 from province.description import ROOT
 from province.overview import token_for
-from province.staging import KEY_VARIABLE, captcha_answer
+from province.staging import KEY_VARIABLE, Provider, captcha_answer
 
 USERS_FILE = Path(__file__).resolve().parent / "rehearsal_users.py"
 OUT = ROOT / "out" / "rehearsal"
@@ -116,13 +116,16 @@ def captcha(api: Api) -> dict[str, str]:
     answer = captcha_answer(issued, os.environ)
     if answer is None:
         raise SystemExit(
-            f"站点不在测试模式（TEST_MODE=1），也没有演练密钥（{KEY_VARIABLE}）：验证码无法自动作答，不能演练。"
-            "演练部署的站点见 docs/deploy.md。"
+            f"站点不在测试模式（TEST_MODE=1），也没有演练密钥（{KEY_VARIABLE}，至少 32 个字符）："
+            "验证码无法自动作答，不能演练。演练部署的站点见 docs/deploy.md。"
         )
     return {"captcha_id": issued["captcha_id"], "captcha_answer": answer}
 
 
-PROBE_LOGIN = "rehearsal-probe@example.cn"  # no such account: a sign-in tells only whether the captcha was right
+def probe_login() -> str:
+    """An account that does not exist, new each run (a login's failures are throttled): a sign-in
+    tells only whether the captcha's answer was taken."""
+    return f"rehearsal-probe-{secrets.token_hex(6)}@example.cn"
 
 
 def unrehearsable(api: Api, provider: Path | None) -> str | None:
@@ -136,13 +139,18 @@ def unrehearsable(api: Api, provider: Path | None) -> str | None:
             "这不是测试模式的站点：演练部署的（staging）站点要用 --provider"
             "（province rehearsal-provider 写出的 provider.json）。"
         )
-    fields = {"login": PROBE_LOGIN, "password": "Probe-2026-x", **captcha(api)}
+    try:
+        Provider.read(provider)
+    except (OSError, ValueError, KeyError) as unreadable:
+        return f"{provider} 不是 province rehearsal-provider 写出的 provider.json（{type(unreadable).__name__}）。"
+    fields = {"login": probe_login(), "password": "Probe-2026-x", **captcha(api)}
     status, reply = api.call("POST", "/sessions", fields)
-    if isinstance(reply, dict) and reply.get("code") == "INVALID_CAPTCHA":
+    code = reply.get("code") if isinstance(reply, dict) else None
+    if code == "BAD_CREDENTIALS":
+        return None  # the captcha was taken: the key is the stack's
+    if code == "INVALID_CAPTCHA":
         return f"站点不接受 {KEY_VARIABLE} 算出的验证码答案：它不是这个站点的演练密钥（见输出 RehearsalSecretName）。"
-    if status == 201:
-        return f"{PROBE_LOGIN} 竟然能登录：请检查站点。"
-    return None
+    return f"试登录未得到预期的 BAD_CREDENTIALS（HTTP {status} {code or ''}）：请稍后再试或检查站点。"
 
 
 def admin_token(api: Api, login: str) -> str:

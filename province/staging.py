@@ -47,7 +47,7 @@ SANDBOX_DOMAIN = ".alipaydev.com"
 FORM = "application/x-www-form-urlencoded"
 
 
-class ProviderError(ValueError):
+class StagingPaymentsError(ValueError):
     """Why a payment secret cannot be a staging one, in words."""
 
 
@@ -91,11 +91,11 @@ def new_provider(payments: dict[str, Any]) -> tuple[Provider, dict[str, Any]]:
     """The rehearsal's Alipay, and the staging payment secret that trusts it."""
     alipay = payments.get("alipay")
     if not isinstance(alipay, dict) or not alipay.get("app_id") or not alipay.get("seller_id"):
-        raise ProviderError("payments.json: alipay.app_id and alipay.seller_id are required")
+        raise StagingPaymentsError("payments.json: alipay.app_id and alipay.seller_id are required")
     url = urlsplit(str(alipay.get("gateway_url", "")))
     host = (url.hostname or "").rstrip(".")
     if url.scheme != "https" or not host.endswith(SANDBOX_DOMAIN):
-        raise ProviderError(
+        raise StagingPaymentsError(
             f"alipay.gateway_url must be Alipay's sandbox gateway (https://…{SANDBOX_DOMAIN}/…, docs/deploy.md), "
             f"not {host or 'nothing'}: a staging stack never makes real trades"
         )
@@ -113,7 +113,7 @@ def paid_notice(provider: Provider, pay_url: str, now: datetime) -> Notice:
     params = {name: values[0] for name, values in parse_qs(urlsplit(pay_url).query).items()}
     biz = json.loads(params.get("biz_content", "{}"))
     if params.get("app_id") != provider.app_id or not params.get("notify_url") or "out_trade_no" not in biz:
-        raise ProviderError("the pay URL is not one the staging stack made for the rehearsal's Alipay")
+        raise StagingPaymentsError("the pay URL is not one the staging stack made for the rehearsal's Alipay")
     fields = {
         "notify_time": alipay_time(now),
         "notify_type": "trade_status_sync",

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.config import Settings
 from chalicelib.logs import logger
-from chalicelib.payments.alipay import SELLER_ID
+from chalicelib.payments.alipay import SELLER_ID, load_private_key, load_public_key
 from chalicelib.secret_store import json_secret
 
 ALIPAY_FIELDS = ("app_id", "seller_id", "app_private_key", "public_key", "gateway_url")
@@ -50,11 +50,19 @@ def payment_settings(config: Settings) -> PaymentSettings:
     return with_rehearsal_key(read, staging=bool(config.rehearsal_secret_name or config.rehearsal_key))
 
 
+_told_unused = [False]
+
+
 def with_rehearsal_key(read: PaymentSettings, staging: bool) -> PaymentSettings:
-    """The rehearsal's Alipay key kept on a staging stack only (decision 0038)."""
+    """The rehearsal's Alipay key kept on a staging stack's API only (decision 0038); anywhere else
+    it is dropped, and said once per container."""
     if REHEARSAL_KEY_FIELD not in read.alipay or staging:
         return read
-    logger().error("payment secret: rehearsal_public_key ignored: this stack is not a staging one (decision 0038)")
+    if not _told_unused[0]:
+        _told_unused[0] = True
+        logger().warning(
+            "payment secret: rehearsal_public_key not used: this is no staging stack's API (decision 0038)"
+        )
     alipay = {name: value for name, value in read.alipay.items() if name != REHEARSAL_KEY_FIELD}
     return PaymentSettings(alipay, read.bank)
 
@@ -80,16 +88,40 @@ def _read_secret(name: str) -> PaymentSettings | None:
     secret = json_secret(name, SECRET_MAX_AGE_SECONDS, unreadable)
     if secret is None:
         return None
-    alipay = _complete(secret.get("alipay"), ALIPAY_FIELDS, "alipay")
-    if alipay and not SELLER_ID.fullmatch(alipay["seller_id"]):
-        logger().error("payment secret: provider not offered", extra={"provider": "alipay", "malformed": ["seller_id"]})
-        alipay = {}
-    rehearsal = (
-        (secret.get("alipay") or {}).get(REHEARSAL_KEY_FIELD) if isinstance(secret.get("alipay"), dict) else None
-    )
-    if alipay and isinstance(rehearsal, str) and rehearsal:
-        alipay[REHEARSAL_KEY_FIELD] = rehearsal
-    return PaymentSettings(alipay, _complete(secret.get("bank"), BANK_FIELDS, "bank"))
+    given = secret.get("alipay")
+    return PaymentSettings(_alipay(given), _complete(secret.get("bank"), BANK_FIELDS, "bank"))
+
+
+def _alipay(given: object) -> dict[str, str]:
+    """Alipay's settings when complete and well formed; a malformed rehearsal key is dropped alone."""
+    alipay = _complete(given, ALIPAY_FIELDS, "alipay")
+    if not alipay:
+        return {}
+    malformed = [
+        name for name in ("seller_id", "app_private_key", "public_key") if not _well_formed(name, alipay[name])
+    ]
+    if malformed:
+        logger().error("payment secret: provider not offered", extra={"provider": "alipay", "malformed": malformed})
+        return {}
+    rehearsal = given.get(REHEARSAL_KEY_FIELD) if isinstance(given, dict) else None
+    if isinstance(rehearsal, str) and rehearsal:
+        if _well_formed(REHEARSAL_KEY_FIELD, rehearsal):
+            alipay[REHEARSAL_KEY_FIELD] = rehearsal
+        else:
+            logger().error("payment secret: rehearsal_public_key malformed, not used", extra={"provider": "alipay"})
+    return alipay
+
+
+def _well_formed(name: str, value: str) -> bool:
+    """Whether a setting can be used as what it is: a PID, an RSA private key, an RSA public key."""
+    if name == "seller_id":
+        return bool(SELLER_ID.fullmatch(value))
+    load = load_private_key if name == "app_private_key" else load_public_key
+    try:
+        load(value.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def _complete(values: object, names: tuple[str, ...], provider: str) -> dict[str, str]:

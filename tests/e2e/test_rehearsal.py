@@ -193,7 +193,7 @@ def test_r_acc_2_r_pay_3_a_staging_stack_is_rehearsed_with_its_key_and_the_rehea
     provider = ["--provider", str(folder / "provider.json")]
     refusals = [  # each told before any student walks
         ([], {}, "站点要用 --provider"),
-        (provider, {}, f"也没有演练密钥（{KEY_VARIABLE}）"),
+        (provider, {}, f"也没有演练密钥（{KEY_VARIABLE}"),
         (provider, {KEY_VARIABLE: secrets.token_urlsafe(36)}, "不是这个站点的演练密钥"),
     ]
     for arguments, key, told in refusals:

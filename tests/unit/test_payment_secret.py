@@ -126,6 +126,60 @@ def test_alipay_is_not_offered_without_the_provinces_merchant_pid(
     assert [(s["provider"], s[said[0]]) for s in errors(service_log)] == [("alipay", said[1])]
 
 
+@pytest.mark.parametrize("key", ["app_private_key", "public_key"])
+def test_alipay_with_a_key_that_is_no_key_is_not_offered_and_nothing_fails(
+    stage: boto3.client, service_log: Lines, key: str
+) -> None:
+    """A malformed key is named in the log and Alipay is not offered; the service still answers."""
+    value = json.loads(secret_value("2021000000000001"))
+    value["alipay"][key] = value["alipay"][key].replace("\n", "\nX", 2)  # a PEM header over no key
+    stage.create_secret(Name=SECRET, SecretString=json.dumps(value))
+    assert sorted(services().payments.providers) == ["bank"]
+    assert [(s["provider"], s["malformed"]) for s in errors(service_log)] == [("alipay", [key])]
+
+
+def rehearsal_secret(rehearsal_public_key: str) -> str:
+    value = json.loads(secret_value("2021000000000001"))
+    value["alipay"]["rehearsal_public_key"] = rehearsal_public_key
+    return json.dumps(value)
+
+
+def notice_keys(provider: object) -> int:
+    assert isinstance(provider, AlipayProvider)
+    return len(provider._notice_keys)
+
+
+def test_r_pay_3_a_staging_stacks_api_takes_the_rehearsals_key_from_its_secret(
+    stage: boto3.client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision 0038: on a stage told where its rehearsal key is, notices may be signed by the rehearsal."""
+    monkeypatch.setenv("REHEARSAL_SECRET_NAME", "cet-registration-zhejiang-staging/rehearsal")
+    stage.create_secret(Name=SECRET, SecretString=rehearsal_secret(new_rsa_key_pair()[1].decode()))
+    assert notice_keys(services().payments.providers["alipay"]) == 2
+
+
+def test_r_pay_3_any_other_stack_drops_the_rehearsals_key_and_says_so_once(
+    stage: boto3.client, service_log: Lines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REHEARSAL_SECRET_NAME", raising=False)
+    monkeypatch.setattr(payment_settings_module, "_told_unused", [False])
+    stage.create_secret(Name=SECRET, SecretString=rehearsal_secret(new_rsa_key_pair()[1].decode()))
+    assert notice_keys(services().payments.providers["alipay"]) == 1
+    for _ in range(3):
+        payment_settings_module.payment_settings(settings())
+    warned = [line for line in map(json.loads, service_log.lines) if "rehearsal_public_key" in line["message"]]
+    assert len(warned) == 1
+
+
+def test_r_pay_3_a_malformed_rehearsal_key_is_dropped_alone(
+    stage: boto3.client, service_log: Lines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REHEARSAL_SECRET_NAME", "cet-registration-zhejiang-staging/rehearsal")
+    stage.create_secret(Name=SECRET, SecretString=rehearsal_secret("-----BEGIN PUBLIC KEY-----\nnot a key"))
+    assert notice_keys(services().payments.providers["alipay"]) == 1  # Alipay offered, its own key only
+    assert any("rehearsal_public_key malformed" in line["message"] for line in errors(service_log))
+
+
 def test_a_passing_failure_to_read_the_secret_keeps_the_keys_that_worked(stage: boto3.client) -> None:
     stage.create_secret(Name=SECRET, SecretString=secret_value("2021000000000001"))
     first = services()

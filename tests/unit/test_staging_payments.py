@@ -11,16 +11,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 from chalicelib.domain.clock import FixedClock
-from chalicelib.payments.alipay import AlipayProvider
-from chalicelib.payments.base import NotificationRejected, PaymentRequest, TradeState
+from chalicelib.payments.alipay import AlipayProvider, load_private_key, rsa2_sign
+from chalicelib.payments.base import NotificationRejected, PaymentRequest, ProviderError, TradeState
 from chalicelib.payments.gateways import build_providers
 from chalicelib.payments.settings import PaymentSettings, with_rehearsal_key
 from devstack.payment_sandbox import new_rsa_key_pair
 from province import staging
-from province.staging import Provider, ProviderError, captcha_answer, new_provider, paid_notice
+from province.staging import Provider, StagingPaymentsError, captcha_answer, new_provider, paid_notice
 
 NOW = datetime(2027, 8, 25, 2, 0, tzinfo=UTC)
 NOTIFY = "https://cet-staging.zj.example.gov.cn/api/payments/alipay/notify"
@@ -104,12 +103,31 @@ def test_r_pay_3_a_stack_that_is_not_a_staging_one_refuses_the_rehearsals_notice
         stage.parse_notification(notice.body, notice.content_type)
 
 
+def signed_answer(private_key_pem: bytes, number: str) -> bytes:
+    """alipay.trade.query's answer, as the gateway signs it."""
+    node = {"code": "10000", "msg": "Success", "out_trade_no": number, "trade_status": "WAIT_BUYER_PAY"}
+    node["total_amount"] = "30.00"
+    text = json.dumps(node, separators=(",", ":"))
+    signature = rsa2_sign(load_private_key(private_key_pem), text)
+    return f'{{"alipay_trade_query_response":{text},"sign":"{signature}"}}'.encode()
+
+
 def test_r_pay_3_the_rehearsals_key_never_checks_alipays_answers() -> None:
-    """The stack's calls to the sandbox (query, close, refund) are checked with the sandbox's key."""
-    _, payments = new_provider(staging_payments())
-    stage = stage_trusting(payments)
-    sandbox_key = serialization.load_pem_public_key(SANDBOX_PUBLIC)
-    assert stage._alipay_key.public_numbers() == sandbox_key.public_numbers()  # type: ignore[union-attr]
+    """The stack's calls to the sandbox (query, close, refund) are checked with the sandbox's key:
+    an answer signed with the rehearsal's is refused, the sandbox's is taken."""
+    provider, payments = new_provider(staging_payments())
+    for key, taken in ((provider.private_key_pem, False), (SANDBOX_PRIVATE, True)):
+        answers = lambda url, fields, key=key: signed_answer(key, "2027082500000001")  # noqa: E731
+        stage = build_providers(
+            PaymentSettings(with_rehearsal_key(PaymentSettings(payments["alipay"], {}), staging=True).alipay, {}),
+            answers,
+            FixedClock(NOW),
+        )["alipay"]
+        if taken:
+            assert stage.query("2027082500000001").state is TradeState.OPEN
+        else:
+            with pytest.raises(ProviderError, match="does not verify"):
+                stage.query("2027082500000001")
 
 
 @pytest.mark.parametrize(
@@ -124,7 +142,7 @@ def test_r_pay_3_the_rehearsals_key_never_checks_alipays_answers() -> None:
     ],
 )
 def test_going_live_a_staging_stack_uses_alipays_sandbox_gateway_only(gateway: str) -> None:
-    with pytest.raises(ProviderError, match="sandbox gateway"):
+    with pytest.raises(StagingPaymentsError, match="sandbox gateway"):
         new_provider(staging_payments(gateway))
 
 
