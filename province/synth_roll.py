@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from chalicelib.domain.catalog import Catalog, SubjectKind
+from chalicelib.domain.clock import SHANGHAI
 from chalicelib.domain.identity import IdType, gb11643_check_digit
 from chalicelib.domain.roll import RollRow
 from province.dataset import DatasetError, load_dataset
@@ -112,7 +113,8 @@ OPENING_HOURS = 2
 
 def opening(spread: list[Place], now: datetime, args: argparse.Namespace) -> dict[str, object]:
     """The rehearsal's opening of the oral registration at the roll's campuses (R-QUEUE-1)."""
-    queue_opens_at = now + timedelta(seconds=args.opening_in)
+    whole_second = now.replace(microsecond=0) + timedelta(seconds=1)  # never earlier than asked
+    queue_opens_at = (whole_second + timedelta(seconds=args.opening_in)).astimezone(SHANGHAI)  # as provinces write it
     opens_at = queue_opens_at + timedelta(seconds=args.queue_seconds)
     return {
         "id": "rehearsal",
@@ -164,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"本地站点用 {args.out / 'dataset.json'}（make run DATASET=…）")
     if args.opening_in is not None:
         rehearsal = dataset["openings"][-1]
-        print(f"口试集中开放 rehearsal：{rehearsal['queue_opens_at']} 开始排队，{rehearsal['opens_at']} 开放名额；")
+        queue, seats = rehearsal["queue_opens_at"], rehearsal["opens_at"]
+        print(f"口试集中开放 rehearsal：{queue} 开始排队，{seats} 开放名额（北京时间）；")
         print("请在排队开始前启动站点，排队开始后再运行 province rehearse。")
     return 0
 

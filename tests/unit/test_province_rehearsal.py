@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -42,10 +42,32 @@ def test_r_ops_3_the_synthetic_roll_is_a_roll_the_loader_accepts(tmp_path: Path)
     assert json.loads((tmp_path / "dataset.json").read_text(encoding="utf-8"))["staff"]  # its staff kept
 
 
+def test_r_queue_1_the_synthetic_dataset_declares_an_opening_at_the_rolls_campuses(tmp_path: Path) -> None:
+    """--opening-in: an opening the loader takes (its queue not yet open, R-QUEUE-3), over the very
+    campuses the students register at, its seats --queue-seconds after its queue."""
+    before = datetime.now(UTC)
+    arguments = ["--students", "40", "--out", str(tmp_path), "--opening-in", "120", "--queue-seconds", "30"]
+    assert synth_roll.main([*arguments, "--admit-per-minute", "7"]) == 0
+    dataset = load_dataset(tmp_path / "dataset.json")
+    opening = dataset.catalog.openings["rehearsal"]
+    assert opening.queue_opens_at - before >= timedelta(seconds=120)
+    assert opening.opens_at - opening.queue_opens_at == timedelta(seconds=30)
+    assert set(opening.campuses) == {row.campus_id for row in dataset.roll}
+    assert opening.admit_per_minute == 7
+    assert "nyit-2027" in dataset.catalog.openings  # the catalog's own openings kept
+
+
+def test_r_queue_1_without_opening_in_the_dataset_declares_no_new_opening(tmp_path: Path) -> None:
+    assert synth_roll.main(["--students", "5", "--out", str(tmp_path)]) == 0
+    assert "rehearsal" not in load_dataset(tmp_path / "dataset.json").catalog.openings
+
+
 def test_synth_roll_refuses_what_it_cannot_make(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert synth_roll.main(["--students", "0", "--out", str(tmp_path)]) == 2
     assert synth_roll.main(["--students", "5", "--written", "CET9", "--out", str(tmp_path)]) == 2
     assert "没有科目 CET9" in capsys.readouterr().err
+    assert synth_roll.main(["--students", "5", "--opening-in", "0", "--out", str(tmp_path)]) == 2
+    assert "--opening-in" in capsys.readouterr().err
 
 
 def grabs(answered: int, failed: int = 0) -> list[Step]:
