@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from chalicelib.domain.messages import (
     Channel,
+    Message,
     MessageKind,
     MessageNotSent,
     channel_of,
@@ -21,6 +22,11 @@ from tests.factories import NOW
 PAY_BY = datetime(2098, 9, 1, 22, 5, tzinfo=UTC)  # 2 September, 06:05 in Beijing
 
 
+def header(message: Message) -> tuple[str, str, MessageKind, datetime]:
+    """What every message carries: its event, its address, its kind, when it was made."""
+    return message.event_id, message.to, message.kind, message.created_at
+
+
 def test_r_note_1_a_message_goes_by_e_mail_to_an_address_and_by_sms_to_a_number() -> None:
     assert channel_of("li@example.com") is Channel.EMAIL
     assert channel_of("13800138000") is Channel.SMS
@@ -29,12 +35,7 @@ def test_r_note_1_a_message_goes_by_e_mail_to_an_address_and_by_sms_to_a_number(
 
 def test_r_note_1_the_pay_reminder_gives_the_deadline_in_beijing_time() -> None:
     message = pay_reminder("reminder-1", "li@example.com", PAY_BY, NOW)
-    assert (message.event_id, message.to, message.kind, message.created_at) == (
-        "reminder-1",
-        "li@example.com",
-        MessageKind.PAY_REMINDER,
-        NOW,
-    )
+    assert header(message) == ("reminder-1", "li@example.com", MessageKind.PAY_REMINDER, NOW)
     assert message.params == ("2098年9月2日 06:05",)
     assert "2098年9月2日 06:05（北京时间）前完成缴费" in message.body
     assert message.subject.startswith("缴费提醒")
@@ -42,12 +43,7 @@ def test_r_note_1_the_pay_reminder_gives_the_deadline_in_beijing_time() -> None:
 
 def test_r_note_1_an_approved_review_says_cet6_may_be_taken_and_gives_no_reason() -> None:
     message = review_decided("review-1", "li@example.com", True, "成绩核实无误", NOW)
-    assert (message.event_id, message.to, message.kind, message.created_at) == (
-        "review-1",
-        "li@example.com",
-        MessageKind.REVIEW_DECIDED,
-        NOW,
-    )
+    assert header(message) == ("review-1", "li@example.com", MessageKind.REVIEW_DECIDED, NOW)
     assert message.params == ("通过，您可以报考 CET6", "")
 
 
@@ -61,12 +57,7 @@ def test_r_note_1_a_rejected_review_gives_the_staffs_reason_when_there_is_one() 
 
 def test_r_wait_2_the_offer_names_the_seat_and_until_when_it_is_held() -> None:
     message = seat_offered("offer-1", "13800138000", "鼓楼校区 英语四级口试", PAY_BY, NOW)
-    assert (message.event_id, message.to, message.kind, message.created_at) == (
-        "offer-1",
-        "13800138000",
-        MessageKind.SEAT_OFFERED,
-        NOW,
-    )
+    assert header(message) == ("offer-1", "13800138000", MessageKind.SEAT_OFFERED, NOW)
     assert message.params == ("鼓楼校区 英语四级口试", "2098年9月2日 06:05")
 
 

@@ -280,15 +280,26 @@ def test_r_acc_6_a_login_change_ends_every_other_session_and_keeps_the_one_that_
     assert log_in(codes, MOBILE)  # a new session works as before
 
 
-def test_r_acc_4_a_wrong_login_change_code_says_the_tries_left(codes: RecoveryContext, world: FakeContexts) -> None:
-    """R-ACC-3/4: each wrong code says how many tries are left, the last that none are."""
+def login_change_asked(codes: RecoveryContext, world: FakeContexts) -> tuple[Account, str, str]:
+    """A signed-in student asked for a code to change its login to MOBILE: its account, session and code."""
     student(codes, EMAIL)
     token = log_in(codes)
     account = accounts_svc.authenticate(codes.accounts, token)
     ask_login_code(codes, account, MOBILE)
     code = sent(world, MOBILE)[-1].code
     assert code is not None
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    return account, token, code
+
+
+def next_code(code: str) -> str:
+    """A wrong code: the one after the code sent."""
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def test_r_acc_4_a_wrong_login_change_code_says_the_tries_left(codes: RecoveryContext, world: FakeContexts) -> None:
+    """R-ACC-3/4: each wrong code says how many tries are left, the last that none are."""
+    account, token, code = login_change_asked(codes, world)
+    wrong = next_code(code)
     said, told = [], []
     for _ in range(5):
         with pytest.raises(InvalidCode) as refused:
@@ -327,7 +338,7 @@ def test_r_acc_3_five_wrong_reset_codes_say_the_tries_left_then_the_right_one_is
     ask_reset(codes, EMAIL)
     (message,) = sent(world, EMAIL)
     assert message.code is not None
-    wrong = f"{(int(message.code) + 1) % 1_000_000:06d}"
+    wrong = next_code(message.code)
     said = []
     for _ in range(5):
         with pytest.raises(InvalidCode) as refused:
@@ -342,13 +353,8 @@ def test_r_acc_3_five_wrong_reset_codes_say_the_tries_left_then_the_right_one_is
 def test_r_acc_4_after_five_wrong_login_change_codes_the_right_one_is_refused_too(
     codes: RecoveryContext, world: FakeContexts
 ) -> None:
-    student(codes, EMAIL)
-    token = log_in(codes)
-    account = accounts_svc.authenticate(codes.accounts, token)
-    ask_login_code(codes, account, MOBILE)
-    code = sent(world, MOBILE)[-1].code
-    assert code is not None
-    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    account, token, code = login_change_asked(codes, world)
+    wrong = next_code(code)
     for _ in range(5):
         with pytest.raises(InvalidCode):
             recovery.change_login(codes, account, MOBILE, wrong, PASSWORD, token)
